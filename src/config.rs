@@ -1,0 +1,419 @@
+//! The configuration file: serde structs, defaults, the XDG default path,
+//! validation, and turning `[account]` into [`ConnectSettings`].
+//!
+//! Unknown keys and bad values are errors that name the key and the line,
+//! because a silently ignored typo in a security setting is worse than a
+//! refusal to start. The user's file is never written.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::xmpp::reader::ReaderLimits;
+use crate::xmpp::settings::{ConnectSettings, Password, TlsMode};
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub account: AccountConfig,
+    #[serde(default)]
+    pub connection: ConnectionConfig,
+    #[serde(default)]
+    pub startup: StartupConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+/// `[account]`: who we are and where the server is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    pub jid: Spanned<String>,
+    pub password: Option<Spanned<String>>,
+    pub password_command: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<PathBuf>>,
+    pub resource: Option<Spanned<String>>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: TlsSetting,
+    pub ca_file: Option<Spanned<PathBuf>>,
+}
+
+/// The values `tls` accepts.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsSetting {
+    #[default]
+    Starttls,
+    Direct,
+}
+
+/// `[connection]`: liveness and limits.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionConfig {
+    /// Seconds of silence before we ping the server.
+    pub keepalive: Spanned<u64>,
+    /// Seconds a ping or request may go unanswered.
+    pub timeout: Spanned<u64>,
+    /// Largest stanza accepted from the server, in bytes.
+    pub max_stanza_size: Spanned<usize>,
+    /// Deepest element nesting accepted from the server.
+    pub max_depth: Spanned<usize>,
+    /// Language tag put on the stream (I18N-01), also the preferred language
+    /// when a message carries several bodies.
+    pub language: String,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        let limits = ReaderLimits::default();
+        ConnectionConfig {
+            keepalive: Spanned::new(0..0, 60),
+            timeout: Spanned::new(0..0, 30),
+            max_stanza_size: Spanned::new(0..0, limits.max_stanza_bytes),
+            max_depth: Spanned::new(0..0, limits.max_depth),
+            language: "en".to_owned(),
+        }
+    }
+}
+
+/// `[startup]`: commands run after every login.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartupConfig {
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
+/// `[log]`: the log file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter such as `info` or `balcony=debug`.
+    pub level: String,
+    /// Overrides the default file under the XDG state directory.
+    pub file: Option<PathBuf>,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".to_owned(),
+            file: None,
+        }
+    }
+}
+
+/// A config problem, already phrased for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("no config file given and no default location could be determined (no home directory)")]
+    NoDefaultPath,
+}
+
+/// `$XDG_CONFIG_HOME/balcony/config.toml` (or the platform's equivalent).
+pub fn default_path() -> Result<PathBuf, ConfigError> {
+    directories::ProjectDirs::from("", "", "balcony")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+        .ok_or(ConfigError::NoDefaultPath)
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        config.validate(text).map_err(|(key, span, why)| {
+            invalid(format!("line {}: `{key}` {why}", line_of(text, span)))
+        })?;
+        Ok(config)
+    }
+
+    /// Checks values serde cannot: JID syntax, password sources, ranges.
+    fn validate(&self, text: &str) -> Result<(), (&'static str, usize, String)> {
+        let account = &self.account;
+        let jid = parse_account_jid(account.jid.get_ref())
+            .map_err(|why| ("account.jid", account.jid.span().start, why))?;
+        let _ = jid;
+        let sources = [
+            account.password.as_ref().map(|s| s.span().start),
+            account.password_command.as_ref().map(|s| s.span().start),
+            account.password_file.as_ref().map(|s| s.span().start),
+        ];
+        let given: Vec<usize> = sources.iter().flatten().copied().collect();
+        if given.len() > 1 {
+            return Err((
+                "account.password",
+                given[1],
+                "conflicts with another password source: set only one of password, password_command, password_file".into(),
+            ));
+        }
+        if let Some(resource) = &account.resource {
+            jid::ResourcePart::new(resource.get_ref()).map_err(|e| {
+                (
+                    "account.resource",
+                    resource.span().start,
+                    format!("is not a valid resource: {e}"),
+                )
+            })?;
+        }
+        if let Some(ca) = account
+            .ca_file
+            .as_ref()
+            .filter(|ca| !ca.get_ref().is_file())
+        {
+            return Err((
+                "account.ca_file",
+                ca.span().start,
+                format!(
+                    "names {}, which is not a readable file",
+                    ca.get_ref().display()
+                ),
+            ));
+        }
+        let connection = &self.connection;
+        if *connection.keepalive.get_ref() == 0 {
+            return Err((
+                "connection.keepalive",
+                connection.keepalive.span().start,
+                "must be at least 1 second".into(),
+            ));
+        }
+        if *connection.timeout.get_ref() == 0 {
+            return Err((
+                "connection.timeout",
+                connection.timeout.span().start,
+                "must be at least 1 second".into(),
+            ));
+        }
+        if *connection.max_stanza_size.get_ref() < 4096 {
+            return Err((
+                "connection.max_stanza_size",
+                connection.max_stanza_size.span().start,
+                "must be at least 4096 bytes (a login needs that much)".into(),
+            ));
+        }
+        if *connection.max_depth.get_ref() < 8 {
+            return Err((
+                "connection.max_depth",
+                connection.max_depth.span().start,
+                "must be at least 8".into(),
+            ));
+        }
+        let _ = text;
+        Ok(())
+    }
+
+    /// Resolves the password (running `password_command` if set) and builds
+    /// the settings the session logs in with.
+    pub fn connect_settings(&self) -> Result<ConnectSettings, String> {
+        let account = &self.account;
+        let jid = parse_account_jid(account.jid.get_ref())?;
+        let password = self.resolve_password()?;
+        let mut settings = ConnectSettings::new(jid, password);
+        settings.resource = account.resource.as_ref().map(|r| r.get_ref().clone());
+        settings.host = account.host.clone();
+        settings.port = account.port;
+        settings.tls = match account.tls {
+            TlsSetting::Starttls => TlsMode::StartTls,
+            TlsSetting::Direct => TlsMode::Direct,
+        };
+        settings.ca_file = account.ca_file.as_ref().map(|c| c.get_ref().clone());
+        settings.keepalive = Duration::from_secs(*self.connection.keepalive.get_ref());
+        settings.reply_timeout = Duration::from_secs(*self.connection.timeout.get_ref());
+        settings.limits = ReaderLimits {
+            max_stanza_bytes: *self.connection.max_stanza_size.get_ref(),
+            max_depth: *self.connection.max_depth.get_ref(),
+        };
+        settings.lang = self.connection.language.clone();
+        Ok(settings)
+    }
+
+    fn resolve_password(&self) -> Result<Password, String> {
+        let account = &self.account;
+        if let Some(password) = &account.password {
+            return Ok(Password::new(password.get_ref().clone()));
+        }
+        if let Some(command) = &account.password_command {
+            return run_password_command(command.get_ref());
+        }
+        if let Some(file) = &account.password_file {
+            let text = std::fs::read_to_string(file.get_ref()).map_err(|e| {
+                format!(
+                    "cannot read password_file {}: {e}",
+                    file.get_ref().display()
+                )
+            })?;
+            return first_line(&text)
+                .ok_or_else(|| format!("password_file {} is empty", file.get_ref().display()));
+        }
+        Err("no password: set password, password_command or password_file under [account]".into())
+    }
+}
+
+/// The account JID must be a bare JID with a local part.
+fn parse_account_jid(text: &str) -> Result<jid::BareJid, String> {
+    let jid = jid::BareJid::new(text).map_err(|e| format!("is not a valid JID: {e}"))?;
+    if jid.node().is_none() {
+        return Err("needs a user part (user@domain)".into());
+    }
+    Ok(jid)
+}
+
+/// Runs the command through the shell; the first line of stdout is the
+/// password. Its stderr goes to the user's terminal so prompts stay visible.
+fn run_password_command(command: &str) -> Result<Password, String> {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run password_command: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("password_command failed ({})", output.status));
+    }
+    let text = String::from_utf8(output.stdout)
+        .map_err(|_| "password_command printed something that is not UTF-8".to_owned())?;
+    first_line(&text).ok_or_else(|| "password_command printed nothing".to_owned())
+}
+
+fn first_line(text: &str) -> Option<Password> {
+    let line = text.lines().next()?.trim_end_matches('\r');
+    (!line.is_empty()).then(|| Password::new(line))
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("test.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn example_config_parses() {
+        let text = include_str!("../config.example.toml");
+        let config = parse(text).expect("config.example.toml must parse");
+        assert_eq!(config.account.jid.get_ref(), "alice@example.org");
+        assert!(config.account.password_command.is_some());
+    }
+
+    #[test]
+    fn minimal_config_has_defaults() {
+        let config = parse("[account]\njid = 'a@example.org'\npassword = 'x'\n").unwrap();
+        let settings = config.connect_settings().unwrap();
+        assert_eq!(settings.tls, TlsMode::StartTls);
+        assert_eq!(settings.limits.max_stanza_bytes, 1024 * 1024);
+        assert_eq!(settings.keepalive, Duration::from_secs(60));
+        assert_eq!(settings.password.expose(), "x");
+        assert!(!format!("{settings:?}").contains("\"x\""));
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let err =
+            parse("[account]\njid = 'a@example.org'\npassword = 'x'\npasword = 'y'\n").unwrap_err();
+        assert!(err.contains("pasword"), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn bad_tls_value_is_refused() {
+        let err =
+            parse("[account]\njid = 'a@example.org'\npassword = 'x'\ntls = 'none'\n").unwrap_err();
+        assert!(err.contains("line 4"), "{err}");
+        assert!(err.contains("tls") || err.contains("starttls"), "{err}");
+    }
+
+    #[test]
+    fn invalid_jid_names_key_and_line() {
+        let err = parse("[account]\n\njid = 'not a jid@@'\npassword = 'x'\n").unwrap_err();
+        assert!(err.contains("account.jid"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        let err = parse("[account]\njid = 'example.org'\npassword = 'x'\n").unwrap_err();
+        assert!(err.contains("user part"), "{err}");
+    }
+
+    #[test]
+    fn two_password_sources_conflict() {
+        let err = parse(
+            "[account]\njid = 'a@example.org'\npassword = 'x'\npassword_command = 'echo y'\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn port_out_of_range_is_refused() {
+        let err =
+            parse("[account]\njid = 'a@example.org'\npassword = 'x'\nport = 70000\n").unwrap_err();
+        assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn password_command_first_line() {
+        let config = parse(
+            "[account]\njid = 'a@example.org'\npassword_command = \"printf 'first\\nsecond\\n'\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.connect_settings().unwrap().password.expose(),
+            "first"
+        );
+    }
+
+    #[test]
+    fn failing_password_command_is_an_error() {
+        let config =
+            parse("[account]\njid = 'a@example.org'\npassword_command = 'exit 3'\n").unwrap();
+        let err = config.connect_settings().unwrap_err();
+        assert!(err.contains("password_command failed"), "{err}");
+    }
+
+    #[test]
+    fn missing_ca_file_is_refused() {
+        let err = parse(
+            "[account]\njid = 'a@example.org'\npassword = 'x'\nca_file = '/nonexistent/ca.pem'\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("account.ca_file"), "{err}");
+    }
+}

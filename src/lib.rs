@@ -1,0 +1,20 @@
+//! balcony: a terminal XMPP client.
+//!
+//! Module map (dependencies point one way, `ui → app → xmpp`):
+//! - [`config`]: the TOML configuration, its defaults and validation.
+//! - [`xmpp`]: the protocol: XML stream, connection, TLS, SASL, stanzas and the
+//!   session task that owns the socket. Knows nothing of the app or the UI.
+//! - [`app`]: the app-state store and its pure update functions.
+//! - [`ui`]: drawing the store and mapping keys to actions.
+//! - [`tui`]: the terminal event loop that ties the session, store and UI together.
+//! - [`cli`]: the scripted subcommands (`check`, `send`, `roster`).
+//! - [`sanitize`]: making remote text safe to print.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod sanitize;
+pub mod tui;
+pub mod ui;
+pub mod xmpp;

@@ -1,0 +1,68 @@
+//! Making remote text safe for a terminal (SEC-05): control characters,
+//! escape sequences and bidi overrides in anything that came from the
+//! network are removed before it is drawn or printed, so a message cannot
+//! move the cursor, retitle the window, or reverse the text around it.
+
+use std::borrow::Cow;
+
+/// True for characters that must never reach the terminal: C0 controls
+/// except newline and tab, DEL, C1 controls (including the 8-bit CSI),
+/// and the bidi embedding, override and isolate controls.
+fn is_unsafe(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}'
+        | '\u{200e}' | '\u{200f}'
+    )
+}
+
+/// Removes unsafe characters, keeping newlines and tabs. Borrows when the
+/// text is already clean, which it almost always is.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().filter(|c| !is_unsafe(*c)).collect())
+}
+
+/// Like [`for_terminal`], and also turns newlines and tabs into spaces, for
+/// places that hold one line (names, roster output, status lines).
+pub fn one_line(text: &str) -> String {
+    for_terminal(text)
+        .chars()
+        .map(|c| {
+            if c == '\n' || c == '\t' || c == '\r' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SEC-05: the checklist's example body, drawn without the C1 CSI and
+    /// the bidi override.
+    #[test]
+    fn sec_05_strips_c1_csi_and_bidi_override() {
+        assert_eq!(for_terminal("hi\u{9b}2J\u{202e}olleh"), "hi2Jolleh");
+    }
+
+    #[test]
+    fn sec_05_strips_raw_escape_and_osc() {
+        assert_eq!(
+            for_terminal("a\u{1b}]0;pwned\u{7}b\u{1b}[31mred"),
+            "a]0;pwnedb[31mred"
+        );
+    }
+
+    #[test]
+    fn keeps_newlines_tabs_and_unicode() {
+        let text = "line one\n\tline two: 東京 🎉 e\u{301}";
+        assert!(matches!(for_terminal(text), Cow::Borrowed(_)));
+        assert_eq!(one_line("a\nb\tc"), "a b c");
+    }
+}

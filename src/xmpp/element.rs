@@ -1,0 +1,312 @@
+//! A small owned XML element tree: what the stream reader produces for every
+//! top-level child of `<stream:stream>` and what every stanza builder returns.
+//!
+//! Names are stored as local names with their resolved namespace URI, so code
+//! never depends on the prefixes a peer chose. Serialising writes an `xmlns`
+//! declaration only where the namespace differs from the parent's, and
+//! escapes text and attribute values, so a built element is always
+//! well-formed XML.
+
+use std::fmt::Write as _;
+
+/// The default namespace of a client stream (RFC 3920 §4.4).
+pub const NS_CLIENT: &str = "jabber:client";
+
+/// One child of an element.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    Element(Element),
+    Text(String),
+}
+
+/// An XML element with resolved namespace, attributes in document order and
+/// children.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Element {
+    name: String,
+    ns: String,
+    attrs: Vec<(String, String)>,
+    children: Vec<Node>,
+}
+
+impl Element {
+    /// An empty element `name` in namespace `ns`.
+    pub fn new(name: impl Into<String>, ns: impl Into<String>) -> Self {
+        Element {
+            name: name.into(),
+            ns: ns.into(),
+            attrs: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Local name, without prefix.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Resolved namespace URI.
+    pub fn ns(&self) -> &str {
+        &self.ns
+    }
+
+    /// True when the element has this local name and namespace.
+    pub fn is(&self, name: &str, ns: &str) -> bool {
+        self.name == name && self.ns == ns
+    }
+
+    /// Builder form of [`Element::set_attr`].
+    pub fn with_attr(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.set_attr(name, value);
+        self
+    }
+
+    /// Builder form that sets the attribute only when `value` is `Some`.
+    pub fn with_opt_attr(
+        mut self,
+        name: impl Into<String>,
+        value: Option<impl Into<String>>,
+    ) -> Self {
+        if let Some(value) = value {
+            self.set_attr(name, value);
+        }
+        self
+    }
+
+    /// Builder form of [`Element::push_child`].
+    pub fn with_child(mut self, child: Element) -> Self {
+        self.push_child(child);
+        self
+    }
+
+    /// Builder form of [`Element::push_text`].
+    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+        self.push_text(text);
+        self
+    }
+
+    /// Sets or replaces an attribute. `name` is the qualified name as written
+    /// (`xml:lang` keeps its prefix).
+    pub fn set_attr(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let name = name.into();
+        let value = value.into();
+        match self.attrs.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.attrs.push((name, value)),
+        }
+    }
+
+    /// Removes an attribute, returning its value.
+    pub fn remove_attr(&mut self, name: &str) -> Option<String> {
+        let index = self.attrs.iter().position(|(n, _)| n == name)?;
+        Some(self.attrs.remove(index).1)
+    }
+
+    pub fn push_child(&mut self, child: Element) {
+        self.children.push(Node::Element(child));
+    }
+
+    /// Appends text, merging with a preceding text node.
+    pub fn push_text(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        if text.is_empty() {
+            return;
+        }
+        if let Some(Node::Text(last)) = self.children.last_mut() {
+            last.push_str(&text);
+        } else {
+            self.children.push(Node::Text(text));
+        }
+    }
+
+    /// Value of an attribute by qualified name.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All attributes in document order.
+    pub fn attrs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.attrs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The `xml:lang` attribute of this element itself (not inherited).
+    pub fn lang(&self) -> Option<&str> {
+        self.attr("xml:lang")
+    }
+
+    /// All child nodes.
+    pub fn nodes(&self) -> &[Node] {
+        &self.children
+    }
+
+    /// Child elements, skipping text.
+    pub fn children(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|node| match node {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+    }
+
+    /// Child elements with this name and namespace.
+    pub fn children_named<'a>(
+        &'a self,
+        name: &'a str,
+        ns: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children().filter(move |e| e.is(name, ns))
+    }
+
+    /// The first child element with this name and namespace.
+    pub fn child(&self, name: &str, ns: &str) -> Option<&Element> {
+        self.children().find(|e| e.is(name, ns))
+    }
+
+    /// True when a child element with this name and namespace exists.
+    pub fn has_child(&self, name: &str, ns: &str) -> bool {
+        self.child(name, ns).is_some()
+    }
+
+    /// The concatenated text of the direct text children; nested markup is
+    /// ignored (SYN-06: "take the text content and ignore stray markup").
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for node in &self.children {
+            if let Node::Text(t) = node {
+                out.push_str(t);
+            }
+        }
+        out
+    }
+
+    /// Text of the first matching child, if that child exists.
+    pub fn child_text(&self, name: &str, ns: &str) -> Option<String> {
+        self.child(name, ns).map(Element::text)
+    }
+
+    /// Serialises as a top-level stanza of a client stream: the element's
+    /// namespace is declared only when it is not `jabber:client`.
+    pub fn to_xml(&self) -> String {
+        let mut out = String::with_capacity(128);
+        self.write_into(&mut out, NS_CLIENT);
+        out
+    }
+
+    /// Serialises into `out`, given the namespace in scope at the parent.
+    pub fn write_into(&self, out: &mut String, parent_ns: &str) {
+        out.push('<');
+        out.push_str(&self.name);
+        if self.ns != parent_ns {
+            out.push_str(" xmlns='");
+            escape_into(out, &self.ns, true);
+            out.push('\'');
+        }
+        for (name, value) in &self.attrs {
+            let _ = write!(out, " {name}='");
+            escape_into(out, value, true);
+            out.push('\'');
+        }
+        if self.children.is_empty() {
+            out.push_str("/>");
+            return;
+        }
+        out.push('>');
+        for node in &self.children {
+            match node {
+                Node::Element(child) => child.write_into(out, &self.ns),
+                Node::Text(text) => escape_into(out, text, false),
+            }
+        }
+        out.push_str("</");
+        out.push_str(&self.name);
+        out.push('>');
+    }
+}
+
+/// Escapes `text` for XML character data (`in_attribute == false`) or a
+/// single-quoted attribute value. Characters XML 1.0 cannot carry at all
+/// (C0 controls other than tab, LF, CR) are dropped, because no escape makes
+/// them legal and a peer would close the stream on them.
+pub fn escape_into(out: &mut String, text: &str, in_attribute: bool) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' if in_attribute => out.push_str("&apos;"),
+            '"' if in_attribute => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' if in_attribute => {
+                let _ = write!(out, "&#x{:x};", c as u32);
+            }
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+}
+
+/// Escapes a string, returning a new one.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text, true);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_nested_namespaces_once() {
+        let iq = Element::new("iq", NS_CLIENT)
+            .with_attr("type", "get")
+            .with_attr("id", "r1")
+            .with_child(
+                Element::new("query", "jabber:iq:roster")
+                    .with_child(Element::new("item", "jabber:iq:roster").with_attr("jid", "a@b")),
+            );
+        assert_eq!(
+            iq.to_xml(),
+            "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'><item jid='a@b'/></query></iq>"
+        );
+    }
+
+    #[test]
+    fn escapes_text_and_attributes() {
+        let body = Element::new("body", NS_CLIENT)
+            .with_attr("x", "it's \"<&>\"")
+            .with_text("a < b & c > d 'q'");
+        assert_eq!(
+            body.to_xml(),
+            "<body x='it&apos;s &quot;&lt;&amp;&gt;&quot;'>a &lt; b &amp; c &gt; d 'q'</body>"
+        );
+    }
+
+    #[test]
+    fn drops_characters_xml_cannot_carry() {
+        let body = Element::new("body", NS_CLIENT).with_text("a\u{1b}[2Jb\u{0}c\td");
+        assert_eq!(body.to_xml(), "<body>a[2Jbc\td</body>");
+    }
+
+    #[test]
+    fn text_ignores_nested_markup() {
+        let body = Element::new("body", NS_CLIENT)
+            .with_text("one ")
+            .with_child(Element::new("b", NS_CLIENT).with_text("bold"))
+            .with_text("two");
+        assert_eq!(body.text(), "one two");
+    }
+
+    #[test]
+    fn set_attr_replaces() {
+        let mut e = Element::new("x", "urn:x").with_attr("a", "1");
+        e.set_attr("a", "2");
+        assert_eq!(e.attr("a"), Some("2"));
+        assert_eq!(e.attrs().count(), 1);
+        assert_eq!(e.remove_attr("a").as_deref(), Some("2"));
+        assert_eq!(e.attr("a"), None);
+    }
+}

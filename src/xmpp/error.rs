@@ -1,0 +1,604 @@
+//! Errors of the protocol layer: stream errors (RFC 6120 §4.9, CORE-18),
+//! stanza errors (RFC 6120 §8.3, CORE-19), SASL failures (CORE-12), and the
+//! [`Error`] type every connection step returns.
+//!
+//! Each type renders as a sentence a user can act on; `is_retryable` keeps
+//! authentication failures and resource conflicts out of any reconnect loop.
+
+use std::fmt;
+
+use super::element::Element;
+use super::ns;
+use super::reader::XmlError;
+
+macro_rules! conditions {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every defined condition, in the order the RFCs list them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The element name on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Looks a condition up by element name.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+conditions! {
+    /// Stream error conditions of RFC 3920 and RFC 6120 (CORE-18).
+    StreamCondition {
+        BadFormat = "bad-format",
+        BadNamespacePrefix = "bad-namespace-prefix",
+        Conflict = "conflict",
+        ConnectionTimeout = "connection-timeout",
+        HostGone = "host-gone",
+        HostUnknown = "host-unknown",
+        ImproperAddressing = "improper-addressing",
+        InternalServerError = "internal-server-error",
+        InvalidFrom = "invalid-from",
+        InvalidId = "invalid-id",
+        InvalidNamespace = "invalid-namespace",
+        InvalidXml = "invalid-xml",
+        NotAuthorized = "not-authorized",
+        NotWellFormed = "not-well-formed",
+        PolicyViolation = "policy-violation",
+        RemoteConnectionFailed = "remote-connection-failed",
+        Reset = "reset",
+        ResourceConstraint = "resource-constraint",
+        RestrictedXml = "restricted-xml",
+        SeeOtherHost = "see-other-host",
+        SystemShutdown = "system-shutdown",
+        UndefinedCondition = "undefined-condition",
+        UnsupportedEncoding = "unsupported-encoding",
+        UnsupportedFeature = "unsupported-feature",
+        UnsupportedStanzaType = "unsupported-stanza-type",
+        UnsupportedVersion = "unsupported-version",
+    }
+}
+
+conditions! {
+    /// Stanza error conditions of RFC 3920 and RFC 6120 (CORE-19).
+    StanzaCondition {
+        BadRequest = "bad-request",
+        Conflict = "conflict",
+        FeatureNotImplemented = "feature-not-implemented",
+        Forbidden = "forbidden",
+        Gone = "gone",
+        InternalServerError = "internal-server-error",
+        ItemNotFound = "item-not-found",
+        JidMalformed = "jid-malformed",
+        NotAcceptable = "not-acceptable",
+        NotAllowed = "not-allowed",
+        NotAuthorized = "not-authorized",
+        PaymentRequired = "payment-required",
+        PolicyViolation = "policy-violation",
+        RecipientUnavailable = "recipient-unavailable",
+        Redirect = "redirect",
+        RegistrationRequired = "registration-required",
+        RemoteServerNotFound = "remote-server-not-found",
+        RemoteServerTimeout = "remote-server-timeout",
+        ResourceConstraint = "resource-constraint",
+        ServiceUnavailable = "service-unavailable",
+        SubscriptionRequired = "subscription-required",
+        UndefinedCondition = "undefined-condition",
+        UnexpectedRequest = "unexpected-request",
+    }
+}
+
+conditions! {
+    /// SASL failure conditions of RFC 3920 and RFC 6120 (CORE-12).
+    SaslCondition {
+        Aborted = "aborted",
+        AccountDisabled = "account-disabled",
+        CredentialsExpired = "credentials-expired",
+        EncryptionRequired = "encryption-required",
+        IncorrectEncoding = "incorrect-encoding",
+        InvalidAuthzid = "invalid-authzid",
+        InvalidMechanism = "invalid-mechanism",
+        MalformedRequest = "malformed-request",
+        MechanismTooWeak = "mechanism-too-weak",
+        NotAuthorized = "not-authorized",
+        TemporaryAuthFailure = "temporary-auth-failure",
+    }
+}
+
+impl StreamCondition {
+    /// RFC 3920's `xml-not-well-formed` became `not-well-formed` in RFC 6120;
+    /// unknown names are `undefined-condition` (CORE-18).
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "xml-not-well-formed" => StreamCondition::NotWellFormed,
+            other => Self::from_name(other).unwrap_or(StreamCondition::UndefinedCondition),
+        }
+    }
+}
+
+/// A `<stream:error/>` received from (or sent to) the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamError {
+    pub condition: StreamCondition,
+    pub text: Option<String>,
+    /// The new host of a `see-other-host` error.
+    pub see_other_host: Option<String>,
+}
+
+impl StreamError {
+    /// Reads a `<stream:error/>` element. Anything unexpected inside it is
+    /// tolerated: the stream is dead either way, and the user wants the text.
+    pub fn from_element(element: &Element) -> Self {
+        let mut condition = StreamCondition::UndefinedCondition;
+        let mut see_other_host = None;
+        let mut text = None;
+        for child in element.children() {
+            if child.ns() != ns::STREAM_ERRORS {
+                continue;
+            }
+            if child.name() == "text" {
+                text = Some(child.text());
+            } else {
+                condition = StreamCondition::parse(child.name());
+                if condition == StreamCondition::SeeOtherHost {
+                    see_other_host = Some(child.text());
+                }
+            }
+        }
+        StreamError {
+            condition,
+            text,
+            see_other_host,
+        }
+    }
+
+    /// The element we send for a stream error of ours.
+    pub fn to_element(&self) -> Element {
+        let mut error = Element::new("error", ns::STREAM)
+            .with_child(Element::new(self.condition.as_str(), ns::STREAM_ERRORS));
+        if let Some(text) = &self.text {
+            error.push_child(Element::new("text", ns::STREAM_ERRORS).with_text(text.clone()));
+        }
+        error
+    }
+}
+
+impl fmt::Display for StreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stream error: {}", self.condition)?;
+        if let Some(host) = &self.see_other_host {
+            write!(f, " ({host})")?;
+        }
+        if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
+            write!(f, " — {text}")?;
+        }
+        if self.condition == StreamCondition::Conflict {
+            f.write_str(" (another client logged in with the same resource)")?;
+        }
+        Ok(())
+    }
+}
+
+/// The `type` of a stanza error (CORE-20 says what each asks of us).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorType {
+    Auth,
+    Cancel,
+    Continue,
+    Modify,
+    Wait,
+}
+
+impl ErrorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::Auth => "auth",
+            ErrorType::Cancel => "cancel",
+            ErrorType::Continue => "continue",
+            ErrorType::Modify => "modify",
+            ErrorType::Wait => "wait",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "auth" => ErrorType::Auth,
+            "cancel" => ErrorType::Cancel,
+            "continue" => ErrorType::Continue,
+            "modify" => ErrorType::Modify,
+            "wait" => ErrorType::Wait,
+            _ => return None,
+        })
+    }
+}
+
+/// An `<error/>` child of a stanza of `type='error'`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StanzaError {
+    pub error_type: ErrorType,
+    pub condition: StanzaCondition,
+    pub text: Option<String>,
+    /// Name and namespace of an application-specific condition, such as
+    /// `blocked` in `urn:xmpp:blocking:errors`.
+    pub app_condition: Option<(String, String)>,
+    /// The legacy numeric code (XEP-0086), kept for display.
+    pub code: Option<u16>,
+}
+
+impl StanzaError {
+    pub fn new(error_type: ErrorType, condition: StanzaCondition) -> Self {
+        StanzaError {
+            error_type,
+            condition,
+            text: None,
+            app_condition: None,
+            code: None,
+        }
+    }
+
+    /// Reads the `<error/>` child of `stanza`; a stanza of type error without
+    /// one still yields an `undefined-condition` error (SYN-15).
+    pub fn from_stanza(stanza: &Element) -> Self {
+        match stanza.child("error", stanza.ns()) {
+            Some(error) => Self::from_element(error),
+            None => StanzaError::new(ErrorType::Cancel, StanzaCondition::UndefinedCondition),
+        }
+    }
+
+    /// Reads an `<error/>` element. The defined condition wins over the
+    /// legacy `code`, which is only a fallback (CORE-19).
+    pub fn from_element(error: &Element) -> Self {
+        let code = error
+            .attr("code")
+            .and_then(|c| c.trim().parse::<u16>().ok());
+        let mut condition = None;
+        let mut text = None;
+        let mut app_condition = None;
+        for child in error.children() {
+            if child.ns() == ns::STANZAS {
+                if child.name() == "text" {
+                    text = Some(child.text());
+                } else if condition.is_none() {
+                    condition = Some(
+                        StanzaCondition::from_name(child.name())
+                            .unwrap_or(StanzaCondition::UndefinedCondition),
+                    );
+                }
+            } else if app_condition.is_none() {
+                app_condition = Some((child.name().to_owned(), child.ns().to_owned()));
+            }
+        }
+        let condition = condition
+            .or_else(|| code.map(condition_from_legacy_code))
+            .unwrap_or(StanzaCondition::UndefinedCondition);
+        let error_type = error
+            .attr("type")
+            .and_then(ErrorType::from_name)
+            .unwrap_or_else(|| default_type(condition));
+        StanzaError {
+            error_type,
+            condition,
+            text,
+            app_condition,
+            code,
+        }
+    }
+
+    /// The `<error/>` element we put in an error reply.
+    pub fn to_element(&self) -> Element {
+        let mut error = Element::new("error", ns::CLIENT)
+            .with_attr("type", self.error_type.as_str())
+            .with_child(Element::new(self.condition.as_str(), ns::STANZAS));
+        if let Some(text) = &self.text {
+            error.push_child(Element::new("text", ns::STANZAS).with_text(text.clone()));
+        }
+        error
+    }
+
+    /// True for XEP-0191's "you blocked this contact" marker.
+    pub fn is_blocked_by_us(&self) -> bool {
+        matches!(&self.app_condition, Some((name, app_ns)) if name == "blocked" && app_ns == ns::BLOCKING_ERRORS)
+    }
+}
+
+impl fmt::Display for StanzaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.condition, self.error_type.as_str())?;
+        if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
+            write!(f, ": {text}")?;
+        }
+        Ok(())
+    }
+}
+
+/// XEP-0086's mapping from legacy codes to conditions.
+fn condition_from_legacy_code(code: u16) -> StanzaCondition {
+    use StanzaCondition::*;
+    match code {
+        302 => Redirect,
+        400 => BadRequest,
+        401 => NotAuthorized,
+        402 => PaymentRequired,
+        403 => Forbidden,
+        404 => ItemNotFound,
+        405 => NotAllowed,
+        406 => NotAcceptable,
+        407 => RegistrationRequired,
+        408 | 504 => RemoteServerTimeout,
+        409 => Conflict,
+        500 => InternalServerError,
+        501 => FeatureNotImplemented,
+        502 => RemoteServerNotFound,
+        503 | 510 => ServiceUnavailable,
+        _ => UndefinedCondition,
+    }
+}
+
+/// The type RFC 6120 §8.3.3 associates with a condition, used when a server
+/// leaves `type` out.
+fn default_type(condition: StanzaCondition) -> ErrorType {
+    use StanzaCondition::*;
+    match condition {
+        BadRequest | JidMalformed | NotAcceptable | Redirect | Gone => ErrorType::Modify,
+        Forbidden | NotAuthorized | PaymentRequired | RegistrationRequired
+        | SubscriptionRequired => ErrorType::Auth,
+        InternalServerError | RecipientUnavailable | RemoteServerTimeout | ResourceConstraint
+        | UnexpectedRequest => ErrorType::Wait,
+        _ => ErrorType::Cancel,
+    }
+}
+
+/// A SASL `<failure/>` (CORE-12).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaslFailure {
+    /// `None` when the server sent a condition we do not know.
+    pub condition: Option<SaslCondition>,
+    pub condition_name: String,
+    pub text: Option<String>,
+}
+
+impl SaslFailure {
+    pub fn from_element(failure: &Element) -> Self {
+        let mut condition_name = String::from("undefined");
+        let mut text = None;
+        for child in failure.children() {
+            if child.name() == "text" {
+                text = Some(child.text());
+            } else {
+                condition_name = child.name().to_owned();
+            }
+        }
+        SaslFailure {
+            condition: SaslCondition::from_name(&condition_name),
+            condition_name,
+            text,
+        }
+    }
+
+    /// What the condition means for the user.
+    fn hint(&self) -> Option<&'static str> {
+        Some(match self.condition? {
+            SaslCondition::NotAuthorized => "wrong password or unknown account",
+            SaslCondition::AccountDisabled => "the account is disabled on the server",
+            SaslCondition::CredentialsExpired => "the password has expired; change it first",
+            SaslCondition::EncryptionRequired => "the server wants an encrypted connection",
+            SaslCondition::MechanismTooWeak => "the server wants a stronger mechanism",
+            SaslCondition::TemporaryAuthFailure => "temporary server trouble; try again later",
+            SaslCondition::InvalidAuthzid => "the server refused the authorization identity",
+            SaslCondition::InvalidMechanism => "the server refused the chosen mechanism",
+            SaslCondition::Aborted => "the exchange was aborted",
+            SaslCondition::IncorrectEncoding | SaslCondition::MalformedRequest => {
+                "the server could not read our authentication data"
+            }
+        })
+    }
+}
+
+impl fmt::Display for SaslFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "authentication failed: {}", self.condition_name)?;
+        if let Some(hint) = self.hint() {
+            write!(f, " — {hint}")?;
+        }
+        if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty()) {
+            write!(f, " (server says: {text})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can end a connection attempt or a live session.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("network error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot find the server for {domain}: {reason}")]
+    Dns { domain: String, reason: String },
+    #[error("cannot connect to {target}: {reason}")]
+    Connect { target: String, reason: String },
+    #[error("TLS error: {0}")]
+    Tls(String),
+    #[error("the server's certificate was refused: {reason}. {hint}")]
+    Certificate { reason: String, hint: String },
+    #[error(
+        "the server does not offer STARTTLS, and balcony never logs in over an unencrypted connection"
+    )]
+    NoStartTls,
+    #[error("the server refused to start TLS")]
+    StartTlsRefused,
+    #[error("{0}")]
+    Auth(SaslFailure),
+    #[error("no usable authentication mechanism: the server offers {offered}")]
+    NoMechanism { offered: String },
+    #[error("SASL error: {0}")]
+    Sasl(String),
+    #[error("resource binding failed: {0}")]
+    Bind(StanzaError),
+    #[error("session establishment failed: {0}")]
+    Session(StanzaError),
+    #[error("{0}")]
+    Stream(StreamError),
+    #[error("XML error: {0}")]
+    Xml(#[from] XmlError),
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    #[error("timed out: {0}")]
+    Timeout(&'static str),
+    #[error("the connection was closed")]
+    Disconnected,
+}
+
+impl Error {
+    /// False for failures that a reconnect with the same settings cannot fix
+    /// (wrong password, a certificate we refuse, a resource conflict).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Auth(failure) => failure.condition == Some(SaslCondition::TemporaryAuthFailure),
+            Error::Stream(stream) => !matches!(
+                stream.condition,
+                StreamCondition::Conflict
+                    | StreamCondition::NotAuthorized
+                    | StreamCondition::HostUnknown
+                    | StreamCondition::PolicyViolation
+            ),
+            Error::Certificate { .. }
+            | Error::NoStartTls
+            | Error::StartTlsRefused
+            | Error::NoMechanism { .. }
+            | Error::Sasl(_)
+            | Error::Bind(_) => false,
+            Error::Session(error) => error.error_type == ErrorType::Wait,
+            Error::Io(_)
+            | Error::Dns { .. }
+            | Error::Connect { .. }
+            | Error::Tls(_)
+            | Error::Xml(_)
+            | Error::Protocol(_)
+            | Error::Timeout(_)
+            | Error::Disconnected => true,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn stream_error(condition: &str, text: Option<&str>) -> Element {
+        let mut e = Element::new("error", ns::STREAM)
+            .with_child(Element::new(condition, ns::STREAM_ERRORS));
+        if let Some(t) = text {
+            e.push_child(Element::new("text", ns::STREAM_ERRORS).with_text(t));
+        }
+        e
+    }
+
+    /// CORE-18: every defined condition parses, the 3920 name maps to 6120's,
+    /// unknown names become undefined-condition.
+    #[test]
+    fn core_18_stream_conditions() {
+        for condition in StreamCondition::ALL {
+            let parsed = StreamError::from_element(&stream_error(condition.as_str(), None));
+            assert_eq!(parsed.condition, *condition);
+        }
+        assert_eq!(
+            StreamError::from_element(&stream_error("xml-not-well-formed", None)).condition,
+            StreamCondition::NotWellFormed
+        );
+        assert_eq!(
+            StreamError::from_element(&stream_error("x-new", None)).condition,
+            StreamCondition::UndefinedCondition
+        );
+    }
+
+    /// CORE-17: a conflict with text is explained to the user.
+    #[test]
+    fn core_17_conflict_is_explained_and_not_retried() {
+        let error = StreamError::from_element(&stream_error(
+            "conflict",
+            Some("Replaced by new connection"),
+        ));
+        let text = error.to_string();
+        assert!(text.contains("conflict"), "{text}");
+        assert!(text.contains("Replaced by new connection"), "{text}");
+        assert!(!Error::Stream(error).is_retryable());
+    }
+
+    /// CORE-19: every condition with type, text and an app-specific child.
+    #[test]
+    fn core_19_stanza_conditions() {
+        for condition in StanzaCondition::ALL {
+            let error = Element::new("error", ns::CLIENT)
+                .with_attr("type", "cancel")
+                .with_child(Element::new(condition.as_str(), ns::STANZAS))
+                .with_child(Element::new("text", ns::STANZAS).with_text("why"))
+                .with_child(Element::new("blocked", ns::BLOCKING_ERRORS));
+            let parsed = StanzaError::from_element(&error);
+            assert_eq!(parsed.condition, *condition);
+            assert_eq!(parsed.error_type, ErrorType::Cancel);
+            assert_eq!(parsed.text.as_deref(), Some("why"));
+            assert!(parsed.is_blocked_by_us());
+        }
+    }
+
+    /// CORE-19: the legacy code is only a fallback; unknown → undefined.
+    #[test]
+    fn core_19_legacy_code_fallback() {
+        let only_code = Element::new("error", ns::CLIENT).with_attr("code", "404");
+        let parsed = StanzaError::from_element(&only_code);
+        assert_eq!(parsed.condition, StanzaCondition::ItemNotFound);
+        assert_eq!(parsed.error_type, ErrorType::Cancel);
+
+        let both = Element::new("error", ns::CLIENT)
+            .with_attr("type", "auth")
+            .with_attr("code", "404")
+            .with_child(Element::new("forbidden", ns::STANZAS));
+        assert_eq!(
+            StanzaError::from_element(&both).condition,
+            StanzaCondition::Forbidden
+        );
+
+        let unknown = Element::new("error", ns::CLIENT)
+            .with_attr("type", "modify")
+            .with_child(Element::new("x-strange", ns::STANZAS));
+        assert_eq!(
+            StanzaError::from_element(&unknown).condition,
+            StanzaCondition::UndefinedCondition
+        );
+    }
+
+    /// CORE-12: the failure becomes a sentence naming the cause.
+    #[test]
+    fn core_12_sasl_failure_sentence() {
+        let failure =
+            Element::new("failure", ns::SASL).with_child(Element::new("not-authorized", ns::SASL));
+        let failure = SaslFailure::from_element(&failure);
+        assert_eq!(
+            failure.to_string(),
+            "authentication failed: not-authorized — wrong password or unknown account"
+        );
+        assert!(!Error::Auth(failure).is_retryable());
+    }
+
+    #[test]
+    fn stanza_error_round_trips() {
+        let mut error = StanzaError::new(ErrorType::Cancel, StanzaCondition::ServiceUnavailable);
+        error.text = Some("no".into());
+        let element = error.to_element();
+        assert_eq!(StanzaError::from_element(&element), error);
+    }
+}

@@ -1,0 +1,562 @@
+//! The session task: owns a logged-in connection, turns inbound stanzas into
+//! [`SessionEvent`]s, carries out [`SessionCommand`]s, and keeps the link
+//! honest (CORE-21..26).
+//!
+//! - Every IQ we send is tracked by id with a deadline; a reply must come
+//!   from where we sent it. On disconnect every pending request fails with
+//!   [`RequestError::Disconnected`], so no caller waits forever.
+//! - Every inbound IQ get/set is answered: ping and disco#info here, roster
+//!   pushes after the sender check (NEW-05), anything else with
+//!   `service-unavailable` (CORE-22). Results and errors are never answered
+//!   (CORE-23).
+//! - After `keepalive` of silence we ping the server (XEP-0199); no answer
+//!   within `reply_timeout` means the link is dead.
+//!
+//! The reader runs in its own task because parsing is not cancel-safe; it
+//! feeds this loop through a channel.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use jid::{BareJid, FullJid, Jid};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+use super::element::Element;
+use super::error::{Error, ErrorType, StanzaCondition, StanzaError, StreamError};
+use super::login::{self, Connection, StreamFeatures};
+use super::ns;
+use super::reader::{StreamEvent, XmlError};
+use super::settings::ConnectSettings;
+use super::stanza::iq::{Iq, IqType};
+use super::stanza::message::Message;
+use super::stanza::presence::Presence;
+use super::stanza::roster::{self, RosterItem};
+use super::writer::StreamWriter;
+
+/// How long we wait for the server's `</stream:stream>` after ours.
+const CLOSE_WAIT: Duration = Duration::from_secs(3);
+
+/// The features we answer disco#info with.
+pub const FEATURES: &[&str] = &[ns::DISCO_INFO, ns::PING, ns::ROSTER, "jabber:client"];
+
+/// Facts from the server, in the order they happened.
+#[derive(Debug)]
+pub enum SessionEvent {
+    /// Logged in and bound.
+    Online {
+        jid: FullJid,
+        features: StreamFeatures,
+    },
+    Message(Message),
+    Presence(Presence),
+    /// A roster push that passed the sender check (ROS-11, NEW-05).
+    RosterPush {
+        item: RosterItem,
+        ver: Option<String>,
+    },
+    /// Something arrived that we refused; for the log and the status line.
+    Rejected(String),
+    /// The connection is gone. `error` is `None` after a clean close.
+    Closed {
+        error: Option<String>,
+        retryable: bool,
+    },
+}
+
+/// Why a request got no result.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("{0}")]
+    Stanza(StanzaError),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the connection was lost before the answer came")]
+    Disconnected,
+}
+
+/// What the session accepts.
+#[derive(Debug)]
+pub enum SessionCommand {
+    /// Sends a stanza as is.
+    Send(Element),
+    /// Sends an IQ get or set and reports its result or error.
+    Request {
+        iq: Iq,
+        reply: oneshot::Sender<Result<Iq, RequestError>>,
+    },
+    /// Closes the stream cleanly (CORE-26). Send unavailable presence first
+    /// if available presence was sent (PRES-09).
+    Close,
+}
+
+/// A cheap, cloneable way to talk to the session task.
+#[derive(Clone, Debug)]
+pub struct SessionHandle {
+    commands: mpsc::UnboundedSender<SessionCommand>,
+    jid: FullJid,
+}
+
+impl SessionHandle {
+    /// The full JID the server bound for us.
+    pub fn jid(&self) -> &FullJid {
+        &self.jid
+    }
+
+    /// Queues a stanza; fails only when the session has ended.
+    pub fn send(&self, stanza: Element) -> Result<(), RequestError> {
+        self.commands
+            .send(SessionCommand::Send(stanza))
+            .map_err(|_| RequestError::Disconnected)
+    }
+
+    /// Sends an IQ and waits for its answer.
+    pub async fn request(&self, iq: Iq) -> Result<Iq, RequestError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(SessionCommand::Request { iq, reply })
+            .map_err(|_| RequestError::Disconnected)?;
+        answer.await.unwrap_or(Err(RequestError::Disconnected))
+    }
+
+    /// Asks the session to close the stream.
+    pub fn close(&self) {
+        let _ = self.commands.send(SessionCommand::Close);
+    }
+
+    /// True once the session task has ended.
+    pub fn is_closed(&self) -> bool {
+        self.commands.is_closed()
+    }
+}
+
+/// A running session: the handle, the event stream, and the task to await.
+pub struct Session {
+    pub handle: SessionHandle,
+    pub events: mpsc::UnboundedReceiver<SessionEvent>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Logs in and starts the session task. The first event is `Online`.
+pub async fn start(settings: ConnectSettings) -> Result<Session, Error> {
+    let connection = login::connect(&settings).await?;
+    Ok(spawn(connection, settings))
+}
+
+/// Starts the session task on an already negotiated connection.
+pub fn spawn(connection: Connection, settings: ConnectSettings) -> Session {
+    let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let jid = connection.jid.clone();
+    let _ = events_tx.send(SessionEvent::Online {
+        jid: jid.clone(),
+        features: connection.features.clone(),
+    });
+    let task = tokio::spawn(run(connection, settings, commands_rx, events_tx));
+    Session {
+        handle: SessionHandle {
+            commands: commands_tx,
+            jid,
+        },
+        events,
+        task,
+    }
+}
+
+struct Pending {
+    /// Where the request went; the answer must come from there (CORE-21).
+    to: Option<Jid>,
+    deadline: Instant,
+    reply: Option<oneshot::Sender<Result<Iq, RequestError>>>,
+}
+
+struct Runner {
+    jid: FullJid,
+    bare: BareJid,
+    domain: String,
+    writer: StreamWriter,
+    events: mpsc::UnboundedSender<SessionEvent>,
+    pending: HashMap<String, Pending>,
+    settings: ConnectSettings,
+    last_inbound: Instant,
+    /// Id of our outstanding keepalive ping.
+    ping: Option<String>,
+}
+
+/// How the loop ended.
+enum Exit {
+    /// We closed (or the server did) cleanly.
+    Clean,
+    Failed(Error),
+}
+
+async fn run(
+    connection: Connection,
+    settings: ConnectSettings,
+    mut commands: mpsc::UnboundedReceiver<SessionCommand>,
+    events: mpsc::UnboundedSender<SessionEvent>,
+) {
+    let Connection {
+        jid,
+        reader,
+        writer,
+        ..
+    } = connection;
+    let (inbound_tx, mut inbound) = mpsc::channel::<Result<StreamEvent, XmlError>>(256);
+    let reader_task = tokio::spawn(async move {
+        let mut reader = reader;
+        loop {
+            let event = reader.next().await;
+            let last = !matches!(event, Ok(StreamEvent::Stanza(_)));
+            if inbound_tx.send(event).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    let mut runner = Runner {
+        bare: jid.to_bare(),
+        domain: jid.domain().as_str().to_owned(),
+        jid,
+        writer,
+        events,
+        pending: HashMap::new(),
+        settings,
+        last_inbound: Instant::now(),
+        ping: None,
+    };
+
+    let exit = loop {
+        let wake = runner.next_deadline();
+        tokio::select! {
+            event = inbound.recv() => {
+                runner.last_inbound = Instant::now();
+                match event {
+                    Some(Ok(StreamEvent::Stanza(element))) => {
+                        if let Err(error) = runner.dispatch(element).await {
+                            break Exit::Failed(error);
+                        }
+                    }
+                    Some(Ok(StreamEvent::End)) => {
+                        // The server closed first: answer with our closing tag.
+                        let _ = runner.writer.close().await;
+                        break Exit::Clean;
+                    }
+                    Some(Ok(StreamEvent::Header(_))) => {
+                        break Exit::Failed(Error::Protocol("the server restarted the stream".into()));
+                    }
+                    Some(Err(error)) => break Exit::Failed(Error::Xml(error)),
+                    None => break Exit::Failed(Error::Disconnected),
+                }
+            }
+            command = commands.recv() => {
+                match command {
+                    Some(SessionCommand::Close) | None => {
+                        runner.close_cleanly(&mut inbound).await;
+                        break Exit::Clean;
+                    }
+                    Some(command) => {
+                        if let Err(error) = runner.execute(command).await {
+                            break Exit::Failed(error);
+                        }
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(wake) => {
+                if let Err(error) = runner.on_timer().await {
+                    break Exit::Failed(error);
+                }
+            }
+        }
+    };
+
+    let (error, retryable) = match exit {
+        Exit::Clean => (None, false),
+        Exit::Failed(error) => {
+            warn!(%error, "session ended");
+            runner.writer.fail(&error).await;
+            let retryable = error.is_retryable();
+            (Some(error.to_string()), retryable)
+        }
+    };
+    reader_task.abort();
+    for (_, pending) in runner.pending.drain() {
+        if let Some(reply) = pending.reply {
+            let _ = reply.send(Err(RequestError::Disconnected));
+        }
+    }
+    let _ = runner
+        .events
+        .send(SessionEvent::Closed { error, retryable });
+}
+
+impl Runner {
+    fn emit(&self, event: SessionEvent) {
+        // A dropped receiver only means nobody is listening any more.
+        let _ = self.events.send(event);
+    }
+
+    /// The earliest moment something is due: a request deadline, the ping
+    /// deadline, or the next keepalive.
+    fn next_deadline(&self) -> Instant {
+        let keepalive = self.last_inbound + self.settings.keepalive;
+        self.pending
+            .values()
+            .map(|p| p.deadline)
+            .min()
+            .map_or(keepalive, |d| d.min(keepalive))
+    }
+
+    async fn on_timer(&mut self) -> Result<(), Error> {
+        let now = Instant::now();
+        let expired: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.deadline <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            if self.ping.as_deref() == Some(id.as_str()) {
+                return Err(Error::Timeout(
+                    "the server stopped answering (keepalive ping)",
+                ));
+            }
+            if let Some(reply) = self.pending.remove(&id).and_then(|p| p.reply) {
+                let _ = reply.send(Err(RequestError::Timeout(self.settings.reply_timeout)));
+            }
+        }
+        if self.ping.is_none() && now >= self.last_inbound + self.settings.keepalive {
+            let ping = Iq::get(Element::new("ping", ns::PING)).with_to(Jid::from(
+                BareJid::new(&self.domain).map_err(|e| {
+                    Error::Protocol(format!("our own domain is not a valid JID: {e}"))
+                })?,
+            ));
+            self.ping = Some(ping.id.clone());
+            self.track(&ping, None);
+            self.writer.send(&ping.to_element()).await?;
+        }
+        Ok(())
+    }
+
+    fn track(&mut self, iq: &Iq, reply: Option<oneshot::Sender<Result<Iq, RequestError>>>) {
+        self.pending.insert(
+            iq.id.clone(),
+            Pending {
+                to: iq.to.clone(),
+                deadline: Instant::now() + self.settings.reply_timeout,
+                reply,
+            },
+        );
+    }
+
+    async fn execute(&mut self, command: SessionCommand) -> Result<(), Error> {
+        match command {
+            SessionCommand::Send(stanza) => self.writer.send(&stanza).await,
+            SessionCommand::Request { iq, reply } => {
+                self.track(&iq, Some(reply));
+                self.writer.send(&iq.to_element()).await
+            }
+            SessionCommand::Close => Ok(()),
+        }
+    }
+
+    /// CORE-26: our closing tag, then wait briefly for the server's.
+    async fn close_cleanly(&mut self, inbound: &mut mpsc::Receiver<Result<StreamEvent, XmlError>>) {
+        if self.writer.close().await.is_err() {
+            return;
+        }
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            while let Some(Ok(StreamEvent::Stanza(_))) = inbound.recv().await {}
+        })
+        .await;
+    }
+
+    async fn dispatch(&mut self, element: Element) -> Result<(), Error> {
+        if element.is("error", ns::STREAM) {
+            return Err(Error::Stream(StreamError::from_element(&element)));
+        }
+        if element.ns() != ns::CLIENT {
+            debug!(
+                name = element.name(),
+                ns = element.ns(),
+                "ignoring a non-stanza element"
+            );
+            return Ok(());
+        }
+        match element.name() {
+            "message" => match Message::parse(&element) {
+                Ok(message) => self.emit(SessionEvent::Message(message)),
+                Err(error) => self.reject(format!("a message was ignored: {error}")),
+            },
+            "presence" => match Presence::parse(&element) {
+                Ok(presence) => self.emit(SessionEvent::Presence(presence)),
+                Err(error) => self.reject(format!("a presence was ignored: {error}")),
+            },
+            "iq" => self.dispatch_iq(element).await?,
+            other => self.reject(format!("an unknown <{other}/> stanza was ignored")),
+        }
+        Ok(())
+    }
+
+    fn reject(&self, why: String) {
+        warn!("{why}");
+        self.emit(SessionEvent::Rejected(why));
+    }
+
+    async fn dispatch_iq(&mut self, element: Element) -> Result<(), Error> {
+        let kind = element.attr("type").unwrap_or_default();
+        let iq = match Iq::parse(&element) {
+            Ok(iq) => iq,
+            Err(error) => {
+                // A get or set we cannot read still deserves an answer.
+                if let Some(id) = element.attr("id").filter(|_| matches!(kind, "get" | "set")) {
+                    {
+                        let mut reply = Element::new("iq", ns::CLIENT)
+                            .with_attr("type", "error")
+                            .with_attr("id", id);
+                        if let Some(from) = element.attr("from") {
+                            reply.set_attr("to", from);
+                        }
+                        let mut stanza_error =
+                            StanzaError::new(ErrorType::Modify, StanzaCondition::BadRequest);
+                        stanza_error.text = Some(error.to_string());
+                        reply.push_child(stanza_error.to_element());
+                        self.writer.send(&reply).await?;
+                    }
+                }
+                self.reject(format!("an IQ was refused: {error}"));
+                return Ok(());
+            }
+        };
+        match iq.kind {
+            IqType::Result | IqType::Error => {
+                self.complete(iq);
+                Ok(())
+            }
+            IqType::Get | IqType::Set => self.answer(iq).await,
+        }
+    }
+
+    /// CORE-21: matches a reply to our request by id and sender.
+    fn complete(&mut self, iq: Iq) {
+        let Some(pending) = self.pending.get(&iq.id) else {
+            debug!(id = %iq.id, "reply to no request of ours");
+            return;
+        };
+        if !self.reply_sender_ok(pending.to.as_ref(), iq.from.as_ref()) {
+            self.reject(format!(
+                "a reply to request {} came from {} instead of where it was sent; ignored",
+                iq.id,
+                iq.from.as_ref().map_or("?".into(), |j| j.to_string())
+            ));
+            return;
+        }
+        let Some(pending) = self.pending.remove(&iq.id) else {
+            return;
+        };
+        if self.ping.as_deref() == Some(iq.id.as_str()) {
+            self.ping = None;
+        }
+        let outcome = match iq.kind {
+            IqType::Error => Err(RequestError::Stanza(iq.error.clone().unwrap_or_else(
+                || StanzaError::new(ErrorType::Cancel, StanzaCondition::UndefinedCondition),
+            ))),
+            _ => Ok(iq),
+        };
+        if let Some(reply) = pending.reply {
+            let _ = reply.send(outcome);
+        }
+    }
+
+    /// A request to our account or server may be answered by the server
+    /// itself (no `from`, our bare JID, or our domain).
+    fn reply_sender_ok(&self, to: Option<&Jid>, from: Option<&Jid>) -> bool {
+        let ours = |jid: Option<&Jid>| match jid {
+            None => true,
+            Some(j) => {
+                j.to_bare() == self.bare
+                    || (j.node().is_none()
+                        && j.domain().as_str() == self.domain
+                        && j.resource().is_none())
+                    || j.as_str() == self.jid.as_str()
+            }
+        };
+        match to {
+            None => ours(from),
+            Some(to) if ours(Some(to)) => ours(from),
+            Some(to) => from == Some(to),
+        }
+    }
+
+    /// True when a push comes from our own account (NEW-05, SEC-02): no
+    /// `from`, or `from` equal to our bare JID.
+    fn push_sender_ok(&self, from: Option<&Jid>) -> bool {
+        match from {
+            None => true,
+            Some(j) => j.as_str() == self.bare.as_str(),
+        }
+    }
+
+    async fn answer(&mut self, iq: Iq) -> Result<(), Error> {
+        let Some(payload) = iq.payload.as_ref() else {
+            return self.refuse(&iq, StanzaCondition::BadRequest).await;
+        };
+        match (iq.kind, payload.ns(), payload.name()) {
+            (IqType::Get, ns::PING, "ping") => {
+                self.writer
+                    .send(&Iq::result_for(&iq, None).to_element())
+                    .await
+            }
+            (IqType::Get, ns::DISCO_INFO, "query") if payload.attr("node").is_none() => {
+                let mut query = Element::new("query", ns::DISCO_INFO).with_child(
+                    Element::new("identity", ns::DISCO_INFO)
+                        .with_attr("category", "client")
+                        .with_attr("type", "console")
+                        .with_attr("name", "balcony"),
+                );
+                for feature in FEATURES {
+                    query.push_child(
+                        Element::new("feature", ns::DISCO_INFO).with_attr("var", *feature),
+                    );
+                }
+                self.writer
+                    .send(&Iq::result_for(&iq, Some(query)).to_element())
+                    .await
+            }
+            (IqType::Set, ns::ROSTER, "query") => {
+                if !self.push_sender_ok(iq.from.as_ref()) {
+                    // ROS-12: never apply and never acknowledge a spoofed push.
+                    self.reject(format!(
+                        "a roster push from {} was ignored (only our server may push)",
+                        iq.from.as_ref().map_or("?".into(), |j| j.to_string())
+                    ));
+                    return self.refuse(&iq, StanzaCondition::ServiceUnavailable).await;
+                }
+                match roster::parse_push(payload) {
+                    Ok((item, ver)) => {
+                        self.writer
+                            .send(&Iq::result_for(&iq, None).to_element())
+                            .await?;
+                        self.emit(SessionEvent::RosterPush { item, ver });
+                        Ok(())
+                    }
+                    Err(error) => {
+                        self.reject(format!("a roster push was refused: {error}"));
+                        self.refuse(&iq, StanzaCondition::BadRequest).await
+                    }
+                }
+            }
+            _ => self.refuse(&iq, StanzaCondition::ServiceUnavailable).await,
+        }
+    }
+
+    /// CORE-22: answers a get or set with an error of the given condition.
+    async fn refuse(&mut self, iq: &Iq, condition: StanzaCondition) -> Result<(), Error> {
+        let error_type = match condition {
+            StanzaCondition::BadRequest => ErrorType::Modify,
+            _ => ErrorType::Cancel,
+        };
+        let reply = Iq::error_for(iq, StanzaError::new(error_type, condition));
+        self.writer.send(&reply.to_element()).await
+    }
+}

@@ -1,0 +1,133 @@
+//! TLS with rustls: the trust store (system roots, webpki roots, and the
+//! user's `ca_file`), the handshake, certificate errors phrased with a hint,
+//! and the channel-binding data SCRAM-*-PLUS needs.
+//!
+//! Certificates are always verified against the JID's domain (CORE-07,
+//! SEC-01). There is no switch that accepts any certificate.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::error::Error;
+
+/// The label RFC 9266 defines for `tls-exporter` channel binding.
+const EXPORTER_LABEL: &[u8] = b"EXPORTER-Channel-Binding";
+
+/// Builds the client configuration: system roots, Mozilla's roots as a
+/// fallback for systems without a store, and `ca_file` when given.
+pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, Error> {
+    let mut roots = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for cert in native.certs {
+        // A malformed system certificate should not stop the login.
+        let _ = roots.add(cert);
+    }
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let mut added = 0;
+        for cert in CertificateDer::pem_file_iter(path)
+            .map_err(|e| Error::Tls(format!("cannot read ca_file {}: {e}", path.display())))?
+        {
+            let cert = cert.map_err(|e| {
+                Error::Tls(format!(
+                    "ca_file {} holds a bad certificate: {e}",
+                    path.display()
+                ))
+            })?;
+            roots.add(cert).map_err(|e| {
+                Error::Tls(format!(
+                    "ca_file {} holds an unusable certificate: {e}",
+                    path.display()
+                ))
+            })?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(Error::Tls(format!(
+                "ca_file {} holds no PEM certificate",
+                path.display()
+            )));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// Runs the TLS handshake for `domain` over an open TCP stream.
+pub async fn handshake(
+    tcp: TcpStream,
+    domain: &str,
+    config: Arc<ClientConfig>,
+    has_ca_file: bool,
+) -> Result<TlsStream<TcpStream>, Error> {
+    let name = ServerName::try_from(domain.to_owned())
+        .map_err(|_| Error::Tls(format!("{domain} is not a valid TLS server name")))?;
+    TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| describe_handshake_error(e, domain, has_ca_file))
+}
+
+/// Channel-binding data for SCRAM-*-PLUS: `tls-exporter` (RFC 9266) on TLS
+/// 1.3. TLS 1.2 would need `tls-unique`, which rustls does not expose, so
+/// there is none then.
+pub fn channel_binding(stream: &TlsStream<TcpStream>) -> Option<Vec<u8>> {
+    let (_, connection) = stream.get_ref();
+    if connection.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
+        return None;
+    }
+    connection
+        .export_keying_material(vec![0u8; 32], EXPORTER_LABEL, None)
+        .ok()
+}
+
+/// Turns a handshake failure into a sentence that says what was wrong and
+/// how to trust the server if the user means to.
+fn describe_handshake_error(error: std::io::Error, domain: &str, has_ca_file: bool) -> Error {
+    let Some(rustls_error) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    else {
+        return Error::Tls(error.to_string());
+    };
+    let rustls::Error::InvalidCertificate(cert_error) = rustls_error else {
+        return Error::Tls(rustls_error.to_string());
+    };
+    use rustls::CertificateError as C;
+    let reason = match cert_error {
+        C::UnknownIssuer => "it is signed by an authority balcony does not trust".to_owned(),
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            format!("it is not valid for {domain}")
+        }
+        C::Expired | C::ExpiredContext { .. } => "it has expired".to_owned(),
+        C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".to_owned(),
+        C::Revoked => "it has been revoked".to_owned(),
+        C::BadSignature => "its signature is invalid".to_owned(),
+        other => format!("{other:?}"),
+    };
+    let hint = match cert_error {
+        C::UnknownIssuer if has_ca_file => {
+            "The certificate is not signed by the CA in ca_file either; check that ca_file holds the certificate of the authority that signed the server's certificate".to_owned()
+        }
+        C::UnknownIssuer => {
+            "If you trust this server, save the certificate of its certificate authority as a PEM file and set `ca_file` under [account]".to_owned()
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => format!(
+            "Check that the JID's domain is right; the server must present a certificate for {domain}"
+        ),
+        _ => "Ask the server's administrator to renew or fix its certificate".to_owned(),
+    };
+    Error::Certificate { reason, hint }
+}

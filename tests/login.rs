@@ -1,0 +1,439 @@
+//! Logging in against a real Prosody: TLS, SASL, binding, conflicts, the
+//! scripted subcommands, and dead-link detection. Each test starts its own
+//! server, so they run in parallel.
+
+mod common;
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use balcony::xmpp::error::{Error, StreamCondition};
+use balcony::xmpp::login;
+use balcony::xmpp::session::{self, SessionEvent};
+use balcony::xmpp::stanza::message::MessageType;
+use common::{Encryption, ServerOptions, TestServer};
+
+fn balcony(config: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run balcony")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn next_event(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<SessionEvent>,
+    within: Duration,
+) -> SessionEvent {
+    tokio::time::timeout(within, events.recv())
+        .await
+        .expect("an event in time")
+        .expect("the session still running")
+}
+
+/// CORE-08, CORE-14, CORE-15: SCRAM-SHA-1 over STARTTLS, bound to the resource we asked for.
+#[tokio::test]
+async fn core_08_logs_in_with_scram_over_starttls() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let mut settings = common::settings(&server, &alice);
+    settings.resource = Some("desk".into());
+    let connection = login::connect(&settings).await.expect("login");
+    assert_eq!(connection.mechanism, "SCRAM-SHA-1");
+    assert_eq!(connection.jid.to_string(), "alice@localhost/desk");
+    // SESS-03: Prosody advertises the session as optional.
+    assert_eq!(connection.features.session, login::SessionFeature::Optional);
+    assert!(connection.features.roster_versioning);
+}
+
+/// `balcony check` prints the bound full JID and exits 0.
+#[test]
+fn check_prints_the_bound_jid() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let config = server.write_config(&alice, "resource = \"laptop\"\n");
+    let out = balcony(&config, &["check"]);
+    assert!(
+        out.status.success(),
+        "stderr: {}\n{}",
+        text(&out.stderr),
+        server.log()
+    );
+    assert_eq!(text(&out.stdout).trim(), "alice@localhost/laptop");
+}
+
+/// Without a configured resource the server picks one (SEC-08).
+#[test]
+fn sec_08_server_assigns_a_resource() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let config = server.write_config(&alice, "");
+    let out = balcony(&config, &["check"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let jid = text(&out.stdout).trim().to_owned();
+    assert!(
+        jid.starts_with("alice@localhost/") && jid.len() > "alice@localhost/".len(),
+        "{jid}"
+    );
+}
+
+/// CORE-12: a wrong password is a clear auth failure and a non-zero exit.
+#[test]
+fn core_12_wrong_password_fails_clearly() {
+    let server = TestServer::start();
+    let mut alice = server.account("alice");
+    alice.password = "not-the-password".into();
+    let config = server.write_config(&alice, "");
+    let out = balcony(&config, &["check"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("authentication failed: not-authorized — wrong password or unknown account"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// CORE-07, SEC-01: a certificate from an unknown CA is refused, with a hint naming ca_file.
+#[test]
+fn core_07_self_signed_refused_without_ca_file() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let toml = server
+        .config_toml(&alice)
+        .lines()
+        .filter(|l| !l.starts_with("ca_file"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = server.dir.join("no-ca.toml");
+    std::fs::write(&config, toml).unwrap();
+    let out = balcony(&config, &["check"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("certificate was refused"), "{stderr}");
+    assert!(
+        stderr.contains("authority balcony does not trust"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ca_file"), "{stderr}");
+}
+
+/// CORE-07: the certificate must be valid for the JID's domain; a CA we
+/// trust is not enough when the name is wrong. Prosody refuses unknown
+/// names itself (SNI), so a bare rustls server presents its certificate.
+#[tokio::test]
+async fn core_07_wrong_domain_refused() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let certs = CertificateDer::pem_file_iter(server.dir.join("localhost.crt"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(server.dir.join("localhost.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        if let Ok((tcp, _)) = listener.accept().await {
+            let _ = acceptor.accept(tcp).await;
+        }
+    });
+    let mut settings = common::settings(&server, &alice);
+    settings.tls = balcony::xmpp::settings::TlsMode::Direct;
+    settings.port = Some(port);
+    settings.jid = jid::BareJid::new("alice@example.org").unwrap();
+    match login::connect(&settings).await {
+        Err(Error::Certificate { reason, hint }) => {
+            assert!(reason.contains("not valid for example.org"), "{reason}");
+            assert!(hint.contains("example.org"), "{hint}");
+        }
+        Err(other) => panic!("expected a certificate error, got {other}"),
+        Ok(_) => panic!("logged in with a certificate for the wrong name"),
+    }
+}
+
+/// CORE-05, SEC-01: a server that does not offer STARTTLS is refused.
+#[test]
+fn core_05_server_without_starttls_is_refused() {
+    let server = TestServer::start_with(ServerOptions {
+        encryption: Encryption::None,
+        ..ServerOptions::default()
+    });
+    let alice = server.account("alice");
+    let config = server.write_config(&alice, "");
+    let out = balcony(&config, &["check"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("does not offer STARTTLS"), "{stderr}");
+}
+
+/// XEP-0368: `tls = "direct"` speaks TLS from the first byte.
+#[test]
+fn direct_tls_logs_in() {
+    let server = TestServer::start_with(ServerOptions {
+        direct_tls: true,
+        ..ServerOptions::default()
+    });
+    let alice = server.account("alice");
+    let config = server.write_config_direct_tls(&alice, "resource = \"direct\"\n");
+    let out = balcony(&config, &["check"]);
+    assert!(
+        out.status.success(),
+        "stderr: {}\n{}",
+        text(&out.stderr),
+        server.log()
+    );
+    assert_eq!(text(&out.stdout).trim(), "alice@localhost/direct");
+}
+
+/// CORE-17: a second login with our resource kicks us (Prosody's default
+/// kick_old); the first session reports a conflict that is not retried.
+#[tokio::test]
+async fn core_17_resource_conflict_on_live_stream() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let mut settings = common::settings(&server, &alice);
+    settings.resource = Some("same".into());
+    let mut first = session::start(settings.clone()).await.expect("first login");
+    assert!(matches!(
+        next_event(&mut first.events, Duration::from_secs(5)).await,
+        SessionEvent::Online { .. }
+    ));
+    let second = session::start(settings).await.expect("second login");
+    assert_eq!(second.handle.jid().to_string(), "alice@localhost/same");
+    loop {
+        match next_event(&mut first.events, Duration::from_secs(10)).await {
+            SessionEvent::Closed { error, retryable } => {
+                let error = error.expect("an error");
+                assert!(error.contains("conflict"), "{error}");
+                assert!(!retryable);
+                break;
+            }
+            _ => continue,
+        }
+    }
+}
+
+/// CORE-16: when the server refuses our resource at bind time (kick_new),
+/// we take the one it assigns.
+#[tokio::test]
+async fn core_16_bind_conflict_falls_back_to_server_resource() {
+    let server = TestServer::start_with(ServerOptions {
+        conflict_resolve: Some("kick_new".into()),
+        ..ServerOptions::default()
+    });
+    let alice = server.account("alice");
+    let mut settings = common::settings(&server, &alice);
+    settings.resource = Some("same".into());
+    let _first = login::connect(&settings).await.expect("first login");
+    let second = login::connect(&settings).await.expect("second login");
+    assert_eq!(second.jid.to_bare().to_string(), "alice@localhost");
+    assert_ne!(second.jid.resource().as_str(), "same");
+}
+
+/// `balcony send` delivers a chat message that another account receives.
+#[tokio::test]
+async fn send_delivers_a_chat_message() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let bob = server.account("bob");
+    let mut bob_session = session::start(common::settings(&server, &bob))
+        .await
+        .expect("bob");
+    // Available presence, so the server delivers at once instead of storing offline.
+    bob_session
+        .handle
+        .send(balcony::xmpp::stanza::presence::Presence::available().to_element())
+        .unwrap();
+    let config = server.write_config(&alice, "");
+    let body = "hello bob <&> ☺";
+    let out =
+        tokio::task::spawn_blocking(move || balcony(&config, &["send", "bob@localhost", body]))
+            .await
+            .unwrap();
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    loop {
+        match next_event(&mut bob_session.events, Duration::from_secs(10)).await {
+            SessionEvent::Message(message) => {
+                assert_eq!(message.kind, MessageType::Chat);
+                assert_eq!(message.body("en"), Some(body));
+                assert_eq!(
+                    message.from.map(|j| j.to_bare().to_string()).as_deref(),
+                    Some("alice@localhost")
+                );
+                break;
+            }
+            _ => continue,
+        }
+    }
+}
+
+/// `balcony send JID -` reads the text from standard input.
+#[test]
+fn send_reads_stdin() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let config = server.write_config(&alice, "");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .arg("--config")
+        .arg(&config)
+        .args(["send", "bob@localhost", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from stdin\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+}
+
+/// An invalid recipient is refused before connecting.
+#[test]
+fn send_refuses_an_invalid_jid() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let config = server.write_config(&alice, "");
+    let out = balcony(&config, &["send", "bad@@jid", "x"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not a valid JID"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `balcony roster` prints what the server holds, one contact a line.
+#[tokio::test]
+async fn roster_prints_the_server_roster() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let session = session::start(common::settings(&server, &alice))
+        .await
+        .expect("login");
+    use balcony::xmpp::stanza::iq::Iq;
+    use balcony::xmpp::stanza::roster::{self, RosterItem, Subscription};
+    for (jid, name, groups) in [
+        (
+            "bob@localhost",
+            Some("Bob\tthe builder"),
+            vec!["Friends", "Work"],
+        ),
+        ("carol@example.org", None, vec![]),
+    ] {
+        let item = RosterItem {
+            jid: jid::BareJid::new(jid).unwrap(),
+            name: name.map(str::to_owned),
+            subscription: Subscription::None,
+            ask: false,
+            approved: false,
+            groups: groups.into_iter().map(str::to_owned).collect(),
+        };
+        session
+            .handle
+            .request(Iq::set(roster::set_item(&item)))
+            .await
+            .expect("roster set");
+    }
+    session.handle.close();
+    let config = server.write_config(&alice, "");
+    let out = tokio::task::spawn_blocking(move || balcony(&config, &["roster"]))
+        .await
+        .unwrap();
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let mut lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "bob@localhost\tBob the builder\tnone\t\tFriends,Work",
+            "carol@example.org\t\tnone\t\t",
+        ]
+    );
+}
+
+/// CORE-25: a link that stops carrying data is detected within keepalive +
+/// timeout, through a proxy that freezes without closing the socket.
+#[tokio::test]
+async fn core_25_dead_link_is_detected() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let proxy = common::FreezableProxy::start(server.port).await;
+    let mut settings = common::settings(&server, &alice);
+    settings.port = Some(proxy.port);
+    settings.keepalive = Duration::from_secs(1);
+    settings.reply_timeout = Duration::from_secs(2);
+    let mut session = session::start(settings).await.expect("login");
+    assert!(matches!(
+        next_event(&mut session.events, Duration::from_secs(5)).await,
+        SessionEvent::Online { .. }
+    ));
+    // Healthy: keepalive pings are answered for a while.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!session.handle.is_closed());
+    proxy.freeze();
+    let started = std::time::Instant::now();
+    loop {
+        if let SessionEvent::Closed { error, retryable } =
+            next_event(&mut session.events, Duration::from_secs(10)).await
+        {
+            let error = error.expect("an error");
+            assert!(error.contains("stopped answering"), "{error}");
+            assert!(retryable);
+            break;
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// CORE-18: a stream error from the server (here: shutdown) ends the
+/// session with the condition named.
+#[tokio::test]
+async fn core_18_server_shutdown_is_reported() {
+    let mut server = TestServer::start();
+    let alice = server.account("alice");
+    let mut session = session::start(common::settings(&server, &alice))
+        .await
+        .expect("login");
+    let _ = next_event(&mut session.events, Duration::from_secs(5)).await;
+    server.stop();
+    loop {
+        if let SessionEvent::Closed { error, retryable } =
+            next_event(&mut session.events, Duration::from_secs(10)).await
+        {
+            let error = error.expect("an error");
+            assert!(
+                error.contains(StreamCondition::SystemShutdown.as_str()),
+                "{error}"
+            );
+            assert!(retryable);
+            break;
+        }
+    }
+}
