@@ -27,6 +27,60 @@ pub struct Config {
     pub startup: StartupConfig,
     #[serde(default)]
     pub log: LogConfig,
+    #[serde(default)]
+    pub presence: PresenceConfig,
+    #[serde(default)]
+    pub subscriptions: SubscriptionsConfig,
+}
+
+/// `[presence]`: what we announce at login.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PresenceConfig {
+    pub show: ShowSetting,
+    pub status: Option<String>,
+    /// -128..127; a negative priority gets no bare-JID messages (PRES-16).
+    pub priority: Spanned<i64>,
+}
+
+impl Default for PresenceConfig {
+    fn default() -> Self {
+        PresenceConfig {
+            show: ShowSetting::Online,
+            status: None,
+            priority: Spanned::new(0..0, 0),
+        }
+    }
+}
+
+/// The values `[presence] show` accepts.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ShowSetting {
+    #[default]
+    Online,
+    Chat,
+    Away,
+    Xa,
+    Dnd,
+}
+
+/// `[subscriptions]`: who may see our presence without asking us.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubscriptionsConfig {
+    pub auto_approve: AutoApprove,
+}
+
+/// The values `auto_approve` accepts.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AutoApprove {
+    /// Every request waits for the user (the default, SEC-04).
+    #[default]
+    Never,
+    /// Approve contacts we asked to follow or already follow (SUB-06).
+    ContactsWeFollow,
 }
 
 /// `[account]`: who we are and where the server is.
@@ -226,6 +280,23 @@ impl Config {
                 "must be at least 8".into(),
             ));
         }
+        let priority = &self.presence.priority;
+        if !(-128..=127).contains(priority.get_ref()) {
+            return Err((
+                "presence.priority",
+                priority.span().start,
+                "must be from -128 to 127".into(),
+            ));
+        }
+        for command in &self.startup.commands {
+            if let Err(error) = crate::app::command::parse(command) {
+                return Err((
+                    "startup.commands",
+                    0,
+                    format!("holds {command:?}, which fails: {error}"),
+                ));
+            }
+        }
         let _ = text;
         Ok(())
     }
@@ -253,6 +324,30 @@ impl Config {
         };
         settings.lang = self.connection.language.clone();
         Ok(settings)
+    }
+
+    /// What the store needs from the config.
+    pub fn preferences(&self) -> crate::app::Preferences {
+        use crate::xmpp::stanza::presence::Show;
+        let show = match self.presence.show {
+            ShowSetting::Online => None,
+            ShowSetting::Chat => Some(Show::Chat),
+            ShowSetting::Away => Some(Show::Away),
+            ShowSetting::Xa => Some(Show::Xa),
+            ShowSetting::Dnd => Some(Show::Dnd),
+        };
+        crate::app::Preferences {
+            language: self.connection.language.clone(),
+            approve: match self.subscriptions.auto_approve {
+                AutoApprove::Never => crate::app::ApprovePolicy::Never,
+                AutoApprove::ContactsWeFollow => crate::app::ApprovePolicy::ContactsWeFollow,
+            },
+            initial: crate::app::OwnPresence {
+                show,
+                status: self.presence.status.clone().filter(|s| !s.is_empty()),
+                priority: i8::try_from(*self.presence.priority.get_ref()).unwrap_or(0),
+            },
+        }
     }
 
     fn resolve_password(&self) -> Result<Password, String> {
@@ -307,6 +402,12 @@ fn run_password_command(command: &str) -> Result<Password, String> {
 fn first_line(text: &str) -> Option<Password> {
     let line = text.lines().next()?.trim_end_matches('\r');
     (!line.is_empty()).then(|| Password::new(line))
+}
+
+/// Where balcony keeps data between runs (the roster cache):
+/// `$XDG_DATA_HOME/balcony`.
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "balcony").map(|dirs| dirs.data_dir().to_path_buf())
 }
 
 /// 1-based line number of a byte offset.

@@ -8,12 +8,16 @@
 //! - [`ui`]: drawing the store and mapping keys to actions.
 //! - [`tui`]: the terminal event loop that ties the session, store and UI together.
 //! - [`cli`]: the scripted subcommands (`check`, `send`, `roster`).
+//! - [`engine`]: the runner between the session and the store, shared by the
+//!   TUI and `exec`; [`roster_cache`] keeps the roster on disk.
 //! - [`sanitize`]: making remote text safe to print.
 
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod logging;
+pub mod roster_cache;
 pub mod sanitize;
 pub mod tui;
 pub mod ui;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use balcony::cli;
 use balcony::config::{self, Config};
+use balcony::engine::Engine;
 
 #[derive(Parser)]
 #[command(name = "balcony", version, about = "A terminal XMPP client")]
@@ -32,6 +33,18 @@ enum Command {
     },
     /// Print the roster from the server: jid, name, subscription, ask, groups (tab-separated).
     Roster,
+    /// Log in, run commands (from the arguments, or stdin lines as they come),
+    /// print every event one a line, wait for late events, log out.
+    Exec {
+        /// Seconds to keep printing events after the last command.
+        #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+        wait: u64,
+        /// Print JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Commands such as "/msg romeo@example.net hi"; none means read stdin.
+        commands: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -62,13 +75,36 @@ fn main() -> ExitCode {
             Some(Command::Check) => cli::check(settings).await,
             Some(Command::Send { jid, text }) => cli::send(settings, &jid, &text).await,
             Some(Command::Roster) => cli::roster(settings).await,
-            None => balcony::tui::run(settings, config).await,
+            Some(Command::Exec {
+                wait,
+                json,
+                commands,
+            }) => {
+                let engine = engine(&config, settings);
+                let options = cli::exec::ExecOptions {
+                    wait: std::time::Duration::from_secs(wait),
+                    json,
+                    commands,
+                };
+                cli::exec::run(engine, options).await
+            }
+            None => balcony::tui::run(engine(&config, settings)).await,
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error, 1),
     }
+}
+
+/// The engine for the TUI and `exec`, with the roster cache in the data dir.
+fn engine(config: &Config, settings: balcony::xmpp::settings::ConnectSettings) -> Engine {
+    Engine::new(
+        settings,
+        config.preferences(),
+        config::data_dir(),
+        config.startup.commands.clone(),
+    )
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {

@@ -333,7 +333,8 @@ fn write_config_writes_a_balcony_config() {
     let acc = &toml["account"];
     assert_eq!(acc["jid"].as_str(), Some("erin@localhost"));
     assert_eq!(acc["password"].as_str(), Some(account.password.as_str()));
-    assert_eq!(acc["resource"].as_str(), Some("balcony"));
+    // No resource: the server assigns one unless a test asks (SEC-08).
+    assert!(acc.get("resource").is_none());
     assert_eq!(acc["host"].as_str(), Some("127.0.0.1"));
     assert_eq!(acc["port"].as_integer(), Some(i64::from(server.port)));
     assert_eq!(acc["tls"].as_str(), Some("starttls"));

@@ -1,9 +1,42 @@
-//! The app-state store: everything the UI draws, changed only by the pure
-//! [`update`] function, which returns [`Effect`]s for the runner to carry
-//! out. No tokio, no terminal, no sockets here, so every change can be
-//! tested by feeding messages and looking at the state.
+//! The app-state store: everything the UI draws and `exec` reports, changed
+//! only by the pure [`update`] function, which returns [`Effect`]s for a
+//! runner to carry out. No tokio, no terminal, no sockets here, so every
+//! change can be tested by feeding messages and looking at the state.
+//!
+//! One file per area: [`roster`], [`presence`], [`subscription`], [`chat`],
+//! [`headline`]; [`inbound`] applies session events and [`action`] applies
+//! user commands; [`command`] is the command language; [`event`] is what the
+//! user is told.
 
-use std::collections::VecDeque;
+pub mod action;
+pub mod chat;
+pub mod command;
+pub mod event;
+pub mod headline;
+pub mod inbound;
+pub mod presence;
+pub mod roster;
+pub mod roster_op;
+pub mod subscription;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use jid::FullJid;
+
+use crate::xmpp::login::StreamFeatures;
+use crate::xmpp::session::{RequestError, SessionEvent};
+use crate::xmpp::stanza::iq::Iq;
+use crate::xmpp::stanza::message::Message;
+use crate::xmpp::stanza::presence::{Presence, Show};
+use crate::xmpp::stanza::roster::RosterItem;
+
+use chat::{Chats, ConversationId};
+use command::Action;
+use event::Event;
+use headline::Headlines;
+use presence::{EntityPresence, PresenceBook};
+use roster::Roster;
+use subscription::PendingRequests;
 
 /// How many notices the status area keeps.
 const MAX_NOTICES: usize = 200;
@@ -29,84 +62,195 @@ pub struct Notice {
     pub is_error: bool,
 }
 
-/// The whole state the UI draws from.
+/// Our own presence: what initial and broadcast presence carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnPresence {
+    pub show: Option<Show>,
+    pub status: Option<String>,
+    pub priority: i8,
+}
+
+impl OwnPresence {
+    /// Broadcast (or, with `to`, directed) available presence.
+    pub fn to_presence(&self) -> Presence {
+        let mut presence = Presence::available();
+        presence.show = self.show;
+        presence.priority = self.priority;
+        if let Some(status) = &self.status {
+            presence = presence.with_status(status.clone());
+        }
+        presence
+    }
+}
+
+/// Who may be approved without asking the user (SUB-06, SEC-04).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ApprovePolicy {
+    /// Every request waits for the user.
+    #[default]
+    Never,
+    /// Requests from contacts we asked ourselves, or already follow.
+    ContactsWeFollow,
+}
+
+/// Preferences the store needs.
+#[derive(Clone, Debug)]
+pub struct Preferences {
+    /// The user's language, for choosing among bodies (I18N-03).
+    pub language: String,
+    pub approve: ApprovePolicy,
+    /// Presence sent at login.
+    pub initial: OwnPresence,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            language: "en".to_owned(),
+            approve: ApprovePolicy::Never,
+            initial: OwnPresence::default(),
+        }
+    }
+}
+
+/// The whole state.
 #[derive(Debug, Default)]
 pub struct State {
     pub connection: ConnectionState,
+    pub jid: Option<FullJid>,
+    pub features: StreamFeatures,
+    pub roster: Roster,
+    /// Presence of contacts and of strangers who sent us directed presence
+    /// (PRES-15).
+    pub presence: PresenceBook,
+    /// Our own other resources (PRES-13).
+    pub own_resources: EntityPresence,
+    pub pending: PendingRequests,
+    /// Roster commands waiting for their result and push.
+    pub roster_ops: roster_op::RosterOps,
+    pub chats: Chats,
+    pub headlines: Headlines,
+    /// Contacts we pre-approved (NEW-08). Prosody never echoes `approved`,
+    /// so what we sent is remembered until it is used or taken back.
+    pub preapproved: std::collections::HashSet<jid::BareJid>,
+    /// Everyone holding a directed presence from us (PRES-07, PRES-08).
+    pub directed: BTreeMap<String, OwnPresence>,
+    pub own: OwnPresence,
+    pub initial_presence_sent: bool,
+    /// The conversation plain text goes to.
+    pub active: Option<ConversationId>,
     pub notices: VecDeque<Notice>,
+    pub prefs: Preferences,
     /// Set when the user asked to leave; the runner exits once it sees it.
     pub quitting: bool,
 }
 
-/// What `update` takes: facts from the session and intents from the user.
+impl State {
+    pub fn new(prefs: Preferences) -> Self {
+        State {
+            own: prefs.initial.clone(),
+            prefs,
+            ..State::default()
+        }
+    }
+
+    /// NEW-09: pre-approved by the server's word or by ours.
+    pub fn is_preapproved(&self, jid: &jid::BareJid) -> bool {
+        self.preapproved.contains(jid) || self.roster.get(jid).is_some_and(|i| i.approved)
+    }
+
+    pub fn is_online(&self) -> bool {
+        matches!(self.connection, ConnectionState::Online { .. })
+    }
+}
+
+/// What a reply to one of our IQs is for.
+// Moved once per event; boxing the big variants would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// The login roster fetch; `versioned` when we sent a `ver`.
+    RosterGet { versioned: bool },
+    /// A roster set made by a command (see [`roster_op`]).
+    RosterSet { tag: u64 },
+}
+
+/// What `update` takes.
+// Moved once per event; boxing the big variants would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
 pub enum Msg {
-    Connected {
-        jid: String,
+    /// A fact from the session; `at` is the arrival time in Unix seconds.
+    Session {
+        event: SessionEvent,
+        at: i64,
     },
-    ConnectionFailed {
+    /// A new login attempt has started.
+    Connecting,
+    LoginFailed {
         error: String,
     },
-    Closed {
-        error: Option<String>,
+    Reply {
+        purpose: Purpose,
+        result: Result<Iq, RequestError>,
     },
-    /// Something the session refused or could not read.
+    /// A user command; `tag` pairs it with its [`Event::Result`].
+    Command {
+        tag: u64,
+        action: Action,
+        at: i64,
+    },
+    /// The cached roster, read before login.
+    RosterCache {
+        ver: Option<String>,
+        items: Vec<RosterItem>,
+    },
+    /// Something for the status area.
     Warning(String),
-    /// The user submitted a line in the input.
-    Input(String),
-    Quit,
 }
 
 /// What the store asks the runner to do.
+// Moved once per event; boxing the big variants would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Close the session cleanly (unavailable presence, closing tag).
+    SendMessage(Message),
+    SendPresence(Presence),
+    Request {
+        iq: Iq,
+        purpose: Purpose,
+    },
+    /// The roster or its version changed: write the cache.
+    SaveRoster,
+    /// Tell the user.
+    Emit(Event),
+    /// Initial presence went out: run the `[startup] commands`.
+    RunStartupCommands,
+    /// Close the session cleanly.
     Disconnect,
 }
 
 /// Applies one message; returns the effects to carry out.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut effects = Vec::new();
     match msg {
-        Msg::Connected { jid } => {
-            state.connection = ConnectionState::Online { jid };
-            Vec::new()
-        }
-        Msg::ConnectionFailed { error } => {
+        Msg::Session { event, at } => inbound::apply(state, event, at, &mut effects),
+        Msg::Connecting => state.connection = ConnectionState::Connecting,
+        Msg::LoginFailed { error } => {
             push_notice(state, error.clone(), true);
+            effects.push(Effect::Emit(Event::Offline {
+                error: Some(error.clone()),
+            }));
             state.connection = ConnectionState::Offline { error: Some(error) };
-            Vec::new()
         }
-        Msg::Closed { error } => {
-            if let Some(error) = &error {
-                push_notice(state, error.clone(), true);
-            }
-            state.connection = ConnectionState::Offline { error };
-            Vec::new()
+        Msg::Reply { purpose, result } => {
+            inbound::apply_reply(state, purpose, result, &mut effects)
         }
-        Msg::Warning(text) => {
-            push_notice(state, text, false);
-            Vec::new()
-        }
-        Msg::Input(line) => handle_input(state, line.trim()),
-        Msg::Quit => quit(state),
+        Msg::Command { tag, action, at } => action::apply(state, tag, action, at, &mut effects),
+        Msg::RosterCache { ver, items } => state.roster.load_cache(ver, items),
+        Msg::Warning(text) => push_notice(state, text, false),
     }
-}
-
-fn handle_input(state: &mut State, line: &str) -> Vec<Effect> {
-    match line {
-        "" => Vec::new(),
-        "/quit" => quit(state),
-        other => {
-            let command = other.split_whitespace().next().unwrap_or(other);
-            push_notice(state, format!("unknown command {command}"), true);
-            Vec::new()
-        }
-    }
-}
-
-fn quit(state: &mut State) -> Vec<Effect> {
-    state.quitting = true;
-    vec![Effect::Disconnect]
+    effects
 }
 
 /// Adds a notice, dropping the oldest beyond the cap so memory stays bounded.
@@ -118,54 +262,4 @@ pub fn push_notice(state: &mut State, text: String, is_error: bool) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn connected_then_closed_with_error() {
-        let mut state = State::default();
-        update(
-            &mut state,
-            Msg::Connected {
-                jid: "a@b/c".into(),
-            },
-        );
-        assert_eq!(
-            state.connection,
-            ConnectionState::Online {
-                jid: "a@b/c".into()
-            }
-        );
-        update(
-            &mut state,
-            Msg::Closed {
-                error: Some("gone".into()),
-            },
-        );
-        assert_eq!(
-            state.connection,
-            ConnectionState::Offline {
-                error: Some("gone".into())
-            }
-        );
-        assert_eq!(state.notices.back().map(|n| n.text.as_str()), Some("gone"));
-    }
-
-    #[test]
-    fn quit_command_disconnects() {
-        let mut state = State::default();
-        let effects = update(&mut state, Msg::Input("/quit".into()));
-        assert!(state.quitting);
-        assert_eq!(effects, [Effect::Disconnect]);
-    }
-
-    #[test]
-    fn notices_are_bounded() {
-        let mut state = State::default();
-        for i in 0..(MAX_NOTICES + 10) {
-            push_notice(&mut state, i.to_string(), false);
-        }
-        assert_eq!(state.notices.len(), MAX_NOTICES);
-        assert_eq!(state.notices.front().map(|n| n.text.as_str()), Some("10"));
-    }
-}
+mod tests;

@@ -2,6 +2,8 @@
 //! prints plain text on stdout, and logs out cleanly. Errors come back as
 //! sentences for stderr; the caller turns them into a non-zero exit.
 
+pub mod exec;
+
 use std::io::Read as _;
 
 use jid::Jid;
@@ -69,7 +71,9 @@ pub async fn roster(settings: ConnectSettings) -> Result<(), String> {
 /// jid, name, subscription, ask, groups — tab-separated, with any control
 /// characters in remote text replaced so a line stays one line.
 pub fn roster_line(item: &roster::RosterItem) -> String {
-    let groups: Vec<String> = item.groups.iter().map(|g| one_line(g)).collect();
+    // Groups are a set; sorted, the output is the same every time.
+    let mut groups: Vec<String> = item.groups.iter().map(|g| one_line(g)).collect();
+    groups.sort();
     format!(
         "{}\t{}\t{}\t{}\t{}",
         item.jid,

@@ -374,11 +374,13 @@ impl SaslFailure {
     pub fn from_element(failure: &Element) -> Self {
         let mut condition_name = String::from("undefined");
         let mut text = None;
-        for child in failure.children() {
+        let mut found = false;
+        for child in failure.children().filter(|c| c.ns() == ns::SASL) {
             if child.name() == "text" {
                 text = Some(child.text());
-            } else {
+            } else if !found {
                 condition_name = child.name().to_owned();
+                found = true;
             }
         }
         SaslFailure {

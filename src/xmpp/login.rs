@@ -350,7 +350,8 @@ async fn bind<R: AsyncRead + Unpin>(
         if let Some(resource) = &resource {
             request.push_child(Element::new("resource", ns::BIND).with_text(resource.clone()));
         }
-        let reply = iq_round_trip(reader, writer, settings, request, "resource binding").await?;
+        let reply =
+            iq_round_trip(reader, writer, settings, request, None, "resource binding").await?;
         match reply {
             Ok(result) => {
                 let jid_text = result
@@ -385,7 +386,17 @@ async fn establish_session<R: AsyncRead + Unpin>(
     settings: &ConnectSettings,
 ) -> Result<(), Error> {
     let request = Element::new("session", ns::SESSION);
-    match iq_round_trip(reader, writer, settings, request, "session establishment").await? {
+    let domain = settings.domain().to_owned();
+    let reply = iq_round_trip(
+        reader,
+        writer,
+        settings,
+        request,
+        Some(&domain),
+        "session establishment",
+    )
+    .await?;
+    match reply {
         Ok(_) => Ok(()),
         Err(error) => Err(Error::Session(error)),
     }
@@ -398,16 +409,22 @@ async fn iq_round_trip<R: AsyncRead + Unpin>(
     writer: &mut StreamWriter,
     settings: &ConnectSettings,
     payload: Element,
+    to: Option<&str>,
     what: &'static str,
 ) -> Result<Result<Element, StanzaError>, Error> {
     let id = id::next();
     let iq = Element::new("iq", ns::CLIENT)
         .with_attr("type", "set")
         .with_attr("id", id.clone())
+        .with_opt_attr("to", to)
         .with_child(payload);
     writer.send(&iq).await?;
+    // One deadline for the whole exchange: unrelated stanzas must not
+    // extend it.
+    let deadline = tokio::time::Instant::now() + settings.reply_timeout;
     loop {
-        let reply = next_element(reader, settings.reply_timeout, what).await?;
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let reply = next_element(reader, left, what).await?;
         if !reply.is("iq", ns::CLIENT) || reply.attr("id") != Some(id.as_str()) {
             debug!(name = reply.name(), "ignoring a stanza during {what}");
             continue;

@@ -93,8 +93,9 @@ pub enum XmlError {
     Io(#[from] io::Error),
     #[error("the connection ended without </stream:stream>")]
     Closed,
-    /// RFC 6120 §11.1: DTD, comment, processing instruction or an entity
-    /// other than the five predefined ones.
+    /// RFC 6120 §11.1 restricts XMPP to an XML subset without comments,
+    /// processing instructions, DTDs, or entity references other than the
+    /// five predefined ones (SEC-06).
     #[error("{0}")]
     Restricted(String),
     #[error("the server sent XML that is not well-formed: {0}")]
@@ -110,7 +111,7 @@ pub enum XmlError {
     #[error("the server sent an element with more than {limit} attributes")]
     TooManyAttributes { limit: usize },
     /// Character data directly inside `<stream:stream>`, where only
-    /// whitespace keepalives may appear (RFC 6120 §4.3.5).
+    /// whitespace keepalives may appear (CORE-25).
     #[error("the server sent text between stanzas: {0}")]
     BadFormat(String),
 }
@@ -619,8 +620,9 @@ impl Tree {
                 Ok(())
             })?;
         }
-        // Pushed before anything else can fail, so the caller's
-        // `close_scope` always matches.
+        // From here the declarations are undone by `close_scope`. An error
+        // in between leaves them dangling, which is harmless: every error
+        // ends the stream.
         self.frames.push(frame);
         let mut element = Element::new(local, self.resolve(prefix)?);
         let mut kept = 0;
@@ -668,7 +670,10 @@ impl Tree {
         }
         let first = self.declared.len() - frame.declared;
         if self.declared[first..].iter().any(|p| p == prefix) {
-            return Err(duplicate_attribute(&format!("xmlns:{prefix}")));
+            return Err(XmlError::NotWellFormed(format!(
+                "the prefix `{}` is declared twice on one element",
+                excerpt(prefix)
+            )));
         }
         self.prefixes
             .entry(prefix.to_owned())
@@ -1402,7 +1407,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn whitespace_keepalives_between_stanzas_are_ignored() {
+    async fn core25_whitespace_keepalives_between_stanzas_are_ignored() {
         let input = format!("{HEADER} \n <iq/>\t\r\n <iq/>{}", " ".repeat(5000));
         let (events, error) = parse(input.as_bytes()).await;
         assert_eq!(events.len(), 3);
@@ -1596,6 +1601,27 @@ mod tests {
         assert!(matches!(error, Some(XmlError::Closed)));
     }
 
+    #[tokio::test]
+    async fn transport_errors_are_io_without_a_stream_condition() {
+        struct Reset;
+        impl AsyncRead for Reset {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                _cx: &mut Context<'_>,
+                _buf: &mut ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()))
+            }
+        }
+        let (_, error) = collect(Reset, ReaderLimits::default()).await;
+        let error = error.unwrap();
+        assert!(
+            matches!(&error, XmlError::Io(e) if e.kind() == io::ErrorKind::ConnectionReset),
+            "{error:?}"
+        );
+        assert_eq!(error.stream_condition(), None);
+    }
+
     fn assert_too_large(error: Option<XmlError>, served: &AtomicUsize) {
         let limit = ReaderLimits::default().max_stanza_bytes;
         let error = error.unwrap();
@@ -1605,6 +1631,7 @@ mod tests {
         );
         assert_eq!(error.stream_condition(), Some("policy-violation"));
         let served = served.load(Ordering::Relaxed);
+        assert!(served >= limit, "stopped early, after {served} bytes");
         assert!(served < limit + 64 * 1024, "read {served} bytes");
     }
 
@@ -1694,11 +1721,17 @@ mod tests {
         assert_eq!(error.stream_condition(), Some("policy-violation"));
 
         // Exactly the limit is fine.
-        let body = format!("{}{}", "<a>".repeat(63), "<b/>").to_string() + &"</a>".repeat(63);
+        let body = format!("{}<b/>{}", "<a>".repeat(63), "</a>".repeat(63));
         let input = format!("{HEADER}{body}");
         let (events, error) = parse(input.as_bytes()).await;
         assert!(matches!(error, Some(XmlError::Closed)), "{error:?}");
         assert_eq!(events.len(), 2);
+        // One more level is not.
+        let error = error_of(&format!("{}<b/>", "<a>".repeat(64))).await;
+        assert!(
+            matches!(error, XmlError::TooDeep { limit: 64 }),
+            "{error:?}"
+        );
     }
 
     #[tokio::test]
@@ -1736,7 +1769,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn restart_with_a_fresh_reader_on_the_same_transport() {
+    async fn core11_restart_with_a_fresh_reader_on_the_same_transport() {
         let second = format!("{SECOND_HEADER}<stream:features/>");
         let transport = Chunked::new([first_stream().into(), second.into()]);
         let mut reader = XmlReader::new(transport, ReaderLimits::default());
@@ -1747,7 +1780,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn into_inner_refuses_to_drop_buffered_bytes_and_restart_keeps_them() {
+    async fn core11_into_inner_refuses_to_drop_buffered_bytes_and_restart_keeps_them() {
         let both = format!("{}{SECOND_HEADER}<stream:features/>", first_stream());
         let mut reader =
             XmlReader::new(Chunked::new([both.clone().into()]), ReaderLimits::default());

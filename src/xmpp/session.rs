@@ -56,6 +56,12 @@ pub enum SessionEvent {
         item: RosterItem,
         ver: Option<String>,
     },
+    /// The answer to a request sent with [`SessionHandle::request_tagged`],
+    /// delivered in order with everything else the server sent.
+    Reply {
+        token: u64,
+        result: Result<Iq, RequestError>,
+    },
     /// Something arrived that we refused; for the log and the status line.
     Rejected(String),
     /// The connection is gone. `error` is `None` after a clean close.
@@ -82,13 +88,20 @@ pub enum SessionCommand {
     /// Sends a stanza as is.
     Send(Element),
     /// Sends an IQ get or set and reports its result or error.
-    Request {
-        iq: Iq,
-        reply: oneshot::Sender<Result<Iq, RequestError>>,
-    },
+    Request { iq: Iq, reply: ReplyTo },
     /// Closes the stream cleanly (CORE-26). Send unavailable presence first
     /// if available presence was sent (PRES-09).
     Close,
+}
+
+/// Where the answer to a request goes.
+#[derive(Debug)]
+pub enum ReplyTo {
+    /// To one waiting caller.
+    Caller(oneshot::Sender<Result<Iq, RequestError>>),
+    /// Onto the event stream as [`SessionEvent::Reply`], so it is ordered
+    /// with the pushes and presence that came before it.
+    Event(u64),
 }
 
 /// A cheap, cloneable way to talk to the session task.
@@ -115,9 +128,23 @@ impl SessionHandle {
     pub async fn request(&self, iq: Iq) -> Result<Iq, RequestError> {
         let (reply, answer) = oneshot::channel();
         self.commands
-            .send(SessionCommand::Request { iq, reply })
+            .send(SessionCommand::Request {
+                iq,
+                reply: ReplyTo::Caller(reply),
+            })
             .map_err(|_| RequestError::Disconnected)?;
         answer.await.unwrap_or(Err(RequestError::Disconnected))
+    }
+
+    /// Sends an IQ whose answer arrives as [`SessionEvent::Reply`] with
+    /// `token`. A request the session can no longer take fails at once.
+    pub fn request_tagged(&self, iq: Iq, token: u64) -> Result<(), RequestError> {
+        self.commands
+            .send(SessionCommand::Request {
+                iq,
+                reply: ReplyTo::Event(token),
+            })
+            .map_err(|_| RequestError::Disconnected)
     }
 
     /// Asks the session to close the stream.
@@ -168,7 +195,7 @@ struct Pending {
     /// Where the request went; the answer must come from there (CORE-21).
     to: Option<Jid>,
     deadline: Instant,
-    reply: Option<oneshot::Sender<Result<Iq, RequestError>>>,
+    reply: Option<ReplyTo>,
 }
 
 struct Runner {
@@ -280,9 +307,10 @@ async fn run(
         }
     };
     reader_task.abort();
-    for (_, pending) in runner.pending.drain() {
+    let pending: Vec<Pending> = runner.pending.drain().map(|(_, p)| p).collect();
+    for pending in pending {
         if let Some(reply) = pending.reply {
-            let _ = reply.send(Err(RequestError::Disconnected));
+            runner.answer_request(reply, Err(RequestError::Disconnected));
         }
     }
     let _ = runner
@@ -322,7 +350,10 @@ impl Runner {
                 ));
             }
             if let Some(reply) = self.pending.remove(&id).and_then(|p| p.reply) {
-                let _ = reply.send(Err(RequestError::Timeout(self.settings.reply_timeout)));
+                self.answer_request(
+                    reply,
+                    Err(RequestError::Timeout(self.settings.reply_timeout)),
+                );
             }
         }
         if self.ping.is_none() && now >= self.last_inbound + self.settings.keepalive {
@@ -338,7 +369,17 @@ impl Runner {
         Ok(())
     }
 
-    fn track(&mut self, iq: &Iq, reply: Option<oneshot::Sender<Result<Iq, RequestError>>>) {
+    /// Hands a request's outcome to whoever waits for it.
+    fn answer_request(&self, reply: ReplyTo, result: Result<Iq, RequestError>) {
+        match reply {
+            ReplyTo::Caller(sender) => {
+                let _ = sender.send(result);
+            }
+            ReplyTo::Event(token) => self.emit(SessionEvent::Reply { token, result }),
+        }
+    }
+
+    fn track(&mut self, iq: &Iq, reply: Option<ReplyTo>) {
         self.pending.insert(
             iq.id.clone(),
             Pending {
@@ -464,7 +505,7 @@ impl Runner {
             _ => Ok(iq),
         };
         if let Some(reply) = pending.reply {
-            let _ = reply.send(outcome);
+            self.answer_request(reply, outcome);
         }
     }
 

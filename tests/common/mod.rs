@@ -11,3 +11,6 @@ pub mod prosody;
 pub use prosody::*;
 pub mod client;
 pub use client::*;
+pub mod peer;
+pub mod tmux;
+pub use peer::*;

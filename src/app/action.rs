@@ -1,0 +1,491 @@
+//! Applying the user's commands: messages, roster management,
+//! subscriptions and our own presence (RFC 3921 §§4–8). Each command ends
+//! in exactly one [`Event::Result`], now or when the server has answered.
+
+use jid::{BareJid, Jid};
+
+use crate::xmpp::id;
+use crate::xmpp::stanza::iq::Iq;
+use crate::xmpp::stanza::lang::LangText;
+use crate::xmpp::stanza::message::{Message, MessageType};
+use crate::xmpp::stanza::presence::{Presence, PresenceType, Show};
+use crate::xmpp::stanza::roster::{self, RosterItem, Subscription};
+
+use super::command::{self, Action, Availability as Wanted, PresenceChoice};
+use super::event::Event;
+use super::inbound::roster_event;
+use super::presence::Availability;
+use super::roster_op::Expected;
+use super::{Effect, OwnPresence, Purpose, State, push_notice};
+
+/// Applies one command and records its outcome.
+pub fn apply(state: &mut State, tag: u64, action: Action, at: i64, effects: &mut Vec<Effect>) {
+    let label = describe(&action);
+    let outcome = run(state, tag, &label, action, at, effects);
+    match outcome {
+        Outcome::Done(text) => effects.push(Effect::Emit(Event::Result {
+            tag,
+            command: label,
+            ok: true,
+            text,
+        })),
+        Outcome::Failed(text) => {
+            push_notice(state, format!("{label}: {text}"), true);
+            effects.push(Effect::Emit(Event::Result {
+                tag,
+                command: label,
+                ok: false,
+                text,
+            }));
+        }
+        // The result follows the server's answer (see inbound::apply_reply).
+        Outcome::Pending => {}
+    }
+}
+
+enum Outcome {
+    Done(String),
+    Failed(String),
+    Pending,
+}
+
+/// A short label for results: the command and its main argument.
+pub fn describe(action: &Action) -> String {
+    match action {
+        Action::Message { to, .. } => format!("/msg {to}"),
+        Action::Normal { to, .. } => format!("/normal {to}"),
+        Action::Headline { to, .. } => format!("/headline {to}"),
+        Action::Add { jid, .. } => format!("/add {jid}"),
+        Action::Remove { jid } => format!("/remove {jid}"),
+        Action::Rename { jid, .. } => format!("/rename {jid}"),
+        Action::Group { jid, .. } => format!("/group {jid}"),
+        Action::Subscribe { jid, .. } => format!("/subscribe {jid}"),
+        Action::Unsubscribe { jid } => format!("/unsubscribe {jid}"),
+        Action::Approve { jid } => format!("/approve {jid}"),
+        Action::Deny { jid } => format!("/deny {jid}"),
+        Action::Cancel { jid } => format!("/cancel {jid}"),
+        Action::Preapprove { jid } => format!("/preapprove {jid}"),
+        Action::Status { availability, .. } => format!("/status {}", wanted_name(*availability)),
+        Action::Priority(n) => format!("/priority {n}"),
+        Action::Presence { to, .. } => format!("/presence {to}"),
+        Action::Roster => "/roster".to_owned(),
+        Action::Contact { jid } => format!("/contact {jid}"),
+        Action::Help { .. } => "/help".to_owned(),
+        Action::Quit { .. } => "/quit".to_owned(),
+        Action::Say { .. } => "say".to_owned(),
+    }
+}
+
+fn wanted_name(availability: Wanted) -> &'static str {
+    match availability {
+        Wanted::Online => "online",
+        Wanted::Chat => "chat",
+        Wanted::Away => "away",
+        Wanted::Xa => "xa",
+        Wanted::Dnd => "dnd",
+    }
+}
+
+fn wanted_show(availability: Wanted) -> Option<Show> {
+    match availability {
+        Wanted::Online => None,
+        Wanted::Chat => Some(Show::Chat),
+        Wanted::Away => Some(Show::Away),
+        Wanted::Xa => Some(Show::Xa),
+        Wanted::Dnd => Some(Show::Dnd),
+    }
+}
+
+fn run(
+    state: &mut State,
+    tag: u64,
+    label: &str,
+    action: Action,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    // Commands that only read or change local state work offline too.
+    let needs_connection = !matches!(
+        action,
+        Action::Help { .. } | Action::Roster | Action::Contact { .. } | Action::Quit { .. }
+    );
+    if needs_connection && !state.is_online() {
+        return Outcome::Failed("not connected".into());
+    }
+    match action {
+        Action::Message { to, body } => {
+            let id = state.chats.conversation_for(&to);
+            state.active = Some(id);
+            match body {
+                None => Outcome::Done(format!("conversation with {to} open")),
+                Some(body) => send_in(state, id, None, None, body, at, effects),
+            }
+        }
+        Action::Say { text } => match state.active {
+            Some(id) => send_in(state, id, None, None, text, at, effects),
+            None => Outcome::Failed("no conversation is open: use /msg JID TEXT".into()),
+        },
+        Action::Normal { to, subject, body } => {
+            let id = state.chats.conversation_for(&to);
+            state.active = Some(id);
+            send_in(
+                state,
+                id,
+                Some(MessageType::Normal),
+                subject,
+                body,
+                at,
+                effects,
+            )
+        }
+        Action::Headline { to, subject, body } => {
+            let mut message = Message::new(MessageType::Headline);
+            message.to = Some(to);
+            message.id = Some(id::next());
+            message.bodies = vec![LangText::new(body)];
+            if let Some(subject) = subject {
+                message.subjects = vec![LangText::new(subject)];
+            }
+            effects.push(Effect::SendMessage(message));
+            Outcome::Done("sent".into())
+        }
+        Action::Add { jid, name } => {
+            if state.jid.as_ref().is_some_and(|own| own.to_bare() == jid) {
+                return Outcome::Failed("you cannot add yourself".into());
+            }
+            // ROS-05, SUB-02: the item first (keeping groups it may have),
+            // then the subscription request once the server has it.
+            let mut item = state
+                .roster
+                .get(&jid)
+                .cloned()
+                .unwrap_or_else(|| RosterItem::new(jid.clone()));
+            if name.is_some() {
+                item.name = name;
+            }
+            roster_set(
+                state,
+                effects,
+                tag,
+                label,
+                &jid,
+                RosterSet::Item(item),
+                Some(Presence::subscription(PresenceType::Subscribe, jid.clone())),
+            )
+        }
+        Action::Remove { jid } => {
+            // ROS-09, INT-08: the server cancels both directions itself.
+            roster_set(state, effects, tag, label, &jid, RosterSet::Remove, None)
+        }
+        Action::Rename { jid, name } => match state.roster.get(&jid) {
+            // ROS-07: the complete item, with the new name.
+            Some(item) => {
+                let mut item = item.clone();
+                item.name = name;
+                roster_set(
+                    state,
+                    effects,
+                    tag,
+                    label,
+                    &jid,
+                    RosterSet::Item(item),
+                    None,
+                )
+            }
+            None => not_in_roster(&jid),
+        },
+        Action::Group { jid, groups } => match state.roster.get(&jid) {
+            Some(item) => {
+                let mut item = item.clone();
+                item.groups = groups;
+                roster_set(
+                    state,
+                    effects,
+                    tag,
+                    label,
+                    &jid,
+                    RosterSet::Item(item),
+                    None,
+                )
+            }
+            None => not_in_roster(&jid),
+        },
+        Action::Subscribe { jid, greeting } => {
+            // SUB-01, SUB-03: to the bare JID, with an optional greeting.
+            let mut presence = Presence::subscription(PresenceType::Subscribe, jid);
+            if let Some(greeting) = greeting {
+                presence = presence.with_status(greeting);
+            }
+            effects.push(Effect::SendPresence(presence));
+            Outcome::Done("request sent".into())
+        }
+        Action::Unsubscribe { jid } => {
+            // SUB-10
+            send_subscription(effects, PresenceType::Unsubscribe, jid);
+            Outcome::Done("sent".into())
+        }
+        Action::Approve { jid } => {
+            // SUB-04, SUB-05
+            state.pending.remove(&jid);
+            send_subscription(effects, PresenceType::Subscribed, jid);
+            Outcome::Done("approved".into())
+        }
+        Action::Deny { jid } => {
+            state.pending.remove(&jid);
+            state.preapproved.remove(&jid);
+            send_subscription(effects, PresenceType::Unsubscribed, jid);
+            Outcome::Done("denied".into())
+        }
+        Action::Cancel { jid } => {
+            // SUB-09; also takes back a pre-approval (NEW-08).
+            state.preapproved.remove(&jid);
+            send_subscription(effects, PresenceType::Unsubscribed, jid);
+            Outcome::Done("cancelled".into())
+        }
+        Action::Preapprove { jid } => {
+            // NEW-08: only where the server advertises it.
+            if !state.features.pre_approval {
+                return Outcome::Failed(
+                    "the server does not support subscription pre-approval".into(),
+                );
+            }
+            send_subscription(effects, PresenceType::Subscribed, jid.clone());
+            state.preapproved.insert(jid);
+            Outcome::Done("pre-approved".into())
+        }
+        Action::Status { availability, text } => {
+            state.own.show = wanted_show(availability);
+            state.own.status = text;
+            broadcast_own(state, effects);
+            Outcome::Done(String::new())
+        }
+        Action::Priority(priority) => {
+            state.own.priority = priority;
+            broadcast_own(state, effects);
+            if priority < 0 {
+                // PRES-16
+                Outcome::Done(
+                    "negative priority: this resource will get no messages sent to your bare JID"
+                        .into(),
+                )
+            } else {
+                Outcome::Done(String::new())
+            }
+        }
+        Action::Presence { to, choice, text } => directed(state, to, choice, text, effects),
+        Action::Roster => {
+            let mut items: Vec<&RosterItem> = state.roster.items().collect();
+            items.sort_by(|a, b| a.jid.as_str().cmp(b.jid.as_str()));
+            for item in &items {
+                effects.push(Effect::Emit(roster_event(state, item)));
+            }
+            for request in state.pending.list() {
+                if !state.roster.contains(&request.jid) {
+                    effects.push(Effect::Emit(Event::SubscriptionRequest {
+                        jid: request.jid.to_string(),
+                        greeting: request.greeting.clone(),
+                    }));
+                }
+            }
+            Outcome::Done(format!("{} contacts", items.len()))
+        }
+        Action::Contact { jid } => {
+            effects.push(Effect::Emit(Event::Info {
+                text: contact_details(state, &jid),
+            }));
+            Outcome::Done(String::new())
+        }
+        Action::Help { topic } => match command::help(topic.as_deref()) {
+            Ok(text) => {
+                effects.push(Effect::Emit(Event::Info { text }));
+                Outcome::Done(String::new())
+            }
+            Err(error) => Outcome::Failed(error.to_string()),
+        },
+        Action::Quit { status } => {
+            // PRES-09: broadcast unavailable before closing.
+            if state.is_online() && state.initial_presence_sent {
+                let mut presence = Presence::unavailable();
+                if let Some(status) = status {
+                    presence = presence.with_status(status);
+                }
+                effects.push(Effect::SendPresence(presence));
+            }
+            state.quitting = true;
+            effects.push(Effect::Disconnect);
+            Outcome::Done(String::new())
+        }
+    }
+}
+
+fn not_in_roster(jid: &BareJid) -> Outcome {
+    Outcome::Failed(format!("{jid} is not in your roster"))
+}
+
+fn send_in(
+    state: &mut State,
+    id: super::chat::ConversationId,
+    kind: Option<MessageType>,
+    subject: Option<String>,
+    body: String,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    match state.chats.compose(id, kind, subject, body, at) {
+        Some(message) => {
+            effects.push(Effect::SendMessage(message));
+            Outcome::Done("sent".into())
+        }
+        None => Outcome::Failed("that conversation is gone".into()),
+    }
+}
+
+/// The change a roster command asks for.
+enum RosterSet {
+    Item(RosterItem),
+    Remove,
+}
+
+fn roster_set(
+    state: &mut State,
+    effects: &mut Vec<Effect>,
+    tag: u64,
+    label: &str,
+    jid: &BareJid,
+    change: RosterSet,
+    then: Option<Presence>,
+) -> Outcome {
+    let (query, expected) = match change {
+        RosterSet::Item(item) => (roster::set_item(&item), Expected::item(&item)),
+        RosterSet::Remove => (roster::remove_item(jid), Expected::Removed),
+    };
+    state
+        .roster_ops
+        .start(tag, label.to_owned(), jid.clone(), expected, then);
+    effects.push(Effect::Request {
+        iq: Iq::set(query),
+        purpose: Purpose::RosterSet { tag },
+    });
+    Outcome::Pending
+}
+
+fn send_subscription(effects: &mut Vec<Effect>, kind: PresenceType, jid: BareJid) {
+    effects.push(Effect::SendPresence(Presence::subscription(kind, jid)));
+}
+
+/// PRES-05: a change of our availability, once initial presence is out.
+fn broadcast_own(state: &State, effects: &mut Vec<Effect>) {
+    if state.initial_presence_sent {
+        effects.push(Effect::SendPresence(state.own.to_presence()));
+    }
+}
+
+/// PRES-07, PRES-08: directed presence and its revocation, remembered.
+fn directed(
+    state: &mut State,
+    to: Jid,
+    choice: PresenceChoice,
+    text: Option<String>,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    match choice {
+        PresenceChoice::Available(availability) => {
+            let own = OwnPresence {
+                show: wanted_show(availability),
+                status: text,
+                priority: state.own.priority,
+            };
+            let mut presence = own.to_presence();
+            presence.to = Some(to.clone());
+            effects.push(Effect::SendPresence(presence));
+            state.directed.insert(to.to_string(), own);
+            Outcome::Done("directed presence sent".into())
+        }
+        PresenceChoice::Unavailable => {
+            let mut presence = Presence::unavailable();
+            presence.to = Some(to.clone());
+            if let Some(text) = text {
+                presence = presence.with_status(text);
+            }
+            effects.push(Effect::SendPresence(presence));
+            state.directed.remove(to.as_str());
+            Outcome::Done("directed unavailable sent".into())
+        }
+    }
+}
+
+/// INT-01: the subscription state in words, as the §9.1 table names it.
+pub fn subscription_state(item: Option<&RosterItem>, pending_in: bool) -> String {
+    let (subscription, ask) = item.map_or((Subscription::None, false), |i| (i.subscription, i.ask));
+    let mut text = match subscription {
+        Subscription::None | Subscription::Remove => "none",
+        Subscription::To => "to (you see them; they cannot see you)",
+        Subscription::From => "from (they see you; you cannot see them)",
+        Subscription::Both => "both",
+    }
+    .to_owned();
+    if ask {
+        text.push_str(" + pending out (awaiting their approval)");
+    }
+    if pending_in {
+        text.push_str(" + pending in (they want to see your presence)");
+    }
+    text
+}
+
+/// The details view of one contact, as text.
+fn contact_details(state: &State, jid: &BareJid) -> String {
+    let item = state.roster.get(jid);
+    let mut lines = vec![format!("{jid}")];
+    match item {
+        Some(item) => {
+            lines.push(format!("  name: {}", item.name.as_deref().unwrap_or("-")));
+            lines.push(format!(
+                "  groups: {}",
+                if item.groups.is_empty() {
+                    "-".to_owned()
+                } else {
+                    item.groups.join(", ")
+                }
+            ));
+        }
+        None => lines.push("  not in your roster".to_owned()),
+    }
+    let mut subscription = subscription_state(item, state.pending.contains(jid));
+    if state.is_preapproved(jid) {
+        subscription.push_str(" + pre-approved");
+    }
+    lines.push(format!("  subscription: {subscription}"));
+    let presence = state.presence.get(jid);
+    let availability = state.presence.availability(jid);
+    // INT-02: without a subscription to them, "offline" would be a lie.
+    let knows_presence = item.is_some_and(|i| i.subscription.has_to()) || presence.is_some();
+    lines.push(format!(
+        "  presence: {}",
+        if knows_presence || availability != Availability::Offline {
+            availability.as_str()
+        } else {
+            "unknown (no subscription)"
+        }
+    ));
+    if let Some(entity) = presence {
+        if let Some(error) = &entity.error {
+            lines.push(format!("  unreachable: {error}"));
+        }
+        for (resource, r) in entity.sorted_resources() {
+            lines.push(format!(
+                "  /{resource}: {} priority {}{}",
+                Availability::from_show(r.show).as_str(),
+                r.priority,
+                r.status
+                    .as_deref()
+                    .map(|s| format!(" \"{s}\""))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    if state.directed.contains_key(jid.as_str()) {
+        lines.push("  holds a directed presence from you".to_owned());
+    }
+    lines.join("\n")
+}

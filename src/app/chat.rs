@@ -1,0 +1,436 @@
+//! Conversations (RFC 3921 §4, RFC 6121 §5.1): one per peer and thread.
+//!
+//! - A message with a thread we know goes to that conversation; a new
+//!   thread from the same peer opens a new one (MSG-10). A message without
+//!   a thread joins the peer's most recent conversation (MSG-11).
+//! - Conversations we start get a fresh random thread (MSG-07), kept for the
+//!   whole conversation (MSG-09) and copied into replies (MSG-08).
+//! - A conversation starts at the bare JID, locks to the full JID that
+//!   writes to us, and unlocks when that resource's presence changes
+//!   (MSG-02, MSG-03, NEW-11).
+//! - Error replies are matched by id to the line we sent (MSG-12).
+//!
+//! Lines are capped per conversation so memory stays bounded however long
+//! balcony runs.
+
+use std::collections::{HashMap, VecDeque};
+
+use jid::{BareJid, Jid};
+
+use crate::xmpp::error::StanzaError;
+use crate::xmpp::id;
+use crate::xmpp::stanza::lang::LangText;
+use crate::xmpp::stanza::message::{Message, MessageType, Thread};
+
+/// Lines kept in memory per conversation.
+pub const MAX_LINES: usize = 5_000;
+/// Sent message ids remembered for matching error replies.
+const MAX_SENT_IDS: usize = 10_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConversationId(pub u64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Incoming,
+    Outgoing,
+}
+
+/// One message in a conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatLine {
+    pub direction: Direction,
+    /// The sender's resource for incoming lines.
+    pub resource: Option<String>,
+    pub kind: MessageType,
+    pub subject: Option<String>,
+    pub body: String,
+    pub id: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+    /// The error the recipient's server sent back, if any (MSG-12).
+    pub error: Option<StanzaError>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub peer: BareJid,
+    pub thread: Option<String>,
+    /// The resource replies go to while locked (NEW-11).
+    pub locked: Option<String>,
+    /// The type replies carry: that of the last incoming message (SYN-05).
+    pub reply_kind: MessageType,
+    pub lines: VecDeque<ChatLine>,
+    pub unread: usize,
+    /// Store-wide activity counter, for "most recent".
+    pub activity: u64,
+}
+
+impl Conversation {
+    /// Where the next message goes: the locked full JID or the bare JID.
+    pub fn address(&self) -> Jid {
+        match &self.locked {
+            Some(resource) => self
+                .peer
+                .with_resource_str(resource)
+                .map(Jid::from)
+                .unwrap_or_else(|_| Jid::from(self.peer.clone())),
+            None => Jid::from(self.peer.clone()),
+        }
+    }
+
+    fn push(&mut self, line: ChatLine) {
+        if self.lines.len() == MAX_LINES {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+}
+
+/// Every conversation, with the indexes that keep lookups O(1).
+#[derive(Debug, Default)]
+pub struct Chats {
+    conversations: HashMap<ConversationId, Conversation>,
+    by_thread: HashMap<(BareJid, String), ConversationId>,
+    by_peer: HashMap<BareJid, Vec<ConversationId>>,
+    sent: HashMap<String, ConversationId>,
+    sent_order: VecDeque<String>,
+    next_id: u64,
+    activity: u64,
+}
+
+/// An incoming message reduced to what a conversation line needs.
+pub struct Incoming<'a> {
+    pub from: &'a Jid,
+    pub kind: MessageType,
+    pub thread: Option<&'a str>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub id: Option<String>,
+    pub at: i64,
+}
+
+impl Chats {
+    pub fn get(&self, id: ConversationId) -> Option<&Conversation> {
+        self.conversations.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: ConversationId) -> Option<&mut Conversation> {
+        self.conversations.get_mut(&id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.conversations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.conversations.is_empty()
+    }
+
+    /// Conversations, most recently active first.
+    pub fn by_activity(&self) -> Vec<&Conversation> {
+        let mut list: Vec<_> = self.conversations.values().collect();
+        list.sort_by_key(|c| std::cmp::Reverse(c.activity));
+        list
+    }
+
+    /// The peer's most recent conversation.
+    pub fn latest_with(&self, peer: &BareJid) -> Option<&Conversation> {
+        self.by_peer
+            .get(peer)?
+            .iter()
+            .filter_map(|id| self.conversations.get(id))
+            .max_by_key(|c| c.activity)
+    }
+
+    fn touch(&mut self) -> u64 {
+        self.activity += 1;
+        self.activity
+    }
+
+    fn open(&mut self, peer: BareJid, thread: Option<String>, kind: MessageType) -> ConversationId {
+        self.next_id += 1;
+        let id = ConversationId(self.next_id);
+        if let Some(thread) = &thread {
+            self.by_thread.insert((peer.clone(), thread.clone()), id);
+        }
+        self.by_peer.entry(peer.clone()).or_default().push(id);
+        let activity = self.touch();
+        self.conversations.insert(
+            id,
+            Conversation {
+                id,
+                peer,
+                thread,
+                locked: None,
+                reply_kind: kind,
+                lines: VecDeque::new(),
+                unread: 0,
+                activity,
+            },
+        );
+        id
+    }
+
+    /// Files an incoming chat, normal or groupchat message.
+    pub fn receive(&mut self, message: Incoming<'_>) -> ConversationId {
+        let peer = message.from.to_bare();
+        let id = match message.thread {
+            Some(thread) => match self.by_thread.get(&(peer.clone(), thread.to_owned())) {
+                Some(id) => *id,
+                None => self.open(peer.clone(), Some(thread.to_owned()), message.kind),
+            },
+            None => match self.latest_with(&peer) {
+                Some(conversation) => conversation.id,
+                None => self.open(peer.clone(), None, message.kind),
+            },
+        };
+        let activity = self.touch();
+        if let Some(conversation) = self.conversations.get_mut(&id) {
+            conversation.locked = message.from.resource().map(|r| r.as_str().to_owned());
+            if message.kind != MessageType::Groupchat {
+                conversation.reply_kind = message.kind;
+            }
+            conversation.unread += 1;
+            conversation.activity = activity;
+            conversation.push(ChatLine {
+                direction: Direction::Incoming,
+                resource: message.from.resource().map(|r| r.as_str().to_owned()),
+                kind: message.kind,
+                subject: message.subject,
+                body: message.body,
+                id: message.id,
+                at: message.at,
+                error: None,
+            });
+        }
+        id
+    }
+
+    /// The conversation `/msg` continues with `to`, or a new one with a
+    /// fresh thread. A full JID locks it to that resource.
+    pub fn conversation_for(&mut self, to: &Jid) -> ConversationId {
+        let peer = to.to_bare();
+        let id = match self.latest_with(&peer) {
+            Some(conversation) => conversation.id,
+            None => self.open(peer, Some(Thread::new_random().id), MessageType::Chat),
+        };
+        if let (Some(resource), Some(conversation)) =
+            (to.resource(), self.conversations.get_mut(&id))
+        {
+            conversation.locked = Some(resource.as_str().to_owned());
+        }
+        id
+    }
+
+    /// Builds the message for `body` in conversation `id` (thread, address,
+    /// reply type, fresh id) and records it as sent.
+    pub fn compose(
+        &mut self,
+        id: ConversationId,
+        kind: Option<MessageType>,
+        subject: Option<String>,
+        body: String,
+        at: i64,
+    ) -> Option<Message> {
+        let activity = self.touch();
+        let conversation = self.conversations.get_mut(&id)?;
+        let kind = kind.unwrap_or(conversation.reply_kind);
+        let mut message = Message::new(kind);
+        message.to = Some(conversation.address());
+        let message_id = id::next();
+        message.id = Some(message_id.clone());
+        message.thread = conversation
+            .thread
+            .clone()
+            .map(|id| Thread { id, parent: None });
+        message.bodies = vec![LangText::new(body.clone())];
+        if let Some(subject) = &subject {
+            message.subjects = vec![LangText::new(subject.clone())];
+        }
+        conversation.activity = activity;
+        conversation.unread = 0;
+        conversation.push(ChatLine {
+            direction: Direction::Outgoing,
+            resource: None,
+            kind,
+            subject,
+            body,
+            id: Some(message_id.clone()),
+            at,
+            error: None,
+        });
+        self.remember_sent(message_id, id);
+        Some(message)
+    }
+
+    fn remember_sent(&mut self, message_id: String, conversation: ConversationId) {
+        if self.sent_order.len() == MAX_SENT_IDS
+            && let Some(old) = self.sent_order.pop_front()
+        {
+            self.sent.remove(&old);
+        }
+        self.sent_order.push_back(message_id.clone());
+        self.sent.insert(message_id, conversation);
+    }
+
+    /// MSG-12: attaches an error reply to the line we sent with that id.
+    /// Returns the conversation, or `None` when no sent line matches.
+    pub fn attach_error(&mut self, message_id: &str, error: StanzaError) -> Option<ConversationId> {
+        let id = *self.sent.get(message_id)?;
+        let conversation = self.conversations.get_mut(&id)?;
+        let line =
+            conversation.lines.iter_mut().rev().find(|l| {
+                l.direction == Direction::Outgoing && l.id.as_deref() == Some(message_id)
+            })?;
+        line.error = Some(error);
+        // A bounce means the locked resource is not there any more.
+        conversation.locked = None;
+        Some(id)
+    }
+
+    /// NEW-11: a presence change of `peer/resource` unlocks conversations
+    /// locked to it; the next message goes to the bare JID.
+    pub fn unlock(&mut self, peer: &BareJid, resource: Option<&str>) {
+        let Some(ids) = self.by_peer.get(peer) else {
+            return;
+        };
+        for id in ids {
+            if let Some(conversation) = self.conversations.get_mut(id)
+                && (resource.is_none() || conversation.locked.as_deref() == resource)
+            {
+                conversation.locked = None;
+            }
+        }
+    }
+
+    /// Marks a conversation read (the user looked at it).
+    pub fn mark_read(&mut self, id: ConversationId) {
+        if let Some(conversation) = self.conversations.get_mut(&id) {
+            conversation.unread = 0;
+        }
+    }
+
+    /// Total unread lines.
+    pub fn unread(&self) -> usize {
+        self.conversations.values().map(|c| c.unread).sum()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::xmpp::error::{ErrorType, StanzaCondition};
+
+    fn jid(s: &str) -> Jid {
+        Jid::new(s).unwrap()
+    }
+
+    fn incoming<'a>(from: &'a Jid, thread: Option<&'a str>, body: &str) -> Incoming<'a> {
+        Incoming {
+            from,
+            kind: MessageType::Chat,
+            thread,
+            subject: None,
+            body: body.into(),
+            id: None,
+            at: 0,
+        }
+    }
+
+    /// MSG-02, MSG-07: a new chat goes to the bare JID with a fresh thread.
+    #[test]
+    fn msg_02_msg_07_new_chat_bare_jid_new_thread() {
+        let mut chats = Chats::default();
+        let id = chats.conversation_for(&jid("romeo@example.net"));
+        let message = chats.compose(id, None, None, "hi".into(), 0).unwrap();
+        assert_eq!(message.to, Some(jid("romeo@example.net")));
+        assert_eq!(message.kind, MessageType::Chat);
+        let thread = message.thread.unwrap().id;
+        assert_eq!(thread.len(), 32);
+        let other = chats.conversation_for(&jid("nurse@example.com"));
+        let other = chats.compose(other, None, None, "x".into(), 0).unwrap();
+        assert_ne!(other.thread.unwrap().id, thread, "MSG-09: never reused");
+    }
+
+    /// MSG-03, MSG-08, NEW-11: a reply goes to the full JID that wrote,
+    /// with its thread; unlocked by that resource's presence.
+    #[test]
+    fn new_11_lock_and_unlock() {
+        let mut chats = Chats::default();
+        let from = jid("romeo@example.net/orchard");
+        let id = chats.receive(incoming(&from, Some("t-77"), "q"));
+        let reply = chats.compose(id, None, None, "a".into(), 0).unwrap();
+        assert_eq!(reply.to, Some(from.clone()));
+        assert_eq!(reply.thread.unwrap().id, "t-77");
+        let romeo = BareJid::new("romeo@example.net").unwrap();
+        chats.unlock(&romeo, Some("elsewhere"));
+        assert_eq!(chats.get(id).unwrap().locked.as_deref(), Some("orchard"));
+        chats.unlock(&romeo, Some("orchard"));
+        let next = chats.compose(id, None, None, "b".into(), 0).unwrap();
+        assert_eq!(next.to, Some(jid("romeo@example.net")));
+        // A message from another resource relocks to it.
+        let phone = jid("romeo@example.net/phone");
+        chats.receive(incoming(&phone, Some("t-77"), "q2"));
+        assert_eq!(chats.get(id).unwrap().locked.as_deref(), Some("phone"));
+    }
+
+    /// MSG-10: another thread from the same full JID is another conversation;
+    /// MSG-11: a message without thread joins the latest one.
+    #[test]
+    fn msg_10_msg_11_threads() {
+        let mut chats = Chats::default();
+        let from = jid("romeo@example.net/orchard");
+        let a = chats.receive(incoming(&from, Some("a"), "1"));
+        let b = chats.receive(incoming(&from, Some("b"), "2"));
+        assert_ne!(a, b);
+        let c = chats.receive(incoming(&from, None, "3"));
+        assert_eq!(c, b);
+        assert_eq!(chats.get(a).unwrap().lines.len(), 1);
+        assert_eq!(chats.get(b).unwrap().lines.len(), 2);
+    }
+
+    /// SYN-05: a reply carries the type of the message it answers.
+    #[test]
+    fn syn_05_reply_type_follows_incoming() {
+        let mut chats = Chats::default();
+        let from = jid("romeo@example.net/orchard");
+        let mut message = incoming(&from, None, "plans?");
+        message.kind = MessageType::Normal;
+        let id = chats.receive(message);
+        let reply = chats.compose(id, None, None, "yes".into(), 0).unwrap();
+        assert_eq!(reply.kind, MessageType::Normal);
+    }
+
+    /// MSG-12: an error is attached to the line it answers, by id.
+    #[test]
+    fn msg_12_error_attached_by_id() {
+        let mut chats = Chats::default();
+        let id = chats.conversation_for(&jid("romeo@example.net"));
+        let sent = chats.compose(id, None, None, "hi".into(), 0).unwrap();
+        let error = StanzaError::new(ErrorType::Cancel, StanzaCondition::ServiceUnavailable);
+        assert_eq!(
+            chats.attach_error(sent.id.as_deref().unwrap(), error.clone()),
+            Some(id)
+        );
+        assert_eq!(
+            chats.get(id).unwrap().lines.back().unwrap().error,
+            Some(error.clone())
+        );
+        assert_eq!(chats.attach_error("unknown", error), None);
+    }
+
+    #[test]
+    fn lines_are_bounded() {
+        let mut chats = Chats::default();
+        let from = jid("romeo@example.net/orchard");
+        for i in 0..(MAX_LINES + 5) {
+            chats.receive(incoming(&from, None, &i.to_string()));
+        }
+        let conversation = chats.latest_with(&from.to_bare()).unwrap();
+        assert_eq!(conversation.lines.len(), MAX_LINES);
+        assert_eq!(conversation.lines.front().unwrap().body, "5");
+    }
+}

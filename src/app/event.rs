@@ -1,0 +1,223 @@
+//! What happened, for the user: the store emits one [`Event`] for every
+//! message, presence change, subscription request or answer, roster change,
+//! error and command outcome. `balcony exec` prints them one a line (JSON
+//! lines with `--json`); the TUI shows the notable ones in its status area.
+//!
+//! Remote text is carried as received; the text form strips control
+//! characters so a line stays one line (SEC-05).
+
+use serde::Serialize;
+
+use crate::sanitize::one_line;
+
+/// One thing that happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    Online {
+        jid: String,
+    },
+    Offline {
+        error: Option<String>,
+    },
+    Message {
+        from: String,
+        kind: String,
+        thread: Option<String>,
+        subject: Option<String>,
+        body: String,
+    },
+    /// A message of ours came back as an error (MSG-12).
+    MessageError {
+        from: String,
+        id: Option<String>,
+        error: String,
+    },
+    Headline {
+        from: String,
+        subject: Option<String>,
+        body: String,
+    },
+    Presence {
+        jid: String,
+        availability: String,
+        status: Option<String>,
+        priority: i8,
+    },
+    PresenceError {
+        jid: String,
+        error: String,
+    },
+    SubscriptionRequest {
+        jid: String,
+        greeting: Option<String>,
+    },
+    /// `subscribed`, `unsubscribed` or `unsubscribe` from a contact (SUB-11).
+    SubscriptionNotice {
+        jid: String,
+        kind: String,
+    },
+    Roster {
+        jid: String,
+        name: Option<String>,
+        subscription: String,
+        ask: bool,
+        approved: bool,
+        pending_in: bool,
+        groups: Vec<String>,
+    },
+    RosterRemoved {
+        jid: String,
+    },
+    /// The outcome of a command; `tag` pairs it with the command.
+    Result {
+        tag: u64,
+        command: String,
+        ok: bool,
+        text: String,
+    },
+    /// Output a command produced (help text, a listing).
+    Info {
+        text: String,
+    },
+    Error {
+        text: String,
+    },
+}
+
+impl Event {
+    /// The plain-text line `exec` prints without `--json`.
+    pub fn to_line(&self) -> String {
+        let opt = |s: &Option<String>| s.as_deref().map(one_line);
+        match self {
+            Event::Online { jid } => format!("online {jid}"),
+            Event::Offline { error: None } => "offline".to_owned(),
+            Event::Offline { error: Some(e) } => format!("offline: {}", one_line(e)),
+            Event::Message {
+                from,
+                kind,
+                thread,
+                subject,
+                body,
+            } => {
+                let mut line = format!("message {kind} from {from}");
+                if let Some(thread) = opt(thread) {
+                    line.push_str(&format!(" thread={thread}"));
+                }
+                if let Some(subject) = opt(subject) {
+                    line.push_str(&format!(" subject=\"{subject}\""));
+                }
+                line.push_str(": ");
+                line.push_str(&one_line(body));
+                line
+            }
+            Event::MessageError { from, id, error } => format!(
+                "message-error from {from} id={}: {}",
+                id.as_deref().unwrap_or("-"),
+                one_line(error)
+            ),
+            Event::Headline {
+                from,
+                subject,
+                body,
+            } => match opt(subject) {
+                Some(subject) => format!("headline from {from} \"{subject}\": {}", one_line(body)),
+                None => format!("headline from {from}: {}", one_line(body)),
+            },
+            Event::Presence {
+                jid,
+                availability,
+                status,
+                priority,
+            } => {
+                let mut line = format!("presence {jid} {availability} priority={priority}");
+                if let Some(status) = opt(status) {
+                    line.push_str(&format!(" \"{status}\""));
+                }
+                line
+            }
+            Event::PresenceError { jid, error } => {
+                format!("presence-error {jid}: {}", one_line(error))
+            }
+            Event::SubscriptionRequest { jid, greeting } => match opt(greeting) {
+                Some(greeting) => format!("subscription-request {jid} \"{greeting}\""),
+                None => format!("subscription-request {jid}"),
+            },
+            Event::SubscriptionNotice { jid, kind } => format!("{kind} {jid}"),
+            Event::Roster {
+                jid,
+                name,
+                subscription,
+                ask,
+                approved,
+                pending_in,
+                groups,
+            } => {
+                let mut flags = Vec::new();
+                if *ask {
+                    flags.push("pending-out");
+                }
+                if *pending_in {
+                    flags.push("pending-in");
+                }
+                if *approved {
+                    flags.push("pre-approved");
+                }
+                format!(
+                    "roster {jid} name=\"{}\" subscription={subscription}{}{} groups={}",
+                    opt(name).unwrap_or_default(),
+                    if flags.is_empty() { "" } else { " " },
+                    flags.join(" "),
+                    groups
+                        .iter()
+                        .map(|g| one_line(g))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            }
+            Event::RosterRemoved { jid } => format!("roster-removed {jid}"),
+            Event::Result {
+                command, ok, text, ..
+            } => {
+                let verdict = if *ok { "ok" } else { "failed" };
+                if text.is_empty() {
+                    format!("{verdict} {command}")
+                } else {
+                    format!("{verdict} {command}: {}", one_line(text))
+                }
+            }
+            Event::Info { text } => crate::sanitize::for_terminal(text).into_owned(),
+            Event::Error { text } => format!("error: {}", one_line(text)),
+        }
+    }
+
+    /// One JSON object on one line.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!("{{\"event\":\"error\",\"text\":\"cannot encode an event: {e}\"}}")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_line_and_json() {
+        let event = Event::Message {
+            from: "romeo@example.net/orchard".into(),
+            kind: "chat".into(),
+            thread: Some("t-77".into()),
+            subject: None,
+            body: "two\nlines\u{1b}[2J".into(),
+        };
+        assert_eq!(
+            event.to_line(),
+            "message chat from romeo@example.net/orchard thread=t-77: two lines[2J"
+        );
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(json["event"], "message");
+        assert_eq!(json["body"], "two\nlines\u{1b}[2J");
+    }
+}

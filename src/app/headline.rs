@@ -1,0 +1,103 @@
+//! Headline messages (RFC 3921 §2.1.1): news and alerts kept apart from
+//! chats, never replied to (SYN-03). Server announcements from a bare
+//! domain land here too (MSG-13). The list is capped.
+
+use std::collections::VecDeque;
+
+/// Headlines kept.
+pub const MAX_HEADLINES: usize = 1_000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Headline {
+    pub from: String,
+    pub subject: Option<String>,
+    pub body: String,
+    /// http(s) links found in the body.
+    pub urls: Vec<String>,
+    /// Unix seconds.
+    pub at: i64,
+    /// True for an announcement from our server (MSG-13).
+    pub from_server: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Headlines {
+    items: VecDeque<Headline>,
+    pub unread: usize,
+}
+
+impl Headlines {
+    pub fn push(&mut self, headline: Headline) {
+        if self.items.len() == MAX_HEADLINES {
+            self.items.pop_front();
+        }
+        self.items.push_back(headline);
+        self.unread += 1;
+    }
+
+    pub fn items(&self) -> impl DoubleEndedIterator<Item = &Headline> + ExactSizeIterator {
+        self.items.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.unread = 0;
+    }
+
+    pub fn mark_read(&mut self) {
+        self.unread = 0;
+    }
+}
+
+/// The http and https links in `text`, trailing punctuation trimmed.
+pub fn find_urls(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| w.trim_start_matches(['(', '[', '<', '"', '\'']))
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(|w| {
+            w.trim_end_matches(['.', ',', ';', ':', ')', ']', '>', '"', '\''])
+                .to_owned()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_links() {
+        assert_eq!(
+            find_urls("see https://example.org/a, and (http://x.y/z). ftp://no"),
+            ["https://example.org/a", "http://x.y/z"]
+        );
+    }
+
+    #[test]
+    fn bounded_and_clearable() {
+        let mut headlines = Headlines::default();
+        for i in 0..(MAX_HEADLINES + 3) {
+            headlines.push(Headline {
+                from: "news.example.com".into(),
+                subject: None,
+                body: i.to_string(),
+                urls: vec![],
+                at: 0,
+                from_server: false,
+            });
+        }
+        assert_eq!(headlines.len(), MAX_HEADLINES);
+        assert_eq!(headlines.unread, MAX_HEADLINES + 3);
+        headlines.clear();
+        assert!(headlines.is_empty());
+        assert_eq!(headlines.unread, 0);
+    }
+}

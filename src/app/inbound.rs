@@ -1,0 +1,499 @@
+//! Applying what the server sends: login, roster results and pushes,
+//! presence, subscription stanzas and messages (RFC 3921 §§4–9).
+
+use jid::{BareJid, Jid};
+
+use crate::xmpp::error::StanzaError;
+use crate::xmpp::ns;
+use crate::xmpp::session::{RequestError, SessionEvent};
+use crate::xmpp::stanza::iq::Iq;
+use crate::xmpp::stanza::message::{Message, MessageType};
+use crate::xmpp::stanza::presence::{Presence, PresenceType};
+use crate::xmpp::stanza::roster::{self, RosterItem, RosterQuery};
+
+use super::chat::Incoming;
+use super::event::Event;
+use super::headline::{Headline, find_urls};
+use super::presence::Availability;
+use super::roster::RosterChange;
+use super::{ApprovePolicy, ConnectionState, Effect, Purpose, State, push_notice};
+
+/// Entities outside the roster whose presence we keep (PRES-15); beyond
+/// this, presence from strangers is dropped so spam cannot grow memory.
+pub const MAX_STRANGERS: usize = 10_000;
+
+pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
+    match event {
+        SessionEvent::Online { jid, features } => {
+            state.connection = ConnectionState::Online {
+                jid: jid.to_string(),
+            };
+            effects.push(Effect::Emit(Event::Online {
+                jid: jid.to_string(),
+            }));
+            state.jid = Some(jid);
+            state.roster.begin_session();
+            state.initial_presence_sent = false;
+            state.presence.clear_all();
+            state.own_resources.resources.clear();
+            // ROS-01, NEW-02: the roster first, versioned when offered.
+            let versioned = features.roster_versioning;
+            let ver = versioned.then(|| state.roster.request_ver());
+            effects.push(Effect::Request {
+                iq: Iq::get(roster::get_request(ver)),
+                purpose: Purpose::RosterGet { versioned },
+            });
+            state.features = features;
+        }
+        SessionEvent::Message(message) => apply_message(state, message, at, effects),
+        SessionEvent::Presence(presence) => apply_presence(state, presence, effects),
+        SessionEvent::RosterPush { item, ver } => {
+            let pushed = item.clone();
+            let change = state.roster.apply_push(item, ver);
+            effects.push(Effect::SaveRoster);
+            if let Some(change) = change {
+                apply_roster_change(state, change, effects);
+            }
+            for done in state.roster_ops.pushed(&pushed) {
+                finish_roster_op(done, effects);
+            }
+        }
+        // The runner turns replies into `Msg::Reply` with their purpose.
+        SessionEvent::Reply { .. } => {}
+        SessionEvent::Rejected(text) => {
+            push_notice(state, text.clone(), false);
+            effects.push(Effect::Emit(Event::Error { text }));
+        }
+        SessionEvent::Closed { error, .. } => {
+            if let Some(error) = &error {
+                push_notice(state, error.clone(), true);
+            }
+            effects.push(Effect::Emit(Event::Offline {
+                error: error.clone(),
+            }));
+            // Roster commands that got their result count as done; the
+            // others did not happen.
+            for (op, ok) in state.roster_ops.drain() {
+                effects.push(Effect::Emit(Event::Result {
+                    tag: op.tag,
+                    command: op.command,
+                    ok,
+                    text: if ok {
+                        String::new()
+                    } else {
+                        "the connection was lost".into()
+                    },
+                }));
+            }
+            state.connection = ConnectionState::Offline { error };
+            state.presence.clear_all();
+            state.own_resources.resources.clear();
+            state.directed.clear();
+            state.initial_presence_sent = false;
+        }
+    }
+}
+
+pub fn apply_reply(
+    state: &mut State,
+    purpose: Purpose,
+    result: Result<Iq, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    match purpose {
+        Purpose::RosterGet { versioned } => {
+            match result {
+                Ok(iq) => apply_roster_result(state, iq, versioned, effects),
+                Err(error) => {
+                    let text = format!("the roster could not be fetched: {error}");
+                    push_notice(state, text.clone(), true);
+                    effects.push(Effect::Emit(Event::Error { text }));
+                }
+            }
+            // PRES-01: initial presence after the roster, even without one.
+            if state.is_online() && !state.initial_presence_sent {
+                state.initial_presence_sent = true;
+                effects.push(Effect::SendPresence(state.own.to_presence()));
+                effects.push(Effect::RunStartupCommands);
+            }
+        }
+        Purpose::RosterSet { tag } => match result {
+            Ok(_) => {
+                if let Some(done) = state.roster_ops.result(tag) {
+                    finish_roster_op(done, effects);
+                }
+            }
+            Err(error) => {
+                if let Some(op) = state.roster_ops.failed(tag) {
+                    let text = roster_error_text(&error);
+                    push_notice(state, format!("{}: {text}", op.command), true);
+                    effects.push(Effect::Emit(Event::Result {
+                        tag,
+                        command: op.command,
+                        ok: false,
+                        text,
+                    }));
+                }
+            }
+        },
+    }
+}
+
+/// A roster command is done: send what follows it, report success.
+fn finish_roster_op(done: super::roster_op::Finished, effects: &mut Vec<Effect>) {
+    if let Some(presence) = done.then {
+        effects.push(Effect::SendPresence(presence));
+    }
+    effects.push(Effect::Emit(Event::Result {
+        tag: done.tag,
+        command: done.command,
+        ok: true,
+        text: String::new(),
+    }));
+}
+
+/// ROS-15, NEW-07: roster-set errors in words.
+fn roster_error_text(error: &RequestError) -> String {
+    use crate::xmpp::error::StanzaCondition as C;
+    let RequestError::Stanza(stanza) = error else {
+        return error.to_string();
+    };
+    let meaning = match stanza.condition {
+        C::ItemNotFound => "that contact is not in your roster",
+        C::NotAllowed => "the server does not allow that (you cannot add yourself)",
+        C::NotAcceptable => "the server refused the name or a group (too long or empty)",
+        C::ResourceConstraint => "your roster is full",
+        C::BadRequest => "the server found the request malformed",
+        C::Forbidden => "the server forbids changing this roster",
+        _ => "",
+    };
+    if meaning.is_empty() {
+        stanza.to_string()
+    } else {
+        format!("{meaning} ({stanza})")
+    }
+}
+
+fn apply_roster_result(state: &mut State, iq: Iq, versioned: bool, effects: &mut Vec<Effect>) {
+    let result = match iq.payload.as_ref().filter(|p| p.is("query", ns::ROSTER)) {
+        // NEW-03: an empty result to a versioned request: the cache is current.
+        None if versioned => None,
+        None => Some((None, Vec::new())),
+        Some(query) => match RosterQuery::parse(query) {
+            Ok(query) => Some((query.ver, query.items)),
+            Err(error) => {
+                let text = format!("the server sent an unreadable roster: {error}");
+                push_notice(state, text.clone(), true);
+                effects.push(Effect::Emit(Event::Error { text }));
+                return;
+            }
+        },
+    };
+    let changes = state.roster.apply_result(result);
+    effects.push(Effect::SaveRoster);
+    for change in changes {
+        apply_roster_change(state, change, effects);
+    }
+}
+
+/// Consequences of a roster change beyond the roster itself.
+fn apply_roster_change(state: &mut State, change: RosterChange, effects: &mut Vec<Effect>) {
+    match change {
+        RosterChange::Removed(item) => {
+            // ROS-10: the item goes with its presence.
+            state.presence.clear(&item.jid);
+            effects.push(Effect::Emit(Event::RosterRemoved {
+                jid: item.jid.to_string(),
+            }));
+        }
+        RosterChange::Added(item) => emit_roster_item(state, &item, effects),
+        RosterChange::Updated { old, new } => {
+            // INT-06, INT-12: losing our subscription to them takes them offline.
+            if old.subscription.has_to() && !new.subscription.has_to() {
+                state.presence.clear(&new.jid);
+            }
+            // Approved (here, elsewhere, or by a pre-approval): the prompt
+            // is answered and the pre-approval used up.
+            if new.subscription.has_from() {
+                state.pending.remove(&new.jid);
+                state.preapproved.remove(&new.jid);
+            }
+            emit_roster_item(state, &new, effects);
+        }
+    }
+}
+
+fn emit_roster_item(state: &State, item: &RosterItem, effects: &mut Vec<Effect>) {
+    effects.push(Effect::Emit(roster_event(state, item)));
+}
+
+/// The roster event for an item, with pending-in from the stored requests.
+pub fn roster_event(state: &State, item: &RosterItem) -> Event {
+    Event::Roster {
+        jid: item.jid.to_string(),
+        name: item.name.clone(),
+        subscription: item.subscription.as_str().to_owned(),
+        ask: item.ask,
+        approved: state.is_preapproved(&item.jid),
+        pending_in: state.pending.contains(&item.jid),
+        groups: item.groups.clone(),
+    }
+}
+
+fn own_bare(state: &State) -> Option<BareJid> {
+    state.jid.as_ref().map(|j| j.to_bare())
+}
+
+fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effect>) {
+    // A presence without `from` comes from our own server; nothing to track.
+    let Some(from) = presence.from.clone() else {
+        return;
+    };
+    let bare = from.to_bare();
+    let resource = from.resource().map(|r| r.as_str().to_owned());
+    let lang = state.prefs.language.clone();
+    let status = presence.status(&lang).map(str::to_owned);
+    match presence.kind {
+        // PRES-06: probes are the server's business.
+        PresenceType::Probe => {}
+        PresenceType::Available | PresenceType::Unavailable | PresenceType::Error
+            if Some(&bare) == own_bare(state).as_ref() =>
+        {
+            apply_own_presence(state, &presence, resource, status);
+        }
+        PresenceType::Available => {
+            if !state.roster.contains(&bare)
+                && state.presence.get(&bare).is_none()
+                && state.presence.len() >= MAX_STRANGERS
+            {
+                return;
+            }
+            let accepted = state.presence.set_available(
+                &bare,
+                resource.as_deref().unwrap_or(""),
+                presence.show,
+                status.clone(),
+                presence.priority,
+            );
+            if !accepted {
+                push_notice(
+                    state,
+                    format!("{bare} has too many resources; ignoring more"),
+                    false,
+                );
+                return;
+            }
+            state.chats.unlock(&bare, resource.as_deref());
+            effects.push(Effect::Emit(Event::Presence {
+                jid: from.to_string(),
+                availability: Availability::from_show(presence.show).as_str().to_owned(),
+                status,
+                priority: presence.priority,
+            }));
+        }
+        PresenceType::Unavailable => {
+            state
+                .presence
+                .set_unavailable(&bare, resource.as_deref(), status.clone());
+            state.chats.unlock(&bare, resource.as_deref());
+            effects.push(Effect::Emit(Event::Presence {
+                jid: from.to_string(),
+                availability: Availability::Offline.as_str().to_owned(),
+                status,
+                priority: 0,
+            }));
+        }
+        PresenceType::Error => {
+            let error = presence
+                .error
+                .clone()
+                .unwrap_or_else(|| StanzaError::from_stanza(&presence.to_element()));
+            state.presence.set_error(&bare, error.clone());
+            state.chats.unlock(&bare, None);
+            effects.push(Effect::Emit(Event::PresenceError {
+                jid: from.to_string(),
+                error: error.to_string(),
+            }));
+        }
+        PresenceType::Subscribe => apply_subscribe(state, bare, status, effects),
+        PresenceType::Subscribed | PresenceType::Unsubscribed | PresenceType::Unsubscribe => {
+            // SUB-11: notices; the roster changes only through pushes.
+            if presence.kind == PresenceType::Unsubscribe {
+                // They withdrew their own request, if one was waiting.
+                state.pending.remove(&bare);
+            }
+            let kind = presence.kind.as_str().to_owned();
+            push_notice(state, format!("{bare}: {kind}"), false);
+            effects.push(Effect::Emit(Event::SubscriptionNotice {
+                jid: bare.to_string(),
+                kind,
+            }));
+        }
+    }
+}
+
+/// PRES-13: presence from our other resources ("my other devices").
+fn apply_own_presence(
+    state: &mut State,
+    presence: &Presence,
+    resource: Option<String>,
+    status: Option<String>,
+) {
+    let Some(resource) = resource else {
+        return;
+    };
+    let ours = state.jid.as_ref().map(|j| j.resource().as_str().to_owned());
+    if ours.as_deref() == Some(resource.as_str()) {
+        // The server reflects our own broadcast back to us.
+        return;
+    }
+    match presence.kind {
+        PresenceType::Available => {
+            let own = &mut state.own_resources;
+            if own.resources.len() < super::presence::MAX_RESOURCES
+                || own.resources.contains_key(&resource)
+            {
+                own.resources.insert(
+                    resource,
+                    super::presence::ResourceState::new(presence.show, status, presence.priority),
+                );
+            }
+        }
+        _ => {
+            state.own_resources.resources.remove(&resource);
+        }
+    }
+}
+
+/// SUB-04, SUB-06, SUB-07, SEC-04: a request waits for the user unless the
+/// configured policy approves it.
+fn apply_subscribe(
+    state: &mut State,
+    jid: BareJid,
+    greeting: Option<String>,
+    effects: &mut Vec<Effect>,
+) {
+    let we_follow = state
+        .roster
+        .get(&jid)
+        .is_some_and(|item| item.ask || item.subscription.has_to());
+    if state.prefs.approve == ApprovePolicy::ContactsWeFollow && we_follow {
+        effects.push(Effect::SendPresence(Presence::subscription(
+            PresenceType::Subscribed,
+            jid.clone(),
+        )));
+        push_notice(
+            state,
+            format!("approved {jid} (auto_approve policy)"),
+            false,
+        );
+        effects.push(Effect::Emit(Event::SubscriptionNotice {
+            jid: jid.to_string(),
+            kind: "auto-approved".into(),
+        }));
+        return;
+    }
+    if state.pending.add(jid.clone(), greeting.clone()) {
+        push_notice(state, format!("{jid} asks to see your presence"), false);
+        effects.push(Effect::Emit(Event::SubscriptionRequest {
+            jid: jid.to_string(),
+            greeting,
+        }));
+    }
+}
+
+fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec<Effect>) {
+    let lang = state.prefs.language.clone();
+    let own_domain = state.jid.as_ref().map(|j| j.domain().as_str().to_owned());
+    // CORE-24: no `from` means our own server.
+    let from: Jid = match (&message.from, &own_domain) {
+        (Some(from), _) => from.clone(),
+        (None, Some(domain)) => match Jid::new(domain) {
+            Ok(jid) => jid,
+            Err(_) => return,
+        },
+        (None, None) => return,
+    };
+    if message.kind == MessageType::Error {
+        let error = message
+            .error
+            .clone()
+            .unwrap_or_else(|| StanzaError::from_stanza(&message.to_element()));
+        let matched = message
+            .id
+            .as_deref()
+            .and_then(|id| state.chats.attach_error(id, error.clone()));
+        let text = describe_delivery_error(&from, &error);
+        push_notice(state, text, true);
+        if matched.is_none() {
+            tracing::debug!(from = %from, "an error reply to no message of ours");
+        }
+        effects.push(Effect::Emit(Event::MessageError {
+            from: from.to_string(),
+            id: message.id.clone(),
+            error: error.to_string(),
+        }));
+        return;
+    }
+    // SYN-09: nothing we understand in it: nothing to show.
+    if message.is_empty() {
+        return;
+    }
+    let body = message.body(&lang).unwrap_or_default().to_owned();
+    let subject = message.subject(&lang).map(str::to_owned);
+    let from_server = from.node().is_none();
+    if message.kind == MessageType::Headline || from_server {
+        // MSG-13: announcements from a bare domain are system messages.
+        state.headlines.push(Headline {
+            from: from.to_string(),
+            subject: subject.clone(),
+            urls: find_urls(&body),
+            body: body.clone(),
+            at,
+            from_server,
+        });
+        effects.push(Effect::Emit(Event::Headline {
+            from: from.to_string(),
+            subject,
+            body,
+        }));
+        return;
+    }
+    let thread = message.thread.as_ref().map(|t| t.id.clone());
+    state.chats.receive(Incoming {
+        from: &from,
+        kind: message.kind,
+        thread: thread.as_deref(),
+        subject: subject.clone(),
+        body: body.clone(),
+        id: message.id.clone(),
+        at,
+    });
+    effects.push(Effect::Emit(Event::Message {
+        from: from.to_string(),
+        kind: message.kind.as_str().to_owned(),
+        thread,
+        subject,
+        body,
+    }));
+}
+
+/// MSG-12, RTE-05, PRIV-26, BLK-06: a bounce in words.
+fn describe_delivery_error(from: &Jid, error: &StanzaError) -> String {
+    use crate::xmpp::error::StanzaCondition as C;
+    let reason = if error.is_blocked_by_us() {
+        "you blocked this contact".to_owned()
+    } else {
+        match error.condition {
+            C::ServiceUnavailable | C::RecipientUnavailable => {
+                "not delivered: the recipient is unavailable or does not accept messages".to_owned()
+            }
+            C::ItemNotFound => "not delivered: no such user".to_owned(),
+            C::RemoteServerNotFound | C::RemoteServerTimeout => {
+                "not delivered: their server cannot be reached".to_owned()
+            }
+            _ => "not delivered".to_owned(),
+        }
+    };
+    format!("message to {from}: {reason} ({error})")
+}

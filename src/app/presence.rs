@@ -1,0 +1,293 @@
+//! Presence as the store keeps it (RFC 3921 §5): every resource of every
+//! entity that sent us presence, and the summary the UI shows for a
+//! contact: its highest-priority resource, the most recent one on a tie
+//! (PRES-10). Updates are O(1) in the number of contacts.
+
+use std::collections::HashMap;
+
+use jid::BareJid;
+
+use crate::xmpp::error::StanzaError;
+use crate::xmpp::stanza::presence::Show;
+
+/// Most resources kept per entity: a hostile peer cannot grow this table
+/// without bound by inventing resources.
+pub const MAX_RESOURCES: usize = 64;
+
+/// One available resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceState {
+    pub show: Option<Show>,
+    pub status: Option<String>,
+    pub priority: i8,
+    /// Order of arrival, for the tie-break.
+    seq: u64,
+}
+
+impl ResourceState {
+    /// A resource state outside a [`PresenceBook`] (our own other
+    /// resources), ordered by priority alone.
+    pub fn new(show: Option<Show>, status: Option<String>, priority: i8) -> Self {
+        ResourceState {
+            show,
+            status,
+            priority,
+            seq: 0,
+        }
+    }
+}
+
+/// What the UI shows for an entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Availability {
+    Offline,
+    Online,
+    Chat,
+    Away,
+    Xa,
+    Dnd,
+    /// A presence error came back (PRES-12).
+    Error,
+}
+
+impl Availability {
+    pub fn from_show(show: Option<Show>) -> Availability {
+        match show {
+            None => Availability::Online,
+            Some(Show::Chat) => Availability::Chat,
+            Some(Show::Away) => Availability::Away,
+            Some(Show::Xa) => Availability::Xa,
+            Some(Show::Dnd) => Availability::Dnd,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Offline => "offline",
+            Availability::Online => "online",
+            Availability::Chat => "chat",
+            Availability::Away => "away",
+            Availability::Xa => "xa",
+            Availability::Dnd => "dnd",
+            Availability::Error => "error",
+        }
+    }
+
+    /// Sort rank: lower is more available.
+    pub fn rank(self) -> u8 {
+        match self {
+            Availability::Chat => 0,
+            Availability::Online => 1,
+            Availability::Away => 2,
+            Availability::Dnd => 3,
+            Availability::Xa => 4,
+            Availability::Offline => 5,
+            Availability::Error => 6,
+        }
+    }
+}
+
+/// All we know about one entity's presence.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntityPresence {
+    pub resources: HashMap<String, ResourceState>,
+    /// The last presence error, until the entity is heard from again.
+    pub error: Option<StanzaError>,
+    /// The status that came with the last unavailable presence.
+    pub last_status: Option<String>,
+}
+
+impl EntityPresence {
+    /// The resource the summary comes from (PRES-10).
+    pub fn top(&self) -> Option<(&str, &ResourceState)> {
+        self.resources
+            .iter()
+            .max_by_key(|(_, r)| (r.priority, r.seq))
+            .map(|(name, r)| (name.as_str(), r))
+    }
+
+    pub fn availability(&self) -> Availability {
+        if let Some((_, top)) = self.top() {
+            Availability::from_show(top.show)
+        } else if self.error.is_some() {
+            Availability::Error
+        } else {
+            Availability::Offline
+        }
+    }
+
+    /// Resources, highest priority first.
+    pub fn sorted_resources(&self) -> Vec<(&str, &ResourceState)> {
+        let mut list: Vec<_> = self
+            .resources
+            .iter()
+            .map(|(n, r)| (n.as_str(), r))
+            .collect();
+        list.sort_by_key(|(_, r)| std::cmp::Reverse((r.priority, r.seq)));
+        list
+    }
+}
+
+/// Presence of every entity we heard from, keyed by bare JID.
+#[derive(Debug, Default)]
+pub struct PresenceBook {
+    entities: HashMap<BareJid, EntityPresence>,
+    seq: u64,
+}
+
+impl PresenceBook {
+    pub fn get(&self, jid: &BareJid) -> Option<&EntityPresence> {
+        self.entities.get(jid)
+    }
+
+    pub fn availability(&self, jid: &BareJid) -> Availability {
+        self.entities
+            .get(jid)
+            .map_or(Availability::Offline, EntityPresence::availability)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// Available presence from `jid/resource` (PRES-10). Returns false when
+    /// the resource limit refused it.
+    pub fn set_available(
+        &mut self,
+        jid: &BareJid,
+        resource: &str,
+        show: Option<Show>,
+        status: Option<String>,
+        priority: i8,
+    ) -> bool {
+        self.seq += 1;
+        let seq = self.seq;
+        let entity = self.entities.entry(jid.clone()).or_default();
+        if !entity.resources.contains_key(resource) && entity.resources.len() >= MAX_RESOURCES {
+            return false;
+        }
+        entity.error = None;
+        entity.resources.insert(
+            resource.to_owned(),
+            ResourceState {
+                show,
+                status,
+                priority,
+                seq,
+            },
+        );
+        true
+    }
+
+    /// Unavailable presence (PRES-11): from a full JID it removes that
+    /// resource, from a bare JID every resource.
+    pub fn set_unavailable(
+        &mut self,
+        jid: &BareJid,
+        resource: Option<&str>,
+        status: Option<String>,
+    ) {
+        let Some(entity) = self.entities.get_mut(jid) else {
+            return;
+        };
+        match resource {
+            Some(resource) => {
+                entity.resources.remove(resource);
+            }
+            None => entity.resources.clear(),
+        }
+        entity.last_status = status;
+        if entity.resources.is_empty() && entity.error.is_none() && entity.last_status.is_none() {
+            self.entities.remove(jid);
+        }
+    }
+
+    /// A presence error (PRES-12): the entity is unreachable; its resources
+    /// are cleared and the condition kept for display.
+    pub fn set_error(&mut self, jid: &BareJid, error: StanzaError) {
+        let entity = self.entities.entry(jid.clone()).or_default();
+        entity.resources.clear();
+        entity.error = Some(error);
+    }
+
+    /// Forgets everything about an entity (INT-06, INT-12, ROS-10).
+    pub fn clear(&mut self, jid: &BareJid) -> bool {
+        self.entities.remove(jid).is_some()
+    }
+
+    /// Forgets everyone, as after a disconnect.
+    pub fn clear_all(&mut self) {
+        self.entities.clear();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::xmpp::error::{ErrorType, StanzaCondition};
+
+    fn romeo() -> BareJid {
+        BareJid::new("romeo@example.net").unwrap()
+    }
+
+    /// PRES-10: the summary comes from the highest priority, then the newest.
+    #[test]
+    fn pres_10_aggregates_by_priority_then_recency() {
+        let mut book = PresenceBook::default();
+        book.set_available(&romeo(), "orchard", Some(Show::Away), None, 1);
+        book.set_available(&romeo(), "balcony", Some(Show::Dnd), Some("busy".into()), 5);
+        let entity = book.get(&romeo()).unwrap();
+        assert_eq!(entity.top().unwrap().0, "balcony");
+        assert_eq!(book.availability(&romeo()), Availability::Dnd);
+        // A tie goes to the most recent.
+        book.set_available(&romeo(), "orchard", Some(Show::Chat), None, 5);
+        assert_eq!(book.get(&romeo()).unwrap().top().unwrap().0, "orchard");
+        assert_eq!(book.availability(&romeo()), Availability::Chat);
+    }
+
+    /// PRES-11: unavailable from a full JID removes that resource, from the
+    /// bare JID all of them.
+    #[test]
+    fn pres_11_unavailable_full_and_bare() {
+        let mut book = PresenceBook::default();
+        book.set_available(&romeo(), "a", None, None, 0);
+        book.set_available(&romeo(), "b", None, None, 0);
+        book.set_unavailable(&romeo(), Some("a"), None);
+        assert_eq!(book.get(&romeo()).unwrap().resources.len(), 1);
+        book.set_unavailable(&romeo(), None, Some("gone home".into()));
+        assert_eq!(book.availability(&romeo()), Availability::Offline);
+        assert_eq!(
+            book.get(&romeo()).unwrap().last_status.as_deref(),
+            Some("gone home")
+        );
+    }
+
+    /// PRES-12: an error marks the entity unreachable until it is heard from.
+    #[test]
+    fn pres_12_error_marks_unreachable() {
+        let mut book = PresenceBook::default();
+        book.set_available(&romeo(), "a", None, None, 0);
+        book.set_error(
+            &romeo(),
+            StanzaError::new(ErrorType::Cancel, StanzaCondition::RemoteServerNotFound),
+        );
+        assert_eq!(book.availability(&romeo()), Availability::Error);
+        book.set_available(&romeo(), "a", None, None, 0);
+        assert_eq!(book.availability(&romeo()), Availability::Online);
+    }
+
+    /// Hostile input: resources beyond the limit are refused.
+    #[test]
+    fn resource_count_is_bounded() {
+        let mut book = PresenceBook::default();
+        for i in 0..(MAX_RESOURCES + 10) {
+            book.set_available(&romeo(), &i.to_string(), None, None, 0);
+        }
+        assert_eq!(book.get(&romeo()).unwrap().resources.len(), MAX_RESOURCES);
+    }
+}

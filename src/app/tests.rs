@@ -1,0 +1,1 @@
+//! Store tests: feed messages, look at the state and the effects.

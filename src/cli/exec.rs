@@ -1,0 +1,202 @@
+//! `balcony exec`: the engine without a terminal. It logs in, runs commands
+//! in order (each waits for its outcome before the next starts), prints
+//! every event one a line (JSON lines with `--json`), waits for late events,
+//! and logs out cleanly. Without commands on the command line it reads them
+//! from stdin, running each line as soon as it arrives while staying online.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::command::Action;
+use crate::app::event::Event;
+use crate::engine::Engine;
+
+/// How long one command may take before exec gives up waiting for it.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long logging in may take.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the clean logout may take.
+const LOGOUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What `exec` was asked to do.
+pub struct ExecOptions {
+    pub wait: Duration,
+    pub json: bool,
+    /// Commands from the command line; empty means read stdin.
+    pub commands: Vec<String>,
+}
+
+/// Prints events and remembers failures.
+struct Printer {
+    json: bool,
+    failed: bool,
+}
+
+impl Printer {
+    fn print(&mut self, events: Vec<Event>) {
+        let mut out = std::io::stdout().lock();
+        for event in events {
+            if let Event::Result { ok: false, .. } = event {
+                self.failed = true;
+            }
+            let line = if self.json {
+                event.to_json()
+            } else {
+                event.to_line()
+            };
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    }
+}
+
+/// Runs `exec`. Errors are for the exit status: a failed login, a failed
+/// command, or a connection lost before the end.
+pub async fn run(mut engine: Engine, options: ExecOptions) -> Result<(), String> {
+    let mut printer = Printer {
+        json: options.json,
+        failed: false,
+    };
+    engine.connect();
+    wait_until_ready(&mut engine, &mut printer).await?;
+
+    if options.commands.is_empty() {
+        run_stdin(&mut engine, &mut printer).await;
+    } else {
+        for line in &options.commands {
+            if engine.state.quitting {
+                break;
+            }
+            let tag = engine.command_line(line);
+            wait_for_result(&mut engine, &mut printer, tag).await;
+        }
+    }
+    if !engine.state.quitting {
+        pump_for(&mut engine, &mut printer, options.wait).await;
+        engine.command(Action::Quit { status: None });
+    }
+    logout(&mut engine, &mut printer).await;
+    if printer.failed {
+        Err("a command failed".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Waits for login, the roster and initial presence (and the startup
+/// commands they trigger).
+async fn wait_until_ready(engine: &mut Engine, printer: &mut Printer) -> Result<(), String> {
+    let deadline = Instant::now() + LOGIN_TIMEOUT;
+    loop {
+        printer.print(engine.take_events());
+        if engine.state.initial_presence_sent {
+            return Ok(());
+        }
+        if let crate::app::ConnectionState::Offline { error } = &engine.state.connection {
+            return Err(error
+                .clone()
+                .unwrap_or_else(|| "the connection closed".into()));
+        }
+        match tokio::time::timeout_at(deadline, engine.step()).await {
+            Ok(true) => {}
+            Ok(false) => return Err("the session ended".into()),
+            Err(_) => return Err("timed out logging in".into()),
+        }
+    }
+}
+
+/// Processes events until the result tagged `tag` has been printed.
+async fn wait_for_result(engine: &mut Engine, printer: &mut Printer, tag: u64) {
+    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    loop {
+        let events = engine.take_events();
+        let done = events
+            .iter()
+            .any(|e| matches!(e, Event::Result { tag: t, .. } if *t == tag));
+        printer.print(events);
+        if done {
+            return;
+        }
+        match tokio::time::timeout_at(deadline, engine.step()).await {
+            Ok(true) => {}
+            Ok(false) | Err(_) => {
+                printer.print(vec![Event::Result {
+                    tag,
+                    command: "command".into(),
+                    ok: false,
+                    text: "no outcome: the server did not answer".into(),
+                }]);
+                return;
+            }
+        }
+    }
+}
+
+/// Reads commands from stdin until it ends, running each line at once.
+async fn run_stdin(engine: &mut Engine, printer: &mut Printer) {
+    let (tx, mut lines) = mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        printer.print(engine.take_events());
+        if engine.state.quitting {
+            return;
+        }
+        tokio::select! {
+            line = lines.recv() => match line {
+                Some(line) if line.trim().is_empty() => {}
+                Some(line) => {
+                    engine.command_line(&line);
+                }
+                None => return,
+            },
+            alive = engine.step() => {
+                if !alive || !engine.is_connected() {
+                    printer.print(engine.take_events());
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Prints events for `duration`.
+async fn pump_for(engine: &mut Engine, printer: &mut Printer, duration: Duration) {
+    let deadline = Instant::now() + duration;
+    loop {
+        printer.print(engine.take_events());
+        match tokio::time::timeout_at(deadline, engine.step()).await {
+            Ok(true) => {}
+            Ok(false) | Err(_) => break,
+        }
+    }
+    printer.print(engine.take_events());
+}
+
+/// Waits for the session to close after `/quit`.
+async fn logout(engine: &mut Engine, printer: &mut Printer) {
+    let deadline = Instant::now() + LOGOUT_TIMEOUT;
+    while engine.is_connected()
+        || !matches!(
+            engine.state.connection,
+            crate::app::ConnectionState::Offline { .. }
+        )
+    {
+        printer.print(engine.take_events());
+        match tokio::time::timeout_at(deadline, engine.step()).await {
+            Ok(true) => {}
+            Ok(false) | Err(_) => break,
+        }
+    }
+    printer.print(engine.take_events());
+    engine.flush();
+}

@@ -1,0 +1,146 @@
+//! The roster kept on disk between runs, with its version, so that a login
+//! with an unchanged roster transfers nothing (roster versioning, RFC 6121
+//! §2.6, NEW-02..04). One JSON file per account under the XDG data dir,
+//! replaced atomically so a crash never leaves half a file.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use jid::BareJid;
+use serde::{Deserialize, Serialize};
+
+use crate::xmpp::stanza::roster::{RosterItem, Subscription};
+
+#[derive(Serialize, Deserialize)]
+struct CachedRoster {
+    ver: Option<String>,
+    items: Vec<CachedItem>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedItem {
+    jid: String,
+    #[serde(default)]
+    name: Option<String>,
+    subscription: String,
+    #[serde(default)]
+    ask: bool,
+    #[serde(default)]
+    approved: bool,
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+/// A cached roster: its version and items.
+pub type Snapshot = (Option<String>, Vec<RosterItem>);
+
+/// The cache file of one account.
+#[derive(Debug)]
+pub struct RosterCache {
+    path: PathBuf,
+}
+
+impl RosterCache {
+    /// `dir/roster-<jid>.json`, with the JID made safe for a file name.
+    pub fn new(dir: PathBuf, jid: &BareJid) -> RosterCache {
+        let name: String = jid
+            .as_str()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-' | '_') {
+                    c.to_string()
+                } else {
+                    format!("%{:x}", c as u32)
+                }
+            })
+            .collect();
+        RosterCache {
+            path: dir.join(format!("roster-{name}.json")),
+        }
+    }
+
+    /// The cached version and items, or `None` when there is no cache.
+    /// Unreadable entries are skipped; an unreadable file is an error (the
+    /// caller then logs in without a cache).
+    pub fn load(&self) -> Result<Option<Snapshot>, String> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", self.path.display())),
+        };
+        let cached: CachedRoster =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", self.path.display()))?;
+        let items = cached
+            .items
+            .into_iter()
+            .filter_map(|c| {
+                let mut item = RosterItem::new(BareJid::new(&c.jid).ok()?);
+                item.name = c.name;
+                item.subscription = Subscription::from_attr(Some(&c.subscription));
+                item.ask = c.ask;
+                item.approved = c.approved;
+                item.groups = c.groups;
+                Some(item)
+            })
+            .collect();
+        Ok(Some((cached.ver, items)))
+    }
+
+    /// Replaces the cache with `items` at version `ver`.
+    pub fn save<'a>(
+        &self,
+        ver: Option<&str>,
+        items: impl Iterator<Item = &'a RosterItem>,
+    ) -> Result<(), String> {
+        let cached = CachedRoster {
+            ver: ver.map(str::to_owned),
+            items: items
+                .map(|i| CachedItem {
+                    jid: i.jid.to_string(),
+                    name: i.name.clone(),
+                    subscription: i.subscription.as_str().to_owned(),
+                    ask: i.ask,
+                    approved: i.approved,
+                    groups: i.groups.clone(),
+                })
+                .collect(),
+        };
+        let text = serde_json::to_string(&cached).map_err(|e| e.to_string())?;
+        let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
+        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let temp = self.path.with_extension("json.tmp");
+        let mut file = fs::File::create(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
+        file.write_all(text.as_bytes())
+            .and_then(|_| file.sync_all())
+            .map_err(|e| format!("{}: {e}", temp.display()))?;
+        fs::rename(&temp, &self.path).map_err(|e| format!("{}: {e}", self.path.display()))
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_survives_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = RosterCache::new(dir.path().to_owned(), &BareJid::new("a@x").unwrap());
+        assert!(cache.load().unwrap().is_none());
+        let mut item = RosterItem::new(BareJid::new("josé@example.net").unwrap());
+        item.name = Some("José".into());
+        item.subscription = Subscription::Both;
+        item.groups = vec!["Amigos".into()];
+        cache.save(Some("42"), [&item].into_iter()).unwrap();
+        let (ver, items) = cache.load().unwrap().unwrap();
+        assert_eq!(ver.as_deref(), Some("42"));
+        assert_eq!(items, [item]);
+        fs::write(cache.path(), "{not json").unwrap();
+        assert!(cache.load().is_err());
+    }
+}
