@@ -6,6 +6,7 @@
 //! refusal to start. The user's file is never written.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -31,6 +32,29 @@ pub struct Config {
     pub presence: PresenceConfig,
     #[serde(default)]
     pub subscriptions: SubscriptionsConfig,
+    /// `[keys.CONTEXT] action = "KEY"` or `["KEY", …]`: rebinds keys.
+    #[serde(default)]
+    pub keys: HashMap<String, HashMap<String, Spanned<KeyList>>>,
+    /// `[theme] name = "colour"`.
+    #[serde(default)]
+    pub theme: HashMap<String, Spanned<String>>,
+}
+
+/// One key or several.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    fn keys(&self) -> Vec<String> {
+        match self {
+            KeyList::One(key) => vec![key.clone()],
+            KeyList::Many(keys) => keys.clone(),
+        }
+    }
 }
 
 /// `[presence]`: what we announce at login.
@@ -288,6 +312,21 @@ impl Config {
                 "must be from -128 to 127".into(),
             ));
         }
+        for (context, actions) in &self.keys {
+            for (action, keys) in actions {
+                let one = HashMap::from([(
+                    context.clone(),
+                    HashMap::from([(action.clone(), keys.get_ref().keys())]),
+                )]);
+                crate::ui::keymap::Keymap::with_overrides(&one)
+                    .map_err(|why| ("keys", keys.span().start, why))?;
+            }
+        }
+        for (name, colour) in &self.theme {
+            let one = HashMap::from([(name.clone(), colour.get_ref().clone())]);
+            crate::ui::theme::Theme::with_overrides(&one)
+                .map_err(|why| ("theme", colour.span().start, why))?;
+        }
         for command in &self.startup.commands {
             if let Err(error) = crate::app::command::parse(command) {
                 return Err((
@@ -304,9 +343,13 @@ impl Config {
     /// Resolves the password (running `password_command` if set) and builds
     /// the settings the session logs in with.
     pub fn connect_settings(&self) -> Result<ConnectSettings, String> {
+        self.connect_settings_with(self.resolve_password()?)
+    }
+
+    /// The settings with a password the caller obtained (typed by the user).
+    pub fn connect_settings_with(&self, password: Password) -> Result<ConnectSettings, String> {
         let account = &self.account;
         let jid = parse_account_jid(account.jid.get_ref())?;
-        let password = self.resolve_password()?;
         let mut settings = ConnectSettings::new(jid, password);
         settings.resource = account.resource.as_ref().map(|r| r.get_ref().clone());
         settings.host = account.host.clone();
@@ -324,6 +367,39 @@ impl Config {
         };
         settings.lang = self.connection.language.clone();
         Ok(settings)
+    }
+
+    /// The UI's key bindings and colours.
+    pub fn view(&self) -> Result<crate::ui::View, String> {
+        let keys: HashMap<String, HashMap<String, Vec<String>>> = self
+            .keys
+            .iter()
+            .map(|(context, actions)| {
+                let actions = actions
+                    .iter()
+                    .map(|(action, keys)| (action.clone(), keys.get_ref().keys()))
+                    .collect();
+                (context.clone(), actions)
+            })
+            .collect();
+        let theme: HashMap<String, String> = self
+            .theme
+            .iter()
+            .map(|(name, colour)| (name.clone(), colour.get_ref().clone()))
+            .collect();
+        Ok(crate::ui::View {
+            keymap: crate::ui::keymap::Keymap::with_overrides(&keys)?,
+            theme: crate::ui::theme::Theme::with_overrides(&theme)?,
+            ..crate::ui::View::default()
+        })
+    }
+
+    /// True when no password source is configured: the TUI then asks.
+    pub fn lacks_password(&self) -> bool {
+        let account = &self.account;
+        account.password.is_none()
+            && account.password_command.is_none()
+            && account.password_file.is_none()
     }
 
     /// What the store needs from the config.

@@ -172,6 +172,11 @@ impl Engine {
         tag
     }
 
+    /// Tells the store what the user is looking at.
+    pub fn view(&mut self, msg: app::ViewMsg) {
+        self.process(Msg::View(msg));
+    }
+
     /// Parses and runs one command line; a parse error becomes a failed
     /// result at once.
     pub fn command_line(&mut self, line: &str) -> u64 {

@@ -1,6 +1,7 @@
 //! Startup: arguments → config → logging → password → the chosen mode (the
 //! terminal UI, or a scripted subcommand that logs in, acts and exits).
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +10,7 @@ use clap::{Parser, Subcommand};
 use balcony::cli;
 use balcony::config::{self, Config};
 use balcony::engine::Engine;
+use balcony::xmpp::settings::Password;
 
 #[derive(Parser)]
 #[command(name = "balcony", version, about = "A terminal XMPP client")]
@@ -58,7 +60,17 @@ fn main() -> ExitCode {
         Err(error) => return fail(&error.to_string(), 2),
     };
     let _log_guard = balcony::logging::init(&config.log.level, config.log.file.as_deref());
-    let settings = match config.connect_settings() {
+    let settings = if config.lacks_password() && std::io::stdin().is_terminal() {
+        // Asked once, unechoed, before the terminal UI takes the screen.
+        match rpassword::prompt_password(format!("Password for {}: ", config.account.jid.get_ref()))
+        {
+            Ok(password) => config.connect_settings_with(Password::new(password)),
+            Err(error) => Err(format!("cannot read the password: {error}")),
+        }
+    } else {
+        config.connect_settings()
+    };
+    let settings = match settings {
         Ok(settings) => settings,
         Err(error) => return fail(&error, 2),
     };
@@ -88,7 +100,10 @@ fn main() -> ExitCode {
                 };
                 cli::exec::run(engine, options).await
             }
-            None => balcony::tui::run(engine(&config, settings)).await,
+            None => match config.view() {
+                Ok(view) => balcony::tui::run(engine(&config, settings), view).await,
+                Err(error) => Err(error),
+            },
         }
     });
     match outcome {

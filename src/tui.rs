@@ -6,15 +6,17 @@
 use std::time::Duration;
 
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
+};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::app;
 use crate::app::command::Action;
 use crate::app::event::Event as AppEvent;
+use crate::app::{self, ViewMsg};
 use crate::engine::Engine;
-use crate::ui::{self, input::InputLine, input::InputOutcome};
+use crate::ui::{self, Request, View};
 
 /// The shortest time between two frames; bursts within it share one draw.
 const FRAME_BUDGET: Duration = Duration::from_millis(16);
@@ -29,22 +31,27 @@ enum Incoming {
 
 /// Runs the terminal UI until the user quits. The terminal is restored on
 /// every exit path, including a panic (ratatui's hook).
-pub async fn run(mut engine: Engine) -> Result<(), String> {
+pub async fn run(mut engine: Engine, mut view: View) -> Result<(), String> {
     let mut terminal =
         ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let result = event_loop(&mut terminal, &mut engine).await;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+    let result = event_loop(&mut terminal, &mut engine, &mut view).await;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     engine.flush();
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, engine: &mut Engine) -> Result<(), String> {
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    engine: &mut Engine,
+    view: &mut View,
+) -> Result<(), String> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Incoming>();
     spawn_terminal_reader(tx.clone());
     spawn_signal_watch(tx);
     engine.connect();
 
-    let mut input = InputLine::default();
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME_BUDGET;
     let mut quit_deadline: Option<Instant> = None;
@@ -58,9 +65,18 @@ async fn event_loop(terminal: &mut DefaultTerminal, engine: &mut Engine) -> Resu
             }
             dirty = true;
         }
+        if dirty {
+            ui::raise_prompts(view, &engine.state);
+            // The window on screen is read as it fills.
+            if let Some(id) = engine.state.active {
+                if engine.state.chats.get(id).is_some_and(|c| c.unread > 0) {
+                    engine.view(ViewMsg::Read(id));
+                }
+            }
+        }
         if dirty && last_draw.elapsed() >= FRAME_BUDGET {
             terminal
-                .draw(|frame| ui::draw(frame, &engine.state, &input))
+                .draw(|frame| ui::draw(frame, &engine.state, view))
                 .map_err(|e| format!("cannot draw: {e}"))?;
             dirty = false;
             last_draw = Instant::now();
@@ -90,28 +106,21 @@ async fn event_loop(terminal: &mut DefaultTerminal, engine: &mut Engine) -> Resu
             }
             incoming = rx.recv() => {
                 let Some(incoming) = incoming else { return Ok(()) };
-                match incoming {
+                let requests = match incoming {
                     Incoming::Terminal(Event::Key(key)) if key.kind != KeyEventKind::Release => {
-                        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-                            engine.command(Action::Quit { status: None });
-                        } else {
-                            match input.handle_key(key) {
-                                InputOutcome::Submitted(line) => {
-                                    if !line.trim().is_empty() {
-                                        engine.command_line(&line);
-                                    }
-                                }
-                                InputOutcome::Edited | InputOutcome::Ignored => {}
-                            }
-                        }
-                        dirty = true;
+                        ui::handle_key(view, &engine.state, key)
                     }
-                    Incoming::Terminal(Event::Resize(..)) => dirty = true,
-                    Incoming::Terminal(_) => {}
-                    Incoming::Terminate => {
-                        engine.command(Action::Quit { status: None });
+                    Incoming::Terminal(Event::Paste(text)) => {
+                        ui::handle_paste(view, &text);
+                        Vec::new()
                     }
+                    Incoming::Terminal(_) => Vec::new(),
+                    Incoming::Terminate => vec![Request::Command(Action::Quit { status: None })],
+                };
+                for request in requests {
+                    carry_out(engine, request);
                 }
+                dirty = true;
             }
             _ = sleep => {
                 if quit_deadline.is_some_and(|d| Instant::now() >= d) {
@@ -119,6 +128,19 @@ async fn event_loop(terminal: &mut DefaultTerminal, engine: &mut Engine) -> Resu
                 }
             }
         }
+    }
+}
+
+/// Hands a UI request to the engine.
+fn carry_out(engine: &mut Engine, request: Request) {
+    match request {
+        Request::Command(action) => {
+            engine.command(action);
+        }
+        Request::Line(line) => {
+            engine.command_line(&line);
+        }
+        Request::View(msg) => engine.view(msg),
     }
 }
 

@@ -951,3 +951,37 @@ async fn exec_reads_commands_from_stdin() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains(": reply while exec waits"), "{stdout}");
 }
+
+/// `[startup] commands` run after every login, after initial presence.
+#[tokio::test]
+async fn startup_commands_run_after_login() {
+    let server = TestServer::start();
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Peer::online(&server, &bob, "phone").await;
+    let bob_jid = bob.jid();
+    let config = server.write_config(
+        &alice,
+        &format!("[startup]\ncommands = [\"/presence {bob_jid} away from startup\"]\n"),
+    );
+    let data = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .env("XDG_DATA_HOME", data.path())
+        .env("XDG_STATE_HOME", data.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["exec"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(&format!("ok /presence {bob_jid}")),
+        "{stdout}"
+    );
+    let got = bob
+        .expect_presence("the startup presence", |p| p.show == Some(Show::Away))
+        .await;
+    assert_eq!(got.status("en"), Some("from startup"));
+}

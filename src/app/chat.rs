@@ -50,6 +50,9 @@ pub struct ChatLine {
     pub at: i64,
     /// The error the recipient's server sent back, if any (MSG-12).
     pub error: Option<StanzaError>,
+    /// Position in the conversation since it began; stays valid when old
+    /// lines are dropped from memory.
+    pub seq: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +68,11 @@ pub struct Conversation {
     pub unread: usize,
     /// Store-wide activity counter, for "most recent".
     pub activity: u64,
+    /// Shown in the window list; closing a window hides it until the next
+    /// message.
+    pub open: bool,
+    /// Lines ever added (the next line's `seq`).
+    pub total: u64,
 }
 
 impl Conversation {
@@ -80,10 +88,13 @@ impl Conversation {
         }
     }
 
-    fn push(&mut self, line: ChatLine) {
+    fn push(&mut self, mut line: ChatLine) {
         if self.lines.len() == MAX_LINES {
             self.lines.pop_front();
         }
+        line.seq = self.total;
+        self.total += 1;
+        self.open = true;
         self.lines.push_back(line);
     }
 }
@@ -135,6 +146,21 @@ impl Chats {
         list
     }
 
+    /// Open windows in the order they were opened (stable numbering).
+    pub fn windows(&self) -> Vec<&Conversation> {
+        let mut list: Vec<_> = self.conversations.values().filter(|c| c.open).collect();
+        list.sort_by_key(|c| c.id);
+        list
+    }
+
+    /// Hides a window until its next message.
+    pub fn close(&mut self, id: ConversationId) {
+        if let Some(conversation) = self.conversations.get_mut(&id) {
+            conversation.open = false;
+            conversation.unread = 0;
+        }
+    }
+
     /// The peer's most recent conversation.
     pub fn latest_with(&self, peer: &BareJid) -> Option<&Conversation> {
         self.by_peer
@@ -168,6 +194,8 @@ impl Chats {
                 lines: VecDeque::new(),
                 unread: 0,
                 activity,
+                open: true,
+                total: 0,
             },
         );
         id
@@ -203,6 +231,7 @@ impl Chats {
                 id: message.id,
                 at: message.at,
                 error: None,
+                seq: 0,
             });
         }
         id
@@ -260,6 +289,7 @@ impl Chats {
             id: Some(message_id.clone()),
             at,
             error: None,
+            seq: 0,
         });
         self.remember_sent(message_id, id);
         Some(message)

@@ -137,8 +137,11 @@ pub struct State {
     pub directed: BTreeMap<String, OwnPresence>,
     pub own: OwnPresence,
     pub initial_presence_sent: bool,
-    /// The conversation plain text goes to.
+    /// The conversation plain text goes to: the current chat window.
     pub active: Option<ConversationId>,
+    /// Bumped whenever the roster, presence or pending requests change, so
+    /// a view can tell when to rebuild its rows.
+    pub roster_rev: u64,
     pub notices: VecDeque<Notice>,
     pub prefs: Preferences,
     /// Set when the user asked to leave; the runner exits once it sees it.
@@ -207,6 +210,21 @@ pub enum Msg {
     },
     /// Something for the status area.
     Warning(String),
+    /// The user looked at something.
+    View(ViewMsg),
+}
+
+/// What the terminal UI tells the store about what the user looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewMsg {
+    /// This conversation is now the current window (plain text goes there)
+    /// and has been read.
+    Activate(ConversationId),
+    /// New lines arrived in the window the user is looking at.
+    Read(ConversationId),
+    Close(ConversationId),
+    HeadlinesRead,
+    ClearHeadlines,
 }
 
 /// What the store asks the runner to do.
@@ -233,6 +251,20 @@ pub enum Effect {
 /// Applies one message; returns the effects to carry out.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
+    let touches_roster = match &msg {
+        // Messages are the flood case: they never change roster rows.
+        Msg::Session {
+            event: SessionEvent::Message(_),
+            ..
+        } => false,
+        Msg::Session { .. } | Msg::Reply { .. } | Msg::Command { .. } | Msg::RosterCache { .. } => {
+            true
+        }
+        Msg::Connecting | Msg::LoginFailed { .. } | Msg::Warning(_) | Msg::View(_) => false,
+    };
+    if touches_roster {
+        state.roster_rev += 1;
+    }
     match msg {
         Msg::Session { event, at } => inbound::apply(state, event, at, &mut effects),
         Msg::Connecting => state.connection = ConnectionState::Connecting,
@@ -249,8 +281,29 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Command { tag, action, at } => action::apply(state, tag, action, at, &mut effects),
         Msg::RosterCache { ver, items } => state.roster.load_cache(ver, items),
         Msg::Warning(text) => push_notice(state, text, false),
+        Msg::View(view) => apply_view(state, view),
     }
     effects
+}
+
+fn apply_view(state: &mut State, msg: ViewMsg) {
+    match msg {
+        ViewMsg::Activate(id) => {
+            if state.chats.get(id).is_some() {
+                state.active = Some(id);
+                state.chats.mark_read(id);
+            }
+        }
+        ViewMsg::Read(id) => state.chats.mark_read(id),
+        ViewMsg::Close(id) => {
+            state.chats.close(id);
+            if state.active == Some(id) {
+                state.active = state.chats.windows().last().map(|c| c.id);
+            }
+        }
+        ViewMsg::HeadlinesRead => state.headlines.mark_read(),
+        ViewMsg::ClearHeadlines => state.headlines.clear(),
+    }
 }
 
 /// Adds a notice, dropping the oldest beyond the cap so memory stays bounded.

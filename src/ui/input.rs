@@ -15,6 +15,8 @@ pub enum InputOutcome {
     Edited,
     /// Enter: the submitted text; the line is now empty.
     Submitted(String),
+    /// Tab: the caller should complete the line.
+    Complete,
     /// The key is not an editing key.
     Ignored,
 }
@@ -29,6 +31,24 @@ pub struct InputLine {
 impl InputLine {
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Lines the input needs on screen.
+    pub fn line_count(&self) -> usize {
+        self.text.lines().count().max(1)
+    }
+
+    /// Inserts text at the cursor (paste, or a key that starts a command).
+    pub fn insert_text(&mut self, text: &str) {
+        let at = self.byte_index(self.cursor);
+        self.text.insert_str(at, text);
+        self.cursor += text.chars().count();
+    }
+
+    /// Replaces the whole line, cursor at the end.
+    pub fn set_text(&mut self, text: &str) {
+        self.text = text.to_owned();
+        self.cursor = self.len();
     }
 
     fn byte_index(&self, char_index: usize) -> usize {
@@ -46,6 +66,7 @@ impl InputLine {
     pub fn handle_key(&mut self, key: KeyEvent) -> InputOutcome {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
+            KeyCode::Tab => InputOutcome::Complete,
             KeyCode::Enter => {
                 self.cursor = 0;
                 InputOutcome::Submitted(std::mem::take(&mut self.text))
@@ -90,14 +111,56 @@ impl InputLine {
         InputOutcome::Edited
     }
 
-    /// Draws the line with a prompt and places the terminal cursor.
-    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect) {
+    /// Draws the line with a prompt and, when focused, places the cursor.
+    pub fn draw(&self, frame: &mut Frame<'_>, area: Rect, focused: bool) {
+        if !focused {
+            frame.render_widget(Paragraph::new(format!("  {}", self.text)), area);
+            return;
+        }
         let prompt = "> ";
         frame.render_widget(Paragraph::new(format!("{prompt}{}", self.text)), area);
         let before = &self.text[..self.byte_index(self.cursor)];
         let x = area.x + (prompt.width() + before.width()) as u16;
         frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
     }
+}
+
+/// Tab completion of commands, JIDs and groups from the roster.
+pub fn complete(input: &mut InputLine, state: &crate::app::State) {
+    let jids: Vec<String> = state.roster.items().map(|i| i.jid.to_string()).collect();
+    let groups: Vec<String> = state
+        .roster
+        .groups()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let ctx = crate::app::command::CompletionContext {
+        jids: &jids,
+        groups: &groups,
+    };
+    let candidates = crate::app::command::complete(input.text(), &ctx);
+    if let [only] = candidates.as_slice() {
+        input.set_text(only);
+    } else if let Some(prefix) = common_prefix(&candidates) {
+        if prefix.len() > input.text().len() {
+            input.set_text(&prefix);
+        }
+    }
+}
+
+fn common_prefix(candidates: &[String]) -> Option<String> {
+    let first = candidates.first()?;
+    let mut end = first.len();
+    for other in &candidates[1..] {
+        end = first
+            .char_indices()
+            .zip(other.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8())
+            .min(end);
+    }
+    Some(first[..end].to_owned())
 }
 
 #[cfg(test)]

@@ -1,22 +1,99 @@
-//! Drawing the store: the roster, chat-thread and headline panes, the status
-//! line and the input line. Pure functions of `&State` and the input
-//! editor; no awaits, no network. Remote text goes through
+//! The terminal UI: drawing the store, and turning keys into requests.
+//! Pure functions of `&State` and the [`View`] (what is focused, selected
+//! and scrolled); no awaits, no network. The store changes only through the
+//! [`Request`]s the handlers return. Remote text goes through
 //! [`crate::sanitize`] before it reaches a cell.
+//!
+//! One file per pane ([`roster`], [`chat`], [`headline`]), the [`input`]
+//! line, the [`popup`]s (help, prompts, dialogs, details), the [`keymap`]
+//! and the [`theme`]; [`text`] wraps by display width.
 
+pub mod chat;
+pub mod headline;
 pub mod input;
+pub mod keymap;
+pub mod popup;
+pub mod roster;
+pub mod status;
+pub mod text;
+pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::{ConnectionState, State};
-use crate::sanitize::one_line;
-use input::InputLine;
+use crate::app::chat::ConversationId;
+use crate::app::command::Action;
+use crate::app::{State, ViewMsg};
+use input::{InputLine, InputOutcome};
+use keymap::{Context, Key, Keymap, UiAction};
+use popup::Overlay;
+use theme::Theme;
 
-/// Width of the roster pane.
-const ROSTER_WIDTH: u16 = 30;
+/// What a key handler asks of the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Run a command (as if typed).
+    Command(Action),
+    /// A line typed in the input line: a /command, or text for the current
+    /// conversation.
+    Line(String),
+    /// Tell the store what the user looks at.
+    View(ViewMsg),
+}
+
+/// Which pane has the keyboard.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    #[default]
+    Roster,
+    Chat,
+    Headlines,
+    Input,
+}
+
+impl Focus {
+    fn context(self) -> Context {
+        match self {
+            Focus::Roster => Context::Roster,
+            Focus::Chat => Context::Chat,
+            Focus::Headlines => Context::Headlines,
+            Focus::Input => Context::Global,
+        }
+    }
+
+    fn next(self) -> Focus {
+        match self {
+            Focus::Roster => Focus::Chat,
+            Focus::Chat => Focus::Headlines,
+            Focus::Headlines => Focus::Input,
+            Focus::Input => Focus::Roster,
+        }
+    }
+
+    fn prev(self) -> Focus {
+        match self {
+            Focus::Roster => Focus::Input,
+            Focus::Chat => Focus::Roster,
+            Focus::Headlines => Focus::Chat,
+            Focus::Input => Focus::Headlines,
+        }
+    }
+}
+
+/// Everything the UI remembers that is not the store.
+#[derive(Debug, Default)]
+pub struct View {
+    pub focus: Focus,
+    pub roster: roster::RosterView,
+    pub chat: chat::ChatView,
+    pub headlines: headline::HeadlineView,
+    pub input: InputLine,
+    pub overlay: Option<Overlay>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// Prompts already shown, so each pops up once.
+    pub prompted: std::collections::HashSet<jid::BareJid>,
+}
 
 /// The areas of one frame.
 pub struct Areas {
@@ -27,18 +104,32 @@ pub struct Areas {
     pub input: Rect,
 }
 
-/// Splits the screen: panes on top, then the status line, then the input.
-pub fn layout(area: Rect) -> Areas {
+/// Splits the screen: roster left; chat over headlines right; then the
+/// status line and the input line. The roster takes a quarter of the
+/// width, between 20 and 40 columns; the input grows with its lines.
+pub fn layout(area: Rect, input_lines: u16) -> Areas {
+    let input_height = input_lines
+        .clamp(1, 5)
+        .min(area.height.saturating_sub(4).max(1));
     let [main, status, input] = Layout::vertical([
         Constraint::Min(3),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(input_height),
     ])
     .areas(area);
+    let roster_width = (area.width / 4).clamp(20, 40).min(area.width / 2);
     let [roster, right] =
-        Layout::horizontal([Constraint::Length(ROSTER_WIDTH), Constraint::Min(10)]).areas(main);
-    let [chat, headlines] =
-        Layout::vertical([Constraint::Percentage(75), Constraint::Percentage(25)]).areas(right);
+        Layout::horizontal([Constraint::Length(roster_width), Constraint::Min(10)]).areas(main);
+    let headline_height = if right.height >= 16 {
+        right.height / 4
+    } else {
+        right.height / 3
+    };
+    let [chat, headlines] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(headline_height.max(3)),
+    ])
+    .areas(right);
     Areas {
         roster,
         chat,
@@ -48,107 +139,156 @@ pub fn layout(area: Rect) -> Areas {
     }
 }
 
-/// Draws one frame.
-pub fn draw(frame: &mut Frame<'_>, state: &State, input: &InputLine) {
-    let areas = layout(frame.area());
-    frame.render_widget(
-        Paragraph::new("").block(Block::default().borders(Borders::ALL).title(" Roster ")),
-        areas.roster,
-    );
-    let notices: Vec<Line<'_>> = state
-        .notices
-        .iter()
-        .rev()
-        .take(areas.chat.height.saturating_sub(2) as usize)
-        .rev()
-        .map(|n| {
-            let style = if n.is_error {
-                Style::default().fg(Color::Red)
-            } else {
-                Style::default()
-            };
-            Line::styled(one_line(&n.text), style)
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(notices).block(Block::default().borders(Borders::ALL).title(" Chat ")),
-        areas.chat,
-    );
-    frame.render_widget(
-        Paragraph::new("").block(Block::default().borders(Borders::ALL).title(" Headlines ")),
-        areas.headlines,
-    );
-    frame.render_widget(status_line(state), areas.status);
-    input.draw(frame, areas.input);
-}
-
-/// Connection state and our JID, on a reversed bar.
-fn status_line(state: &State) -> Paragraph<'static> {
-    let (text, color) = match &state.connection {
-        ConnectionState::Connecting => ("connecting…".to_owned(), Color::Yellow),
-        ConnectionState::Online { jid } => (format!("online as {}", one_line(jid)), Color::Green),
-        ConnectionState::Offline { error: None } => ("offline".to_owned(), Color::Gray),
-        ConnectionState::Offline { error: Some(e) } => {
-            (format!("offline: {}", one_line(e)), Color::Red)
-        }
-    };
-    Paragraph::new(Line::from(vec![
-        Span::styled(" balcony ", Style::default().add_modifier(Modifier::BOLD)),
-        Span::styled(text, Style::default().fg(color)),
-    ]))
-    .style(Style::default().add_modifier(Modifier::REVERSED))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-
-    fn render(state: &State) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(80, 20)).unwrap();
-        let input = InputLine::default();
-        terminal.draw(|f| draw(f, state, &input)).unwrap();
-        let buffer = terminal.backend().buffer().clone();
-        let mut out = String::new();
-        for y in 0..buffer.area.height {
-            for x in 0..buffer.area.width {
-                out.push_str(buffer[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
-    }
-
-    #[test]
-    fn draws_three_panes_and_status() {
-        let mut state = State::default();
-        let screen = render(&state);
-        assert!(screen.contains(" Roster "), "{screen}");
-        assert!(screen.contains(" Chat "), "{screen}");
-        assert!(screen.contains(" Headlines "), "{screen}");
-        assert!(screen.contains("connecting…"), "{screen}");
-        state.connection = ConnectionState::Online {
-            jid: "alice@localhost/balcony".into(),
-        };
-        let screen = render(&state);
-        assert!(
-            screen.contains("online as alice@localhost/balcony"),
-            "{screen}"
+/// Draws one frame. `view` is mutable only for caches and scroll clamping.
+pub fn draw(frame: &mut Frame<'_>, state: &State, view: &mut View) {
+    let areas = layout(frame.area(), view.input.line_count() as u16);
+    roster::draw(frame, areas.roster, state, view);
+    chat::draw(frame, areas.chat, state, view);
+    headline::draw(frame, areas.headlines, state, view);
+    status::draw(frame, areas.status, state, view);
+    view.input
+        .draw(frame, areas.input, view.focus == Focus::Input);
+    if let Some(overlay) = &mut view.overlay {
+        popup::draw(
+            frame,
+            frame.area(),
+            state,
+            overlay,
+            &view.keymap,
+            &view.theme,
         );
     }
+}
 
-    /// SEC-05: an error text with escape sequences is drawn without them.
-    #[test]
-    fn sec_05_status_text_is_sanitised() {
-        let state = State {
-            connection: ConnectionState::Offline {
-                error: Some("bad\u{1b}[2J\u{202e}thing".into()),
-            },
-            ..State::default()
+/// Turns one key into requests, updating the view.
+pub fn handle_key(
+    view: &mut View,
+    state: &State,
+    event: ratatui::crossterm::event::KeyEvent,
+) -> Vec<Request> {
+    let key = Key::from_event(event);
+    if view.overlay.is_some() {
+        return popup::handle_key(view, state, key);
+    }
+    if view.focus == Focus::Input {
+        if let Some(action) = view.keymap.lookup_typing(key) {
+            return dispatch(view, state, action);
+        }
+        return match view.input.handle_key(event) {
+            InputOutcome::Submitted(line) => {
+                if line.trim().is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Request::Line(line)]
+                }
+            }
+            InputOutcome::Complete => {
+                input::complete(&mut view.input, state);
+                Vec::new()
+            }
+            InputOutcome::Edited | InputOutcome::Ignored => Vec::new(),
         };
-        let screen = render(&state);
-        assert!(screen.contains("offline: bad[2Jthing"), "{screen}");
-        assert!(!screen.contains('\u{1b}'));
+    }
+    match view.keymap.lookup(view.focus.context(), key) {
+        Some(action) => dispatch(view, state, action),
+        None => Vec::new(),
+    }
+}
+
+/// Pasted text goes to whatever is being typed into.
+pub fn handle_paste(view: &mut View, text: &str) {
+    if let Some(overlay) = &mut view.overlay {
+        overlay.paste(text);
+        return;
+    }
+    view.focus = Focus::Input;
+    view.input.insert_text(text);
+}
+
+/// Carries out one action: global ones here, the rest by the focused pane.
+pub fn dispatch(view: &mut View, state: &State, action: UiAction) -> Vec<Request> {
+    match action {
+        UiAction::Quit => vec![Request::Command(Action::Quit { status: None })],
+        UiAction::Help => {
+            view.overlay = Some(Overlay::Help { scroll: 0 });
+            Vec::new()
+        }
+        UiAction::FocusNext => {
+            view.focus = view.focus.next();
+            Vec::new()
+        }
+        UiAction::FocusPrev => {
+            view.focus = view.focus.prev();
+            Vec::new()
+        }
+        UiAction::FocusInput => {
+            view.focus = Focus::Input;
+            Vec::new()
+        }
+        UiAction::FocusRoster => {
+            view.focus = Focus::Roster;
+            Vec::new()
+        }
+        UiAction::StartCommand => {
+            view.focus = Focus::Input;
+            view.input.insert_text("/");
+            Vec::new()
+        }
+        UiAction::NextWindow | UiAction::PrevWindow => {
+            switch_window(state, action == UiAction::NextWindow)
+                .map(|id| vec![Request::View(ViewMsg::Activate(id))])
+                .unwrap_or_default()
+        }
+        UiAction::Prompts => {
+            view.overlay = Some(Overlay::Prompts { selected: 0 });
+            Vec::new()
+        }
+        UiAction::AddContact => {
+            view.overlay = Some(Overlay::entry(popup::EntryKind::Add, ""));
+            Vec::new()
+        }
+        _ => match view.focus {
+            Focus::Roster => roster::handle(view, state, action),
+            Focus::Chat => chat::handle(view, state, action),
+            Focus::Headlines => headline::handle(view, state, action),
+            // Page keys while typing scroll the chat.
+            Focus::Input => chat::handle(view, state, action),
+        },
+    }
+}
+
+/// The window after (or before) the current one, wrapping around.
+fn switch_window(state: &State, forward: bool) -> Option<ConversationId> {
+    let windows = state.chats.windows();
+    if windows.is_empty() {
+        return None;
+    }
+    let current = state
+        .active
+        .and_then(|id| windows.iter().position(|c| c.id == id));
+    let n = windows.len();
+    let index = match (current, forward) {
+        (None, _) => 0,
+        (Some(i), true) => (i + 1) % n,
+        (Some(i), false) => (i + n - 1) % n,
+    };
+    Some(windows[index].id)
+}
+
+/// Opens the prompt for a new subscription request, once per request.
+pub fn raise_prompts(view: &mut View, state: &State) {
+    if view.overlay.is_some() {
+        return;
+    }
+    if let Some(request) = state
+        .pending
+        .list()
+        .into_iter()
+        .find(|r| !view.prompted.contains(&r.jid))
+    {
+        view.prompted.insert(request.jid.clone());
+        view.overlay = Some(Overlay::Prompt {
+            jid: request.jid.clone(),
+        });
     }
 }

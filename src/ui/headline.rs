@@ -1,0 +1,28 @@
+//! The headline pane.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Borders};
+
+use super::keymap::UiAction;
+use super::{Focus, Request, View};
+use crate::app::State;
+
+/// Scrolling of the headline pane.
+#[derive(Debug, Default)]
+pub struct HeadlineView {}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, _state: &State, view: &mut View) {
+    let focused = view.focus == Focus::Headlines;
+    frame.render_widget(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(view.theme.border(focused))
+            .title(" Headlines "),
+        area,
+    );
+}
+
+pub fn handle(_view: &mut View, _state: &State, _action: UiAction) -> Vec<Request> {
+    Vec::new()
+}

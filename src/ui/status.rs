@@ -1,0 +1,78 @@
+//! The status line: connection state and our JID, our own presence,
+//! unread counts, pending prompts, and the latest notice.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::View;
+use super::theme::mark;
+use crate::app::presence::Availability;
+use crate::app::{ConnectionState, State};
+use crate::sanitize::one_line;
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &View) {
+    frame.render_widget(line(state, view), area);
+}
+
+/// The status line's content.
+pub fn line(state: &State, view: &View) -> Paragraph<'static> {
+    let theme = &view.theme;
+    let mut spans = vec![Span::styled(
+        " balcony ",
+        Style::default().add_modifier(Modifier::BOLD),
+    )];
+    match &state.connection {
+        ConnectionState::Connecting => {
+            spans.push(Span::styled("connecting…", Style::default().fg(theme.away)))
+        }
+        ConnectionState::Online { jid } => {
+            let own = Availability::from_show(state.own.show);
+            spans.push(Span::styled(
+                format!("[{}] {}", mark(own), own.as_str()),
+                theme.availability(own),
+            ));
+            spans.push(Span::raw(format!(" as {}", one_line(jid))));
+            if let Some(status) = &state.own.status {
+                spans.push(Span::raw(format!(" \"{}\"", one_line(status))));
+            }
+        }
+        ConnectionState::Offline { error: None } => {
+            spans.push(Span::styled("offline", theme.dim()))
+        }
+        ConnectionState::Offline { error: Some(e) } => spans.push(Span::styled(
+            format!("offline: {}", one_line(e)),
+            theme.error(),
+        )),
+    }
+    let unread = state.chats.unread();
+    if unread > 0 {
+        spans.push(Span::styled(
+            format!("  {unread} unread"),
+            Style::default().fg(theme.accent),
+        ));
+    }
+    if state.headlines.unread > 0 {
+        spans.push(Span::styled(
+            format!("  {} headlines", state.headlines.unread),
+            Style::default().fg(theme.accent),
+        ));
+    }
+    if !state.pending.is_empty() {
+        spans.push(Span::styled(
+            format!("  {} requests (F2)", state.pending.len()),
+            Style::default().fg(theme.away),
+        ));
+    }
+    if let Some(notice) = state.notices.back() {
+        let style = if notice.is_error {
+            theme.error()
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::styled(format!("  {}", one_line(&notice.text)), style));
+    }
+    Paragraph::new(Line::from(spans)).style(Style::default().add_modifier(Modifier::REVERSED))
+}
