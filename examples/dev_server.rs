@@ -36,8 +36,11 @@ Runs a local Prosody for balcony with demo accounts (alice, bob, carol, news, da
 
 const USERS: [&str; 5] = ["alice", "bob", "carol", "news", "dave"];
 
-/// Roster seeds: user → (contact, name, group), all mutually subscribed.
-const ROSTERS: &[(&str, &[(&str, &str, &str)])] = &[
+/// One seeded contact: (user, name, group).
+type Seed = (&'static str, &'static str, &'static str);
+
+/// Roster seeds: user → contacts, all mutually subscribed.
+const ROSTERS: &[(&str, &[Seed])] = &[
     (
         "alice",
         &[
@@ -214,7 +217,7 @@ fn load_or_make_passwords(dir: &Path) -> Result<Vec<(String, String)>> {
 /// Seeds `user`'s roster with mutually subscribed contacts, unless `user` already has a roster.
 /// The file is Prosody's own storage format (`data/<host>/roster/<user>.dat`, a Lua table with
 /// metadata under the key `false`).
-fn seed_roster(dir: &Path, user: &str, contacts: &[(&str, &str, &str)]) -> Result<()> {
+fn seed_roster(dir: &Path, user: &str, contacts: &[Seed]) -> Result<()> {
     let roster_dir = dir.join("data/localhost/roster");
     let file = roster_dir.join(format!("{user}.dat"));
     if file.exists() {
@@ -238,11 +241,11 @@ mod bots {
 
     use balcony::xmpp::session::{self, SessionEvent};
     use balcony::xmpp::settings::{ConnectSettings, Password};
+    use balcony::xmpp::stanza::iq::Iq;
     use balcony::xmpp::stanza::lang::LangText;
     use balcony::xmpp::stanza::message::{Message, MessageType};
     use balcony::xmpp::stanza::presence::{Presence, PresenceType};
     use balcony::xmpp::stanza::roster;
-    use balcony::xmpp::stanza::iq::Iq;
 
     use super::prosody::{Account, TestServer};
 
@@ -279,7 +282,10 @@ mod bots {
     /// Logs in, fetches the roster (so pushes arrive) and goes available.
     async fn online(settings: ConnectSettings, status: &str) -> Option<session::Session> {
         let session = session::start(settings).await.ok()?;
-        let _ = session.handle.request(Iq::get(roster::get_request(None))).await;
+        let _ = session
+            .handle
+            .request(Iq::get(roster::get_request(None)))
+            .await;
         let _ = session
             .handle
             .send(Presence::available().with_status(status).to_element());
@@ -305,7 +311,8 @@ mod bots {
                 }
                 SessionEvent::Presence(p) if p.kind == PresenceType::Subscribe => {
                     if let Some(from) = p.from {
-                        let answer = Presence::subscription(PresenceType::Subscribed, from.to_bare());
+                        let answer =
+                            Presence::subscription(PresenceType::Subscribed, from.to_bare());
                         let _ = session.handle.send(answer.to_element());
                     }
                 }
@@ -324,9 +331,18 @@ mod bots {
             return;
         };
         let stories = [
-            ("Feud continues", "Montagues and Capulets brawl in the square again. https://example.org/verona/brawl"),
-            ("Masque tonight", "Lord Capulet hosts a masked ball. Uninvited guests expected. https://example.org/verona/masque"),
-            ("Balcony sales up", "Balconies are the year's most wanted home feature. https://example.org/verona/balconies"),
+            (
+                "Feud continues",
+                "Montagues and Capulets brawl in the square again. https://example.org/verona/brawl",
+            ),
+            (
+                "Masque tonight",
+                "Lord Capulet hosts a masked ball. Uninvited guests expected. https://example.org/verona/masque",
+            ),
+            (
+                "Balcony sales up",
+                "Balconies are the year's most wanted home feature. https://example.org/verona/balconies",
+            ),
         ];
         let mut tick = tokio::time::interval(Duration::from_secs(20));
         for n in 0usize.. {

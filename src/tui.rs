@@ -68,10 +68,13 @@ async fn event_loop(
         if dirty {
             ui::raise_prompts(view, &engine.state);
             // The window on screen is read as it fills.
-            if let Some(id) = engine.state.active {
-                if engine.state.chats.get(id).is_some_and(|c| c.unread > 0) {
-                    engine.view(ViewMsg::Read(id));
-                }
+            if let Some(id) = engine.state.active
+                && engine.state.chats.get(id).is_some_and(|c| c.unread > 0)
+            {
+                engine.view(ViewMsg::Read(id));
+            }
+            if view.focus == ui::Focus::Headlines && engine.state.headlines.unread > 0 {
+                engine.view(ViewMsg::HeadlinesRead);
             }
         }
         if dirty && last_draw.elapsed() >= FRAME_BUDGET {

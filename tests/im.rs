@@ -356,7 +356,7 @@ async fn ros_07_rename_and_groups_pushed_to_other_resource() {
     assert_eq!(sorted(&pushed.groups), ["Friends", "Work"]);
 }
 
-/// MSG-02, MSG-07, MSG-08, NEW-11, SYN-01, SYN-05: chat with threads both
+/// MSG-01, MSG-02, MSG-07, MSG-08, NEW-11, SYN-01, SYN-05: chat with threads both
 /// ways; the reply locks to bob's full JID with the same thread.
 #[tokio::test]
 async fn msg_08_chat_threads_and_lock_in() {

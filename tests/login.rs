@@ -37,7 +37,7 @@ async fn next_event(
         .expect("the session still running")
 }
 
-/// CORE-08, CORE-14, CORE-15: SCRAM-SHA-1 over STARTTLS, bound to the resource we asked for.
+/// CORE-08, CORE-14, CORE-15, NEW-16: SCRAM-SHA-1 (mandatory to implement) over STARTTLS, bound to the resource we asked for.
 #[tokio::test]
 async fn core_08_logs_in_with_scram_over_starttls() {
     let server = TestServer::start();
@@ -68,7 +68,7 @@ fn check_prints_the_bound_jid() {
     assert_eq!(text(&out.stdout).trim(), "alice@localhost/laptop");
 }
 
-/// Without a configured resource the server picks one (SEC-08).
+/// SEC-08, NEW-17: without a configured resource the server picks one.
 #[test]
 fn sec_08_server_assigns_a_resource() {
     let server = TestServer::start();
@@ -169,7 +169,7 @@ async fn core_07_wrong_domain_refused() {
     }
 }
 
-/// CORE-05, SEC-01: a server that does not offer STARTTLS is refused.
+/// CORE-05, SEC-01, NEW-16: a server that does not offer STARTTLS is refused.
 #[test]
 fn core_05_server_without_starttls_is_refused() {
     let server = TestServer::start_with(ServerOptions {
@@ -413,7 +413,10 @@ async fn core_25_dead_link_is_detected() {
 }
 
 /// CORE-18: a stream error from the server (here: shutdown) ends the
-/// session with the condition named.
+/// session with the condition named, and is retryable. (Under heavy load
+/// the harness may have to SIGKILL a Prosody that is slow to stop, and then
+/// no stream error is sent: the session must still end as a retryable loss.
+/// The parsing itself is pinned by the scripted-server and unit tests.)
 #[tokio::test]
 async fn core_18_server_shutdown_is_reported() {
     let mut server = TestServer::start();
@@ -428,8 +431,10 @@ async fn core_18_server_shutdown_is_reported() {
             next_event(&mut session.events, Duration::from_secs(10)).await
         {
             let error = error.expect("an error");
+            let killed = !server.log().contains("Shutting down");
             assert!(
-                error.contains(StreamCondition::SystemShutdown.as_str()),
+                error.contains(StreamCondition::SystemShutdown.as_str())
+                    || (killed && error.contains("closed")),
                 "{error}"
             );
             assert!(retryable);

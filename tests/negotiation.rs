@@ -245,7 +245,7 @@ async fn close_and_expect_nothing_else(server: &mut FakeServer, mut connection: 
     server.expect_closed().await;
 }
 
-/// SESS-02: a session feature without `<optional/>` makes the client send the
+/// SESS-02, NEW-01: a session feature without `<optional/>` makes the client send the
 /// session IQ after binding, and login waits for its result.
 #[tokio::test]
 async fn sess_02_required_session_is_established_before_login_completes() {
@@ -269,7 +269,7 @@ async fn sess_02_required_session_is_established_before_login_completes() {
     close_and_expect_nothing_else(&mut server, connection).await;
 }
 
-/// SESS-03: `<optional/>` means no session IQ.
+/// SESS-03, NEW-01: `<optional/>` means no session IQ.
 #[tokio::test]
 async fn sess_03_optional_session_is_skipped() {
     let (mut server, client) = start(settings());
@@ -281,7 +281,7 @@ async fn sess_03_optional_session_is_skipped() {
     close_and_expect_nothing_else(&mut server, connection).await;
 }
 
-/// SESS-04: no session feature, no session IQ.
+/// SESS-04, NEW-01: no session feature, no session IQ.
 #[tokio::test]
 async fn sess_04_unadvertised_session_is_not_sent() {
     let (mut server, client) = start(settings());

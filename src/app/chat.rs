@@ -216,8 +216,12 @@ impl Chats {
         };
         let activity = self.touch();
         if let Some(conversation) = self.conversations.get_mut(&id) {
-            conversation.locked = message.from.resource().map(|r| r.as_str().to_owned());
-            if message.kind != MessageType::Groupchat {
+            // A room's conversation is the room itself: replies go to the
+            // bare room JID, never to one occupant.
+            if message.kind == MessageType::Groupchat {
+                conversation.reply_kind = MessageType::Groupchat;
+            } else {
+                conversation.locked = message.from.resource().map(|r| r.as_str().to_owned());
                 conversation.reply_kind = message.kind;
             }
             conversation.unread += 1;

@@ -73,16 +73,20 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
             }));
             // Roster commands that got their result count as done; the
             // others did not happen.
-            for (op, ok) in state.roster_ops.drain() {
+            for (op, result_ok) in state.roster_ops.drain() {
+                let (ok, text) = match (result_ok, &op.then) {
+                    (true, None) => (true, String::new()),
+                    (true, Some(_)) => (
+                        false,
+                        "added to the roster, but the connection was lost before the subscription request was sent".to_owned(),
+                    ),
+                    (false, _) => (false, "the connection was lost".to_owned()),
+                };
                 effects.push(Effect::Emit(Event::Result {
                     tag: op.tag,
                     command: op.command,
                     ok,
-                    text: if ok {
-                        String::new()
-                    } else {
-                        "the connection was lost".into()
-                    },
+                    text,
                 }));
             }
             state.connection = ConnectionState::Offline { error };
@@ -108,6 +112,10 @@ pub fn apply_reply(
                     let text = format!("the roster could not be fetched: {error}");
                     push_notice(state, text.clone(), true);
                     effects.push(Effect::Emit(Event::Error { text }));
+                    // Go on with the cached roster; pushes apply from now on.
+                    for change in state.roster.abandon_fetch() {
+                        apply_roster_change(state, change, effects);
+                    }
                 }
             }
             // PRES-01: initial presence after the roster, even without one.
@@ -206,20 +214,28 @@ fn apply_roster_change(state: &mut State, change: RosterChange, effects: &mut Ve
                 jid: item.jid.to_string(),
             }));
         }
-        RosterChange::Added(item) => emit_roster_item(state, &item, effects),
+        RosterChange::Added(item) => {
+            state.presence.mark_contact(&item.jid);
+            answered_elsewhere(state, &item);
+            emit_roster_item(state, &item, effects);
+        }
         RosterChange::Updated { old, new } => {
             // INT-06, INT-12: losing our subscription to them takes them offline.
             if old.subscription.has_to() && !new.subscription.has_to() {
                 state.presence.clear(&new.jid);
             }
-            // Approved (here, elsewhere, or by a pre-approval): the prompt
-            // is answered and the pre-approval used up.
-            if new.subscription.has_from() {
-                state.pending.remove(&new.jid);
-                state.preapproved.remove(&new.jid);
-            }
+            answered_elsewhere(state, &new);
             emit_roster_item(state, &new, effects);
         }
+    }
+}
+
+/// Approved (here, on another device, or by a pre-approval): the prompt is
+/// answered and the pre-approval used up (INT-05).
+fn answered_elsewhere(state: &mut State, item: &RosterItem) {
+    if item.subscription.has_from() {
+        state.pending.remove(&item.jid);
+        state.preapproved.remove(&item.jid);
     }
 }
 
@@ -262,10 +278,8 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
             apply_own_presence(state, &presence, resource, status);
         }
         PresenceType::Available => {
-            if !state.roster.contains(&bare)
-                && state.presence.get(&bare).is_none()
-                && state.presence.len() >= MAX_STRANGERS
-            {
+            let stranger = !state.roster.contains(&bare);
+            if stranger_refused(state, &bare, stranger) {
                 return;
             }
             let accepted = state.presence.set_available(
@@ -274,6 +288,7 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
                 presence.show,
                 status.clone(),
                 presence.priority,
+                stranger,
             );
             if !accepted {
                 push_notice(
@@ -308,7 +323,11 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
                 .error
                 .clone()
                 .unwrap_or_else(|| StanzaError::from_stanza(&presence.to_element()));
-            state.presence.set_error(&bare, error.clone());
+            let stranger = !state.roster.contains(&bare);
+            if stranger_refused(state, &bare, stranger) {
+                return;
+            }
+            state.presence.set_error(&bare, error.clone(), stranger);
             state.chats.unlock(&bare, None);
             effects.push(Effect::Emit(Event::PresenceError {
                 jid: from.to_string(),
@@ -330,6 +349,12 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
             }));
         }
     }
+}
+
+/// PRES-15: presence from a new stranger is dropped once the strangers'
+/// table is full, so spam cannot grow memory; contacts never count.
+fn stranger_refused(state: &State, jid: &BareJid, stranger: bool) -> bool {
+    stranger && state.presence.get(jid).is_none() && state.presence.strangers() >= MAX_STRANGERS
 }
 
 /// PRES-13: presence from our other resources ("my other devices").
@@ -441,8 +466,9 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
     }
     let body = message.body(&lang).unwrap_or_default().to_owned();
     let subject = message.subject(&lang).map(str::to_owned);
-    let from_server = from.node().is_none();
-    if message.kind == MessageType::Headline || from_server {
+    let from_server =
+        from.node().is_none() && own_domain.as_deref() == Some(from.domain().as_str());
+    if message.kind == MessageType::Headline || from.node().is_none() {
         // MSG-13: announcements from a bare domain are system messages.
         state.headlines.push(Headline {
             from: from.to_string(),

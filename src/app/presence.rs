@@ -95,6 +95,8 @@ pub struct EntityPresence {
     pub error: Option<StanzaError>,
     /// The status that came with the last unavailable presence.
     pub last_status: Option<String>,
+    /// Not a roster contact (PRES-15): counted against the strangers' cap.
+    stranger: bool,
 }
 
 impl EntityPresence {
@@ -132,6 +134,8 @@ impl EntityPresence {
 #[derive(Debug, Default)]
 pub struct PresenceBook {
     entities: HashMap<BareJid, EntityPresence>,
+    /// How many entries are strangers, kept so the cap check is O(1).
+    strangers: usize,
     seq: u64,
 }
 
@@ -150,12 +154,52 @@ impl PresenceBook {
         self.entities.len()
     }
 
+    /// Entries for entities outside the roster (PRES-15).
+    pub fn strangers(&self) -> usize {
+        self.strangers
+    }
+
+    /// The entry for `jid`, created if needed; `stranger` says whether a
+    /// new entry counts against the strangers' cap.
+    fn entry(&mut self, jid: &BareJid, stranger: bool) -> &mut EntityPresence {
+        if !self.entities.contains_key(jid) && stranger {
+            self.strangers += 1;
+        }
+        self.entities
+            .entry(jid.clone())
+            .or_insert_with(|| EntityPresence {
+                stranger,
+                ..EntityPresence::default()
+            })
+    }
+
+    fn remove(&mut self, jid: &BareJid) -> bool {
+        match self.entities.remove(jid) {
+            Some(entity) => {
+                if entity.stranger {
+                    self.strangers -= 1;
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A stranger was added to the roster: it no longer counts as one.
+    pub fn mark_contact(&mut self, jid: &BareJid) {
+        if let Some(entity) = self.entities.get_mut(jid).filter(|e| e.stranger) {
+            entity.stranger = false;
+            self.strangers -= 1;
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entities.is_empty()
     }
 
-    /// Available presence from `jid/resource` (PRES-10). Returns false when
-    /// the resource limit refused it.
+    /// Available presence from `jid/resource` (PRES-10); `stranger` when
+    /// `jid` is not a roster contact. Returns false when the resource limit
+    /// refused it.
     pub fn set_available(
         &mut self,
         jid: &BareJid,
@@ -163,10 +207,11 @@ impl PresenceBook {
         show: Option<Show>,
         status: Option<String>,
         priority: i8,
+        stranger: bool,
     ) -> bool {
         self.seq += 1;
         let seq = self.seq;
-        let entity = self.entities.entry(jid.clone()).or_default();
+        let entity = self.entry(jid, stranger);
         if !entity.resources.contains_key(resource) && entity.resources.len() >= MAX_RESOURCES {
             return false;
         }
@@ -202,26 +247,27 @@ impl PresenceBook {
         }
         entity.last_status = status;
         if entity.resources.is_empty() && entity.error.is_none() && entity.last_status.is_none() {
-            self.entities.remove(jid);
+            self.remove(jid);
         }
     }
 
     /// A presence error (PRES-12): the entity is unreachable; its resources
     /// are cleared and the condition kept for display.
-    pub fn set_error(&mut self, jid: &BareJid, error: StanzaError) {
-        let entity = self.entities.entry(jid.clone()).or_default();
+    pub fn set_error(&mut self, jid: &BareJid, error: StanzaError, stranger: bool) {
+        let entity = self.entry(jid, stranger);
         entity.resources.clear();
         entity.error = Some(error);
     }
 
     /// Forgets everything about an entity (INT-06, INT-12, ROS-10).
     pub fn clear(&mut self, jid: &BareJid) -> bool {
-        self.entities.remove(jid).is_some()
+        self.remove(jid)
     }
 
     /// Forgets everyone, as after a disconnect.
     pub fn clear_all(&mut self) {
         self.entities.clear();
+        self.strangers = 0;
     }
 }
 
@@ -239,13 +285,20 @@ mod tests {
     #[test]
     fn pres_10_aggregates_by_priority_then_recency() {
         let mut book = PresenceBook::default();
-        book.set_available(&romeo(), "orchard", Some(Show::Away), None, 1);
-        book.set_available(&romeo(), "balcony", Some(Show::Dnd), Some("busy".into()), 5);
+        book.set_available(&romeo(), "orchard", Some(Show::Away), None, 1, false);
+        book.set_available(
+            &romeo(),
+            "balcony",
+            Some(Show::Dnd),
+            Some("busy".into()),
+            5,
+            false,
+        );
         let entity = book.get(&romeo()).unwrap();
         assert_eq!(entity.top().unwrap().0, "balcony");
         assert_eq!(book.availability(&romeo()), Availability::Dnd);
         // A tie goes to the most recent.
-        book.set_available(&romeo(), "orchard", Some(Show::Chat), None, 5);
+        book.set_available(&romeo(), "orchard", Some(Show::Chat), None, 5, false);
         assert_eq!(book.get(&romeo()).unwrap().top().unwrap().0, "orchard");
         assert_eq!(book.availability(&romeo()), Availability::Chat);
     }
@@ -255,8 +308,8 @@ mod tests {
     #[test]
     fn pres_11_unavailable_full_and_bare() {
         let mut book = PresenceBook::default();
-        book.set_available(&romeo(), "a", None, None, 0);
-        book.set_available(&romeo(), "b", None, None, 0);
+        book.set_available(&romeo(), "a", None, None, 0, false);
+        book.set_available(&romeo(), "b", None, None, 0, false);
         book.set_unavailable(&romeo(), Some("a"), None);
         assert_eq!(book.get(&romeo()).unwrap().resources.len(), 1);
         book.set_unavailable(&romeo(), None, Some("gone home".into()));
@@ -271,13 +324,14 @@ mod tests {
     #[test]
     fn pres_12_error_marks_unreachable() {
         let mut book = PresenceBook::default();
-        book.set_available(&romeo(), "a", None, None, 0);
+        book.set_available(&romeo(), "a", None, None, 0, false);
         book.set_error(
             &romeo(),
             StanzaError::new(ErrorType::Cancel, StanzaCondition::RemoteServerNotFound),
+            false,
         );
         assert_eq!(book.availability(&romeo()), Availability::Error);
-        book.set_available(&romeo(), "a", None, None, 0);
+        book.set_available(&romeo(), "a", None, None, 0, false);
         assert_eq!(book.availability(&romeo()), Availability::Online);
     }
 
@@ -286,7 +340,7 @@ mod tests {
     fn resource_count_is_bounded() {
         let mut book = PresenceBook::default();
         for i in 0..(MAX_RESOURCES + 10) {
-            book.set_available(&romeo(), &i.to_string(), None, None, 0);
+            book.set_available(&romeo(), &i.to_string(), None, None, 0, false);
         }
         assert_eq!(book.get(&romeo()).unwrap().resources.len(), MAX_RESOURCES);
     }

@@ -114,6 +114,17 @@ impl Roster {
         changes
     }
 
+    /// The fetch failed: carry on with what we have (the cache), and let
+    /// queued and future pushes apply.
+    pub fn abandon_fetch(&mut self) -> Vec<RosterChange> {
+        self.state = LoadState::Loaded;
+        let mut changes = Vec::new();
+        for (item, ver) in std::mem::take(&mut self.early_pushes) {
+            changes.extend(self.apply_push(item, ver));
+        }
+        changes
+    }
+
     /// Applies one push (ROS-10, INT-09): idempotent; `remove` deletes.
     /// Before the result has arrived the push is queued (ROS-14).
     pub fn apply_push(&mut self, item: RosterItem, ver: Option<String>) -> Option<RosterChange> {

@@ -1,1 +1,269 @@
 //! Store tests: feed messages, look at the state and the effects.
+//!
+//! Each test drives [`update`] the way the engine does: hand-built
+//! [`SessionEvent`]s, [`Msg::Reply`] for IQ answers, and [`Msg::Command`]
+//! with actions from [`command::parse`]. It then checks the new [`State`]
+//! and the exact [`Effect`]s, written out by [`trace`] as one line each
+//! (outbound stanzas as XML, their random `id` shown as `ID`). Tests are
+//! named after the checklist ID they prove
+//! (`shared/spec/rfc3921-client-checklist.md`). Inbound stanzas are the
+//! checklist's examples, parsed by the stanza layer as the session would.
+//!
+//! One file per area under `tests/`; the fixtures they share live here.
+//! Tests marked `#[ignore = "bug: …"]` expose a known defect and pass once
+//! it is fixed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod closed;
+mod login;
+mod message;
+mod presence;
+mod roster;
+mod roster_command;
+mod routing;
+mod scale;
+mod subscription;
+
+use jid::{BareJid, FullJid};
+
+use super::event::Event;
+use super::{Effect, Msg, Notice, Preferences, Purpose, State, command, update};
+use crate::xmpp::error::{ErrorType, StanzaCondition, StanzaError};
+use crate::xmpp::login::StreamFeatures;
+use crate::xmpp::session::{RequestError, SessionEvent};
+use crate::xmpp::stanza::iq::Iq;
+use crate::xmpp::stanza::message::Message;
+use crate::xmpp::stanza::presence::Presence;
+use crate::xmpp::stanza::roster::parse_push;
+use crate::xmpp::stanza::test_xml;
+
+/// Our full JID, as in the checklist.
+const ME: &str = "juliet@example.com/balcony";
+
+/// The roster the server returns in [`logged_in`].
+const ROSTER: &str = "<iq type='result' id='r1'><query xmlns='jabber:iq:roster' ver='ver1'>\
+     <item jid='romeo@example.net' name='Romeo' subscription='both'><group>Friends</group></item>\
+     <item jid='nurse@example.com' name='Nurse' subscription='none'/>\
+     </query></iq>";
+
+fn bare(jid: &str) -> BareJid {
+    BareJid::new(jid).unwrap()
+}
+
+fn full(jid: &str) -> FullJid {
+    FullJid::new(jid).unwrap()
+}
+
+fn features(roster_versioning: bool, pre_approval: bool) -> StreamFeatures {
+    StreamFeatures {
+        roster_versioning,
+        pre_approval,
+        ..StreamFeatures::default()
+    }
+}
+
+/// A session event arriving at time 0.
+fn session(state: &mut State, event: SessionEvent) -> Vec<Effect> {
+    update(state, Msg::Session { event, at: 0 })
+}
+
+/// Login finished: bound as [`ME`].
+fn online(state: &mut State, features: StreamFeatures) -> Vec<Effect> {
+    session(
+        state,
+        SessionEvent::Online {
+            jid: full(ME),
+            features,
+        },
+    )
+}
+
+fn iq(xml: &str) -> Iq {
+    Iq::parse(&test_xml::parse(xml)).unwrap()
+}
+
+/// The answer to the login roster get.
+fn roster_reply(
+    state: &mut State,
+    versioned: bool,
+    result: Result<Iq, RequestError>,
+) -> Vec<Effect> {
+    update(
+        state,
+        Msg::Reply {
+            purpose: Purpose::RosterGet { versioned },
+            result,
+        },
+    )
+}
+
+/// A roster push that passed the session's sender check; `query` is the
+/// `<query xmlns='jabber:iq:roster'>` holding the one item.
+fn push(state: &mut State, query: &str) -> Vec<Effect> {
+    let (item, ver) = parse_push(&test_xml::parse(query)).unwrap();
+    session(state, SessionEvent::RosterPush { item, ver })
+}
+
+/// A push of a single `<item/>` without a version.
+fn push_item(state: &mut State, item: &str) -> Vec<Effect> {
+    push(
+        state,
+        &format!("<query xmlns='jabber:iq:roster'>{item}</query>"),
+    )
+}
+
+fn presence(state: &mut State, xml: &str) -> Vec<Effect> {
+    let presence = Presence::parse(&test_xml::parse(xml)).unwrap();
+    session(state, SessionEvent::Presence(presence))
+}
+
+fn message(state: &mut State, xml: &str) -> Vec<Effect> {
+    let message = Message::parse(&test_xml::parse(xml)).unwrap();
+    session(state, SessionEvent::Message(message))
+}
+
+/// A line typed by the user, as command `tag`.
+fn run(state: &mut State, tag: u64, line: &str) -> Vec<Effect> {
+    let action = command::parse(line).unwrap();
+    update(
+        state,
+        Msg::Command {
+            tag,
+            action,
+            at: 100,
+        },
+    )
+}
+
+/// The server's `result` to roster set `tag`.
+fn set_ok(state: &mut State, tag: u64) -> Vec<Effect> {
+    update(
+        state,
+        Msg::Reply {
+            purpose: Purpose::RosterSet { tag },
+            result: Ok(iq("<iq type='result' id='s1'/>")),
+        },
+    )
+}
+
+/// The server's `error` to roster set `tag`.
+fn set_failed(
+    state: &mut State,
+    tag: u64,
+    error_type: ErrorType,
+    condition: StanzaCondition,
+) -> Vec<Effect> {
+    update(
+        state,
+        Msg::Reply {
+            purpose: Purpose::RosterSet { tag },
+            result: Err(RequestError::Stanza(StanzaError::new(
+                error_type, condition,
+            ))),
+        },
+    )
+}
+
+fn connection_lost(state: &mut State) -> Vec<Effect> {
+    session(
+        state,
+        SessionEvent::Closed {
+            error: Some("connection reset".into()),
+            retryable: true,
+        },
+    )
+}
+
+/// Online with `features`, the roster of [`ROSTER`] applied, initial
+/// presence sent.
+fn logged_in_with(prefs: Preferences, features: StreamFeatures) -> State {
+    let mut state = State::new(prefs);
+    online(&mut state, features);
+    roster_reply(&mut state, false, Ok(iq(ROSTER)));
+    assert!(state.initial_presence_sent);
+    state
+}
+
+fn logged_in() -> State {
+    logged_in_with(Preferences::default(), features(false, false))
+}
+
+/// Every effect as one line: stanzas as XML with a present `id` shown as
+/// `ID`, events in their `exec` text form.
+fn trace(effects: &[Effect]) -> Vec<String> {
+    effects.iter().map(describe).collect()
+}
+
+fn describe(effect: &Effect) -> String {
+    let id = |id: &Option<String>| id.as_ref().map(|_| "ID".to_owned());
+    match effect {
+        Effect::SendMessage(message) => {
+            let mut message = message.clone();
+            message.id = id(&message.id);
+            format!("message: {}", message.to_element().to_xml())
+        }
+        Effect::SendPresence(presence) => format!("presence: {}", presence_xml(presence)),
+        Effect::Request { iq, purpose } => {
+            let mut iq = iq.clone();
+            iq.id = "ID".into();
+            format!("request {purpose:?}: {}", iq.to_element().to_xml())
+        }
+        Effect::SaveRoster => "save-roster".into(),
+        Effect::Emit(event) => format!("emit: {}", event.to_line()),
+        Effect::RunStartupCommands => "startup".into(),
+        Effect::Disconnect => "disconnect".into(),
+    }
+}
+
+fn presence_xml(presence: &Presence) -> String {
+    let mut presence = presence.clone();
+    presence.id = presence.id.map(|_| "ID".to_owned());
+    presence.to_element().to_xml()
+}
+
+/// The outbound presence stanzas among `effects`, as XML.
+fn sent_presences(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendPresence(p) => Some(presence_xml(p)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The events among `effects`.
+fn events(effects: &[Effect]) -> Vec<&Event> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Emit(event) => Some(event),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `trace` with the lines sorted, for effects that come from a hash map.
+fn sorted_trace(effects: &[Effect]) -> Vec<String> {
+    let mut lines = trace(effects);
+    lines.sort();
+    lines
+}
+
+fn last_notice(state: &State) -> &Notice {
+    state.notices.back().expect("a notice")
+}
+
+/// Fixture sanity: the logged-in state holds the roster it was given.
+#[test]
+fn fixture_logged_in_state() {
+    let state = logged_in();
+    assert_eq!(state.roster.len(), 2);
+    assert_eq!(state.roster.ver(), Some("ver1"));
+    let romeo = state.roster.get(&bare("romeo@example.net")).unwrap();
+    assert_eq!(romeo.name.as_deref(), Some("Romeo"));
+    assert_eq!(romeo.groups, ["Friends"]);
+    assert!(state.presence.is_empty());
+    assert_eq!(state.jid, Some(full(ME)));
+}

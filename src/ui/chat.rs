@@ -1,28 +1,628 @@
-//! The chat-thread pane.
+//! The chat-thread pane: a window list on top, then the current
+//! conversation (`State.active`) as `HH:MM <sender> body` rows wrapped by
+//! display width with a hanging indent. A normal message's subject leads
+//! its body as `[Subject]` (SYN-03), a bounce is marked under the line it
+//! answers (MSG-12), a groupchat sender reads `#nick`, and a
+//! `── new messages ──` row separates what arrived while the user was
+//! elsewhere.
+//!
+//! Only what is visible is laid out. The view remembers which row of which
+//! line sits at its bottom (or follows the end) and wraps lines outward
+//! from there until the pane is full, so a draw costs the pane's height,
+//! not the history's length, and new lines never move a scrolled view.
+//!
+//! Remote text (bodies, subjects, names, resources, error texts) goes
+//! through [`crate::sanitize`] before it reaches a cell. This file reads
+//! the store and returns [`Request`]s; it never touches the session. New
+//! per-line decorations go in `Layout::block`.
+
+use std::collections::HashMap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Block, Borders};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
 
-use super::keymap::UiAction;
-use super::{Focus, Request, View};
-use crate::app::State;
+use super::keymap::{Context, UiAction};
+use super::popup::Overlay;
+use super::theme::Theme;
+use super::{Focus, Request, View, text};
+use crate::app::chat::{ChatLine, Conversation, ConversationId, Direction};
+use crate::app::{State, ViewMsg};
+use crate::sanitize::{for_terminal, one_line};
+use crate::xmpp::stanza::message::MessageType;
 
-/// Scrolling of the chat pane.
+/// Columns of the `HH:MM ` column, the indent when a sender is too long.
+const TIME_COLS: usize = 6;
+/// Widest sender label and window-list name.
+const MAX_NAME_COLS: usize = 16;
+
+/// What the chat pane remembers between frames.
 #[derive(Debug, Default)]
-pub struct ChatView {}
-
-pub fn draw(frame: &mut Frame<'_>, area: Rect, _state: &State, view: &mut View) {
-    let focused = view.focus == Focus::Chat;
-    frame.render_widget(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(view.theme.border(focused))
-            .title(" Chat "),
-        area,
-    );
+pub struct ChatView {
+    /// The row at the bottom of the view; `None` follows the end.
+    scroll: Option<Anchor>,
+    /// Per conversation, the `seq` up to which the user has seen it: set
+    /// when its window is left or scrolled to the end.
+    pub seen: HashMap<ConversationId, u64>,
+    /// The conversation drawn last, to notice a change of window.
+    shown: Option<ConversationId>,
+    /// The `seq` of the line the separator goes above, fixed when the
+    /// window was entered so it stays put while the user reads.
+    marker: Option<u64>,
+    /// Size of the message area at the last draw, for paging.
+    width: usize,
+    height: usize,
+    /// Lines laid out by the last draw: bounded by the pane height.
+    pub laid_out: usize,
 }
 
-pub fn handle(_view: &mut View, _state: &State, _action: UiAction) -> Vec<Request> {
+/// A scroll position: row `row` of line `seq`'s rows is at the bottom.
+/// Kept by `seq` so lines arriving below do not move the view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Anchor {
+    seq: u64,
+    row: usize,
+}
+
+/// A position by index into `Conversation::lines`.
+#[derive(Clone, Copy, Debug)]
+struct Pos {
+    index: usize,
+    row: usize,
+}
+
+impl ChatView {
+    /// True when the view follows the newest line.
+    pub fn is_following(&self) -> bool {
+        self.scroll.is_none()
+    }
+
+    /// The `seq` the "new messages" separator is drawn above, if any.
+    pub fn marker(&self) -> Option<u64> {
+        self.marker
+    }
+
+    /// Bookkeeping when the shown window changes: the one left counts as
+    /// seen, and the one entered gets its separator and follows its end.
+    fn track_window(&mut self, state: &State, active: Option<&Conversation>) {
+        let id = active.map(|c| c.id);
+        if id == self.shown {
+            return;
+        }
+        if let Some(old) = self.shown.and_then(|old| state.chats.get(old)) {
+            self.seen.insert(old.id, old.total);
+        }
+        self.shown = id;
+        self.scroll = None;
+        self.marker =
+            active.and_then(|c| first_unseen(c, self.seen.get(&c.id).copied().unwrap_or(0)));
+    }
+
+    /// The user reached the end: everything is seen, the separator goes.
+    fn reached_end(&mut self, conversation: &Conversation) {
+        self.scroll = None;
+        self.marker = None;
+        self.seen.insert(conversation.id, conversation.total);
+    }
+
+    /// The bottom position, or `None` when following (or nothing to show).
+    fn anchor_pos(&self, conversation: &Conversation) -> Option<Pos> {
+        let anchor = self.scroll?;
+        let front = conversation.lines.front()?.seq;
+        if anchor.seq < front {
+            // The line scrolled to fell out of memory: show the oldest.
+            return Some(Pos { index: 0, row: 0 });
+        }
+        let index = usize::try_from(anchor.seq - front).ok()?;
+        (index < conversation.lines.len()).then_some(Pos {
+            index,
+            row: anchor.row,
+        })
+    }
+
+    fn set_anchor(&mut self, conversation: &Conversation, pos: Pos) {
+        self.scroll = conversation.lines.get(pos.index).map(|line| Anchor {
+            seq: line.seq,
+            row: pos.row,
+        });
+    }
+
+    /// The rows to draw, bottom-aligned on the anchor (top-aligned when the
+    /// history is shorter than the pane). Lays out only the lines that
+    /// show, plus at most one partly hidden one.
+    fn visible_rows(&mut self, layout: &Layout<'_>, height: usize) -> Vec<Line<'static>> {
+        let lines = &layout.conversation.lines;
+        self.laid_out = 0;
+        if lines.is_empty() || height == 0 {
+            return Vec::new();
+        }
+        let last = lines.len() - 1;
+        let bottom = self.anchor_pos(layout.conversation);
+        if bottom.is_none() {
+            self.scroll = None;
+        }
+        let index = bottom.map_or(last, |p| p.index);
+        let mut chunk = layout.block(&lines[index]);
+        self.laid_out += 1;
+        let row = bottom.map_or(chunk.len() - 1, |p| p.row.min(chunk.len() - 1));
+        chunk.truncate(row + 1);
+        let mut count = chunk.len();
+        let mut chunks = vec![chunk];
+        let mut top = index;
+        while count < height && top > 0 {
+            top -= 1;
+            let chunk = layout.block(&lines[top]);
+            self.laid_out += 1;
+            count += chunk.len();
+            chunks.push(chunk);
+        }
+        let mut rows: Vec<Line<'static>> = chunks.into_iter().rev().flatten().collect();
+        if rows.len() > height {
+            rows.drain(..rows.len() - height);
+        }
+        if self.scroll.is_none() {
+            return rows;
+        }
+        // Scrolled past the top: fill the page downward and move the
+        // anchor to the new bottom (or follow, when the end came first).
+        let mut pos = Pos { index, row };
+        let mut current = layout.block(&lines[index]);
+        while rows.len() < height {
+            if pos.row + 1 < current.len() {
+                pos.row += 1;
+                rows.push(current[pos.row].clone());
+            } else if pos.index < last {
+                pos.index += 1;
+                pos.row = 0;
+                current = layout.block(&lines[pos.index]);
+                self.laid_out += 1;
+                rows.push(current[0].clone());
+            } else {
+                self.scroll = None;
+                return rows;
+            }
+        }
+        self.set_anchor(layout.conversation, pos);
+        rows
+    }
+
+    fn scroll_up(&mut self, layout: &Layout<'_>, rows: usize) {
+        let lines = &layout.conversation.lines;
+        let Some(last) = lines.len().checked_sub(1) else {
+            return;
+        };
+        let mut pos = self.anchor_pos(layout.conversation).unwrap_or_else(|| Pos {
+            index: last,
+            row: layout.block(&lines[last]).len() - 1,
+        });
+        let mut left = rows;
+        while left > 0 {
+            if pos.row > 0 {
+                let step = left.min(pos.row);
+                pos.row -= step;
+                left -= step;
+            } else if pos.index > 0 {
+                pos.index -= 1;
+                pos.row = layout.block(&lines[pos.index]).len() - 1;
+                left -= 1;
+            } else {
+                break;
+            }
+        }
+        self.set_anchor(layout.conversation, pos);
+    }
+
+    /// Returns true when the move reached the end.
+    fn scroll_down(&mut self, layout: &Layout<'_>, rows: usize) -> bool {
+        let lines = &layout.conversation.lines;
+        let Some(mut pos) = self.anchor_pos(layout.conversation) else {
+            return true;
+        };
+        let mut len = layout.block(&lines[pos.index]).len();
+        pos.row = pos.row.min(len - 1);
+        let mut left = rows;
+        while left > 0 {
+            if pos.row + 1 < len {
+                let step = left.min(len - 1 - pos.row);
+                pos.row += step;
+                left -= step;
+            } else if pos.index + 1 < lines.len() {
+                pos.index += 1;
+                pos.row = 0;
+                len = layout.block(&lines[pos.index]).len();
+                left -= 1;
+            } else {
+                break;
+            }
+        }
+        if pos.index + 1 == lines.len() && pos.row + 1 >= len {
+            return true;
+        }
+        self.set_anchor(layout.conversation, pos);
+        false
+    }
+}
+
+/// The first incoming line at or after `seen` and after our own last
+/// line (whoever wrote saw what came before), unless it is the oldest
+/// line held: a separator with nothing above it separates nothing.
+fn first_unseen(conversation: &Conversation, seen: u64) -> Option<u64> {
+    let lines = &conversation.lines;
+    let front = lines.front()?.seq;
+    let mut start = usize::try_from(seen.saturating_sub(front)).ok()?;
+    if start >= lines.len() {
+        return None;
+    }
+    // Only the unseen lines are scanned.
+    if let Some(own) = lines
+        .range(start..)
+        .rposition(|line| line.direction == Direction::Outgoing)
+    {
+        start += own + 1;
+    }
+    if start >= lines.len() {
+        return None;
+    }
+    conversation
+        .lines
+        .range(start..)
+        .zip(start..)
+        .find(|(line, _)| line.direction == Direction::Incoming)
+        .filter(|(_, index)| *index > 0)
+        .map(|(line, _)| line.seq)
+}
+
+/// How one conversation's lines become rows at one width.
+struct Layout<'a> {
+    conversation: &'a Conversation,
+    theme: &'a Theme,
+    width: usize,
+    marker: Option<u64>,
+    /// The peer's label, worked out once per frame.
+    peer: String,
+}
+
+impl<'a> Layout<'a> {
+    fn new(
+        state: &State,
+        conversation: &'a Conversation,
+        theme: &'a Theme,
+        width: usize,
+        marker: Option<u64>,
+    ) -> Layout<'a> {
+        Layout {
+            conversation,
+            theme,
+            width,
+            marker,
+            peer: peer_name(state, conversation),
+        }
+    }
+
+    /// The rows of one line: separator, `HH:MM <sender> [Subject] body`
+    /// with a hanging indent, then the error mark. Never empty.
+    fn block(&self, line: &ChatLine) -> Vec<Line<'static>> {
+        let mut rows = Vec::new();
+        if self.marker == Some(line.seq) {
+            rows.push(separator(self.width, self.theme));
+        }
+        let (label, label_style) = self.sender(line);
+        let label = format!("<{label}>");
+        let prefix_cols = TIME_COLS + text::width(&label) + 1;
+        let indent = if prefix_cols <= self.width / 2 {
+            prefix_cols
+        } else {
+            TIME_COLS
+        };
+        let subject = line
+            .subject
+            .as_deref()
+            .map(one_line)
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| format!("[{}]", s.trim()));
+        let body = for_terminal(&line.body);
+        let content = match &subject {
+            Some(subject) if body.is_empty() => subject.clone(),
+            Some(subject) => format!("{subject} {body}"),
+            None => body.into_owned(),
+        };
+        let first_cols = self.width.saturating_sub(prefix_cols);
+        let rest_cols = self.width.saturating_sub(indent);
+        let wrapped = text::wrap_with(&content, first_cols, rest_cols);
+        let head = subject.as_deref().map_or(0, text::non_space_chars);
+        for (i, (head, tail)) in text::split_rows(&wrapped, head).into_iter().enumerate() {
+            let mut spans = if i == 0 {
+                vec![
+                    Span::styled(clock(line.at), self.theme.dim()),
+                    Span::raw(" "),
+                    Span::styled(label.clone(), label_style),
+                    Span::raw(" "),
+                ]
+            } else {
+                vec![Span::raw(" ".repeat(indent))]
+            };
+            if !head.is_empty() {
+                spans.push(Span::styled(
+                    head,
+                    Style::default().add_modifier(Modifier::BOLD),
+                ));
+            }
+            if !tail.is_empty() {
+                spans.push(Span::raw(tail));
+            }
+            rows.push(Line::from(spans));
+        }
+        if let Some(error) = &line.error {
+            let mark = format!("✗ not delivered: {}", one_line(&error.to_string()));
+            for row in text::wrap(&mark, rest_cols) {
+                rows.push(Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(row, self.theme.error()),
+                ]));
+            }
+        }
+        rows
+    }
+
+    fn sender(&self, line: &ChatLine) -> (String, Style) {
+        match line.direction {
+            Direction::Outgoing => ("me".to_owned(), Style::default().fg(self.theme.own)),
+            Direction::Incoming => {
+                let label = if line.kind == MessageType::Groupchat {
+                    // In a room the resource is the speaker's nick.
+                    let nick = line.resource.as_deref().map(one_line);
+                    format!("#{}", nick.unwrap_or_else(|| self.peer.clone()))
+                } else {
+                    self.peer.clone()
+                };
+                (
+                    text::truncate(&label, MAX_NAME_COLS),
+                    Style::default().fg(self.theme.peer),
+                )
+            }
+        }
+    }
+}
+
+/// `HH:MM` in UTC of a Unix time.
+pub fn clock(at: i64) -> String {
+    let seconds = at.rem_euclid(86_400);
+    format!("{:02}:{:02}", seconds / 3_600, seconds / 60 % 60)
+}
+
+fn separator(width: usize, theme: &Theme) -> Line<'static> {
+    let label = "── new messages ";
+    let fill = "─".repeat(width.saturating_sub(text::width(label)));
+    Line::from(Span::styled(
+        text::truncate(&format!("{label}{fill}"), width),
+        Style::default().fg(theme.accent),
+    ))
+}
+
+/// The roster name, else the JID's local part, else its domain.
+fn peer_name(state: &State, conversation: &Conversation) -> String {
+    let name = state
+        .roster
+        .get(&conversation.peer)
+        .and_then(|item| item.name.as_deref())
+        .map(one_line)
+        .filter(|name| !name.trim().is_empty());
+    let name = name.unwrap_or_else(|| match conversation.peer.node() {
+        Some(node) => one_line(node.as_str()),
+        None => one_line(conversation.peer.domain().as_str()),
+    });
+    text::truncate(name.trim(), MAX_NAME_COLS)
+}
+
+/// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… `, cut to fit.
+fn title(conversation: &Conversation, max_cols: usize) -> String {
+    let peer = &conversation.peer;
+    let mut title = format!(" {}", one_line(&peer.to_string()));
+    if let Some(resource) = &conversation.locked {
+        let short = match peer.node() {
+            Some(node) => format!("{}@…", one_line(node.as_str())),
+            None => one_line(peer.domain().as_str()),
+        };
+        title.push_str(&format!(" → {short}/{}", one_line(resource)));
+    }
+    if let Some(thread) = &conversation.thread {
+        title.push_str(&format!(
+            " · thread {}",
+            text::truncate(&one_line(thread), 7)
+        ));
+    }
+    if conversation.reply_kind == MessageType::Groupchat {
+        title.push_str(" · groupchat");
+    }
+    title.push(' ');
+    text::truncate(&title, max_cols)
+}
+
+/// `1:romeo 2:nurse*3 [3:tybalt]`: every open window, the current one in
+/// brackets, unread counts after a `*`. When the list is too wide, windows
+/// before the current one give way first.
+fn window_list(
+    state: &State,
+    windows: &[&Conversation],
+    active: Option<ConversationId>,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    let mut items = Vec::with_capacity(windows.len());
+    for (i, conversation) in windows.iter().enumerate() {
+        let mut name = peer_name(state, conversation);
+        // Two threads with one peer: number them so they can be told apart.
+        let same_peer = windows[..i]
+            .iter()
+            .filter(|c| c.peer == conversation.peer)
+            .count();
+        if same_peer > 0 {
+            name.push_str(&format!("~{}", same_peer + 1));
+        }
+        let mut item = format!("{}:{name}", i + 1);
+        let style = if Some(conversation.id) == active {
+            item = format!("[{item}]");
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else if conversation.unread > 0 {
+            item.push_str(&format!("*{}", conversation.unread));
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
+        };
+        items.push((item, style));
+    }
+    let current = windows
+        .iter()
+        .position(|c| Some(c.id) == active)
+        .unwrap_or(0);
+    let mut start = 0;
+    let cols = |from: usize| -> usize {
+        let lead = if from > 0 { 2 } else { 0 };
+        lead + items[from..=current.min(items.len() - 1)]
+            .iter()
+            .map(|(item, _)| text::width(item) + 1)
+            .sum::<usize>()
+    };
+    while start < current && cols(start) > width {
+        start += 1;
+    }
+    let mut spans = Vec::new();
+    if start > 0 {
+        spans.push(Span::styled("… ", theme.dim()));
+    }
+    for (i, (item, style)) in items.into_iter().enumerate().skip(start) {
+        if i > start {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(item, style));
+    }
+    Line::from(spans)
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
+    let View {
+        chat,
+        theme,
+        keymap,
+        focus,
+        ..
+    } = view;
+    let focused = *focus == Focus::Chat;
+    let active = state.active.and_then(|id| state.chats.get(id));
+    chat.track_window(state, active);
+    let windows = state.chats.windows();
+
+    let mut block = Block::bordered().border_style(theme.border(focused));
+    let inner = block.inner(area);
+    let width = usize::from(inner.width);
+    let title_text = match active {
+        Some(conversation) => title(conversation, usize::from(area.width.saturating_sub(2))),
+        None => " Chat ".to_owned(),
+    };
+    block = block.title(Span::styled(title_text, theme.title(focused)));
+
+    let mut body = inner;
+    let mut rows: Vec<Line<'static>> = Vec::new();
+    if !windows.is_empty() && inner.height > 1 {
+        rows.push(window_list(
+            state,
+            &windows,
+            active.map(|c| c.id),
+            width,
+            theme,
+        ));
+        body.y += 1;
+        body.height -= 1;
+    }
+    let height = usize::from(body.height);
+    chat.width = width;
+    chat.height = height;
+    match active {
+        Some(conversation) if !conversation.lines.is_empty() => {
+            let layout = Layout::new(state, conversation, theme, width, chat.marker);
+            rows.extend(chat.visible_rows(&layout, height));
+        }
+        Some(_) => {
+            chat.laid_out = 0;
+            rows.extend(hint(
+                "No messages yet: press i, type, then Enter.",
+                width,
+                theme,
+            ));
+        }
+        None => {
+            chat.laid_out = 0;
+            let mut text = String::new();
+            let keys = keymap.keys_for(Context::Global, UiAction::NextWindow);
+            if !windows.is_empty() && !keys.is_empty() {
+                let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+                text.push_str(&format!("{} shows a window. ", keys.join("/")));
+            }
+            text.push_str("Select a contact and press Enter, or type /msg JID TEXT");
+            rows.extend(hint(&text, width, theme));
+        }
+    }
+    if !chat.is_following() {
+        block = block.title_bottom(Span::styled(" ↓ more below (End) ", theme.dim()));
+    }
+    frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(rows), inner);
+}
+
+fn hint(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    text::wrap(text, width)
+        .into_iter()
+        .map(|row| Line::from(Span::styled(row, theme.dim())))
+        .collect()
+}
+
+/// Scrolling (by row, by page of the last drawn height, to either end),
+/// closing the window, and details of its peer.
+pub fn handle(view: &mut View, state: &State, action: UiAction) -> Vec<Request> {
+    let Some(conversation) = state.active.and_then(|id| state.chats.get(id)) else {
+        return Vec::new();
+    };
+    let View {
+        chat,
+        theme,
+        overlay,
+        ..
+    } = view;
+    chat.track_window(state, Some(conversation));
+    let page = chat.height.saturating_sub(1).max(1);
+    let layout = Layout::new(state, conversation, theme, chat.width, chat.marker);
+    let scrolling = chat.width > 0;
+    match action {
+        UiAction::Up if scrolling => chat.scroll_up(&layout, 1),
+        UiAction::PageUp if scrolling => chat.scroll_up(&layout, page),
+        UiAction::Top => chat.set_anchor(conversation, Pos { index: 0, row: 0 }),
+        UiAction::Down | UiAction::PageDown if scrolling => {
+            let rows = if action == UiAction::Down { 1 } else { page };
+            if chat.scroll_down(&layout, rows) {
+                chat.reached_end(conversation);
+            }
+        }
+        UiAction::Bottom => chat.reached_end(conversation),
+        UiAction::CloseWindow => {
+            chat.seen.insert(conversation.id, conversation.total);
+            return vec![Request::View(ViewMsg::Close(conversation.id))];
+        }
+        UiAction::Details => {
+            *overlay = Some(Overlay::Details {
+                jid: conversation.peer.clone(),
+                scroll: 0,
+            });
+        }
+        _ => {}
+    }
     Vec::new()
 }
+
+#[cfg(test)]
+mod tests;

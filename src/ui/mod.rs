@@ -18,6 +18,9 @@ pub mod status;
 pub mod text;
 pub mod theme;
 
+#[cfg(test)]
+pub mod test_support;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 

@@ -1,0 +1,605 @@
+//! Chat pane tests: conversations are built by feeding the store the
+//! session events and commands a real session produces, then the pane (or
+//! the whole screen) is drawn into a `TestBackend` and read back as text.
+//! Times are fixed so rows can be written out exactly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jid::{BareJid, Jid};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+
+use super::*;
+use crate::app::chat::MAX_LINES;
+use crate::app::{Effect, Msg, command, update};
+use crate::ui::test_support::{logged_in, render, screen};
+use crate::xmpp::session::SessionEvent;
+use crate::xmpp::stanza::lang::LangText;
+use crate::xmpp::stanza::message::Message;
+use crate::xmpp::stanza::roster::{RosterItem, Subscription};
+use crate::xmpp::stanza::test_xml;
+
+/// 12:30 UTC.
+const NOON: i64 = 12 * 3_600 + 30 * 60;
+
+fn roster() -> Vec<RosterItem> {
+    let mut romeo = RosterItem::new(BareJid::new("romeo@example.net").unwrap());
+    romeo.name = Some("Romeo".into());
+    romeo.subscription = Subscription::Both;
+    let nurse = RosterItem::new(BareJid::new("nurse@example.com").unwrap());
+    vec![romeo, nurse]
+}
+
+fn state() -> State {
+    logged_in(roster())
+}
+
+/// A stanza from the wire, arriving at `at`.
+fn receive(state: &mut State, xml: &str, at: i64) {
+    let message = Message::parse(&test_xml::parse(xml)).unwrap();
+    deliver(state, message, at);
+}
+
+fn deliver(state: &mut State, message: Message, at: i64) {
+    update(
+        state,
+        Msg::Session {
+            event: SessionEvent::Message(message),
+            at,
+        },
+    );
+}
+
+/// A chat message from `from` with `body`, built directly so the body can
+/// hold what XML cannot (raw control characters).
+fn chat_from(from: &str, body: &str) -> Message {
+    Message {
+        from: Some(Jid::new(from).unwrap()),
+        bodies: vec![LangText::new(body)],
+        ..Message::new(MessageType::Chat)
+    }
+}
+
+/// A line typed in the input line; returns the effects.
+fn run(state: &mut State, line: &str, at: i64) -> Vec<Effect> {
+    let action = command::parse(line).unwrap();
+    update(state, Msg::Command { tag: 1, action, at })
+}
+
+fn sent_id(effects: &[Effect]) -> String {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SendMessage(m) => m.id.clone(),
+            _ => None,
+        })
+        .expect("a message was sent")
+}
+
+fn activate(state: &mut State, index: usize) -> ConversationId {
+    let id = state.chats.windows()[index].id;
+    update(state, Msg::View(ViewMsg::Activate(id)));
+    id
+}
+
+fn apply(state: &mut State, requests: Vec<Request>) {
+    for request in requests {
+        if let Request::View(msg) = request {
+            update(state, Msg::View(msg));
+        }
+    }
+}
+
+/// The rows of a buffer as text. A wide character's second cell is
+/// skipped, so `東京` reads as written.
+fn rows_of(buffer: &Buffer) -> Vec<String> {
+    (0..buffer.area.height)
+        .map(|y| {
+            let mut row = String::new();
+            let mut hidden = 0;
+            for x in 0..buffer.area.width {
+                if hidden > 0 {
+                    hidden -= 1;
+                    continue;
+                }
+                let symbol = buffer[(x, y)].symbol();
+                row.push_str(symbol);
+                hidden = text::width(symbol).saturating_sub(1);
+            }
+            row
+        })
+        .collect()
+}
+
+/// Draws only the chat pane at `width`×`height`; returns every row.
+fn pane(state: &State, view: &mut View, width: u16, height: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| draw(frame, frame.area(), state, view))
+        .unwrap();
+    rows_of(terminal.backend().buffer())
+}
+
+/// The rows inside the border, trailing spaces trimmed.
+fn inside(rows: &[String]) -> Vec<String> {
+    rows[1..rows.len() - 1]
+        .iter()
+        .map(|row| {
+            let mut chars: Vec<char> = row.chars().collect();
+            chars.remove(0);
+            chars.pop();
+            chars.into_iter().collect::<String>().trim_end().to_owned()
+        })
+        .collect()
+}
+
+fn body(state: &State, view: &mut View, width: u16, height: u16) -> Vec<String> {
+    inside(&pane(state, view, width, height))
+}
+
+#[test]
+fn hint_without_conversation() {
+    let state = state();
+    let mut view = View::default();
+    let rows = body(&state, &mut view, 60, 6);
+    assert_eq!(
+        rows[0],
+        "Select a contact and press Enter, or type /msg JID TEXT"
+    );
+    assert!(pane(&state, &mut view, 60, 6)[0].contains(" Chat "));
+}
+
+#[test]
+fn history_rows_show_time_sender_and_body() {
+    let mut state = state();
+    let mut view = View::default();
+    run(&mut state, "/msg romeo@example.net hi", NOON);
+    body(&state, &mut view, 40, 8);
+    receive(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat'><body>hello juliet</body></message>",
+        NOON + 60,
+    );
+    let rows = body(&state, &mut view, 40, 8);
+    assert_eq!(
+        rows[..3],
+        ["[1:Romeo]", "12:30 <me> hi", "12:31 <Romeo> hello juliet"]
+    );
+    assert!(rows[3..].iter().all(String::is_empty));
+}
+
+#[test]
+fn title_names_peer_thread_and_lock() {
+    let mut state = state();
+    run(&mut state, "/msg romeo@example.net hi", NOON);
+    receive(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat'><body>yes</body></message>",
+        NOON,
+    );
+    let mut view = View::default();
+    let top = &pane(&state, &mut view, 70, 6)[0];
+    assert!(
+        top.contains(" romeo@example.net → romeo@…/orchard · thread "),
+        "{top}"
+    );
+}
+
+/// CJK (two columns), emoji and a combining mark wrap at the right
+/// columns, with a hanging indent under the body.
+#[test]
+fn wide_and_combining_text_wraps_by_columns() {
+    let mut state = state();
+    run(
+        &mut state,
+        "/msg romeo@example.net 東京都庁東京都庁東京都庁 🎉🎉🎉🎉🎉🎉🎉🎉🎉 cafe\u{301} noir",
+        NOON,
+    );
+    let mut view = View::default();
+    let rows = body(&state, &mut view, 30, 8);
+    assert_eq!(
+        rows[1..5],
+        [
+            "12:30 <me> 東京都庁東京都庁",
+            "           東京都庁",
+            "           🎉🎉🎉🎉🎉🎉🎉🎉",
+            "           🎉 cafe\u{301} noir",
+        ]
+    );
+}
+
+/// SEC-05: escape sequences, the 8-bit CSI and bidi overrides in a body
+/// or subject never reach the screen.
+#[test]
+fn sec_05_hostile_text_is_not_drawn() {
+    let mut state = state();
+    let mut message = chat_from(
+        "romeo@example.net/orchard",
+        "a\u{1b}[2Jb\u{9b}31mc\u{202e}evil\u{7}",
+    );
+    message.kind = MessageType::Normal;
+    message.subjects = vec![LangText::new("s\u{1b}]0;title\u{7}\u{202e}x")];
+    deliver(&mut state, message, NOON);
+    activate(&mut state, 0);
+    let mut view = View::default();
+    for (width, height) in [(80, 24), (200, 60)] {
+        let text = screen(&state, &mut view, width, height);
+        for bad in ['\u{1b}', '\u{9b}', '\u{202e}', '\u{7}'] {
+            assert!(!text.contains(bad), "{bad:?} reached the screen");
+        }
+        assert!(text.contains("a[2Jb31mcevil"), "{text}");
+        assert!(text.contains("[s]0;titlex]"), "{text}");
+    }
+}
+
+/// SYN-03: a normal message shows its subject, in bold, before the body.
+#[test]
+fn syn_03_normal_message_shows_subject() {
+    let mut state = state();
+    receive(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='normal'>\
+         <subject>Dinner</subject><body>At eight?</body></message>",
+        NOON,
+    );
+    activate(&mut state, 0);
+    let mut view = View::default();
+    let mut terminal = Terminal::new(TestBackend::new(50, 6)).unwrap();
+    terminal
+        .draw(|frame| draw(frame, frame.area(), &state, &mut view))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    assert_eq!(
+        inside(&rows_of(buffer))[1],
+        "12:30 <Romeo> [Dinner] At eight?"
+    );
+    // Row 2 of the buffer, after "│12:30 <Romeo> ".
+    assert!(buffer[(15, 2)].modifier.contains(Modifier::BOLD));
+    assert_eq!(buffer[(15, 2)].symbol(), "[");
+    assert!(!buffer[(25, 2)].modifier.contains(Modifier::BOLD));
+}
+
+#[test]
+fn groupchat_lines_are_marked() {
+    let mut state = state();
+    receive(
+        &mut state,
+        "<message from='verona@rooms.example.net/mercutio' type='groupchat'>\
+         <body>A plague</body></message>",
+        NOON,
+    );
+    activate(&mut state, 0);
+    let mut view = View::default();
+    let rows = pane(&state, &mut view, 60, 6);
+    assert!(rows[0].contains("· groupchat"), "{}", rows[0]);
+    assert_eq!(inside(&rows)[1], "12:30 <#mercutio> A plague");
+}
+
+/// MSG-12: the bounce is marked under the message it answers, not the
+/// last one.
+#[test]
+fn msg_12_error_marked_under_its_message() {
+    let mut state = state();
+    let first = sent_id(&run(&mut state, "/msg romeo@example.net first", NOON));
+    run(&mut state, "/msg romeo@example.net second", NOON);
+    receive(
+        &mut state,
+        &format!(
+            "<message from='romeo@example.net' type='error' id='{first}'>\
+             <error type='cancel'><service-unavailable \
+             xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"
+        ),
+        NOON,
+    );
+    let mut view = View::default();
+    let rows = body(&state, &mut view, 60, 8);
+    assert_eq!(
+        rows[1..4],
+        [
+            "12:30 <me> first",
+            "           ✗ not delivered: service-unavailable (cancel)",
+            "12:30 <me> second",
+        ]
+    );
+}
+
+#[test]
+fn window_list_marks_current_and_unread() {
+    let mut state = state();
+    run(&mut state, "/msg romeo@example.net hi", NOON);
+    for body in ["a", "b", "c"] {
+        deliver(
+            &mut state,
+            chat_from("nurse@example.com/kitchen", body),
+            NOON,
+        );
+    }
+    deliver(
+        &mut state,
+        chat_from("tybalt@example.net/street", "draw"),
+        NOON,
+    );
+    activate(&mut state, 2);
+    let mut view = View::default();
+    assert_eq!(
+        body(&state, &mut view, 60, 6)[0],
+        "1:Romeo 2:nurse*3 [3:tybalt]"
+    );
+    // Too narrow: the windows before the current one give way.
+    assert_eq!(body(&state, &mut view, 20, 6)[0], "… [3:tybalt]");
+}
+
+/// Lines that arrived while the user was in another window sit under the
+/// separator; it stays while they read, and goes once they scroll to the
+/// end or come back later.
+#[test]
+fn new_messages_separator() {
+    let mut state = state();
+    run(&mut state, "/msg romeo@example.net hi", NOON);
+    let mut view = View::default();
+    body(&state, &mut view, 40, 10);
+    deliver(
+        &mut state,
+        chat_from("nurse@example.com/kitchen", "psst"),
+        NOON,
+    );
+    activate(&mut state, 1);
+    body(&state, &mut view, 40, 10);
+    for text in ["one", "two"] {
+        deliver(
+            &mut state,
+            chat_from("romeo@example.net/orchard", text),
+            NOON,
+        );
+    }
+    activate(&mut state, 0);
+    let rows = body(&state, &mut view, 40, 10);
+    assert_eq!(
+        rows[1..5],
+        [
+            "12:30 <me> hi",
+            "── new messages ──────────────────────",
+            "12:30 <Romeo> one",
+            "12:30 <Romeo> two",
+        ]
+    );
+    assert_eq!(view.chat.marker(), Some(1));
+
+    // More arrive while reading: the separator stays where it was.
+    deliver(
+        &mut state,
+        chat_from("romeo@example.net/orchard", "three"),
+        NOON,
+    );
+    let rows = body(&state, &mut view, 40, 10);
+    assert_eq!(rows[2], "── new messages ──────────────────────");
+    assert_eq!(rows[5], "12:30 <Romeo> three");
+
+    // Scrolling up and back to the end: all seen, the separator goes.
+    handle(&mut view, &state, UiAction::PageUp);
+    handle(&mut view, &state, UiAction::PageDown);
+    let rows = body(&state, &mut view, 40, 10);
+    assert_eq!(rows[1..3], ["12:30 <me> hi", "12:30 <Romeo> one"]);
+    assert_eq!(view.chat.seen.get(&state.active.unwrap()), Some(&4));
+
+    // Leaving and coming back with nothing new: no separator.
+    activate(&mut state, 1);
+    body(&state, &mut view, 40, 10);
+    activate(&mut state, 0);
+    let rows = body(&state, &mut view, 40, 10);
+    assert!(!rows.iter().any(|r| r.contains("new messages")));
+}
+
+#[test]
+fn no_separator_above_the_first_line() {
+    let mut state = state();
+    deliver(
+        &mut state,
+        chat_from("romeo@example.net/orchard", "hi"),
+        NOON,
+    );
+    activate(&mut state, 0);
+    let mut view = View::default();
+    let rows = body(&state, &mut view, 40, 6);
+    assert_eq!(rows[1], "12:30 <Romeo> hi");
+    assert_eq!(view.chat.marker(), None);
+}
+
+fn forty_lines() -> State {
+    let mut state = state();
+    for i in 0..40 {
+        deliver(
+            &mut state,
+            chat_from("romeo@example.net/orchard", &format!("line {i}")),
+            NOON,
+        );
+    }
+    activate(&mut state, 0);
+    state
+}
+
+/// PageUp shows older lines and holds the view; PageDown comes back.
+#[test]
+fn paging_scrolls_through_history() {
+    let mut state = forty_lines();
+    let mut view = View::default();
+    // 12 rows: border, window list, 9 message rows, border.
+    let rows = body(&state, &mut view, 40, 12);
+    assert_eq!(rows[1], "12:30 <Romeo> line 31");
+    assert_eq!(rows[9], "12:30 <Romeo> line 39");
+
+    assert!(handle(&mut view, &state, UiAction::PageUp).is_empty());
+    let all = pane(&state, &mut view, 40, 12);
+    let rows = inside(&all);
+    assert_eq!(rows[1], "12:30 <Romeo> line 23");
+    assert_eq!(rows[9], "12:30 <Romeo> line 31");
+    assert!(all[11].contains("more below"));
+
+    // New lines do not move a scrolled view.
+    deliver(
+        &mut state,
+        chat_from("romeo@example.net/orchard", "late"),
+        NOON,
+    );
+    assert_eq!(body(&state, &mut view, 40, 12)[9], "12:30 <Romeo> line 31");
+
+    handle(&mut view, &state, UiAction::Up);
+    assert_eq!(body(&state, &mut view, 40, 12)[9], "12:30 <Romeo> line 30");
+    handle(&mut view, &state, UiAction::Top);
+    let rows = body(&state, &mut view, 40, 12);
+    assert_eq!(rows[1], "12:30 <Romeo> line 0");
+    assert_eq!(rows[9], "12:30 <Romeo> line 8");
+    handle(&mut view, &state, UiAction::PageUp);
+    assert_eq!(body(&state, &mut view, 40, 12)[1], "12:30 <Romeo> line 0");
+
+    handle(&mut view, &state, UiAction::Bottom);
+    assert!(view.chat.is_following());
+    assert_eq!(body(&state, &mut view, 40, 12)[9], "12:30 <Romeo> late");
+}
+
+/// While typing, PageUp and PageDown still scroll the chat.
+#[test]
+fn page_keys_scroll_from_the_input_line() {
+    let state = forty_lines();
+    let mut view = View {
+        focus: Focus::Input,
+        ..View::default()
+    };
+    body(&state, &mut view, 40, 12);
+    crate::ui::dispatch(&mut view, &state, UiAction::PageUp);
+    assert!(!view.chat.is_following());
+    crate::ui::dispatch(&mut view, &state, UiAction::PageDown);
+    assert!(view.chat.is_following());
+}
+
+/// A full history of long lines: a draw lays out only the lines that
+/// show, whatever the scroll position.
+#[test]
+fn drawing_touches_only_visible_lines() {
+    let mut state = state();
+    let long = "lorem ipsum dolor sit amet ".repeat(12);
+    for i in 0..MAX_LINES {
+        deliver(
+            &mut state,
+            chat_from("romeo@example.net/orchard", &format!("{i}: {long}end{i}")),
+            NOON,
+        );
+    }
+    activate(&mut state, 0);
+    assert_eq!(
+        state.chats.get(state.active.unwrap()).unwrap().lines.len(),
+        MAX_LINES
+    );
+    let mut view = View::default();
+    let text = screen(&state, &mut view, 80, 24);
+    let last = MAX_LINES - 1;
+    assert!(text.contains(&format!("end{last}")), "{text}");
+    assert!(!text.contains(&format!("end{}", last - 5)));
+    // 14 message rows; each line wraps to several.
+    assert!(view.chat.laid_out <= 14, "{}", view.chat.laid_out);
+
+    for _ in 0..5 {
+        handle(&mut view, &state, UiAction::PageUp);
+        screen(&state, &mut view, 80, 24);
+        assert!(view.chat.laid_out <= 15, "{}", view.chat.laid_out);
+    }
+    handle(&mut view, &state, UiAction::Top);
+    let text = screen(&state, &mut view, 80, 24);
+    assert!(text.contains("12:30 <Romeo> 0: lorem"), "{text}");
+    assert!(view.chat.laid_out <= 15, "{}", view.chat.laid_out);
+}
+
+#[test]
+fn close_and_details() {
+    let mut state = state();
+    run(&mut state, "/msg romeo@example.net hi", NOON);
+    let id = state.active.unwrap();
+    let mut view = View::default();
+    assert_eq!(
+        handle(&mut view, &state, UiAction::CloseWindow),
+        [Request::View(ViewMsg::Close(id))]
+    );
+    handle(&mut view, &state, UiAction::Details);
+    assert!(matches!(
+        &view.overlay,
+        Some(Overlay::Details { jid, scroll: 0 }) if jid.as_str() == "romeo@example.net"
+    ));
+    apply(&mut state, vec![Request::View(ViewMsg::Close(id))]);
+    assert!(state.chats.windows().is_empty());
+    let rows = body(&state, &mut view, 60, 6);
+    assert_eq!(
+        rows[0],
+        "Select a contact and press Enter, or type /msg JID TEXT"
+    );
+}
+
+#[test]
+fn whole_screen_at_80x24_and_200x60() {
+    let mut state = state();
+    let mut view = View::default();
+    run(&mut state, "/msg romeo@example.net hi", NOON);
+    render(&state, &mut view, 80, 24);
+    receive(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat'><body>by yonder window</body></message>",
+        NOON + 60,
+    );
+    let rows = render(&state, &mut view, 80, 24);
+    // The chat pane starts at column 20 (the roster takes a quarter).
+    assert!(
+        rows[0]
+            .chars()
+            .skip(20)
+            .collect::<String>()
+            .starts_with("┌ romeo@example.net → romeo@…/orchard"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[1].contains("│[1:Romeo]"), "{}", rows[1]);
+    assert!(rows[2].contains("│12:30 <me> hi "), "{}", rows[2]);
+    assert!(
+        rows[3].contains("│12:31 <Romeo> by yonder window "),
+        "{}",
+        rows[3]
+    );
+
+    let rows = render(&state, &mut view, 200, 60);
+    assert!(rows[1].contains("│[1:Romeo]"), "{}", rows[1]);
+    assert!(
+        rows[3].contains("│12:31 <Romeo> by yonder window "),
+        "{}",
+        rows[3]
+    );
+    assert!(rows.iter().all(|r| r.chars().count() == 200));
+}
+
+/// Writing a line means having seen what came before it: the separator
+/// never goes above our own last line.
+#[test]
+fn separator_follows_our_last_line() {
+    let mut state = state();
+    deliver(
+        &mut state,
+        chat_from("romeo@example.net/orchard", "a"),
+        NOON,
+    );
+    run(&mut state, "/msg romeo@example.net b", NOON);
+    deliver(
+        &mut state,
+        chat_from("romeo@example.net/orchard", "c"),
+        NOON,
+    );
+    let mut view = View::default();
+    let rows = body(&state, &mut view, 30, 8);
+    assert_eq!(
+        rows[1..5],
+        [
+            "12:30 <Romeo> a",
+            "12:30 <me> b",
+            "── new messages ────────────",
+            "12:30 <Romeo> c",
+        ]
+    );
+}
