@@ -21,6 +21,9 @@ pub mod theme;
 #[cfg(test)]
 pub mod test_support;
 
+#[cfg(test)]
+mod flow_tests;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 

@@ -1,0 +1,217 @@
+//! Key-sequence tests: keys → `ui::handle_key` → requests → `app::update`
+//! → screen, with the effects the store asks for checked too. No terminal
+//! and no server: the store is fed the session events a login produces.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::test_support::{logged_in, screen};
+use super::{Focus, Request, View, handle_key, raise_prompts};
+use crate::app::command;
+use crate::app::{Effect, Msg, State, update};
+use crate::xmpp::session::SessionEvent;
+use crate::xmpp::stanza::presence::{Presence, PresenceType};
+use crate::xmpp::stanza::roster::{RosterItem, Subscription};
+
+struct Harness {
+    state: State,
+    view: View,
+    effects: Vec<Effect>,
+    tag: u64,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let mut romeo = RosterItem::new(jid::BareJid::new("romeo@example.net").unwrap());
+        romeo.name = Some("Romeo".into());
+        romeo.subscription = Subscription::Both;
+        romeo.groups = vec!["Friends".into()];
+        Harness {
+            state: logged_in(vec![romeo]),
+            view: View::default(),
+            effects: Vec::new(),
+            tag: 0,
+        }
+    }
+
+    fn press(&mut self, code: KeyCode) {
+        self.press_with(code, KeyModifiers::NONE);
+    }
+
+    fn press_with(&mut self, code: KeyCode, modifiers: KeyModifiers) {
+        let requests = handle_key(&mut self.view, &self.state, KeyEvent::new(code, modifiers));
+        for request in requests {
+            self.apply(request);
+        }
+        raise_prompts(&mut self.view, &self.state);
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(KeyCode::Char(c));
+        }
+    }
+
+    fn apply(&mut self, request: Request) {
+        let action = match request {
+            Request::Command(action) => action,
+            Request::Line(line) => command::parse(&line).expect("a valid line"),
+            Request::View(msg) => {
+                self.effects.extend(update(&mut self.state, Msg::View(msg)));
+                return;
+            }
+        };
+        self.tag += 1;
+        self.effects.extend(update(
+            &mut self.state,
+            Msg::Command {
+                tag: self.tag,
+                action,
+                at: 45_000,
+            },
+        ));
+    }
+
+    fn screen(&mut self) -> String {
+        screen(&self.state, &mut self.view, 100, 30)
+    }
+
+    fn sent_bodies(&self) -> Vec<String> {
+        self.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::SendMessage(m) => m.body("en").map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Roster → Enter opens the chat and moves to the input; typed text is sent
+/// to that conversation and drawn.
+#[test]
+fn open_chat_from_roster_and_send() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Home);
+    h.press(KeyCode::Down);
+    h.press(KeyCode::Enter);
+    assert_eq!(h.view.focus, Focus::Input);
+    h.type_text("Art thou there?");
+    h.press(KeyCode::Enter);
+    assert_eq!(h.sent_bodies(), ["Art thou there?"]);
+    let screen = h.screen();
+    assert!(screen.contains("[1:Romeo]"), "{screen}");
+    assert!(screen.contains("<me> Art thou there?"), "{screen}");
+}
+
+/// `r` on a contact, a new name, Enter: a roster set with the whole item.
+#[test]
+fn rename_by_keys() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Home);
+    h.press(KeyCode::Down);
+    h.press(KeyCode::Char('r'));
+    assert!(h.screen().contains("Romeo"));
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("Romeo Montague");
+    h.press(KeyCode::Enter);
+    let set = h
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Request { iq, .. } => Some(iq.to_element().to_xml()),
+            _ => None,
+        })
+        .expect("a roster set");
+    assert!(set.contains("name='Romeo Montague'"), "{set}");
+    assert!(set.contains("<group>Friends</group>"), "ROS-07: {set}");
+    assert!(h.view.overlay.is_none());
+}
+
+/// `d` asks first; `n` keeps the contact, `y` removes it.
+#[test]
+fn remove_asks_for_confirmation() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Home);
+    h.press(KeyCode::Down);
+    h.press(KeyCode::Char('d'));
+    assert!(h.screen().contains("Remove romeo@example.net"));
+    h.press(KeyCode::Char('n'));
+    assert!(h.effects.is_empty());
+    h.press(KeyCode::Char('d'));
+    h.press(KeyCode::Char('y'));
+    let remove = h
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Request { iq, .. } => Some(iq.to_element().to_xml()),
+            _ => None,
+        })
+        .expect("a roster remove");
+    assert!(remove.contains("subscription='remove'"), "{remove}");
+}
+
+/// An inbound request raises the prompt; `a` approves it.
+#[test]
+fn subscription_prompt_by_keys() {
+    let mut h = Harness::new();
+    let mut request = Presence::new(PresenceType::Subscribe).with_status("It's the Nurse");
+    request.from = Some(jid::Jid::new("nurse@example.com").unwrap());
+    h.effects.extend(update(
+        &mut h.state,
+        Msg::Session {
+            event: SessionEvent::Presence(request),
+            at: 0,
+        },
+    ));
+    raise_prompts(&mut h.view, &h.state);
+    let screen = h.screen();
+    assert!(screen.contains("nurse@example.com"), "{screen}");
+    assert!(screen.contains("It's the Nurse"), "{screen}");
+    h.effects.clear();
+    h.press(KeyCode::Char('a'));
+    let approved = h
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::SendPresence(p) if p.kind == PresenceType::Subscribed));
+    assert!(approved, "{:?}", h.effects);
+    assert!(h.state.pending.is_empty());
+    assert!(h.view.overlay.is_none());
+}
+
+/// `?` shows the help built from the tables; Esc closes it; typed `/help`
+/// goes through the same command parser.
+#[test]
+fn help_overlay_and_commands_share_tables() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('?'));
+    let screen = h.screen();
+    assert!(screen.contains("rename the selected contact"), "{screen}");
+    h.press(KeyCode::Esc);
+    assert!(h.view.overlay.is_none());
+    h.press(KeyCode::Char('/'));
+    assert_eq!(h.view.focus, Focus::Input);
+    h.type_text("status away at the masque");
+    h.press(KeyCode::Enter);
+    assert!(h.effects.iter().any(|e| matches!(
+        e,
+        Effect::SendPresence(p) if p.status("en") == Some("at the masque")
+    )));
+    assert!(h.screen().contains("away"));
+}
+
+/// Tab moves between panes; Ctrl-C quits from anywhere, even mid-typing.
+#[test]
+fn focus_cycle_and_quit() {
+    let mut h = Harness::new();
+    assert_eq!(h.view.focus, Focus::Roster);
+    h.press(KeyCode::Tab);
+    assert_eq!(h.view.focus, Focus::Chat);
+    h.press(KeyCode::Tab);
+    assert_eq!(h.view.focus, Focus::Headlines);
+    h.press(KeyCode::Tab);
+    assert_eq!(h.view.focus, Focus::Input);
+    h.type_text("half a thought");
+    h.press_with(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(h.state.quitting);
+    assert!(h.effects.contains(&Effect::Disconnect));
+}
