@@ -11,10 +11,11 @@ use crate::xmpp::stanza::message::{Message, MessageType};
 use crate::xmpp::stanza::presence::{Presence, PresenceType, Show};
 use crate::xmpp::stanza::roster::{self, RosterItem, Subscription};
 
-use super::command::{self, Action, Availability as Wanted, PresenceChoice};
+use super::command::{self, Action, Availability as Wanted, PresenceChoice, PrivacyCommand};
 use super::event::Event;
 use super::inbound::roster_event;
 use super::presence::Availability;
+use super::privacy_flow;
 use super::roster_op::Expected;
 use super::{Effect, OwnPresence, Purpose, State, push_notice};
 
@@ -73,6 +74,22 @@ pub fn describe(action: &Action) -> String {
         Action::Help { .. } => "/help".to_owned(),
         Action::Quit { .. } => "/quit".to_owned(),
         Action::Say { .. } => "say".to_owned(),
+        Action::Block { jid } => format!("/block {jid}"),
+        Action::Unblock { jid: Some(jid) } => format!("/unblock {jid}"),
+        Action::Unblock { jid: None } => "/unblock *".to_owned(),
+        Action::Blocklist => "/blocklist".to_owned(),
+        Action::Privacy(sub) => match sub {
+            PrivacyCommand::List => "/privacy list".to_owned(),
+            PrivacyCommand::Show(name) => format!("/privacy show {name}"),
+            PrivacyCommand::Active(Some(name)) => format!("/privacy active {name}"),
+            PrivacyCommand::Active(None) => "/privacy decline active".to_owned(),
+            PrivacyCommand::Default(Some(name)) => format!("/privacy default {name}"),
+            PrivacyCommand::Default(None) => "/privacy decline default".to_owned(),
+            PrivacyCommand::Delete(name) => format!("/privacy delete {name}"),
+            PrivacyCommand::Rule { list, item } => format!("/privacy rule {list} {}", item.order),
+            PrivacyCommand::Unrule { list, order } => format!("/privacy unrule {list} {order}"),
+            PrivacyCommand::Save(list) => format!("/privacy save {}", list.name),
+        },
     }
 }
 
@@ -302,6 +319,28 @@ fn run(
             }
             Err(error) => Outcome::Failed(error.to_string()),
         },
+        Action::Block { jid } => privacy(
+            state,
+            tag,
+            label,
+            privacy_flow::Command::Block(jid),
+            effects,
+        ),
+        Action::Unblock { jid } => privacy(
+            state,
+            tag,
+            label,
+            privacy_flow::Command::Unblock(jid.into_iter().collect()),
+            effects,
+        ),
+        Action::Blocklist => privacy(state, tag, label, privacy_flow::Command::Blocklist, effects),
+        Action::Privacy(sub) => privacy(
+            state,
+            tag,
+            label,
+            privacy_flow::Command::Privacy(sub),
+            effects,
+        ),
         Action::Quit { status } => {
             // PRES-09: broadcast unavailable before closing.
             if state.is_online() && state.initial_presence_sent {
@@ -315,6 +354,19 @@ fn run(
             effects.push(Effect::Disconnect);
             Outcome::Done(String::new())
         }
+    }
+}
+
+fn privacy(
+    state: &mut State,
+    tag: u64,
+    label: &str,
+    command: privacy_flow::Command,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    match privacy_flow::command(state, tag, label, command, effects) {
+        Ok(()) => Outcome::Pending,
+        Err(why) => Outcome::Failed(why),
     }
 }
 

@@ -14,6 +14,8 @@ use std::collections::HashSet;
 
 use jid::{BareJid, Jid};
 
+use crate::xmpp::stanza::privacy::{PrivacyItem, PrivacyList};
+
 use crate::xmpp::stanza::presence::{Show, parse_priority};
 
 /// The availability the user can announce with `/status` (RFC 3921 §2.2.2.1).
@@ -158,6 +160,14 @@ pub enum Action {
     /// A line without a leading `/` (or with `//`, sent as `/…`): text for
     /// the current conversation.
     Say { text: String },
+    /// `/block JID`
+    Block { jid: Jid },
+    /// `/unblock JID|*`; `None` unblocks everyone.
+    Unblock { jid: Option<Jid> },
+    /// `/blocklist`
+    Blocklist,
+    /// `/privacy …`
+    Privacy(PrivacyCommand),
 }
 
 /// Why a line could not become an [`Action`]. `Display` gives a sentence
@@ -205,6 +215,31 @@ pub enum ArgKind {
     Number,
     /// A command name (the topic of `/help`).
     Command,
+}
+
+/// The `/privacy` subcommands (RFC 3921 §10 / XEP-0016).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrivacyCommand {
+    /// Every list, with the active and default markers.
+    List,
+    Show(String),
+    /// `None` declines the active list (PRIV-15).
+    Active(Option<String>),
+    /// `None` declines the default list (PRIV-17).
+    Default(Option<String>),
+    Delete(String),
+    /// Adds or replaces the rule with this order, sending the whole list.
+    Rule {
+        list: String,
+        item: PrivacyItem,
+    },
+    /// Removes the rule with this order, sending the whole list.
+    Unrule {
+        list: String,
+        order: u32,
+    },
+    /// Sends a whole list as edited (the privacy editor; not typed).
+    Save(PrivacyList),
 }
 
 /// One command: its name, how it is typed, what it does, and its parser.
@@ -391,6 +426,48 @@ pub static COMMANDS: &[CommandSpec] = &[
                   start it with // to send text that begins with /.",
         args_kinds: &[ArgKind::Command],
         parse: parse_help,
+    },
+    CommandSpec {
+        name: "block",
+        args: "JID",
+        summary: "block all communication with JID",
+        details: "Uses the server's blocking command (XEP-0191) when it has one; otherwise \
+                  adds JID to the privacy list balcony-blocked and makes that list active \
+                  and default, leaving your other lists alone. JID may be a domain.",
+        args_kinds: &[ArgKind::Jid],
+        parse: parse_block,
+    },
+    CommandSpec {
+        name: "unblock",
+        args: "JID|*",
+        summary: "unblock JID, or everyone with *",
+        details: "The reverse of /block.",
+        args_kinds: &[ArgKind::Jid],
+        parse: parse_unblock,
+    },
+    CommandSpec {
+        name: "blocklist",
+        args: "",
+        summary: "list who is blocked",
+        details: "The server's blocklist, or the deny rules of balcony-blocked.",
+        args_kinds: &[],
+        parse: parse_blocklist,
+    },
+    CommandSpec {
+        name: "privacy",
+        args: "list|show|active|default|decline|delete|rule|unrule …",
+        summary: "manage privacy lists",
+        details: "list: every list, with the active (*) and default (d) markers. \
+                  show NAME: its rules. active/default NAME: use it for this session / for \
+                  the account (an active list replaces the default one; they never stack). \
+                  decline active|default: use none. delete NAME. \
+                  rule NAME ORDER allow|deny [jid JID|group GROUP|subscription none|to|from|both] \
+                  [message,iq,presence-in,presence-out]: add or replace the rule with that \
+                  order (no TYPE: every sender; no KINDS: every stanza). unrule NAME ORDER: \
+                  remove it. Every change sends the whole list. Quote a group with spaces: \
+                  group \"Close Friends\".",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_privacy,
     },
     CommandSpec {
         name: "quit",
@@ -861,6 +938,142 @@ fn parse_help(args: &mut Args<'_>) -> Result<Action, CommandError> {
         .filter(|t| !t.is_empty());
     args.finish()?;
     Ok(Action::Help { topic })
+}
+
+fn parse_block(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let jid = args.jid()?;
+    args.finish()?;
+    Ok(Action::Block { jid })
+}
+
+fn parse_unblock(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let word = args.required("the JID (or * for everyone)")?;
+    args.finish()?;
+    if word == "*" {
+        return Ok(Action::Unblock { jid: None });
+    }
+    Ok(Action::Unblock {
+        jid: Some(parse_jid(word)?),
+    })
+}
+
+fn parse_blocklist(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    args.finish()?;
+    Ok(Action::Blocklist)
+}
+
+fn parse_privacy(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let sub = args.required("a subcommand")?.to_lowercase();
+    let command = match sub.as_str() {
+        "list" => PrivacyCommand::List,
+        "show" => PrivacyCommand::Show(args.required("the list name")?.to_owned()),
+        "active" => PrivacyCommand::Active(Some(args.required("the list name")?.to_owned())),
+        "default" => PrivacyCommand::Default(Some(args.required("the list name")?.to_owned())),
+        "decline" => match args.required("active or default")? {
+            "active" => PrivacyCommand::Active(None),
+            "default" => PrivacyCommand::Default(None),
+            other => {
+                return Err(args.usage(format!(
+                    "decline takes active or default, not {}",
+                    shown(other)
+                )));
+            }
+        },
+        "delete" => PrivacyCommand::Delete(args.required("the list name")?.to_owned()),
+        "rule" => {
+            let list = args.required("the list name")?.to_owned();
+            let item = parse_rule(args)?;
+            PrivacyCommand::Rule { list, item }
+        }
+        "unrule" => {
+            let list = args.required("the list name")?.to_owned();
+            let order = parse_order(args)?;
+            PrivacyCommand::Unrule { list, order }
+        }
+        other => {
+            return Err(args.usage(format!(
+                "unknown subcommand {}: use list, show, active, default, decline, delete, rule or unrule",
+                shown(other)
+            )));
+        }
+    };
+    args.finish()?;
+    Ok(Action::Privacy(command))
+}
+
+fn parse_order(args: &mut Args<'_>) -> Result<u32, CommandError> {
+    let word = args.required("the rule's order (a whole number)")?;
+    word.parse::<u32>().map_err(|_| {
+        args.usage(format!(
+            "the order must be a whole number from 0 up, not {}",
+            shown(word)
+        ))
+    })
+}
+
+/// `ORDER allow|deny [TYPE VALUE] [KINDS]` (PRIV-05, PRIV-06).
+fn parse_rule(args: &mut Args<'_>) -> Result<PrivacyItem, CommandError> {
+    use crate::xmpp::stanza::privacy::{ItemType, PrivacyAction, StanzaKinds};
+    let order = parse_order(args)?;
+    let action = match args.required("allow or deny")? {
+        "allow" => PrivacyAction::Allow,
+        "deny" => PrivacyAction::Deny,
+        other => {
+            return Err(args.usage(format!("the action is allow or deny, not {}", shown(other))));
+        }
+    };
+    let mut item = PrivacyItem {
+        kind: None,
+        value: None,
+        action,
+        order,
+        stanzas: StanzaKinds::default(),
+    };
+    let mut next = args.word();
+    let kind = match next {
+        Some("jid") => Some(ItemType::Jid),
+        Some("group") => Some(ItemType::Group),
+        Some("subscription") => Some(ItemType::Subscription),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        let value =
+            quoted_word(args).ok_or_else(|| args.usage("missing the rule's value".to_owned()))?;
+        if kind == ItemType::Jid {
+            parse_jid(&value)?;
+        }
+        item.kind = Some(kind);
+        item.value = Some(value);
+        next = args.word();
+    }
+    if let Some(kinds) = next {
+        for kind in kinds.split(',').filter(|k| !k.is_empty()) {
+            match kind {
+                "message" => item.stanzas.message = true,
+                "iq" => item.stanzas.iq = true,
+                "presence-in" => item.stanzas.presence_in = true,
+                "presence-out" => item.stanzas.presence_out = true,
+                other => {
+                    return Err(args.usage(format!(
+                        "stanza kinds are message, iq, presence-in and presence-out, not {}",
+                        shown(other)
+                    )));
+                }
+            }
+        }
+    }
+    Ok(item)
+}
+
+/// A word, or a "double-quoted phrase" with its spaces.
+fn quoted_word(args: &mut Args<'_>) -> Option<String> {
+    let rest = args.rest.trim_start();
+    if let Some(inner) = rest.strip_prefix('"') {
+        let end = inner.find('"')?;
+        args.rest = &inner[end + 1..];
+        return Some(inner[..end].to_owned());
+    }
+    args.word().map(str::to_owned)
 }
 
 fn parse_quit(args: &mut Args<'_>) -> Result<Action, CommandError> {

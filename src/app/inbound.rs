@@ -44,6 +44,7 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
                 purpose: Purpose::RosterGet { versioned },
             });
             state.features = features;
+            super::privacy_flow::discover(state, effects);
         }
         SessionEvent::Message(message) => apply_message(state, message, at, effects),
         SessionEvent::Presence(presence) => apply_presence(state, presence, effects),
@@ -60,6 +61,10 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
         }
         // The runner turns replies into `Msg::Reply` with their purpose.
         SessionEvent::Reply { .. } => {}
+        SessionEvent::PrivacyPush { name } => {
+            super::privacy_flow::on_privacy_push(state, name, effects)
+        }
+        SessionEvent::BlockPush(push) => super::privacy_flow::on_block_push(state, push, effects),
         SessionEvent::Rejected(text) => {
             push_notice(state, text.clone(), false);
             effects.push(Effect::Emit(Event::Error { text }));
@@ -125,6 +130,8 @@ pub fn apply_reply(
                 effects.push(Effect::RunStartupCommands);
             }
         }
+        Purpose::ServerInfo => super::privacy_flow::on_server_info(state, result, effects),
+        Purpose::Privacy { tag } => super::privacy_flow::on_reply(state, tag, result, effects),
         Purpose::RosterSet { tag } => match result {
             Ok(_) => {
                 if let Some(done) = state.roster_ops.result(tag) {
@@ -448,7 +455,12 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
             .id
             .as_deref()
             .and_then(|id| state.chats.attach_error(id, error.clone()));
-        let text = describe_delivery_error(&from, &error);
+        let mut text = describe_delivery_error(&from, &error);
+        // PRIV-22: our own list refused it (XEP-0016 says not-acceptable,
+        // Prosody's module service-unavailable).
+        if !error.is_blocked_by_us() && state.is_blocked(&from.to_bare()) {
+            text = format!("message to {from}: blocked by your privacy list ({error})");
+        }
         push_notice(state, text, true);
         if matched.is_none() {
             tracing::debug!(from = %from, "an error reply to no message of ours");

@@ -15,6 +15,8 @@ pub mod event;
 pub mod headline;
 pub mod inbound;
 pub mod presence;
+pub mod privacy;
+pub mod privacy_flow;
 pub mod roster;
 pub mod roster_op;
 pub mod subscription;
@@ -128,6 +130,12 @@ pub struct State {
     pub pending: PendingRequests,
     /// Roster commands waiting for their result and push.
     pub roster_ops: roster_op::RosterOps,
+    /// Blocking and privacy lists.
+    pub privacy: privacy::Privacy,
+    /// Tags for jobs the store starts itself (login fetches, push
+    /// refetches), counted down from the top so they never meet command
+    /// tags.
+    pub internal_tag: u64,
     pub chats: Chats,
     pub headlines: Headlines,
     /// Contacts we pre-approved (NEW-08). Prosody never echoes `approved`,
@@ -162,6 +170,22 @@ impl State {
         self.preapproved.contains(jid) || self.roster.get(jid).is_some_and(|i| i.approved)
     }
 
+    /// A tag for a job the store starts on its own.
+    pub fn next_internal_tag(&mut self) -> u64 {
+        if self.internal_tag == 0 {
+            self.internal_tag = u64::MAX;
+        }
+        self.internal_tag -= 1;
+        self.internal_tag
+    }
+
+    /// True when our blocklist or privacy list in force blocks `jid`.
+    pub fn is_blocked(&self, jid: &jid::BareJid) -> bool {
+        let (groups, subscription) = privacy::subscription_of(self, jid);
+        self.privacy
+            .blocks(&jid::Jid::from(jid.clone()), &groups, &subscription)
+    }
+
     pub fn is_online(&self) -> bool {
         matches!(self.connection, ConnectionState::Online { .. })
     }
@@ -176,6 +200,10 @@ pub enum Purpose {
     RosterGet { versioned: bool },
     /// A roster set made by a command (see [`roster_op`]).
     RosterSet { tag: u64 },
+    /// The server's disco#info at login (PRIV-01, BLK-01).
+    ServerInfo,
+    /// The current step of privacy/blocking job `tag`.
+    Privacy { tag: u64 },
 }
 
 /// What `update` takes.

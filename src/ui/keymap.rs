@@ -109,6 +109,7 @@ ui_actions! {
     ToggleGroup = "toggle-group": "fold or unfold the group under the cursor",
     Filter = "filter": "filter the roster by typing",
     ClearHeadlines = "clear-headlines": "clear the headlines",
+    Privacy = "privacy": "edit privacy lists (blocking)",
 }
 
 /// A key as the terminal reports it, reduced to what bindings compare.
@@ -248,6 +249,7 @@ const DEFAULTS: &[(Context, &str, UiAction)] = &[
     (Context::Global, "PageUp", UiAction::PageUp),
     (Context::Global, "PageDown", UiAction::PageDown),
     (Context::Global, "A", UiAction::AddContact),
+    (Context::Global, "P", UiAction::Privacy),
     (Context::Roster, "Up", UiAction::Up),
     (Context::Roster, "k", UiAction::Up),
     (Context::Roster, "Down", UiAction::Down),

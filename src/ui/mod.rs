@@ -13,6 +13,7 @@ pub mod headline;
 pub mod input;
 pub mod keymap;
 pub mod popup;
+pub mod privacy;
 pub mod roster;
 pub mod status;
 pub mod text;
@@ -253,6 +254,7 @@ pub fn dispatch(view: &mut View, state: &State, action: UiAction) -> Vec<Request
             view.overlay = Some(Overlay::entry(popup::EntryKind::Add, ""));
             Vec::new()
         }
+        UiAction::Privacy => privacy::open(view, state),
         _ => match view.focus {
             Focus::Roster => roster::handle(view, state, action),
             Focus::Chat => chat::handle(view, state, action),

@@ -109,6 +109,8 @@ pub enum Overlay {
     Confirm { question: String, action: Action },
     /// Everything the store knows about a contact.
     Details { jid: BareJid, scroll: usize },
+    /// The privacy-list editor, which keeps its own screens.
+    Privacy(Box<crate::ui::privacy::Editor>),
 }
 
 impl Overlay {
@@ -120,8 +122,10 @@ impl Overlay {
 
     /// Pasted text goes into a dialog's editor; other overlays ignore it.
     pub fn paste(&mut self, text: &str) {
-        if let Overlay::Entry { editor, .. } = self {
-            editor.insert_text(text);
+        match self {
+            Overlay::Entry { editor, .. } => editor.insert_text(text),
+            Overlay::Privacy(editor) => editor.paste(text),
+            _ => {}
         }
     }
 }
@@ -155,6 +159,10 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
         Overlay::Prompt { jid } => prompt_key(state, jid, key),
         Overlay::Entry { kind, editor } => entry_key(view, state, kind, editor, key),
         Overlay::Confirm { question, action } => confirm_key(question, action, key),
+        Overlay::Privacy(editor) => {
+            view.overlay = Some(Overlay::Privacy(editor));
+            return crate::ui::privacy::handle_key(view, state, key);
+        }
         Overlay::Details { jid, scroll } => match scrolled(scroll, key) {
             Some(scroll) => stay(Overlay::Details { jid, scroll }),
             None if closes(key) || matches!(key.code, KeyCode::Enter | KeyCode::Char('v')) => {
@@ -354,6 +362,9 @@ pub fn draw(
         Overlay::Entry { kind, editor } => draw_entry(frame, area, theme, kind, editor),
         Overlay::Confirm { question, .. } => draw_confirm(frame, area, theme, question),
         Overlay::Details { jid, scroll } => draw_details(frame, area, state, theme, jid, scroll),
+        Overlay::Privacy(editor) => {
+            crate::ui::privacy::draw(frame, area, state, editor, keymap, theme)
+        }
     }
 }
 

@@ -22,7 +22,8 @@
 //! subscription to the contact's presence and heard nothing (INT-02: never
 //! "offline" then). Hints: `⇠` they asked to see you (approve with `a`),
 //! `⇢` you asked to see them and wait, `⊘` they cannot see you (no `from`),
-//! `✓` instead of `⊘` when they are pre-approved. Group headers read
+//! `✓` instead of `⊘` when they are pre-approved, `⛔` blocked (blocklist
+//! or the privacy list in force). Group headers read
 //! `▾ Friends  2/5` (online/total), `▸` when folded. Hidden offline
 //! contacts include the `?` and `!` ones. The filter matches a contact's
 //! name or JID, or the group it is listed under.
@@ -521,6 +522,10 @@ fn contact_spans(
             theme.dim()
         };
         suffix.push(Span::styled(format!(" {hints}"), style));
+    }
+    // Blocked by our blocklist or privacy list in force.
+    if state.is_blocked(jid) {
+        suffix.push(Span::styled(" ⛔", theme.error()));
     }
     compose(
         shown.span(theme),

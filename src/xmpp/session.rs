@@ -29,9 +29,11 @@ use super::login::{self, Connection, StreamFeatures};
 use super::ns;
 use super::reader::{StreamEvent, XmlError};
 use super::settings::ConnectSettings;
+use super::stanza::blocking::{self, BlockPush};
 use super::stanza::iq::{Iq, IqType};
 use super::stanza::message::Message;
 use super::stanza::presence::Presence;
+use super::stanza::privacy;
 use super::stanza::roster::{self, RosterItem};
 use super::writer::StreamWriter;
 
@@ -62,6 +64,12 @@ pub enum SessionEvent {
         token: u64,
         result: Result<Iq, RequestError>,
     },
+    /// A privacy list changed (PRIV-19); the push names it.
+    PrivacyPush {
+        name: String,
+    },
+    /// The blocklist changed (BLK-05).
+    BlockPush(BlockPush),
     /// Something arrived that we refused; for the log and the status line.
     Rejected(String),
     /// The connection is gone. `error` is `None` after a clean close.
@@ -583,6 +591,45 @@ impl Runner {
                     }
                     Err(error) => {
                         self.reject(format!("a roster push was refused: {error}"));
+                        self.refuse(&iq, StanzaCondition::BadRequest).await
+                    }
+                }
+            }
+            (IqType::Set, ns::PRIVACY, "query") => {
+                // PRIV-21: only our own account may push.
+                if !self.push_sender_ok(iq.from.as_ref()) {
+                    self.reject("a privacy list push from someone else was ignored".into());
+                    return self.refuse(&iq, StanzaCondition::ServiceUnavailable).await;
+                }
+                match privacy::parse_push(payload) {
+                    Ok(name) => {
+                        self.writer
+                            .send(&Iq::result_for(&iq, None).to_element())
+                            .await?;
+                        self.emit(SessionEvent::PrivacyPush { name });
+                        Ok(())
+                    }
+                    Err(error) => {
+                        self.reject(format!("a privacy push was refused: {error}"));
+                        self.refuse(&iq, StanzaCondition::BadRequest).await
+                    }
+                }
+            }
+            (IqType::Set, ns::BLOCKING, "block" | "unblock") => {
+                if !self.push_sender_ok(iq.from.as_ref()) {
+                    self.reject("a blocklist push from someone else was ignored".into());
+                    return self.refuse(&iq, StanzaCondition::ServiceUnavailable).await;
+                }
+                match blocking::parse_push(payload) {
+                    Ok(push) => {
+                        self.writer
+                            .send(&Iq::result_for(&iq, None).to_element())
+                            .await?;
+                        self.emit(SessionEvent::BlockPush(push));
+                        Ok(())
+                    }
+                    Err(error) => {
+                        self.reject(format!("a blocklist push was refused: {error}"));
                         self.refuse(&iq, StanzaCondition::BadRequest).await
                     }
                 }

@@ -6,6 +6,10 @@ use crate::app::roster::{Fetch, LoadState};
 use crate::app::{ConnectionState, OwnPresence};
 use crate::xmpp::stanza::presence::Show;
 
+/// PRIV-01, BLK-01: login also asks the server what it offers.
+const DISCO: &str = "request ServerInfo: <iq type='get' id='ID' to='example.com'>\
+                     <query xmlns='http://jabber.org/protocol/disco#info'/></iq>";
+
 const GET_PLAIN: &str = "request RosterGet { versioned: false }: \
      <iq type='get' id='ID'><query xmlns='jabber:iq:roster'/></iq>";
 
@@ -16,7 +20,7 @@ fn ros_01_online_sends_exactly_one_roster_get() {
     let effects = online(&mut state, features(false, false));
     assert_eq!(
         trace(&effects),
-        ["emit: online juliet@example.com/balcony", GET_PLAIN]
+        ["emit: online juliet@example.com/balcony", GET_PLAIN, DISCO]
     );
     assert_eq!(state.connection, ConnectionState::Online { jid: ME.into() });
     assert_eq!(state.jid, Some(full(ME)));
@@ -34,7 +38,8 @@ fn new_02_versioned_get_without_cache_sends_empty_ver() {
         "request RosterGet { versioned: true }: \
          <iq type='get' id='ID'><query xmlns='jabber:iq:roster' ver=''/></iq>"
     );
-    assert_eq!(effects.len(), 2);
+    assert_eq!(trace(&effects)[2], DISCO);
+    assert_eq!(effects.len(), 3);
 }
 
 /// NEW-02, NEW-04: the cached `ver` is sent with versioning, never without it.
@@ -177,7 +182,7 @@ fn ros_01_reconnect_fetches_the_roster_again() {
     let effects = online(&mut state, features(false, false));
     assert_eq!(
         trace(&effects),
-        ["emit: online juliet@example.com/balcony", GET_PLAIN]
+        ["emit: online juliet@example.com/balcony", GET_PLAIN, DISCO]
     );
     assert!(!state.initial_presence_sent);
     let effects = roster_reply(&mut state, false, Ok(iq(ROSTER)));

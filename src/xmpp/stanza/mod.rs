@@ -10,10 +10,12 @@
 //! (or answers `bad-request`) instead of acting on the wrong contact. A new
 //! stanza payload gets its own file here, next to `roster.rs`.
 
+pub mod blocking;
 pub mod iq;
 pub mod lang;
 pub mod message;
 pub mod presence;
+pub mod privacy;
 pub mod roster;
 
 use jid::Jid;

@@ -1,0 +1,629 @@
+//! Running privacy and blocking work: discovery at login, the blocklist and
+//! list fetches, the user's commands as [`Job`]s, and pushes (PRIV-19..21,
+//! BLK-05). Each step is one request; its reply starts the next one, so the
+//! store stays pure and the order is the order the server saw.
+
+use std::collections::VecDeque;
+
+use jid::Jid;
+
+use crate::xmpp::element::Element;
+use crate::xmpp::error::StanzaCondition;
+use crate::xmpp::ns;
+use crate::xmpp::session::RequestError;
+use crate::xmpp::stanza::blocking::{self, BlockPush};
+use crate::xmpp::stanza::iq::Iq;
+use crate::xmpp::stanza::privacy::{self as wire, PrivacyAction, PrivacyList};
+
+use super::command::PrivacyCommand;
+use super::event::Event;
+use super::privacy::{BLOCK_LIST, Edit, Job, Step, Support, step_label, step_payload};
+use super::{Effect, Purpose, State, push_notice};
+
+/// Login: ask the server what it offers (PRIV-01, BLK-01).
+pub fn discover(state: &mut State, effects: &mut Vec<Effect>) {
+    state.privacy.reset();
+    let Some(domain) = state
+        .jid
+        .as_ref()
+        .and_then(|j| Jid::new(j.domain().as_str()).ok())
+    else {
+        return;
+    };
+    effects.push(Effect::Request {
+        iq: Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(domain),
+        purpose: Purpose::ServerInfo,
+    });
+}
+
+/// The disco#info answer: remember the features, then fetch what we use:
+/// the blocklist (BLK-02), or the list names and the lists in force.
+pub fn on_server_info(
+    state: &mut State,
+    result: Result<Iq, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    let features: Vec<String> = match &result {
+        Ok(iq) => iq
+            .payload
+            .iter()
+            .flat_map(|q| q.children_named("feature", ns::DISCO_INFO))
+            .filter_map(|f| f.attr("var").map(str::to_owned))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    state.privacy.support = Support {
+        known: true,
+        privacy_lists: features.iter().any(|f| f == ns::PRIVACY),
+        blocking: features.iter().any(|f| f == ns::BLOCKING),
+    };
+    let mut steps = VecDeque::new();
+    if state.privacy.support.blocking {
+        steps.push_back(Step::Blocklist);
+    }
+    if state.privacy.support.privacy_lists {
+        steps.push_back(Step::Names);
+    }
+    if !steps.is_empty() {
+        let tag = state.next_internal_tag();
+        start(state, internal_job(tag, steps), effects);
+    }
+}
+
+fn internal_job(tag: u64, steps: VecDeque<Step>) -> Job {
+    Job {
+        tag,
+        command: String::new(),
+        steps,
+        done_text: String::new(),
+        soft: Vec::new(),
+    }
+}
+
+/// Internal jobs report nothing; user jobs end in one `Result`.
+fn is_internal(tag: u64) -> bool {
+    tag > u64::MAX / 2
+}
+
+/// Starts a job: sends its first step.
+pub fn start(state: &mut State, job: Job, effects: &mut Vec<Effect>) {
+    let tag = job.tag;
+    state.privacy.jobs.insert(tag, job);
+    advance(state, tag, effects);
+}
+
+/// Sends the job's next step, or reports it done.
+fn advance(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
+    let Some(job) = state.privacy.jobs.get(&tag) else {
+        return;
+    };
+    let Some(step) = job.steps.front().cloned() else {
+        finish(state, tag, effects);
+        return;
+    };
+    // A list about to be saved is checked first (PRIV-06, PRIV-07, PRIV-11).
+    if let Step::Save { name, edit } = &step {
+        let list = state.privacy.edited(name, edit);
+        let errors: Vec<String> = list
+            .validate()
+            .into_iter()
+            .filter(|p| !p.is_warning())
+            .map(|p| p.to_string())
+            .collect();
+        if !errors.is_empty() {
+            fail(
+                state,
+                tag,
+                format!("list {name} not saved: {}", errors.join("; ")),
+                effects,
+            );
+            return;
+        }
+    }
+    let (payload, set) = step_payload(&state.privacy, &step);
+    let iq = if set {
+        Iq::set(payload)
+    } else {
+        Iq::get(payload)
+    };
+    effects.push(Effect::Request {
+        iq,
+        purpose: Purpose::Privacy { tag },
+    });
+}
+
+/// The reply to a job's current step.
+pub fn on_reply(
+    state: &mut State,
+    tag: u64,
+    result: Result<Iq, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    let Some(step) = state
+        .privacy
+        .jobs
+        .get_mut(&tag)
+        .and_then(|job| job.steps.pop_front())
+    else {
+        return;
+    };
+    match result {
+        Ok(iq) => {
+            if let Err(problem) = apply_result(state, tag, &step, iq) {
+                fail(state, tag, problem, effects);
+                return;
+            }
+        }
+        Err(error) => {
+            let missing = matches!(&error, RequestError::Stanza(e) if e.condition == StanzaCondition::ItemNotFound);
+            match &step {
+                // A list that does not exist yet is an empty one to build on.
+                Step::Fetch {
+                    name,
+                    missing_ok: true,
+                } if missing => {
+                    state.privacy.lists.remove(name);
+                }
+                _ => {
+                    let label = step_label(&step);
+                    let text = describe_error(&label, &error);
+                    let soft = state
+                        .privacy
+                        .jobs
+                        .get(&tag)
+                        .is_some_and(|job| job.soft.contains(&label));
+                    if soft {
+                        if let Some(job) = state.privacy.jobs.get_mut(&tag) {
+                            job.done_text = format!("{}; but {text}", job.done_text);
+                        }
+                    } else {
+                        fail(state, tag, text, effects);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    advance(state, tag, effects);
+}
+
+/// PRIV-13, PRIV-16, PRIV-17, BLK-*: errors in words.
+fn describe_error(label: &str, error: &RequestError) -> String {
+    let RequestError::Stanza(stanza) = error else {
+        return format!("{label} failed: {error}");
+    };
+    let why = match stanza.condition {
+        StanzaCondition::Conflict => "another session of yours is using that list",
+        StanzaCondition::ItemNotFound => "there is no such list",
+        StanzaCondition::BadRequest => {
+            "the server refused the request as malformed (or the list does not exist)"
+        }
+        StanzaCondition::ServiceUnavailable | StanzaCondition::FeatureNotImplemented => {
+            "the server does not support this"
+        }
+        StanzaCondition::NotAcceptable => "the server does not accept that",
+        _ => "",
+    };
+    if why.is_empty() {
+        format!("{label} failed: {stanza}")
+    } else {
+        format!("{label} failed: {why} ({stanza})")
+    }
+}
+
+/// Stores what a step returned; a malformed answer is a failure.
+fn apply_result(state: &mut State, tag: u64, step: &Step, iq: Iq) -> Result<(), String> {
+    let query = iq.payload.as_ref();
+    match step {
+        Step::Names => {
+            let names = query
+                .filter(|q| q.is("query", ns::PRIVACY))
+                .map(wire::parse_names)
+                .transpose()
+                .map_err(|e| format!("unreadable list names: {e}"))?
+                .unwrap_or_default();
+            // PRIV-20: fetch the lists in force so the UI can tell who is
+            // blocked; each is fetched once.
+            let mut wanted: Vec<String> = [names.active.clone(), names.default.clone()]
+                .into_iter()
+                .flatten()
+                .filter(|n| !state.privacy.lists.contains_key(n))
+                .collect();
+            wanted.dedup();
+            if let Some(job) = state.privacy.jobs.get_mut(&tag) {
+                for name in wanted.into_iter().rev() {
+                    job.steps.push_front(Step::Fetch {
+                        name,
+                        missing_ok: true,
+                    });
+                }
+            }
+            state.privacy.names = Some(names);
+        }
+        Step::Fetch { name, .. } => {
+            let list = query
+                .filter(|q| q.is("query", ns::PRIVACY))
+                .map(wire::parse_list)
+                .transpose()
+                .map_err(|e| format!("unreadable list {name}: {e}"))?
+                .ok_or_else(|| format!("the server sent no list {name}"))?;
+            state.privacy.lists.insert(list.name.clone(), list);
+        }
+        Step::Save { name, edit } => {
+            // Accepted as sent; the push that follows refetches it anyway.
+            let list = state.privacy.edited(name, edit);
+            let names = state.privacy.names.get_or_insert_with(Default::default);
+            if !names.lists.contains(name) {
+                names.lists.push(name.clone());
+            }
+            state.privacy.lists.insert(name.clone(), list);
+        }
+        Step::Remove { name } => {
+            state.privacy.lists.remove(name);
+            if let Some(names) = &mut state.privacy.names {
+                names.lists.retain(|n| n != name);
+                if names.active.as_deref() == Some(name) {
+                    names.active = None;
+                }
+                if names.default.as_deref() == Some(name) {
+                    names.default = None;
+                }
+            }
+        }
+        Step::Active { name } => {
+            state
+                .privacy
+                .names
+                .get_or_insert_with(Default::default)
+                .active = name.clone();
+        }
+        Step::Default { name } => {
+            state
+                .privacy
+                .names
+                .get_or_insert_with(Default::default)
+                .default = name.clone();
+        }
+        Step::Blocklist => {
+            let list = query
+                .filter(|q| q.is("blocklist", ns::BLOCKING))
+                .map(blocking::parse_blocklist)
+                .transpose()
+                .map_err(|e| format!("unreadable blocklist: {e}"))?
+                .unwrap_or_default();
+            state.privacy.blocklist = Some(list);
+        }
+        // The push that follows updates the blocklist (BLK-05).
+        Step::Block { .. } | Step::Unblock { .. } => {}
+    }
+    state.roster_rev += 1;
+    Ok(())
+}
+
+fn finish(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
+    let Some(job) = state.privacy.jobs.remove(&tag) else {
+        return;
+    };
+    if is_internal(tag) {
+        return;
+    }
+    if let Some(report) = report_for(state, &job.command) {
+        effects.push(Effect::Emit(Event::Info { text: report }));
+    }
+    effects.push(Effect::Emit(Event::Result {
+        tag,
+        command: job.command,
+        ok: true,
+        text: job.done_text,
+    }));
+}
+
+fn fail(state: &mut State, tag: u64, text: String, effects: &mut Vec<Effect>) {
+    let Some(job) = state.privacy.jobs.remove(&tag) else {
+        return;
+    };
+    push_notice(state, text.clone(), true);
+    if is_internal(tag) {
+        effects.push(Effect::Emit(Event::Error { text }));
+        return;
+    }
+    effects.push(Effect::Emit(Event::Result {
+        tag,
+        command: job.command,
+        ok: false,
+        text,
+    }));
+}
+
+/// What some commands show once done: the names, a list, the blocklist.
+fn report_for(state: &State, command: &str) -> Option<String> {
+    let privacy = &state.privacy;
+    if command == "/blocklist" {
+        let jids: Vec<String> = match &privacy.blocklist {
+            Some(list) => list.iter().map(Jid::to_string).collect(),
+            None => privacy
+                .lists
+                .get(BLOCK_LIST)
+                .map(|l| {
+                    l.items
+                        .iter()
+                        .filter(|i| i.action == PrivacyAction::Deny)
+                        .filter_map(|i| i.value.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        return Some(if jids.is_empty() {
+            "nobody is blocked".to_owned()
+        } else {
+            format!("blocked: {}", jids.join(", "))
+        });
+    }
+    if command == "/privacy list" {
+        let names = privacy.names.clone().unwrap_or_default();
+        if names.lists.is_empty() {
+            return Some("no privacy lists".to_owned());
+        }
+        let lines: Vec<String> = names
+            .lists
+            .iter()
+            .map(|n| {
+                let mut marks = String::new();
+                if names.active.as_deref() == Some(n) {
+                    marks.push_str(" (active)");
+                }
+                if names.default.as_deref() == Some(n) {
+                    marks.push_str(" (default)");
+                }
+                format!("{n}{marks}")
+            })
+            .collect();
+        let mut text = format!("privacy lists: {}", lines.join(", "));
+        if names.active.is_some() && names.default.is_some() {
+            text.push_str(" — the active list replaces the default one for this session");
+        }
+        return Some(text);
+    }
+    if let Some(name) = command.strip_prefix("/privacy show ") {
+        return privacy.lists.get(name).map(describe_list);
+    }
+    None
+}
+
+/// A list as text, one rule a line.
+pub fn describe_list(list: &PrivacyList) -> String {
+    let mut lines = vec![format!("list {}:", list.name)];
+    for item in &list.items {
+        let who = match (&item.kind, &item.value) {
+            (Some(kind), Some(value)) => format!("{} {value}", kind.as_str()),
+            _ => "everyone else".to_owned(),
+        };
+        let kinds = if item.stanzas.is_all() {
+            "all".to_owned()
+        } else {
+            let s = &item.stanzas;
+            [
+                (s.message, "message"),
+                (s.iq, "iq"),
+                (s.presence_in, "presence-in"),
+                (s.presence_out, "presence-out"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()
+            .join(",")
+        };
+        lines.push(format!(
+            "  {:>5} {} {who} ({kinds})",
+            item.order,
+            item.action.as_str()
+        ));
+    }
+    lines.join("\n")
+}
+
+/// A user command: builds its job, or says why it cannot run.
+pub fn command(
+    state: &mut State,
+    tag: u64,
+    label: &str,
+    action: Command,
+    effects: &mut Vec<Effect>,
+) -> Result<(), String> {
+    let support = state.privacy.support;
+    if !support.known {
+        return Err("the server's features are not known yet; try again in a moment".into());
+    }
+    let needs_lists = || {
+        if support.privacy_lists {
+            Ok(())
+        } else {
+            Err("the server does not support privacy lists (jabber:iq:privacy)".to_owned())
+        }
+    };
+    let (steps, done, soft): (Vec<Step>, &str, Vec<String>) = match action {
+        Command::Block(jid) if support.blocking => {
+            (vec![Step::Block { jids: vec![jid] }], "blocked", vec![])
+        }
+        Command::Block(jid) if support.privacy_lists => (
+            vec![
+                Step::Names,
+                Step::Fetch {
+                    name: BLOCK_LIST.into(),
+                    missing_ok: true,
+                },
+                Step::Save {
+                    name: BLOCK_LIST.into(),
+                    edit: Edit::DenyJid(jid),
+                },
+                Step::Active {
+                    name: Some(BLOCK_LIST.into()),
+                },
+                Step::Default {
+                    name: Some(BLOCK_LIST.into()),
+                },
+            ],
+            "blocked (privacy list balcony-blocked, active and default)",
+            vec![step_label(&Step::Default {
+                name: Some(BLOCK_LIST.into()),
+            })],
+        ),
+        Command::Unblock(jids) if support.blocking => {
+            (vec![Step::Unblock { jids }], "unblocked", vec![])
+        }
+        Command::Unblock(jids) if support.privacy_lists => {
+            let edit = match jids.first() {
+                Some(jid) => Edit::AllowJid(jid.clone()),
+                None => Edit::Replace(PrivacyList::deny_jid(BLOCK_LIST, &[])),
+            };
+            (
+                vec![
+                    Step::Fetch {
+                        name: BLOCK_LIST.into(),
+                        missing_ok: true,
+                    },
+                    Step::Save {
+                        name: BLOCK_LIST.into(),
+                        edit,
+                    },
+                ],
+                "unblocked",
+                vec![],
+            )
+        }
+        Command::Blocklist if support.blocking => (vec![Step::Blocklist], "", vec![]),
+        Command::Blocklist if support.privacy_lists => (
+            vec![Step::Fetch {
+                name: BLOCK_LIST.into(),
+                missing_ok: true,
+            }],
+            "",
+            vec![],
+        ),
+        Command::Block(_) | Command::Unblock(_) | Command::Blocklist => {
+            return Err("the server offers neither the blocking command nor privacy lists".into());
+        }
+        Command::Privacy(sub) => {
+            needs_lists()?;
+            match sub {
+                PrivacyCommand::List => (vec![Step::Names], "", vec![]),
+                PrivacyCommand::Show(name) => (
+                    vec![Step::Fetch {
+                        name,
+                        missing_ok: false,
+                    }],
+                    "",
+                    vec![],
+                ),
+                PrivacyCommand::Active(name) => {
+                    (vec![Step::Active { name }, Step::Names], "", vec![])
+                }
+                PrivacyCommand::Default(name) => {
+                    (vec![Step::Default { name }, Step::Names], "", vec![])
+                }
+                PrivacyCommand::Delete(name) => {
+                    (vec![Step::Remove { name }, Step::Names], "deleted", vec![])
+                }
+                PrivacyCommand::Rule { list, item } => (
+                    vec![
+                        Step::Fetch {
+                            name: list.clone(),
+                            missing_ok: true,
+                        },
+                        Step::Save {
+                            name: list,
+                            edit: Edit::PutRule(item),
+                        },
+                    ],
+                    "saved",
+                    vec![],
+                ),
+                PrivacyCommand::Unrule { list, order } => (
+                    vec![
+                        Step::Fetch {
+                            name: list.clone(),
+                            missing_ok: false,
+                        },
+                        Step::Save {
+                            name: list,
+                            edit: Edit::DropRule(order),
+                        },
+                    ],
+                    "saved",
+                    vec![],
+                ),
+                PrivacyCommand::Save(list) => (
+                    vec![
+                        Step::Save {
+                            name: list.name.clone(),
+                            edit: Edit::Replace(list),
+                        },
+                        Step::Names,
+                    ],
+                    "saved",
+                    vec![],
+                ),
+            }
+        }
+    };
+    let job = Job {
+        tag,
+        command: label.to_owned(),
+        steps: steps.into(),
+        done_text: done.to_owned(),
+        soft,
+    };
+    start(state, job, effects);
+    Ok(())
+}
+
+/// What the action module hands over.
+pub enum Command {
+    Block(Jid),
+    /// Empty: everyone.
+    Unblock(Vec<Jid>),
+    Blocklist,
+    Privacy(PrivacyCommand),
+}
+
+/// PRIV-19, PRIV-20: a list changed (here or on another device): refetch
+/// the names and that list.
+pub fn on_privacy_push(state: &mut State, name: String, effects: &mut Vec<Effect>) {
+    state.privacy.lists.remove(&name);
+    let tag = state.next_internal_tag();
+    let steps = VecDeque::from([
+        Step::Names,
+        Step::Fetch {
+            name,
+            missing_ok: true,
+        },
+    ]);
+    start(state, internal_job(tag, steps), effects);
+}
+
+/// BLK-05, BLK-07: a block or unblock push; Prosody also refuses a blocked
+/// contact's pending request, so that prompt goes.
+pub fn on_block_push(state: &mut State, push: BlockPush, effects: &mut Vec<Effect>) {
+    if let BlockPush::Block(jids) = &push {
+        for jid in jids {
+            state.pending.remove(&jid.to_bare());
+        }
+    }
+    let text = match &push {
+        BlockPush::Block(jids) => format!("blocked {}", join(jids)),
+        BlockPush::Unblock(jids) if jids.is_empty() => "unblocked everyone".to_owned(),
+        BlockPush::Unblock(jids) => format!("unblocked {}", join(jids)),
+    };
+    state.privacy.apply_block_push(push);
+    state.roster_rev += 1;
+    push_notice(state, text.clone(), false);
+    effects.push(Effect::Emit(Event::Info { text }));
+}
+
+fn join(jids: &[Jid]) -> String {
+    jids.iter()
+        .map(Jid::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
