@@ -269,6 +269,29 @@ impl Engine {
                     }
                 }
             }
+            Effect::Reconnect => match &self.handle {
+                Some(handle) if !handle.is_closed() => handle.reconnect(),
+                _ => self.connect(),
+            },
+            Effect::Search { tag, text } => {
+                let outcome = self.search(&text);
+                let (ok, text) = match outcome {
+                    Ok(lines) => {
+                        let count = lines.len();
+                        for line in lines {
+                            self.events.push_back(Event::Info { text: line });
+                        }
+                        (true, format!("{count} found"))
+                    }
+                    Err(why) => (false, why),
+                };
+                self.events.push_back(Event::Result {
+                    tag,
+                    command: format!("/search {text}"),
+                    ok,
+                    text,
+                });
+            }
             Effect::Disconnect => {
                 self.flush();
                 match &self.handle {
@@ -288,6 +311,11 @@ impl Engine {
                 result: Err(RequestError::Disconnected),
             });
         }
+    }
+
+    /// `/search`: matching lines from the history, newest first.
+    fn search(&self, _text: &str) -> Result<Vec<String>, String> {
+        Err("the message history is off".into())
     }
 
     fn send(&self, stanza: crate::xmpp::element::Element) {

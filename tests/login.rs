@@ -395,13 +395,13 @@ async fn core_25_dead_link_is_detected() {
     assert!(!session.handle.is_closed());
     proxy.freeze();
     let started = std::time::Instant::now();
+    // A retryable loss: the session starts reconnecting by itself.
     loop {
-        if let SessionEvent::Closed { error, retryable } =
+        if let SessionEvent::Reconnecting { error, attempt, .. } =
             next_event(&mut session.events, Duration::from_secs(10)).await
         {
-            let error = error.expect("an error");
             assert!(error.contains("stopped answering"), "{error}");
-            assert!(retryable);
+            assert_eq!(attempt, 1);
             break;
         }
     }
@@ -413,7 +413,8 @@ async fn core_25_dead_link_is_detected() {
 }
 
 /// CORE-18: a stream error from the server (here: shutdown) ends the
-/// session with the condition named, and is retryable. (Under heavy load
+/// connection with the condition named, and is retryable: the session
+/// reconnects once the server is back. (Under heavy load
 /// the harness may have to SIGKILL a Prosody that is slow to stop, and then
 /// no stream error is sent: the session must still end as a retryable loss.
 /// The parsing itself is pinned by the scripted-server and unit tests.)
@@ -427,17 +428,25 @@ async fn core_18_server_shutdown_is_reported() {
     let _ = next_event(&mut session.events, Duration::from_secs(5)).await;
     server.stop();
     loop {
-        if let SessionEvent::Closed { error, retryable } =
+        if let SessionEvent::Reconnecting { error, .. } =
             next_event(&mut session.events, Duration::from_secs(10)).await
         {
-            let error = error.expect("an error");
             let killed = !server.log().contains("Shutting down");
             assert!(
                 error.contains(StreamCondition::SystemShutdown.as_str())
                     || (killed && error.contains("closed")),
                 "{error}"
             );
-            assert!(retryable);
+            break;
+        }
+    }
+    server.restart();
+    session.handle.reconnect();
+    loop {
+        if let SessionEvent::Online { jid, .. } =
+            next_event(&mut session.events, Duration::from_secs(20)).await
+        {
+            assert_eq!(jid.to_bare().to_string(), "alice@localhost");
             break;
         }
     }

@@ -17,7 +17,7 @@ use super::inbound::roster_event;
 use super::presence::Availability;
 use super::privacy_flow;
 use super::roster_op::Expected;
-use super::{Effect, OwnPresence, Purpose, State, push_notice};
+use super::{ConnectionState, Effect, OwnPresence, Purpose, State, push_notice};
 
 /// Applies one command and records its outcome.
 pub fn apply(state: &mut State, tag: u64, action: Action, at: i64, effects: &mut Vec<Effect>) {
@@ -73,6 +73,9 @@ pub fn describe(action: &Action) -> String {
         Action::Contact { jid } => format!("/contact {jid}"),
         Action::Help { .. } => "/help".to_owned(),
         Action::Quit { .. } => "/quit".to_owned(),
+        Action::Reconnect => "/reconnect".to_owned(),
+        Action::Disconnect { .. } => "/disconnect".to_owned(),
+        Action::Search { text } => format!("/search {text}"),
         Action::Say { .. } => "say".to_owned(),
         Action::Block { jid } => format!("/block {jid}"),
         Action::Unblock { jid: Some(jid) } => format!("/unblock {jid}"),
@@ -124,10 +127,25 @@ fn run(
     // Commands that only read or change local state work offline too.
     let needs_connection = !matches!(
         action,
-        Action::Help { .. } | Action::Roster | Action::Contact { .. } | Action::Quit { .. }
+        Action::Help { .. }
+            | Action::Roster
+            | Action::Contact { .. }
+            | Action::Quit { .. }
+            | Action::Reconnect
+            | Action::Disconnect { .. }
+            | Action::Search { .. }
     );
-    if needs_connection && !state.is_online() {
-        return Outcome::Failed("not connected".into());
+    // Messages written while the connection is being restored wait in the
+    // session's queue and go out on reconnect.
+    let can_wait = matches!(
+        action,
+        Action::Message { .. } | Action::Say { .. } | Action::Normal { .. }
+    ) && matches!(
+        state.connection,
+        ConnectionState::Reconnecting { .. } | ConnectionState::Connecting
+    );
+    if needs_connection && !state.is_online() && !can_wait {
+        return Outcome::Failed("not connected (use /reconnect)".into());
     }
     match action {
         Action::Message { to, body } => {
@@ -341,6 +359,25 @@ fn run(
             privacy_flow::Command::Privacy(sub),
             effects,
         ),
+        Action::Reconnect => {
+            effects.push(Effect::Reconnect);
+            Outcome::Done(String::new())
+        }
+        Action::Disconnect { status } => {
+            if state.is_online() && state.initial_presence_sent {
+                let mut presence = Presence::unavailable();
+                if let Some(status) = status {
+                    presence = presence.with_status(status);
+                }
+                effects.push(Effect::SendPresence(presence));
+            }
+            effects.push(Effect::Disconnect);
+            Outcome::Done(String::new())
+        }
+        Action::Search { text } => {
+            effects.push(Effect::Search { tag, text });
+            Outcome::Pending
+        }
         Action::Quit { status } => {
             // PRES-09: broadcast unavailable before closing.
             if state.is_online() && state.initial_presence_sent {
@@ -383,7 +420,10 @@ fn send_in(
     at: i64,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
-    match state.chats.compose(id, kind, subject, body, at) {
+    // Pending until the server acknowledges it, when it does (XEP-0198),
+    // or until we are back online.
+    let pending = state.acks || !state.is_online();
+    match state.chats.compose(id, kind, subject, body, at, pending) {
         Some(message) => {
             effects.push(Effect::SendMessage(message));
             Outcome::Done("sent".into())

@@ -53,6 +53,9 @@ pub struct ChatLine {
     /// Position in the conversation since it began; stays valid when old
     /// lines are dropped from memory.
     pub seq: u64,
+    /// Sent but not yet acknowledged by the server (XEP-0198), or written
+    /// while offline and not sent yet.
+    pub pending: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -236,6 +239,7 @@ impl Chats {
                 at: message.at,
                 error: None,
                 seq: 0,
+                pending: false,
             });
         }
         id
@@ -266,6 +270,7 @@ impl Chats {
         subject: Option<String>,
         body: String,
         at: i64,
+        pending: bool,
     ) -> Option<Message> {
         let activity = self.touch();
         let conversation = self.conversations.get_mut(&id)?;
@@ -294,6 +299,7 @@ impl Chats {
             at,
             error: None,
             seq: 0,
+            pending,
         });
         self.remember_sent(message_id, id);
         Some(message)
@@ -322,6 +328,30 @@ impl Chats {
         // A bounce means the locked resource is not there any more.
         conversation.locked = None;
         Some(id)
+    }
+
+    /// The server has the message with this id: no longer pending.
+    pub fn mark_delivered(&mut self, message_id: &str) {
+        let Some(id) = self.sent.get(message_id).copied() else {
+            return;
+        };
+        if let Some(line) = self.conversations.get_mut(&id).and_then(|c| {
+            c.lines
+                .iter_mut()
+                .rev()
+                .find(|l| l.id.as_deref() == Some(message_id))
+        }) {
+            line.pending = false;
+        }
+    }
+
+    /// Every pending line counts as sent (after a login without acks).
+    pub fn mark_all_delivered(&mut self) {
+        for conversation in self.conversations.values_mut() {
+            for line in conversation.lines.iter_mut().filter(|l| l.pending) {
+                line.pending = false;
+            }
+        }
     }
 
     /// NEW-11: a presence change of `peer/resource` unlocks conversations
@@ -379,13 +409,17 @@ mod tests {
     fn msg_02_msg_07_new_chat_bare_jid_new_thread() {
         let mut chats = Chats::default();
         let id = chats.conversation_for(&jid("romeo@example.net"));
-        let message = chats.compose(id, None, None, "hi".into(), 0).unwrap();
+        let message = chats
+            .compose(id, None, None, "hi".into(), 0, false)
+            .unwrap();
         assert_eq!(message.to, Some(jid("romeo@example.net")));
         assert_eq!(message.kind, MessageType::Chat);
         let thread = message.thread.unwrap().id;
         assert_eq!(thread.len(), 32);
         let other = chats.conversation_for(&jid("nurse@example.com"));
-        let other = chats.compose(other, None, None, "x".into(), 0).unwrap();
+        let other = chats
+            .compose(other, None, None, "x".into(), 0, false)
+            .unwrap();
         assert_ne!(other.thread.unwrap().id, thread, "MSG-09: never reused");
     }
 
@@ -396,14 +430,14 @@ mod tests {
         let mut chats = Chats::default();
         let from = jid("romeo@example.net/orchard");
         let id = chats.receive(incoming(&from, Some("t-77"), "q"));
-        let reply = chats.compose(id, None, None, "a".into(), 0).unwrap();
+        let reply = chats.compose(id, None, None, "a".into(), 0, false).unwrap();
         assert_eq!(reply.to, Some(from.clone()));
         assert_eq!(reply.thread.unwrap().id, "t-77");
         let romeo = BareJid::new("romeo@example.net").unwrap();
         chats.unlock(&romeo, Some("elsewhere"));
         assert_eq!(chats.get(id).unwrap().locked.as_deref(), Some("orchard"));
         chats.unlock(&romeo, Some("orchard"));
-        let next = chats.compose(id, None, None, "b".into(), 0).unwrap();
+        let next = chats.compose(id, None, None, "b".into(), 0, false).unwrap();
         assert_eq!(next.to, Some(jid("romeo@example.net")));
         // A message from another resource relocks to it.
         let phone = jid("romeo@example.net/phone");
@@ -434,7 +468,9 @@ mod tests {
         let mut message = incoming(&from, None, "plans?");
         message.kind = MessageType::Normal;
         let id = chats.receive(message);
-        let reply = chats.compose(id, None, None, "yes".into(), 0).unwrap();
+        let reply = chats
+            .compose(id, None, None, "yes".into(), 0, false)
+            .unwrap();
         assert_eq!(reply.kind, MessageType::Normal);
     }
 
@@ -443,7 +479,9 @@ mod tests {
     fn msg_12_error_attached_by_id() {
         let mut chats = Chats::default();
         let id = chats.conversation_for(&jid("romeo@example.net"));
-        let sent = chats.compose(id, None, None, "hi".into(), 0).unwrap();
+        let sent = chats
+            .compose(id, None, None, "hi".into(), 0, false)
+            .unwrap();
         let error = StanzaError::new(ErrorType::Cancel, StanzaCondition::ServiceUnavailable);
         assert_eq!(
             chats.attach_error(sent.id.as_deref().unwrap(), error.clone()),

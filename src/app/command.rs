@@ -160,6 +160,12 @@ pub enum Action {
     /// A line without a leading `/` (or with `//`, sent as `/…`): text for
     /// the current conversation.
     Say { text: String },
+    /// `/reconnect`
+    Reconnect,
+    /// `/disconnect [TEXT]`: go offline but keep balcony open.
+    Disconnect { status: Option<String> },
+    /// `/search TEXT`: find messages in the history.
+    Search { text: String },
     /// `/block JID`
     Block { jid: Jid },
     /// `/unblock JID|*`; `None` unblocks everyone.
@@ -468,6 +474,32 @@ pub static COMMANDS: &[CommandSpec] = &[
                   group \"Close Friends\".",
         args_kinds: &[ArgKind::Text],
         parse: parse_privacy,
+    },
+    CommandSpec {
+        name: "search",
+        args: "TEXT",
+        summary: "find messages containing TEXT in the history",
+        details: "Searches every conversation, newest first, regardless of case.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_search,
+    },
+    CommandSpec {
+        name: "reconnect",
+        args: "",
+        summary: "connect again now",
+        details: "Drops the connection (or cuts short the wait for the next attempt) and logs in \
+                  again, resuming the session when the server allows.",
+        args_kinds: &[],
+        parse: parse_reconnect,
+    },
+    CommandSpec {
+        name: "disconnect",
+        args: "[TEXT]",
+        summary: "go offline but keep balcony open",
+        details: "Sends unavailable presence (with TEXT as the status) and closes the stream; \
+                  /reconnect comes back.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_disconnect,
     },
     CommandSpec {
         name: "quit",
@@ -938,6 +970,23 @@ fn parse_help(args: &mut Args<'_>) -> Result<Action, CommandError> {
         .filter(|t| !t.is_empty());
     args.finish()?;
     Ok(Action::Help { topic })
+}
+
+fn parse_search(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Search {
+        text: args.required_text("the text to find")?,
+    })
+}
+
+fn parse_reconnect(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    args.finish()?;
+    Ok(Action::Reconnect)
+}
+
+fn parse_disconnect(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Disconnect {
+        status: args.text(),
+    })
 }
 
 fn parse_block(args: &mut Args<'_>) -> Result<Action, CommandError> {
@@ -1829,7 +1878,7 @@ mod tests {
     #[test]
     fn complete_command_names() {
         let ctx = CompletionContext::default();
-        assert_eq!(complete("/re", &ctx), ["/remove", "/rename"]);
+        assert_eq!(complete("/re", &ctx), ["/reconnect", "/remove", "/rename"]);
         assert_eq!(complete("/PRE", &ctx), ["/preapprove", "/presence"]);
         assert_eq!(complete("/", &ctx).len(), COMMANDS.len());
         assert!(complete("/zz", &ctx).is_empty());

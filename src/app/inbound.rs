@@ -32,6 +32,7 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
                 jid: jid.to_string(),
             }));
             state.jid = Some(jid);
+            state.acks = false;
             state.roster.begin_session();
             state.initial_presence_sent = false;
             state.presence.clear_all();
@@ -61,6 +62,40 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
         }
         // The runner turns replies into `Msg::Reply` with their purpose.
         SessionEvent::Reply { .. } => {}
+        SessionEvent::Reconnecting {
+            error,
+            attempt,
+            retry_in,
+        } => {
+            let text = format!(
+                "connection lost ({error}); reconnecting in {}s (attempt {attempt})",
+                retry_in.as_secs()
+            );
+            if attempt == 1 {
+                push_notice(state, text.clone(), true);
+            }
+            effects.push(Effect::Emit(Event::Error { text }));
+            state.connection = ConnectionState::Reconnecting {
+                error,
+                attempt,
+                retry_in_secs: retry_in.as_secs(),
+            };
+        }
+        SessionEvent::Resumed => {
+            // XEP-0198: the session goes on; what the server held back
+            // arrives now, and nothing needs fetching again.
+            if let Some(jid) = state.jid.as_ref().map(|j| j.to_string()) {
+                state.connection = ConnectionState::Online { jid: jid.clone() };
+                push_notice(state, "reconnected; the session was resumed".into(), false);
+                effects.push(Effect::Emit(Event::Online { jid }));
+            }
+        }
+        SessionEvent::AcksEnabled => state.acks = true,
+        SessionEvent::Acked { ids } => {
+            for id in &ids {
+                state.chats.mark_delivered(id);
+            }
+        }
         SessionEvent::PrivacyPush { name } => {
             super::privacy_flow::on_privacy_push(state, name, effects)
         }
@@ -127,6 +162,15 @@ pub fn apply_reply(
             if state.is_online() && !state.initial_presence_sent {
                 state.initial_presence_sent = true;
                 effects.push(Effect::SendPresence(state.own.to_presence()));
+                // After a reconnect, those who held a directed presence from
+                // us get it again.
+                for (to, own) in &state.directed {
+                    if let Ok(to) = jid::Jid::new(to) {
+                        let mut presence = own.to_presence();
+                        presence.to = Some(to);
+                        effects.push(Effect::SendPresence(presence));
+                    }
+                }
                 effects.push(Effect::RunStartupCommands);
             }
         }

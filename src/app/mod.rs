@@ -51,6 +51,12 @@ pub enum ConnectionState {
     Online {
         jid: String,
     },
+    /// Lost, and trying again: `attempt` after `retry_in_secs` seconds.
+    Reconnecting {
+        error: String,
+        attempt: u32,
+        retry_in_secs: u64,
+    },
     /// Closed on purpose or lost; `error` says why when it was not on purpose.
     Offline {
         error: Option<String>,
@@ -145,6 +151,9 @@ pub struct State {
     pub directed: BTreeMap<String, OwnPresence>,
     pub own: OwnPresence,
     pub initial_presence_sent: bool,
+    /// The server acknowledges our stanzas (XEP-0198): sent messages stay
+    /// marked pending until it does.
+    pub acks: bool,
     /// The conversation plain text goes to: the current chat window.
     pub active: Option<ConversationId>,
     /// Bumped whenever the roster, presence or pending requests change, so
@@ -274,6 +283,13 @@ pub enum Effect {
     RunStartupCommands,
     /// Close the session cleanly.
     Disconnect,
+    /// Reconnect now (or connect again after a disconnect).
+    Reconnect,
+    /// Search the history; the runner reports the matches and the result.
+    Search {
+        tag: u64,
+        text: String,
+    },
 }
 
 /// Applies one message; returns the effects to carry out.

@@ -213,6 +213,8 @@ fn describe(effect: &Effect) -> String {
         Effect::Emit(event) => format!("emit: {}", event.to_line()),
         Effect::RunStartupCommands => "startup".into(),
         Effect::Disconnect => "disconnect".into(),
+        Effect::Reconnect => "reconnect".into(),
+        Effect::Search { text, .. } => format!("search {text}"),
     }
 }
 

@@ -39,6 +39,17 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
                 spans.push(Span::raw(format!(" \"{}\"", one_line(status))));
             }
         }
+        ConnectionState::Reconnecting {
+            error,
+            attempt,
+            retry_in_secs,
+        } => spans.push(Span::styled(
+            format!(
+                "reconnecting (attempt {attempt}, in {retry_in_secs}s): {}",
+                one_line(error)
+            ),
+            Style::default().fg(theme.away),
+        )),
         ConnectionState::Offline { error: None } => {
             spans.push(Span::styled("offline", theme.dim()))
         }

@@ -97,10 +97,46 @@ pub struct Connection {
     pub writer: StreamWriter,
     /// The SASL mechanism that authenticated us.
     pub mechanism: String,
+    /// How a requested stream resumption went (XEP-0198).
+    pub resumption: Resumption,
+}
+
+/// A stream management session we may resume (XEP-0198 §5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResumeToken {
+    /// The `id` of `<enabled/>`.
+    pub id: String,
+    /// Stanzas we have handled from the server.
+    pub h: u32,
+    /// The full JID of the session being resumed.
+    pub jid: FullJid,
+}
+
+/// The outcome of asking to resume.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Resumption {
+    /// No resumption was asked for.
+    #[default]
+    NotAsked,
+    /// The old session continues; `h` is how many of our stanzas the server
+    /// had handled.
+    Resumed { h: u32 },
+    /// The server could not resume and a fresh session was bound; `h`, when
+    /// the server said, is how many of our stanzas it had handled.
+    Failed { h: Option<u32> },
 }
 
 /// Resolves, connects, secures, authenticates and binds.
 pub async fn connect(settings: &ConnectSettings) -> Result<Connection, Error> {
+    connect_resuming(settings, None).await
+}
+
+/// Like [`connect`], but first tries to resume `resume` (XEP-0198); when
+/// the server refuses, it binds a fresh session on the same stream.
+pub async fn connect_resuming(
+    settings: &ConnectSettings,
+    resume: Option<&ResumeToken>,
+) -> Result<Connection, Error> {
     let targets = connect::resolve(settings).await?;
     let tcp = connect::connect_tcp(&targets).await?;
     let config = tls::client_config(settings.ca_file.as_deref())?;
@@ -119,7 +155,7 @@ pub async fn connect(settings: &ConnectSettings) -> Result<Connection, Error> {
         }
     };
     debug!(domain = settings.domain(), "TLS established");
-    authenticate_and_bind(stream, settings, binding).await
+    negotiate_encrypted(stream, settings, binding, resume).await
 }
 
 /// The plaintext phase: open the stream, insist on STARTTLS, get `<proceed/>`
@@ -167,18 +203,28 @@ pub async fn authenticate_and_bind(
     settings: &ConnectSettings,
     channel_binding: Option<Vec<u8>>,
 ) -> Result<Connection, Error> {
+    negotiate_encrypted(stream, settings, channel_binding, None).await
+}
+
+async fn negotiate_encrypted(
+    stream: BoxStream,
+    settings: &ConnectSettings,
+    channel_binding: Option<Vec<u8>>,
+    resume: Option<&ResumeToken>,
+) -> Result<Connection, Error> {
     let (read, write) = tokio::io::split(stream);
     let reader = XmlReader::new(read, settings.limits);
     let mut writer = StreamWriter::new(write);
-    match negotiate(reader, &mut writer, settings, channel_binding).await {
-        Ok((jid, features, mechanism, reader)) => {
-            info!(%jid, %mechanism, "logged in");
+    match negotiate(reader, &mut writer, settings, channel_binding, resume).await {
+        Ok((jid, features, mechanism, reader, resumption)) => {
+            info!(%jid, %mechanism, ?resumption, "logged in");
             Ok(Connection {
                 jid,
                 features,
                 reader,
                 writer,
                 mechanism,
+                resumption,
             })
         }
         Err(error) => {
@@ -193,6 +239,7 @@ type Negotiated = (
     StreamFeatures,
     String,
     XmlReader<ReadHalf<BoxStream>>,
+    Resumption,
 );
 
 async fn negotiate(
@@ -200,6 +247,7 @@ async fn negotiate(
     writer: &mut StreamWriter,
     settings: &ConnectSettings,
     channel_binding: Option<Vec<u8>>,
+    resume: Option<&ResumeToken>,
 ) -> Result<Negotiated, Error> {
     writer.open(settings, true).await?;
     let features = read_header_and_features(&mut reader, settings).await?;
@@ -209,6 +257,15 @@ async fn negotiate(
     let mut fresh = reader.restart();
     writer.open(settings, true).await?;
     let features = read_header_and_features(&mut fresh, settings).await?;
+    let mut resumption = Resumption::NotAsked;
+    if let Some(token) = resume.filter(|_| features.stream_management) {
+        resumption = resume_session(&mut fresh, writer, settings, token).await?;
+        if let Resumption::Resumed { .. } = resumption {
+            return Ok((token.jid.clone(), features, mechanism, fresh, resumption));
+        }
+    } else if resume.is_some() {
+        resumption = Resumption::Failed { h: None };
+    }
     if !features.bind {
         return Err(Error::Protocol(
             "the server did not offer resource binding after authentication".into(),
@@ -218,7 +275,36 @@ async fn negotiate(
     if features.session == SessionFeature::Required {
         establish_session(&mut fresh, writer, settings).await?;
     }
-    Ok((jid, features, mechanism, fresh))
+    Ok((jid, features, mechanism, fresh, resumption))
+}
+
+/// XEP-0198 §5: asks to resume; `<failed/>` leaves the stream ready for a
+/// fresh bind.
+async fn resume_session<R: AsyncRead + Unpin>(
+    reader: &mut XmlReader<R>,
+    writer: &mut StreamWriter,
+    settings: &ConnectSettings,
+    token: &ResumeToken,
+) -> Result<Resumption, Error> {
+    writer
+        .send(
+            &Element::new("resume", ns::SM)
+                .with_attr("previd", token.id.clone())
+                .with_attr("h", token.h.to_string()),
+        )
+        .await?;
+    loop {
+        let answer = next_element(reader, settings.reply_timeout, "stream resumption").await?;
+        let h = answer.attr("h").and_then(|h| h.trim().parse::<u32>().ok());
+        if answer.is("resumed", ns::SM) {
+            return Ok(Resumption::Resumed { h: h.unwrap_or(0) });
+        }
+        if answer.is("failed", ns::SM) {
+            info!("the server could not resume the session; starting a fresh one");
+            return Ok(Resumption::Failed { h });
+        }
+        debug!(name = answer.name(), "ignoring an element while resuming");
+    }
 }
 
 /// Reads the server's stream header and the features that follow it

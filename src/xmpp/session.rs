@@ -15,7 +15,7 @@
 //! The reader runs in its own task because parsing is not cancel-safe; it
 //! feeds this loop through a channel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use jid::{BareJid, FullJid, Jid};
@@ -72,6 +72,22 @@ pub enum SessionEvent {
     BlockPush(BlockPush),
     /// Something arrived that we refused; for the log and the status line.
     Rejected(String),
+    /// The connection was lost; the next attempt comes after `retry_in`.
+    Reconnecting {
+        error: String,
+        attempt: u32,
+        retry_in: Duration,
+    },
+    /// The stream was resumed (XEP-0198): nothing was lost, the session
+    /// continues as it was.
+    Resumed,
+    /// The server acknowledges stanzas (XEP-0198); sent messages are
+    /// confirmed with `Acked` from now on.
+    AcksEnabled,
+    /// The server has these sent messages (by id).
+    Acked {
+        ids: Vec<String>,
+    },
     /// The connection is gone. `error` is `None` after a clean close.
     Closed {
         error: Option<String>,
@@ -100,6 +116,9 @@ pub enum SessionCommand {
     /// Closes the stream cleanly (CORE-26). Send unavailable presence first
     /// if available presence was sent (PRES-09).
     Close,
+    /// Drops the connection (or ends the wait for the next attempt) and
+    /// connects again now.
+    Reconnect,
 }
 
 /// Where the answer to a request goes.
@@ -160,6 +179,11 @@ impl SessionHandle {
         let _ = self.commands.send(SessionCommand::Close);
     }
 
+    /// Asks the session to reconnect now.
+    pub fn reconnect(&self) {
+        let _ = self.commands.send(SessionCommand::Reconnect);
+    }
+
     /// True once the session task has ended.
     pub fn is_closed(&self) -> bool {
         self.commands.is_closed()
@@ -183,11 +207,8 @@ pub async fn start(settings: ConnectSettings) -> Result<Session, Error> {
 pub fn spawn(connection: Connection, settings: ConnectSettings) -> Session {
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events) = mpsc::unbounded_channel();
+    // The task announces `Online` itself, as for every fresh connection.
     let jid = connection.jid.clone();
-    let _ = events_tx.send(SessionEvent::Online {
-        jid: jid.clone(),
-        features: connection.features.clone(),
-    });
     let task = tokio::spawn(run(connection, settings, commands_rx, events_tx));
     Session {
         handle: SessionHandle {
@@ -217,13 +238,51 @@ struct Runner {
     last_inbound: Instant,
     /// Id of our outstanding keepalive ping.
     ping: Option<String>,
+    sm: StreamManagement,
+    /// Stanzas given to us while there was no connection, in order.
+    queued: Vec<Element>,
 }
 
-/// How the loop ended.
+/// XEP-0198 state, kept across reconnections so a session can resume and
+/// nothing sent is lost.
+#[derive(Debug, Default)]
+struct StreamManagement {
+    /// `<enable/>` was sent on the current stream.
+    active: bool,
+    /// `<enabled/>` arrived: the server counts and acknowledges.
+    enabled: bool,
+    /// The id to resume with, when the server allows resumption.
+    id: Option<String>,
+    /// Stanzas handled from the server on this session (our `h`).
+    inbound: u32,
+    /// Stanzas sent since `<enable/>`.
+    outbound: u32,
+    /// Sent and not yet acknowledged, with their sequence numbers.
+    unacked: VecDeque<(u32, Element)>,
+    /// An `<r/>` is outstanding.
+    requested: bool,
+}
+
+/// How a connection ended.
 enum Exit {
-    /// We closed (or the server did) cleanly.
+    /// We closed it (the user quit or disconnected).
     Clean,
+    /// The user asked to reconnect now.
+    Reconnect,
     Failed(Error),
+}
+
+/// How long to wait before reconnection attempt `attempt` (1-based):
+/// exponential from 1 s up to 60 s, with jitter so many clients do not
+/// return at the same moment.
+pub fn backoff(attempt: u32) -> Duration {
+    let base = 2u64
+        .saturating_pow(attempt.saturating_sub(1).min(6))
+        .min(60);
+    let mut bytes = [0u8; 2];
+    let _ = getrandom::fill(&mut bytes);
+    let jitter = f64::from(u16::from_le_bytes(bytes)) / f64::from(u16::MAX);
+    Duration::from_secs_f64(base as f64 * (0.5 + jitter))
 }
 
 async fn run(
@@ -232,101 +291,367 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<SessionCommand>,
     events: mpsc::UnboundedSender<SessionEvent>,
 ) {
-    let Connection {
-        jid,
-        reader,
-        writer,
-        ..
-    } = connection;
-    let (inbound_tx, mut inbound) = mpsc::channel::<Result<StreamEvent, XmlError>>(256);
-    let reader_task = tokio::spawn(async move {
-        let mut reader = reader;
-        loop {
-            let event = reader.next().await;
-            let last = !matches!(event, Ok(StreamEvent::Stanza(_)));
-            if inbound_tx.send(event).await.is_err() || last {
-                break;
-            }
-        }
-    });
     let mut runner = Runner {
-        bare: jid.to_bare(),
-        domain: jid.domain().as_str().to_owned(),
-        jid,
-        writer,
+        bare: connection.jid.to_bare(),
+        domain: connection.jid.domain().as_str().to_owned(),
+        jid: connection.jid.clone(),
+        // Replaced by each connection's writer in `drive`.
+        writer: StreamWriter::new(
+            tokio::io::split(Box::new(tokio::io::duplex(1).0) as super::login::BoxStream).1,
+        ),
         events,
         pending: HashMap::new(),
         settings,
         last_inbound: Instant::now(),
         ping: None,
+        sm: StreamManagement::default(),
+        queued: Vec::new(),
     };
-
-    let exit = loop {
-        let wake = runner.next_deadline();
-        tokio::select! {
-            event = inbound.recv() => {
-                runner.last_inbound = Instant::now();
-                match event {
-                    Some(Ok(StreamEvent::Stanza(element))) => {
-                        if let Err(error) = runner.dispatch(element).await {
-                            break Exit::Failed(error);
-                        }
-                    }
-                    Some(Ok(StreamEvent::End)) => {
-                        // The server closed first: answer with our closing tag.
-                        let _ = runner.writer.close().await;
-                        break Exit::Clean;
-                    }
-                    Some(Ok(StreamEvent::Header(_))) => {
-                        break Exit::Failed(Error::Protocol("the server restarted the stream".into()));
-                    }
-                    Some(Err(error)) => break Exit::Failed(Error::Xml(error)),
-                    None => break Exit::Failed(Error::Disconnected),
-                }
+    let mut connection = connection;
+    loop {
+        let exit = runner.drive(connection, &mut commands).await;
+        let error = match exit {
+            Exit::Clean => {
+                runner.fail_pending();
+                runner.emit(SessionEvent::Closed {
+                    error: None,
+                    retryable: false,
+                });
+                return;
             }
-            command = commands.recv() => {
-                match command {
-                    Some(SessionCommand::Close) | None => {
-                        runner.close_cleanly(&mut inbound).await;
-                        break Exit::Clean;
-                    }
-                    Some(command) => {
-                        if let Err(error) = runner.execute(command).await {
-                            break Exit::Failed(error);
-                        }
-                    }
-                }
+            Exit::Reconnect => "reconnecting on request".to_owned(),
+            Exit::Failed(error) if !error.is_retryable() => {
+                runner.fail_pending();
+                runner.emit(SessionEvent::Closed {
+                    error: Some(error.to_string()),
+                    retryable: false,
+                });
+                return;
             }
-            _ = tokio::time::sleep_until(wake) => {
-                if let Err(error) = runner.on_timer().await {
-                    break Exit::Failed(error);
-                }
-            }
-        }
-    };
-
-    let (error, retryable) = match exit {
-        Exit::Clean => (None, false),
-        Exit::Failed(error) => {
-            warn!(%error, "session ended");
-            runner.writer.fail(&error).await;
-            let retryable = error.is_retryable();
-            (Some(error.to_string()), retryable)
-        }
-    };
-    reader_task.abort();
-    let pending: Vec<Pending> = runner.pending.drain().map(|(_, p)| p).collect();
-    for pending in pending {
-        if let Some(reply) = pending.reply {
-            runner.answer_request(reply, Err(RequestError::Disconnected));
+            Exit::Failed(error) => error.to_string(),
+        };
+        match runner.reconnect(error, &mut commands).await {
+            Some(next) => connection = next,
+            None => return,
         }
     }
-    let _ = runner
-        .events
-        .send(SessionEvent::Closed { error, retryable });
 }
 
 impl Runner {
+    /// Runs one connection until it ends.
+    async fn drive(
+        &mut self,
+        connection: Connection,
+        commands: &mut mpsc::UnboundedReceiver<SessionCommand>,
+    ) -> Exit {
+        let Connection {
+            jid,
+            reader,
+            writer,
+            features,
+            resumption,
+            ..
+        } = connection;
+        self.writer = writer;
+        let (inbound_tx, mut inbound) = mpsc::channel::<Result<StreamEvent, XmlError>>(256);
+        let reader_task = tokio::spawn(async move {
+            let mut reader = reader;
+            loop {
+                let event = reader.next().await;
+                let last = !matches!(event, Ok(StreamEvent::Stanza(_)));
+                if inbound_tx.send(event).await.is_err() || last {
+                    break;
+                }
+            }
+        });
+        self.last_inbound = Instant::now();
+        self.ping = None;
+        let exit = match self.begin(jid, &features, resumption).await {
+            Err(error) => Exit::Failed(error),
+            Ok(()) => self.pump(&mut inbound, commands).await,
+        };
+        if let Exit::Failed(error) = &exit {
+            warn!(%error, "connection lost");
+            self.writer.fail(error).await;
+        }
+        reader_task.abort();
+        exit
+    }
+
+    /// Starts using a new connection: a resumed session continues where it
+    /// was; a fresh one is announced, gets stream management again, and
+    /// receives what was not acknowledged before.
+    async fn begin(
+        &mut self,
+        jid: FullJid,
+        features: &StreamFeatures,
+        resumption: super::login::Resumption,
+    ) -> Result<(), Error> {
+        use super::login::Resumption;
+        match resumption {
+            Resumption::Resumed { h } => {
+                self.acknowledge(h);
+                // The server continues counting our stanzas from `h`.
+                self.sm.outbound = h;
+                self.sm.enabled = true;
+                self.sm.active = true;
+                self.sm.requested = false;
+                let resend: Vec<Element> = self.sm.unacked.drain(..).map(|(_, e)| e).collect();
+                self.emit(SessionEvent::Resumed);
+                for stanza in resend {
+                    self.send_stanza(stanza).await?;
+                }
+            }
+            Resumption::Failed { .. } | Resumption::NotAsked => {
+                if let Resumption::Failed { h: Some(h) } = resumption {
+                    self.acknowledge(h);
+                }
+                // Only messages are worth sending again in a new session:
+                // presence is re-announced and old requests have failed.
+                let resend: Vec<Element> = self
+                    .sm
+                    .unacked
+                    .drain(..)
+                    .map(|(_, e)| e)
+                    .filter(|e| e.is("message", ns::CLIENT))
+                    .collect();
+                self.fail_pending();
+                self.sm = StreamManagement::default();
+                self.bare = jid.to_bare();
+                self.domain = jid.domain().as_str().to_owned();
+                self.jid = jid.clone();
+                self.emit(SessionEvent::Online {
+                    jid,
+                    features: features.clone(),
+                });
+                if features.stream_management {
+                    self.writer
+                        .send(&Element::new("enable", ns::SM).with_attr("resume", "true"))
+                        .await?;
+                    self.sm.active = true;
+                }
+                for stanza in resend {
+                    self.send_stanza(stanza).await?;
+                }
+            }
+        }
+        for stanza in std::mem::take(&mut self.queued) {
+            self.send_stanza(stanza).await?;
+        }
+        Ok(())
+    }
+
+    /// The connection's event loop.
+    async fn pump(
+        &mut self,
+        inbound: &mut mpsc::Receiver<Result<StreamEvent, XmlError>>,
+        commands: &mut mpsc::UnboundedReceiver<SessionCommand>,
+    ) -> Exit {
+        loop {
+            let wake = self.next_deadline();
+            tokio::select! {
+                event = inbound.recv() => {
+                    self.last_inbound = Instant::now();
+                    match event {
+                        Some(Ok(StreamEvent::Stanza(element))) => {
+                            if let Err(error) = self.dispatch(element).await {
+                                return Exit::Failed(error);
+                            }
+                        }
+                        Some(Ok(StreamEvent::End)) => {
+                            // The server closed without an error: answer, and
+                            // come back (a restart, a timeout on its side).
+                            let _ = self.writer.close().await;
+                            return Exit::Failed(Error::Disconnected);
+                        }
+                        Some(Ok(StreamEvent::Header(_))) => {
+                            return Exit::Failed(Error::Protocol("the server restarted the stream".into()));
+                        }
+                        Some(Err(error)) => return Exit::Failed(Error::Xml(error)),
+                        None => return Exit::Failed(Error::Disconnected),
+                    }
+                }
+                command = commands.recv() => {
+                    match command {
+                        Some(SessionCommand::Close) | None => {
+                            self.close_cleanly(inbound).await;
+                            return Exit::Clean;
+                        }
+                        Some(SessionCommand::Reconnect) => {
+                            self.close_cleanly(inbound).await;
+                            return Exit::Reconnect;
+                        }
+                        Some(command) => {
+                            if let Err(error) = self.execute(command).await {
+                                return Exit::Failed(error);
+                            }
+                        }
+                    }
+                }
+                _ = tokio::time::sleep_until(wake) => {
+                    if let Err(error) = self.on_timer().await {
+                        return Exit::Failed(error);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reconnects with backoff. Stanzas sent meanwhile are queued; requests
+    /// fail at once. Returns `None` when the session is over.
+    async fn reconnect(
+        &mut self,
+        mut reason: String,
+        commands: &mut mpsc::UnboundedReceiver<SessionCommand>,
+    ) -> Option<Connection> {
+        // Without resumption, requests in flight can no longer be answered.
+        if self.sm.id.is_none() {
+            self.fail_pending();
+        }
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let delay = if reason == "reconnecting on request" && attempt == 1 {
+                Duration::ZERO
+            } else {
+                backoff(attempt)
+            };
+            self.emit(SessionEvent::Reconnecting {
+                error: reason.clone(),
+                attempt,
+                retry_in: delay,
+            });
+            let deadline = Instant::now() + delay;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(deadline) => break,
+                    command = commands.recv() => match command {
+                        Some(SessionCommand::Close) | None => {
+                            self.fail_pending();
+                            self.emit(SessionEvent::Closed { error: None, retryable: false });
+                            return None;
+                        }
+                        Some(SessionCommand::Reconnect) => break,
+                        Some(SessionCommand::Send(stanza)) => self.queued.push(stanza),
+                        Some(SessionCommand::Request { reply, .. }) => {
+                            self.answer_request(reply, Err(RequestError::Disconnected));
+                        }
+                    }
+                }
+            }
+            let token = self.sm.id.clone().map(|id| super::login::ResumeToken {
+                id,
+                h: self.sm.inbound,
+                jid: self.jid.clone(),
+            });
+            match login::connect_resuming(&self.settings, token.as_ref()).await {
+                Ok(connection) => return Some(connection),
+                Err(error) if error.is_retryable() => reason = error.to_string(),
+                Err(error) => {
+                    self.fail_pending();
+                    self.emit(SessionEvent::Closed {
+                        error: Some(error.to_string()),
+                        retryable: false,
+                    });
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Every request still waiting fails: its answer cannot come any more.
+    fn fail_pending(&mut self) {
+        let pending: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
+        self.ping = None;
+        for pending in pending {
+            if let Some(reply) = pending.reply {
+                self.answer_request(reply, Err(RequestError::Disconnected));
+            }
+        }
+    }
+
+    /// Sends a stanza, counting it for stream management; with acks on, it
+    /// is kept until the server acknowledges it, and an ack is requested.
+    async fn send_stanza(&mut self, stanza: Element) -> Result<(), Error> {
+        self.writer.send(&stanza).await?;
+        if self.sm.active {
+            self.sm.outbound = self.sm.outbound.wrapping_add(1);
+            self.sm.unacked.push_back((self.sm.outbound, stanza));
+            if !self.sm.requested {
+                self.sm.requested = true;
+                self.writer.send(&Element::new("r", ns::SM)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops what the server has handled (up to `h`) and reports the
+    /// message ids among them as acknowledged.
+    fn acknowledge(&mut self, h: u32) {
+        let mut ids = Vec::new();
+        while let Some((seq, _)) = self.sm.unacked.front() {
+            // Sequence numbers wrap at 2^32 (XEP-0198 §4).
+            if h.wrapping_sub(*seq) > u32::MAX / 2 {
+                break;
+            }
+            if let Some((_, stanza)) = self.sm.unacked.pop_front()
+                && stanza.is("message", ns::CLIENT)
+                && let Some(id) = stanza.attr("id")
+            {
+                ids.push(id.to_owned());
+            }
+        }
+        if !ids.is_empty() {
+            self.emit(SessionEvent::Acked { ids });
+        }
+    }
+
+    /// XEP-0198 elements from the server.
+    async fn stream_management(&mut self, element: Element) -> Result<(), Error> {
+        match element.name() {
+            "enabled" => {
+                self.sm.enabled = true;
+                self.sm.inbound = 0;
+                if matches!(element.attr("resume"), Some("true" | "1")) {
+                    self.sm.id = element.attr("id").map(str::to_owned);
+                }
+                self.emit(SessionEvent::AcksEnabled);
+            }
+            "failed" => {
+                // Enabling failed: nothing is counted, nothing will be acked.
+                let unacked = std::mem::take(&mut self.sm.unacked);
+                self.sm = StreamManagement::default();
+                let ids = unacked
+                    .into_iter()
+                    .filter_map(|(_, e)| e.attr("id").map(str::to_owned))
+                    .collect::<Vec<_>>();
+                if !ids.is_empty() {
+                    self.emit(SessionEvent::Acked { ids });
+                }
+            }
+            "r" => {
+                let h = self.sm.inbound.to_string();
+                self.writer
+                    .send(&Element::new("a", ns::SM).with_attr("h", h))
+                    .await?;
+            }
+            "a" => {
+                let h = element
+                    .attr("h")
+                    .and_then(|h| h.trim().parse::<u32>().ok())
+                    .ok_or_else(|| Error::Protocol("an ack without a valid h".into()))?;
+                self.sm.requested = false;
+                self.acknowledge(h);
+                if !self.sm.unacked.is_empty() {
+                    self.sm.requested = true;
+                    self.writer.send(&Element::new("r", ns::SM)).await?;
+                }
+            }
+            other => debug!(name = other, "ignoring a stream management element"),
+        }
+        Ok(())
+    }
+
     fn emit(&self, event: SessionEvent) {
         // A dropped receiver only means nobody is listening any more.
         let _ = self.events.send(event);
@@ -400,12 +725,12 @@ impl Runner {
 
     async fn execute(&mut self, command: SessionCommand) -> Result<(), Error> {
         match command {
-            SessionCommand::Send(stanza) => self.writer.send(&stanza).await,
+            SessionCommand::Send(stanza) => self.send_stanza(stanza).await,
             SessionCommand::Request { iq, reply } => {
                 self.track(&iq, Some(reply));
-                self.writer.send(&iq.to_element()).await
+                self.send_stanza(iq.to_element()).await
             }
-            SessionCommand::Close => Ok(()),
+            SessionCommand::Close | SessionCommand::Reconnect => Ok(()),
         }
     }
 
@@ -424,6 +749,9 @@ impl Runner {
         if element.is("error", ns::STREAM) {
             return Err(Error::Stream(StreamError::from_element(&element)));
         }
+        if element.ns() == ns::SM {
+            return self.stream_management(element).await;
+        }
         if element.ns() != ns::CLIENT {
             debug!(
                 name = element.name(),
@@ -431,6 +759,9 @@ impl Runner {
                 "ignoring a non-stanza element"
             );
             return Ok(());
+        }
+        if self.sm.enabled {
+            self.sm.inbound = self.sm.inbound.wrapping_add(1);
         }
         match element.name() {
             "message" => match Message::parse(&element) {

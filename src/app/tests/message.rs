@@ -316,6 +316,7 @@ fn msg_02_say_without_conversation_fails() {
 #[test]
 fn offline_commands_fail_not_connected() {
     let mut state = State::new(Preferences::default());
+    state.connection = crate::app::ConnectionState::Offline { error: None };
     for line in [
         "/msg romeo@example.net hi",
         "/add romeo@example.net",
@@ -329,7 +330,7 @@ fn offline_commands_fail_not_connected() {
             panic!("{line}: {:?}", trace(&effects));
         };
         assert!(!ok, "{line}");
-        assert_eq!(text, "not connected", "{line}");
+        assert_eq!(text, "not connected (use /reconnect)", "{line}");
         assert_eq!(effects.len(), 1, "{line}");
     }
     assert_eq!(
@@ -354,4 +355,32 @@ fn offline_commands_fail_not_connected() {
         trace(&run(&mut state, 4, "/quit")),
         ["disconnect", "emit: ok /quit"]
     );
+}
+
+/// Outbox: a message written while the connection is being restored is
+/// accepted, handed to the session (which queues it) and marked pending.
+#[test]
+fn message_while_reconnecting_waits_pending() {
+    let mut state = logged_in();
+    session(
+        &mut state,
+        SessionEvent::Reconnecting {
+            error: "gone".into(),
+            attempt: 1,
+            retry_in: std::time::Duration::from_secs(1),
+        },
+    );
+    let effects = run(&mut state, 1, "/msg romeo@example.net still there?");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::SendMessage(_))),
+        "{:?}",
+        trace(&effects)
+    );
+    let conversation = state.chats.latest_with(&bare("romeo@example.net")).unwrap();
+    let line = conversation.lines.back().unwrap();
+    assert!(line.pending);
+    let id = line.id.clone().unwrap();
+    session(&mut state, SessionEvent::Acked { ids: vec![id] });
+    let conversation = state.chats.latest_with(&bare("romeo@example.net")).unwrap();
+    assert!(!conversation.lines.back().unwrap().pending);
 }
