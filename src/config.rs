@@ -38,6 +38,27 @@ pub struct Config {
     /// `[theme] name = "colour"`.
     #[serde(default)]
     pub theme: HashMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub history: HistoryConfig,
+}
+
+/// `[history]`: the message history on disk.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryConfig {
+    /// Keep every message in SQLite under the XDG data dir.
+    pub enabled: bool,
+    /// Overrides the default file, `$XDG_DATA_HOME/balcony/history.sqlite3`.
+    pub file: Option<PathBuf>,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        HistoryConfig {
+            enabled: true,
+            file: None,
+        }
+    }
 }
 
 /// One key or several.
@@ -170,7 +191,7 @@ pub struct StartupConfig {
     pub commands: Vec<String>,
 }
 
-/// `[log]`: the log file.
+/// `[log]`: the log file, and the opt-in XML trace.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
@@ -178,6 +199,11 @@ pub struct LogConfig {
     pub level: String,
     /// Overrides the default file under the XDG state directory.
     pub file: Option<PathBuf>,
+    /// Writes every element sent and received to this file, with
+    /// passwords and SASL data redacted.
+    pub xml_trace: Option<PathBuf>,
+    /// Also redact message bodies and subjects in the XML trace.
+    pub redact_bodies: bool,
 }
 
 impl Default for LogConfig {
@@ -185,6 +211,8 @@ impl Default for LogConfig {
         LogConfig {
             level: "info".to_owned(),
             file: None,
+            xml_trace: None,
+            redact_bodies: true,
         }
     }
 }

@@ -16,16 +16,28 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
+use crate::app::chat::{ChatLine, ConversationId, Direction};
 use crate::app::command::{self, Action};
 use crate::app::event::Event;
 use crate::app::{self, Effect, Msg, Preferences, Purpose, State};
+use crate::history::{Direction as HistoryDirection, History, NewMessage, StoredMessage};
 use crate::roster_cache::RosterCache;
+use crate::xmpp::error::{ErrorType, StanzaCondition, StanzaError};
 use crate::xmpp::session::{self, RequestError, SessionEvent, SessionHandle};
 use crate::xmpp::settings::ConnectSettings;
+use crate::xmpp::stanza::lang::LangText;
+use crate::xmpp::stanza::message::{Message, MessageType, Thread};
+use jid::BareJid;
 
 /// How long roster changes may wait before the cache is written, so a burst
 /// of pushes costs one write.
 const SAVE_DELAY: Duration = Duration::from_secs(1);
+/// Most events taken from the channel (and stored) in one go.
+const BATCH: usize = 512;
+/// History lines read at a time.
+const HISTORY_PAGE: usize = 100;
+/// Matches `/search` shows.
+const SEARCH_LIMIT: usize = 50;
 
 /// What the engine's own channel carries.
 #[allow(clippy::large_enum_variant)]
@@ -48,6 +60,11 @@ pub struct Engine {
     next_token: u64,
     next_tag: u64,
     save_due: Option<Instant>,
+    history: Option<History>,
+    /// Our bare JID, the account column of the history.
+    account: String,
+    /// Messages from earlier runs that the server never acknowledged.
+    outbox: Vec<StoredMessage>,
 }
 
 impl Engine {
@@ -74,7 +91,11 @@ impl Engine {
             next_token: 0,
             next_tag: 0,
             save_due: None,
+            history: None,
+            account: String::new(),
+            outbox: Vec::new(),
         };
+        engine.account = engine.settings.jid.to_string();
         if let Some(cache) = &engine.cache {
             match cache.load() {
                 Ok(Some((ver, items))) => {
@@ -85,6 +106,17 @@ impl Engine {
             }
         }
         engine
+    }
+
+    /// Keeps every message in `history` (stored before it is shown), and
+    /// sends what earlier runs wrote but never got acknowledged.
+    pub fn with_history(mut self, history: History) -> Engine {
+        match history.outbox(&self.account) {
+            Ok(outbox) => self.outbox = outbox,
+            Err(error) => warn!(%error, "cannot read the outbox"),
+        }
+        self.history = Some(history);
+        self
     }
 
     /// Starts logging in in the background.
@@ -129,21 +161,37 @@ impl Engine {
             },
             None => self.rx.recv().await,
         };
-        match internal {
-            Some(Internal::Started(handle)) => {
-                self.handle = Some(handle);
-                true
+        let Some(first) = internal else {
+            return false;
+        };
+        // Take whatever else is already waiting, so a flood is stored in
+        // one transaction before any of it is shown.
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match self.rx.try_recv() {
+                Ok(more) => batch.push(more),
+                Err(_) => break,
             }
-            Some(Internal::Msg(Msg::Session {
+        }
+        self.record_incoming(&batch);
+        for internal in batch {
+            self.handle_internal(internal);
+        }
+        true
+    }
+
+    fn handle_internal(&mut self, internal: Internal) {
+        match internal {
+            Internal::Started(handle) => self.handle = Some(handle),
+            Internal::Msg(Msg::Session {
                 event: SessionEvent::Reply { token, result },
                 ..
-            })) => {
+            }) => {
                 if let Some(purpose) = self.requests.remove(&token) {
                     self.process(Msg::Reply { purpose, result });
                 }
-                true
             }
-            Some(Internal::Msg(msg)) => {
+            Internal::Msg(msg) => {
                 if matches!(
                     &msg,
                     Msg::Session {
@@ -154,10 +202,128 @@ impl Engine {
                     self.fail_requests();
                 }
                 self.process(msg);
-                true
             }
-            None => false,
         }
+    }
+
+    /// Writes the batch's incoming messages, acks and bounces to the
+    /// history in one transaction, before the store shows any of them.
+    fn record_incoming(&mut self, batch: &[Internal]) {
+        let Some(history) = &mut self.history else {
+            return;
+        };
+        let lang = self.state.prefs.language.clone();
+        let mut rows = Vec::new();
+        let mut acked: Vec<&str> = Vec::new();
+        for internal in batch {
+            let Internal::Msg(Msg::Session { event, at }) = internal else {
+                continue;
+            };
+            match event {
+                SessionEvent::Message(message) => {
+                    if message.kind == MessageType::Error {
+                        if let (Some(id), Some(error)) = (&message.id, &message.error) {
+                            let _ = history.set_error(&self.account, id, &error.to_string());
+                        }
+                        continue;
+                    }
+                    let Some(from) = &message.from else { continue };
+                    let Some(body) = message.body(&lang) else {
+                        continue;
+                    };
+                    rows.push((from.clone(), message, body.to_owned(), *at));
+                }
+                SessionEvent::Acked { ids } => acked.extend(ids.iter().map(String::as_str)),
+                _ => {}
+            }
+        }
+        let peers: Vec<String> = rows
+            .iter()
+            .map(|(from, ..)| from.to_bare().to_string())
+            .collect();
+        let new: Vec<NewMessage<'_>> = rows
+            .iter()
+            .zip(&peers)
+            .map(|((from, message, body, at), peer)| NewMessage {
+                account: &self.account,
+                peer,
+                resource: from.resource().map(|r| r.as_str()),
+                thread: message.thread.as_ref().map(|t| t.id.as_str()),
+                direction: HistoryDirection::Incoming,
+                kind: message.kind.as_str(),
+                subject: message.subject(&lang),
+                body,
+                stanza_id: message.id.as_deref(),
+                at: *at,
+                pending: false,
+            })
+            .collect();
+        if !new.is_empty()
+            && let Err(error) = history.insert_batch(&new)
+        {
+            warn!(%error, "cannot store incoming messages");
+        }
+        if !acked.is_empty()
+            && let Err(error) = history.mark_acked(&self.account, &acked)
+        {
+            warn!(%error, "cannot mark messages acknowledged");
+        }
+    }
+
+    /// Writes an outgoing message to the history before it is sent.
+    fn record_outgoing(&mut self, message: &Message) {
+        let Some(history) = &mut self.history else {
+            return;
+        };
+        let (Some(to), Some(body)) = (&message.to, message.body("")) else {
+            return;
+        };
+        let peer = to.to_bare().to_string();
+        let pending = self.state.acks || !self.state.is_online();
+        let row = NewMessage {
+            account: &self.account,
+            peer: &peer,
+            resource: None,
+            thread: message.thread.as_ref().map(|t| t.id.as_str()),
+            direction: HistoryDirection::Outgoing,
+            kind: message.kind.as_str(),
+            subject: message.subject(""),
+            body,
+            stanza_id: message.id.as_deref(),
+            at: now_unix(),
+            pending,
+        };
+        if let Err(error) = history.insert_batch(&[row]) {
+            warn!(%error, "cannot store an outgoing message");
+        }
+    }
+
+    /// Reads lines for a conversation from the history into the store.
+    fn load_history(
+        &mut self,
+        conversation: ConversationId,
+        peer: &BareJid,
+        before: Option<i64>,
+    ) -> Option<Msg> {
+        let history = self.history.as_ref()?;
+        let page = match before {
+            None => history.recent(&self.account, peer.as_str(), HISTORY_PAGE),
+            Some(row) => history.before(&self.account, peer.as_str(), row, HISTORY_PAGE),
+        };
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => {
+                warn!(%error, "cannot read the history");
+                return None;
+            }
+        };
+        let exhausted = page.len() < HISTORY_PAGE;
+        let lines = page.into_iter().map(stored_line).collect();
+        Some(Msg::HistoryLoaded {
+            conversation,
+            lines,
+            exhausted,
+        })
     }
 
     /// Runs a user command; returns the tag its result will carry.
@@ -224,7 +390,19 @@ impl Engine {
 
     fn execute(&mut self, effect: Effect, queue: &mut VecDeque<Msg>) {
         match effect {
-            Effect::SendMessage(message) => self.send(message.to_element()),
+            Effect::SendMessage(message) => {
+                self.record_outgoing(&message);
+                self.send(message.to_element());
+            }
+            Effect::LoadHistory {
+                conversation,
+                peer,
+                before_row,
+            } => {
+                if let Some(msg) = self.load_history(conversation, &peer, before_row) {
+                    queue.push_back(msg);
+                }
+            }
             Effect::SendPresence(presence) => self.send(presence.to_element()),
             Effect::Request { iq, purpose } => {
                 // The answer comes back on the session's event stream, in
@@ -251,6 +429,13 @@ impl Engine {
             }
             Effect::Emit(event) => self.events.push_back(event),
             Effect::RunStartupCommands => {
+                // Messages an earlier run wrote but never saw acknowledged go
+                // out again, with their ids (receivers drop repeats).
+                for stored in std::mem::take(&mut self.outbox) {
+                    if let Some(message) = outbox_message(&stored) {
+                        self.send(message.to_element());
+                    }
+                }
                 for line in self.startup.clone() {
                     self.next_tag += 1;
                     let tag = self.next_tag;
@@ -314,8 +499,31 @@ impl Engine {
     }
 
     /// `/search`: matching lines from the history, newest first.
-    fn search(&self, _text: &str) -> Result<Vec<String>, String> {
-        Err("the message history is off".into())
+    fn search(&self, text: &str) -> Result<Vec<String>, String> {
+        let history = self
+            .history
+            .as_ref()
+            .ok_or_else(|| "the message history is off ([history] enabled = false)".to_owned())?;
+        let found = history
+            .search(&self.account, text, SEARCH_LIMIT)
+            .map_err(|e| e.to_string())?;
+        Ok(found
+            .iter()
+            .map(|m| {
+                let when =
+                    crate::xmpp::trace::format_rfc3339(Duration::from_secs(m.at.max(0) as u64));
+                let arrow = match m.direction {
+                    HistoryDirection::Incoming => "from",
+                    HistoryDirection::Outgoing => "to",
+                };
+                format!(
+                    "{} {arrow} {}: {}",
+                    &when[..16.min(when.len())].replace('T', " "),
+                    m.peer,
+                    crate::sanitize::one_line(&m.body)
+                )
+            })
+            .collect())
     }
 
     fn send(&self, stanza: crate::xmpp::element::Element) {
@@ -344,6 +552,44 @@ impl Drop for Engine {
     fn drop(&mut self) {
         self.flush();
     }
+}
+
+/// A history row as a conversation line.
+fn stored_line(stored: StoredMessage) -> ChatLine {
+    ChatLine {
+        direction: match stored.direction {
+            HistoryDirection::Incoming => Direction::Incoming,
+            HistoryDirection::Outgoing => Direction::Outgoing,
+        },
+        resource: stored.resource,
+        kind: MessageType::from_attr(Some(&stored.kind)),
+        subject: stored.subject,
+        body: stored.body,
+        id: stored.stanza_id,
+        at: stored.at,
+        error: stored.error.map(|text| {
+            let mut error =
+                StanzaError::new(ErrorType::Cancel, StanzaCondition::UndefinedCondition);
+            error.text = Some(text);
+            error
+        }),
+        seq: 0,
+        pending: stored.pending,
+        row: Some(stored.row),
+    }
+}
+
+/// A message from the outbox, rebuilt to be sent again.
+fn outbox_message(stored: &StoredMessage) -> Option<Message> {
+    let mut message = Message::new(MessageType::from_attr(Some(&stored.kind)));
+    message.to = Some(jid::Jid::new(&stored.peer).ok()?);
+    message.id = stored.stanza_id.clone();
+    message.thread = stored.thread.clone().map(|id| Thread { id, parent: None });
+    message.bodies = vec![LangText::new(stored.body.clone())];
+    if let Some(subject) = &stored.subject {
+        message.subjects = vec![LangText::new(subject.clone())];
+    }
+    Some(message)
 }
 
 /// Seconds since the Unix epoch.

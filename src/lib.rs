@@ -11,11 +11,13 @@
 //! - [`engine`]: the runner between the session and the store, shared by the
 //!   TUI and `exec`; [`roster_cache`] keeps the roster on disk.
 //! - [`sanitize`]: making remote text safe to print.
+//! - [`history`]: every message in and out, kept in SQLite; paging and search.
 
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod history;
 pub mod logging;
 pub mod roster_cache;
 pub mod sanitize;

@@ -70,10 +70,19 @@ fn main() -> ExitCode {
     } else {
         config.connect_settings()
     };
-    let settings = match settings {
+    let mut settings = match settings {
         Ok(settings) => settings,
         Err(error) => return fail(&error, 2),
     };
+    if let Some(path) = &config.log.xml_trace {
+        let options = balcony::xmpp::trace::TraceOptions {
+            redact_bodies: config.log.redact_bodies,
+        };
+        match balcony::xmpp::trace::XmlTrace::open(path, options) {
+            Ok(trace) => settings.trace = Some(trace),
+            Err(error) => return fail(&format!("cannot open the XML trace: {error}"), 2),
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -92,7 +101,7 @@ fn main() -> ExitCode {
                 json,
                 commands,
             }) => {
-                let engine = engine(&config, settings);
+                let engine = engine(&config, settings)?;
                 let options = cli::exec::ExecOptions {
                     wait: std::time::Duration::from_secs(wait),
                     json,
@@ -101,7 +110,7 @@ fn main() -> ExitCode {
                 cli::exec::run(engine, options).await
             }
             None => match config.view() {
-                Ok(view) => balcony::tui::run(engine(&config, settings), view).await,
+                Ok(view) => balcony::tui::run(engine(&config, settings)?, view).await,
                 Err(error) => Err(error),
             },
         }
@@ -112,14 +121,30 @@ fn main() -> ExitCode {
     }
 }
 
-/// The engine for the TUI and `exec`, with the roster cache in the data dir.
-fn engine(config: &Config, settings: balcony::xmpp::settings::ConnectSettings) -> Engine {
-    Engine::new(
+/// The engine for the TUI and `exec`, with the roster cache and the
+/// history in the data dir.
+fn engine(
+    config: &Config,
+    settings: balcony::xmpp::settings::ConnectSettings,
+) -> Result<Engine, String> {
+    let data_dir = config::data_dir();
+    let account = settings.jid.to_string();
+    let engine = Engine::new(
         settings,
         config.preferences(),
-        config::data_dir(),
+        data_dir.clone(),
         config.startup.commands.clone(),
-    )
+    );
+    if !config.history.enabled {
+        return Ok(engine);
+    }
+    let path = match (&config.history.file, &data_dir) {
+        (Some(file), _) => file.clone(),
+        (None, Some(dir)) => balcony::history::default_path(dir, &account),
+        (None, None) => return Err("no data directory for the history; set [history] file".into()),
+    };
+    let history = balcony::history::History::open(&path).map_err(|e| e.to_string())?;
+    Ok(engine.with_history(history))
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {

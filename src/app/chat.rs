@@ -26,6 +26,10 @@ use crate::xmpp::stanza::message::{Message, MessageType, Thread};
 pub const MAX_LINES: usize = 5_000;
 /// Sent message ids remembered for matching error replies.
 const MAX_SENT_IDS: usize = 10_000;
+/// The first line's sequence number (see `Conversation::total`).
+pub const FIRST_SEQ: u64 = 1 << 40;
+/// Received message ids remembered to drop redeliveries.
+const MAX_SEEN_IDS: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationId(pub u64);
@@ -56,6 +60,8 @@ pub struct ChatLine {
     /// Sent but not yet acknowledged by the server (XEP-0198), or written
     /// while offline and not sent yet.
     pub pending: bool,
+    /// The line's row in the history database, for lines loaded from it.
+    pub row: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +82,10 @@ pub struct Conversation {
     pub open: bool,
     /// Lines ever added (the next line's `seq`).
     pub total: u64,
+    /// Recent history has been asked for (once, when it first appears).
+    pub history_requested: bool,
+    /// Nothing older is left in the history.
+    pub history_exhausted: bool,
 }
 
 impl Conversation {
@@ -110,6 +120,10 @@ pub struct Chats {
     by_peer: HashMap<BareJid, Vec<ConversationId>>,
     sent: HashMap<String, ConversationId>,
     sent_order: VecDeque<String>,
+    seen: std::collections::HashSet<(BareJid, String)>,
+    /// False after a conversation opened, until its history was asked for.
+    all_requested: bool,
+    seen_order: VecDeque<(BareJid, String)>,
     next_id: u64,
     activity: u64,
 }
@@ -156,6 +170,66 @@ impl Chats {
         list
     }
 
+    /// Puts older lines from the history before the ones in memory,
+    /// skipping any already there (the newest stored lines may be the ones
+    /// just received). Sequence numbers stay increasing: older lines get
+    /// numbers below the first held one.
+    pub fn prepend(&mut self, id: ConversationId, older: Vec<ChatLine>, exhausted: bool) {
+        let Some(conversation) = self.conversations.get_mut(&id) else {
+            return;
+        };
+        conversation.history_exhausted = exhausted;
+        let known: std::collections::HashSet<String> = conversation
+            .lines
+            .iter()
+            .filter_map(|l| l.id.clone())
+            .collect();
+        let mut fresh: Vec<ChatLine> = older
+            .into_iter()
+            .filter(|l| l.id.as_ref().is_none_or(|id| !known.contains(id)))
+            .collect();
+        let room = MAX_LINES.saturating_sub(conversation.lines.len());
+        if fresh.len() > room {
+            fresh.drain(..fresh.len() - room);
+        }
+        let first_seq = conversation
+            .lines
+            .front()
+            .map_or(conversation.total, |l| l.seq);
+        let count = fresh.len() as u64;
+        for (i, mut line) in fresh.into_iter().enumerate().rev() {
+            line.seq = first_seq.saturating_sub(count - i as u64);
+            conversation.lines.push_front(line);
+        }
+    }
+
+    /// Conversations whose recent history has not been asked for yet;
+    /// marks them asked. Cheap: new conversations are few.
+    pub fn take_unrequested(&mut self) -> Vec<(ConversationId, BareJid)> {
+        if self.all_requested {
+            return Vec::new();
+        }
+        self.all_requested = true;
+        self.conversations
+            .values_mut()
+            .filter(|c| !c.history_requested)
+            .map(|c| {
+                c.history_requested = true;
+                (c.id, c.peer.clone())
+            })
+            .collect()
+    }
+
+    /// The oldest history row held for a conversation.
+    pub fn oldest_row(&self, id: ConversationId) -> Option<i64> {
+        self.conversations
+            .get(&id)?
+            .lines
+            .iter()
+            .filter_map(|l| l.row)
+            .min()
+    }
+
     /// Hides a window until its next message.
     pub fn close(&mut self, id: ConversationId) {
         if let Some(conversation) = self.conversations.get_mut(&id) {
@@ -180,6 +254,7 @@ impl Chats {
 
     fn open(&mut self, peer: BareJid, thread: Option<String>, kind: MessageType) -> ConversationId {
         self.next_id += 1;
+        self.all_requested = false;
         let id = ConversationId(self.next_id);
         if let Some(thread) = &thread {
             self.by_thread.insert((peer.clone(), thread.clone()), id);
@@ -198,10 +273,33 @@ impl Chats {
                 unread: 0,
                 activity,
                 open: true,
-                total: 0,
+                // Lines read from the history later go before the first
+                // one held, so numbering starts high enough to leave room.
+                total: FIRST_SEQ,
+                history_requested: false,
+                history_exhausted: false,
             },
         );
         id
+    }
+
+    /// True when this sender already gave us a message with this id: a
+    /// sender that lost its connection before the server's ack resends
+    /// what may have arrived already (XEP-0198 §6), with the same id.
+    /// Remembers the id otherwise. Bounded.
+    pub fn is_redelivery(&mut self, from: &Jid, id: &str) -> bool {
+        let key = (from.to_bare(), id.to_owned());
+        if self.seen.contains(&key) {
+            return true;
+        }
+        if self.seen_order.len() == MAX_SEEN_IDS
+            && let Some(old) = self.seen_order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        self.seen_order.push_back(key.clone());
+        self.seen.insert(key);
+        false
     }
 
     /// Files an incoming chat, normal or groupchat message.
@@ -240,6 +338,7 @@ impl Chats {
                 error: None,
                 seq: 0,
                 pending: false,
+                row: None,
             });
         }
         id
@@ -300,6 +399,7 @@ impl Chats {
             error: None,
             seq: 0,
             pending,
+            row: None,
         });
         self.remember_sent(message_id, id);
         Some(message)

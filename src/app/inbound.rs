@@ -520,6 +520,12 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
     if message.is_empty() {
         return;
     }
+    if let Some(id) = &message.id
+        && state.chats.is_redelivery(&from, id)
+    {
+        tracing::debug!(%from, %id, "dropping a redelivered message");
+        return;
+    }
     let body = message.body(&lang).unwrap_or_default().to_owned();
     let subject = message.subject(&lang).map(str::to_owned);
     let from_server =

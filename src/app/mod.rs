@@ -249,6 +249,13 @@ pub enum Msg {
     Warning(String),
     /// The user looked at something.
     View(ViewMsg),
+    /// Lines read from the history for a conversation, oldest first;
+    /// `exhausted` when nothing older is left.
+    HistoryLoaded {
+        conversation: ConversationId,
+        lines: Vec<chat::ChatLine>,
+        exhausted: bool,
+    },
 }
 
 /// What the terminal UI tells the store about what the user looks at.
@@ -262,6 +269,8 @@ pub enum ViewMsg {
     Close(ConversationId),
     HeadlinesRead,
     ClearHeadlines,
+    /// The user scrolled to the top of a window: bring older lines in.
+    LoadOlder(ConversationId),
 }
 
 /// What the store asks the runner to do.
@@ -290,6 +299,13 @@ pub enum Effect {
         tag: u64,
         text: String,
     },
+    /// Read history lines for a conversation with `peer`: the most recent
+    /// ones, or those before `before_row`.
+    LoadHistory {
+        conversation: ConversationId,
+        peer: jid::BareJid,
+        before_row: Option<i64>,
+    },
 }
 
 /// Applies one message; returns the effects to carry out.
@@ -304,7 +320,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Session { .. } | Msg::Reply { .. } | Msg::Command { .. } | Msg::RosterCache { .. } => {
             true
         }
-        Msg::Connecting | Msg::LoginFailed { .. } | Msg::Warning(_) | Msg::View(_) => false,
+        Msg::Connecting
+        | Msg::LoginFailed { .. }
+        | Msg::Warning(_)
+        | Msg::View(_)
+        | Msg::HistoryLoaded { .. } => false,
     };
     if touches_roster {
         state.roster_rev += 1;
@@ -325,13 +345,41 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Command { tag, action, at } => action::apply(state, tag, action, at, &mut effects),
         Msg::RosterCache { ver, items } => state.roster.load_cache(ver, items),
         Msg::Warning(text) => push_notice(state, text, false),
-        Msg::View(view) => apply_view(state, view),
+        Msg::View(view) => apply_view(state, view, &mut effects),
+        Msg::HistoryLoaded {
+            conversation,
+            lines,
+            exhausted,
+        } => state.chats.prepend(conversation, lines, exhausted),
     }
+    request_history(state, &mut effects);
     effects
 }
 
-fn apply_view(state: &mut State, msg: ViewMsg) {
+/// Conversations that just appeared get their recent history read once.
+fn request_history(state: &mut State, effects: &mut Vec<Effect>) {
+    for (id, peer) in state.chats.take_unrequested() {
+        effects.push(Effect::LoadHistory {
+            conversation: id,
+            peer,
+            before_row: None,
+        });
+    }
+}
+
+fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
     match msg {
+        ViewMsg::LoadOlder(id) => {
+            if let Some(conversation) = state.chats.get(id)
+                && !conversation.history_exhausted
+            {
+                effects.push(Effect::LoadHistory {
+                    conversation: id,
+                    peer: conversation.peer.clone(),
+                    before_row: Some(state.chats.oldest_row(id).unwrap_or(i64::MAX)),
+                });
+            }
+        }
         ViewMsg::Activate(id) => {
             if state.chats.get(id).is_some() {
                 state.active = Some(id);

@@ -191,8 +191,14 @@ fn logged_in() -> State {
 
 /// Every effect as one line: stanzas as XML with a present `id` shown as
 /// `ID`, events in their `exec` text form.
+/// The effects as lines. Reading a new conversation's history is left out
+/// here; `message::new_conversation_reads_its_history` covers it.
 fn trace(effects: &[Effect]) -> Vec<String> {
-    effects.iter().map(describe).collect()
+    effects
+        .iter()
+        .filter(|e| !matches!(e, Effect::LoadHistory { .. }))
+        .map(describe)
+        .collect()
 }
 
 fn describe(effect: &Effect) -> String {
@@ -214,6 +220,7 @@ fn describe(effect: &Effect) -> String {
         Effect::RunStartupCommands => "startup".into(),
         Effect::Disconnect => "disconnect".into(),
         Effect::Reconnect => "reconnect".into(),
+        Effect::LoadHistory { peer, .. } => format!("load-history {peer}"),
         Effect::Search { text, .. } => format!("search {text}"),
     }
 }

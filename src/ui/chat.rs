@@ -621,6 +621,17 @@ pub fn handle(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
         }
         _ => {}
     }
+    // Near the oldest line held in memory: bring older ones in from the
+    // history (the store ignores this once nothing older is left).
+    let near_top = chat
+        .anchor_pos(conversation)
+        .is_some_and(|pos| pos.index <= page);
+    if matches!(action, UiAction::Up | UiAction::PageUp | UiAction::Top)
+        && near_top
+        && !conversation.history_exhausted
+    {
+        return vec![Request::View(ViewMsg::LoadOlder(conversation.id))];
+    }
     Vec::new()
 }
 

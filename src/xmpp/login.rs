@@ -166,7 +166,7 @@ async fn starttls(
 ) -> Result<tokio::net::TcpStream, Error> {
     let (read, write) = tokio::io::split(tcp);
     let mut reader = XmlReader::new(read, settings.limits);
-    let mut writer = StreamWriter::new(write);
+    let mut writer = StreamWriter::new(write).with_trace(settings.trace.clone());
     let outcome: Result<(), Error> = async {
         writer.open(settings, false).await?;
         let features = read_header_and_features(&mut reader, settings).await?;
@@ -174,7 +174,13 @@ async fn starttls(
             return Err(Error::NoStartTls);
         }
         writer.send(&Element::new("starttls", ns::TLS)).await?;
-        let answer = next_element(&mut reader, settings.reply_timeout, "STARTTLS answer").await?;
+        let answer = next_element(
+            &mut reader,
+            settings.reply_timeout,
+            settings.trace.as_ref(),
+            "STARTTLS answer",
+        )
+        .await?;
         if answer.is("proceed", ns::TLS) {
             Ok(())
         } else if answer.is("failure", ns::TLS) {
@@ -214,7 +220,7 @@ async fn negotiate_encrypted(
 ) -> Result<Connection, Error> {
     let (read, write) = tokio::io::split(stream);
     let reader = XmlReader::new(read, settings.limits);
-    let mut writer = StreamWriter::new(write);
+    let mut writer = StreamWriter::new(write).with_trace(settings.trace.clone());
     match negotiate(reader, &mut writer, settings, channel_binding, resume).await {
         Ok((jid, features, mechanism, reader, resumption)) => {
             info!(%jid, %mechanism, ?resumption, "logged in");
@@ -294,7 +300,13 @@ async fn resume_session<R: AsyncRead + Unpin>(
         )
         .await?;
     loop {
-        let answer = next_element(reader, settings.reply_timeout, "stream resumption").await?;
+        let answer = next_element(
+            reader,
+            settings.reply_timeout,
+            settings.trace.as_ref(),
+            "stream resumption",
+        )
+        .await?;
         let h = answer.attr("h").and_then(|h| h.trim().parse::<u32>().ok());
         if answer.is("resumed", ns::SM) {
             return Ok(Resumption::Resumed { h: h.unwrap_or(0) });
@@ -321,7 +333,13 @@ async fn read_header_and_features<R: AsyncRead + Unpin>(
         Ok(Ok(StreamEvent::End)) => return Err(Error::Disconnected),
     };
     check_version(&header)?;
-    let features = next_element(reader, settings.reply_timeout, "stream features").await?;
+    let features = next_element(
+        reader,
+        settings.reply_timeout,
+        settings.trace.as_ref(),
+        "stream features",
+    )
+    .await?;
     if !features.is("features", ns::STREAM) {
         return Err(unexpected(&features, "stream features"));
     }
@@ -373,7 +391,13 @@ async fn authenticate<R: AsyncRead + Unpin>(
         )
         .await?;
     loop {
-        let element = next_element(reader, settings.reply_timeout, "the SASL exchange").await?;
+        let element = next_element(
+            reader,
+            settings.reply_timeout,
+            settings.trace.as_ref(),
+            "the SASL exchange",
+        )
+        .await?;
         if element.ns() != ns::SASL {
             return Err(unexpected(&element, "SASL"));
         }
@@ -510,7 +534,7 @@ async fn iq_round_trip<R: AsyncRead + Unpin>(
     let deadline = tokio::time::Instant::now() + settings.reply_timeout;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let reply = next_element(reader, left, what).await?;
+        let reply = next_element(reader, left, settings.trace.as_ref(), what).await?;
         if !reply.is("iq", ns::CLIENT) || reply.attr("id") != Some(id.as_str()) {
             debug!(name = reply.name(), "ignoring a stanza during {what}");
             continue;
@@ -528,9 +552,14 @@ async fn iq_round_trip<R: AsyncRead + Unpin>(
 pub(crate) async fn next_element<R: AsyncRead + Unpin>(
     reader: &mut XmlReader<R>,
     timeout: Duration,
+    trace: Option<&super::trace::XmlTrace>,
     what: &'static str,
 ) -> Result<Element, Error> {
-    match tokio::time::timeout(timeout, reader.next()).await {
+    let event = tokio::time::timeout(timeout, reader.next()).await;
+    if let (Some(trace), Ok(Ok(StreamEvent::Stanza(e)))) = (trace, &event) {
+        trace.element(super::trace::Direction::Received, e);
+    }
+    match event {
         Err(_) => Err(Error::Timeout(what)),
         Ok(Err(e)) => Err(Error::Xml(e)),
         Ok(Ok(StreamEvent::Stanza(e))) if e.is("error", ns::STREAM) => {

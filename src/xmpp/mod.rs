@@ -15,4 +15,5 @@ pub mod session;
 pub mod settings;
 pub mod stanza;
 pub mod tls;
+pub mod trace;
 pub mod writer;

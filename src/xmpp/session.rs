@@ -746,6 +746,9 @@ impl Runner {
     }
 
     async fn dispatch(&mut self, element: Element) -> Result<(), Error> {
+        if let Some(trace) = &self.settings.trace {
+            trace.element(super::trace::Direction::Received, &element);
+        }
         if element.is("error", ns::STREAM) {
             return Err(Error::Stream(StreamError::from_element(&element)));
         }

@@ -62,6 +62,8 @@ pub struct ConnectSettings {
     pub reply_timeout: Duration,
     /// The language tag put on the stream header (I18N-01).
     pub lang: String,
+    /// Where every element sent and received is written, redacted.
+    pub trace: Option<super::trace::XmlTrace>,
 }
 
 impl ConnectSettings {
@@ -79,6 +81,7 @@ impl ConnectSettings {
             keepalive: Duration::from_secs(60),
             reply_timeout: Duration::from_secs(30),
             lang: "en".to_owned(),
+            trace: None,
         }
     }
 

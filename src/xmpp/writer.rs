@@ -11,6 +11,7 @@ use super::error::Error;
 use super::login::BoxStream;
 use super::ns;
 use super::settings::ConnectSettings;
+use super::trace::{Direction as TraceDirection, XmlTrace};
 
 /// How long a polite close may take before we just drop the socket.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -19,6 +20,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 pub struct StreamWriter<W = WriteHalf<BoxStream>> {
     inner: W,
     closed: bool,
+    trace: Option<XmlTrace>,
 }
 
 impl<W: AsyncWrite + Unpin> StreamWriter<W> {
@@ -26,7 +28,14 @@ impl<W: AsyncWrite + Unpin> StreamWriter<W> {
         StreamWriter {
             inner,
             closed: false,
+            trace: None,
         }
+    }
+
+    /// Records everything sent in the XML trace.
+    pub fn with_trace(mut self, trace: Option<XmlTrace>) -> Self {
+        self.trace = trace;
+        self
     }
 
     /// Opens (or restarts) the stream (CORE-02, I18N-01). `from` is our bare
@@ -49,11 +58,21 @@ impl<W: AsyncWrite + Unpin> StreamWriter<W> {
 
     /// Serialises and sends one stanza or negotiation element.
     pub async fn send(&mut self, element: &Element) -> Result<(), Error> {
-        self.send_raw(&element.to_xml()).await
+        if let Some(trace) = &self.trace {
+            trace.element(TraceDirection::Sent, element);
+        }
+        self.write(&element.to_xml()).await
     }
 
     /// Sends text as is; only for the header, close tag and whitespace.
     pub async fn send_raw(&mut self, text: &str) -> Result<(), Error> {
+        if let Some(trace) = self.trace.as_ref().filter(|_| !text.trim().is_empty()) {
+            trace.raw(TraceDirection::Sent, text);
+        }
+        self.write(text).await
+    }
+
+    async fn write(&mut self, text: &str) -> Result<(), Error> {
         if self.closed {
             return Err(Error::Disconnected);
         }

@@ -28,6 +28,7 @@ pub fn settings(server: &TestServer, account: &Account) -> ConnectSettings {
 pub struct FreezableProxy {
     pub port: u16,
     frozen: Arc<AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
 }
 
 impl FreezableProxy {
@@ -35,6 +36,7 @@ impl FreezableProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let frozen = Arc::new(AtomicBool::new(false));
+        let (cut, cuts) = tokio::sync::watch::channel(0u64);
         let flag = frozen.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -43,15 +45,31 @@ impl FreezableProxy {
                 };
                 let (client_read, client_write) = client.into_split();
                 let (server_read, server_write) = server.into_split();
-                tokio::spawn(pump(client_read, server_write, flag.clone()));
-                tokio::spawn(pump(server_read, client_write, flag.clone()));
+                let generation = *cuts.borrow();
+                for (from, to) in [(client_read, server_write), (server_read, client_write)] {
+                    let flag = flag.clone();
+                    let mut cuts = cuts.clone();
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            _ = pump(from, to, flag) => {}
+                            // A cut drops both halves: the sockets close at once.
+                            _ = cuts.wait_for(|g| *g != generation) => {}
+                        }
+                    });
+                }
             }
         });
-        FreezableProxy { port, frozen }
+        FreezableProxy { port, frozen, cut }
     }
 
     pub fn freeze(&self) {
         self.frozen.store(true, Ordering::SeqCst);
+    }
+
+    /// Closes every connection made so far (not a clean XMPP close: the
+    /// TCP connections just end); new connections are forwarded again.
+    pub fn cut(&self) {
+        self.cut.send_modify(|g| *g += 1);
     }
 }
 

@@ -177,8 +177,13 @@ impl Client {
     ) -> Client {
         let mut s = settings(server, account);
         s.resource = Some(resource.to_owned());
+        Client::start_engine(Engine::new(s, prefs, cache, Vec::new())).await
+    }
+
+    /// Starts an engine built by the caller (own settings, history…).
+    pub async fn start_engine(engine: Engine) -> Client {
         let mut client = Client {
-            engine: Engine::new(s, prefs, cache, Vec::new()),
+            engine,
             events: Vec::new(),
         };
         client.engine.connect();

@@ -384,3 +384,66 @@ fn message_while_reconnecting_waits_pending() {
     let conversation = state.chats.latest_with(&bare("romeo@example.net")).unwrap();
     assert!(!conversation.lines.back().unwrap().pending);
 }
+
+/// A message redelivered after the sender's reconnect (same sender, same
+/// id) is shown once; the same id from someone else is another message.
+#[test]
+fn redelivered_message_is_shown_once() {
+    let mut state = logged_in();
+    let xml = "<message from='romeo@example.net/orchard' type='chat' id='m-1'><body>once</body></message>";
+    let first = message(&mut state, xml);
+    assert_eq!(events(&first).len(), 1);
+    let again = message(&mut state, xml);
+    assert!(again.is_empty(), "{:?}", trace(&again));
+    let other = message(
+        &mut state,
+        "<message from='nurse@example.com/kitchen' type='chat' id='m-1'><body>mine</body></message>",
+    );
+    assert_eq!(events(&other).len(), 1);
+}
+
+/// A conversation that appears asks once for its recent history; scrolling
+/// to its top asks for the page before the oldest line held.
+#[test]
+fn new_conversation_reads_its_history() {
+    let mut state = logged_in();
+    let effects = message(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat' id='h1'><body>hi</body></message>",
+    );
+    let loads: Vec<&Effect> = effects
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::LoadHistory {
+                    before_row: None,
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert_eq!(loads.len(), 1, "{:?}", effects);
+    let again = message(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat' id='h2'><body>again</body></message>",
+    );
+    assert!(
+        !again
+            .iter()
+            .any(|e| matches!(e, Effect::LoadHistory { .. }))
+    );
+    let id = state
+        .chats
+        .latest_with(&bare("romeo@example.net"))
+        .unwrap()
+        .id;
+    let older = update(&mut state, Msg::View(crate::app::ViewMsg::LoadOlder(id)));
+    assert!(older.iter().any(|e| matches!(
+        e,
+        Effect::LoadHistory {
+            before_row: Some(_),
+            ..
+        }
+    )));
+}

@@ -365,7 +365,7 @@ fn new_messages_separator() {
             "12:30 <Romeo> two",
         ]
     );
-    assert_eq!(view.chat.marker(), Some(1));
+    assert_eq!(view.chat.marker(), Some(crate::app::chat::FIRST_SEQ + 1));
 
     // More arrive while reading: the separator stays where it was.
     deliver(
@@ -382,7 +382,10 @@ fn new_messages_separator() {
     handle(&mut view, &state, UiAction::PageDown);
     let rows = body(&state, &mut view, 40, 10);
     assert_eq!(rows[1..3], ["12:30 <me> hi", "12:30 <Romeo> one"]);
-    assert_eq!(view.chat.seen.get(&state.active.unwrap()), Some(&4));
+    assert_eq!(
+        view.chat.seen.get(&state.active.unwrap()),
+        Some(&(crate::app::chat::FIRST_SEQ + 4))
+    );
 
     // Leaving and coming back with nothing new: no separator.
     activate(&mut state, 1);

@@ -1,0 +1,672 @@
+//! Tests of the history store, on in-memory databases and temp files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+
+const ME: &str = "me@example.org";
+
+fn msg<'a>(peer: &'a str, direction: Direction, body: &'a str) -> NewMessage<'a> {
+    NewMessage {
+        account: ME,
+        peer,
+        resource: None,
+        thread: None,
+        direction,
+        kind: "chat",
+        subject: None,
+        body,
+        stanza_id: None,
+        at: 1_700_000_000,
+        pending: false,
+    }
+}
+
+fn incoming<'a>(peer: &'a str, body: &'a str) -> NewMessage<'a> {
+    msg(peer, Direction::Incoming, body)
+}
+
+fn bodies(messages: &[StoredMessage]) -> Vec<&str> {
+    messages.iter().map(|m| m.body.as_str()).collect()
+}
+
+#[test]
+fn direction_round_trips_through_its_string() {
+    for d in [Direction::Incoming, Direction::Outgoing] {
+        assert_eq!(d.as_str().parse::<Direction>(), Ok(d));
+    }
+    assert!("sideways".parse::<Direction>().is_err());
+}
+
+#[test]
+fn every_field_round_trips() {
+    let mut h = History::open_in_memory().unwrap();
+    let body = "héllo 世界 🦀 — ｆｕｌｌ\twidth\r\n\u{1b}[31mred\u{7}\u{7f}\u{202e}rtl";
+    let full = NewMessage {
+        account: ME,
+        peer: "josé@例え.jp",
+        resource: Some("ノートPC/🦀"),
+        thread: Some("thread-ß"),
+        direction: Direction::Outgoing,
+        kind: "groupchat",
+        subject: Some("Тема \u{1}"),
+        body,
+        stanza_id: Some("id-ü"),
+        at: -5,
+        pending: true,
+    };
+    let bare = NewMessage {
+        at: i64::MAX,
+        ..incoming("b@x", "")
+    };
+    let rows = h.insert_batch(&[full.clone(), bare.clone()]).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0] < rows[1]);
+
+    let got = h.recent(ME, "josé@例え.jp", 10).unwrap();
+    assert_eq!(
+        got,
+        [StoredMessage {
+            row: rows[0],
+            peer: full.peer.into(),
+            resource: Some("ノートPC/🦀".into()),
+            thread: Some("thread-ß".into()),
+            direction: Direction::Outgoing,
+            kind: "groupchat".into(),
+            subject: Some("Тема \u{1}".into()),
+            body: body.into(),
+            stanza_id: Some("id-ü".into()),
+            at: -5,
+            pending: true,
+            error: None,
+        }]
+    );
+    let got = h.recent(ME, "b@x", 10).unwrap();
+    assert_eq!(
+        got,
+        [StoredMessage {
+            row: rows[1],
+            peer: "b@x".into(),
+            resource: None,
+            thread: None,
+            direction: Direction::Incoming,
+            kind: "chat".into(),
+            subject: None,
+            body: String::new(),
+            stanza_id: None,
+            at: i64::MAX,
+            pending: false,
+            error: None,
+        }]
+    );
+}
+
+#[test]
+fn ten_thousand_messages_in_one_batch() {
+    let mut h = History::open_in_memory().unwrap();
+    let texts: Vec<String> = (0..10_000).map(|i| format!("flood {i}")).collect();
+    let ids: Vec<String> = (0..10_000).map(|i| format!("id{i}")).collect();
+    let batch: Vec<NewMessage<'_>> = texts
+        .iter()
+        .zip(&ids)
+        .map(|(t, id)| NewMessage {
+            stanza_id: Some(id),
+            ..incoming("flood@x", t)
+        })
+        .collect();
+    let rows = h.insert_batch(&batch).unwrap();
+    assert_eq!(rows.len(), 10_000);
+    assert!(rows.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(h.count(ME).unwrap(), 10_000);
+    assert_eq!(h.count("other@x").unwrap(), 0);
+    assert_eq!(bodies(&h.recent(ME, "flood@x", 1).unwrap()), ["flood 9999"]);
+}
+
+#[test]
+fn a_failing_batch_stores_nothing() {
+    let mut h = History::open_in_memory().unwrap();
+    h.insert_batch(&[incoming("a@x", "kept")]).unwrap();
+    // A test-only trigger makes the third insert fail halfway through.
+    h.conn
+        .execute_batch(
+            "CREATE TEMP TRIGGER boom BEFORE INSERT ON messages WHEN new.body = 'boom'
+             BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+        )
+        .unwrap();
+    let err = h
+        .insert_batch(&[
+            incoming("a@x", "1"),
+            incoming("a@x", "2"),
+            incoming("a@x", "boom"),
+        ])
+        .unwrap_err();
+    assert!(err.to_string().contains("boom"), "{err}");
+    assert_eq!(bodies(&h.recent(ME, "a@x", 10).unwrap()), ["kept"]);
+    assert_eq!(h.search(ME, "kept", 10).unwrap().len(), 1);
+}
+
+#[test]
+fn recent_and_before_page_through_one_peer() {
+    let mut h = History::open_in_memory().unwrap();
+    let texts: Vec<String> = (0..2_500).map(|i| format!("a{i}")).collect();
+    let others: Vec<String> = (0..2_500).map(|i| format!("b{i}")).collect();
+    // Interleave another peer, and the same peer under another account.
+    let mut batch = Vec::new();
+    for (a, b) in texts.iter().zip(&others) {
+        batch.push(incoming("alice@x", a));
+        batch.push(msg("bob@x", Direction::Outgoing, b));
+        batch.push(NewMessage {
+            account: "other@example.org",
+            ..incoming("alice@x", b)
+        });
+    }
+    let rows = h.insert_batch(&batch).unwrap();
+    let alice_rows: Vec<i64> = rows.iter().copied().step_by(3).collect();
+
+    let page = h.recent(ME, "alice@x", 100).unwrap();
+    assert_eq!(page.len(), 100);
+    assert_eq!(page[0].body, "a2400");
+    assert_eq!(page[99].body, "a2499");
+    assert_eq!(
+        page.iter().map(|m| m.row).collect::<Vec<_>>(),
+        alice_rows[2400..]
+    );
+
+    // Walk back to the start; 2,400 older rows make six pages of 350 and
+    // a last one of 300.
+    let mut seen = page;
+    let mut sizes = Vec::new();
+    loop {
+        let older = h.before(ME, "alice@x", seen[0].row, 350).unwrap();
+        if older.is_empty() {
+            break;
+        }
+        sizes.push(older.len());
+        assert!(older.windows(2).all(|w| w[0].row < w[1].row));
+        assert!(older.last().unwrap().row < seen[0].row);
+        seen.splice(0..0, older);
+    }
+    assert_eq!(sizes, [350, 350, 350, 350, 350, 350, 300]);
+    assert_eq!(seen.len(), 2_500);
+    assert_eq!(seen.iter().map(|m| m.row).collect::<Vec<_>>(), alice_rows);
+    assert!(seen.iter().enumerate().all(|(i, m)| m.body == texts[i]));
+    assert!(seen.iter().all(|m| m.peer == "alice@x"));
+
+    assert_eq!(h.recent(ME, "bob@x", 1).unwrap()[0].body, "b2499");
+    assert!(h.recent(ME, "nobody@x", 10).unwrap().is_empty());
+    assert!(h.recent(ME, "alice@x", 0).unwrap().is_empty());
+    assert_eq!(h.recent(ME, "alice@x", usize::MAX).unwrap().len(), 2_500);
+}
+
+#[test]
+fn search_ignores_case_in_any_script() {
+    let mut h = History::open_in_memory().unwrap();
+    h.insert_batch(&[
+        incoming("a@x", "Hello World"),
+        incoming("b@x", "ПРИВЕТ мир"),
+        incoming("a@x", "ΚΑΛΗΜΕΡΑ"),
+        incoming("b@x", "Ärger über Öl"),
+        incoming("a@x", "nothing here"),
+    ])
+    .unwrap();
+    assert_eq!(
+        bodies(&h.search(ME, "hello world", 10).unwrap()),
+        ["Hello World"]
+    );
+    assert_eq!(bodies(&h.search(ME, "O W", 10).unwrap()), ["Hello World"]);
+    assert_eq!(bodies(&h.search(ME, "привет", 10).unwrap()), ["ПРИВЕТ мир"]);
+    assert_eq!(
+        bodies(&h.search(ME, "καλημέρα", 10).unwrap()),
+        Vec::<&str>::new()
+    );
+    assert_eq!(bodies(&h.search(ME, "καλημερα", 10).unwrap()), ["ΚΑΛΗΜΕΡΑ"]);
+    assert_eq!(
+        bodies(&h.search(ME, "ärger", 10).unwrap()),
+        ["Ärger über Öl"]
+    );
+    // One and two characters go the short way, still ignoring case.
+    assert_eq!(bodies(&h.search(ME, "öL", 10).unwrap()), ["Ärger über Öl"]);
+    assert_eq!(bodies(&h.search(ME, "ü", 10).unwrap()), ["Ärger über Öl"]);
+    assert_eq!(bodies(&h.search(ME, "Ж", 10).unwrap()), Vec::<&str>::new());
+    assert_eq!(bodies(&h.search(ME, "и", 10).unwrap()), ["ПРИВЕТ мир"]);
+    assert!(h.search(ME, "", 10).unwrap().is_empty());
+}
+
+#[test]
+fn search_finds_cjk_substrings() {
+    let mut h = History::open_in_memory().unwrap();
+    h.insert_batch(&[
+        incoming("a@x", "我们明天去北京吃烤鸭"),
+        incoming("b@x", "東京タワーに行きました"),
+        incoming("a@x", "오늘 날씨가 좋네요 🌞"),
+    ])
+    .unwrap();
+    assert_eq!(
+        bodies(&h.search(ME, "北京吃", 10).unwrap()),
+        ["我们明天去北京吃烤鸭"]
+    );
+    assert_eq!(
+        bodies(&h.search(ME, "北京", 10).unwrap()),
+        ["我们明天去北京吃烤鸭"]
+    );
+    assert_eq!(bodies(&h.search(ME, "京", 10).unwrap()).len(), 2);
+    assert_eq!(
+        bodies(&h.search(ME, "タワー", 10).unwrap()),
+        ["東京タワーに行きました"]
+    );
+    assert_eq!(
+        bodies(&h.search(ME, "날씨가", 10).unwrap()),
+        ["오늘 날씨가 좋네요 🌞"]
+    );
+    assert_eq!(
+        bodies(&h.search(ME, "요 🌞", 10).unwrap()),
+        ["오늘 날씨가 좋네요 🌞"]
+    );
+    assert_eq!(
+        bodies(&h.search(ME, "🌞", 10).unwrap()),
+        ["오늘 날씨가 좋네요 🌞"]
+    );
+    assert!(h.search(ME, "上海", 10).unwrap().is_empty());
+}
+
+#[test]
+fn search_treats_wildcards_quotes_and_syntax_literally() {
+    let mut h = History::open_in_memory().unwrap();
+    h.insert_batch(&[
+        incoming("a@x", "100% sure"),
+        incoming("a@x", "1000 sure"),
+        incoming("a@x", "snake_case"),
+        incoming("a@x", "snakeXcase"),
+        incoming("a@x", "she said \"hi\" AND left"),
+        incoming("a@x", "x OR y NEAR(z) col:* ^start"),
+        incoming("a@x", "back\\slash"),
+    ])
+    .unwrap();
+    assert_eq!(bodies(&h.search(ME, "%", 10).unwrap()), ["100% sure"]);
+    assert_eq!(bodies(&h.search(ME, "0% s", 10).unwrap()), ["100% sure"]);
+    assert_eq!(bodies(&h.search(ME, "_", 10).unwrap()), ["snake_case"]);
+    assert_eq!(bodies(&h.search(ME, "e_c", 10).unwrap()), ["snake_case"]);
+    assert_eq!(
+        bodies(&h.search(ME, "\"hi\"", 10).unwrap()),
+        ["she said \"hi\" AND left"]
+    );
+    assert_eq!(
+        bodies(&h.search(ME, "\"", 10).unwrap()),
+        ["she said \"hi\" AND left"]
+    );
+    assert_eq!(bodies(&h.search(ME, "NEAR(z) col:*", 10).unwrap()).len(), 1);
+    assert_eq!(bodies(&h.search(ME, "^st", 10).unwrap()).len(), 1);
+    assert_eq!(bodies(&h.search(ME, "\\", 10).unwrap()), ["back\\slash"]);
+    assert!(
+        h.search(ME, "'; DROP TABLE messages; --", 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(h.count(ME).unwrap(), 7);
+}
+
+#[test]
+fn search_is_newest_first_limited_and_per_account() {
+    let mut h = History::open_in_memory().unwrap();
+    let texts: Vec<String> = (0..50).map(|i| format!("ping {i}")).collect();
+    let batch: Vec<_> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| incoming(if i % 2 == 0 { "a@x" } else { "b@x" }, t))
+        .collect();
+    h.insert_batch(&batch).unwrap();
+    h.insert_batch(&[NewMessage {
+        account: "other@x",
+        ..incoming("a@x", "ping other")
+    }])
+    .unwrap();
+    for needle in ["PING", "pi", "g"] {
+        let found = h.search(ME, needle, 3).unwrap();
+        assert_eq!(
+            bodies(&found),
+            ["ping 49", "ping 48", "ping 47"],
+            "{needle}"
+        );
+        assert_eq!(h.search(ME, needle, 100).unwrap().len(), 50, "{needle}");
+    }
+    assert_eq!(
+        bodies(&h.search("other@x", "ping", 10).unwrap()),
+        ["ping other"]
+    );
+    assert!(h.search(ME, "ping", 0).unwrap().is_empty());
+}
+
+#[test]
+fn case_variants_cover_upper_and_lower() {
+    let mut v = case_variants("aB");
+    v.sort();
+    assert_eq!(v, ["AB", "Ab", "aB", "ab"]);
+    assert_eq!(case_variants("京"), ["京"]);
+    // The short query has room for the worst case of two characters.
+    assert!(case_variants("ǅǅ").len() <= SHORT_VARIANTS);
+}
+
+#[test]
+fn redelivered_incoming_ids_are_stored_once() {
+    let mut h = History::open_in_memory().unwrap();
+    let first = NewMessage {
+        stanza_id: Some("s1"),
+        ..incoming("a@x", "hi")
+    };
+    let rows = h.insert_batch(&[first.clone(), first.clone()]).unwrap();
+    assert_eq!(rows[0], rows[1], "a duplicate in the same batch");
+    let again = h.insert_batch(std::slice::from_ref(&first)).unwrap();
+    assert_eq!(again, [rows[0]], "redelivered after a reconnect");
+    assert_eq!(h.count(ME).unwrap(), 1);
+
+    // The same id from another peer, the other direction or another account
+    // is another message.
+    h.insert_batch(&[
+        NewMessage {
+            peer: "b@x",
+            ..first.clone()
+        },
+        NewMessage {
+            direction: Direction::Outgoing,
+            ..first.clone()
+        },
+        NewMessage {
+            account: "other@x",
+            ..first.clone()
+        },
+    ])
+    .unwrap();
+    assert_eq!(h.count(ME).unwrap(), 3);
+    assert_eq!(h.count("other@x").unwrap(), 1);
+    // Messages without an id are never merged.
+    h.insert_batch(&[incoming("a@x", "hi"), incoming("a@x", "hi")])
+        .unwrap();
+    assert_eq!(h.count(ME).unwrap(), 5);
+}
+
+#[test]
+fn outbox_acks_and_errors() {
+    let mut h = History::open_in_memory().unwrap();
+    let out = |id, body| NewMessage {
+        stanza_id: Some(id),
+        pending: true,
+        ..msg("a@x", Direction::Outgoing, body)
+    };
+    h.insert_batch(&[
+        out("o1", "first"),
+        incoming("a@x", "reply"),
+        out("o2", "second"),
+        out("o3", "third"),
+        NewMessage {
+            account: "other@x",
+            ..out("o1", "elsewhere")
+        },
+    ])
+    .unwrap();
+    assert_eq!(bodies(&h.outbox(ME).unwrap()), ["first", "second", "third"]);
+    assert!(h.outbox(ME).unwrap().iter().all(|m| m.pending));
+
+    h.mark_acked(ME, &["o1", "o3", "unknown"]).unwrap();
+    assert_eq!(bodies(&h.outbox(ME).unwrap()), ["second"]);
+    assert_eq!(bodies(&h.outbox("other@x").unwrap()), ["elsewhere"]);
+    let conversation = h.recent(ME, "a@x", 10).unwrap();
+    assert_eq!(
+        conversation.iter().map(|m| m.pending).collect::<Vec<_>>(),
+        [false, false, true, false]
+    );
+
+    h.set_error(ME, "o2", "service-unavailable").unwrap();
+    assert!(h.outbox(ME).unwrap().is_empty());
+    let second = &h.recent(ME, "a@x", 2).unwrap()[0];
+    assert_eq!(second.body, "second");
+    assert_eq!(second.error.as_deref(), Some("service-unavailable"));
+    assert!(!second.pending);
+    h.mark_acked(ME, &[]).unwrap();
+}
+
+#[test]
+fn everything_is_there_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = default_path(&dir.path().join("nested/data"), ME);
+    assert!(path.ends_with("nested/data/history.sqlite3"));
+    {
+        let mut h = History::open(&path).unwrap();
+        assert_eq!(h.path(), path);
+        h.insert_batch(&[
+            incoming("a@x", "one"),
+            NewMessage {
+                stanza_id: Some("p"),
+                pending: true,
+                ..msg("a@x", Direction::Outgoing, "two")
+            },
+        ])
+        .unwrap();
+    }
+    let mut h = History::open(&path).unwrap();
+    assert_eq!(bodies(&h.recent(ME, "a@x", 10).unwrap()), ["one", "two"]);
+    assert_eq!(bodies(&h.outbox(ME).unwrap()), ["two"]);
+    assert_eq!(bodies(&h.search(ME, "ONE", 10).unwrap()), ["one"]);
+    let rows = h.insert_batch(&[incoming("a@x", "three")]).unwrap();
+    assert!(rows[0] > h.recent(ME, "a@x", 3).unwrap()[1].row);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_files_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let path = default_path(&data, ME);
+    History::open(&path).unwrap();
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&path), 0o600);
+}
+
+#[test]
+fn wal_mode_is_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = History::open(&dir.path().join("h.sqlite3")).unwrap();
+    let mode: String = h
+        .conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i64 = h
+        .conn
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 1, "NORMAL");
+    let fk: i64 = h
+        .conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+}
+
+#[test]
+fn the_bundled_sqlite_has_fts5_trigram() {
+    let h = History::open_in_memory().unwrap();
+    let fts5: bool = h
+        .conn
+        .query_row("SELECT sqlite_compileoption_used('ENABLE_FTS5')", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(fts5);
+    let sql: String = h
+        .conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'messages_fts'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(sql.contains("trigram"), "{sql}");
+}
+
+#[test]
+fn an_empty_database_gets_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE unrelated (x)").unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 0);
+    }
+    let mut h = History::open(&path).unwrap();
+    assert_eq!(user_version(&h.conn).unwrap(), MIGRATIONS.len() as i64);
+    h.insert_batch(&[incoming("a@x", "hi")]).unwrap();
+    drop(h);
+    // Opening again runs nothing twice.
+    let h = History::open(&path).unwrap();
+    assert_eq!(user_version(&h.conn).unwrap(), MIGRATIONS.len() as i64);
+    assert_eq!(h.count(ME).unwrap(), 1);
+}
+
+#[test]
+fn a_database_from_a_newer_balcony_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let err = History::open(&path).unwrap_err();
+    assert!(
+        matches!(err, HistoryError::TooNew { found: 999, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains(&path.display().to_string()), "{text}");
+    assert!(text.contains("999"), "{text}");
+    let conn = Connection::open(&path).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete", "not switched to WAL");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    fs::write(
+        &path,
+        "this is not a database, just text that is long enough",
+    )
+    .unwrap();
+    let err = History::open(&path).unwrap_err();
+    assert!(matches!(err, HistoryError::Open { .. }), "{err:?}");
+    assert!(err.to_string().contains("h.sqlite3"), "{err}");
+}
+
+#[test]
+fn queries_use_indexes() {
+    let h = History::open_in_memory().unwrap();
+    let plan = |sql: &str| -> String {
+        let mut stmt = h
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let count = stmt.parameter_count();
+        let args: Vec<&dyn ToSql> = vec![&"x"; count];
+        stmt.query_map(args.as_slice(), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("; ")
+    };
+    for sql in [RECENT, BEFORE] {
+        let p = plan(sql);
+        assert!(p.contains("USING INDEX messages_by_peer"), "{p}");
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
+    }
+    let p = plan(FIND_INCOMING);
+    assert!(p.contains("messages_by_stanza_id"), "{p}");
+    let p = plan(OUTBOX);
+    assert!(p.contains("messages_pending"), "{p}");
+    let p = plan(SEARCH_INDEXED);
+    assert!(p.contains("VIRTUAL TABLE INDEX"), "{p}");
+    assert!(!p.contains("TEMP B-TREE"), "{p}");
+    let p = plan(SEARCH_SHORT);
+    assert!(!p.contains("TEMP B-TREE"), "{p}");
+}
+
+/// The environment variable that turns [`crash_child`] from a no-op into the
+/// process that gets killed.
+const CRASH_DB: &str = "BALCONY_HISTORY_CRASH_DB";
+
+/// The child's exit code when it could not SIGKILL itself.
+const KILLED_ANOTHER_WAY: i32 = 86;
+
+/// Run by [`a_kill_mid_transaction_loses_only_the_open_transaction`] in a
+/// child process: commit one batch, then write a large transaction and kill
+/// ourselves with SIGKILL before it commits. Without the variable (a normal
+/// test run) it does nothing.
+#[test]
+fn crash_child() {
+    let Some(path) = std::env::var_os(CRASH_DB) else {
+        return;
+    };
+    let mut h = History::open(Path::new(&path)).unwrap();
+    let texts: Vec<String> = (0..500).map(|i| format!("acked {i}")).collect();
+    let batch: Vec<_> = texts.iter().map(|t| incoming("a@x", t)).collect();
+    h.insert_batch(&batch).unwrap();
+    // A tiny page cache makes SQLite spill the open transaction's pages into
+    // the WAL, so the killed process leaves uncommitted frames on disk.
+    h.conn.pragma_update(None, "cache_size", 2).unwrap();
+    h.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let big = "x".repeat(2_000);
+    for i in 0..2_000 {
+        h.conn
+            .execute(
+                "INSERT INTO messages (account, peer, direction, kind, body, at)
+                 VALUES (?1, 'a@x', 'in', 'chat', ?2, ?3)",
+                params![ME, big, i],
+            )
+            .unwrap();
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
+    // Should `kill` be missing: exiting runs no destructors either, so the
+    // transaction is neither committed nor rolled back.
+    std::process::exit(KILLED_ANOTHER_WAY);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_kill_mid_transaction_loses_only_the_open_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["history::tests::crash_child", "--exact", "--test-threads=1"])
+        .env(CRASH_DB, &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt as _;
+    assert!(
+        status.signal() == Some(9) || status.code() == Some(KILLED_ANOTHER_WAY),
+        "the child did not get killed: {status:?}"
+    );
+    let wal = fs::metadata(dir.path().join("h.sqlite3-wal")).unwrap();
+    assert!(wal.len() > 100_000, "the open transaction reached the WAL");
+
+    let mut h = History::open(&path).unwrap();
+    assert_eq!(h.count(ME).unwrap(), 500);
+    assert_eq!(bodies(&h.recent(ME, "a@x", 1).unwrap()), ["acked 499"]);
+    let check: String = h
+        .conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    h.conn
+        .execute_batch("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+        .unwrap();
+    assert_eq!(h.search(ME, "acked 49", 100).unwrap().len(), 11);
+    h.insert_batch(&[incoming("a@x", "after")]).unwrap();
+    assert_eq!(h.count(ME).unwrap(), 501);
+}
