@@ -111,6 +111,8 @@ fn main() -> Result<()> {
         dir.clone(),
         ServerOptions {
             port: args.port,
+            // Stream management, so the demo shows resumption after a cut.
+            smacks: true,
             ..ServerOptions::default()
         },
     );

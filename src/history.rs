@@ -355,8 +355,8 @@ impl History {
             .map_err(open_err)?;
         // Some network file systems cannot do WAL. The rollback journal is
         // only crash-safe with FULL sync: slower, but better than no history.
-        let synchronous = if mode.eq_ignore_ascii_case("wal") || mode.eq_ignore_ascii_case("memory")
-        {
+        let wal = matches!(mode.to_ascii_lowercase().as_str(), "wal" | "memory");
+        let synchronous = if wal {
             "NORMAL"
         } else {
             tracing::warn!(path = %path.display(), mode, "history: WAL unavailable");

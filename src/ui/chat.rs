@@ -354,6 +354,14 @@ impl<'a> Layout<'a> {
             }
             rows.push(Line::from(spans));
         }
+        if line.pending && line.error.is_none() {
+            // Not yet acknowledged by the server (or waiting for the
+            // connection): it will be sent, or resent, on its own.
+            rows.push(Line::from(vec![
+                Span::raw(" ".repeat(indent)),
+                Span::styled("… pending (not yet confirmed by the server)", self.theme.dim()),
+            ]));
+        }
         if let Some(error) = &line.error {
             let mark = format!("✗ not delivered: {}", one_line(&error.to_string()));
             for row in text::wrap(&mark, rest_cols) {
