@@ -359,7 +359,10 @@ impl<'a> Layout<'a> {
             // connection): it will be sent, or resent, on its own.
             rows.push(Line::from(vec![
                 Span::raw(" ".repeat(indent)),
-                Span::styled("… pending (not yet confirmed by the server)", self.theme.dim()),
+                Span::styled(
+                    "… pending (not yet confirmed by the server)",
+                    self.theme.dim(),
+                ),
             ]));
         }
         if let Some(error) = &line.error {

@@ -697,7 +697,7 @@ impl Runner {
             ));
             self.ping = Some(ping.id.clone());
             self.track(&ping, None);
-            self.writer.send(&ping.to_element()).await?;
+            self.send_stanza(ping.to_element()).await?;
         }
         Ok(())
     }
@@ -804,7 +804,7 @@ impl Runner {
                             StanzaError::new(ErrorType::Modify, StanzaCondition::BadRequest);
                         stanza_error.text = Some(error.to_string());
                         reply.push_child(stanza_error.to_element());
-                        self.writer.send(&reply).await?;
+                        self.send_stanza(reply).await?;
                     }
                 }
                 self.reject(format!("an IQ was refused: {error}"));
@@ -886,8 +886,7 @@ impl Runner {
         };
         match (iq.kind, payload.ns(), payload.name()) {
             (IqType::Get, ns::PING, "ping") => {
-                self.writer
-                    .send(&Iq::result_for(&iq, None).to_element())
+                self.send_stanza(Iq::result_for(&iq, None).to_element())
                     .await
             }
             (IqType::Get, ns::DISCO_INFO, "query") if payload.attr("node").is_none() => {
@@ -902,8 +901,7 @@ impl Runner {
                         Element::new("feature", ns::DISCO_INFO).with_attr("var", *feature),
                     );
                 }
-                self.writer
-                    .send(&Iq::result_for(&iq, Some(query)).to_element())
+                self.send_stanza(Iq::result_for(&iq, Some(query)).to_element())
                     .await
             }
             (IqType::Set, ns::ROSTER, "query") => {
@@ -917,8 +915,7 @@ impl Runner {
                 }
                 match roster::parse_push(payload) {
                     Ok((item, ver)) => {
-                        self.writer
-                            .send(&Iq::result_for(&iq, None).to_element())
+                        self.send_stanza(Iq::result_for(&iq, None).to_element())
                             .await?;
                         self.emit(SessionEvent::RosterPush { item, ver });
                         Ok(())
@@ -937,8 +934,7 @@ impl Runner {
                 }
                 match privacy::parse_push(payload) {
                     Ok(name) => {
-                        self.writer
-                            .send(&Iq::result_for(&iq, None).to_element())
+                        self.send_stanza(Iq::result_for(&iq, None).to_element())
                             .await?;
                         self.emit(SessionEvent::PrivacyPush { name });
                         Ok(())
@@ -956,8 +952,7 @@ impl Runner {
                 }
                 match blocking::parse_push(payload) {
                     Ok(push) => {
-                        self.writer
-                            .send(&Iq::result_for(&iq, None).to_element())
+                        self.send_stanza(Iq::result_for(&iq, None).to_element())
                             .await?;
                         self.emit(SessionEvent::BlockPush(push));
                         Ok(())
@@ -979,6 +974,6 @@ impl Runner {
             _ => ErrorType::Cancel,
         };
         let reply = Iq::error_for(iq, StanzaError::new(error_type, condition));
-        self.writer.send(&reply.to_element()).await
+        self.send_stanza(reply.to_element()).await
     }
 }

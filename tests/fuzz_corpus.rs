@@ -1,0 +1,334 @@
+//! The fuzz targets' seed corpus, replayed as an ordinary test so CI
+//! exercises hostile input without cargo-fuzz or a nightly compiler.
+//!
+//! The harness is the fuzz package's own `fuzz/src/lib.rs`, included by
+//! path, so the replay runs exactly what the targets run. On top of the
+//! replay: every stream is read whole, byte by byte and in 7-byte reads
+//! with the same outcome (layer 2 of STYLE.md's tests), a few hostile seeds
+//! must be refused with the right stream condition (SEC-06), and a fixed
+//! pseudo-random mutation loop feeds thousands of variants of the corpus
+//! through the same harness.
+
+#[path = "../fuzz/src/lib.rs"]
+mod harness;
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use balcony::xmpp::reader::ReaderLimits;
+use harness::{End, Outcome};
+
+/// Mutations per target in [`mutated_corpus_never_panics`].
+const MUTATIONS: usize = 10_000;
+/// A guard, not the plan: a slow machine stops early instead of holding up
+/// CI, and says how far it got.
+const MUTATION_BUDGET: Duration = Duration::from_secs(20);
+
+fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15, "{} holds too few seeds", dir.display());
+    files
+        .into_iter()
+        .map(|path| {
+            let name = path.file_name().expect("a name").to_string_lossy().into();
+            let bytes = std::fs::read(&path).expect("a readable seed");
+            (name, bytes)
+        })
+        .collect()
+}
+
+/// Runs `check` on every seed and fails once, naming every seed that
+/// panicked.
+fn replay(target: &str, check: impl Fn(&str, &[u8])) {
+    let mut failed = Vec::new();
+    for (name, bytes) in corpus(target) {
+        if panic::catch_unwind(AssertUnwindSafe(|| check(&name, &bytes))).is_err() {
+            failed.push(name);
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{target}: these seeds panicked: {failed:?}"
+    );
+}
+
+/// The same bytes read whole, byte by byte and in 7-byte reads.
+fn assert_chunking_agrees(name: &str, xml: &[u8], limits: ReaderLimits) -> Outcome {
+    let whole = harness::read_stream(xml, &[], limits);
+    let bytes = harness::read_stream(xml, &[1], limits);
+    assert_eq!(whole, bytes, "{name}: whole and byte-by-byte reads differ");
+    let sevens = harness::read_stream(xml, &[7], limits);
+    assert_eq!(whole, sevens, "{name}: whole and 7-byte reads differ");
+    whole
+}
+
+#[test]
+fn stream_reader_corpus_replays_the_same_in_any_chunking() {
+    replay("stream_reader", |name, bytes| {
+        harness::stream_reader(bytes);
+        let (plan, xml) = harness::split_plan(bytes);
+        assert_chunking_agrees(name, xml, plan.limits);
+    });
+}
+
+#[test]
+fn stanzas_corpus_replays_through_decoders_store_and_screen() {
+    replay("stanzas", |name, bytes| {
+        harness::stanzas(bytes);
+        assert_chunking_agrees(name, &harness::wrap(bytes), ReaderLimits::default());
+    });
+}
+
+/// SEC-06: the hostile seeds are refused, each with the condition we would
+/// send; a seed that quietly became harmless would test nothing.
+#[test]
+fn sec_06_hostile_seeds_are_refused_with_the_right_condition() {
+    let expected = [
+        ("doctype-entity.xml", Some("restricted-xml")),
+        ("billion-laughs.xml", Some("restricted-xml")),
+        ("custom-entity.xml", Some("restricted-xml")),
+        ("comment.xml", Some("restricted-xml")),
+        ("processing-instruction.xml", Some("restricted-xml")),
+        ("deep-nesting.xml", Some("policy-violation")),
+        ("deep-nesting-small-limits.xml", Some("policy-violation")),
+        ("huge-attribute-small-limits.xml", Some("policy-violation")),
+        ("ten-thousand-attributes.xml", Some("policy-violation")),
+        ("invalid-utf8-text.xml", Some("not-well-formed")),
+        ("invalid-utf8-attribute.xml", Some("not-well-formed")),
+        ("raw-escape.xml", Some("not-well-formed")),
+        ("unbalanced-tags.xml", Some("not-well-formed")),
+        ("undeclared-prefix.xml", Some("bad-namespace-prefix")),
+        ("text-between-stanzas.xml", Some("bad-format")),
+        ("wrong-namespace.xml", Some("invalid-namespace")),
+        ("truncated-in-tag.xml", None),
+        ("truncated-in-utf8.xml", None),
+    ];
+    let seeds = corpus("stream_reader");
+    for (file, condition) in expected {
+        let (_, bytes) = seeds
+            .iter()
+            .find(|(name, _)| name == file)
+            .unwrap_or_else(|| panic!("no seed {file}"));
+        let (plan, xml) = harness::split_plan(bytes);
+        let outcome = harness::read_stream(xml, &plan.chunks, plan.limits);
+        match outcome.end {
+            End::Failed { condition: got, .. } => assert_eq!(got, condition, "{file}"),
+            End::Closed => panic!("{file} was read to its end: {outcome:?}"),
+        }
+    }
+}
+
+/// The login burst is read completely, so the corpus starts from a stream
+/// the reader accepts.
+#[test]
+fn the_login_burst_seed_reads_to_the_end() {
+    let seeds = corpus("stream_reader");
+    let (_, bytes) = seeds
+        .iter()
+        .find(|(name, _)| name == "login-burst.xml")
+        .expect("the login burst seed");
+    let (plan, xml) = harness::split_plan(bytes);
+    let outcome = harness::read_stream(xml, &plan.chunks, plan.limits);
+    assert_eq!(outcome.end, End::Closed, "{outcome:?}");
+    assert!(outcome.events.len() > 10, "{outcome:?}");
+}
+
+/// xorshift64*: tiny, fast, and the same sequence everywhere, so a failure
+/// found here is found again on the next run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number below `n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Fragments that turn one valid construct into a different one more often
+/// than a random byte does.
+const TOKENS: &[&[u8]] = &[
+    b"<",
+    b">",
+    b"/>",
+    b"</",
+    b"'",
+    b"&",
+    b"&amp;",
+    b"&#x9b;",
+    b"&#x202e;",
+    b"&#13;",
+    b"&#1114111;",
+    b"<![CDATA[",
+    b"]]>",
+    b"<!--",
+    b"<?x?>",
+    b"<!DOCTYPE x>",
+    b" xmlns='urn:x'",
+    b" xmlns:p='urn:p' p:a='1'",
+    b" xml:lang='it'",
+    b" from='a@b@c'",
+    b" from='romeo@example.net/orchard'",
+    b" type='error'",
+    b"<error type='cancel'><gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
+    b"<priority>127</priority>",
+    b"\xc2\x9b",
+    b"\xe2\x80\xae",
+    b"\xff",
+    b"\xf0\x9f",
+];
+
+/// One to four random edits: bit flips, interesting bytes, tokens,
+/// truncation, duplication of a range, and splicing with another seed.
+fn mutate(rng: &mut Rng, seeds: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut data = seeds[rng.below(seeds.len())].1.clone();
+    for _ in 0..=rng.below(4) {
+        let len = data.len();
+        match rng.below(7) {
+            0 if len > 0 => {
+                let i = rng.below(len);
+                data[i] ^= 1 << rng.below(8);
+            }
+            1 if len > 0 => {
+                const BYTES: &[u8] = b"<>&'\"/=:\0\x80\xff \n";
+                let i = rng.below(len);
+                data[i] = BYTES[rng.below(BYTES.len())];
+            }
+            2 => {
+                let token = TOKENS[rng.below(TOKENS.len())];
+                let at = rng.below(len + 1);
+                data.splice(at..at, token.iter().copied());
+            }
+            3 if len > 0 => data.truncate(rng.below(len)),
+            4 if len > 0 => {
+                let start = rng.below(len);
+                let end = (start + 1 + rng.below(64)).min(len);
+                let copy = data[start..end].to_vec();
+                let at = rng.below(len + 1);
+                data.splice(at..at, copy);
+            }
+            5 => {
+                let other = &seeds[rng.below(seeds.len())].1;
+                let cut = rng.below(len + 1);
+                let from = rng.below(other.len() + 1);
+                data.truncate(cut);
+                data.extend_from_slice(&other[from..]);
+            }
+            _ => {
+                if len > 1 {
+                    let i = rng.below(len);
+                    data.remove(i);
+                }
+            }
+        }
+    }
+    data
+}
+
+/// Feeds `MUTATIONS` variants of the corpus through `run`; on a panic,
+/// saves the input under `target/` and fails with its path.
+fn mutate_and_run(target: &str, seed: u64, run: fn(&[u8])) {
+    let seeds = corpus(target);
+    let mut rng = Rng(seed);
+    let started = Instant::now();
+    let mut done = 0;
+    while done < MUTATIONS {
+        if started.elapsed() > MUTATION_BUDGET {
+            eprintln!("{target}: stopped after {done} mutations, at the time budget");
+            break;
+        }
+        let input = mutate(&mut rng, &seeds);
+        if panic::catch_unwind(|| run(&input)).is_err() {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target")
+                .join(format!("fuzz-corpus-crash-{target}-{done}"));
+            let _ = std::fs::write(&path, &input);
+            panic!(
+                "{target}: mutation {done} panicked; the input is in {} ({:?})",
+                path.display(),
+                String::from_utf8_lossy(&input)
+            );
+        }
+        done += 1;
+    }
+    eprintln!("{target}: {done} mutations in {:?}", started.elapsed());
+}
+
+#[test]
+fn mutated_stream_reader_corpus_never_panics() {
+    mutate_and_run(
+        "stream_reader",
+        0x9E37_79B9_7F4A_7C15,
+        harness::stream_reader,
+    );
+}
+
+#[test]
+fn mutated_stanzas_corpus_never_panics() {
+    mutate_and_run("stanzas", 0xD1B5_4A32_D192_ED03, harness::stanzas);
+}
+
+#[test]
+fn zz_timing_probe() {
+    for (name, bytes) in corpus("stanzas") {
+        let t = Instant::now();
+        for _ in 0..5 {
+            harness::stanzas(&bytes);
+        }
+        let full = t.elapsed() / 5;
+        let t = Instant::now();
+        for _ in 0..5 {
+            let _ = harness::App::logged_in();
+        }
+        let login = t.elapsed() / 5;
+        let t = Instant::now();
+        let app = harness::App::logged_in();
+        for _ in 0..5 {
+            let _ = harness::screen(&app.state, 100, 30);
+        }
+        let draw = t.elapsed() / 5;
+        eprintln!(
+            "{name}: {full:?} login {login:?} draw {draw:?} size {}",
+            bytes.len()
+        );
+    }
+}
+
+#[test]
+fn zz_thread_probe() {
+    use balcony::xmpp::element::Element;
+    for n in [100usize, 200, 400, 800] {
+        let mut app = harness::App::logged_in();
+        let t = Instant::now();
+        for i in 0..n {
+            let e = Element::new("message", "jabber:client").with_attr("from", "romeo@example.net/orchard").with_attr("type", "chat")
+                .with_child(Element::new("body", "jabber:client").with_text("x"))
+                .with_child(Element::new("thread", "jabber:client").with_text(format!("t{i}")));
+            app.receive(&e);
+        }
+        eprintln!("threads {n}: {:?}", t.elapsed());
+        let mut app = harness::App::logged_in();
+        let t = Instant::now();
+        for i in 0..n {
+            let e = Element::new("message", "jabber:client").with_attr("from", format!("s{i}@evil.example/x")).with_attr("type", "chat")
+                .with_child(Element::new("body", "jabber:client").with_text("x"));
+            app.receive(&e);
+        }
+        eprintln!("strangers {n}: {:?}", t.elapsed());
+    }
+}
