@@ -131,7 +131,7 @@ pub async fn connect(settings: &ConnectSettings) -> Result<Connection, Error> {
     connect_resuming(settings, None).await
 }
 
-/// Like [`connect`], but first tries to resume `resume` (XEP-0198); when
+/// Like [`connect()`], but first tries to resume `resume` (XEP-0198); when
 /// the server refuses, it binds a fresh session on the same stream.
 pub async fn connect_resuming(
     settings: &ConnectSettings,
