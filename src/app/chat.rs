@@ -26,6 +26,12 @@ use crate::xmpp::stanza::message::{Message, MessageType, Thread};
 pub const MAX_LINES: usize = 5_000;
 /// Sent message ids remembered for matching error replies.
 const MAX_SENT_IDS: usize = 10_000;
+/// Conversations kept per peer: a sender inventing thread ids gets its
+/// extra threads filed into its latest conversation.
+pub const MAX_THREADS_PER_PEER: usize = 32;
+/// Conversations kept in all.
+pub const MAX_CONVERSATIONS: usize = 2_000;
+
 /// The first line's sequence number (see `Conversation::total`).
 pub const FIRST_SEQ: u64 = 1 << 40;
 /// Received message ids remembered to drop redeliveries.
@@ -238,6 +244,31 @@ impl Chats {
         }
     }
 
+    /// Forgets the least recently active conversation (its lines stay in
+    /// the history), so invented senders cannot grow memory without bound.
+    fn evict_oldest(&mut self) {
+        let Some(id) = self
+            .conversations
+            .values()
+            .min_by_key(|c| c.activity)
+            .map(|c| c.id)
+        else {
+            return;
+        };
+        if let Some(conversation) = self.conversations.remove(&id) {
+            if let Some(thread) = &conversation.thread {
+                self.by_thread
+                    .remove(&(conversation.peer.clone(), thread.clone()));
+            }
+            if let Some(ids) = self.by_peer.get_mut(&conversation.peer) {
+                ids.retain(|c| *c != id);
+                if ids.is_empty() {
+                    self.by_peer.remove(&conversation.peer);
+                }
+            }
+        }
+    }
+
     /// The peer's most recent conversation.
     pub fn latest_with(&self, peer: &BareJid) -> Option<&Conversation> {
         self.by_peer
@@ -253,6 +284,9 @@ impl Chats {
     }
 
     fn open(&mut self, peer: BareJid, thread: Option<String>, kind: MessageType) -> ConversationId {
+        if self.conversations.len() >= MAX_CONVERSATIONS {
+            self.evict_oldest();
+        }
         self.next_id += 1;
         self.all_requested = false;
         let id = ConversationId(self.next_id);
@@ -305,9 +339,18 @@ impl Chats {
     /// Files an incoming chat, normal or groupchat message.
     pub fn receive(&mut self, message: Incoming<'_>) -> ConversationId {
         let peer = message.from.to_bare();
+        let crowded = self
+            .by_peer
+            .get(&peer)
+            .is_some_and(|ids| ids.len() >= MAX_THREADS_PER_PEER);
         let id = match message.thread {
             Some(thread) => match self.by_thread.get(&(peer.clone(), thread.to_owned())) {
                 Some(id) => *id,
+                // MSG-10 wants a new conversation, but not without limit.
+                None if crowded => match self.latest_with(&peer) {
+                    Some(conversation) => conversation.id,
+                    None => self.open(peer.clone(), Some(thread.to_owned()), message.kind),
+                },
                 None => self.open(peer.clone(), Some(thread.to_owned()), message.kind),
             },
             None => match self.latest_with(&peer) {

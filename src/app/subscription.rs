@@ -15,6 +15,10 @@ pub struct PendingRequest {
     seq: u64,
 }
 
+/// Most requests kept waiting: a flood of requests from invented addresses
+/// must not grow memory (or the prompt list) without bound.
+pub const MAX_PENDING: usize = 1_000;
+
 #[derive(Debug, Default)]
 pub struct PendingRequests {
     by_jid: HashMap<BareJid, PendingRequest>,
@@ -29,6 +33,10 @@ impl PendingRequests {
             if greeting.is_some() {
                 existing.greeting = greeting;
             }
+            return false;
+        }
+        if self.by_jid.len() >= MAX_PENDING {
+            tracing::warn!(%jid, "too many pending subscription requests; ignoring a new one");
             return false;
         }
         self.seq += 1;

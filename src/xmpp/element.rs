@@ -204,6 +204,12 @@ impl Element {
             out.push('\'');
         }
         for (name, value) in &self.attrs {
+            // A prefixed attribute came with a namespace declaration we do
+            // not keep; writing it would be an unbound prefix, which a
+            // server answers by closing the stream. Only xml:* is bound.
+            if name.contains(':') && !name.starts_with("xml:") {
+                continue;
+            }
             let _ = write!(out, " {name}='");
             escape_into(out, value, true);
             out.push('\'');

@@ -539,6 +539,13 @@ impl Tree {
                 decode_into(raw, mode, &mut self.text)?;
                 Ok(Step::Continue)
             }
+            // A byte-order mark before the header: quick-xml strips it only
+            // when the first read holds all three bytes; split, it lands here.
+            Phase::Prolog { .. }
+                if raw.trim_start_matches('\u{feff}').bytes().all(is_xml_space) =>
+            {
+                Ok(Step::Continue)
+            }
             _ if raw.bytes().all(is_xml_space) => {
                 if self.phase == Phase::Open {
                     Ok(Step::Boundary)
