@@ -11,6 +11,10 @@ use jid::BareJid;
 
 use crate::xmpp::stanza::roster::{RosterItem, Subscription};
 
+/// Most roster items kept. A result is already bounded by the stanza size
+/// limit; this bounds what pushes can add.
+pub const MAX_ROSTER: usize = 100_000;
+
 /// What one result or push did to an item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RosterChange {
@@ -87,8 +91,11 @@ impl Roster {
             None => Fetch::Unchanged,
         });
         if let Some((ver, items)) = result {
-            let new: HashMap<BareJid, RosterItem> =
-                items.into_iter().map(|i| (i.jid.clone(), i)).collect();
+            let new: HashMap<BareJid, RosterItem> = items
+                .into_iter()
+                .take(MAX_ROSTER)
+                .map(|i| (i.jid.clone(), i))
+                .collect();
             for (jid, old) in &self.items {
                 match new.get(jid) {
                     Some(item) if item == old => {}
@@ -137,6 +144,10 @@ impl Roster {
         }
         if item.subscription == Subscription::Remove {
             return self.items.remove(&item.jid).map(RosterChange::Removed);
+        }
+        if !self.items.contains_key(&item.jid) && self.items.len() >= MAX_ROSTER {
+            tracing::warn!(jid = %item.jid, "the roster is full; ignoring a pushed item");
+            return None;
         }
         match self.items.insert(item.jid.clone(), item.clone()) {
             None => Some(RosterChange::Added(item)),
@@ -269,6 +280,29 @@ mod tests {
         assert_eq!(
             roster.apply_push(item("a@x", Subscription::Remove), None),
             None
+        );
+    }
+
+    /// Hostile input: pushes cannot grow the roster past its cap.
+    #[test]
+    fn pushes_are_bounded() {
+        let mut roster = loaded(vec![]);
+        for i in 0..MAX_ROSTER {
+            roster.items.insert(
+                BareJid::new(&format!("c{i}@x")).unwrap(),
+                item(&format!("c{i}@x"), Subscription::None),
+            );
+        }
+        assert_eq!(
+            roster.apply_push(item("one-more@x", Subscription::None), None),
+            None
+        );
+        assert_eq!(roster.len(), MAX_ROSTER);
+        // An existing item can still change.
+        assert!(
+            roster
+                .apply_push(item("c1@x", Subscription::Both), None)
+                .is_some()
         );
     }
 
