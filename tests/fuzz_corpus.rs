@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use balcony::xmpp::reader::ReaderLimits;
 use harness::{End, Outcome};
 
-/// Mutations per target in [`mutated_corpus_never_panics`].
+/// Mutations per target in the `mutated_*` tests (20 000 in all).
 const MUTATIONS: usize = 10_000;
 /// A guard, not the plan: a slow machine stops early instead of holding up
 /// CI, and says how far it got.
@@ -64,12 +64,14 @@ fn replay(target: &str, check: impl Fn(&str, &[u8])) {
 /// The same bytes read whole, byte by byte and in 7-byte reads.
 fn assert_chunking_agrees(name: &str, xml: &[u8], limits: ReaderLimits) -> Outcome {
     let whole = harness::read_stream(xml, &[], limits);
-    if !harness::splits_the_bom(xml, &[1]) {
-        let bytes = harness::read_stream(xml, &[1], limits);
-        assert_eq!(whole, bytes, "{name}: whole and byte-by-byte reads differ");
+    for size in [1, 7] {
+        let chunked = harness::read_stream(xml, &[size], limits);
+        assert_eq!(
+            harness::comparable(whole.clone(), xml),
+            harness::comparable(chunked, xml),
+            "{name}: whole and {size}-byte reads differ"
+        );
     }
-    let sevens = harness::read_stream(xml, &[7], limits);
-    assert_eq!(whole, sevens, "{name}: whole and 7-byte reads differ");
     whole
 }
 
@@ -130,8 +132,9 @@ fn sec_06_hostile_seeds_are_refused_with_the_right_condition() {
 
 /// A byte order mark split over the first reads must read like a whole one:
 /// TCP may cut anywhere, so the outcome must not depend on where it did.
+/// (quick-xml strips the mark only when the first read holds all of it.)
 #[test]
-fn bug_a_split_byte_order_mark_reads_like_a_whole_one() {
+fn a_split_byte_order_mark_reads_like_a_whole_one() {
     let seeds = corpus("stream_reader");
     let (_, bytes) = seeds
         .iter()
@@ -144,6 +147,27 @@ fn bug_a_split_byte_order_mark_reads_like_a_whole_one() {
         let split = harness::read_stream(xml, &[first, 64], plan.limits);
         assert_eq!(whole, split, "first read of {first} bytes");
     }
+}
+
+/// The error for stray text before the header must not depend on where the
+/// reads were cut either; found by the `stream_reader` fuzzer.
+#[test]
+#[ignore = "bug: after the split-BOM fix in Tree::chars (src/xmpp/reader.rs:542-548), a split \
+            BOM is still parsed as text: Tree::stray_text (:573-576) quotes it and quick-xml's \
+            UTF-8 errors count it in their offsets, so messages differ by chunking; fix: skip \
+            a leading BOM in XmlReader itself (fill until 3 bytes or EOF before quick-xml \
+            reads) and drop the Tree::chars special case"]
+fn bug_a_split_byte_order_mark_is_not_quoted_in_the_error() {
+    let seeds = corpus("stream_reader");
+    let (_, bytes) = seeds
+        .iter()
+        .find(|(name, _)| name == "bom-then-text.xml")
+        .expect("the seed");
+    let (_, xml) = harness::split_plan(bytes);
+    let whole = harness::read_stream(xml, &[], ReaderLimits::default());
+    let split = harness::read_stream(xml, &[1], ReaderLimits::default());
+    assert!(matches!(whole.end, End::Failed { .. }), "{whole:?}");
+    assert_eq!(whole, split);
 }
 
 /// The login burst is read completely, so the corpus starts from a stream

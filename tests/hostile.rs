@@ -8,8 +8,7 @@
 //! encrypted phase), then the real session task runs on the pipe, and its
 //! events go through `app::update` on a store, as the engine would feed
 //! them. What a *contact* can send through an honest server runs against
-//! the real Prosody of `tests/common`. Tests marked `bug:` show a crash or
-//! missing limit in `src/` and are ignored until it is fixed.
+//! the real Prosody of `tests/common`.
 
 mod common;
 
@@ -19,8 +18,10 @@ mod harness;
 
 use std::time::Duration;
 
+use balcony::app::chat::{MAX_CONVERSATIONS, MAX_THREADS_PER_PEER};
 use balcony::app::inbound::MAX_STRANGERS;
 use balcony::app::presence::MAX_RESOURCES;
+use balcony::app::subscription::MAX_PENDING;
 use balcony::app::{Msg, ViewMsg, update};
 use balcony::xmpp::element::Element;
 use balcony::xmpp::login;
@@ -28,7 +29,8 @@ use balcony::xmpp::ns;
 use balcony::xmpp::reader::{ReaderLimits, StreamEvent, XmlReader};
 use balcony::xmpp::session::{self, Session, SessionEvent};
 use balcony::xmpp::settings::{ConnectSettings, Password};
-use balcony::xmpp::stanza::message::{Message, MessageType};
+use balcony::xmpp::stanza::lang::LangText;
+use balcony::xmpp::stanza::message::{Message, MessageType, Thread};
 use balcony::xmpp::stanza::presence::{MAX_STATUS_BYTES, Presence, PresenceType};
 use balcony::xmpp::stanza::roster::Subscription;
 use common::{Client, Peer, TestServer};
@@ -578,12 +580,10 @@ fn sec_05_escape_csi_and_bidi_override_never_reach_the_screen() {
     let mut app = App::logged_in();
     let mut message = Message::new(MessageType::Chat);
     message.from = Some(Jid::new("romeo@example.net/orchard").expect("a JID"));
-    message.bodies = vec![balcony::xmpp::stanza::lang::LangText::new(
+    message.bodies = vec![LangText::new(
         "clear\u{1b}[2J csi\u{9b}31m flip\u{202e}olleh",
     )];
-    message.subjects = vec![balcony::xmpp::stanza::lang::LangText::new(
-        "subject\u{1b}]0;title\u{7}",
-    )];
+    message.subjects = vec![LangText::new("subject\u{1b}]0;title\u{7}")];
     app.apply(SessionEvent::Message(message));
     let screen = draw_newest(&mut app);
     assert!(screen.contains("clear[2J csi31m flipolleh"), "{screen}");
@@ -676,77 +676,106 @@ async fn pres_10_two_hundred_resources_from_one_contact_are_capped() {
 }
 
 /// CORE-22 echoes the payload of a refused IQ, and the echo must be XML the
-/// server accepts. Any contact can send us an IQ whose payload has a
-/// prefixed attribute; Prosody forwards it as `ns1:a` with its declaration,
-/// we answer `ns1:a` without one, and Prosody closes our stream
-/// (`not-well-formed`, "unbound prefix" in its log): anyone can disconnect
-/// us at will, as often as they like.
+/// server accepts. Prosody forwards a contact's prefixed attribute as
+/// `ns1:a` with its declaration; echoing `ns1:a` without one made Prosody
+/// close our stream as not-well-formed ("unbound prefix"), so anyone could
+/// disconnect us at will. The fake server sends what Prosody sends and reads
+/// the answer with our own reader, which refuses unbound prefixes.
 #[tokio::test]
-async fn bug_a_contacts_iq_with_a_prefixed_attribute_does_not_disconnect_us() {
-    let server = TestServer::start();
-    let (alice, bob) = (server.account("alice"), server.account("bob"));
-    let mut client = Client::start(&server, &alice).await;
-    let bob = Peer::online(&server, &bob, "phone").await;
-    let payload = Element::new("query", "urn:x")
-        .with_attr("xmlns:p", "urn:p")
-        .with_attr("p:a", "1");
-    let iq = balcony::xmpp::stanza::iq::Iq::get(payload)
-        .with_to(Jid::new("alice@localhost/balcony").expect("a JID"));
-    let reply = tokio::time::timeout(STEP, bob.session.handle.request(iq)).await;
-    match reply {
-        Ok(Err(balcony::xmpp::session::RequestError::Stanza(error))) => assert_eq!(
-            error.condition,
-            balcony::xmpp::error::StanzaCondition::ServiceUnavailable
-        ),
-        other => panic!("expected service-unavailable from alice, got {other:?}"),
+async fn core_22_refused_iq_with_a_prefixed_attribute_is_answered_with_well_formed_xml() {
+    let mut s = scripted().await;
+    s.server
+        .send(
+            b"<iq type='get' id='v2' from='romeo@example.net/orchard' \
+              to='juliet@example.com/balcony'><query xmlns='urn:x' xmlns:ns1='urn:p' \
+              ns1:a='1'><ns1:child ns1:b='2'/></query></iq>",
+        )
+        .await;
+    match s.server.next().await {
+        Ok(StreamEvent::Stanza(reply)) => {
+            assert_eq!(reply.attr("type"), Some("error"), "{}", reply.to_xml());
+            assert_eq!(reply.attr("id"), Some("v2"), "{}", reply.to_xml());
+            let error = reply.child("error", ns::CLIENT).expect("an error child");
+            assert!(
+                error.has_child("service-unavailable", ns::STANZAS),
+                "{}",
+                reply.to_xml()
+            );
+        }
+        other => panic!("the answer is not XML a server accepts: {other:?}"),
     }
-    client.run("/help").await;
-    let lost = client.events.iter().any(|e| {
-        matches!(e, balcony::app::event::Event::Error { text } if text.contains("connection lost"))
-    });
-    assert!(!lost, "{:?}", client.events);
+    // The session is still up.
+    s.send_marker("still here").await;
+    s.until_message("still here").await;
+    s.session.handle.close();
 }
 
-/// PRES-15's reasoning applies to subscription requests too: each distinct
-/// stranger adds a pending request that waits for the user, so a flood must
-/// be bounded like the presence table.
+/// SEC-04, SUB-07: each distinct stranger adds a request that waits for the
+/// user; a flood from invented addresses is capped like the presence table.
 #[test]
-fn bug_subscription_request_flood_is_capped() {
+fn sec_04_subscription_request_flood_is_capped() {
     let mut app = App::logged_in();
-    let flood = MAX_STRANGERS + 1000;
+    let flood = MAX_PENDING + 1000;
     for i in 0..flood {
         let mut presence = Presence::new(PresenceType::Subscribe);
         presence.from = Some(Jid::new(&format!("s{i}@evil.example")).expect("a JID"));
         app.apply(SessionEvent::Presence(presence));
     }
-    assert!(
-        app.state.pending.len() <= MAX_STRANGERS,
-        "{} pending requests",
-        app.state.pending.len()
-    );
+    assert_eq!(app.state.pending.len(), MAX_PENDING);
+    // The first requests are kept, not replaced by the flood.
+    assert!(app.state.pending.contains(&bare("s0@evil.example")));
 }
 
-/// Every new thread id (or new stranger) opens a conversation of up to
-/// `MAX_LINES` lines; a flood of them must be bounded somewhere.
+/// MSG-10: a new thread id opens a new conversation, but one sender
+/// inventing thread ids gets at most `MAX_THREADS_PER_PEER` of them, and
+/// invented senders at most `MAX_CONVERSATIONS` in all.
 #[test]
-fn bug_thread_flood_from_one_contact_is_capped() {
+fn msg_10_thread_and_sender_floods_are_capped() {
     let mut app = App::logged_in();
-    let flood = MAX_STRANGERS + 1000;
-    for i in 0..flood {
+    let chat = |from: &str, thread: Option<String>| {
         let mut message = Message::new(MessageType::Chat);
-        message.from = Some(Jid::new("romeo@example.net/orchard").expect("a JID"));
-        message.bodies = vec![balcony::xmpp::stanza::lang::LangText::new("x")];
-        message.thread = Some(balcony::xmpp::stanza::message::Thread {
-            id: format!("t{i}"),
-            parent: None,
-        });
-        app.apply(SessionEvent::Message(message));
+        message.from = Some(Jid::new(from).expect("a JID"));
+        message.bodies = vec![LangText::new("x")];
+        message.thread = thread.map(|id| Thread { id, parent: None });
+        SessionEvent::Message(message)
+    };
+    for i in 0..(MAX_THREADS_PER_PEER * 10) {
+        app.apply(chat("romeo@example.net/orchard", Some(format!("t{i}"))));
     }
-    assert!(
-        app.state.chats.len() <= MAX_STRANGERS,
-        "{} conversations",
-        app.state.chats.len()
-    );
+    assert_eq!(app.state.chats.len(), MAX_THREADS_PER_PEER);
+    for i in 0..(MAX_CONVERSATIONS + 500) {
+        app.apply(chat(&format!("s{i}@evil.example/x"), None));
+    }
+    assert_eq!(app.state.chats.len(), MAX_CONVERSATIONS);
+}
+
+/// Statuses are cut to `MAX_STATUS_BYTES`, but a body may be as large as a
+/// stanza (1 MiB), and a conversation keeps `MAX_LINES` of them: one contact
+/// can make us hold gigabytes, and a single such body costs about half a
+/// second per frame to draw in a debug build.
+#[tokio::test]
+async fn bug_a_huge_message_body_is_bounded() {
+    let mut s = scripted().await;
+    let body = "word ".repeat(180_000);
+    s.server
+        .send(
+            format!(
+                "<message from='romeo@example.net/orchard' type='chat'><body>{body}</body></message>"
+            )
+            .as_bytes(),
+        )
+        .await;
+    s.send_marker("after").await;
+    s.until_message("after").await;
+    let kept = s
+        .app
+        .state
+        .chats
+        .latest_with(&bare("romeo@example.net"))
+        .and_then(|c| c.lines.iter().map(|l| l.body.len()).max())
+        .expect("romeo's lines");
+    assert!(kept <= 64 * 1024, "a {kept}-byte body was kept whole");
+    s.session.handle.close();
 }
 
 fn bare(jid: &str) -> BareJid {

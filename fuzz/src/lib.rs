@@ -191,20 +191,30 @@ pub fn read_stream(data: &[u8], chunks: &[usize], limits: ReaderLimits) -> Outco
 pub fn stream_reader(data: &[u8]) {
     let (plan, xml) = split_plan(data);
     let chunked = read_stream(xml, &plan.chunks, plan.limits);
-    if !plan.chunks.is_empty() && !splits_the_bom(xml, &plan.chunks) {
+    if !plan.chunks.is_empty() {
         let whole = read_stream(xml, &[], plan.limits);
-        assert_eq!(chunked, whole, "the outcome depends on the chunking");
+        assert_eq!(
+            comparable(chunked, xml),
+            comparable(whole, xml),
+            "the outcome depends on the chunking"
+        );
     }
 }
 
-/// A known bug, kept out of the chunking oracle so the fuzzer can look for
-/// new ones: a UTF-8 byte order mark is skipped when the first read holds
-/// all of it (quick-xml looks for it in the first buffer only), and read as
-/// text before the header, which is refused, when it is split. See the
-/// ignored `bug_a_split_byte_order_mark_reads_like_a_whole_one` in
-/// `tests/fuzz_corpus.rs`; delete this once that passes.
-pub fn splits_the_bom(xml: &[u8], chunks: &[usize]) -> bool {
-    xml.starts_with(b"\xEF\xBB\xBF") && chunks.first().is_some_and(|&first| first < 3)
+/// `outcome` of reading `xml`, without the one known chunk-dependent
+/// difference, which is cosmetic: after a byte order mark that arrived
+/// split over the first reads, error messages quote it and count it in
+/// byte offsets, and after a whole one they do not. The condition still has
+/// to agree. See the ignored
+/// `bug_a_split_byte_order_mark_is_not_quoted_in_the_error` in
+/// `tests/fuzz_corpus.rs`; make this the identity once that passes.
+pub fn comparable(mut outcome: Outcome, xml: &[u8]) -> Outcome {
+    if let End::Failed { message, .. } = &mut outcome.end
+        && xml.starts_with(b"\xEF\xBB\xBF")
+    {
+        message.clear();
+    }
+    outcome
 }
 
 /// The `stanzas` input as a stream the server could send.
@@ -271,7 +281,9 @@ pub fn decode_everything(element: &Element, written: &mut String) {
         if let Ok(iq) = Iq::parse(element) {
             let _ = iq.to_element().to_xml();
             if iq.kind.is_request() {
-                let _ = Iq::error_for(&iq, StanzaError::from_stanza(element)).to_element();
+                // CORE-22 echoes the payload back to the server.
+                let refusal = Iq::error_for(&iq, StanzaError::from_stanza(element));
+                written.push_str(&refusal.to_element().to_xml());
             }
         }
         if let Ok(query) = RosterQuery::parse(element) {

@@ -111,6 +111,21 @@ pub struct Message {
     pub has_unknown_payload: bool,
 }
 
+/// Longest body kept: a chat line, not a file transfer. Each conversation
+/// holds thousands of lines, so a hostile sender must not make each one a
+/// megabyte.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest subject kept.
+pub const MAX_SUBJECT_BYTES: usize = 1024;
+
+/// Cuts each text to `max` bytes on a character boundary.
+fn capped(mut texts: Vec<LangText>, max: usize) -> Vec<LangText> {
+    for text in &mut texts {
+        super::presence::truncate_at_char(&mut text.text, max);
+    }
+    texts
+}
+
 impl Message {
     /// An empty message of type `kind`, without id or addresses.
     pub fn new(kind: MessageType) -> Message {
@@ -162,8 +177,8 @@ impl Message {
             id: owned_attr(element, "id"),
             kind,
             lang: element.lang().map(str::to_owned),
-            bodies: lang::collect(element, "body"),
-            subjects: lang::collect(element, "subject"),
+            bodies: capped(lang::collect(element, "body"), MAX_BODY_BYTES),
+            subjects: capped(lang::collect(element, "subject"), MAX_SUBJECT_BYTES),
             thread,
             error: (kind == MessageType::Error).then(|| StanzaError::from_stanza(element)),
             has_unknown_payload: element.children().any(|c| c.ns() != ns::CLIENT),

@@ -347,7 +347,7 @@ pub fn parse_priority(text: &str) -> Result<i8, String> {
 }
 
 /// Cuts `text` to at most `max` bytes, on a character boundary.
-fn truncate_at_char(text: &mut String, max: usize) {
+pub(crate) fn truncate_at_char(text: &mut String, max: usize) {
     if text.len() <= max {
         return;
     }
