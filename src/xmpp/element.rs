@@ -246,7 +246,9 @@ pub fn escape_into(out: &mut String, text: &str, in_attribute: bool) {
             '\t' | '\n' | '\r' if in_attribute => {
                 let _ = write!(out, "&#x{:x};", c as u32);
             }
-            '\t' | '\n' | '\r' => out.push(c),
+            // A raw CR would come back as LF (XML line-end normalisation).
+            '\r' => out.push_str("&#xd;"),
+            '\t' | '\n' => out.push(c),
             c if (c as u32) < 0x20 => {}
             '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),

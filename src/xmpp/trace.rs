@@ -686,7 +686,7 @@ mod tests {
         trace.raw(Direction::Received, "\n\u{1b}[2J\u{9b}");
         let text = read(&path);
         assert_eq!(text.lines().count(), 2, "{text}");
-        assert!(text.contains("one&#xA;two&#xD;&#xA;three"), "{text}");
+        assert!(text.contains("one&#xA;two&#xd;&#xA;three"), "{text}");
         assert!(
             !text.contains('\u{1b}') && !text.contains('\u{9b}'),
             "{text}"
