@@ -222,15 +222,21 @@ impl Engine {
             match event {
                 SessionEvent::Message(message) => {
                     if message.kind == MessageType::Error {
-                        if let (Some(id), Some(error)) = (&message.id, &message.error) {
-                            let _ = history.set_error(&self.account, id, &error.to_string());
+                        if let (Some(id), Some(error)) = (&message.id, &message.error)
+                            && let Err(error) =
+                                history.set_error(&self.account, id, &error.to_string())
+                        {
+                            warn!(%error, "cannot record a bounce");
                         }
                         continue;
                     }
-                    let Some(from) = &message.from else { continue };
-                    let Some(body) = message.body(&lang) else {
+                    // What the store will show is what is stored: a message
+                    // with only a subject counts too.
+                    if message.is_empty() {
                         continue;
-                    };
+                    }
+                    let Some(from) = &message.from else { continue };
+                    let body = message.body(&lang).unwrap_or_default();
                     rows.push((from.clone(), message, body.to_owned(), *at));
                 }
                 SessionEvent::Acked { ids } => acked.extend(ids.iter().map(String::as_str)),

@@ -311,15 +311,33 @@ pub enum Effect {
 /// Applies one message; returns the effects to carry out.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
+    // Only what can change a roster row invalidates the view's rows:
+    // messages, acks and chat commands are the flood cases and never do.
     let touches_roster = match &msg {
-        // Messages are the flood case: they never change roster rows.
-        Msg::Session {
-            event: SessionEvent::Message(_),
-            ..
-        } => false,
-        Msg::Session { .. } | Msg::Reply { .. } | Msg::Command { .. } | Msg::RosterCache { .. } => {
-            true
-        }
+        Msg::Session { event, .. } => matches!(
+            event,
+            SessionEvent::Online { .. }
+                | SessionEvent::Presence(_)
+                | SessionEvent::RosterPush { .. }
+                | SessionEvent::BlockPush(_)
+                | SessionEvent::PrivacyPush { .. }
+                | SessionEvent::Closed { .. }
+                | SessionEvent::Reconnecting { .. }
+                | SessionEvent::Resumed
+        ),
+        Msg::Reply { purpose, .. } => !matches!(purpose, Purpose::ServerInfo),
+        Msg::Command { action, .. } => !matches!(
+            action,
+            Action::Message { .. }
+                | Action::Say { .. }
+                | Action::Normal { .. }
+                | Action::Headline { .. }
+                | Action::Help { .. }
+                | Action::Search { .. }
+                | Action::Roster
+                | Action::Contact { .. }
+        ),
+        Msg::RosterCache { .. } => true,
         Msg::Connecting
         | Msg::LoginFailed { .. }
         | Msg::Warning(_)
