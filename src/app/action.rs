@@ -212,39 +212,12 @@ fn run(
             // ROS-09, INT-08: the server cancels both directions itself.
             roster_set(state, effects, tag, label, &jid, RosterSet::Remove, None)
         }
-        Action::Rename { jid, name } => match state.roster.get(&jid) {
-            // ROS-07: the complete item, with the new name.
-            Some(item) => {
-                let mut item = item.clone();
-                item.name = name;
-                roster_set(
-                    state,
-                    effects,
-                    tag,
-                    label,
-                    &jid,
-                    RosterSet::Item(item),
-                    None,
-                )
-            }
-            None => not_in_roster(&jid),
-        },
-        Action::Group { jid, groups } => match state.roster.get(&jid) {
-            Some(item) => {
-                let mut item = item.clone();
-                item.groups = groups;
-                roster_set(
-                    state,
-                    effects,
-                    tag,
-                    label,
-                    &jid,
-                    RosterSet::Item(item),
-                    None,
-                )
-            }
-            None => not_in_roster(&jid),
-        },
+        Action::Rename { jid, name } => {
+            update_item(state, effects, tag, label, &jid, |item| item.name = name)
+        }
+        Action::Group { jid, groups } => update_item(state, effects, tag, label, &jid, |item| {
+            item.groups = groups
+        }),
         Action::Subscribe { jid, greeting } => {
             // SUB-01, SUB-03: to the bare JID, with an optional greeting.
             let mut presence = Presence::subscription(PresenceType::Subscribe, jid);
@@ -405,6 +378,22 @@ fn privacy(
         Ok(()) => Outcome::Pending,
         Err(why) => Outcome::Failed(why),
     }
+}
+
+/// ROS-07: an update sends the complete item with one field changed.
+fn update_item(
+    state: &mut State,
+    effects: &mut Vec<Effect>,
+    tag: u64,
+    label: &str,
+    jid: &BareJid,
+    change: impl FnOnce(&mut RosterItem),
+) -> Outcome {
+    let Some(mut item) = state.roster.get(jid).cloned() else {
+        return not_in_roster(jid);
+    };
+    change(&mut item);
+    roster_set(state, effects, tag, label, jid, RosterSet::Item(item), None)
 }
 
 fn not_in_roster(jid: &BareJid) -> Outcome {

@@ -343,15 +343,7 @@ impl<'a> Layout<'a> {
             } else {
                 vec![Span::raw(" ".repeat(indent))]
             };
-            if !head.is_empty() {
-                spans.push(Span::styled(
-                    head,
-                    Style::default().add_modifier(Modifier::BOLD),
-                ));
-            }
-            if !tail.is_empty() {
-                spans.push(Span::raw(tail));
-            }
+            text::push_head_tail(&mut spans, head, tail);
             rows.push(Line::from(spans));
         }
         if line.pending && line.error.is_none() {

@@ -77,15 +77,7 @@ fn rows_of(headline: &Headline, width: usize, theme: &Theme) -> Vec<Line<'static
         } else {
             vec![Span::raw(" ".repeat(INDENT))]
         };
-        if !head.is_empty() {
-            spans.push(Span::styled(
-                head,
-                Style::default().add_modifier(Modifier::BOLD),
-            ));
-        }
-        if !tail.is_empty() {
-            spans.push(Span::raw(tail));
-        }
+        text::push_head_tail(&mut spans, head, tail);
         rows.push(Line::from(spans));
     }
     let link = theme.dim().add_modifier(Modifier::UNDERLINED);

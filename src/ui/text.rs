@@ -255,6 +255,21 @@ fn is_pictographic(c: char) -> bool {
     matches!(c, '\u{1f000}'..='\u{1faff}' | '\u{2600}'..='\u{27bf}' | '\u{2b00}'..='\u{2bff}')
 }
 
+/// Appends a row's subject part in bold and its body part plain, as both
+/// the chat and the headline panes lay out `[Subject] body`.
+pub fn push_head_tail(spans: &mut Vec<ratatui::text::Span<'static>>, head: String, tail: String) {
+    use ratatui::style::{Modifier, Style};
+    if !head.is_empty() {
+        spans.push(ratatui::text::Span::styled(
+            head,
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
+    }
+    if !tail.is_empty() {
+        spans.push(ratatui::text::Span::raw(tail));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
