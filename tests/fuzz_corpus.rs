@@ -132,7 +132,6 @@ fn sec_06_hostile_seeds_are_refused_with_the_right_condition() {
 
 /// A byte order mark split over the first reads must read like a whole one:
 /// TCP may cut anywhere, so the outcome must not depend on where it did.
-/// (quick-xml strips the mark only when the first read holds all of it.)
 #[test]
 fn a_split_byte_order_mark_reads_like_a_whole_one() {
     let seeds = corpus("stream_reader");
@@ -152,12 +151,7 @@ fn a_split_byte_order_mark_reads_like_a_whole_one() {
 /// The error for stray text before the header must not depend on where the
 /// reads were cut either; found by the `stream_reader` fuzzer.
 #[test]
-#[ignore = "bug: after the split-BOM fix in Tree::chars (src/xmpp/reader.rs:542-548), a split \
-            BOM is still parsed as text: Tree::stray_text (:573-576) quotes it and quick-xml's \
-            UTF-8 errors count it in their offsets, so messages differ by chunking; fix: skip \
-            a leading BOM in XmlReader itself (fill until 3 bytes or EOF before quick-xml \
-            reads) and drop the Tree::chars special case"]
-fn bug_a_split_byte_order_mark_is_not_quoted_in_the_error() {
+fn a_split_byte_order_mark_gives_the_same_error_as_a_whole_one() {
     let seeds = corpus("stream_reader");
     let (_, bytes) = seeds
         .iter()

@@ -7,31 +7,109 @@
 //! escapes text and attribute values, so a built element is always
 //! well-formed XML.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::ops::Deref;
+use std::sync::Arc;
+
+use compact_str::CompactString;
+
+use super::ns;
 
 /// The default namespace of a client stream (RFC 3920 §4.4).
 pub const NS_CLIENT: &str = "jabber:client";
+
+/// A short string stored inline when it fits (24 bytes): element and
+/// attribute names and most attribute values and text nodes of a stanza
+/// never touch the allocator.
+pub type Text = CompactString;
 
 /// One child of an element.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
     Element(Element),
-    Text(String),
+    Text(Text),
+}
+
+/// A namespace URI. The well-known ones are `'static` and others are shared,
+/// so giving every parsed element its namespace costs no allocation.
+#[derive(Clone)]
+pub struct Namespace(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Namespace {
+    /// The namespace for `uri`, without allocating when it is well known.
+    pub fn intern(uri: &str) -> Namespace {
+        match ns::well_known(uri) {
+            Some(known) => Namespace(Repr::Static(known)),
+            None => Namespace(Repr::Shared(Arc::from(uri))),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Static(uri) => uri,
+            Repr::Shared(uri) => uri,
+        }
+    }
+}
+
+impl Deref for Namespace {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&'static str> for Namespace {
+    fn from(uri: &'static str) -> Self {
+        Namespace(Repr::Static(uri))
+    }
+}
+
+impl From<String> for Namespace {
+    fn from(uri: String) -> Self {
+        Namespace::intern(&uri)
+    }
+}
+
+impl From<&Namespace> for Namespace {
+    fn from(uri: &Namespace) -> Self {
+        uri.clone()
+    }
+}
+
+impl PartialEq for Namespace {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Namespace {}
+
+impl fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 /// An XML element with resolved namespace, attributes in document order and
 /// children.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Element {
-    name: String,
-    ns: String,
-    attrs: Vec<(String, String)>,
+    name: Text,
+    ns: Namespace,
+    attrs: Vec<(Text, Text)>,
     children: Vec<Node>,
 }
 
 impl Element {
     /// An empty element `name` in namespace `ns`.
-    pub fn new(name: impl Into<String>, ns: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<Text>, ns: impl Into<Namespace>) -> Self {
         Element {
             name: name.into(),
             ns: ns.into(),
@@ -50,23 +128,24 @@ impl Element {
         &self.ns
     }
 
+    /// The namespace, for building an element in the same one.
+    pub fn namespace(&self) -> &Namespace {
+        &self.ns
+    }
+
     /// True when the element has this local name and namespace.
     pub fn is(&self, name: &str, ns: &str) -> bool {
-        self.name == name && self.ns == ns
+        self.name == name && self.ns.as_str() == ns
     }
 
     /// Builder form of [`Element::set_attr`].
-    pub fn with_attr(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with_attr(mut self, name: impl Into<Text>, value: impl Into<Text>) -> Self {
         self.set_attr(name, value);
         self
     }
 
     /// Builder form that sets the attribute only when `value` is `Some`.
-    pub fn with_opt_attr(
-        mut self,
-        name: impl Into<String>,
-        value: Option<impl Into<String>>,
-    ) -> Self {
+    pub fn with_opt_attr(mut self, name: impl Into<Text>, value: Option<impl Into<Text>>) -> Self {
         if let Some(value) = value {
             self.set_attr(name, value);
         }
@@ -80,14 +159,14 @@ impl Element {
     }
 
     /// Builder form of [`Element::push_text`].
-    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+    pub fn with_text(mut self, text: impl Into<Text>) -> Self {
         self.push_text(text);
         self
     }
 
     /// Sets or replaces an attribute. `name` is the qualified name as written
     /// (`xml:lang` keeps its prefix).
-    pub fn set_attr(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn set_attr(&mut self, name: impl Into<Text>, value: impl Into<Text>) {
         let name = name.into();
         let value = value.into();
         match self.attrs.iter_mut().find(|(n, _)| *n == name) {
@@ -96,10 +175,20 @@ impl Element {
         }
     }
 
+    /// Makes room for `additional` more attributes.
+    pub(crate) fn reserve_attrs(&mut self, additional: usize) {
+        self.attrs.reserve_exact(additional);
+    }
+
+    /// Appends an attribute the caller knows is not set yet.
+    pub(crate) fn push_attr(&mut self, name: &str, value: Text) {
+        self.attrs.push((Text::from(name), value));
+    }
+
     /// Removes an attribute, returning its value.
     pub fn remove_attr(&mut self, name: &str) -> Option<String> {
         let index = self.attrs.iter().position(|(n, _)| n == name)?;
-        Some(self.attrs.remove(index).1)
+        Some(self.attrs.remove(index).1.into_string())
     }
 
     pub fn push_child(&mut self, child: Element) {
@@ -107,7 +196,7 @@ impl Element {
     }
 
     /// Appends text, merging with a preceding text node.
-    pub fn push_text(&mut self, text: impl Into<String>) {
+    pub fn push_text(&mut self, text: impl Into<Text>) {
         let text = text.into();
         if text.is_empty() {
             return;
@@ -198,7 +287,7 @@ impl Element {
     pub fn write_into(&self, out: &mut String, parent_ns: &str) {
         out.push('<');
         out.push_str(&self.name);
-        if self.ns != parent_ns {
+        if self.ns.as_str() != parent_ns {
             out.push_str(" xmlns='");
             escape_into(out, &self.ns, true);
             out.push('\'');
@@ -221,7 +310,7 @@ impl Element {
         out.push('>');
         for node in &self.children {
             match node {
-                Node::Element(child) => child.write_into(out, &self.ns),
+                Node::Element(child) => child.write_into(out, self.ns.as_str()),
                 Node::Text(text) => escape_into(out, text, false),
             }
         }

@@ -7,6 +7,7 @@ pub mod connect;
 pub mod element;
 pub mod error;
 pub mod id;
+mod lexer;
 pub mod login;
 pub mod ns;
 pub mod reader;

@@ -18,3 +18,50 @@ pub const BLOCKING: &str = "urn:xmpp:blocking";
 pub const BLOCKING_ERRORS: &str = "urn:xmpp:blocking:errors";
 pub const SM: &str = "urn:xmpp:sm:3";
 pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Namespaces seen in nearly every session, returned as `'static` so the
+/// stream reader does not allocate a copy for each element in them.
+pub fn well_known(uri: &str) -> Option<&'static str> {
+    const KNOWN: &[&str] = &[
+        CLIENT,
+        STREAM,
+        STREAM_ERRORS,
+        STANZAS,
+        TLS,
+        SASL,
+        BIND,
+        SESSION,
+        ROSTER,
+        ROSTER_VER,
+        PRE_APPROVAL,
+        PING,
+        DISCO_INFO,
+        PRIVACY,
+        BLOCKING,
+        BLOCKING_ERRORS,
+        SM,
+        XML,
+        "http://jabber.org/protocol/caps",
+        "http://jabber.org/protocol/chatstates",
+        "http://jabber.org/protocol/disco#items",
+        "http://jabber.org/protocol/muc",
+        "http://jabber.org/protocol/muc#user",
+        "http://jabber.org/protocol/nick",
+        "http://jabber.org/protocol/xhtml-im",
+        "http://www.w3.org/1999/xhtml",
+        "jabber:x:data",
+        "jabber:x:delay",
+        "jabber:x:oob",
+        "urn:xmpp:carbons:2",
+        "urn:xmpp:chat-markers:0",
+        "urn:xmpp:delay",
+        "urn:xmpp:forward:0",
+        "urn:xmpp:hints",
+        "urn:xmpp:mam:2",
+        "urn:xmpp:receipts",
+        "urn:xmpp:sid:0",
+        "urn:xmpp:idle:1",
+        "vcard-temp:x:update",
+    ];
+    KNOWN.iter().copied().find(|known| *known == uri)
+}

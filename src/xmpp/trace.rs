@@ -394,7 +394,7 @@ fn is_message_content(parent: &Element, element: &Element) -> bool {
 
 /// Same name, namespace and attributes as `element`, no children.
 fn shell(element: &Element) -> Element {
-    let mut copy = Element::new(element.name(), element.ns());
+    let mut copy = Element::new(element.name(), element.namespace());
     for (name, value) in element.attrs() {
         copy.set_attr(name, value);
     }
