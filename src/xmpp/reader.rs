@@ -173,17 +173,24 @@ impl<R> std::error::Error for Unread<R> {}
 /// Reads one XMPP stream. Create a new reader (or call
 /// [`XmlReader::restart`]) for each stream restart.
 ///
-/// Design: bytes are read into one buffer, whatever the socket has, and
-/// every complete token in it is turned into tree updates before the next
-/// read; only a token cut off by the end of a read waits (and is moved to
-/// the front of the buffer). Tokens borrow from the buffer, so nothing is
-/// copied on the way from the socket to the element tree.
+/// Design: each read is checked as UTF-8 once and appended to one text
+/// buffer, and every complete token in it is turned into tree updates
+/// before the next read; only a token cut off by the end of a read waits
+/// (and is moved to the front of the buffer). Tokens borrow from the
+/// buffer, so nothing is copied or re-checked on the way from the socket to
+/// the element tree.
 pub struct XmlReader<R> {
     inner: R,
-    /// Always fully initialised; `buf[start..filled]` is read but unparsed.
-    buf: Vec<u8>,
+    /// Where reads land. Its first `carry` bytes are the start of a UTF-8
+    /// sequence the previous read cut off.
+    scratch: Vec<u8>,
+    carry: usize,
+    /// Checked input; `text[start..]` is not parsed yet.
+    text: String,
     start: usize,
-    filled: usize,
+    /// The bytes after `text` are not UTF-8: once `text` is used up, the
+    /// stream is not well-formed.
+    invalid: bool,
     eof: bool,
     lexer: Lexer,
     /// Bytes of the current top-level item already parsed (SEC-06 cap).
@@ -195,21 +202,34 @@ pub struct XmlReader<R> {
 
 impl<R: AsyncRead + Unpin> XmlReader<R> {
     pub fn new(inner: R, limits: ReaderLimits) -> Self {
-        Self::with_buffer(inner, vec![0; 2 * READ_CHUNK], 0, limits)
+        Self::with_buffer(inner, Unparsed::default(), limits)
     }
 
-    fn with_buffer(inner: R, buf: Vec<u8>, filled: usize, limits: ReaderLimits) -> Self {
+    fn with_buffer(inner: R, unparsed: Unparsed, limits: ReaderLimits) -> Self {
+        let mut scratch = vec![0; READ_CHUNK + 4];
+        scratch[..unparsed.carry.len()].copy_from_slice(&unparsed.carry);
         XmlReader {
             inner,
-            buf,
+            scratch,
+            carry: unparsed.carry.len(),
+            text: unparsed.text,
             start: 0,
-            filled,
+            invalid: unparsed.invalid,
             eof: false,
             lexer: Lexer::default(),
             spent: 0,
             limits,
             tree: Tree::default(),
             failed: false,
+        }
+    }
+
+    /// What was read but not parsed, for a reader that takes over.
+    fn unparsed(&self) -> Unparsed {
+        Unparsed {
+            text: self.text[self.start..].to_owned(),
+            carry: self.scratch[..self.carry].to_vec(),
+            invalid: self.invalid,
         }
     }
 
@@ -242,6 +262,11 @@ impl<R: AsyncRead + Unpin> XmlReader<R> {
             if let Some(event) = self.parse_buffered()? {
                 return Ok(event);
             }
+            if self.invalid {
+                return Err(XmlError::NotWellFormed(
+                    "the server sent bytes that are not UTF-8".into(),
+                ));
+            }
             if self.eof {
                 return Err(self.at_eof());
             }
@@ -253,7 +278,7 @@ impl<R: AsyncRead + Unpin> XmlReader<R> {
     /// event.
     fn parse_buffered(&mut self) -> Result<Option<StreamEvent>, XmlError> {
         loop {
-            let input = &self.buf[self.start..self.filled];
+            let input = self.text.get(self.start..).unwrap_or_default();
             let Some((token, len)) = self.lexer.next(input)? else {
                 return Ok(None);
             };
@@ -276,45 +301,60 @@ impl<R: AsyncRead + Unpin> XmlReader<R> {
     /// The stream ended inside a token, or between tokens without
     /// `</stream:stream>`.
     fn at_eof(&mut self) -> XmlError {
-        let rest = &self.buf[self.start..self.filled];
-        if !self.tree.stack.is_empty() {
+        let rest = self.text.get(self.start..).unwrap_or_default();
+        if !self.tree.stack.is_empty() || self.carry > 0 {
             return XmlError::Closed;
         }
         // Text between stanzas is still judged, as stray or as a keepalive.
         match Lexer::trailing_text(rest) {
-            Ok(Some(token)) => match self.tree.handle(token, &self.limits) {
+            Some(token) => match self.tree.handle(token, &self.limits) {
                 Ok(_) => XmlError::Closed,
                 Err(error) => error,
             },
-            Ok(None) => XmlError::Closed,
-            Err(error) => error,
+            None => XmlError::Closed,
         }
     }
 
     /// Reads once from the transport, after moving the unparsed tail to the
-    /// front of the buffer.
+    /// front of the buffer, and appends what is valid UTF-8.
     async fn fill(&mut self) -> Result<(), XmlError> {
-        let pending = self.filled - self.start;
+        let pending = self.text.len() - self.start + self.carry;
         if self.spent + pending > self.limits.max_stanza_bytes {
             return Err(self.too_large());
         }
-        self.buf.copy_within(self.start..self.filled, 0);
+        self.text.drain(..self.start);
         self.start = 0;
-        self.filled = pending;
-        if self.buf.len() > KEEP_BUFFER && pending + READ_CHUNK <= 2 * READ_CHUNK {
+        if self.text.capacity() > KEEP_BUFFER && self.text.len() < READ_CHUNK {
             // One large stanza does not pin a megabyte for the session.
-            self.buf.truncate(2 * READ_CHUNK);
-            self.buf.shrink_to_fit();
+            self.text.shrink_to(2 * READ_CHUNK);
         }
-        if self.buf.len() < pending + READ_CHUNK {
-            self.buf.resize(pending + READ_CHUNK, 0);
-        }
-        let window = &mut self.buf[pending..pending + READ_CHUNK];
+        let window = &mut self.scratch[self.carry..self.carry + READ_CHUNK];
         let n = self.inner.read(window).await?;
         if n == 0 {
             self.eof = true;
+            return Ok(());
         }
-        self.filled += n;
+        let read = &self.scratch[..self.carry + n];
+        match std::str::from_utf8(read) {
+            Ok(text) => {
+                self.text.push_str(text);
+                self.carry = 0;
+            }
+            Err(error) => {
+                let valid = error.valid_up_to();
+                self.text
+                    .push_str(std::str::from_utf8(&read[..valid]).unwrap_or_default());
+                if error.error_len().is_some() {
+                    self.invalid = true;
+                    self.carry = 0;
+                } else {
+                    // A sequence cut off by the end of the read.
+                    let end = self.carry + n;
+                    self.scratch.copy_within(valid..end, 0);
+                    self.carry = end - valid;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -327,10 +367,8 @@ impl<R: AsyncRead + Unpin> XmlReader<R> {
     /// Starts reading a new stream on the same transport (RFC 6120 §4.3.3,
     /// after SASL success), keeping any bytes already buffered.
     pub fn restart(self) -> Self {
-        let mut buf = self.buf;
-        buf.copy_within(self.start..self.filled, 0);
-        let filled = self.filled - self.start;
-        Self::with_buffer(self.inner, buf, filled, self.limits)
+        let unparsed = self.unparsed();
+        Self::with_buffer(self.inner, unparsed, self.limits)
     }
 
     /// The transport, for handing to TLS after `<proceed/>` or to a fresh
@@ -339,20 +377,32 @@ impl<R: AsyncRead + Unpin> XmlReader<R> {
     /// bytes would otherwise be lost. In practice the server sends nothing
     /// after `<proceed/>` or `<success/>` until we speak again.
     pub fn into_inner(self) -> Result<R, Unread<R>> {
-        if self.start == self.filled {
+        let bytes = self.buffered();
+        if bytes.is_empty() && !self.invalid {
             Ok(self.inner)
         } else {
             Err(Unread {
-                bytes: self.buf[self.start..self.filled].to_vec(),
+                bytes,
                 inner: self.inner,
             })
         }
     }
 
-    /// Bytes buffered from the transport but not yet parsed.
-    pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..self.filled]
+    /// Bytes buffered from the transport but not yet parsed (without any
+    /// that were not UTF-8).
+    pub fn buffered(&self) -> Vec<u8> {
+        let mut bytes = self.text.as_bytes()[self.start..].to_vec();
+        bytes.extend_from_slice(&self.scratch[..self.carry]);
+        bytes
     }
+}
+
+/// Input one reader hands to the next at a stream restart.
+#[derive(Default)]
+struct Unparsed {
+    text: String,
+    carry: Vec<u8>,
+    invalid: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -401,7 +451,7 @@ struct Tree {
     names: String,
     name_ends: Vec<usize>,
     /// Scratch space for the attributes of the tag being opened.
-    attribute_spans: Vec<(Range<usize>, Range<usize>)>,
+    attribute_spans: Vec<RawAttribute>,
 }
 
 impl Default for Tree {
@@ -641,12 +691,9 @@ impl Tree {
         let mut spans = std::mem::take(&mut self.attribute_spans);
         spans.clear();
         let mut declarations = false;
-        let base = attrs.as_ptr() as usize;
-        each_attribute(qname, attrs, |key, raw| {
-            declarations |= key.starts_with("xmlns");
-            let key_at = key.as_ptr() as usize - base;
-            let raw_at = raw.as_ptr() as usize - base;
-            spans.push((key_at..key_at + key.len(), raw_at..raw_at + raw.len()));
+        each_attribute(qname, attrs, |attribute| {
+            declarations |= attrs[attribute.name.clone()].starts_with("xmlns");
+            spans.push(attribute);
             Ok(())
         })?;
         let mut frame = Frame {
@@ -654,10 +701,11 @@ impl Tree {
             pushed_default: false,
         };
         if declarations {
-            for (key, raw) in &spans {
-                let (key, raw) = (&attrs[key.clone()], &attrs[raw.clone()]);
+            for attribute in &spans {
+                let key = &attrs[attribute.name.clone()];
+                let raw = &attrs[attribute.value.clone()];
                 if key == "xmlns" {
-                    let uri = decode_attribute(raw)?;
+                    let uri = decode_attribute(raw, attribute.plain)?;
                     if frame.pushed_default {
                         return Err(duplicate_attribute(qname));
                     }
@@ -667,7 +715,11 @@ impl Tree {
                     self.defaults.push(Namespace::intern(&uri));
                     frame.pushed_default = true;
                 } else if let Some(declared) = key.strip_prefix("xmlns:") {
-                    self.declare(declared, decode_attribute(raw)?, &mut frame)?;
+                    self.declare(
+                        declared,
+                        decode_attribute(raw, attribute.plain)?,
+                        &mut frame,
+                    )?;
                 }
             }
         }
@@ -677,18 +729,19 @@ impl Tree {
         self.frames.push(frame);
         let mut element = Element::new(local, self.resolve(prefix)?);
         element.reserve_attrs(spans.len());
-        for (key, raw) in &spans {
-            let (key, raw) = (&attrs[key.clone()], &attrs[raw.clone()]);
+        for attribute in &spans {
+            let key = &attrs[attribute.name.clone()];
             if declarations && (key == "xmlns" || key.starts_with("xmlns:")) {
                 continue;
             }
-            if let (Some(attr_prefix), _) = split_qname(key)? {
-                self.resolve(Some(attr_prefix))?;
+            if let Some(colon) = attribute.colon {
+                self.resolve(Some(&key[..colon]))?;
             }
             if element.attr(key).is_some() {
                 return Err(duplicate_attribute(qname));
             }
-            element.push_attr(key, decode_attribute(raw)?);
+            let raw = &attrs[attribute.value.clone()];
+            element.push_attr(key, decode_attribute(raw, attribute.plain)?);
         }
         self.attribute_spans = spans;
         Ok(element)
@@ -779,26 +832,43 @@ fn duplicate_attribute(element: &str) -> XmlError {
     XmlError::NotWellFormed(format!("<{}> repeats an attribute", excerpt(element)))
 }
 
-/// Calls `visit` with the name and raw value of each attribute in `attrs`
-/// (the raw text of a start tag after its name), enforcing
-/// [`MAX_ATTRIBUTES`] and the attribute syntax of XML 1.0 §3.1: whitespace
-/// before each attribute, `=`, a quoted value.
-fn each_attribute<'a>(
+/// One attribute of a start tag, as offsets into the tag's raw attribute
+/// text.
+#[derive(Clone, Debug)]
+struct RawAttribute {
+    name: Range<usize>,
+    /// Where the prefix ends, for `prefix:local`.
+    colon: Option<usize>,
+    value: Range<usize>,
+    /// The value needs no decoding: no reference, control character,
+    /// `<` or non-ASCII byte.
+    plain: bool,
+}
+
+/// Calls `visit` with each attribute in `attrs` (the raw text of a start
+/// tag after its name), enforcing [`MAX_ATTRIBUTES`], the attribute syntax
+/// of XML 1.0 §3.1 (whitespace before each attribute, `=`, a quoted value)
+/// and valid QNames. One pass, one table load per byte.
+fn each_attribute(
     element: &str,
-    attrs: &'a str,
-    mut visit: impl FnMut(&'a str, &'a str) -> Result<(), XmlError>,
+    attrs: &str,
+    mut visit: impl FnMut(RawAttribute) -> Result<(), XmlError>,
 ) -> Result<(), XmlError> {
     let bytes = attrs.as_bytes();
     let bad = |what: &str| {
         XmlError::NotWellFormed(format!("bad attribute in <{}>: {what}", excerpt(element)))
     };
+    let skip_space = |mut i: usize| {
+        while i < bytes.len() && is_xml_space(bytes[i]) {
+            i += 1;
+        }
+        i
+    };
     let mut i = 0;
     let mut count = 0;
     loop {
         let gap = i;
-        while i < bytes.len() && is_xml_space(bytes[i]) {
-            i += 1;
-        }
+        i = skip_space(i);
         if i == bytes.len() {
             return Ok(());
         }
@@ -812,44 +882,100 @@ fn each_attribute<'a>(
         }
         count += 1;
         let name_start = i;
-        while i < bytes.len() && bytes[i] != b'=' && !is_xml_space(bytes[i]) {
-            i += 1;
+        let mut colon = None;
+        let mut segment_start = i;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let class = NAME_BYTES[usize::from(b)];
+            if class == NAME_START || (class == NAME_CHAR && i != segment_start) {
+                i += 1;
+            } else if b == b':' && colon.is_none() && i != segment_start {
+                colon = Some(i - name_start);
+                i += 1;
+                segment_start = i;
+            } else {
+                break;
+            }
         }
-        let name = &attrs[name_start..i];
-        while i < bytes.len() && is_xml_space(bytes[i]) {
-            i += 1;
+        let name = name_start..i;
+        if i == segment_start {
+            // Empty, or ends with the colon.
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| b == b'=' || is_xml_space(b))
+                .map_or(bytes.len(), |n| i + n);
+            return Err(bad_name(&attrs[name_start..end]));
         }
+        i = skip_space(i);
         if bytes.get(i) != Some(&b'=') {
-            return Err(bad(&format!("`{}` has no value", excerpt(name))));
+            return Err(match bytes.get(i) {
+                Some(&b) if !is_xml_space(b) && b != b'\'' && b != b'"' && b != b'/' => {
+                    let end = bytes[i..]
+                        .iter()
+                        .position(|&b| b == b'=' || is_xml_space(b))
+                        .map_or(bytes.len(), |n| i + n);
+                    bad_name(&attrs[name_start..end])
+                }
+                _ => bad(&format!("`{}` has no value", excerpt(&attrs[name]))),
+            });
         }
-        i += 1;
-        while i < bytes.len() && is_xml_space(bytes[i]) {
-            i += 1;
-        }
+        i = skip_space(i + 1);
         let quote = match bytes.get(i) {
             Some(&q) if q == b'\'' || q == b'"' => q,
             _ => {
                 return Err(bad(&format!(
                     "the value of `{}` is not quoted",
-                    excerpt(name)
+                    excerpt(&attrs[name])
                 )));
             }
         };
         let value_start = i + 1;
-        let Some(len) = memchr::memchr(quote, &bytes[value_start..]) else {
-            return Err(bad(&format!(
-                "the value of `{}` is not closed",
-                excerpt(name)
-            )));
-        };
-        i = value_start + len + 1;
-        visit(name, &attrs[value_start..value_start + len])?;
+        let mut plain = true;
+        i = value_start;
+        loop {
+            let Some(&b) = bytes.get(i) else {
+                return Err(bad(&format!(
+                    "the value of `{}` is not closed",
+                    excerpt(&attrs[name])
+                )));
+            };
+            if VALUE_STOP[usize::from(b)] {
+                if b == quote {
+                    break;
+                }
+                plain &= b == b'\'' || b == b'"';
+            }
+            i += 1;
+        }
+        let value = value_start..i;
+        i += 1;
+        visit(RawAttribute {
+            name,
+            colon,
+            value,
+            plain,
+        })?;
     }
 }
 
-fn decode_attribute(raw: &str) -> Result<Text, XmlError> {
+/// Bytes the attribute value scan must look at: both quotes, and whatever
+/// makes a value need decoding ([`ATTRIBUTE_SPECIAL`], and non-ASCII, which
+/// may hide U+FFFE or U+FFFF).
+static VALUE_STOP: [bool; 256] = {
+    let mut table = ATTRIBUTE_SPECIAL;
+    table[b'\'' as usize] = true;
+    table[b'"' as usize] = true;
+    let mut b = 0x80;
+    while b < 256 {
+        table[b] = true;
+        b += 1;
+    }
+    table
+};
+
+fn decode_attribute(raw: &str, plain: bool) -> Result<Text, XmlError> {
     // Most values need no decoding; a short one is then stored inline.
-    if !raw.bytes().any(|b| ATTRIBUTE_SPECIAL[usize::from(b)]) {
+    if plain {
         return Ok(Text::from(raw));
     }
     let mut value = String::with_capacity(raw.len());
