@@ -1190,10 +1190,10 @@ fn first_special(bytes: &[u8], mode: Mode) -> Option<usize> {
         if mode == Mode::Attribute {
             hint |= zero_bytes(word ^ (ONES * u64::from(b'<')));
         }
-        if hint != 0 {
-            if let Some(at) = exact(chunk) {
-                return Some(offset + at);
-            }
+        if hint != 0
+            && let Some(at) = exact(chunk)
+        {
+            return Some(offset + at);
         }
         offset += 8;
     }
