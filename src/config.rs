@@ -546,7 +546,7 @@ mod tests {
         let config = parse("[account]\njid = 'a@example.org'\npassword = 'x'\n").unwrap();
         let settings = config.connect_settings().unwrap();
         assert_eq!(settings.tls, TlsMode::StartTls);
-        assert_eq!(settings.limits.max_stanza_bytes, 1024 * 1024);
+        assert_eq!(settings.limits.max_stanza_bytes, 16 * 1024 * 1024);
         assert_eq!(settings.keepalive, Duration::from_secs(60));
         assert_eq!(settings.password.expose(), "x");
         assert!(!format!("{settings:?}").contains("\"x\""));

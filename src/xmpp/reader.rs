@@ -37,6 +37,11 @@ const KEEP_BUFFER: usize = 256 * 1024;
 /// 1 MiB stanza cost quadratic time.
 pub const MAX_ATTRIBUTES: usize = 128;
 
+/// At most this many elements in one stanza, so a stanza of tiny elements
+/// cannot turn the byte cap into a tree many times its size (a roster
+/// result of 100,000 contacts with three groups each has 400,000).
+pub const MAX_ELEMENTS: usize = 500_000;
+
 /// Resource caps for one stream (SEC-06: "cap the stanza size and nesting
 /// depth").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +56,10 @@ pub struct ReaderLimits {
 impl Default for ReaderLimits {
     fn default() -> Self {
         ReaderLimits {
-            max_stanza_bytes: 1024 * 1024,
+            // A roster result carries the whole roster in one stanza: about
+            // 120 bytes a contact, so 16 MiB leaves room for the 100,000
+            // contacts the store accepts.
+            max_stanza_bytes: 16 * 1024 * 1024,
             max_depth: 64,
         }
     }
@@ -105,6 +113,8 @@ pub enum XmlError {
     TooDeep { limit: usize },
     #[error("the server sent an element with more than {limit} attributes")]
     TooManyAttributes { limit: usize },
+    #[error("the server sent a stanza with more than {limit} elements")]
+    TooManyElements { limit: usize },
     /// Character data directly inside `<stream:stream>`, where only
     /// whitespace keepalives may appear (CORE-25).
     #[error("the server sent text between stanzas: {0}")]
@@ -123,7 +133,8 @@ impl XmlError {
             XmlError::InvalidNamespace(_) => Some("invalid-namespace"),
             XmlError::StanzaTooLarge { .. }
             | XmlError::TooDeep { .. }
-            | XmlError::TooManyAttributes { .. } => Some("policy-violation"),
+            | XmlError::TooManyAttributes { .. }
+            | XmlError::TooManyElements { .. } => Some("policy-violation"),
             XmlError::BadFormat(_) => Some("bad-format"),
         }
     }
@@ -452,6 +463,8 @@ struct Tree {
     name_ends: Vec<usize>,
     /// Scratch space for the attributes of the tag being opened.
     attribute_spans: Vec<RawAttribute>,
+    /// Elements in the stanza being read ([`MAX_ELEMENTS`]).
+    elements: usize,
 }
 
 impl Default for Tree {
@@ -467,6 +480,7 @@ impl Default for Tree {
             names: String::new(),
             name_ends: Vec::new(),
             attribute_spans: Vec::new(),
+            elements: 0,
         }
     }
 }
@@ -516,6 +530,12 @@ impl Tree {
                 if self.stack.len() >= limits.max_depth {
                     return Err(XmlError::TooDeep {
                         limit: limits.max_depth,
+                    });
+                }
+                self.elements += 1;
+                if self.elements > MAX_ELEMENTS {
+                    return Err(XmlError::TooManyElements {
+                        limit: MAX_ELEMENTS,
                     });
                 }
                 self.flush_text();
@@ -677,7 +697,10 @@ impl Tree {
                 parent.push_child(element);
                 Step::Continue
             }
-            None => Step::Emit(StreamEvent::Stanza(element)),
+            None => {
+                self.elements = 0;
+                Step::Emit(StreamEvent::Stanza(element))
+            }
         }
     }
 
@@ -1894,11 +1917,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sec06_two_mib_text_exceeds_the_default_limit() {
+    async fn sec06_text_past_the_default_limit_is_refused() {
         let (reader, served) = Generated::new(
             &format!("{HEADER}<message><body>"),
             b'a',
-            2 * 1024 * 1024,
+            ReaderLimits::default().max_stanza_bytes + 1024 * 1024,
             "</body></message>",
         );
         let (events, error) = collect(reader, ReaderLimits::default()).await;
@@ -1915,9 +1938,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sec06_ten_mib_attribute_value_is_cut_off() {
+    async fn sec06_huge_attribute_value_is_cut_off() {
         let (reader, served) =
-            Generated::new(&format!("{HEADER}<message to='"), b'a', 10 << 20, "'/>");
+            Generated::new(&format!("{HEADER}<message to='"), b'a', 20 << 20, "'/>");
         let (_, error) = collect(reader, ReaderLimits::default()).await;
         assert_too_large(error, &served);
     }
@@ -1943,6 +1966,24 @@ mod tests {
         let (events, error) = collect(reader, ReaderLimits::default()).await;
         assert_eq!(events.len(), 2);
         assert_too_large(error, &served);
+    }
+
+    /// A stanza of many tiny elements is refused by count long before the
+    /// byte cap, and the count starts again with each stanza.
+    #[tokio::test]
+    async fn sec06_too_many_elements_is_a_policy_violation() {
+        let many = format!("<iq>{}</iq>", "<a/>".repeat(MAX_ELEMENTS));
+        let input = format!("{HEADER}{many}");
+        let (events, error) = parse(input.as_bytes()).await;
+        assert_eq!(events.len(), 1);
+        let error = error.unwrap();
+        assert!(matches!(error, XmlError::TooManyElements { .. }), "{error:?}");
+        assert_eq!(error.stream_condition(), Some("policy-violation"));
+
+        let fits = format!("<iq>{}</iq>", "<a/>".repeat(MAX_ELEMENTS / 2));
+        let input = format!("{HEADER}{fits}{fits}{fits}");
+        let (events, error) = parse(input.as_bytes()).await;
+        assert_eq!(events.len(), 4, "{error:?}");
     }
 
     #[tokio::test]
