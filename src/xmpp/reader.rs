@@ -1977,7 +1977,10 @@ mod tests {
         let (events, error) = parse(input.as_bytes()).await;
         assert_eq!(events.len(), 1);
         let error = error.unwrap();
-        assert!(matches!(error, XmlError::TooManyElements { .. }), "{error:?}");
+        assert!(
+            matches!(error, XmlError::TooManyElements { .. }),
+            "{error:?}"
+        );
         assert_eq!(error.stream_condition(), Some("policy-violation"));
 
         let fits = format!("<iq>{}</iq>", "<a/>".repeat(MAX_ELEMENTS / 2));
