@@ -28,16 +28,19 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
 /// Like [`for_terminal`], and also turns newlines and tabs into spaces, for
 /// places that hold one line (names, roster output, status lines).
 pub fn one_line(text: &str) -> String {
-    for_terminal(text)
-        .chars()
-        .map(|c| {
-            if c == '\n' || c == '\t' || c == '\r' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    one_line_chars(text).collect()
+}
+
+/// The characters [`one_line`] keeps, without building the string: for
+/// comparing names in a sort without allocating.
+pub fn one_line_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter(|c| !is_unsafe(*c)).map(|c| {
+        if c == '\n' || c == '\t' || c == '\r' {
+            ' '
+        } else {
+            c
+        }
+    })
 }
 
 #[cfg(test)]
