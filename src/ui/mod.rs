@@ -98,8 +98,10 @@ pub struct View {
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
-    /// Prompts already shown, so each pops up once.
-    pub prompted: std::collections::HashSet<jid::BareJid>,
+    /// The arrival number of the last request prompted for: requests are
+    /// prompted in arrival order, each once, so this is all it takes to
+    /// remember them (a request made again gets a new number).
+    pub prompted_upto: u64,
 }
 
 /// The areas of one frame.
@@ -284,17 +286,13 @@ fn switch_window(state: &State, forward: bool) -> Option<ConversationId> {
 }
 
 /// Opens the prompt for a new subscription request, once per request.
+/// A lookup in the ordered requests, however many are waiting.
 pub fn raise_prompts(view: &mut View, state: &State) {
     if view.overlay.is_some() {
         return;
     }
-    if let Some(request) = state
-        .pending
-        .list()
-        .into_iter()
-        .find(|r| !view.prompted.contains(&r.jid))
-    {
-        view.prompted.insert(request.jid.clone());
+    if let Some(request) = state.pending.first_after(view.prompted_upto) {
+        view.prompted_upto = request.seq();
         view.overlay = Some(Overlay::Prompt {
             jid: request.jid.clone(),
         });

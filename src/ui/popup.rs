@@ -466,7 +466,7 @@ fn draw_prompt(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme, 
         shown_jid.clone(),
         Style::default().add_modifier(Modifier::BOLD),
     )];
-    let request = state.pending.list().into_iter().find(|r| &r.jid == jid);
+    let request = state.pending.get(jid);
     let footer = match request {
         None => {
             lines.push(Line::styled("This request has been answered.", theme.dim()));
@@ -713,7 +713,7 @@ fn details_rows(state: &State, jid: &BareJid) -> Vec<Row> {
         }
         None => rows.push(pair("roster", "not in your roster".to_owned())),
     }
-    let request = state.pending.list().into_iter().find(|r| &r.jid == jid);
+    let request = state.pending.get(jid);
     let mut subscription = subscription_state(item, request.is_some());
     if state.is_preapproved(jid) {
         subscription.push_str(" + pre-approved");

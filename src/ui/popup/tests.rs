@@ -217,6 +217,37 @@ fn prompt_keys_approve_deny_or_wait() {
     assert!(screen(&state, &mut view, 80, 24).contains("mallory@evil.example"));
 }
 
+/// Each request is prompted once, in arrival order, with nothing but its
+/// arrival number remembered; one made again after an answer is new.
+#[test]
+fn prompts_come_once_each_in_arrival_order() {
+    let mut state = logged_in(Vec::new());
+    for jid in ["c@example.org", "a@example.org", "b@example.org"] {
+        state.pending.add(bare(jid), None);
+    }
+    let mut view = View::default();
+    let mut prompted = Vec::new();
+    loop {
+        raise_prompts(&mut view, &state);
+        match view.overlay.take() {
+            Some(Overlay::Prompt { jid }) => prompted.push(jid.to_string()),
+            _ => break,
+        }
+    }
+    assert_eq!(
+        prompted,
+        ["c@example.org", "a@example.org", "b@example.org"]
+    );
+    state.pending.remove(&bare("a@example.org"));
+    raise_prompts(&mut view, &state);
+    assert!(view.overlay.is_none());
+    state.pending.add(bare("a@example.org"), None);
+    raise_prompts(&mut view, &state);
+    assert!(
+        matches!(&view.overlay, Some(Overlay::Prompt { jid }) if jid.as_str() == "a@example.org")
+    );
+}
+
 /// SUB-08: after approving, the prompt offers to subscribe back (`A`).
 #[test]
 fn sub_08_approve_and_add_opens_the_add_dialog() {
