@@ -13,7 +13,7 @@
 //! Lines are capped per conversation so memory stays bounded however long
 //! balcony runs.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use jid::{BareJid, Jid};
 
@@ -132,6 +132,14 @@ pub struct Chats {
     seen_order: VecDeque<(BareJid, String)>,
     next_id: u64,
     activity: u64,
+    /// Conversations by their last activity (values are unique), so the
+    /// least recent is found without a scan.
+    by_activity: BTreeMap<u64, ConversationId>,
+    /// Open windows in the order they were opened: ids only grow, so
+    /// sorted by id. Numbering a window is a binary search.
+    windows: Vec<ConversationId>,
+    /// The conversation on screen, which eviction must spare.
+    on_screen: Option<ConversationId>,
 }
 
 /// An incoming message reduced to what a conversation line needs.
@@ -171,9 +179,48 @@ impl Chats {
 
     /// Open windows in the order they were opened (stable numbering).
     pub fn windows(&self) -> Vec<&Conversation> {
-        let mut list: Vec<_> = self.conversations.values().filter(|c| c.open).collect();
-        list.sort_by_key(|c| c.id);
-        list
+        self.windows
+            .iter()
+            .filter_map(|id| self.conversations.get(id))
+            .collect()
+    }
+
+    /// The ids of [`Chats::windows`], without building a list.
+    pub fn window_ids(&self) -> &[ConversationId] {
+        &self.windows
+    }
+
+    /// The place of a window in [`Chats::window_ids`].
+    pub fn window_position(&self, id: ConversationId) -> Option<usize> {
+        self.windows.binary_search(&id).ok()
+    }
+
+    /// How many open windows before `id` are with the same peer: the
+    /// second thread with Romeo is his window number 1. Bounded by
+    /// [`MAX_THREADS_PER_PEER`].
+    pub fn earlier_windows_with_peer(&self, id: ConversationId) -> usize {
+        let Some(conversation) = self.conversations.get(&id) else {
+            return 0;
+        };
+        self.by_peer.get(&conversation.peer).map_or(0, |ids| {
+            ids.iter()
+                .filter(|other| **other < id)
+                .filter(|other| self.conversations.get(other).is_some_and(|c| c.open))
+                .count()
+        })
+    }
+
+    /// Tells eviction which conversation is on screen (it is never
+    /// dropped while there).
+    pub fn set_on_screen(&mut self, id: Option<ConversationId>) {
+        self.on_screen = id;
+    }
+
+    /// A line was just added to `id`, which opens its window.
+    fn note_open(&mut self, id: ConversationId) {
+        if let Err(at) = self.windows.binary_search(&id) {
+            self.windows.insert(at, id);
+        }
     }
 
     /// Puts older lines from the history before the ones in memory,
@@ -242,19 +289,26 @@ impl Chats {
             conversation.open = false;
             conversation.unread = 0;
         }
+        if let Ok(at) = self.windows.binary_search(&id) {
+            self.windows.remove(at);
+        }
     }
 
     /// Forgets the least recently active conversation (its lines stay in
     /// the history), so invented senders cannot grow memory without bound.
+    /// The one on screen is spared. O(log n).
     fn evict_oldest(&mut self) {
-        let Some(id) = self
-            .conversations
-            .values()
-            .min_by_key(|c| c.activity)
-            .map(|c| c.id)
+        let Some((&activity, &id)) = self
+            .by_activity
+            .iter()
+            .find(|(_, id)| Some(**id) != self.on_screen)
         else {
             return;
         };
+        self.by_activity.remove(&activity);
+        if let Ok(at) = self.windows.binary_search(&id) {
+            self.windows.remove(at);
+        }
         if let Some(conversation) = self.conversations.remove(&id) {
             if let Some(thread) = &conversation.thread {
                 self.by_thread
@@ -278,8 +332,15 @@ impl Chats {
             .max_by_key(|c| c.activity)
     }
 
-    fn touch(&mut self) -> u64 {
+    /// New activity in conversation `id` (if it exists yet), keeping the
+    /// activity index in step.
+    fn touch(&mut self, id: ConversationId) -> u64 {
         self.activity += 1;
+        if let Some(conversation) = self.conversations.get_mut(&id) {
+            self.by_activity.remove(&conversation.activity);
+            conversation.activity = self.activity;
+            self.by_activity.insert(self.activity, id);
+        }
         self.activity
     }
 
@@ -294,7 +355,9 @@ impl Chats {
             self.by_thread.insert((peer.clone(), thread.clone()), id);
         }
         self.by_peer.entry(peer.clone()).or_default().push(id);
-        let activity = self.touch();
+        let activity = self.touch(id);
+        self.by_activity.insert(activity, id);
+        self.windows.push(id);
         self.conversations.insert(
             id,
             Conversation {
@@ -358,7 +421,7 @@ impl Chats {
                 None => self.open(peer.clone(), None, message.kind),
             },
         };
-        let activity = self.touch();
+        let activity = self.touch(id);
         if let Some(conversation) = self.conversations.get_mut(&id) {
             // A room's conversation is the room itself: replies go to the
             // bare room JID, never to one occupant.
@@ -383,6 +446,7 @@ impl Chats {
                 pending: false,
                 row: None,
             });
+            self.note_open(id);
         }
         id
     }
@@ -414,7 +478,7 @@ impl Chats {
         at: i64,
         pending: bool,
     ) -> Option<Message> {
-        let activity = self.touch();
+        let activity = self.touch(id);
         let conversation = self.conversations.get_mut(&id)?;
         let kind = kind.unwrap_or(conversation.reply_kind);
         let mut message = Message::new(kind);
@@ -444,6 +508,7 @@ impl Chats {
             pending,
             row: None,
         });
+        self.note_open(id);
         self.remember_sent(message_id, id);
         Some(message)
     }
@@ -635,6 +700,61 @@ mod tests {
             Some(error.clone())
         );
         assert_eq!(chats.attach_error("unknown", error), None);
+    }
+
+    /// At the cap the least recently active conversation goes, never the
+    /// one on screen, and the indexes forget it too.
+    #[test]
+    fn eviction_drops_the_least_recent_but_spares_the_one_on_screen() {
+        let mut chats = Chats::default();
+        let first = jid("c0@example.net/r");
+        let on_screen = chats.receive(incoming(&first, None, "hi"));
+        chats.set_on_screen(Some(on_screen));
+        let second = jid("c1@example.net/r");
+        let oldest_other = chats.receive(incoming(&second, None, "hi"));
+        for i in 2..MAX_CONVERSATIONS {
+            let from = jid(&format!("c{i}@example.net/r"));
+            chats.receive(incoming(&from, None, "hi"));
+        }
+        assert_eq!(chats.len(), MAX_CONVERSATIONS);
+        let newcomer = jid("new@example.net/r");
+        let added = chats.receive(incoming(&newcomer, None, "hi"));
+        assert_eq!(chats.len(), MAX_CONVERSATIONS);
+        assert!(chats.get(on_screen).is_some(), "the window on screen stays");
+        assert!(chats.get(oldest_other).is_none());
+        assert!(chats.latest_with(&second.to_bare()).is_none());
+        assert_eq!(chats.window_ids().len(), MAX_CONVERSATIONS);
+        assert_eq!(chats.window_ids().last(), Some(&added));
+        assert_eq!(chats.window_position(oldest_other), None);
+        // Activity moves a conversation to the back of the queue.
+        let third = chats.window_ids()[1];
+        chats.set_on_screen(None);
+        chats.receive(incoming(&first, None, "again"));
+        chats.receive(incoming(&jid("newer@example.net/r"), None, "hi"));
+        assert!(chats.get(on_screen).is_some());
+        assert!(chats.get(third).is_none());
+    }
+
+    /// Windows keep their opening order through closing and reopening;
+    /// threads with one peer are counted for their `~2` suffix.
+    #[test]
+    fn windows_in_opening_order() {
+        let mut chats = Chats::default();
+        let romeo = jid("romeo@example.net/orchard");
+        let a = chats.receive(incoming(&romeo, Some("a"), "1"));
+        let nurse = chats.receive(incoming(&jid("nurse@example.com/k"), None, "2"));
+        let b = chats.receive(incoming(&romeo, Some("b"), "3"));
+        assert_eq!(chats.window_ids(), [a, nurse, b]);
+        assert_eq!(chats.earlier_windows_with_peer(a), 0);
+        assert_eq!(chats.earlier_windows_with_peer(b), 1);
+        chats.close(a);
+        assert_eq!(chats.window_ids(), [nurse, b]);
+        assert_eq!(chats.earlier_windows_with_peer(b), 0);
+        assert_eq!(chats.window_position(b), Some(1));
+        chats.receive(incoming(&romeo, Some("a"), "4"));
+        assert_eq!(chats.window_ids(), [a, nurse, b]);
+        let ids: Vec<_> = chats.windows().iter().map(|c| c.id).collect();
+        assert_eq!(ids, [a, nurse, b]);
     }
 
     #[test]

@@ -311,6 +311,8 @@ pub enum Effect {
 /// Applies one message; returns the effects to carry out.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
+    // `active` is a plain field others set; eviction reads it from here.
+    state.chats.set_on_screen(state.active);
     // Only what can change a roster row invalidates the view's rows:
     // messages, acks and chat commands are the flood cases and never do.
     let touches_roster = match &msg {
@@ -408,7 +410,7 @@ fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
         ViewMsg::Close(id) => {
             state.chats.close(id);
             if state.active == Some(id) {
-                state.active = state.chats.windows().last().map(|c| c.id);
+                state.active = state.chats.window_ids().last().copied();
             }
         }
         ViewMsg::HeadlinesRead => state.headlines.mark_read(),

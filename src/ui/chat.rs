@@ -445,67 +445,90 @@ fn title(conversation: &Conversation, max_cols: usize) -> String {
 
 /// `1:romeo 2:nurse*3 [3:tybalt]`: every open window, the current one in
 /// brackets, unread counts after a `*`. When the list is too wide, windows
-/// before the current one give way first.
+/// before the current one give way first. Only the items that fit are
+/// formatted, so a thousand open windows cost what a screenful does.
 fn window_list(
     state: &State,
-    windows: &[&Conversation],
     active: Option<ConversationId>,
     width: usize,
     theme: &Theme,
 ) -> Line<'static> {
-    let mut items = Vec::with_capacity(windows.len());
-    for (i, conversation) in windows.iter().enumerate() {
-        let mut name = peer_name(state, conversation);
-        // Two threads with one peer: number them so they can be told apart.
-        let same_peer = windows[..i]
-            .iter()
-            .filter(|c| c.peer == conversation.peer)
-            .count();
-        if same_peer > 0 {
-            name.push_str(&format!("~{}", same_peer + 1));
-        }
-        let mut item = format!("{}:{name}", i + 1);
-        let style = if Some(conversation.id) == active {
-            item = format!("[{item}]");
-            Style::default()
-                .fg(theme.accent)
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
-        } else if conversation.unread > 0 {
-            item.push_str(&format!("*{}", conversation.unread));
-            Style::default()
-                .fg(theme.accent)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::default()
-        };
-        items.push((item, style));
-    }
-    let current = windows
-        .iter()
-        .position(|c| Some(c.id) == active)
+    let windows = state.chats.window_ids();
+    let current = active
+        .and_then(|id| state.chats.window_position(id))
         .unwrap_or(0);
-    let mut start = 0;
-    let cols = |from: usize| -> usize {
-        let lead = if from > 0 { 2 } else { 0 };
-        lead + items[from..=current.min(items.len() - 1)]
-            .iter()
-            .map(|(item, _)| text::width(item) + 1)
-            .sum::<usize>()
+    let item = |i: usize| window_item(state, windows[i], i, active, theme);
+    let Some(current_item) = windows.get(current).map(|_| item(current)) else {
+        return Line::default();
     };
-    while start < current && cols(start) > width {
-        start += 1;
+    // Walk back from the current window while the items up to it fit; an
+    // ellipsis and a space go before a list that does not start at 1.
+    let mut start = current;
+    let mut items = vec![current_item];
+    let mut used = text::width(&items[0].0) + 1;
+    while start > 0 {
+        let before = item(start - 1);
+        let lead = if start - 1 > 0 { 2 } else { 0 };
+        if lead + used + text::width(&before.0) + 1 > width {
+            break;
+        }
+        used += text::width(&before.0) + 1;
+        start -= 1;
+        items.insert(0, before);
+    }
+    // Then the windows after it, until the line is full.
+    let mut end = current + 1;
+    while end < windows.len() && used <= width {
+        let after = item(end);
+        used += text::width(&after.0) + 1;
+        items.push(after);
+        end += 1;
     }
     let mut spans = Vec::new();
     if start > 0 {
         spans.push(Span::styled("… ", theme.dim()));
     }
-    for (i, (item, style)) in items.into_iter().enumerate().skip(start) {
-        if i > start {
+    for (i, (item, style)) in items.into_iter().enumerate() {
+        if i > 0 {
             spans.push(Span::raw(" "));
         }
         spans.push(Span::styled(item, style));
     }
     Line::from(spans)
+}
+
+/// One window's entry in the list: number, name, and a mark.
+fn window_item(
+    state: &State,
+    id: ConversationId,
+    index: usize,
+    active: Option<ConversationId>,
+    theme: &Theme,
+) -> (String, Style) {
+    let Some(conversation) = state.chats.get(id) else {
+        return (format!("{}:?", index + 1), Style::default());
+    };
+    let mut name = peer_name(state, conversation);
+    // Two threads with one peer: number them so they can be told apart.
+    let same_peer = state.chats.earlier_windows_with_peer(id);
+    if same_peer > 0 {
+        name.push_str(&format!("~{}", same_peer + 1));
+    }
+    let mut item = format!("{}:{name}", index + 1);
+    let style = if Some(id) == active {
+        item = format!("[{item}]");
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+    } else if conversation.unread > 0 {
+        item.push_str(&format!("*{}", conversation.unread));
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        Style::default()
+    };
+    (item, style)
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
@@ -519,7 +542,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
     let focused = *focus == Focus::Chat;
     let active = state.active.and_then(|id| state.chats.get(id));
     chat.track_window(state, active);
-    let windows = state.chats.windows();
+    let has_windows = !state.chats.window_ids().is_empty();
 
     let mut block = Block::bordered().border_style(theme.border(focused));
     let inner = block.inner(area);
@@ -532,14 +555,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
 
     let mut body = inner;
     let mut rows: Vec<Line<'static>> = Vec::new();
-    if !windows.is_empty() && inner.height > 1 {
-        rows.push(window_list(
-            state,
-            &windows,
-            active.map(|c| c.id),
-            width,
-            theme,
-        ));
+    if has_windows && inner.height > 1 {
+        rows.push(window_list(state, active.map(|c| c.id), width, theme));
         body.y += 1;
         body.height -= 1;
     }
@@ -563,7 +580,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
             chat.laid_out = 0;
             let mut text = String::new();
             let keys = keymap.keys_for(Context::Global, UiAction::NextWindow);
-            if !windows.is_empty() && !keys.is_empty() {
+            if has_windows && !keys.is_empty() {
                 let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
                 text.push_str(&format!("{} shows a window. ", keys.join("/")));
             }

@@ -269,20 +269,18 @@ pub fn dispatch(view: &mut View, state: &State, action: UiAction) -> Vec<Request
 
 /// The window after (or before) the current one, wrapping around.
 fn switch_window(state: &State, forward: bool) -> Option<ConversationId> {
-    let windows = state.chats.windows();
+    let windows = state.chats.window_ids();
     if windows.is_empty() {
         return None;
     }
-    let current = state
-        .active
-        .and_then(|id| windows.iter().position(|c| c.id == id));
+    let current = state.active.and_then(|id| state.chats.window_position(id));
     let n = windows.len();
     let index = match (current, forward) {
         (None, _) => 0,
         (Some(i), true) => (i + 1) % n,
         (Some(i), false) => (i + n - 1) % n,
     };
-    Some(windows[index].id)
+    Some(windows[index])
 }
 
 /// Opens the prompt for a new subscription request, once per request.

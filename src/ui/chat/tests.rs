@@ -331,6 +331,39 @@ fn window_list_marks_current_and_unread() {
     assert_eq!(body(&state, &mut view, 20, 6)[0], "… [3:tybalt]");
 }
 
+/// A thousand open windows: the list shows those around the current one,
+/// numbered in opening order, with unread marks and `~2` for a second
+/// thread with one peer; closing a window renumbers the later ones.
+#[test]
+fn window_list_with_many_windows_shows_those_around_the_current_one() {
+    let mut state = state();
+    for i in 0..1_000 {
+        deliver(
+            &mut state,
+            chat_from(&format!("c{i}@example.org/r"), "hi"),
+            NOON,
+        );
+    }
+    receive(
+        &mut state,
+        "<message from='c5@example.org/r' type='chat'><thread>t2</thread><body>x</body></message>",
+        NOON,
+    );
+    activate(&mut state, 499);
+    let mut view = View::default();
+    let list = &body(&state, &mut view, 60, 6)[0];
+    assert!(list.starts_with("… "), "{list}");
+    // The windows before the current one give way first.
+    assert!(list.contains(" 499:c498*1 [500:c499]"), "{list}");
+    activate(&mut state, 1_000);
+    let list = &body(&state, &mut view, 60, 6)[0];
+    assert!(list.ends_with("[1001:c5~2]"), "{list}");
+    let first = state.chats.window_ids()[0];
+    update(&mut state, Msg::View(ViewMsg::Close(first)));
+    let list = &body(&state, &mut view, 60, 6)[0];
+    assert!(list.ends_with("[1000:c5~2]"), "{list}");
+}
+
 /// Lines that arrived while the user was in another window sit under the
 /// separator; it stays while they read, and goes once they scroll to the
 /// end or come back later.
