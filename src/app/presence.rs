@@ -2,9 +2,16 @@
 //! entity that sent us presence, and the summary the UI shows for a
 //! contact: its highest-priority resource, the most recent one on a tie
 //! (PRES-10). Updates are O(1) in the number of contacts.
+//!
+//! Kept small, since a big roster has thousands of entries: an entity's
+//! resources are a short list rather than a hash map (most have one),
+//! short names and statuses are stored inline, and the rare error and
+//! last status are boxed away.
 
 use std::collections::HashMap;
+use std::ops::Index;
 
+use compact_str::CompactString;
 use jid::BareJid;
 
 use crate::xmpp::error::StanzaError;
@@ -18,7 +25,7 @@ pub const MAX_RESOURCES: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourceState {
     pub show: Option<Show>,
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     pub priority: i8,
     /// Order of arrival, for the tie-break.
     seq: u64,
@@ -30,9 +37,91 @@ impl ResourceState {
     pub fn new(show: Option<Show>, status: Option<String>, priority: i8) -> Self {
         ResourceState {
             show,
-            status,
+            status: status.map(CompactString::from),
             priority,
             seq: 0,
+        }
+    }
+}
+
+/// An entity's resources by name: a short list searched in order, since
+/// there are rarely more than a few (and never more than
+/// [`MAX_RESOURCES`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResourceMap {
+    entries: Vec<(CompactString, ResourceState)>,
+}
+
+impl ResourceMap {
+    pub fn get(&self, name: &str) -> Option<&ResourceState> {
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, r)| r)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Sets a resource; returns what it replaced.
+    pub fn insert(
+        &mut self,
+        name: impl Into<CompactString>,
+        state: ResourceState,
+    ) -> Option<ResourceState> {
+        let name = name.into();
+        match self.entries.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, old)) => Some(std::mem::replace(old, state)),
+            None => {
+                // One at a time: a first push would make room for four,
+                // and nearly every entity has one resource.
+                self.entries.reserve_exact(1);
+                self.entries.push((name, state));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<ResourceState> {
+        let at = self.entries.iter().position(|(n, _)| n == name)?;
+        let (_, state) = self.entries.swap_remove(at);
+        if self.entries.is_empty() {
+            self.entries = Vec::new();
+        }
+        Some(state)
+    }
+
+    pub fn clear(&mut self) {
+        self.entries = Vec::new();
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ResourceState)> {
+        self.entries.iter().map(|(n, r)| (n.as_str(), r))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(n, _)| n.as_str())
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &ResourceState> {
+        self.entries.iter().map(|(_, r)| r)
+    }
+}
+
+impl<Q: AsRef<str> + ?Sized> Index<&Q> for ResourceMap {
+    type Output = ResourceState;
+
+    /// Panics when the resource is missing, like a map's index.
+    fn index(&self, name: &Q) -> &ResourceState {
+        match self.get(name.as_ref()) {
+            Some(state) => state,
+            None => panic!("no resource {:?}", name.as_ref()),
         }
     }
 }
@@ -90,11 +179,11 @@ impl Availability {
 /// All we know about one entity's presence.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EntityPresence {
-    pub resources: HashMap<String, ResourceState>,
+    pub resources: ResourceMap,
     /// The last presence error, until the entity is heard from again.
-    pub error: Option<StanzaError>,
+    pub error: Option<Box<StanzaError>>,
     /// The status that came with the last unavailable presence.
-    pub last_status: Option<String>,
+    pub last_status: Option<CompactString>,
     /// Not a roster contact (PRES-15): counted against the strangers' cap.
     stranger: bool,
 }
@@ -105,7 +194,6 @@ impl EntityPresence {
         self.resources
             .iter()
             .max_by_key(|(_, r)| (r.priority, r.seq))
-            .map(|(name, r)| (name.as_str(), r))
     }
 
     pub fn availability(&self) -> Availability {
@@ -120,11 +208,7 @@ impl EntityPresence {
 
     /// Resources, highest priority first.
     pub fn sorted_resources(&self) -> Vec<(&str, &ResourceState)> {
-        let mut list: Vec<_> = self
-            .resources
-            .iter()
-            .map(|(n, r)| (n.as_str(), r))
-            .collect();
+        let mut list: Vec<_> = self.resources.iter().collect();
         list.sort_by_key(|(_, r)| std::cmp::Reverse((r.priority, r.seq)));
         list
     }
@@ -217,10 +301,10 @@ impl PresenceBook {
         }
         entity.error = None;
         entity.resources.insert(
-            resource.to_owned(),
+            resource,
             ResourceState {
                 show,
-                status,
+                status: status.map(CompactString::from),
                 priority,
                 seq,
             },
@@ -229,15 +313,16 @@ impl PresenceBook {
     }
 
     /// Unavailable presence (PRES-11): from a full JID it removes that
-    /// resource, from a bare JID every resource.
+    /// resource, from a bare JID every resource. Returns false when there
+    /// was nothing to change: we never heard from `jid`.
     pub fn set_unavailable(
         &mut self,
         jid: &BareJid,
         resource: Option<&str>,
         status: Option<String>,
-    ) {
+    ) -> bool {
         let Some(entity) = self.entities.get_mut(jid) else {
-            return;
+            return false;
         };
         match resource {
             Some(resource) => {
@@ -245,10 +330,11 @@ impl PresenceBook {
             }
             None => entity.resources.clear(),
         }
-        entity.last_status = status;
+        entity.last_status = status.map(CompactString::from);
         if entity.resources.is_empty() && entity.error.is_none() && entity.last_status.is_none() {
             self.remove(jid);
         }
+        true
     }
 
     /// A presence error (PRES-12): the entity is unreachable; its resources
@@ -256,7 +342,7 @@ impl PresenceBook {
     pub fn set_error(&mut self, jid: &BareJid, error: StanzaError, stranger: bool) {
         let entity = self.entry(jid, stranger);
         entity.resources.clear();
-        entity.error = Some(error);
+        entity.error = Some(Box::new(error));
     }
 
     /// Forgets everything about an entity (INT-06, INT-12, ROS-10).

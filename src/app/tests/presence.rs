@@ -82,10 +82,10 @@ fn pres_12_error_marks_the_contact_unreachable() {
     assert!(entity.resources.is_empty());
     assert_eq!(
         entity.error,
-        Some(StanzaError::new(
+        Some(Box::new(StanzaError::new(
             ErrorType::Cancel,
             StanzaCondition::RemoteServerNotFound
-        ))
+        )))
     );
     assert_eq!(state.presence.availability(&romeo()), Availability::Error);
 }
