@@ -88,21 +88,25 @@ impl RosterCache {
     }
 
     /// Replaces the cache with `items` at version `ver`.
-    pub fn save<'a>(
+    /// The store builds items on the fly, so owned ones are taken too.
+    pub fn save(
         &self,
         ver: Option<&str>,
-        items: impl Iterator<Item = &'a RosterItem>,
+        items: impl Iterator<Item = impl std::borrow::Borrow<RosterItem>>,
     ) -> Result<(), String> {
         let cached = CachedRoster {
             ver: ver.map(str::to_owned),
             items: items
-                .map(|i| CachedItem {
-                    jid: i.jid.to_string(),
-                    name: i.name.clone(),
-                    subscription: i.subscription.as_str().to_owned(),
-                    ask: i.ask,
-                    approved: i.approved,
-                    groups: i.groups.clone(),
+                .map(|i| {
+                    let i = i.borrow();
+                    CachedItem {
+                        jid: i.jid.to_string(),
+                        name: i.name.clone(),
+                        subscription: i.subscription.as_str().to_owned(),
+                        ask: i.ask,
+                        approved: i.approved,
+                        groups: i.groups.clone(),
+                    }
                 })
                 .collect(),
         };

@@ -12,6 +12,7 @@ use crate::xmpp::stanza::presence::{Presence, PresenceType, Show};
 use crate::xmpp::stanza::roster::{self, RosterItem, Subscription};
 
 use super::command::{self, Action, Availability as Wanted, PresenceChoice, PrivacyCommand};
+use super::contact::Contact;
 use super::event::Event;
 use super::inbound::roster_event;
 use super::presence::Availability;
@@ -192,8 +193,7 @@ fn run(
             // then the subscription request once the server has it.
             let mut item = state
                 .roster
-                .get(&jid)
-                .cloned()
+                .item(&jid)
                 .unwrap_or_else(|| RosterItem::new(jid.clone()));
             if name.is_some() {
                 item.name = name;
@@ -282,10 +282,10 @@ fn run(
         }
         Action::Presence { to, choice, text } => directed(state, to, choice, text, effects),
         Action::Roster => {
-            let mut items: Vec<&RosterItem> = state.roster.items().collect();
-            items.sort_by(|a, b| a.jid.as_str().cmp(b.jid.as_str()));
-            for item in &items {
-                effects.push(Effect::Emit(roster_event(state, item)));
+            let mut contacts: Vec<_> = state.roster.contacts().map(|(_, c)| c).collect();
+            contacts.sort_by(|a, b| a.jid.as_str().cmp(b.jid.as_str()));
+            for contact in &contacts {
+                effects.push(Effect::Emit(roster_event(state, contact)));
             }
             for request in state.pending.list() {
                 if !state.roster.contains(&request.jid) {
@@ -295,7 +295,7 @@ fn run(
                     }));
                 }
             }
-            Outcome::Done(format!("{} contacts", items.len()))
+            Outcome::Done(format!("{} contacts", contacts.len()))
         }
         Action::Contact { jid } => {
             effects.push(Effect::Emit(Event::Info {
@@ -389,7 +389,7 @@ fn update_item(
     jid: &BareJid,
     change: impl FnOnce(&mut RosterItem),
 ) -> Outcome {
-    let Some(mut item) = state.roster.get(jid).cloned() else {
+    let Some(mut item) = state.roster.item(jid) else {
         return not_in_roster(jid);
     };
     change(&mut item);
@@ -496,7 +496,7 @@ fn directed(
 }
 
 /// INT-01: the subscription state in words, as the §9.1 table names it.
-pub fn subscription_state(item: Option<&RosterItem>, pending_in: bool) -> String {
+pub fn subscription_state(item: Option<&Contact>, pending_in: bool) -> String {
     let (subscription, ask) = item.map_or((Subscription::None, false), |i| (i.subscription, i.ask));
     let mut text = match subscription {
         Subscription::None | Subscription::Remove => "none",
@@ -521,12 +521,13 @@ fn contact_details(state: &State, jid: &BareJid) -> String {
     match item {
         Some(item) => {
             lines.push(format!("  name: {}", item.name.as_deref().unwrap_or("-")));
+            let groups: Vec<&str> = state.roster.group_names(item).collect();
             lines.push(format!(
                 "  groups: {}",
-                if item.groups.is_empty() {
+                if groups.is_empty() {
                     "-".to_owned()
                 } else {
-                    item.groups.join(", ")
+                    groups.join(", ")
                 }
             ));
         }

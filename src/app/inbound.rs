@@ -9,9 +9,10 @@ use crate::xmpp::session::{RequestError, SessionEvent};
 use crate::xmpp::stanza::iq::Iq;
 use crate::xmpp::stanza::message::{Message, MessageType};
 use crate::xmpp::stanza::presence::{Presence, PresenceType};
-use crate::xmpp::stanza::roster::{self, RosterItem, RosterQuery};
+use crate::xmpp::stanza::roster::{self, RosterQuery};
 
 use super::chat::Incoming;
+use super::contact::Contact;
 use super::event::Event;
 use super::headline::{Headline, find_urls};
 use super::presence::Availability;
@@ -36,6 +37,7 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
             state.roster.begin_session();
             state.initial_presence_sent = false;
             state.presence.clear_all();
+            state.roster.reset_availability();
             state.own_resources.resources.clear();
             // ROS-01, NEW-02: the roster first, versioned when offered.
             let versioned = features.roster_versioning;
@@ -131,6 +133,7 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
             }
             state.connection = ConnectionState::Offline { error };
             state.presence.clear_all();
+            state.roster.reset_availability();
             state.own_resources.resources.clear();
             state.directed.clear();
             state.initial_presence_sent = false;
@@ -258,57 +261,91 @@ fn apply_roster_result(state: &mut State, iq: Iq, versioned: bool, effects: &mut
 /// Consequences of a roster change beyond the roster itself.
 fn apply_roster_change(state: &mut State, change: RosterChange, effects: &mut Vec<Effect>) {
     match change {
-        RosterChange::Removed(item) => {
+        RosterChange::Removed(jid) => {
             // ROS-10: the item goes with its presence.
-            state.presence.clear(&item.jid);
+            state.presence.clear(&jid);
             effects.push(Effect::Emit(Event::RosterRemoved {
-                jid: item.jid.to_string(),
+                jid: jid.to_string(),
             }));
         }
-        RosterChange::Added(item) => {
-            state.presence.mark_contact(&item.jid);
-            answered_elsewhere(state, &item);
-            emit_roster_item(state, &item, effects);
-        }
-        RosterChange::Updated { old, new } => {
-            // INT-06, INT-12: losing our subscription to them takes them offline.
-            if old.subscription.has_to() && !new.subscription.has_to() {
-                state.presence.clear(&new.jid);
+        RosterChange::Added(jid) => {
+            state.presence.mark_contact(&jid);
+            // New contacts start offline; only one we heard from moves.
+            if state.presence.get(&jid).is_some() {
+                sync_availability(state, &jid);
             }
-            answered_elsewhere(state, &new);
-            emit_roster_item(state, &new, effects);
+            answered_elsewhere(state, &jid);
+            emit_roster_item(state, &jid, effects);
+        }
+        RosterChange::Updated { jid, old } => {
+            // INT-06, INT-12: losing our subscription to them takes them offline.
+            let has_to = state
+                .roster
+                .get(&jid)
+                .is_some_and(|c| c.subscription.has_to());
+            if old.has_to() && !has_to {
+                state.presence.clear(&jid);
+                sync_availability(state, &jid);
+            }
+            answered_elsewhere(state, &jid);
+            emit_roster_item(state, &jid, effects);
         }
     }
+}
+
+/// The roster keeps each contact's availability to stay sorted; call
+/// after every presence change of `jid`.
+fn sync_availability(state: &mut State, jid: &BareJid) {
+    let availability = state.presence.availability(jid);
+    state.roster.set_availability(jid, availability);
 }
 
 /// Approved (here, on another device, or by a pre-approval): the prompt is
 /// answered and the pre-approval used up (INT-05).
-fn answered_elsewhere(state: &mut State, item: &RosterItem) {
-    if item.subscription.has_from() {
-        state.pending.remove(&item.jid);
-        state.preapproved.remove(&item.jid);
+fn answered_elsewhere(state: &mut State, jid: &BareJid) {
+    if state
+        .roster
+        .get(jid)
+        .is_some_and(|c| c.subscription.has_from())
+    {
+        state.pending.remove(jid);
+        if !state.preapproved.is_empty() {
+            state.preapproved.remove(jid);
+        }
     }
 }
 
-fn emit_roster_item(state: &State, item: &RosterItem, effects: &mut Vec<Effect>) {
-    effects.push(Effect::Emit(roster_event(state, item)));
+fn emit_roster_item(state: &State, jid: &BareJid, effects: &mut Vec<Effect>) {
+    if let Some(contact) = state.roster.get(jid) {
+        effects.push(Effect::Emit(roster_event(state, contact)));
+    }
 }
 
-/// The roster event for an item, with pending-in from the stored requests.
-pub fn roster_event(state: &State, item: &RosterItem) -> Event {
+/// The roster event for a contact, with pending-in from the stored requests.
+pub fn roster_event(state: &State, contact: &Contact) -> Event {
     Event::Roster {
-        jid: item.jid.to_string(),
-        name: item.name.clone(),
-        subscription: item.subscription.as_str().to_owned(),
-        ask: item.ask,
-        approved: state.is_preapproved(&item.jid),
-        pending_in: state.pending.contains(&item.jid),
-        groups: item.groups.clone(),
+        jid: contact.jid.to_string(),
+        name: contact.name.as_deref().map(str::to_owned),
+        subscription: contact.subscription.as_str().to_owned(),
+        ask: contact.ask,
+        approved: contact.approved || state.preapproved.contains(&contact.jid),
+        pending_in: state.pending.contains(&contact.jid),
+        groups: state
+            .roster
+            .group_names(contact)
+            .map(str::to_owned)
+            .collect(),
     }
 }
 
-fn own_bare(state: &State) -> Option<BareJid> {
-    state.jid.as_ref().map(|j| j.to_bare())
+/// True when `jid` is our own bare JID; compares without building one,
+/// since every presence asks.
+fn is_own(state: &State, jid: &BareJid) -> bool {
+    state.jid.as_ref().is_some_and(|own| {
+        own.as_str()
+            .strip_prefix(jid.as_str())
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effect>) {
@@ -318,18 +355,18 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
     };
     let bare = from.to_bare();
     let resource = from.resource().map(|r| r.as_str().to_owned());
-    let lang = state.prefs.language.clone();
-    let status = presence.status(&lang).map(str::to_owned);
+    let status = presence.status(&state.prefs.language).map(str::to_owned);
     match presence.kind {
         // PRES-06: probes are the server's business.
         PresenceType::Probe => {}
         PresenceType::Available | PresenceType::Unavailable | PresenceType::Error
-            if Some(&bare) == own_bare(state).as_ref() =>
+            if is_own(state, &bare) =>
         {
             apply_own_presence(state, &presence, resource, status);
         }
         PresenceType::Available => {
-            let stranger = !state.roster.contains(&bare);
+            let contact = state.roster.id_of(&bare);
+            let stranger = contact.is_none();
             if stranger_refused(state, &bare, stranger) {
                 return;
             }
@@ -349,6 +386,10 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
                 );
                 return;
             }
+            if let Some(id) = contact {
+                let availability = state.presence.availability(&bare);
+                state.roster.set_availability_of(id, availability);
+            }
             state.chats.unlock(&bare, resource.as_deref());
             effects.push(Effect::Emit(Event::Presence {
                 jid: from.to_string(),
@@ -358,9 +399,13 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
             }));
         }
         PresenceType::Unavailable => {
-            state
+            // Most contacts at login were never online: nothing to move.
+            if state
                 .presence
-                .set_unavailable(&bare, resource.as_deref(), status.clone());
+                .set_unavailable(&bare, resource.as_deref(), status.clone())
+            {
+                sync_availability(state, &bare);
+            }
             state.chats.unlock(&bare, resource.as_deref());
             effects.push(Effect::Emit(Event::Presence {
                 jid: from.to_string(),
@@ -379,6 +424,7 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
                 return;
             }
             state.presence.set_error(&bare, error.clone(), stranger);
+            sync_availability(state, &bare);
             state.chats.unlock(&bare, None);
             effects.push(Effect::Emit(Event::PresenceError {
                 jid: from.to_string(),

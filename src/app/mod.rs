@@ -6,19 +6,25 @@
 //! One file per area: [`roster`], [`presence`], [`subscription`], [`chat`],
 //! [`headline`]; [`inbound`] applies session events and [`action`] applies
 //! user commands; [`command`] is the command language; [`event`] is what the
-//! user is told.
+//! user is told. The roster keeps its contacts compact ([`contact`],
+//! [`group`], [`jid_index`]) and in display order ([`roster_order`]), so
+//! big rosters stay small and cheap to draw.
 
 pub mod action;
 pub mod chat;
 pub mod command;
+pub mod contact;
 pub mod event;
+pub mod group;
 pub mod headline;
 pub mod inbound;
+pub mod jid_index;
 pub mod presence;
 pub mod privacy;
 pub mod privacy_flow;
 pub mod roster;
 pub mod roster_op;
+pub mod roster_order;
 pub mod subscription;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -190,6 +196,12 @@ impl State {
 
     /// True when our blocklist or privacy list in force blocks `jid`.
     pub fn is_blocked(&self, jid: &jid::BareJid) -> bool {
+        // Asked for every roster row drawn: without a blocklist entry or a
+        // list in force, skip building the rule inputs.
+        let blocklist_empty = self.privacy.blocklist.as_ref().is_none_or(Vec::is_empty);
+        if blocklist_empty && self.privacy.list_in_force().is_none() {
+            return false;
+        }
         let (groups, subscription) = privacy::subscription_of(self, jid);
         self.privacy
             .blocks(&jid::Jid::from(jid.clone()), &groups, &subscription)

@@ -236,7 +236,7 @@ pub fn step_label(step: &Step) -> String {
 pub fn subscription_of(state: &super::State, jid: &BareJid) -> (Vec<String>, String) {
     match state.roster.get(jid) {
         Some(item) => (
-            item.groups.clone(),
+            state.roster.group_names(item).map(str::to_owned).collect(),
             match item.subscription {
                 crate::xmpp::stanza::roster::Subscription::Both => "both",
                 crate::xmpp::stanza::roster::Subscription::To => "to",

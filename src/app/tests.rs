@@ -270,7 +270,7 @@ fn fixture_logged_in_state() {
     let state = logged_in();
     assert_eq!(state.roster.len(), 2);
     assert_eq!(state.roster.ver(), Some("ver1"));
-    let romeo = state.roster.get(&bare("romeo@example.net")).unwrap();
+    let romeo = state.roster.item(&bare("romeo@example.net")).unwrap();
     assert_eq!(romeo.name.as_deref(), Some("Romeo"));
     assert_eq!(romeo.groups, ["Friends"]);
     assert!(state.presence.is_empty());

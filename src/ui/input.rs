@@ -619,7 +619,11 @@ pub fn complete(input: &mut InputLine, state: &State) {
 /// Completes `input` as the rest of a command line that starts with
 /// `prefix`: a dialog that stands for "/group JID " completes groups.
 pub fn complete_as(input: &mut InputLine, state: &State, prefix: &str) {
-    let jids: Vec<String> = state.roster.items().map(|i| i.jid.to_string()).collect();
+    let jids: Vec<String> = state
+        .roster
+        .contacts()
+        .map(|(_, c)| c.jid.to_string())
+        .collect();
     let groups: Vec<String> = state
         .roster
         .groups()

@@ -703,7 +703,7 @@ fn details_rows(state: &State, jid: &BareJid) -> Vec<Row> {
                 "name",
                 item.name.as_deref().map_or("-".to_owned(), one_line),
             ));
-            let groups: Vec<String> = item.groups.iter().map(|g| one_line(g)).collect();
+            let groups: Vec<String> = state.roster.group_names(item).map(one_line).collect();
             let groups = if groups.is_empty() {
                 "-".to_owned()
             } else {

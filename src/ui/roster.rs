@@ -4,11 +4,12 @@
 //! through the [`Request`]s [`handle`] returns, and opens dialogs by setting
 //! `view.overlay` (the popup owner carries them out).
 //!
-//! Rows are built once per `state.roster_rev` (or filter, folding,
-//! hide-offline change) into [`RosterView`]'s cache; each frame formats
-//! only the visible slice, so a 10,000-contact roster scrolls instantly.
-//! Unread counts are read at draw time because messages do not bump the
-//! revision.
+//! The store keeps each group's contacts sorted as presence and the
+//! roster change; `rows` lays the pane's sections over those lists and
+//! finds row N by arithmetic, so a presence change moves one contact in
+//! the store and costs the pane a recount, never a rebuild or a sort, and
+//! each frame formats only the visible rows. Unread counts are read at
+//! draw time because messages do not bump the revision.
 //!
 //! Sections, top to bottom: "My devices" (our other resources, PRES-13,
 //! when there are any), "Requests" (pending inbound requests from JIDs not
@@ -28,8 +29,10 @@
 //! contacts include the `?` and `!` ones. The filter matches a contact's
 //! name or JID, or the group it is listed under.
 
+mod rows;
+
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use jid::{BareJid, Jid};
 use ratatui::Frame;
@@ -45,9 +48,10 @@ use super::theme::{Theme, mark};
 use super::{Focus, Request, View};
 use crate::app::State;
 use crate::app::command::Action;
+use crate::app::contact::Contact;
 use crate::app::presence::Availability;
 use crate::sanitize::one_line;
-use crate::xmpp::stanza::roster::RosterItem;
+use rows::{Anchor, Members, Row, SectionRows};
 
 // Keys for the built-in sections in `collapsed`. XML cannot carry U+0000,
 // so no roster group can be named like these.
@@ -94,53 +98,19 @@ impl Section {
     }
 }
 
-/// One line of the roster list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Row {
-    /// A section header; `total` counts the contacts that pass the filter,
-    /// `online` those of them that are available.
-    Group {
-        section: Section,
-        total: usize,
-        online: usize,
-        collapsed: bool,
-    },
-    /// A roster contact under `group` (`None`: "No group").
-    Contact { jid: BareJid, group: Option<String> },
-    /// Someone outside the roster waiting for an answer.
-    Request { jid: BareJid },
-    /// One of our own other resources.
-    Device { resource: String },
-}
-
-impl Row {
-    /// The contact the row acts on, if any.
-    pub fn jid(&self) -> Option<&BareJid> {
-        match self {
-            Row::Contact { jid, .. } | Row::Request { jid } => Some(jid),
-            Row::Group { .. } | Row::Device { .. } => None,
-        }
-    }
-
-    /// Same row across rebuilds: counts and folding may differ.
-    fn same_as(&self, other: &Row) -> bool {
-        match (self, other) {
-            (Row::Group { section: a, .. }, Row::Group { section: b, .. }) => a == b,
-            (Row::Device { resource: a }, Row::Device { resource: b }) => a == b,
-            _ => self == other,
-        }
-    }
-}
-
 /// Selection, scrolling, filter and folding of the roster pane, with the
-/// row cache.
+/// sections laid over the store's lists (see `rows`).
 #[derive(Debug, Default)]
 pub struct RosterView {
-    rows: Vec<Row>,
-    /// The `roster_rev` the rows were built for; `None` before the first build.
-    built_rev: Option<u64>,
+    sections: Vec<SectionRows>,
+    /// The first row of each section, then the number of rows.
+    starts: Vec<usize>,
+    /// The store revisions the rows are up to date with.
+    built: Option<rows::Built>,
     /// Filter, folding or hide-offline changed since the last build.
     stale: bool,
+    /// The row under the cursor, found again after rows move.
+    anchor: Option<Anchor>,
     pub selected: usize,
     pub scroll: usize,
     pub filter: String,
@@ -148,25 +118,42 @@ pub struct RosterView {
     pub filtering: bool,
     pub hide_offline: bool,
     pub collapsed: HashSet<String>,
+    /// The filter in lower case, as last built.
+    needle: String,
+    /// With a filter: whether each contact's name or JID matches, by id.
+    named: Vec<bool>,
     /// Rows in the last drawn list, for paging.
     page: usize,
-    online: usize,
-    total: usize,
     rebuilds: u64,
+    refreshes: u64,
 }
 
 impl RosterView {
-    pub fn rows(&self) -> &[Row] {
-        &self.rows
+    /// How many rows the list has now.
+    pub fn row_count(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0)
     }
 
-    /// How often the rows were rebuilt; tests use it to prove caching.
+    /// The indices of the rows listed now; rows are not kept as a list.
+    pub fn rows(&self) -> std::ops::Range<usize> {
+        0..self.row_count()
+    }
+
+    /// How often the sections were laid out anew (items, requests, filter,
+    /// folding); tests use it to prove that presence and scrolling do not.
     pub fn rebuilds(&self) -> u64 {
         self.rebuilds
     }
 
-    fn needs_rebuild(&self, state: &State) -> bool {
-        self.stale || self.built_rev != Some(state.roster_rev)
+    /// How often counts and positions were refreshed after a store change.
+    pub fn refreshes(&self) -> u64 {
+        self.refreshes
+    }
+
+    /// Moves the cursor to `row` and remembers what is there.
+    fn select(&mut self, state: &State, row: usize) {
+        self.selected = row.min(self.row_count().saturating_sub(1));
+        self.anchor = rows::anchor_at(self, state, self.selected);
     }
 }
 
@@ -180,25 +167,11 @@ enum Shown {
 }
 
 impl Shown {
-    fn of(state: &State, jid: &BareJid, subscribed_to: bool) -> Shown {
-        match state.presence.availability(jid) {
+    fn of(availability: Availability, subscribed_to: bool) -> Shown {
+        match availability {
             Availability::Offline if !subscribed_to => Shown::Unknown,
             known => Shown::Known(known),
         }
-    }
-
-    fn rank(self) -> u8 {
-        match self {
-            Shown::Known(a) => a.rank(),
-            Shown::Unknown => Availability::Offline.rank(),
-        }
-    }
-
-    fn is_available(self) -> bool {
-        !matches!(
-            self,
-            Shown::Unknown | Shown::Known(Availability::Offline | Availability::Error)
-        )
     }
 
     fn span(self, theme: &Theme) -> Span<'static> {
@@ -206,151 +179,6 @@ impl Shown {
             Shown::Known(a) => Span::styled(mark(a), theme.availability(a)),
             Shown::Unknown => Span::styled("?", theme.dim()),
         }
-    }
-}
-
-/// The name a contact is shown and sorted by: its roster name, else its JID.
-fn display_name(item: &RosterItem) -> String {
-    one_line(item.name.as_deref().unwrap_or(item.jid.as_str()))
-}
-
-/// Rebuilds the rows if the store or the view settings changed.
-fn ensure_rows(view: &mut RosterView, state: &State) {
-    if view.needs_rebuild(state) {
-        rebuild(view, state);
-    }
-}
-
-/// Builds the row list, keeping the selection on the same row (or the same
-/// contact in another group) when it still exists.
-fn rebuild(view: &mut RosterView, state: &State) {
-    let keep = view.rows.get(view.selected).cloned();
-    let needle = view.filter.to_lowercase();
-    let matches = |text: &str| needle.is_empty() || text.to_lowercase().contains(&needle);
-    let mut rows = Vec::new();
-
-    let devices: Vec<Row> = state
-        .own_resources
-        .sorted_resources()
-        .into_iter()
-        .filter(|(resource, _)| matches(resource))
-        .map(|(resource, _)| Row::Device {
-            resource: resource.to_owned(),
-        })
-        .collect();
-    let total = devices.len();
-    push_section(view, &mut rows, Section::Devices, total, total, devices);
-
-    let requests: Vec<Row> = state
-        .pending
-        .list()
-        .into_iter()
-        .filter(|r| !state.roster.contains(&r.jid) && matches(r.jid.as_str()))
-        .map(|r| Row::Request { jid: r.jid.clone() })
-        .collect();
-    let total = requests.len();
-    push_section(view, &mut rows, Section::Requests, total, 0, requests);
-
-    // Per contact once: sort key and availability; groups borrow these.
-    struct Entry<'a> {
-        item: &'a RosterItem,
-        rank: u8,
-        name: String,
-        available: bool,
-        named: bool,
-    }
-    let mut entries: Vec<Entry<'_>> = state
-        .roster
-        .items()
-        .map(|item| {
-            let shown = Shown::of(state, &item.jid, item.subscription.has_to());
-            let name = display_name(item).to_lowercase();
-            let named = matches(&name) || matches(item.jid.as_str());
-            Entry {
-                item,
-                rank: shown.rank(),
-                name,
-                available: shown.is_available(),
-                named,
-            }
-        })
-        .collect();
-    entries.sort_by(|a, b| (a.rank, &a.name, &a.item.jid).cmp(&(b.rank, &b.name, &b.item.jid)));
-    view.total = entries.len();
-    view.online = entries.iter().filter(|e| e.available).count();
-
-    let mut groups: BTreeMap<(String, &str), Vec<&Entry<'_>>> = BTreeMap::new();
-    let mut ungrouped = Vec::new();
-    for entry in &entries {
-        if entry.item.groups.is_empty() {
-            if entry.named {
-                ungrouped.push(entry);
-            }
-            continue;
-        }
-        for group in &entry.item.groups {
-            if entry.named || matches(group) {
-                groups
-                    .entry((group.to_lowercase(), group.as_str()))
-                    .or_default()
-                    .push(entry);
-            }
-        }
-    }
-    let listed = groups
-        .into_iter()
-        .map(|((_, name), list)| (Some(name), list))
-        .chain(std::iter::once((None, ungrouped)));
-    for (group, list) in listed {
-        let online = list.iter().filter(|e| e.available).count();
-        let hide = view.hide_offline;
-        let section = group.map_or(Section::Ungrouped, |g| Section::Group(g.to_owned()));
-        let contacts = list
-            .iter()
-            .filter(|e| !hide || e.available)
-            .map(|e| Row::Contact {
-                jid: e.item.jid.clone(),
-                group: group.map(str::to_owned),
-            });
-        push_section(view, &mut rows, section, list.len(), online, contacts);
-    }
-
-    view.selected = keep
-        .and_then(|old| {
-            rows.iter().position(|r| r.same_as(&old)).or_else(|| {
-                let jid = old.jid()?;
-                rows.iter().position(|r| r.jid() == Some(jid))
-            })
-        })
-        .unwrap_or(view.selected)
-        .min(rows.len().saturating_sub(1));
-    view.rows = rows;
-    view.built_rev = Some(state.roster_rev);
-    view.stale = false;
-    view.rebuilds += 1;
-}
-
-/// Adds a header and, unless folded, its rows; an empty section is left out.
-fn push_section(
-    view: &RosterView,
-    rows: &mut Vec<Row>,
-    section: Section,
-    total: usize,
-    online: usize,
-    members: impl IntoIterator<Item = Row>,
-) {
-    if total == 0 {
-        return;
-    }
-    let collapsed = view.collapsed.contains(section.key());
-    rows.push(Row::Group {
-        section,
-        total,
-        online,
-        collapsed,
-    });
-    if !collapsed {
-        rows.extend(members);
     }
 }
 
@@ -415,39 +243,43 @@ fn compose(
     spans
 }
 
-fn row_spans(state: &State, theme: &Theme, row: &Row, width: usize) -> Vec<Span<'static>> {
-    match row {
-        Row::Group {
-            section,
-            total,
-            online,
-            collapsed,
-        } => {
-            let fold = if *collapsed { "▸" } else { "▾" };
-            let count = match section {
+fn row_spans(
+    state: &State,
+    theme: &Theme,
+    roster: &RosterView,
+    row: Row,
+    width: usize,
+) -> Vec<Span<'static>> {
+    let section = &roster.sections[row.section()];
+    match (row, &section.members) {
+        (Row::Header { .. }, _) => {
+            let fold = if section.collapsed { "▸" } else { "▾" };
+            let (online, total) = (section.online, section.total);
+            let count = match section.section {
                 Section::Group(_) | Section::Ungrouped => format!(" {online}/{total}"),
                 Section::Devices | Section::Requests => format!(" {total}"),
             };
             compose(
                 Span::styled(fold, Style::default().fg(theme.accent)),
-                &section.title(),
+                &section.section.title(),
                 Style::default().add_modifier(Modifier::BOLD),
                 None,
                 vec![Span::styled(count, theme.dim())],
                 width,
             )
         }
-        Row::Contact { jid, .. } => match state.roster.get(jid) {
-            Some(item) => contact_spans(state, theme, item, width),
+        (Row::Contact { id, .. }, _) => match state.roster.contact(id) {
+            Some(contact) => contact_spans(state, theme, contact, width),
             None => Vec::new(),
         },
-        Row::Request { jid } => {
-            let shown = Shown::of(state, jid, false);
+        (Row::Request { index, .. }, Members::Requests(jids)) => {
+            let Some(jid) = jids.get(index) else {
+                return Vec::new();
+            };
+            let shown = Shown::of(state.presence.availability(jid), false);
             let greeting = state
                 .pending
-                .list()
-                .into_iter()
-                .find(|r| &r.jid == jid)
+                .get(jid)
                 .and_then(|r| r.greeting.as_deref().map(one_line));
             compose(
                 shown.span(theme),
@@ -458,31 +290,35 @@ fn row_spans(state: &State, theme: &Theme, row: &Row, width: usize) -> Vec<Span<
                 width,
             )
         }
-        Row::Device { resource } => {
-            let Some(r) = state.own_resources.resources.get(resource) else {
+        (Row::Device { index, .. }, Members::Devices(names)) => {
+            let Some(r) = names
+                .get(index)
+                .and_then(|name| state.own_resources.resources.get(name))
+            else {
                 return Vec::new();
             };
             let status = r.status.as_deref().map(one_line);
             compose(
                 Shown::Known(Availability::from_show(r.show)).span(theme),
-                &one_line(resource),
+                &one_line(&names[index]),
                 Style::default().fg(theme.own),
                 status.as_deref().map(|s| (s, theme.dim())),
                 Vec::new(),
                 width,
             )
         }
+        _ => Vec::new(),
     }
 }
 
 fn contact_spans(
     state: &State,
     theme: &Theme,
-    item: &RosterItem,
+    contact: &Contact,
     width: usize,
 ) -> Vec<Span<'static>> {
-    let jid = &item.jid;
-    let shown = Shown::of(state, jid, item.subscription.has_to());
+    let jid = &contact.jid;
+    let shown = Shown::of(contact.availability, contact.subscription.has_to());
     let entity = state.presence.get(jid);
     let status = entity.and_then(|e| match e.top() {
         Some((_, top)) => top.status.as_deref().map(one_line),
@@ -501,22 +337,23 @@ fn contact_spans(
                 .add_modifier(Modifier::BOLD),
         ));
     }
+    let pending_in = state.pending.contains(jid);
     let mut hints = String::new();
-    if state.pending.contains(jid) {
+    if pending_in {
         hints.push('⇠');
     }
-    if item.ask {
+    if contact.ask {
         hints.push('⇢');
     }
-    if !item.subscription.has_from() && !state.pending.contains(jid) {
-        hints.push(if state.is_preapproved(jid) {
+    if !contact.subscription.has_from() && !pending_in {
+        hints.push(if contact.approved || state.preapproved.contains(jid) {
             '✓'
         } else {
             '⊘'
         });
     }
     if !hints.is_empty() {
-        let style = if state.pending.contains(jid) {
+        let style = if pending_in {
             Style::default().fg(theme.away)
         } else {
             theme.dim()
@@ -529,7 +366,7 @@ fn contact_spans(
     }
     compose(
         shown.span(theme),
-        &display_name(item),
+        &one_line(contact.display_name()),
         Style::default(),
         status.as_deref().map(|s| (s, theme.dim())),
         suffix,
@@ -537,8 +374,8 @@ fn contact_spans(
     )
 }
 
-fn title(view: &RosterView) -> String {
-    let mut title = format!(" Roster {}/{} ", view.online, view.total);
+fn title(view: &RosterView, state: &State) -> String {
+    let mut title = format!(" Roster {}/{} ", state.roster.online(), state.roster.len());
     if !view.filter.is_empty() || view.filtering {
         title.push_str(&format!("/{} ", fit(&one_line(&view.filter), 16)));
     }
@@ -580,13 +417,14 @@ fn hint_text(keymap: &Keymap, width: usize) -> String {
 /// below the last row.
 fn keep_visible(view: &mut RosterView, height: usize) {
     let height = height.max(1);
-    view.selected = view.selected.min(view.rows.len().saturating_sub(1));
+    let count = view.row_count();
+    view.selected = view.selected.min(count.saturating_sub(1));
     if view.selected < view.scroll {
         view.scroll = view.selected;
     } else if view.selected >= view.scroll + height {
         view.scroll = view.selected + 1 - height;
     }
-    view.scroll = view.scroll.min(view.rows.len().saturating_sub(height));
+    view.scroll = view.scroll.min(count.saturating_sub(height));
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
@@ -600,12 +438,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
             ..
         })
     );
-    ensure_rows(roster, state);
+    rows::sync(roster, state);
 
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
-        .title(Span::styled(title(roster), theme.title(focused)));
+        .title(Span::styled(title(roster, state), theme.title(focused)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
@@ -614,25 +452,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
     roster.page = list_height as usize;
     keep_visible(roster, roster.page);
 
-    let lines: Vec<Line<'static>> = if roster.rows.is_empty() {
+    let lines: Vec<Line<'static>> = if roster.row_count() == 0 {
         let empty = if !roster.filter.is_empty() {
             "no match"
-        } else if roster.hide_offline && roster.total > 0 {
+        } else if roster.hide_offline && !state.roster.is_empty() {
             "nobody online"
         } else {
             "no contacts"
         };
         vec![Line::styled(fit(empty, width).into_owned(), theme.dim())]
     } else {
-        let end = (roster.scroll + roster.page).min(roster.rows.len());
+        let end = (roster.scroll + roster.page).min(roster.row_count());
         (roster.scroll..end)
-            .map(|i| {
-                let line = Line::from(row_spans(state, theme, &roster.rows[i], width));
-                if focused && i == roster.selected {
+            .filter_map(|i| {
+                let row = rows::row_at(roster, state, i)?;
+                let line = Line::from(row_spans(state, theme, roster, row, width));
+                Some(if focused && i == roster.selected {
                     line.patch_style(theme.selected())
                 } else {
                     line
-                }
+                })
             })
             .collect()
     };
@@ -658,7 +497,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
 
 /// The contact under the cursor, if the row is one.
 pub fn selected_jid(view: &View) -> Option<BareJid> {
-    view.roster.rows.get(view.roster.selected)?.jid().cloned()
+    view.roster.anchor.as_ref()?.jid().cloned()
 }
 
 /// Applies the text of a filter dialog; an empty text clears the filter.
@@ -672,43 +511,39 @@ pub fn set_filter(view: &mut View, text: &str) {
 
 /// Folds or unfolds the section of the selected row, leaving the cursor on
 /// its header.
-fn toggle_group(roster: &mut RosterView) {
-    let Some(header) = roster
-        .rows
-        .iter()
-        .take(roster.selected + 1)
-        .rposition(|r| matches!(r, Row::Group { .. }))
-    else {
+fn toggle_group(roster: &mut RosterView, state: &State) {
+    let Some(row) = rows::row_at(roster, state, roster.selected) else {
         return;
     };
-    if let Row::Group { section, .. } = &roster.rows[header] {
-        let key = section.key().to_owned();
-        if !roster.collapsed.remove(&key) {
-            roster.collapsed.insert(key);
-        }
-        roster.selected = header;
-        roster.stale = true;
+    let section = &roster.sections[row.section()].section;
+    let key = section.key().to_owned();
+    roster.anchor = Some(Anchor::Header(section.clone()));
+    roster.selected = roster.starts[row.section()];
+    if !roster.collapsed.remove(&key) {
+        roster.collapsed.insert(key);
     }
+    roster.stale = true;
 }
 
 pub fn handle(view: &mut View, state: &State, action: UiAction) -> Vec<Request> {
-    ensure_rows(&mut view.roster, state);
+    rows::sync(&mut view.roster, state);
     let roster = &mut view.roster;
-    let last = roster.rows.len().saturating_sub(1);
+    let last = roster.row_count().saturating_sub(1);
     let page = roster.page.max(1);
+    let selected = roster.selected;
     match action {
-        UiAction::Up => roster.selected = roster.selected.saturating_sub(1),
-        UiAction::Down => roster.selected = (roster.selected + 1).min(last),
+        UiAction::Up => roster.select(state, selected.saturating_sub(1)),
+        UiAction::Down => roster.select(state, (selected + 1).min(last)),
         UiAction::PageUp => {
-            roster.selected = roster.selected.saturating_sub(page);
+            roster.select(state, selected.saturating_sub(page));
             roster.scroll = roster.scroll.saturating_sub(page);
         }
         UiAction::PageDown => {
-            roster.selected = (roster.selected + page).min(last);
+            roster.select(state, (selected + page).min(last));
             roster.scroll += page;
         }
-        UiAction::Top => roster.selected = 0,
-        UiAction::Bottom => roster.selected = last,
+        UiAction::Top => roster.select(state, 0),
+        UiAction::Bottom => roster.select(state, last),
         UiAction::ToggleOffline => {
             roster.hide_offline = !roster.hide_offline;
             roster.stale = true;
@@ -717,7 +552,7 @@ pub fn handle(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
             roster.filtering = true;
             view.overlay = Some(Overlay::entry(EntryKind::Filter, &roster.filter));
         }
-        UiAction::ToggleGroup => toggle_group(roster),
+        UiAction::ToggleGroup => toggle_group(roster, state),
         _ => return act_on_row(view, state, action),
     }
     if !roster.stale {
@@ -728,31 +563,31 @@ pub fn handle(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
 
 /// The actions that need the selected row.
 fn act_on_row(view: &mut View, state: &State, action: UiAction) -> Vec<Request> {
-    let Some(row) = view.roster.rows.get(view.roster.selected).cloned() else {
+    let Some(anchor) = view.roster.anchor.clone() else {
         return Vec::new();
     };
     let command = |action: Action| vec![Request::Command(action)];
-    if let Row::Group { .. } = row {
-        if action == UiAction::Open {
-            toggle_group(&mut view.roster);
-        }
-        return Vec::new();
-    }
-    if let Row::Device { resource } = &row {
-        // Another device of ours: Enter chats with it; nothing else applies.
-        let own = state.jid.as_ref().map(|j| j.to_bare());
-        let to = own.and_then(|own| own.with_resource_str(resource).ok());
-        let Some(to) = to.filter(|_| action == UiAction::Open) else {
+    let jid = match anchor {
+        Anchor::Header(_) => {
+            if action == UiAction::Open {
+                toggle_group(&mut view.roster, state);
+            }
             return Vec::new();
-        };
-        view.focus = Focus::Input;
-        return command(Action::Message {
-            to: Jid::from(to),
-            body: None,
-        });
-    }
-    let Some(jid) = row.jid().cloned() else {
-        return Vec::new();
+        }
+        Anchor::Device(resource) => {
+            // Another device of ours: Enter chats with it; nothing else applies.
+            let own = state.jid.as_ref().map(|j| j.to_bare());
+            let to = own.and_then(|own| own.with_resource_str(&resource).ok());
+            let Some(to) = to.filter(|_| action == UiAction::Open) else {
+                return Vec::new();
+            };
+            view.focus = Focus::Input;
+            return command(Action::Message {
+                to: Jid::from(to),
+                body: None,
+            });
+        }
+        Anchor::Contact { jid, .. } | Anchor::Request(jid) => jid,
     };
     // Renaming, regrouping and removing need a roster item.
     let item = state.roster.get(&jid);
@@ -773,7 +608,7 @@ fn act_on_row(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
         }
         UiAction::EditGroups => {
             if let Some(item) = item {
-                let groups: Vec<String> = item.groups.iter().map(|g| one_line(g)).collect();
+                let groups: Vec<String> = state.roster.group_names(item).map(one_line).collect();
                 view.overlay = Some(Overlay::entry(EntryKind::Groups(jid), &groups.join(",")));
             }
             Vec::new()

@@ -252,7 +252,6 @@ impl Client {
         self.engine
             .state
             .roster
-            .get(&jid::BareJid::new(jid).expect("jid"))
-            .cloned()
+            .item(&jid::BareJid::new(jid).expect("jid"))
     }
 }

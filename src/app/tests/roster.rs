@@ -201,7 +201,7 @@ fn ros_16_names_and_groups_are_opaque() {
         "<item jid='nurse@example.com' name=' The  Nurse ' subscription='none'>\
          <group>House hold</group><group>verona</group></item>",
     );
-    let nurse = state.roster.get(&bare("nurse@example.com")).unwrap();
+    let nurse = state.roster.item(&bare("nurse@example.com")).unwrap();
     assert_eq!(nurse.name.as_deref(), Some(" The  Nurse "));
     assert_eq!(nurse.groups, ["House hold", "verona"]);
 }

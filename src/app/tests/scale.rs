@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::app::inbound::MAX_STRANGERS;
+use crate::app::presence::Availability;
 use crate::xmpp::element::Element;
 use crate::xmpp::ns;
 use crate::xmpp::stanza::iq::IqType;
@@ -76,4 +77,76 @@ fn pres_15_contacts_do_not_use_up_stranger_slots() {
     let effects = presence(&mut state, "<presence from='nurse2@example.com/kitchen'/>");
     assert_eq!(effects.len(), 1);
     assert!(state.presence.get(&bare("nurse2@example.com")).is_some());
+}
+
+/// The roster's own availability (which orders it) follows the presence
+/// book through a storm: available, away, errors, unavailable, bare
+/// unavailable, and a lost connection. Each change moves one contact; only
+/// the login and the disconnect sort.
+#[test]
+fn presence_storm_moves_contacts_without_sorting_the_roster() {
+    let mut state = State::new(Preferences::default());
+    online(&mut state, features(true, false));
+    roster_reply(&mut state, true, Ok(big_roster(5_000)));
+    let sorts = state.roster.order().full_sorts();
+    let moves = state.roster.order().moves();
+    for i in 0..1_000 {
+        session(
+            &mut state,
+            available(&format!("c{}@example.net/r{}", i % 500, i % 2), 1),
+        );
+    }
+    for i in 0..100 {
+        presence(
+            &mut state,
+            &format!("<presence from='c{i}@example.net/r0' type='unavailable'/>"),
+        );
+        presence(
+            &mut state,
+            &format!(
+                "<presence from='c{}@example.net' type='unavailable'/>",
+                i + 100
+            ),
+        );
+        presence(
+            &mut state,
+            &format!(
+                "<presence from='c{}@example.net' type='error'><error type='cancel'>\
+                 <remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+                 </error></presence>",
+                i + 200
+            ),
+        );
+    }
+    assert_eq!(state.roster.order().full_sorts(), sorts);
+    assert!(state.roster.order().moves() - moves <= 500 + 300);
+    let mut online = 0;
+    for (_, contact) in state.roster.contacts() {
+        assert_eq!(
+            contact.availability,
+            state.presence.availability(&contact.jid),
+            "{}",
+            contact.jid
+        );
+        online += usize::from(contact.availability.rank() < 5);
+    }
+    assert_eq!(state.roster.online(), online);
+    // c0–c499 came online on one resource each (r0 for even numbers);
+    // then 50 even ones of c0–c99 lost it, c100–c199 left, c200–c299 failed.
+    assert_eq!(online, 250);
+
+    session(
+        &mut state,
+        SessionEvent::Closed {
+            error: None,
+            retryable: false,
+        },
+    );
+    assert_eq!(state.roster.online(), 0);
+    assert!(
+        state
+            .roster
+            .contacts()
+            .all(|(_, c)| c.availability == Availability::Offline)
+    );
 }

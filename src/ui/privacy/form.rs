@@ -226,7 +226,11 @@ fn complete(form: &mut RuleForm, state: &State) -> bool {
         return false;
     }
     let mut options: Vec<String> = match form.kind {
-        Some(ItemType::Jid) => state.roster.items().map(|i| i.jid.to_string()).collect(),
+        Some(ItemType::Jid) => state
+            .roster
+            .contacts()
+            .map(|(_, c)| c.jid.to_string())
+            .collect(),
         Some(ItemType::Group) => state
             .roster
             .groups()

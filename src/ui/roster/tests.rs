@@ -15,7 +15,7 @@ use crate::ui::test_support::{logged_in, render, screen};
 use crate::xmpp::session::SessionEvent;
 use crate::xmpp::stanza::message::Message;
 use crate::xmpp::stanza::presence::Presence;
-use crate::xmpp::stanza::roster::Subscription;
+use crate::xmpp::stanza::roster::{RosterItem, Subscription};
 use crate::xmpp::stanza::test_xml;
 
 const EVIL: &str = "Evil\u{1b}[31mRed\u{202e}Name";
@@ -494,7 +494,7 @@ fn ten_thousand_contacts_scroll_without_rebuilding() {
     let mut view = View::default();
     render(&state, &mut view, 80, 24);
     assert_eq!(view.roster.rebuilds(), 1);
-    assert_eq!(view.roster.rows().len(), 10_001);
+    assert_eq!(view.roster.row_count(), 10_001);
     for _ in 0..100 {
         key(&mut view, &state, KeyCode::PageDown);
     }
@@ -508,4 +508,122 @@ fn ten_thousand_contacts_scroll_without_rebuilding() {
     key(&mut view, &state, KeyCode::End);
     assert!(rows(&state, &mut view, 80, 24)[18].starts_with("- contact09999"));
     assert_eq!(view.roster.rebuilds(), 1);
+}
+
+/// A presence change for one contact of 10,000 moves that contact in the
+/// store's order and recounts the pane: no rows are rebuilt, nothing is
+/// sorted, and the cursor stays on its contact as the rows shift under it.
+#[test]
+fn presence_change_moves_one_contact_without_rebuilding_rows() {
+    let items = (0..10_000)
+        .map(|i| {
+            item(
+                &format!("contact{i:05}@example.org"),
+                None,
+                Subscription::Both,
+                &[],
+            )
+        })
+        .collect();
+    let mut state = logged_in(items);
+    let mut view = View::default();
+    render(&state, &mut view, 80, 24);
+    for _ in 0..5 {
+        key(&mut view, &state, KeyCode::PageDown);
+    }
+    // Row 95 (19 rows a page; row 0 is the header).
+    assert_eq!(selected_jid(&view), Some(bare("contact00094@example.org")));
+    let rebuilds = view.roster.rebuilds();
+    let refreshes = view.roster.refreshes();
+    let sorts = state.roster.order().full_sorts();
+    let moves = state.roster.order().moves();
+
+    presence(&mut state, "<presence from='contact09999@example.org/x'/>");
+    let listed = rows(&state, &mut view, 80, 24);
+    assert_eq!(view.roster.rebuilds(), rebuilds);
+    assert_eq!(view.roster.refreshes(), refreshes + 1);
+    assert_eq!(state.roster.order().full_sorts(), sorts);
+    assert_eq!(state.roster.order().moves(), moves + 1);
+    assert_eq!(view.roster.selected, 96);
+    assert_eq!(selected_jid(&view), Some(bare("contact00094@example.org")));
+    assert!(listed.iter().any(|r| r.starts_with("- contact00094")));
+
+    key(&mut view, &state, KeyCode::Home);
+    let top = rows(&state, &mut view, 80, 24);
+    assert_eq!(top[0], "▾ No group 1/10000");
+    assert_eq!(top[1], "o contact09999@ex…");
+    assert!(pane(&state, &mut view, 80, 24)[0].contains(" Roster 1/10000 "));
+    // Drawing again with nothing new does no work at all.
+    let refreshes = view.roster.refreshes();
+    render(&state, &mut view, 80, 24);
+    assert_eq!(view.roster.refreshes(), refreshes);
+}
+
+/// With a filter and offline contacts hidden, a contact coming online
+/// appears in its place and leaves again, with counts, and no rebuild.
+#[test]
+fn filtered_rows_follow_presence_without_rebuilding() {
+    let mut state = small();
+    let mut view = View::default();
+    set_filter(&mut view, "io");
+    key(&mut view, &state, KeyCode::Char('o'));
+    assert_eq!(
+        rows(&state, &mut view, 200, 60)[..4],
+        [
+            lr("▾ Friends", "1/1"),
+            "a Mercutio".into(),
+            lr("▾ No group", "0/1"),
+            String::new(),
+        ]
+    );
+    let rebuilds = view.roster.rebuilds();
+    presence(&mut state, "<presence from='benvolio@example.net/x'/>");
+    assert_eq!(
+        rows(&state, &mut view, 200, 60)[2..4],
+        [lr("▾ No group", "1/1"), "o Benvolio".into()]
+    );
+    presence(
+        &mut state,
+        "<presence from='mercutio@example.net/x' type='unavailable'/>",
+    );
+    assert_eq!(
+        rows(&state, &mut view, 200, 60)[..3],
+        [
+            lr("▾ Friends", "0/1"),
+            lr("▾ No group", "1/1"),
+            "o Benvolio".into()
+        ]
+    );
+    assert_eq!(view.roster.rebuilds(), rebuilds);
+}
+
+/// A rename moves the contact to its place by name: the pane lays out its
+/// sections again (items changed) but the store sorts nothing.
+#[test]
+fn rename_moves_the_contact_by_name() {
+    let mut state = logged_in(vec![
+        item("a@example.org", Some("Ann"), Subscription::Both, &["G"]),
+        item("b@example.org", Some("Bob"), Subscription::Both, &["G"]),
+        item("c@example.org", Some("Cid"), Subscription::Both, &["G"]),
+    ]);
+    let mut view = View::default();
+    render(&state, &mut view, 200, 60);
+    key(&mut view, &state, KeyCode::Down);
+    assert_eq!(selected_jid(&view), Some(bare("a@example.org")));
+    let sorts = state.roster.order().full_sorts();
+    update(
+        &mut state,
+        Msg::Session {
+            event: SessionEvent::RosterPush {
+                item: item("a@example.org", Some("zoe"), Subscription::Both, &["G"]),
+                ver: None,
+            },
+            at: 0,
+        },
+    );
+    let listed = rows(&state, &mut view, 200, 60);
+    assert_eq!(listed[1..4], ["- Bob", "- Cid", "- zoe"]);
+    assert_eq!(state.roster.order().full_sorts(), sorts);
+    assert_eq!(selected_jid(&view), Some(bare("a@example.org")));
+    assert_eq!(view.roster.selected, 3);
 }
