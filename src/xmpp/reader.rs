@@ -7,7 +7,7 @@
 //! must not import anything outside `crate::xmpp`. Stanza decoding belongs
 //! in the stanza modules, writing in the writer.
 //!
-//! Design: the [`Lexer`] cuts the buffered bytes into tokens and the
+//! Design: the lexer (`super::lexer`) cuts the buffered bytes into tokens and the
 //! `Tree` turns them into elements. Every limit is checked against the
 //! bytes already buffered before the next read, so no buffer grows past the
 //! stanza limit plus one read chunk.
@@ -2112,7 +2112,7 @@ mod tests {
                         seed ^= seed >> 7;
                         seed ^= seed << 17;
                         // Mostly plain bytes, so specials land anywhere.
-                        if seed % 4 == 0 {
+                        if seed.is_multiple_of(4) {
                             alphabet[(seed >> 8) as usize % alphabet.len()]
                         } else {
                             b'x'
