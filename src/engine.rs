@@ -55,6 +55,9 @@ pub struct Engine {
     cache: Option<RosterCache>,
     startup: Vec<String>,
     events: VecDeque<Event>,
+    /// Keep only notices: the terminal UI draws from the state and has no
+    /// use for an event per roster item (5,000 of them at login).
+    notices_only: bool,
     /// What each outstanding request is for, by token.
     requests: HashMap<u64, Purpose>,
     next_token: u64,
@@ -87,6 +90,7 @@ impl Engine {
             rx,
             startup,
             events: VecDeque::new(),
+            notices_only: false,
             requests: HashMap::new(),
             next_token: 0,
             next_tag: 0,
@@ -369,6 +373,12 @@ impl Engine {
     }
 
     /// Events emitted since the last call, oldest first.
+    /// From now on keep only [`Event::Info`] for [`Engine::take_events`].
+    pub fn keep_only_notices(&mut self) {
+        self.notices_only = true;
+        self.events.retain(|event| matches!(event, Event::Info { .. }));
+    }
+
     pub fn take_events(&mut self) -> Vec<Event> {
         self.events.drain(..).collect()
     }
@@ -433,7 +443,11 @@ impl Engine {
                 self.save_due
                     .get_or_insert_with(|| Instant::now() + SAVE_DELAY);
             }
-            Effect::Emit(event) => self.events.push_back(event),
+            Effect::Emit(event) => {
+                if !self.notices_only || matches!(event, Event::Info { .. }) {
+                    self.events.push_back(event);
+                }
+            }
             Effect::RunStartupCommands => {
                 // Messages an earlier run wrote but never saw acknowledged go
                 // out again, with their ids (receivers drop repeats).

@@ -47,6 +47,7 @@ async fn event_loop(
     engine: &mut Engine,
     view: &mut View,
 ) -> Result<(), String> {
+    engine.keep_only_notices();
     let (tx, mut rx) = mpsc::unbounded_channel::<Incoming>();
     spawn_terminal_reader(tx.clone());
     spawn_signal_watch(tx);
