@@ -376,7 +376,8 @@ impl Engine {
     /// From now on keep only [`Event::Info`] for [`Engine::take_events`].
     pub fn keep_only_notices(&mut self) {
         self.notices_only = true;
-        self.events.retain(|event| matches!(event, Event::Info { .. }));
+        self.events
+            .retain(|event| matches!(event, Event::Info { .. }));
     }
 
     pub fn take_events(&mut self) -> Vec<Event> {
