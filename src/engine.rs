@@ -376,6 +376,7 @@ impl Engine {
     /// From now on keep only [`Event::Info`] for [`Engine::take_events`].
     pub fn keep_only_notices(&mut self) {
         self.notices_only = true;
+        self.state.notices_only = true;
         self.events
             .retain(|event| matches!(event, Event::Info { .. }));
     }

@@ -157,6 +157,12 @@ impl Contacts {
         self.slots.len()
     }
 
+    /// Room for `additional` more contacts, exactly: a bulk load knows its size.
+    pub fn reserve(&mut self, additional: usize) {
+        let wanted = (self.len + additional).saturating_sub(self.slots.len());
+        self.slots.reserve_exact(wanted);
+    }
+
     /// Gives back spare room after a bulk load; trailing free slots go.
     pub fn shrink_to_fit(&mut self) {
         while self.slots.last().is_some_and(Option::is_none) {

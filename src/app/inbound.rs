@@ -237,11 +237,11 @@ fn roster_error_text(error: &RequestError) -> String {
 }
 
 fn apply_roster_result(state: &mut State, iq: Iq, versioned: bool, effects: &mut Vec<Effect>) {
-    let result = match iq.payload.as_ref().filter(|p| p.is("query", ns::ROSTER)) {
+    let result = match iq.payload.filter(|p| p.is("query", ns::ROSTER)) {
         // NEW-03: an empty result to a versioned request: the cache is current.
         None if versioned => None,
         None => Some((None, Vec::new())),
-        Some(query) => match RosterQuery::parse(query) {
+        Some(query) => match RosterQuery::parse_owned(query) {
             Ok(query) => Some((query.ver, query.items)),
             Err(error) => {
                 let text = format!("the server sent an unreadable roster: {error}");
@@ -316,6 +316,9 @@ fn answered_elsewhere(state: &mut State, jid: &BareJid) {
 }
 
 fn emit_roster_item(state: &State, jid: &BareJid, effects: &mut Vec<Effect>) {
+    if state.notices_only {
+        return;
+    }
     if let Some(contact) = state.roster.get(jid) {
         effects.push(Effect::Emit(roster_event(state, contact)));
     }

@@ -168,6 +168,7 @@ impl Roster {
             }
         }
         self.index.reserve(items.len(), jid_of(&self.contacts));
+        self.contacts.reserve(items.len());
         for item in items {
             changes.extend(self.upsert(item, Placing::Later));
         }

@@ -192,7 +192,37 @@ impl Element {
     }
 
     pub fn push_child(&mut self, child: Element) {
+        self.reserve_first_child();
         self.children.push(Node::Element(child));
+    }
+
+    /// Most elements hold one child or none (a group's text, a body): room for exactly one
+    /// instead of `Vec`'s first four keeps a parsed 5,000-item roster megabytes smaller.
+    fn reserve_first_child(&mut self) {
+        if self.children.capacity() == 0 {
+            self.children.reserve_exact(1);
+        }
+    }
+
+    /// Removes and returns the first child element `wanted` accepts.
+    pub fn take_child(&mut self, wanted: impl Fn(&Element) -> bool) -> Option<Element> {
+        let index = self
+            .children
+            .iter()
+            .position(|node| matches!(node, Node::Element(e) if wanted(e)))?;
+        match self.children.remove(index) {
+            Node::Element(element) => Some(element),
+            Node::Text(_) => None,
+        }
+    }
+
+    /// The child elements by value, text dropped: each is freed as soon as the caller is done
+    /// with it.
+    pub fn into_children(self) -> impl Iterator<Item = Element> {
+        self.children.into_iter().filter_map(|node| match node {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
     }
 
     /// Appends text, merging with a preceding text node.
@@ -204,6 +234,7 @@ impl Element {
         if let Some(Node::Text(last)) = self.children.last_mut() {
             last.push_str(&text);
         } else {
+            self.reserve_first_child();
             self.children.push(Node::Text(text));
         }
     }
@@ -353,6 +384,7 @@ pub fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -405,5 +437,31 @@ mod tests {
         assert_eq!(e.attrs().count(), 1);
         assert_eq!(e.remove_attr("a").as_deref(), Some("2"));
         assert_eq!(e.attr("a"), None);
+    }
+
+    #[test]
+    fn takes_children_out() {
+        let mut iq = Element::new("iq", NS_CLIENT)
+            .with_text("  ")
+            .with_child(Element::new("error", NS_CLIENT))
+            .with_child(Element::new("query", "urn:q").with_text("t"))
+            .with_child(Element::new("query", "urn:q").with_attr("n", "2"));
+        let query = iq.take_child(|e| e.name() == "query").unwrap();
+        assert_eq!(query.text(), "t");
+        assert!(iq.take_child(|e| e.name() == "nothing").is_none());
+        let rest: Vec<Element> = iq.into_children().collect();
+        assert_eq!(rest.len(), 2);
+        assert_eq!(rest[0].name(), "error");
+        assert_eq!(rest[1].attr("n"), Some("2"));
+    }
+
+    #[test]
+    fn a_single_child_takes_room_for_one() {
+        let group = Element::new("group", "jabber:iq:roster").with_text("Friends");
+        assert_eq!(group.children.capacity(), 1);
+        let item = Element::new("item", "jabber:iq:roster")
+            .with_child(group.clone())
+            .with_child(group);
+        assert_eq!(item.children().count(), 2);
     }
 }

@@ -787,25 +787,23 @@ impl Runner {
     }
 
     async fn dispatch_iq(&mut self, element: Element) -> Result<(), Error> {
-        let kind = element.attr("type").unwrap_or_default();
-        let iq = match Iq::parse(&element) {
+        let iq = match Iq::parse_owned(element) {
             Ok(iq) => iq,
-            Err(error) => {
+            Err((error, element)) => {
                 // A get or set we cannot read still deserves an answer.
+                let kind = element.attr("type").unwrap_or_default();
                 if let Some(id) = element.attr("id").filter(|_| matches!(kind, "get" | "set")) {
-                    {
-                        let mut reply = Element::new("iq", ns::CLIENT)
-                            .with_attr("type", "error")
-                            .with_attr("id", id);
-                        if let Some(from) = element.attr("from") {
-                            reply.set_attr("to", from);
-                        }
-                        let mut stanza_error =
-                            StanzaError::new(ErrorType::Modify, StanzaCondition::BadRequest);
-                        stanza_error.text = Some(error.to_string());
-                        reply.push_child(stanza_error.to_element());
-                        self.send_stanza(reply).await?;
+                    let mut reply = Element::new("iq", ns::CLIENT)
+                        .with_attr("type", "error")
+                        .with_attr("id", id);
+                    if let Some(from) = element.attr("from") {
+                        reply.set_attr("to", from);
                     }
+                    let mut stanza_error =
+                        StanzaError::new(ErrorType::Modify, StanzaCondition::BadRequest);
+                    stanza_error.text = Some(error.to_string());
+                    reply.push_child(stanza_error.to_element());
+                    self.send_stanza(reply).await?;
                 }
                 self.reject(format!("an IQ was refused: {error}"));
                 return Ok(());

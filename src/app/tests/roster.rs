@@ -51,6 +51,25 @@ fn ros_03_result_replaces_the_cached_roster() {
     assert_eq!(state.roster.ver(), Some("ver1"));
 }
 
+/// A store read only for notices (the terminal UI) builds no roster event per contact, and
+/// still takes the whole roster in.
+#[test]
+fn notices_only_builds_no_roster_events() {
+    let mut state = State::new(Preferences::default());
+    state.notices_only = true;
+    online(&mut state, features(false, false));
+    let effects = roster_reply(&mut state, false, Ok(iq(ROSTER)));
+    assert_eq!(effects[0], Effect::SaveRoster);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Emit(Event::Roster { .. }))),
+        "{effects:?}"
+    );
+    assert_eq!(state.roster.len(), 2);
+    assert!(state.roster.contains(&bare("nurse@example.com")));
+}
+
 /// NEW-03: an empty versioned result keeps the cache and its `ver`.
 #[test]
 fn new_03_empty_versioned_result_keeps_the_cache() {

@@ -64,6 +64,11 @@ impl fmt::Display for IqType {
     }
 }
 
+/// Any child but `<error/>` is the payload.
+fn is_payload(child: &Element) -> bool {
+    !child.is("error", ns::CLIENT)
+}
+
 /// An IQ stanza.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Iq {
@@ -85,6 +90,26 @@ impl Iq {
     /// answers `bad-request`), an invalid `from` or `to`. A `result` with
     /// more than one child is tolerated and its first child kept.
     pub fn parse(element: &Element) -> Result<Iq, ParseError> {
+        let mut iq = Iq::parse_envelope(element)?;
+        iq.payload = element.children().find(|&child| is_payload(child)).cloned();
+        Ok(iq)
+    }
+
+    /// [`Iq::parse`] taking the stanza by value, so the payload is moved rather than copied
+    /// (a roster result can be megabytes). On error the stanza comes back with the reason,
+    /// for the caller to answer it.
+    pub fn parse_owned(mut element: Element) -> Result<Iq, (ParseError, Box<Element>)> {
+        match Iq::parse_envelope(&element) {
+            Ok(mut iq) => {
+                iq.payload = element.take_child(is_payload);
+                Ok(iq)
+            }
+            Err(error) => Err((error, Box::new(element))),
+        }
+    }
+
+    /// Everything but the payload, checked as [`Iq::parse`] documents.
+    fn parse_envelope(element: &Element) -> Result<Iq, ParseError> {
         expect_stanza(element, "iq")?;
         let id = element
             .attr("id")
@@ -96,12 +121,11 @@ impl Iq {
             .parse()?;
         let from = jid_attr(element, "from")?;
         let to = jid_attr(element, "to")?;
-        let mut payloads = element
-            .children()
-            .filter(|child| !child.is("error", ns::CLIENT));
-        let payload = payloads.next().cloned();
         if kind.is_request() {
-            let count = usize::from(payload.is_some()) + payloads.count();
+            let count = element
+                .children()
+                .filter(|&child| is_payload(child))
+                .count();
             if count != 1 {
                 return Err(ParseError::Invalid(format!(
                     "iq {} must hold exactly one payload element, not {count}",
@@ -114,7 +138,7 @@ impl Iq {
             to,
             id,
             kind,
-            payload,
+            payload: None,
             error: (kind == IqType::Error).then(|| StanzaError::from_stanza(element)),
         })
     }
@@ -200,8 +224,16 @@ mod tests {
     use crate::xmpp::error::{ErrorType, StanzaCondition};
     use crate::xmpp::stanza::test_xml;
 
+    /// Reads `xml` both ways, checking that they agree.
     fn parse(xml: &str) -> Result<Iq, ParseError> {
-        Iq::parse(&test_xml::parse(xml))
+        let element = test_xml::parse(xml);
+        let borrowed = Iq::parse(&element);
+        let owned = Iq::parse_owned(element.clone()).map_err(|(error, back)| {
+            assert_eq!(*back, element);
+            error
+        });
+        assert_eq!(owned, borrowed);
+        borrowed
     }
 
     fn jid(s: &str) -> Jid {

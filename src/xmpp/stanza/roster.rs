@@ -168,20 +168,37 @@ impl RosterQuery {
     /// roster is kept.
     pub fn parse(query: &Element) -> Result<RosterQuery, ParseError> {
         expect_query(query)?;
-        let items = query
-            .children_named("item", ns::ROSTER)
-            .filter_map(|item| match RosterItem::parse(item) {
-                Ok(item) => Some(item),
-                Err(error) => {
-                    tracing::warn!(%error, "skipping a roster item");
-                    None
-                }
-            })
-            .collect();
         Ok(RosterQuery {
             ver: query.attr("ver").map(str::to_owned),
-            items,
+            items: query
+                .children_named("item", ns::ROSTER)
+                .filter_map(read_item)
+                .collect(),
         })
+    }
+
+    /// [`RosterQuery::parse`] taking the query by value: each `<item/>` is freed once read, so
+    /// a big roster is never held twice.
+    pub fn parse_owned(query: Element) -> Result<RosterQuery, ParseError> {
+        expect_query(&query)?;
+        let ver = query.attr("ver").map(str::to_owned);
+        let items = query
+            .into_children()
+            .filter(|item| item.is("item", ns::ROSTER))
+            .filter_map(|item| read_item(&item))
+            .collect();
+        Ok(RosterQuery { ver, items })
+    }
+}
+
+/// One item of a roster result, or `None` (with a warning) for one that must be skipped.
+fn read_item(item: &Element) -> Option<RosterItem> {
+    match RosterItem::parse(item) {
+        Ok(item) => Some(item),
+        Err(error) => {
+            tracing::warn!(%error, "skipping a roster item");
+            None
+        }
     }
 }
 
@@ -310,6 +327,7 @@ mod tests {
              <unknown/></query>",
         );
         let roster = RosterQuery::parse(&query).unwrap();
+        assert_eq!(RosterQuery::parse_owned(query).unwrap(), roster);
         assert_eq!(roster.ver.as_deref(), Some("v1"));
         assert_eq!(roster.items.len(), 1);
         let item = &roster.items[0];
@@ -344,6 +362,7 @@ mod tests {
             roster.items,
             vec![RosterItem::new(bare("nurse@example.com"))]
         );
+        assert_eq!(RosterQuery::parse_owned(query).unwrap(), roster);
     }
 
     #[test]
