@@ -4,7 +4,7 @@
 //! replaced atomically so a crash never leaves half a file.
 
 use std::fs;
-use std::io::Write as _;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use jid::BareJid;
@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::xmpp::stanza::roster::{RosterItem, Subscription};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct CachedRoster {
     ver: Option<String>,
     items: Vec<CachedItem>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct CachedItem {
     jid: String,
     #[serde(default)]
@@ -30,6 +30,44 @@ struct CachedItem {
     approved: bool,
     #[serde(default)]
     groups: Vec<String>,
+}
+
+/// One item as written: [`CachedItem`] borrowing from a [`RosterItem`].
+#[derive(Serialize)]
+struct CachedItemRef<'a> {
+    jid: &'a str,
+    name: Option<&'a str>,
+    subscription: &'a str,
+    ask: bool,
+    approved: bool,
+    groups: &'a [String],
+}
+
+/// Writes the file's JSON (the shape [`CachedRoster`] reads) item by item.
+fn write_json(
+    out: &mut impl Write,
+    ver: Option<&str>,
+    items: impl Iterator<Item = impl std::borrow::Borrow<RosterItem>>,
+) -> std::io::Result<()> {
+    out.write_all(b"{\"ver\":")?;
+    serde_json::to_writer(&mut *out, &ver)?;
+    out.write_all(b",\"items\":[")?;
+    for (n, item) in items.enumerate() {
+        let item = item.borrow();
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        let cached = CachedItemRef {
+            jid: item.jid.as_str(),
+            name: item.name.as_deref(),
+            subscription: item.subscription.as_str(),
+            ask: item.ask,
+            approved: item.approved,
+            groups: &item.groups,
+        };
+        serde_json::to_writer(&mut *out, &cached)?;
+    }
+    out.write_all(b"]}")
 }
 
 /// A cached roster: its version and items.
@@ -88,35 +126,21 @@ impl RosterCache {
     }
 
     /// Replaces the cache with `items` at version `ver`.
-    /// The store builds items on the fly, so owned ones are taken too.
+    /// The store builds items on the fly, so owned ones are taken too; each is written as it
+    /// comes, so saving a big roster needs no copy of it in memory.
     pub fn save(
         &self,
         ver: Option<&str>,
         items: impl Iterator<Item = impl std::borrow::Borrow<RosterItem>>,
     ) -> Result<(), String> {
-        let cached = CachedRoster {
-            ver: ver.map(str::to_owned),
-            items: items
-                .map(|i| {
-                    let i = i.borrow();
-                    CachedItem {
-                        jid: i.jid.to_string(),
-                        name: i.name.clone(),
-                        subscription: i.subscription.as_str().to_owned(),
-                        ask: i.ask,
-                        approved: i.approved,
-                        groups: i.groups.clone(),
-                    }
-                })
-                .collect(),
-        };
-        let text = serde_json::to_string(&cached).map_err(|e| e.to_string())?;
         let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
         fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let temp = self.path.with_extension("json.tmp");
-        let mut file = fs::File::create(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
-        file.write_all(text.as_bytes())
-            .and_then(|_| file.sync_all())
+        let file = fs::File::create(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
+        let mut out = BufWriter::new(file);
+        write_json(&mut out, ver, items)
+            .and_then(|()| out.into_inner().map_err(|e| e.into_error()))
+            .and_then(|file| file.sync_all())
             .map_err(|e| format!("{}: {e}", temp.display()))?;
         fs::rename(&temp, &self.path).map_err(|e| format!("{}: {e}", self.path.display()))
     }
@@ -146,5 +170,23 @@ mod tests {
         assert_eq!(items, [item]);
         fs::write(cache.path(), "{not json").unwrap();
         assert!(cache.load().is_err());
+    }
+
+    #[test]
+    fn writes_many_items_and_an_empty_roster() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = RosterCache::new(dir.path().to_owned(), &BareJid::new("a@x").unwrap());
+        let mut quoted = RosterItem::new(BareJid::new("q@example.net").unwrap());
+        quoted.name = Some("\"<Escalus & Co>\"\\\n\u{1b}[31m".into());
+        quoted.ask = true;
+        quoted.groups = vec!["a,b".into(), "]}".into()];
+        let bare = RosterItem::new(BareJid::new("b@example.net").unwrap());
+        let items = vec![quoted, bare];
+        cache.save(None, items.iter()).unwrap();
+        assert_eq!(cache.load().unwrap().unwrap(), (None, items));
+        cache
+            .save(Some("v2"), std::iter::empty::<RosterItem>())
+            .unwrap();
+        assert_eq!(cache.load().unwrap().unwrap(), (Some("v2".into()), vec![]));
     }
 }
