@@ -4,8 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use tracing_appender::non_blocking::WorkerGuard;
-use tracing_subscriber::EnvFilter;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+/// Lines waiting for the writer thread at most.
+const LOG_QUEUE_LINES: usize = 4096;
 
 /// The default log file: `$XDG_STATE_HOME/balcony/balcony.log`.
 pub fn default_log_dir() -> Option<PathBuf> {
@@ -18,7 +23,8 @@ pub fn default_log_dir() -> Option<PathBuf> {
 }
 
 /// Starts logging to `file` (or the default location) at `level`, which
-/// `RUST_LOG` overrides. Returns the guard that flushes the file on drop, or
+/// `RUST_LOG` overrides: a level, or `target=level` pairs separated by commas
+/// (`info,balcony::xmpp=trace`). Returns the guard that flushes the file on drop, or
 /// `None` when no log file could be opened (balcony still runs).
 pub fn init(level: &str, file: Option<&Path>) -> Option<WorkerGuard> {
     let (dir, name) = match file {
@@ -35,14 +41,24 @@ pub fn init(level: &str, file: Option<&Path>) -> Option<WorkerGuard> {
         .max_log_files(7)
         .build(&dir)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_env_filter(filter)
-        .with_ansi(false)
+    // The default queue of 128,000 lines costs 4 MB up front; a few thousand lines absorb any
+    // burst balcony logs, and a full queue makes the logging call wait rather than drop lines.
+    let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(false)
+        .finish(appender);
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|text| text.parse::<Targets>().ok())
+        .or_else(|| level.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false),
+        )
+        .with(filter)
         .try_init()
         .ok()?;
     Some(guard)

@@ -49,7 +49,23 @@ enum Command {
     },
 }
 
+/// One malloc arena for every thread. The session task parses a big roster result on a runtime
+/// thread and the UI thread frees it while filling the store: with glibc's per-thread arenas
+/// the freed tree cannot be reused for the store, and login's peak memory holds both.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn share_one_malloc_arena() {
+    // SAFETY: mallopt only changes the allocator's tuning, and runs before any other thread
+    // exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn share_one_malloc_arena() {}
+
 fn main() -> ExitCode {
+    share_one_malloc_arena();
     let args = Args::parse();
     let path = match args.config.map(Ok).unwrap_or_else(config::default_path) {
         Ok(path) => path,

@@ -70,11 +70,21 @@ fn tui_shows_online_and_quit_command_restores_the_terminal() {
         .filter_map(|entry| entry.ok())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
+    let log = logs
+        .iter()
+        .find(|name| name.starts_with("balcony.log"))
+        .unwrap_or_else(|| panic!("no log file in {}: {logs:?}", log_dir.display()));
+    // At the default level the login is logged, and nothing below info is.
+    let text = std::fs::read_to_string(log_dir.join(log)).unwrap();
     assert!(
-        logs.iter().any(|name| name.starts_with("balcony.log")),
-        "no log file in {}: {logs:?}",
-        log_dir.display()
+        text.contains(" INFO ") && text.contains("logged in"),
+        "{text}"
     );
+    assert!(
+        !text.contains(" DEBUG ") && !text.contains(" TRACE "),
+        "{text}"
+    );
+    assert!(!text.contains(&alice.password), "the password was logged");
 }
 
 #[test]
