@@ -54,6 +54,9 @@ async fn event_loop(
     engine.connect();
 
     let mut dirty = true;
+    // Set by the user's own input: its echo is drawn at once, whatever the budget, because the
+    // budget is there to merge network bursts, not to delay a keystroke.
+    let mut urgent = false;
     let mut last_draw = Instant::now() - FRAME_BUDGET;
     let mut quit_deadline: Option<Instant> = None;
 
@@ -78,11 +81,12 @@ async fn event_loop(
                 engine.view(ViewMsg::HeadlinesRead);
             }
         }
-        if dirty && last_draw.elapsed() >= FRAME_BUDGET {
+        if dirty && (urgent || last_draw.elapsed() >= FRAME_BUDGET) {
             terminal
                 .draw(|frame| ui::draw(frame, &engine.state, view))
                 .map_err(|e| format!("cannot draw: {e}"))?;
             dirty = false;
+            urgent = false;
             last_draw = Instant::now();
         }
         if engine.state.quitting {
@@ -125,6 +129,7 @@ async fn event_loop(
                     carry_out(engine, request);
                 }
                 dirty = true;
+                urgent = true;
             }
             _ = sleep => {
                 if quit_deadline.is_some_and(|d| Instant::now() >= d) {
