@@ -101,26 +101,37 @@ impl fmt::Debug for Namespace {
 /// children.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Element {
-    name: Text,
+    /// The local name, then each attribute as `\0name\0value`: one string, so a tag costs
+    /// one allocation at most (none when it fits inline). XML cannot carry NUL, and NULs in
+    /// values set by code are dropped, so the separator is never part of a name or value.
+    tag: Text,
     ns: Namespace,
-    attrs: Vec<(Text, Text)>,
     children: Vec<Node>,
 }
+
+/// Separates the name and the attributes in [`Element::tag`].
+const SEP: char = '\0';
 
 impl Element {
     /// An empty element `name` in namespace `ns`.
     pub fn new(name: impl Into<Text>, ns: impl Into<Namespace>) -> Self {
+        let mut tag = name.into();
+        if tag.contains(SEP) {
+            tag.retain(|c| c != SEP);
+        }
         Element {
-            name: name.into(),
+            tag,
             ns: ns.into(),
-            attrs: Vec::new(),
             children: Vec::new(),
         }
     }
 
     /// Local name, without prefix.
     pub fn name(&self) -> &str {
-        &self.name
+        match memchr::memchr(0, self.tag.as_bytes()) {
+            Some(end) => &self.tag[..end],
+            None => &self.tag,
+        }
     }
 
     /// Resolved namespace URI.
@@ -135,7 +146,7 @@ impl Element {
 
     /// True when the element has this local name and namespace.
     pub fn is(&self, name: &str, ns: &str) -> bool {
-        self.name == name && self.ns.as_str() == ns
+        self.name() == name && self.ns.as_str() == ns
     }
 
     /// Builder form of [`Element::set_attr`].
@@ -169,26 +180,57 @@ impl Element {
     pub fn set_attr(&mut self, name: impl Into<Text>, value: impl Into<Text>) {
         let name = name.into();
         let value = value.into();
-        match self.attrs.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = value,
-            None => self.attrs.push((name, value)),
+        if self.attr(&name).is_some() {
+            self.rebuild_attrs(|n, v| Some(if n == name { value.clone() } else { v.into() }));
+        } else {
+            self.push_attr(&name, &value);
         }
     }
 
-    /// Makes room for `additional` more attributes.
-    pub(crate) fn reserve_attrs(&mut self, additional: usize) {
-        self.attrs.reserve_exact(additional);
+    /// Makes room for attributes whose names and values total `bytes`.
+    pub(crate) fn reserve_attr_bytes(&mut self, bytes: usize) {
+        self.tag.reserve(bytes);
+    }
+
+    /// Appends an attribute read from XML, which the caller knows is not set yet: XML carries
+    /// no NUL, so neither part holds one.
+    pub(crate) fn push_parsed_attr(&mut self, name: &str, value: &str) {
+        debug_assert!(!name.contains(SEP) && !value.contains(SEP));
+        self.tag.push(SEP);
+        self.tag.push_str(name);
+        self.tag.push(SEP);
+        self.tag.push_str(value);
     }
 
     /// Appends an attribute the caller knows is not set yet.
-    pub(crate) fn push_attr(&mut self, name: &str, value: Text) {
-        self.attrs.push((Text::from(name), value));
+    fn push_attr(&mut self, name: &str, value: &str) {
+        for part in [name, value] {
+            self.tag.push(SEP);
+            if part.contains(SEP) {
+                self.tag.extend(part.chars().filter(|&c| c != SEP));
+            } else {
+                self.tag.push_str(part);
+            }
+        }
     }
 
     /// Removes an attribute, returning its value.
     pub fn remove_attr(&mut self, name: &str) -> Option<String> {
-        let index = self.attrs.iter().position(|(n, _)| n == name)?;
-        Some(self.attrs.remove(index).1.into_string())
+        let value = self.attr(name)?.to_owned();
+        self.rebuild_attrs(|n, v| (n != name).then(|| v.into()));
+        Some(value)
+    }
+
+    /// Rewrites the attributes, each with the value `keep` returns (`None` drops it).
+    fn rebuild_attrs(&mut self, keep: impl Fn(&str, &str) -> Option<Text>) {
+        let attrs: Vec<(Text, Text)> = self
+            .attrs()
+            .filter_map(|(n, v)| Some((Text::from(n), keep(n, v)?)))
+            .collect();
+        self.tag = Text::from(self.name());
+        for (name, value) in &attrs {
+            self.push_attr(name, value);
+        }
     }
 
     pub fn push_child(&mut self, child: Element) {
@@ -241,15 +283,27 @@ impl Element {
 
     /// Value of an attribute by qualified name.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.attrs().find(|&(n, _)| n == name).map(|(_, v)| v)
     }
 
     /// All attributes in document order.
     pub fn attrs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.attrs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        // Split with memchr: attribute lookups are on every stanza's path.
+        let mut rest = memchr::memchr(0, self.tag.as_bytes()).map(|at| &self.tag[at + 1..]);
+        let mut next_part = move || {
+            let text = rest?;
+            Some(match memchr::memchr(0, text.as_bytes()) {
+                Some(at) => {
+                    rest = Some(&text[at + 1..]);
+                    &text[..at]
+                }
+                None => {
+                    rest = None;
+                    text
+                }
+            })
+        };
+        std::iter::from_fn(move || Some((next_part()?, next_part()?)))
     }
 
     /// The `xml:lang` attribute of this element itself (not inherited).
@@ -317,13 +371,13 @@ impl Element {
     /// Serialises into `out`, given the namespace in scope at the parent.
     pub fn write_into(&self, out: &mut String, parent_ns: &str) {
         out.push('<');
-        out.push_str(&self.name);
+        out.push_str(self.name());
         if self.ns.as_str() != parent_ns {
             out.push_str(" xmlns='");
             escape_into(out, &self.ns, true);
             out.push('\'');
         }
-        for (name, value) in &self.attrs {
+        for (name, value) in self.attrs() {
             // A prefixed attribute came with a namespace declaration we do
             // not keep; writing it would be an unbound prefix, which a
             // server answers by closing the stream. Only xml:* is bound.
@@ -346,7 +400,7 @@ impl Element {
             }
         }
         out.push_str("</");
-        out.push_str(&self.name);
+        out.push_str(self.name());
         out.push('>');
     }
 }
@@ -437,6 +491,48 @@ mod tests {
         assert_eq!(e.attrs().count(), 1);
         assert_eq!(e.remove_attr("a").as_deref(), Some("2"));
         assert_eq!(e.attr("a"), None);
+    }
+
+    #[test]
+    fn attributes_keep_their_order_and_empty_values() {
+        let mut e = Element::new("item", "jabber:iq:roster")
+            .with_attr("jid", "a@b")
+            .with_attr("name", "")
+            .with_attr("subscription", "both");
+        assert_eq!(e.name(), "item");
+        assert_eq!(
+            e.attrs().collect::<Vec<_>>(),
+            [("jid", "a@b"), ("name", ""), ("subscription", "both")]
+        );
+        assert_eq!(e.attr("name"), Some(""));
+        assert_eq!(e.attr("na"), None);
+        e.set_attr("name", "Romeo");
+        e.set_attr("ask", "subscribe");
+        assert_eq!(e.remove_attr("jid").as_deref(), Some("a@b"));
+        assert_eq!(
+            e.attrs().collect::<Vec<_>>(),
+            [
+                ("name", "Romeo"),
+                ("subscription", "both"),
+                ("ask", "subscribe")
+            ]
+        );
+        assert_eq!(
+            e.to_xml(),
+            "<item xmlns='jabber:iq:roster' name='Romeo' subscription='both' ask='subscribe'/>"
+        );
+    }
+
+    /// NUL separates the packed name and attributes; one inside a value set by code is
+    /// dropped, as serialising would drop it, and cannot shift the other attributes.
+    #[test]
+    fn a_nul_in_a_value_cannot_forge_an_attribute() {
+        let e = Element::new("x\0y", NS_CLIENT)
+            .with_attr("a", "1\0b\0z")
+            .with_attr("c\0", "3");
+        assert_eq!(e.name(), "xy");
+        assert_eq!(e.attrs().collect::<Vec<_>>(), [("a", "1bz"), ("c", "3")]);
+        assert_eq!(e.attr("b"), None);
     }
 
     #[test]

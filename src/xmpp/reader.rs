@@ -751,8 +751,9 @@ impl Tree {
         // ends the stream.
         self.frames.push(frame);
         let mut element = Element::new(local, self.resolve(prefix)?);
-        element.reserve_attrs(spans.len());
-        for attribute in &spans {
+        // Raw lengths bound the decoded ones: one allocation holds the whole tag.
+        element.reserve_attr_bytes(spans.iter().map(|a| a.name.len() + a.value.len() + 2).sum());
+        for (index, attribute) in spans.iter().enumerate() {
             let key = &attrs[attribute.name.clone()];
             if declarations && (key == "xmlns" || key.starts_with("xmlns:")) {
                 continue;
@@ -760,11 +761,16 @@ impl Tree {
             if let Some(colon) = attribute.colon {
                 self.resolve(Some(&key[..colon]))?;
             }
-            if element.attr(key).is_some() {
+            // Names hold no references, so raw names compare as read.
+            if spans[..index].iter().any(|a| &attrs[a.name.clone()] == key) {
                 return Err(duplicate_attribute(qname));
             }
             let raw = &attrs[attribute.value.clone()];
-            element.push_attr(key, decode_attribute(raw, attribute.plain)?);
+            if attribute.plain {
+                element.push_parsed_attr(key, raw);
+            } else {
+                element.push_parsed_attr(key, &decode_attribute(raw, false)?);
+            }
         }
         self.attribute_spans = spans;
         Ok(element)
