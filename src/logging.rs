@@ -10,7 +10,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// Lines waiting for the writer thread at most.
-const LOG_QUEUE_LINES: usize = 4096;
+const LOG_QUEUE_LINES: usize = 1024;
 
 /// The default log file: `$XDG_STATE_HOME/balcony/balcony.log`.
 pub fn default_log_dir() -> Option<PathBuf> {
@@ -41,7 +41,7 @@ pub fn init(level: &str, file: Option<&Path>) -> Option<WorkerGuard> {
         .max_log_files(7)
         .build(&dir)
         .ok()?;
-    // The default queue of 128,000 lines costs 4 MB up front; a few thousand lines absorb any
+    // The default queue of 128,000 lines costs 4 MB up front; a thousand lines absorb any
     // burst balcony logs, and a full queue makes the logging call wait rather than drop lines.
     let (writer, guard) = NonBlockingBuilder::default()
         .buffered_lines_limit(LOG_QUEUE_LINES)
