@@ -55,9 +55,6 @@ pub struct Engine {
     cache: Option<RosterCache>,
     startup: Vec<String>,
     events: VecDeque<Event>,
-    /// Keep only notices: the terminal UI draws from the state and has no
-    /// use for an event per roster item (5,000 of them at login).
-    notices_only: bool,
     /// What each outstanding request is for, by token.
     requests: HashMap<u64, Purpose>,
     next_token: u64,
@@ -90,7 +87,6 @@ impl Engine {
             rx,
             startup,
             events: VecDeque::new(),
-            notices_only: false,
             requests: HashMap::new(),
             next_token: 0,
             next_tag: 0,
@@ -375,7 +371,6 @@ impl Engine {
     /// Events emitted since the last call, oldest first.
     /// From now on keep only [`Event::Info`] for [`Engine::take_events`].
     pub fn keep_only_notices(&mut self) {
-        self.notices_only = true;
         self.state.notices_only = true;
         self.events
             .retain(|event| matches!(event, Event::Info { .. }));
@@ -446,7 +441,7 @@ impl Engine {
                     .get_or_insert_with(|| Instant::now() + SAVE_DELAY);
             }
             Effect::Emit(event) => {
-                if !self.notices_only || matches!(event, Event::Info { .. }) {
+                if !self.state.notices_only || matches!(event, Event::Info { .. }) {
                     self.events.push_back(event);
                 }
             }

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use crate::prosody::toml_str;
+
 use crate::provision::{FLOODER_USER, MARKER_NAME, UNGROUPED_MARKER_NAME};
 use crate::setup::Scenario;
 use crate::term::{HEIGHT, Pane};
@@ -70,10 +72,6 @@ impl ClientDir {
     pub fn history(&self) -> PathBuf {
         self.root.join("data/balcony/history.sqlite3")
     }
-}
-
-fn toml_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
 impl Client {

@@ -13,6 +13,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use crate::prosody::lua_str;
+
 /// The contacts that tell "the roster is drawn": each is the first row of one client's roster,
 /// and offline, so it shows up as soon as the roster does, before any presence. balcony lists
 /// groups first (sorted by name) and contacts without a group last: its first row is the marker
@@ -332,27 +334,10 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-/// A Lua string literal; UTF-8 passes through as bytes.
-fn lua(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\{:03}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn lua_groups(groups: &[String]) -> String {
     let mut out = String::from("{ ");
     for g in groups {
-        let _ = write!(out, "[{}] = true; ", lua(g));
+        let _ = write!(out, "[{}] = true; ", lua_str(g));
     }
     out.push('}');
     out
@@ -396,20 +381,20 @@ pub fn write_data(
             &c.user,
             &format!(
                 "return {{\n\t[false] = {{ version = 1; pending = {{}}; }};\n\t[{}] = {{ subscription = {};{ask} name = \"Alice\"; groups = {{ [\"Friends\"] = true; }}; }};\n}};\n",
-                lua(&alice_jid),
-                lua(c.sub.contact_side()),
+                lua_str(&alice_jid),
+                lua_str(c.sub.contact_side()),
             ),
         )?;
         let name = c
             .name
             .as_deref()
-            .map(|n| format!(" name = {};", lua(n)))
+            .map(|n| format!(" name = {};", lua_str(n)))
             .unwrap_or_default();
         let _ = writeln!(
             alice_roster,
             "\t[{}] = {{ subscription = {};{name} groups = {}; }};",
-            lua(&jid),
-            lua(c.sub.alice_side()),
+            lua_str(&jid),
+            lua_str(c.sub.alice_side()),
             lua_groups(&c.groups)
         );
         match &c.pending_in {
@@ -418,12 +403,12 @@ pub fn write_data(
                 let _ = write!(
                     pending,
                     "[{}] = {{ name = \"presence\"; attr = {{ type = \"subscribe\"; }}; {{ name = \"status\"; attr = {{}}; {} }}; }}; ",
-                    lua(&jid),
-                    lua(greeting)
+                    lua_str(&jid),
+                    lua_str(greeting)
                 );
             }
             Some(None) => {
-                let _ = write!(pending, "[{}] = true; ", lua(&jid));
+                let _ = write!(pending, "[{}] = true; ", lua_str(&jid));
             }
             None => {}
         }

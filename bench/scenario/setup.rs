@@ -11,7 +11,8 @@ use tokio::sync::Semaphore;
 
 use crate::prosody::{Account, ServerOptions, TestServer};
 use crate::provision::{self, Contact, FLOODER_USER};
-use crate::raw::{Raw, Target, escape};
+use crate::raw::{Raw, Target};
+use balcony::xmpp::element::escape;
 
 /// Logins in flight at once while the online contacts connect: enough to keep Prosody busy,
 /// few enough not to make it queue hundreds of TLS handshakes.

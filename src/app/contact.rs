@@ -92,6 +92,20 @@ impl Contact {
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(self.jid.as_str())
     }
+
+    /// A contact with only a JID, offline, in no group.
+    #[cfg(test)]
+    pub(crate) fn bare_for_test(jid: &str) -> Contact {
+        Contact {
+            jid: BareJid::new(jid).unwrap(),
+            name: None,
+            subscription: Subscription::None,
+            ask: false,
+            approved: false,
+            availability: Availability::Offline,
+            groups: GroupIds::default(),
+        }
+    }
 }
 
 /// Contacts by id, reusing the slots of removed ones.
@@ -182,15 +196,7 @@ mod tests {
     use crate::app::group::GroupTable;
 
     fn contact(jid: &str) -> Contact {
-        Contact {
-            jid: BareJid::new(jid).unwrap(),
-            name: None,
-            subscription: Subscription::None,
-            ask: false,
-            approved: false,
-            availability: Availability::Offline,
-            groups: GroupIds::default(),
-        }
+        Contact::bare_for_test(jid)
     }
 
     #[test]

@@ -156,20 +156,10 @@ impl JidIndex {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::app::contact::{Contact, Contacts, GroupIds};
-    use crate::app::presence::Availability;
-    use crate::xmpp::stanza::roster::Subscription;
+    use crate::app::contact::{Contact, Contacts};
 
     fn contact(jid: &str) -> Contact {
-        Contact {
-            jid: jid::BareJid::new(jid).unwrap(),
-            name: None,
-            subscription: Subscription::None,
-            ask: false,
-            approved: false,
-            availability: Availability::Offline,
-            groups: GroupIds::default(),
-        }
+        Contact::bare_for_test(jid)
     }
 
     /// Inserts and removes in an order that wraps runs around the table's

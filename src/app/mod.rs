@@ -169,8 +169,9 @@ pub struct State {
     pub prefs: Preferences,
     /// Set when the user asked to leave; the runner exits once it sees it.
     pub quitting: bool,
-    /// Set when only notices are read (the terminal UI draws from the store): no roster event
-    /// is built per contact, which at login would be one for every contact.
+    /// Set when only notices are read (the terminal UI draws from the store): the engine keeps
+    /// only [`Event::Info`], and no roster event is built per contact, which at login would be
+    /// one for every contact.
     pub notices_only: bool,
 }
 

@@ -695,14 +695,16 @@ pub fn generate_password() -> String {
     format!("pw-{:016x}", h.finish())
 }
 
-/// A Lua string literal.
-fn lua_str(s: &str) -> String {
+/// A Lua string literal; UTF-8 passes through as bytes, control characters as decimal escapes.
+pub fn lua_str(s: &str) -> String {
     let mut out = String::from("\"");
     for ch in s.chars() {
         match ch {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\{:03}", c as u32));
+            }
             c => out.push(c),
         }
     }
@@ -711,7 +713,7 @@ fn lua_str(s: &str) -> String {
 }
 
 /// A TOML basic string.
-fn toml_str(s: &str) -> String {
+pub fn toml_str(s: &str) -> String {
     let mut out = String::from("\"");
     for ch in s.chars() {
         match ch {

@@ -478,9 +478,9 @@ fn selection_follows_the_contact_across_rebuilds() {
     assert_eq!(selected_jid(&view), Some(bare("mercutio@example.net")));
 }
 
-#[test]
-fn ten_thousand_contacts_scroll_without_rebuilding() {
-    let items = (0..10_000)
+/// `contact00000@example.org`… with no name or group, subscription both.
+fn numbered_contacts(count: usize) -> Vec<RosterItem> {
+    (0..count)
         .map(|i| {
             item(
                 &format!("contact{i:05}@example.org"),
@@ -489,7 +489,12 @@ fn ten_thousand_contacts_scroll_without_rebuilding() {
                 &[],
             )
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn ten_thousand_contacts_scroll_without_rebuilding() {
+    let items = numbered_contacts(10_000);
     let state = logged_in(items);
     let mut view = View::default();
     render(&state, &mut view, 80, 24);
@@ -515,16 +520,7 @@ fn ten_thousand_contacts_scroll_without_rebuilding() {
 /// sorted, and the cursor stays on its contact as the rows shift under it.
 #[test]
 fn presence_change_moves_one_contact_without_rebuilding_rows() {
-    let items = (0..10_000)
-        .map(|i| {
-            item(
-                &format!("contact{i:05}@example.org"),
-                None,
-                Subscription::Both,
-                &[],
-            )
-        })
-        .collect();
+    let items = numbered_contacts(10_000);
     let mut state = logged_in(items);
     let mut view = View::default();
     render(&state, &mut view, 80, 24);
