@@ -180,7 +180,9 @@ async fn starttls(
 ) -> Result<tokio::net::TcpStream, Error> {
     let (read, write) = tokio::io::split(tcp);
     let mut reader = XmlReader::new(read, settings.limits);
-    let mut writer = StreamWriter::new(write).with_trace(settings.trace.clone());
+    let mut writer = StreamWriter::new(write)
+        .with_trace(settings.trace.clone())
+        .with_write_timeout(settings.reply_timeout);
     let outcome: Result<(), Error> = async {
         writer.open(settings, false).await?;
         let features = read_header_and_features(&mut reader, settings).await?;
@@ -234,7 +236,9 @@ async fn negotiate_encrypted(
 ) -> Result<Connection, Error> {
     let (read, write) = tokio::io::split(stream);
     let reader = XmlReader::new(read, settings.limits);
-    let mut writer = StreamWriter::new(write).with_trace(settings.trace.clone());
+    let mut writer = StreamWriter::new(write)
+        .with_trace(settings.trace.clone())
+        .with_write_timeout(settings.reply_timeout);
     match negotiate(reader, &mut writer, settings, channel_binding, resume).await {
         Ok((jid, features, mechanism, reader, resumption)) => {
             info!(%jid, %mechanism, ?resumption, "logged in");

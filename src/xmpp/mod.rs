@@ -8,6 +8,7 @@ pub mod connect;
 pub mod element;
 pub mod error;
 pub mod id;
+pub mod ledger;
 mod lexer;
 pub mod login;
 pub mod ns;

@@ -10,7 +10,9 @@ pub mod prosody;
 
 pub use prosody::*;
 pub mod client;
+pub mod fake_server;
 pub use client::*;
+pub use fake_server::*;
 pub mod peer;
 pub mod tmux;
 pub use peer::*;
