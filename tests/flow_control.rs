@@ -203,3 +203,39 @@ async fn server_that_stops_reading_is_a_dead_link() {
     };
     assert!(error.contains("stopped reading"), "{error}");
 }
+
+/// A server that drops every connection right after login gets logins at
+/// a growing interval (attempts 1, 2, 3 of the backoff), not one a second
+/// for ever.
+#[tokio::test]
+async fn kicks_after_each_login_back_off() {
+    let server = common::TestServer::start();
+    let account = server.account("alice");
+    let proxy = common::FreezableProxy::start(server.port).await;
+    let mut settings = common::settings(&server, &account);
+    settings.port = Some(proxy.port);
+    let mut session = balcony::xmpp::session::start(settings)
+        .await
+        .expect("login");
+    let mut attempts = Vec::new();
+    for _ in 0..3 {
+        proxy.cut();
+        let attempt = loop {
+            match tokio::time::timeout(Duration::from_secs(20), session.events.recv()).await {
+                Ok(Some(SessionEvent::Reconnecting { attempt, .. })) => break attempt,
+                Ok(Some(_)) => continue,
+                other => panic!("expected Reconnecting, got {other:?}"),
+            }
+        };
+        attempts.push(attempt);
+        // Wait for the next login before cutting again.
+        loop {
+            match tokio::time::timeout(Duration::from_secs(20), session.events.recv()).await {
+                Ok(Some(SessionEvent::Online { .. } | SessionEvent::Resumed)) => break,
+                Ok(Some(_)) => continue,
+                other => panic!("expected a new login, got {other:?}"),
+            }
+        }
+    }
+    assert_eq!(attempts, [1, 2, 3]);
+}

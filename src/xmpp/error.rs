@@ -492,6 +492,10 @@ pub enum Error {
     Session(StanzaError),
     #[error("{0}")]
     Stream(StreamError),
+    /// A stream error before the server knew who we are: anyone on the path
+    /// can send it, so it says nothing about the account.
+    #[error("{0} (before authentication)")]
+    UnauthenticatedStream(StreamError),
     #[error("XML error: {0}")]
     Xml(#[from] XmlError),
     #[error("protocol error: {0}")]
@@ -503,6 +507,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// Marks a stream error that came before authentication as such.
+    pub fn before_authentication(self) -> Error {
+        match self {
+            Error::Stream(stream) => Error::UnauthenticatedStream(stream),
+            other => other,
+        }
+    }
+
     /// False for failures that a reconnect with the same settings cannot fix
     /// (wrong password, a certificate we refuse, a resource conflict).
     pub fn is_retryable(&self) -> bool {
@@ -524,6 +536,10 @@ impl Error {
             | Error::Sasl(_)
             | Error::Bind(_) => false,
             Error::Session(error) => error.error_type == ErrorType::Wait,
+            // Only a wrong domain is worth stopping for.
+            Error::UnauthenticatedStream(stream) => {
+                stream.condition != StreamCondition::HostUnknown
+            }
             Error::Io(_)
             | Error::Dns { .. }
             | Error::Connect { .. }

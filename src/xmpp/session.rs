@@ -42,6 +42,10 @@ use super::writer::StreamWriter;
 
 /// How long we wait for the server's `</stream:stream>` after ours.
 const CLOSE_WAIT: Duration = Duration::from_secs(3);
+/// Why we reconnect when the user asked to.
+const RECONNECT_REQUESTED: &str = "reconnecting on request";
+/// A connection that lasted this long resets the reconnection backoff.
+const STABLE_CONNECTION: Duration = Duration::from_secs(60);
 /// Parsed elements the reader task may hold ahead of the session loop.
 const READ_AHEAD: usize = 32;
 
@@ -347,8 +351,17 @@ async fn run(
         queued: Vec::new(),
     };
     let mut connection = connection;
+    // Connections that ended soon after login, in a row: a server that
+    // kicks us after each login is backed off like a failed attempt.
+    let mut short_lived = 0u32;
     loop {
+        let connected_at = Instant::now();
         let exit = runner.drive(connection, &mut commands).await;
+        if connected_at.elapsed() < STABLE_CONNECTION {
+            short_lived = short_lived.saturating_add(1);
+        } else {
+            short_lived = 0;
+        }
         let error = match exit {
             Exit::Clean => {
                 runner.fail_pending();
@@ -358,7 +371,7 @@ async fn run(
                 });
                 return;
             }
-            Exit::Reconnect => "reconnecting on request".to_owned(),
+            Exit::Reconnect => RECONNECT_REQUESTED.to_owned(),
             Exit::Failed(error) if !error.is_retryable() => {
                 runner.fail_pending();
                 runner.emit(SessionEvent::Closed {
@@ -369,7 +382,7 @@ async fn run(
             }
             Exit::Failed(error) => error.to_string(),
         };
-        match runner.reconnect(error, &mut commands).await {
+        match runner.reconnect(error, short_lived, &mut commands).await {
             Some(next) => connection = next,
             None => return,
         }
@@ -559,16 +572,23 @@ impl Runner {
     async fn reconnect(
         &mut self,
         mut reason: String,
+        short_lived: u32,
         commands: &mut mpsc::UnboundedReceiver<SessionCommand>,
     ) -> Option<Connection> {
         // Without resumption, requests in flight can no longer be answered.
         if self.sm.id.is_none() {
             self.fail_pending();
         }
-        let mut attempt = 0u32;
+        // After connections that each ended right after login, start
+        // further up the backoff; the user's own /reconnect is immediate.
+        let mut attempt = if reason == RECONNECT_REQUESTED {
+            0
+        } else {
+            short_lived.saturating_sub(1)
+        };
         loop {
             attempt += 1;
-            let delay = if reason == "reconnecting on request" && attempt == 1 {
+            let delay = if reason == RECONNECT_REQUESTED && attempt == 1 {
                 Duration::ZERO
             } else {
                 backoff(attempt)
