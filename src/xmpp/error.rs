@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use super::cap;
 use super::element::Element;
 use super::ns;
 use super::reader::XmlError;
@@ -150,7 +151,7 @@ impl StreamError {
                 continue;
             }
             if child.name() == "text" {
-                text = Some(child.text());
+                text = Some(cap::cut_owned(child.text(), cap::MAX_ERROR_TEXT_BYTES));
             } else {
                 condition = StreamCondition::parse(child.name());
                 if condition == StreamCondition::SeeOtherHost {
@@ -270,7 +271,7 @@ impl StanzaError {
         for child in error.children() {
             if child.ns() == ns::STANZAS {
                 if child.name() == "text" {
-                    text = Some(child.text());
+                    text = Some(cap::cut_owned(child.text(), cap::MAX_ERROR_TEXT_BYTES));
                 } else if condition.is_none() {
                     condition = Some(
                         StanzaCondition::from_name(child.name())
@@ -377,7 +378,7 @@ impl SaslFailure {
         let mut found = false;
         for child in failure.children().filter(|c| c.ns() == ns::SASL) {
             if child.name() == "text" {
-                text = Some(child.text());
+                text = Some(cap::cut_owned(child.text(), cap::MAX_ERROR_TEXT_BYTES));
             } else if !found {
                 condition_name = child.name().to_owned();
                 found = true;

@@ -3,6 +3,7 @@
 //! socket. Nothing here may import `crate::app`, `crate::ui` or `crate::tui`.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cap;
 pub mod channel_binding;
 pub mod connect;
 pub mod element;
