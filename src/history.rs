@@ -94,8 +94,11 @@ const INSERT: &str = "INSERT INTO messages
      (account, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING row";
 
+// A redelivery is the same message: same id *and* same content. A sender
+// whose ids restart (a counter per session, a bot) reuses ids for new text.
 const FIND_INCOMING: &str = "SELECT row FROM messages
      WHERE account = ?1 AND stanza_id = ?2 AND peer = ?3 AND direction = 'in'
+       AND body = ?4 AND subject IS ?5
      ORDER BY row LIMIT 1";
 
 const RECENT: &str = concat!(
@@ -413,9 +416,10 @@ impl History {
     }
 
     /// Stores `messages` in one transaction, all or none, and returns their
-    /// row ids in order. An incoming message whose stanza id was already
-    /// stored for the same account and peer (a redelivery after reconnect) is
-    /// not stored again; its existing row id is returned instead.
+    /// row ids in order. An incoming message already stored for the same
+    /// account and peer with the same stanza id and the same content (a
+    /// redelivery after reconnect) is not stored again; its existing row id
+    /// is returned instead. The same id with new content is a new message.
     pub fn insert_batch(&mut self, messages: &[NewMessage<'_>]) -> Result<Vec<i64>, HistoryError> {
         if messages.is_empty() {
             return Ok(Vec::new());
@@ -433,7 +437,9 @@ impl History {
                 if m.direction == Direction::Incoming
                     && let Some(id) = m.stanza_id
                     && let Some(row) = find
-                        .query_row(params![m.account, id, m.peer], |r| r.get(0))
+                        .query_row(params![m.account, id, m.peer, m.body, m.subject], |r| {
+                            r.get(0)
+                        })
                         .optional()
                         .map_err(&fail)?
                 {

@@ -126,10 +126,10 @@ pub struct Chats {
     by_peer: HashMap<BareJid, Vec<ConversationId>>,
     sent: HashMap<String, ConversationId>,
     sent_order: VecDeque<String>,
-    seen: std::collections::HashSet<(BareJid, String)>,
+    seen: std::collections::HashSet<(BareJid, String, u64)>,
     /// False after a conversation opened, until its history was asked for.
     all_requested: bool,
-    seen_order: VecDeque<(BareJid, String)>,
+    seen_order: VecDeque<(BareJid, String, u64)>,
     next_id: u64,
     activity: u64,
     /// Conversations by their last activity (values are unique), so the
@@ -380,12 +380,17 @@ impl Chats {
         id
     }
 
-    /// True when this sender already gave us a message with this id: a
-    /// sender that lost its connection before the server's ack resends
-    /// what may have arrived already (XEP-0198 §6), with the same id.
-    /// Remembers the id otherwise. Bounded.
-    pub fn is_redelivery(&mut self, from: &Jid, id: &str) -> bool {
-        let key = (from.to_bare(), id.to_owned());
+    /// True when this sender already gave us this message: the same id and
+    /// the same content. A sender that lost its connection before the
+    /// server's ack resends what may have arrived already (XEP-0198 §6),
+    /// with the same id; a sender whose ids restart reuses an id for new
+    /// text, which is a new message. Remembers the message otherwise.
+    /// Bounded.
+    pub fn is_redelivery(&mut self, from: &Jid, id: &str, content: &[&str]) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        content.hash(&mut hasher);
+        let key = (from.to_bare(), id.to_owned(), hasher.finish());
         if self.seen.contains(&key) {
             return true;
         }

@@ -597,14 +597,16 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
     if message.is_empty() {
         return;
     }
+    let body = message.body(&lang).unwrap_or_default().to_owned();
+    let subject = message.subject(&lang).map(str::to_owned);
     if let Some(id) = &message.id
-        && state.chats.is_redelivery(&from, id)
+        && state
+            .chats
+            .is_redelivery(&from, id, &[&body, subject.as_deref().unwrap_or_default()])
     {
         tracing::debug!(%from, %id, "dropping a redelivered message");
         return;
     }
-    let body = message.body(&lang).unwrap_or_default().to_owned();
-    let subject = message.subject(&lang).map(str::to_owned);
     let from_server =
         from.node().is_none() && own_domain.as_deref() == Some(from.domain().as_str());
     if message.kind == MessageType::Headline || from.node().is_none() {

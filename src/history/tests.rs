@@ -346,6 +346,26 @@ fn case_variants_cover_upper_and_lower() {
     assert!(case_variants("ǅǅ").len() <= SHORT_VARIANTS);
 }
 
+/// The same id with new content (a sender whose ids restart) is a new
+/// message, stored; the same id and content is not stored twice.
+#[test]
+fn reused_id_with_new_content_is_stored() {
+    let mut h = History::open_in_memory().unwrap();
+    let first = NewMessage {
+        stanza_id: Some("same1"),
+        ..incoming("a@x", "first text")
+    };
+    let second = NewMessage {
+        stanza_id: Some("same1"),
+        ..incoming("a@x", "second, different text")
+    };
+    let rows = h.insert_batch(&[first, second.clone()]).unwrap();
+    assert_ne!(rows[0], rows[1]);
+    let again = h.insert_batch(&[second]).unwrap();
+    assert_eq!(again, [rows[1]]);
+    assert_eq!(h.count(ME).unwrap(), 2);
+}
+
 #[test]
 fn redelivered_incoming_ids_are_stored_once() {
     let mut h = History::open_in_memory().unwrap();

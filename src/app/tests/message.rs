@@ -402,6 +402,24 @@ fn redelivered_message_is_shown_once() {
     assert_eq!(events(&other).len(), 1);
 }
 
+/// A sender whose ids restart (a bot, a counter per session) reuses an id
+/// for new text: that is a new message, shown; only the same id with the
+/// same content is a redelivery.
+#[test]
+fn reused_id_with_new_content_is_a_new_message() {
+    let mut state = logged_in();
+    let say = |text: &str| {
+        format!(
+            "<message from='romeo@example.net/orchard' type='chat' id='same1'><body>{text}</body></message>"
+        )
+    };
+    assert_eq!(events(&message(&mut state, &say("first text"))).len(), 1);
+    let second = message(&mut state, &say("second, different text"));
+    assert_eq!(events(&second).len(), 1, "{:?}", trace(&second));
+    let again = message(&mut state, &say("second, different text"));
+    assert!(again.is_empty(), "{:?}", trace(&again));
+}
+
 /// A conversation that appears asks once for its recent history; scrolling
 /// to its top asks for the page before the oldest line held.
 #[test]
