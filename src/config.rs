@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::xmpp::channel_binding::ChannelBindingPolicy;
 use crate::xmpp::reader::ReaderLimits;
 use crate::xmpp::settings::{ConnectSettings, Password, TlsMode};
 
@@ -142,6 +143,21 @@ pub struct AccountConfig {
     #[serde(default)]
     pub tls: TlsSetting,
     pub ca_file: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    pub channel_binding: ChannelBindingSetting,
+}
+
+/// The values `channel_binding` accepts (CB-10).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelBindingSetting {
+    /// Bind when the server and the TLS session allow it.
+    #[default]
+    Auto,
+    /// Refuse to log in without channel binding.
+    Required,
+    /// Never bind.
+    Off,
 }
 
 /// The values `tls` accepts.
@@ -387,6 +403,11 @@ impl Config {
             TlsSetting::Direct => TlsMode::Direct,
         };
         settings.ca_file = account.ca_file.as_ref().map(|c| c.get_ref().clone());
+        settings.channel_binding = match account.channel_binding {
+            ChannelBindingSetting::Auto => ChannelBindingPolicy::Auto,
+            ChannelBindingSetting::Required => ChannelBindingPolicy::Required,
+            ChannelBindingSetting::Off => ChannelBindingPolicy::Off,
+        };
         settings.keepalive = Duration::from_secs(*self.connection.keepalive.get_ref());
         settings.reply_timeout = Duration::from_secs(*self.connection.timeout.get_ref());
         settings.limits = ReaderLimits {
@@ -558,6 +579,36 @@ mod tests {
             parse("[account]\njid = 'a@example.org'\npassword = 'x'\npasword = 'y'\n").unwrap_err();
         assert!(err.contains("pasword"), "{err}");
         assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn cb_10_channel_binding_setting() {
+        let settings = |value: &str| {
+            parse(&format!(
+                "[account]\njid = 'a@example.org'\npassword = 'x'\n{value}"
+            ))
+            .unwrap()
+            .connect_settings()
+            .unwrap()
+            .channel_binding
+        };
+        assert_eq!(settings(""), ChannelBindingPolicy::Auto);
+        assert_eq!(
+            settings("channel_binding = 'required'\n"),
+            ChannelBindingPolicy::Required
+        );
+        assert_eq!(
+            settings("channel_binding = 'off'\n"),
+            ChannelBindingPolicy::Off
+        );
+        let err =
+            parse("[account]\njid = 'a@example.org'\npassword = 'x'\nchannel_binding = 'maybe'\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("channel_binding") || err.contains("maybe"),
+            "{err}"
+        );
     }
 
     #[test]

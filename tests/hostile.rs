@@ -112,7 +112,8 @@ async fn scripted() -> Scripted {
     let settings = settings();
     let login_settings = settings.clone();
     let login = tokio::spawn(async move {
-        login::authenticate_and_bind(Box::new(client_side), &login_settings, None).await
+        login::authenticate_and_bind(Box::new(client_side), &login_settings, Default::default())
+            .await
     });
     let (read, writer) = tokio::io::split(server_side);
     let mut server = FakeServer {

@@ -11,6 +11,7 @@
 
 use std::time::{Duration, Instant};
 
+use balcony::xmpp::channel_binding::TlsBindings;
 use balcony::xmpp::element::Element;
 use balcony::xmpp::error::{Error, ErrorType, StanzaCondition, StreamCondition};
 use balcony::xmpp::login::{self, Connection};
@@ -59,9 +60,14 @@ type Login = JoinHandle<Result<Connection, Error>>;
 
 /// Starts the client on one end of a pipe; the caller plays the server.
 fn start(settings: ConnectSettings) -> (FakeServer, Login) {
+    start_bound(settings, TlsBindings::default())
+}
+
+/// Like [`start`], as if the pipe were a TLS session defining `bindings`.
+fn start_bound(settings: ConnectSettings, bindings: TlsBindings) -> (FakeServer, Login) {
     let (client_side, server_side) = tokio::io::duplex(64 * 1024);
     let client = tokio::spawn(async move {
-        login::authenticate_and_bind(Box::new(client_side), &settings, None).await
+        login::authenticate_and_bind(Box::new(client_side), &settings, bindings).await
     });
     let (read, write) = tokio::io::split(server_side);
     let server = FakeServer {
@@ -593,4 +599,143 @@ async fn unanswered_bind_times_out() {
         "timed out after {waited:?}"
     );
     server.expect_closed().await;
+}
+
+/// Session binding data as on TLS 1.3: `tls-exporter` and
+/// `tls-server-end-point`.
+fn tls13_bindings() -> TlsBindings {
+    TlsBindings {
+        exporter: Some(vec![0xEE; 32]),
+        unique: None,
+        server_end_point: Some(vec![0x5E; 32]),
+    }
+}
+
+fn mechanisms(names: &[&str]) -> String {
+    let names: String = names
+        .iter()
+        .map(|n| format!("<mechanism>{n}</mechanism>"))
+        .collect();
+    format!("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{names}</mechanisms>")
+}
+
+fn binding_list(types: &[&str]) -> String {
+    let types: String = types
+        .iter()
+        .map(|t| format!("<channel-binding type='{t}'/>"))
+        .collect();
+    format!("<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'>{types}</sasl-channel-binding>")
+}
+
+/// Reads `<auth/>`; returns its mechanism and decoded initial response.
+async fn expect_auth(server: &mut FakeServer) -> (String, String) {
+    let auth = server.expect_element().await;
+    assert!(auth.is("auth", ns::SASL), "{}", auth.to_xml());
+    let payload = BASE64.decode(auth.text().trim()).expect("base64");
+    (
+        auth.attr("mechanism").unwrap_or_default().to_owned(),
+        String::from_utf8(payload).expect("UTF-8"),
+    )
+}
+
+/// CB-07: stock ejabberd 23.01 offers -PLUS on TLS 1.3 with no XEP-0440
+/// list; balcony uses the plain mechanism with `n`, never a guessed
+/// tls-exporter.
+#[tokio::test]
+async fn cb_07_plus_without_list_authenticates_unbound_with_n() {
+    let (mut server, client) = start_bound(settings(), tls13_bindings());
+    let offer = mechanisms(&["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS", "PLAIN"]);
+    server
+        .open(&format!("<stream:features>{offer}</stream:features>"))
+        .await;
+    let (mechanism, initial) = expect_auth(&mut server).await;
+    assert_eq!(mechanism, "SCRAM-SHA-1");
+    assert!(initial.starts_with("n,,n=juliet,r="), "{initial}");
+    server
+        .send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")
+        .await;
+    let error = login_error(client).await;
+    assert!(matches!(error, Error::Auth(_)), "{error}");
+}
+
+/// CB-01, CB-03, CB-09: with a list, balcony binds with the strongest
+/// listed type; when the server refuses the bound login, the error says
+/// so (not "wrong password") and is not retried.
+#[tokio::test]
+async fn cb_09_refused_binding_is_reported_as_such() {
+    let (mut server, client) = start_bound(settings(), tls13_bindings());
+    let features = format!(
+        "<stream:features>{}{}</stream:features>",
+        binding_list(&["tls-server-end-point", "tls-exporter"]),
+        mechanisms(&["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN"])
+    );
+    server.open(&features).await;
+    let (mechanism, initial) = expect_auth(&mut server).await;
+    assert_eq!(mechanism, "SCRAM-SHA-256-PLUS");
+    assert!(
+        initial.starts_with("p=tls-exporter,,n=juliet,"),
+        "{initial}"
+    );
+    server
+        .send(
+            "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/>\
+             <text xml:lang='en'>Invalid channel binding</text></failure>",
+        )
+        .await;
+    let error = login_error(client).await;
+    assert!(
+        matches!(
+            error,
+            Error::ChannelBindingRefused {
+                binding: "tls-exporter",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains("refused channel binding (tls-exporter)"),
+        "{text}"
+    );
+    assert!(!text.contains("wrong password"), "{text}");
+    assert!(!error.is_retryable());
+}
+
+/// CB-04: a list holding only types this session cannot compute (and not
+/// tls-server-end-point) looks like interception: no `<auth/>` is sent.
+#[tokio::test]
+async fn cb_04_stripped_list_aborts_before_auth() {
+    let (mut server, client) = start_bound(settings(), tls13_bindings());
+    let features = format!(
+        "<stream:features>{}{}</stream:features>",
+        binding_list(&["tls-unique"]),
+        mechanisms(&["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"])
+    );
+    server.open(&features).await;
+    let error = login_error(client).await;
+    assert!(matches!(error, Error::ChannelBinding(_)), "{error:?}");
+    assert!(error.to_string().contains("interception"), "{error}");
+    assert!(!error.is_retryable());
+    assert!(
+        !server.received.iter().any(|e| e.is("auth", ns::SASL)),
+        "no credentials were offered"
+    );
+}
+
+/// CB-06: no -PLUS and no list while the session could bind: `y`.
+#[tokio::test]
+async fn cb_06_no_plus_offered_sends_y() {
+    let (mut server, client) = start_bound(settings(), tls13_bindings());
+    server
+        .open(&format!(
+            "<stream:features>{}</stream:features>",
+            mechanisms(&["SCRAM-SHA-1", "PLAIN"])
+        ))
+        .await;
+    let (mechanism, initial) = expect_auth(&mut server).await;
+    assert_eq!(mechanism, "SCRAM-SHA-1");
+    assert!(initial.starts_with("y,,n=juliet,r="), "{initial}");
+    drop(server);
+    let _ = login_error(client).await;
 }

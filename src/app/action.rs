@@ -24,6 +24,11 @@ use super::{ConnectionState, Effect, OwnPresence, Purpose, State, push_notice};
 pub fn apply(state: &mut State, tag: u64, action: Action, at: i64, effects: &mut Vec<Effect>) {
     let label = describe(&action);
     let outcome = run(state, tag, &label, action, at, effects);
+    finish(state, tag, label, outcome, effects);
+}
+
+/// Emits a command's outcome: a result, and a notice when it failed.
+fn finish(state: &mut State, tag: u64, label: String, outcome: Outcome, effects: &mut Vec<Effect>) {
     match outcome {
         Outcome::Done(text) => effects.push(Effect::Emit(Event::Result {
             tag,
@@ -374,9 +379,45 @@ fn privacy(
     command: privacy_flow::Command,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
+    // What these commands do depends on what the server supports, which
+    // disco#info tells shortly after login: hold them until it has.
+    if !state.privacy.support.known {
+        state.awaiting_features.push(AwaitingFeatures {
+            tag,
+            label: label.to_owned(),
+            command,
+        });
+        return Outcome::Pending;
+    }
     match privacy_flow::command(state, tag, label, command, effects) {
         Ok(()) => Outcome::Pending,
         Err(why) => Outcome::Failed(why),
+    }
+}
+
+/// A blocking or privacy command held until the server's features are
+/// known.
+#[derive(Debug)]
+pub struct AwaitingFeatures {
+    tag: u64,
+    label: String,
+    command: privacy_flow::Command,
+}
+
+/// The server's features are known: runs the held commands, in order.
+pub fn run_awaiting_features(state: &mut State, effects: &mut Vec<Effect>) {
+    for held in std::mem::take(&mut state.awaiting_features) {
+        let outcome = privacy(state, held.tag, &held.label, held.command, effects);
+        finish(state, held.tag, held.label, outcome, effects);
+    }
+}
+
+/// The connection closed before the features were known: the held
+/// commands did not run.
+pub fn fail_awaiting_features(state: &mut State, effects: &mut Vec<Effect>) {
+    for held in std::mem::take(&mut state.awaiting_features) {
+        let outcome = Outcome::Failed("the connection was lost before it could run".into());
+        finish(state, held.tag, held.label, outcome, effects);
     }
 }
 
@@ -413,6 +454,14 @@ fn send_in(
     // or until we are back online.
     let pending = state.acks || !state.is_online();
     match state.chats.compose(id, kind, subject, body, at, pending) {
+        Some(message) if !state.is_online() => {
+            // Not on the wire yet: say so now, and "sent" once it is.
+            if let (Some(id), Some(to)) = (&message.id, &message.to) {
+                state.queued.insert(id.clone(), to.to_string());
+            }
+            effects.push(Effect::SendMessage(message));
+            Outcome::Done("queued: it is sent when the connection is back".into())
+        }
         Some(message) => {
             effects.push(Effect::SendMessage(message));
             Outcome::Done("sent".into())

@@ -461,9 +461,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "privacy",
-        args: "list|show|active|default|decline|delete|rule|unrule …",
+        args: "[list|show|active|default|decline|delete|rule|unrule …]",
         summary: "manage privacy lists",
-        details: "list: every list, with the active (*) and default (d) markers. \
+        details: "list (or nothing): every list, with the active (*) and default (d) markers. \
                   show NAME: its rules. active/default NAME: use it for this session / for \
                   the account (an active list replaces the default one; they never stack). \
                   decline active|default: use none. delete NAME. \
@@ -1012,7 +1012,8 @@ fn parse_blocklist(args: &mut Args<'_>) -> Result<Action, CommandError> {
 }
 
 fn parse_privacy(args: &mut Args<'_>) -> Result<Action, CommandError> {
-    let sub = args.required("a subcommand")?.to_lowercase();
+    // A bare `/privacy` lists the lists, as `/blocklist` does for blocking.
+    let sub = args.word().unwrap_or("list").to_lowercase();
     let command = match sub.as_str() {
         "list" => PrivacyCommand::List,
         "show" => PrivacyCommand::Show(args.required("the list name")?.to_owned()),

@@ -27,6 +27,11 @@ pub enum Event {
         subject: Option<String>,
         body: String,
     },
+    /// A message written while offline has gone out.
+    Sent {
+        to: String,
+        id: String,
+    },
     /// A message of ours came back as an error (MSG-12).
     MessageError {
         from: String,
@@ -111,6 +116,7 @@ impl Event {
                 line.push_str(&one_line(body));
                 line
             }
+            Event::Sent { to, id } => format!("sent to {to} id={}", one_line(id)),
             Event::MessageError { from, id, error } => format!(
                 "message-error from {from} id={}: {}",
                 id.as_deref().unwrap_or("-"),

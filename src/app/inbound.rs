@@ -96,6 +96,9 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
         SessionEvent::Acked { ids } => {
             for id in &ids {
                 state.chats.mark_delivered(id);
+                if let Some(to) = state.queued.remove(id) {
+                    effects.push(Effect::Emit(Event::Sent { to, id: id.clone() }));
+                }
             }
         }
         SessionEvent::PrivacyPush { name } => {
@@ -137,6 +140,7 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
             state.own_resources.resources.clear();
             state.directed.clear();
             state.initial_presence_sent = false;
+            super::action::fail_awaiting_features(state, effects);
         }
     }
 }
@@ -175,9 +179,22 @@ pub fn apply_reply(
                     }
                 }
                 effects.push(Effect::RunStartupCommands);
+                // Without acknowledgements, a queued message is sent once
+                // the new stream has it (the session flushes its queue at
+                // login).
+                if !state.acks {
+                    let mut queued: Vec<_> = state.queued.drain().collect();
+                    queued.sort();
+                    for (id, to) in queued {
+                        effects.push(Effect::Emit(Event::Sent { to, id }));
+                    }
+                }
             }
         }
-        Purpose::ServerInfo => super::privacy_flow::on_server_info(state, result, effects),
+        Purpose::ServerInfo => {
+            super::privacy_flow::on_server_info(state, result, effects);
+            super::action::run_awaiting_features(state, effects);
+        }
         Purpose::Privacy { tag } => super::privacy_flow::on_reply(state, tag, result, effects),
         Purpose::RosterSet { tag } => match result {
             Ok(_) => {

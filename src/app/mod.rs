@@ -157,6 +157,12 @@ pub struct State {
     pub directed: BTreeMap<String, OwnPresence>,
     pub own: OwnPresence,
     pub initial_presence_sent: bool,
+    /// Blocking and privacy commands given before the server's features
+    /// were known, run in order once they are.
+    pub awaiting_features: Vec<action::AwaitingFeatures>,
+    /// Messages written while offline, by id, with their recipient: each
+    /// is reported as sent once it has gone out.
+    pub queued: std::collections::HashMap<String, String>,
     /// The server acknowledges our stanzas (XEP-0198): sent messages stay
     /// marked pending until it does.
     pub acks: bool,

@@ -579,6 +579,7 @@ pub fn command(
 }
 
 /// What the action module hands over.
+#[derive(Debug)]
 pub enum Command {
     Block(Jid),
     /// Empty: everyone.

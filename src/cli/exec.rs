@@ -2,8 +2,10 @@
 //! in order (each waits for its outcome before the next starts), prints
 //! every event one a line (JSON lines with `--json`), waits for late events,
 //! and logs out cleanly. Without commands on the command line it reads them
-//! from stdin, running each line as soon as it arrives while staying online.
+//! from stdin while staying online, running the lines in order, each after
+//! the one before has its outcome.
 
+use std::collections::VecDeque;
 use std::io::Write as _;
 use std::time::Duration;
 
@@ -86,13 +88,14 @@ pub async fn run(mut engine: Engine, options: ExecOptions) -> Result<(), String>
     }
 }
 
-/// Waits for login, the roster and initial presence (and the startup
-/// commands they trigger).
+/// Waits until commands can run: logged in, the roster loaded, initial
+/// presence sent (and the startup commands it triggers), and the server's
+/// features known (they decide how blocking and privacy commands work).
 async fn wait_until_ready(engine: &mut Engine, printer: &mut Printer) -> Result<(), String> {
     let deadline = Instant::now() + LOGIN_TIMEOUT;
     loop {
         printer.print(engine.take_events());
-        if engine.state.initial_presence_sent {
+        if engine.state.initial_presence_sent && engine.state.privacy.support.known {
             return Ok(());
         }
         if let crate::app::ConnectionState::Offline { error } = &engine.state.connection {
@@ -123,19 +126,16 @@ async fn wait_for_result(engine: &mut Engine, printer: &mut Printer, tag: u64) {
         match tokio::time::timeout_at(deadline, engine.step()).await {
             Ok(true) => {}
             Ok(false) | Err(_) => {
-                printer.print(vec![Event::Result {
-                    tag,
-                    command: "command".into(),
-                    ok: false,
-                    text: "no outcome: the server did not answer".into(),
-                }]);
+                printer.print(vec![no_outcome(tag)]);
                 return;
             }
         }
     }
 }
 
-/// Reads commands from stdin until it ends, running each line at once.
+/// Reads commands from stdin until it ends. Lines run strictly in the
+/// order given, each once the one before has its outcome, however fast
+/// they arrive; the rest wait in a queue.
 async fn run_stdin(engine: &mut Engine, printer: &mut Printer) {
     let (tx, mut lines) = mpsc::unbounded_channel::<String>();
     std::thread::spawn(move || {
@@ -146,18 +146,38 @@ async fn run_stdin(engine: &mut Engine, printer: &mut Printer) {
             }
         }
     });
+    let mut waiting: VecDeque<String> = VecDeque::new();
+    let mut running: Option<(u64, Instant)> = None;
+    let mut stdin_open = true;
     loop {
-        printer.print(engine.take_events());
+        let events = engine.take_events();
+        if let Some((tag, _)) = running
+            && events
+                .iter()
+                .any(|e| matches!(e, Event::Result { tag: t, .. } if *t == tag))
+        {
+            running = None;
+        }
+        printer.print(events);
         if engine.state.quitting {
             return;
         }
+        if running.is_none()
+            && let Some(line) = waiting.pop_front()
+        {
+            let tag = engine.command_line(&line);
+            running = Some((tag, Instant::now() + COMMAND_TIMEOUT));
+            continue;
+        }
+        if !stdin_open && running.is_none() {
+            return;
+        }
+        let deadline = running.map(|(_, deadline)| deadline);
         tokio::select! {
-            line = lines.recv() => match line {
+            line = lines.recv(), if stdin_open => match line {
                 Some(line) if line.trim().is_empty() => {}
-                Some(line) => {
-                    engine.command_line(&line);
-                }
-                None => return,
+                Some(line) => waiting.push_back(line),
+                None => stdin_open = false,
             },
             alive = engine.step() => {
                 if !alive || !engine.is_connected() {
@@ -165,7 +185,30 @@ async fn run_stdin(engine: &mut Engine, printer: &mut Printer) {
                     return;
                 }
             }
+            _ = sleep_until_some(deadline) => {
+                if let Some((tag, _)) = running.take() {
+                    printer.print(vec![no_outcome(tag)]);
+                }
+            }
         }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The result printed for a command the server never answered.
+fn no_outcome(tag: u64) -> Event {
+    Event::Result {
+        tag,
+        command: "command".into(),
+        ok: false,
+        text: "no outcome: the server did not answer".into(),
     }
 }
 

@@ -422,6 +422,34 @@ impl fmt::Display for SaslFailure {
     }
 }
 
+/// CB-09: a failed bound login, in words that do not send the user off to
+/// reset a good password when the server refused the binding itself.
+fn describe_binding_failure(binding: &str, failure: &SaslFailure) -> String {
+    let text = failure.text.as_deref().unwrap_or_default();
+    let says = if text.is_empty() {
+        String::new()
+    } else {
+        format!(" (server says: {text})")
+    };
+    let names_binding = text.to_ascii_lowercase().contains("channel binding")
+        || text.to_ascii_lowercase().contains("channel-binding");
+    let refused = names_binding || failure.condition == Some(SaslCondition::MalformedRequest);
+    let verdict = if refused {
+        format!("the server refused channel binding ({binding})")
+    } else {
+        format!(
+            "authentication bound to the TLS channel ({binding}) failed: {} — either the password \
+             is wrong or the server refused channel binding",
+            failure.condition_name
+        )
+    };
+    format!(
+        "{verdict}{says}. balcony does not retry without binding, since an attacker could cause \
+         this on purpose; if the server is known not to support it, set channel_binding = \"off\" \
+         under [account]"
+    )
+}
+
 /// Everything that can end a connection attempt or a live session.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -443,6 +471,17 @@ pub enum Error {
     StartTlsRefused,
     #[error("{0}")]
     Auth(SaslFailure),
+    /// CB-09: the server failed a login bound to the channel. Not retried
+    /// with weaker binding: an attacker could cause this on purpose.
+    #[error("{}", describe_binding_failure(binding, failure))]
+    ChannelBindingRefused {
+        binding: &'static str,
+        failure: SaslFailure,
+    },
+    /// The channel-binding policy or the server's offer rules out logging
+    /// in (CB-04, CB-05, CB-10).
+    #[error("channel binding: {0}")]
+    ChannelBinding(String),
     #[error("no usable authentication mechanism: the server offers {offered}")]
     NoMechanism { offered: String },
     #[error("SASL error: {0}")]
@@ -480,6 +519,8 @@ impl Error {
             | Error::NoStartTls
             | Error::StartTlsRefused
             | Error::NoMechanism { .. }
+            | Error::ChannelBindingRefused { .. }
+            | Error::ChannelBinding(_)
             | Error::Sasl(_)
             | Error::Bind(_) => false,
             Error::Session(error) => error.error_type == ErrorType::Wait,

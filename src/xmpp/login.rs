@@ -14,6 +14,7 @@ use jid::FullJid;
 use tokio::io::{AsyncRead, AsyncWrite, ReadHalf};
 use tracing::{debug, info};
 
+use super::channel_binding::{SaslOffer, TlsBindings};
 use super::connect;
 use super::element::Element;
 use super::error::{Error, SaslFailure, StanzaCondition, StanzaError, StreamError};
@@ -52,6 +53,9 @@ pub struct StreamFeatures {
     pub roster_versioning: bool,
     pub pre_approval: bool,
     pub stream_management: bool,
+    /// The XEP-0440 channel-binding types, when the server lists them
+    /// (CB-01); `None` means the server's types are unknown.
+    pub channel_binding_types: Option<Vec<String>>,
 }
 
 impl StreamFeatures {
@@ -80,6 +84,16 @@ impl StreamFeatures {
                 (ns::ROSTER_VER, "ver") => parsed.roster_versioning = true,
                 (ns::PRE_APPROVAL, "sub") => parsed.pre_approval = true,
                 (ns::SM, "sm") => parsed.stream_management = true,
+                (ns::SASL_CB, "sasl-channel-binding") => {
+                    parsed.channel_binding_types = Some(
+                        child
+                            .children_named("channel-binding", ns::SASL_CB)
+                            .filter_map(|b| b.attr("type"))
+                            .map(|t| t.trim().to_owned())
+                            .filter(|t| !t.is_empty())
+                            .collect(),
+                    );
+                }
                 _ => {}
             }
         }
@@ -141,16 +155,16 @@ pub async fn connect_resuming(
     let tcp = connect::connect_tcp(&targets).await?;
     let config = tls::client_config(settings.ca_file.as_deref())?;
     let has_ca = settings.ca_file.is_some();
-    let (stream, binding): (BoxStream, Option<Vec<u8>>) = match settings.tls {
+    let (stream, binding): (BoxStream, TlsBindings) = match settings.tls {
         TlsMode::Direct => {
             let tls = tls::handshake(tcp, settings.domain(), config, has_ca).await?;
-            let binding = tls::channel_binding(&tls);
+            let binding = tls::channel_bindings(&tls);
             (Box::new(tls), binding)
         }
         TlsMode::StartTls => {
             let tcp = starttls(tcp, settings).await?;
             let tls = tls::handshake(tcp, settings.domain(), config, has_ca).await?;
-            let binding = tls::channel_binding(&tls);
+            let binding = tls::channel_bindings(&tls);
             (Box::new(tls), binding)
         }
     };
@@ -207,7 +221,7 @@ async fn starttls(
 pub async fn authenticate_and_bind(
     stream: BoxStream,
     settings: &ConnectSettings,
-    channel_binding: Option<Vec<u8>>,
+    channel_binding: TlsBindings,
 ) -> Result<Connection, Error> {
     negotiate_encrypted(stream, settings, channel_binding, None).await
 }
@@ -215,7 +229,7 @@ pub async fn authenticate_and_bind(
 async fn negotiate_encrypted(
     stream: BoxStream,
     settings: &ConnectSettings,
-    channel_binding: Option<Vec<u8>>,
+    channel_binding: TlsBindings,
     resume: Option<&ResumeToken>,
 ) -> Result<Connection, Error> {
     let (read, write) = tokio::io::split(stream);
@@ -252,7 +266,7 @@ async fn negotiate(
     mut reader: XmlReader<ReadHalf<BoxStream>>,
     writer: &mut StreamWriter,
     settings: &ConnectSettings,
-    channel_binding: Option<Vec<u8>>,
+    channel_binding: TlsBindings,
     resume: Option<&ResumeToken>,
 ) -> Result<Negotiated, Error> {
     writer.open(settings, true).await?;
@@ -367,7 +381,7 @@ async fn authenticate<R: AsyncRead + Unpin>(
     writer: &mut StreamWriter,
     settings: &ConnectSettings,
     features: &StreamFeatures,
-    channel_binding: Option<Vec<u8>>,
+    channel_binding: TlsBindings,
 ) -> Result<String, Error> {
     let username = settings
         .jid
@@ -375,12 +389,16 @@ async fn authenticate<R: AsyncRead + Unpin>(
         .map(|n| n.as_str().to_owned())
         .unwrap_or_default();
     let mut mechanism = sasl::choose(SaslInput {
-        offered: &features.mechanisms,
+        offer: SaslOffer {
+            mechanisms: &features.mechanisms,
+            binding_types: features.channel_binding_types.as_deref(),
+        },
         username: &username,
         password: settings.password.expose(),
-        channel_binding,
+        tls: &channel_binding,
+        policy: settings.channel_binding,
     })?;
-    let name = mechanism.name().to_owned();
+    let name = mechanism.name();
     debug!(mechanism = %name, "authenticating");
     let initial = mechanism.initial();
     writer
@@ -404,7 +422,7 @@ async fn authenticate<R: AsyncRead + Unpin>(
         match element.name() {
             "challenge" => {
                 let challenge = decode_sasl(&element.text())?;
-                let response = mechanism.response(&challenge).map_err(|e| {
+                let response = mechanism.respond(&challenge).map_err(|e| {
                     Error::Sasl(format!("cannot answer the server's challenge: {e}"))
                 })?;
                 writer
@@ -415,14 +433,25 @@ async fn authenticate<R: AsyncRead + Unpin>(
                 let data = decode_sasl(&element.text())?;
                 // CORE-10: a wrong server signature means we may be talking
                 // to an impostor, even though it said "success".
-                mechanism.success(&data).map_err(|e| {
+                mechanism.finish(&data).map_err(|e| {
                     Error::Sasl(format!(
                         "the server's final SCRAM proof is wrong ({e}); refusing to continue"
                     ))
                 })?;
                 return Ok(name);
             }
-            "failure" => return Err(Error::Auth(SaslFailure::from_element(&element))),
+            "failure" => {
+                let failure = SaslFailure::from_element(&element);
+                // CB-09: a failed bound login is reported as what it may
+                // be, and never retried with weaker binding.
+                return Err(match mechanism.binding() {
+                    Some(kind) => Error::ChannelBindingRefused {
+                        binding: kind.name(),
+                        failure,
+                    },
+                    None => Error::Auth(failure),
+                });
+            }
             _ => return Err(unexpected(&element, "SASL")),
         }
     }

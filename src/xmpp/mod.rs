@@ -3,6 +3,7 @@
 //! socket. Nothing here may import `crate::app`, `crate::ui` or `crate::tui`.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod channel_binding;
 pub mod connect;
 pub mod element;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod login;
 pub mod ns;
 pub mod reader;
 pub mod sasl;
+pub mod scram;
 pub mod session;
 pub mod settings;
 pub mod stanza;

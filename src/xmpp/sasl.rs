@@ -1,71 +1,92 @@
-//! Choosing a SASL mechanism (CORE-08) and wrapping the `sasl` crate's
-//! client mechanisms.
-//!
-//! Preference: SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS (when we have channel
-//! binding data), SCRAM-SHA-256, SCRAM-SHA-1, then PLAIN, which is only ever
-//! offered to us inside TLS because we never authenticate without it.
+//! The SASL client mechanisms: SCRAM (with the channel binding
+//! `channel_binding::decide` chose) and PLAIN, which is only ever used
+//! inside TLS and only when the server offers no SCRAM (CORE-08, CB-12).
 
-use sasl::client::Mechanism;
-use sasl::client::mechanisms::{Plain, Scram};
-use sasl::common::ChannelBinding;
-use sasl::common::scram::{Sha1, Sha256};
-
+use super::channel_binding::{
+    self, BindingType, ChannelBindingPolicy, SaslChoice, SaslOffer, TlsBindings,
+};
 use super::error::Error;
+use super::scram::{ScramClient, ScramError};
 
 /// What the mechanism selection needs to know.
 pub struct SaslInput<'a> {
-    pub offered: &'a [String],
+    pub offer: SaslOffer<'a>,
     pub username: &'a str,
     pub password: &'a str,
-    /// `tls-exporter` data when the TLS session supports it.
-    pub channel_binding: Option<Vec<u8>>,
+    /// The binding data this TLS session defines.
+    pub tls: &'a TlsBindings,
+    pub policy: ChannelBindingPolicy,
 }
 
-/// Picks the strongest mechanism both sides support and builds it.
-pub fn choose(input: SaslInput<'_>) -> Result<Box<dyn Mechanism + Send>, Error> {
-    let offers = |name: &str| input.offered.iter().any(|m| m.eq_ignore_ascii_case(name));
-    if let Some(data) = &input.channel_binding {
-        let binding = ChannelBinding::TlsExporter(data.clone());
-        if offers("SCRAM-SHA-256-PLUS") {
-            return Ok(Box::new(
-                Scram::<Sha256>::new(input.username, input.password.to_owned(), binding)
-                    .map_err(|e| Error::Sasl(format!("{e:?}")))?,
-            ));
-        }
-        if offers("SCRAM-SHA-1-PLUS") {
-            return Ok(Box::new(
-                Scram::<Sha1>::new(input.username, input.password.to_owned(), binding)
-                    .map_err(|e| Error::Sasl(format!("{e:?}")))?,
-            ));
+/// One SASL exchange in progress.
+pub enum SaslClient {
+    Scram(Box<ScramClient>),
+    Plain { username: String, password: String },
+}
+
+impl SaslClient {
+    /// The mechanism name for `<auth mechanism='…'/>`.
+    pub fn name(&self) -> String {
+        match self {
+            SaslClient::Scram(scram) => scram.mechanism(),
+            SaslClient::Plain { .. } => "PLAIN".to_owned(),
         }
     }
-    // We could bind but the server offers no -PLUS: say so with the "y"
-    // flag, so a server that does support it can detect a downgrade.
-    let binding = if input.channel_binding.is_some() {
-        ChannelBinding::Unsupported
-    } else {
-        ChannelBinding::None
-    };
-    if offers("SCRAM-SHA-256") {
-        return Scram::<Sha256>::new(input.username, input.password.to_owned(), binding)
-            .map(|m| Box::new(m) as Box<dyn Mechanism + Send>)
-            .map_err(|e| Error::Sasl(format!("{e:?}")));
+
+    /// The channel-binding type in use, if any (for CB-09's report).
+    pub fn binding(&self) -> Option<BindingType> {
+        match self {
+            SaslClient::Scram(scram) => scram.binding(),
+            SaslClient::Plain { .. } => None,
+        }
     }
-    if offers("SCRAM-SHA-1") {
-        return Scram::<Sha1>::new(input.username, input.password.to_owned(), binding)
-            .map(|m| Box::new(m) as Box<dyn Mechanism + Send>)
-            .map_err(|e| Error::Sasl(format!("{e:?}")));
+
+    /// The initial response sent with `<auth/>`.
+    pub fn initial(&mut self) -> Vec<u8> {
+        match self {
+            SaslClient::Scram(scram) => scram.initial(),
+            // RFC 4616: no authzid, then the authcid and the password.
+            SaslClient::Plain { username, password } => {
+                let mut data = Vec::with_capacity(username.len() + password.len() + 2);
+                data.push(0);
+                data.extend_from_slice(username.as_bytes());
+                data.push(0);
+                data.extend_from_slice(password.as_bytes());
+                data
+            }
+        }
     }
-    if offers("PLAIN") {
-        return Ok(Box::new(Plain::new(input.username, input.password)));
+
+    /// Answers a `<challenge/>`.
+    pub fn respond(&mut self, challenge: &[u8]) -> Result<Vec<u8>, ScramError> {
+        match self {
+            SaslClient::Scram(scram) => scram.respond(challenge),
+            SaslClient::Plain { .. } => Err(ScramError::OutOfOrder),
+        }
     }
-    Err(Error::NoMechanism {
-        offered: if input.offered.is_empty() {
-            "none".to_owned()
-        } else {
-            input.offered.join(", ")
-        },
-    })
+
+    /// Checks the data sent with `<success/>` (CORE-10).
+    pub fn finish(&mut self, data: &[u8]) -> Result<(), ScramError> {
+        match self {
+            SaslClient::Scram(scram) => scram.finish(data),
+            SaslClient::Plain { .. } => Ok(()),
+        }
+    }
+}
+
+/// Picks the mechanism (see `channel_binding::decide`) and builds it.
+pub fn choose(input: SaslInput<'_>) -> Result<SaslClient, Error> {
+    match channel_binding::decide(input.offer, input.tls, input.policy)? {
+        SaslChoice::Scram { hash, gs2 } => {
+            ScramClient::new(hash, gs2, input.username, input.password)
+                .map(|scram| SaslClient::Scram(Box::new(scram)))
+                .map_err(|e| Error::Sasl(e.to_string()))
+        }
+        SaslChoice::Plain => Ok(SaslClient::Plain {
+            username: input.username.to_owned(),
+            password: input.password.to_owned(),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -73,67 +94,65 @@ pub fn choose(input: SaslInput<'_>) -> Result<Box<dyn Mechanism + Send>, Error> 
 mod tests {
     use super::*;
 
-    fn pick(offered: &[&str], binding: bool) -> Result<String, Error> {
+    fn pick(offered: &[&str], tls: &TlsBindings) -> Result<SaslClient, Error> {
         let offered: Vec<String> = offered.iter().map(|s| s.to_string()).collect();
         choose(SaslInput {
-            offered: &offered,
+            offer: SaslOffer {
+                mechanisms: &offered,
+                binding_types: None,
+            },
             username: "juliet",
             password: "pw",
-            channel_binding: binding.then(|| vec![1; 32]),
+            tls,
+            policy: ChannelBindingPolicy::Auto,
         })
-        .map(|m| m.name().to_owned())
     }
 
-    /// CORE-08: the preference order.
+    fn name(offered: &[&str]) -> String {
+        pick(offered, &TlsBindings::default()).unwrap().name()
+    }
+
+    /// CORE-08: the preference order among unbound mechanisms.
     #[test]
     fn core_08_preference_order() {
-        let all = [
-            "PLAIN",
-            "SCRAM-SHA-1",
-            "SCRAM-SHA-1-PLUS",
-            "SCRAM-SHA-256",
-            "SCRAM-SHA-256-PLUS",
-        ];
-        assert_eq!(pick(&all, true).unwrap(), "SCRAM-SHA-256-PLUS");
-        assert_eq!(pick(&all, false).unwrap(), "SCRAM-SHA-256");
         assert_eq!(
-            pick(&["PLAIN", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"], true).unwrap(),
-            "SCRAM-SHA-1-PLUS"
+            name(&["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256"]),
+            "SCRAM-SHA-256"
         );
         assert_eq!(
-            pick(&["PLAIN", "SCRAM-SHA-1"], true).unwrap(),
-            "SCRAM-SHA-1"
+            name(&["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-512"]),
+            "SCRAM-SHA-512"
         );
-        assert_eq!(pick(&["PLAIN"], false).unwrap(), "PLAIN");
+        assert_eq!(name(&["PLAIN", "SCRAM-SHA-1"]), "SCRAM-SHA-1");
+        assert_eq!(name(&["PLAIN"]), "PLAIN");
     }
 
     /// CORE-08: DIGEST-MD5 is historic and never used.
     #[test]
     fn core_08_no_digest_md5() {
-        let err = pick(&["DIGEST-MD5"], false).unwrap_err();
+        let Err(err) = pick(&["DIGEST-MD5"], &TlsBindings::default()) else {
+            panic!("DIGEST-MD5 was chosen");
+        };
         assert!(err.to_string().contains("DIGEST-MD5"), "{err}");
     }
 
-    /// Without channel binding the gs2 header is "n", with binding data but
-    /// no -PLUS offer it is "y" (downgrade protection).
+    /// CB-06: the GS2 flag is `n` without binding data and `y` with it
+    /// when the server offers no -PLUS.
     #[test]
-    fn gs2_flag_reflects_binding() {
-        let offered = vec!["SCRAM-SHA-1".to_string()];
-        let mut without = choose(SaslInput {
-            offered: &offered,
-            username: "u",
-            password: "p",
-            channel_binding: None,
-        })
-        .unwrap();
+    fn cb_06_gs2_flag_reflects_binding() {
+        let mut without = pick(&["SCRAM-SHA-1"], &TlsBindings::default()).unwrap();
         assert!(without.initial().starts_with(b"n,,"));
-        let mut with = choose(SaslInput {
-            offered: &offered,
-            username: "u",
-            password: "p",
-            channel_binding: Some(vec![0; 32]),
-        })
-        .unwrap();
+        let tls = TlsBindings {
+            exporter: Some(vec![0; 32]),
+            ..TlsBindings::default()
+        };
+        let mut with = pick(&["SCRAM-SHA-1"], &tls).unwrap();
         assert!(with.initial().starts_with(b"y,,"));
+    }
+
+    #[test]
+    fn plain_initial_response() {
+        let mut plain = pick(&["PLAIN"], &TlsBindings::default()).unwrap();
+        assert_eq!(plain.initial(), b"\0juliet\0pw");
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use jid::BareJid;
 
+use super::channel_binding::ChannelBindingPolicy;
 use super::reader::ReaderLimits;
 
 /// How TLS is set up. There is deliberately no plaintext mode: a server that
@@ -54,6 +55,8 @@ pub struct ConnectSettings {
     pub tls: TlsMode,
     /// An extra trust anchor (PEM) for a self-signed or private CA.
     pub ca_file: Option<PathBuf>,
+    /// Whether SASL binds to the TLS channel (CB-10).
+    pub channel_binding: ChannelBindingPolicy,
     pub limits: ReaderLimits,
     /// Idle time after which we ping the server (CORE-25).
     pub keepalive: Duration,
@@ -77,6 +80,7 @@ impl ConnectSettings {
             port: None,
             tls: TlsMode::StartTls,
             ca_file: None,
+            channel_binding: ChannelBindingPolicy::Auto,
             limits: ReaderLimits::default(),
             keepalive: Duration::from_secs(60),
             reply_timeout: Duration::from_secs(30),

@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+use super::channel_binding::{self, TlsBindings};
 use super::error::Error;
 
 /// The label RFC 9266 defines for `tls-exporter` channel binding.
@@ -80,17 +81,29 @@ pub async fn handshake(
         .map_err(|e| describe_handshake_error(e, domain, has_ca_file))
 }
 
-/// Channel-binding data for SCRAM-*-PLUS: `tls-exporter` (RFC 9266) on TLS
-/// 1.3. TLS 1.2 would need `tls-unique`, which rustls does not expose, so
-/// there is none then.
-pub fn channel_binding(stream: &TlsStream<TcpStream>) -> Option<Vec<u8>> {
+/// The channel-binding data this TLS session defines (CB-02):
+/// `tls-exporter` (RFC 9266) on TLS 1.3, and `tls-server-end-point`
+/// (RFC 5929) from the server's certificate on any version. rustls exposes
+/// neither the Finished message `tls-unique` needs nor whether a TLS 1.2
+/// session used the extended master secret, so those two stay undefined.
+pub fn channel_bindings(stream: &TlsStream<TcpStream>) -> TlsBindings {
     let (_, connection) = stream.get_ref();
-    if connection.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
-        return None;
+    let exporter = (connection.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3))
+        .then(|| {
+            connection
+                .export_keying_material(vec![0u8; 32], EXPORTER_LABEL, None)
+                .ok()
+        })
+        .flatten();
+    let server_end_point = connection
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .and_then(|leaf| channel_binding::server_end_point(leaf.as_ref()));
+    TlsBindings {
+        exporter,
+        unique: None,
+        server_end_point,
     }
-    connection
-        .export_keying_material(vec![0u8; 32], EXPORTER_LABEL, None)
-        .ok()
 }
 
 /// Turns a handshake failure into a sentence that says what was wrong and

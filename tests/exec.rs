@@ -1,0 +1,122 @@
+//! `balcony exec` driven the way scripts drive it: commands given at once
+//! on the command line or piped into stdin in one write, right after login,
+//! against a real server. Nothing may race the login, and the outcomes come
+//! in the order the commands were given.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::{BlockingModule, ServerOptions, TestServer};
+use tokio::io::AsyncWriteExt;
+
+/// Runs `balcony exec ARGS` for `config`, feeding `stdin` in one write when
+/// given; returns (success, stdout).
+async fn exec(
+    config: &std::path::Path,
+    data: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .env("XDG_DATA_HOME", data)
+        .env("XDG_STATE_HOME", data)
+        .arg("--config")
+        .arg(config)
+        .arg("exec")
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(text.as_bytes()).await.unwrap();
+        drop(pipe);
+    }
+    let out = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), format!("{stdout}{stderr}"))
+}
+
+/// The `ok`/`failed` lines of exec's plain output, in order, without the
+/// text after the command.
+fn outcomes(output: &str) -> Vec<&str> {
+    output
+        .lines()
+        .filter(|l| l.starts_with("ok ") || l.starts_with("failed "))
+        .map(|l| l.split(':').next().unwrap_or(l))
+        .collect()
+}
+
+/// Lines piped all at once run strictly in order, each after the one
+/// before has its outcome: `/rename` never overtakes `/add`, and privacy
+/// and blocking commands never run before the server's features are known.
+#[tokio::test]
+async fn stdin_lines_piped_at_once_run_in_order() {
+    let server = TestServer::start();
+    let (alice, _bob) = (server.account("alice"), server.account("bob"));
+    let config = server.write_config(&alice, "");
+    let data = tempfile::tempdir().unwrap();
+    let script = "/add bob@localhost Bob\n\
+                  /rename bob@localhost Robert\n\
+                  /group bob@localhost Friends,Verona\n\
+                  /block spam.example.org\n\
+                  /blocklist\n\
+                  /unblock spam.example.org\n\
+                  /contact bob@localhost\n";
+    let (ok, output) = exec(&config, data.path(), &["--wait", "0"], Some(script)).await;
+    assert!(ok, "{output}");
+    assert_eq!(
+        outcomes(&output),
+        [
+            "ok /add bob@localhost",
+            "ok /rename bob@localhost",
+            "ok /group bob@localhost",
+            "ok /block spam.example.org",
+            "ok /blocklist",
+            "ok /unblock spam.example.org",
+            "ok /contact bob@localhost",
+            "ok /quit",
+        ],
+        "{output}"
+    );
+    assert!(output.contains("name=\"Robert\""), "{output}");
+}
+
+/// Commands on the command line right after login, repeated: the server's
+/// features are always known before the first one runs. The server has
+/// privacy lists (XEP-0016) but no blocking command, so `/block` keeps its
+/// own list, which it can only do once it knows that.
+#[tokio::test]
+async fn first_commands_never_race_service_discovery() {
+    let server = TestServer::start_with(ServerOptions {
+        blocking: BlockingModule::PrivacyLists,
+        ..ServerOptions::default()
+    });
+    let alice = server.account("alice");
+    let config = server.write_config(&alice, "");
+    let data = tempfile::tempdir().unwrap();
+    for run in 0..5 {
+        let (ok, output) = exec(
+            &config,
+            data.path(),
+            &[
+                "/privacy",
+                "/blocklist",
+                "/block x@example.org",
+                "/unblock x@example.org",
+            ],
+            None,
+        )
+        .await;
+        assert!(ok, "run {run}: {output}");
+        assert!(!output.contains("not known yet"), "run {run}: {output}");
+    }
+}
