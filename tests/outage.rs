@@ -1,5 +1,5 @@
-//! Never losing a message across outages, against a real Prosody with
-//! stream management (mod_smacks): a cut TCP connection resumes with
+//! Never losing a message across outages, against a real Prosody and a real
+//! ejabberd with stream management (mod_smacks, mod_stream_mgmt): a cut TCP connection resumes with
 //! nothing lost or duplicated, and a server that stops and comes back gets
 //! what both sides wrote meanwhile, exactly once.
 
@@ -12,13 +12,14 @@ use balcony::app::{ConnectionState, Preferences};
 use balcony::engine::Engine;
 use balcony::xmpp::session::SessionEvent;
 use balcony::xmpp::stanza::message::Message;
-use common::{Account, Client, FreezableProxy, Peer, ServerOptions, TestServer};
+use common::{Account, Client, FreezableProxy, Peer, ServerKind, ServerOptions, TestServer};
 use jid::Jid;
 
-fn smacks_server() -> TestServer {
+fn smacks_server(kind: ServerKind) -> TestServer {
     TestServer::start_with(ServerOptions {
+        kind,
         smacks: true,
-        extra_config: "smacks_hibernation_time = 60\n".into(),
+        smacks_resume_timeout: Some(60),
         ..ServerOptions::default()
     })
 }
@@ -47,9 +48,8 @@ fn bodies(events: &[Event]) -> Vec<String> {
 /// Stream management: a TCP connection cut mid-conversation is resumed;
 /// what the contact sent meanwhile arrives once, and what we wrote
 /// meanwhile reaches the contact once.
-#[tokio::test]
-async fn cut_connection_resumes_without_loss_or_duplicates() {
-    let server = smacks_server();
+async fn cut_connection_resumes_without_loss_or_duplicates(kind: ServerKind) {
+    let server = smacks_server(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let proxy = FreezableProxy::start(server.port).await;
     let mut client = client_via(&server, &alice, proxy.port, "laptop").await;
@@ -140,12 +140,12 @@ async fn cut_connection_resumes_without_loss_or_duplicates() {
         })
         .await;
 }
+common::on_both_servers!(cut_connection_resumes_without_loss_or_duplicates);
 
 /// The server stops mid-conversation and starts again: both sides wrote
 /// during the outage, and each message arrives exactly once.
-#[tokio::test]
-async fn server_restart_delivers_both_sides_exactly_once() {
-    let mut server = smacks_server();
+async fn server_restart_delivers_both_sides_exactly_once(kind: ServerKind) {
+    let mut server = smacks_server(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let mut a = client_via(&server, &alice, server.port, "laptop").await;
     let mut b = client_via(&server, &bob, server.port, "phone").await;
@@ -214,3 +214,15 @@ async fn server_restart_delivers_both_sides_exactly_once() {
         "{at_bob:?}"
     );
 }
+// ejabberd 23.01 drops stream-management state on a graceful restart: both resumptions fail
+// (`item-not-found`), balcony resends its queued message in the new session, and ejabberd
+// resends its own unacknowledged stanzas from offline storage (here "hello before", marked
+// `<delay>Resent</delay>`). What breaks the test is an ejabberd race: alice's message reaches
+// bob@localhost while bob's new session is bound but not yet available, so mod_offline stores
+// it while bob's initial presence is already fetching offline messages; it then waits for bob's
+// next login (seen in 4 of 5 runs; log: `offline_message_hook: mod_offline:store_packet`
+// finishing after `c2s_self_presence: mod_offline:c2s_self_presence`).
+common::on_both_servers!(
+    server_restart_delivers_both_sides_exactly_once,
+    ejabberd: #[ignore = "ejabberd 23.01 race: offline storage vs. initial presence after a restart"]
+);

@@ -46,6 +46,8 @@ const BIND_ATTEMPTS: usize = 5;
 const LOG_TAIL_LINES: usize = 60;
 /// Set this variable to anything to get the server's debug log (every stanza).
 pub const DEBUG_LOG_ENV: &str = "BALCONY_PROSODY_DEBUG";
+/// Set this variable to anything to keep a failing test's server directory (logs, data).
+pub const KEEP_FAILED_ENV: &str = "BALCONY_KEEP_FAILED_SERVER";
 
 /// Which server software to run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -565,8 +567,13 @@ impl Drop for TestServer {
                 "--- last lines of {} ---\n{tail}\n---",
                 self.log_file.display()
             );
+            if std::env::var_os(KEEP_FAILED_ENV).is_some()
+                && let Some(dir) = self.tempdir.take()
+            {
+                eprintln!("kept {} ({KEEP_FAILED_ENV})", dir.keep().display());
+            }
         }
-        if self.tempdir.is_some() {
+        if self.tempdir.is_some() || thread::panicking() {
             // The data is about to be deleted, and a graceful stop waits for every client still
             // connected: no reason to be gentle.
             self.kill_process();
