@@ -282,7 +282,16 @@ fn hand_over(dir: &Path) {
     let ours = fs::metadata(dir).map(|m| m.uid()).unwrap_or(u32::MAX);
     let root = fs::metadata("/").map(|m| m.uid()).unwrap_or(0);
     if ours != root {
-        // Not root: the script runs the node as the current user, who must be `ejabberd`.
+        // Not root: the script runs the node as the current user, and only as `ejabberd`.
+        let me = Command::new("id").arg("-un").output();
+        let me = me
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        assert!(
+            me == "ejabberd",
+            "ejabberdctl runs a node only as root or as the `ejabberd` user, not as {me:?}: \
+             run the ejabberd tests as root"
+        );
         return;
     }
     let status = Command::new("chown")
