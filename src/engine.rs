@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -23,6 +24,7 @@ use crate::app::{self, Effect, Msg, Preferences, Purpose, State};
 use crate::history::{Direction as HistoryDirection, History, NewMessage, StoredMessage};
 use crate::roster_cache::RosterCache;
 use crate::xmpp::error::{ErrorType, StanzaCondition, StanzaError};
+use crate::xmpp::ledger::Ledger;
 use crate::xmpp::session::{self, RequestError, SessionEvent, SessionHandle};
 use crate::xmpp::settings::ConnectSettings;
 use crate::xmpp::stanza::lang::LangText;
@@ -42,7 +44,7 @@ const SEARCH_LIMIT: usize = 50;
 /// What the engine's own channel carries.
 #[allow(clippy::large_enum_variant)]
 enum Internal {
-    Started(SessionHandle),
+    Started(SessionHandle, Arc<Ledger>),
     Msg(Msg),
 }
 
@@ -50,6 +52,9 @@ pub struct Engine {
     pub state: State,
     settings: ConnectSettings,
     handle: Option<SessionHandle>,
+    /// Where the current session learns which of its events are applied
+    /// and stored, so it acknowledges only those to the server.
+    ledger: Option<Arc<Ledger>>,
     tx: mpsc::UnboundedSender<Internal>,
     rx: mpsc::UnboundedReceiver<Internal>,
     cache: Option<RosterCache>,
@@ -83,6 +88,7 @@ impl Engine {
             cache: cache.map(|dir| RosterCache::new(dir, &settings.jid)),
             settings,
             handle: None,
+            ledger: None,
             tx,
             rx,
             startup,
@@ -127,8 +133,11 @@ impl Engine {
         tokio::spawn(async move {
             match session::start(settings).await {
                 Ok(mut session) => {
-                    let _ = tx.send(Internal::Started(session.handle.clone()));
-                    while let Some(event) = session.events.recv().await {
+                    let ledger = session.events.ledger();
+                    let _ = tx.send(Internal::Started(session.handle.clone(), ledger));
+                    // Held: the engine reports each event handled once it is
+                    // applied and its message stored.
+                    while let Some(event) = session.events.recv_held().await {
                         let msg = Msg::Session {
                             event,
                             at: now_unix(),
@@ -174,15 +183,34 @@ impl Engine {
             }
         }
         self.record_incoming(&batch);
+        // Stored, now applied: then the session may acknowledge them.
+        let mut handled = 0;
         for internal in batch {
+            let from_session = matches!(internal, Internal::Msg(Msg::Session { .. }));
+            if matches!(internal, Internal::Started(..)) {
+                self.report_handled(std::mem::take(&mut handled));
+            }
             self.handle_internal(internal);
+            handled += u64::from(from_session);
         }
+        self.report_handled(handled);
         true
+    }
+
+    /// Tells the session that `count` more of its events are applied and
+    /// stored.
+    fn report_handled(&self, count: u64) {
+        if let Some(ledger) = &self.ledger {
+            ledger.handled(count);
+        }
     }
 
     fn handle_internal(&mut self, internal: Internal) {
         match internal {
-            Internal::Started(handle) => self.handle = Some(handle),
+            Internal::Started(handle, ledger) => {
+                self.handle = Some(handle);
+                self.ledger = Some(ledger);
+            }
             Internal::Msg(Msg::Session {
                 event: SessionEvent::Reply { token, result },
                 ..

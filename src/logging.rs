@@ -55,11 +55,68 @@ pub fn init(level: &str, file: Option<&Path>) -> Option<WorkerGuard> {
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(writer)
+                .with_writer(Sanitized(writer))
                 .with_ansi(false),
         )
         .with(filter)
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// Log lines quote remote text (stanza errors, a server's words); the log
+/// is read on a terminal (`tail -f`), so it gets the terminal's filter.
+struct Sanitized<M>(M);
+
+impl<'a, M: tracing_subscriber::fmt::MakeWriter<'a>> tracing_subscriber::fmt::MakeWriter<'a>
+    for Sanitized<M>
+{
+    type Writer = SanitizedWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        SanitizedWriter(self.0.make_writer())
+    }
+}
+
+/// Writes each formatted line with unsafe characters removed.
+pub struct SanitizedWriter<W>(W);
+
+impl<W: std::io::Write> std::io::Write for SanitizedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        if text.chars().any(crate::sanitize::is_unsafe) {
+            let clean: String = text
+                .chars()
+                .filter(|c| !crate::sanitize::is_unsafe(*c))
+                .collect();
+            self.0.write_all(clean.as_bytes())?;
+        } else {
+            self.0.write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::SanitizedWriter;
+
+    /// A server's text with a CR and an escape sequence cannot forge or
+    /// recolour log lines.
+    #[test]
+    fn log_lines_lose_controls() {
+        let mut out = SanitizedWriter(Vec::new());
+        out.write_all(b"WARN stanza error: fine\r\x1b[2KINFO all good\n")
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.0).unwrap(),
+            "WARN stanza error: fine[2KINFO all good\n"
+        );
+    }
 }

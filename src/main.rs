@@ -164,6 +164,8 @@ fn engine(
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {
-    eprintln!("balcony: {message}");
+    // Errors quote the server (a SASL failure's text, a stream error's):
+    // never raw on the terminal.
+    eprintln!("balcony: {}", balcony::sanitize::one_line(message));
     ExitCode::from(code)
 }

@@ -6,13 +6,24 @@
 use std::borrow::Cow;
 
 /// True for characters that must never reach the terminal: C0 controls
-/// except newline and tab, DEL, C1 controls (including the 8-bit CSI),
-/// and the bidi embedding, override and isolate controls.
-fn is_unsafe(c: char) -> bool {
+/// except newline and tab, DEL, C1 controls (including the 8-bit CSI), the
+/// bidi embedding, override, isolate and mark controls, and the invisible
+/// format characters that can hide or fake text: zero-width space, joiners
+/// and word joiner, soft hyphen, byte-order mark, tag characters, variation
+/// selectors, interlinear annotation marks and the Hangul fillers.
+///
+/// Joiners and variation selectors also make terminals and width tables
+/// disagree (a family emoji is one wide cell to the table and three to
+/// most terminals); without them each emoji is drawn, and counted, alone.
+pub fn is_unsafe(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}'
         | '\u{200e}' | '\u{200f}'
+        | '\u{ad}' | '\u{180e}' | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}'
+        | '\u{206a}'..='\u{206f}' | '\u{feff}' | '\u{fe00}'..='\u{fe0f}'
+        | '\u{fff9}'..='\u{fffb}' | '\u{e0000}'..='\u{e007f}' | '\u{e0100}'..='\u{e01ef}'
+        | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}'
     )
 }
 
@@ -60,6 +71,23 @@ mod tests {
             for_terminal("a\u{1b}]0;pwned\u{7}b\u{1b}[31mred"),
             "a]0;pwnedb[31mred"
         );
+    }
+
+    /// Invisible characters that can hide or fake text, and the joiners
+    /// whose width terminals disagree on, are removed.
+    #[test]
+    fn strips_invisible_format_characters() {
+        assert_eq!(
+            one_line("pay\u{200b}pal \u{e0041}\u{e0042}tag\u{feff} soft\u{ad}hyphen"),
+            "paypal tag softhyphen"
+        );
+        // A family emoji becomes its members, each drawn and counted alone.
+        assert_eq!(
+            for_terminal("👨\u{200d}👩\u{200d}👧 🏳\u{fe0f}\u{200d}🌈"),
+            "👨👩👧 🏳🌈"
+        );
+        // Flags (regional indicator pairs) stay.
+        assert_eq!(for_terminal("🇫🇷"), "🇫🇷");
     }
 
     #[test]

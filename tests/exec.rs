@@ -120,3 +120,38 @@ async fn first_commands_never_race_service_discovery() {
         assert!(!output.contains("not known yet"), "run {run}: {output}");
     }
 }
+
+/// A fatal stream error (here another login taking our resource, which
+/// Prosody answers with `conflict`) ends `exec` with a non-zero status and
+/// the reason, even while it waits on stdin.
+#[tokio::test]
+async fn fatal_stream_error_fails_exec() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let config = server.write_config(&alice, "resource = \"desk\"\n");
+    let data = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .env("XDG_DATA_HOME", data.path())
+        .env("XDG_STATE_HOME", data.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("exec")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"/roster\n").await.unwrap();
+    // Logged in once /roster has run; then take the resource.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let _thief = common::Peer::login(&server, &alice, "desk").await;
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("exec ends")
+        .unwrap();
+    drop(stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("conflict"), "{stderr}");
+}

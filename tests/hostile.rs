@@ -16,41 +16,22 @@ mod common;
 #[allow(dead_code)]
 mod harness;
 
-use std::time::Duration;
-
 use balcony::app::chat::{MAX_CONVERSATIONS, MAX_THREADS_PER_PEER};
 use balcony::app::inbound::MAX_STRANGERS;
 use balcony::app::presence::MAX_RESOURCES;
 use balcony::app::subscription::MAX_PENDING;
 use balcony::app::{Msg, ViewMsg, update};
-use balcony::xmpp::element::Element;
-use balcony::xmpp::login;
 use balcony::xmpp::ns;
-use balcony::xmpp::reader::{ReaderLimits, StreamEvent, XmlReader};
-use balcony::xmpp::session::{self, Session, SessionEvent};
-use balcony::xmpp::settings::{ConnectSettings, Password};
+use balcony::xmpp::reader::{ReaderLimits, StreamEvent};
+use balcony::xmpp::session::{Session, SessionEvent};
+use balcony::xmpp::settings::ConnectSettings;
 use balcony::xmpp::stanza::lang::LangText;
 use balcony::xmpp::stanza::message::{Message, MessageType, Thread};
 use balcony::xmpp::stanza::presence::{MAX_STATUS_BYTES, Presence, PresenceType};
 use balcony::xmpp::stanza::roster::Subscription;
-use common::{Client, Peer, TestServer};
+use common::{Client, FakeServer, Peer, STEP, TestServer, fake_login, fake_settings};
 use harness::App;
 use jid::{BareJid, Jid};
-use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
-
-/// How long any one step of a script may take before the test fails.
-const STEP: Duration = Duration::from_secs(10);
-
-const SERVER_HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
-    xmlns:stream='http://etherx.jabber.org/streams' id='hostile-1' from='example.com' \
-    version='1.0' xml:lang='en'>";
-
-/// The fake server's end of the pipe, after it has logged the client in.
-struct FakeServer {
-    /// Reads what the client sends; `None` only during the SASL restart.
-    reader: Option<XmlReader<ReadHalf<DuplexStream>>>,
-    writer: WriteHalf<DuplexStream>,
-}
 
 /// A client session logged in to a fake server, with a store fed by its
 /// events.
@@ -60,105 +41,16 @@ struct Scripted {
     app: App,
 }
 
-/// Settings for `juliet@example.com/balcony`. A reconnect goes to a closed
-/// local port, so it fails at once instead of looking up `example.com`.
 fn settings() -> ConnectSettings {
-    let jid = BareJid::new("juliet@example.com").expect("a valid JID");
-    let mut settings = ConnectSettings::new(jid, Password::new("secret"));
-    settings.resource = Some("balcony".into());
-    settings.reply_timeout = STEP;
-    settings.host = Some("127.0.0.1".into());
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    settings.port = Some(closed.local_addr().expect("an address").port());
-    settings
-}
-
-impl FakeServer {
-    async fn next(&mut self) -> Result<StreamEvent, balcony::xmpp::reader::XmlError> {
-        let reader = self.reader.as_mut().expect("a reader");
-        tokio::time::timeout(STEP, reader.next())
-            .await
-            .unwrap_or_else(|_| panic!("the client sent nothing for {STEP:?}"))
-    }
-
-    async fn element(&mut self) -> Element {
-        match self.next().await {
-            Ok(StreamEvent::Stanza(element)) => element,
-            other => panic!("expected an element from the client, got {other:?}"),
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).await.expect("write");
-        self.writer.flush().await.expect("flush");
-    }
-
-    /// Reads the client's header and answers with ours and `features`.
-    async fn open(&mut self, features: &str) {
-        match self.next().await {
-            Ok(StreamEvent::Header(_)) => {}
-            other => panic!("expected the client's header, got {other:?}"),
-        }
-        self.send(format!("{SERVER_HEADER}{features}").as_bytes())
-            .await;
-    }
+    fake_settings()
 }
 
 /// Logs a client in over a pipe and starts its session task; the store is
 /// logged in (roster and server features fetched) as in `harness::App`.
 async fn scripted() -> Scripted {
     // Large enough that no hostile write here ever waits for the reader.
-    let (client_side, server_side) = tokio::io::duplex(16 << 20);
-    let settings = settings();
-    let login_settings = settings.clone();
-    let login = tokio::spawn(async move {
-        login::authenticate_and_bind(Box::new(client_side), &login_settings, Default::default())
-            .await
-    });
-    let (read, writer) = tokio::io::split(server_side);
-    let mut server = FakeServer {
-        reader: Some(XmlReader::new(read, ReaderLimits::default())),
-        writer,
-    };
-    server
-        .open(
-            "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
-             <mechanism>PLAIN</mechanism></mechanisms></stream:features>",
-        )
-        .await;
-    assert!(server.element().await.is("auth", ns::SASL));
-    server
-        .send(b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")
-        .await;
-    server.reader = server.reader.take().map(XmlReader::restart);
-    server
-        .open(
-            "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>\
-             </stream:features>",
-        )
-        .await;
-    let bind = server.element().await;
-    let id = bind.attr("id").expect("a bind id").to_owned();
-    server
-        .send(
-            format!(
-                "<iq type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
-                 <jid>{}</jid></bind></iq>",
-                harness::OWN_JID
-            )
-            .as_bytes(),
-        )
-        .await;
-    let connection = tokio::time::timeout(STEP, login)
-        .await
-        .expect("the login finished")
-        .expect("the login task did not panic")
-        .expect("the login succeeded");
-    let mut session = session::spawn(connection, settings);
-    match next_event(&mut session).await {
-        SessionEvent::Online { jid, .. } => assert_eq!(jid.to_string(), harness::OWN_JID),
-        other => panic!("expected Online first, got {other:?}"),
-    }
+    let (server, session) = fake_login(settings(), 16 << 20, "").await;
+    assert_eq!(harness::OWN_JID, common::BOUND_JID);
     Scripted {
         server,
         session,

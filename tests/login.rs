@@ -28,7 +28,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 async fn next_event(
-    events: &mut tokio::sync::mpsc::UnboundedReceiver<SessionEvent>,
+    events: &mut balcony::xmpp::ledger::SessionEvents,
     within: Duration,
 ) -> SessionEvent {
     tokio::time::timeout(within, events.recv())

@@ -571,8 +571,11 @@ async fn core_18_host_unknown_stream_error() {
              </stream:error></stream:stream>"
         ))
         .await;
-    match login_error(client).await {
-        Error::Stream(stream) => {
+    let error = login_error(client).await;
+    // Before authentication; a wrong domain is still final.
+    assert!(!error.is_retryable(), "{error}");
+    match error {
+        Error::Stream(stream) | Error::UnauthenticatedStream(stream) => {
             assert_eq!(stream.condition, StreamCondition::HostUnknown);
             assert_eq!(stream.text.as_deref(), Some("no such domain"));
         }
@@ -738,4 +741,45 @@ async fn cb_06_no_plus_offered_sends_y() {
     assert!(initial.starts_with("y,,n=juliet,r="), "{initial}");
     drop(server);
     let _ = login_error(client).await;
+}
+
+/// CORE-15: a bind result naming another account is refused; only the
+/// resource is the server's to choose.
+#[tokio::test]
+async fn core_15_bind_result_for_another_account_is_refused() {
+    let (mut server, client) = start(settings());
+    server.authenticate(&bind_features("")).await;
+    let (iq, _) = server.expect_bind().await;
+    server.answer_bind(&iq, "mallory@example.com/balcony").await;
+    match login_error(client).await {
+        Error::Protocol(text) => {
+            assert!(text.contains("mallory@example.com/balcony"), "{text}");
+            assert!(text.contains("not the account"), "{text}");
+        }
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+}
+
+/// A stream error before authentication (anyone on the path can send it)
+/// is no verdict about the account: the reconnect loop keeps trying.
+#[tokio::test]
+async fn unauthenticated_conflict_is_retryable() {
+    let (mut server, client) = start(settings());
+    server.expect_header().await;
+    server
+        .send(&format!(
+            "{SERVER_HEADER}<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+             </stream:error>"
+        ))
+        .await;
+    let error = login_error(client).await;
+    assert!(
+        matches!(error, Error::UnauthenticatedStream(_)),
+        "{error:?}"
+    );
+    assert!(error.is_retryable(), "{error}");
+    assert!(
+        error.to_string().contains("before authentication"),
+        "{error}"
+    );
 }

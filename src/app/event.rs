@@ -199,15 +199,61 @@ impl Event {
 
     /// One JSON object on one line.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| {
+        let json = serde_json::to_string(self).unwrap_or_else(|e| {
             format!("{{\"event\":\"error\",\"text\":\"cannot encode an event: {e}\"}}")
-        })
+        });
+        escape_unsafe_json(json)
     }
+}
+
+/// serde_json escapes only C0 controls; everything else a terminal must
+/// not see raw (C1 controls, bidi and invisible format characters) is
+/// written as a `\\uXXXX` escape, so the line is safe on a terminal and
+/// the decoded string is still exactly what arrived.
+fn escape_unsafe_json(json: String) -> String {
+    if !json.chars().any(crate::sanitize::is_unsafe) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if crate::sanitize::is_unsafe(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Remote text in JSON lines: C1 controls, bidi overrides and tag
+    /// characters are escaped, not raw, and decode back unchanged.
+    #[test]
+    fn json_escapes_c1_bidi_and_invisible_characters() {
+        let body = "a\u{9b}2J\u{202e}b\u{e0041}c\u{1b}[0m";
+        let event = Event::Message {
+            from: "romeo@example.net/orchard".into(),
+            kind: "chat".into(),
+            thread: None,
+            subject: None,
+            body: body.into(),
+        };
+        let line = event.to_json();
+        assert!(!line.chars().any(crate::sanitize::is_unsafe), "{line:?}");
+        assert!(
+            line.contains("\\u009b") && line.contains("\\u202e"),
+            "{line}"
+        );
+        assert!(line.contains("\\udb40\\udc41"), "{line}");
+        let json: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(json["body"], body);
+    }
 
     #[test]
     fn message_line_and_json() {

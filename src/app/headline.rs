@@ -62,12 +62,19 @@ pub fn find_urls(text: &str) -> Vec<String> {
     text.split_whitespace()
         .map(|w| w.trim_start_matches(['(', '[', '<', '"', '\'']))
         .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
-        .map(|w| {
-            w.trim_end_matches(['.', ',', ';', ':', ')', ']', '>', '"', '\''])
-                .to_owned()
-        })
+        .map(|w| w.trim_end_matches(['.', ',', ';', ':', ')', ']', '>', '"', '\'']))
+        // A URL longer than any browser takes is no link; a body full of
+        // them yields a bounded list.
+        .filter(|w| w.len() <= MAX_URL_BYTES)
+        .take(MAX_URLS)
+        .map(str::to_owned)
         .collect()
 }
+
+/// Longest URL listed as a link.
+pub const MAX_URL_BYTES: usize = 2048;
+/// Links listed per headline.
+pub const MAX_URLS: usize = 16;
 
 #[cfg(test)]
 mod tests {
@@ -79,6 +86,15 @@ mod tests {
             find_urls("see https://example.org/a, and (http://x.y/z). ftp://no"),
             ["https://example.org/a", "http://x.y/z"]
         );
+    }
+
+    /// Hostile input: overlong URLs are not links, and the list is short.
+    #[test]
+    fn urls_are_capped() {
+        let long = format!("https://example.org/{}", "a".repeat(MAX_URL_BYTES));
+        assert!(find_urls(&long).is_empty());
+        let many = "https://x.y/ ".repeat(1_000);
+        assert_eq!(find_urls(&many).len(), MAX_URLS);
     }
 
     #[test]

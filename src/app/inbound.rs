@@ -268,6 +268,17 @@ fn apply_roster_result(state: &mut State, iq: Iq, versioned: bool, effects: &mut
             }
         },
     };
+    if let Some((_, items)) = &result
+        && items.len() > super::roster::MAX_ROSTER
+    {
+        let text = format!(
+            "the server's roster has {} contacts; balcony keeps the first {} of them",
+            items.len(),
+            super::roster::MAX_ROSTER
+        );
+        push_notice(state, text.clone(), true);
+        effects.push(Effect::Emit(Event::Error { text }));
+    }
     let changes = state.roster.apply_result(result);
     effects.push(Effect::SaveRoster);
     for change in changes {

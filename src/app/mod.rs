@@ -440,8 +440,13 @@ fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
     }
 }
 
+/// Longest notice kept.
+pub const MAX_NOTICE_BYTES: usize = 2048;
+
 /// Adds a notice, dropping the oldest beyond the cap so memory stays bounded.
-pub fn push_notice(state: &mut State, text: String, is_error: bool) {
+pub fn push_notice(state: &mut State, mut text: String, is_error: bool) {
+    // Notices quote remote text and are redrawn on every key press.
+    crate::xmpp::cap::cut(&mut text, MAX_NOTICE_BYTES);
     if state.notices.len() == MAX_NOTICES {
         state.notices.pop_front();
     }

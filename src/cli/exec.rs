@@ -35,14 +35,18 @@ pub struct ExecOptions {
 struct Printer {
     json: bool,
     failed: bool,
+    /// Why the connection ended, when it ended with an error.
+    lost: Option<String>,
 }
 
 impl Printer {
     fn print(&mut self, events: Vec<Event>) {
         let mut out = std::io::stdout().lock();
         for event in events {
-            if let Event::Result { ok: false, .. } = event {
-                self.failed = true;
+            match &event {
+                Event::Result { ok: false, .. } => self.failed = true,
+                Event::Offline { error: Some(error) } => self.lost = Some(error.clone()),
+                _ => {}
             }
             let line = if self.json {
                 event.to_json()
@@ -61,6 +65,7 @@ pub async fn run(mut engine: Engine, options: ExecOptions) -> Result<(), String>
     let mut printer = Printer {
         json: options.json,
         failed: false,
+        lost: None,
     };
     engine.connect();
     wait_until_ready(&mut engine, &mut printer).await?;
@@ -81,7 +86,10 @@ pub async fn run(mut engine: Engine, options: ExecOptions) -> Result<(), String>
         engine.command(Action::Quit { status: None });
     }
     logout(&mut engine, &mut printer).await;
-    if printer.failed {
+    if let Some(error) = printer.lost {
+        // A fatal stream error or a lost link is a failure of the run.
+        Err(format!("the connection ended: {error}"))
+    } else if printer.failed {
         Err("a command failed".into())
     } else {
         Ok(())

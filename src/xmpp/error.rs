@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use super::cap;
 use super::element::Element;
 use super::ns;
 use super::reader::XmlError;
@@ -150,7 +151,7 @@ impl StreamError {
                 continue;
             }
             if child.name() == "text" {
-                text = Some(child.text());
+                text = Some(cap::cut_owned(child.text(), cap::MAX_ERROR_TEXT_BYTES));
             } else {
                 condition = StreamCondition::parse(child.name());
                 if condition == StreamCondition::SeeOtherHost {
@@ -270,7 +271,7 @@ impl StanzaError {
         for child in error.children() {
             if child.ns() == ns::STANZAS {
                 if child.name() == "text" {
-                    text = Some(child.text());
+                    text = Some(cap::cut_owned(child.text(), cap::MAX_ERROR_TEXT_BYTES));
                 } else if condition.is_none() {
                     condition = Some(
                         StanzaCondition::from_name(child.name())
@@ -377,7 +378,7 @@ impl SaslFailure {
         let mut found = false;
         for child in failure.children().filter(|c| c.ns() == ns::SASL) {
             if child.name() == "text" {
-                text = Some(child.text());
+                text = Some(cap::cut_owned(child.text(), cap::MAX_ERROR_TEXT_BYTES));
             } else if !found {
                 condition_name = child.name().to_owned();
                 found = true;
@@ -492,6 +493,10 @@ pub enum Error {
     Session(StanzaError),
     #[error("{0}")]
     Stream(StreamError),
+    /// A stream error before the server knew who we are: anyone on the path
+    /// can send it, so it says nothing about the account.
+    #[error("{0} (before authentication)")]
+    UnauthenticatedStream(StreamError),
     #[error("XML error: {0}")]
     Xml(#[from] XmlError),
     #[error("protocol error: {0}")]
@@ -503,6 +508,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// Marks a stream error that came before authentication as such.
+    pub fn before_authentication(self) -> Error {
+        match self {
+            Error::Stream(stream) => Error::UnauthenticatedStream(stream),
+            other => other,
+        }
+    }
+
     /// False for failures that a reconnect with the same settings cannot fix
     /// (wrong password, a certificate we refuse, a resource conflict).
     pub fn is_retryable(&self) -> bool {
@@ -524,6 +537,10 @@ impl Error {
             | Error::Sasl(_)
             | Error::Bind(_) => false,
             Error::Session(error) => error.error_type == ErrorType::Wait,
+            // Only a wrong domain is worth stopping for.
+            Error::UnauthenticatedStream(stream) => {
+                stream.condition != StreamCondition::HostUnknown
+            }
             Error::Io(_)
             | Error::Dns { .. }
             | Error::Connect { .. }

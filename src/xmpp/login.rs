@@ -162,7 +162,9 @@ pub async fn connect_resuming(
             (Box::new(tls), binding)
         }
         TlsMode::StartTls => {
-            let tcp = starttls(tcp, settings).await?;
+            let tcp = starttls(tcp, settings)
+                .await
+                .map_err(Error::before_authentication)?;
             let tls = tls::handshake(tcp, settings.domain(), config, has_ca).await?;
             let binding = tls::channel_bindings(&tls);
             (Box::new(tls), binding)
@@ -180,7 +182,9 @@ async fn starttls(
 ) -> Result<tokio::net::TcpStream, Error> {
     let (read, write) = tokio::io::split(tcp);
     let mut reader = XmlReader::new(read, settings.limits);
-    let mut writer = StreamWriter::new(write).with_trace(settings.trace.clone());
+    let mut writer = StreamWriter::new(write)
+        .with_trace(settings.trace.clone())
+        .with_write_timeout(settings.reply_timeout);
     let outcome: Result<(), Error> = async {
         writer.open(settings, false).await?;
         let features = read_header_and_features(&mut reader, settings).await?;
@@ -234,7 +238,9 @@ async fn negotiate_encrypted(
 ) -> Result<Connection, Error> {
     let (read, write) = tokio::io::split(stream);
     let reader = XmlReader::new(read, settings.limits);
-    let mut writer = StreamWriter::new(write).with_trace(settings.trace.clone());
+    let mut writer = StreamWriter::new(write)
+        .with_trace(settings.trace.clone())
+        .with_write_timeout(settings.reply_timeout);
     match negotiate(reader, &mut writer, settings, channel_binding, resume).await {
         Ok((jid, features, mechanism, reader, resumption)) => {
             info!(%jid, %mechanism, ?resumption, "logged in");
@@ -269,9 +275,13 @@ async fn negotiate(
     channel_binding: TlsBindings,
     resume: Option<&ResumeToken>,
 ) -> Result<Negotiated, Error> {
-    writer.open(settings, true).await?;
-    let features = read_header_and_features(&mut reader, settings).await?;
-    let mechanism = authenticate(&mut reader, writer, settings, &features, channel_binding).await?;
+    let mechanism = async {
+        writer.open(settings, true).await?;
+        let features = read_header_and_features(&mut reader, settings).await?;
+        authenticate(&mut reader, writer, settings, &features, channel_binding).await
+    }
+    .await
+    .map_err(Error::before_authentication)?;
 
     // CORE-11: restart the stream on the same connection; old features are void.
     let mut fresh = reader.restart();
@@ -497,9 +507,18 @@ async fn bind<R: AsyncRead + Unpin>(
                     .child("bind", ns::BIND)
                     .and_then(|b| b.child_text("jid", ns::BIND))
                     .ok_or_else(|| Error::Protocol("the bind result holds no JID".into()))?;
-                return FullJid::new(jid_text.trim()).map_err(|e| {
+                let jid = FullJid::new(jid_text.trim()).map_err(|e| {
                     Error::Protocol(format!("the server bound an invalid JID {jid_text:?}: {e}"))
-                });
+                })?;
+                // CORE-15: the resource is the server's to choose; the
+                // account is not.
+                if jid.to_bare() != settings.jid {
+                    return Err(Error::Protocol(format!(
+                        "the server bound {jid}, which is not the account {} that logged in",
+                        settings.jid
+                    )));
+                }
+                return Ok(jid);
             }
             Err(error)
                 if resource.is_some()

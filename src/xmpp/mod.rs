@@ -3,11 +3,13 @@
 //! socket. Nothing here may import `crate::app`, `crate::ui` or `crate::tui`.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cap;
 pub mod channel_binding;
 pub mod connect;
 pub mod element;
 pub mod error;
 pub mod id;
+pub mod ledger;
 mod lexer;
 pub mod login;
 pub mod ns;

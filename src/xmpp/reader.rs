@@ -41,6 +41,9 @@ pub const MAX_ATTRIBUTES: usize = 128;
 /// cannot turn the byte cap into a tree many times its size (a roster
 /// result of 100,000 contacts with three groups each has 400,000).
 pub const MAX_ELEMENTS: usize = 500_000;
+/// Longest element name, attribute name or namespace URI accepted: real
+/// ones are a few dozen bytes.
+pub const MAX_NAME_BYTES: usize = 1024;
 
 /// Resource caps for one stream (SEC-06: "cap the stanza size and nesting
 /// depth").
@@ -115,6 +118,8 @@ pub enum XmlError {
     TooManyAttributes { limit: usize },
     #[error("the server sent a stanza with more than {limit} elements")]
     TooManyElements { limit: usize },
+    #[error("the server sent an element, attribute or namespace name longer than {limit} bytes")]
+    NameTooLong { limit: usize },
     /// Character data directly inside `<stream:stream>`, where only
     /// whitespace keepalives may appear (CORE-25).
     #[error("the server sent text between stanzas: {0}")]
@@ -134,7 +139,8 @@ impl XmlError {
             XmlError::StanzaTooLarge { .. }
             | XmlError::TooDeep { .. }
             | XmlError::TooManyAttributes { .. }
-            | XmlError::TooManyElements { .. } => Some("policy-violation"),
+            | XmlError::TooManyElements { .. }
+            | XmlError::NameTooLong { .. } => Some("policy-violation"),
             XmlError::BadFormat(_) => Some("bad-format"),
         }
     }
@@ -707,6 +713,11 @@ impl Tree {
     /// Opens the namespace scope of `start` and builds its element, without
     /// children. The caller closes the scope when the element ends.
     fn open(&mut self, qname: &str, attrs: &str) -> Result<Element, XmlError> {
+        if qname.len() > MAX_NAME_BYTES {
+            return Err(XmlError::NameTooLong {
+                limit: MAX_NAME_BYTES,
+            });
+        }
         let (prefix, local) = split_qname(qname)?;
         // One pass over the raw attributes, kept as offsets into `attrs`:
         // declarations may follow the attributes they bind, so they are
@@ -715,7 +726,17 @@ impl Tree {
         spans.clear();
         let mut declarations = false;
         each_attribute(qname, attrs, |attribute| {
-            declarations |= attrs[attribute.name.clone()].starts_with("xmlns");
+            let name = &attrs[attribute.name.clone()];
+            // A namespace URI is a name too: every element in it keeps one.
+            let is_declaration = name.starts_with("xmlns");
+            if name.len() > MAX_NAME_BYTES
+                || (is_declaration && attribute.value.len() > MAX_NAME_BYTES)
+            {
+                return Err(XmlError::NameTooLong {
+                    limit: MAX_NAME_BYTES,
+                });
+            }
+            declarations |= is_declaration;
             spans.push(attribute);
             Ok(())
         })?;
@@ -2051,6 +2072,30 @@ mod tests {
             "{error:?}"
         );
         assert_eq!(error.stream_condition(), Some("policy-violation"));
+    }
+
+    /// Hostile input: overlong element names, attribute names and namespace
+    /// URIs are a policy violation, not megabytes kept per element.
+    #[tokio::test]
+    async fn overlong_names_are_a_policy_violation() {
+        let long = "n".repeat(MAX_NAME_BYTES + 1);
+        for stanza in [
+            format!("<message><{long}/></message>"),
+            format!("<message {long}='x'/>"),
+            format!("<message><x xmlns='urn:{long}'/></message>"),
+        ] {
+            let error = error_of(&stanza).await;
+            assert!(matches!(error, XmlError::NameTooLong { .. }), "{error:?}");
+            assert_eq!(error.stream_condition(), Some("policy-violation"));
+        }
+        let fits = "n".repeat(64);
+        let input = format!("{HEADER}<message><{fits} xmlns='urn:{fits}'/></message>");
+        let (events, error) = parse(input.as_bytes()).await;
+        assert!(
+            !matches!(error, Some(XmlError::NameTooLong { .. })),
+            "{error:?}"
+        );
+        assert_eq!(stanza(&events[1]).children().count(), 1);
     }
 
     const SECOND_HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \

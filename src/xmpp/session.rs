@@ -16,6 +16,8 @@
 //! feeds this loop through a channel.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use jid::{BareJid, FullJid, Jid};
@@ -25,6 +27,7 @@ use tracing::{debug, warn};
 
 use super::element::Element;
 use super::error::{Error, ErrorType, StanzaCondition, StanzaError, StreamError};
+use super::ledger::{Ledger, MAX_BACKLOG, SessionEvents};
 use super::login::{self, Connection, StreamFeatures};
 use super::ns;
 use super::reader::{StreamEvent, XmlError};
@@ -39,6 +42,12 @@ use super::writer::StreamWriter;
 
 /// How long we wait for the server's `</stream:stream>` after ours.
 const CLOSE_WAIT: Duration = Duration::from_secs(3);
+/// Why we reconnect when the user asked to.
+const RECONNECT_REQUESTED: &str = "reconnecting on request";
+/// A connection that lasted this long resets the reconnection backoff.
+const STABLE_CONNECTION: Duration = Duration::from_secs(60);
+/// Parsed elements the reader task may hold ahead of the session loop.
+const READ_AHEAD: usize = 32;
 
 /// The features we answer disco#info with.
 pub const FEATURES: &[&str] = &[ns::DISCO_INFO, ns::PING, ns::ROSTER, "jabber:client"];
@@ -136,6 +145,7 @@ pub enum ReplyTo {
 pub struct SessionHandle {
     commands: mpsc::UnboundedSender<SessionCommand>,
     jid: FullJid,
+    turns: Arc<AtomicU64>,
 }
 
 impl SessionHandle {
@@ -188,12 +198,18 @@ impl SessionHandle {
     pub fn is_closed(&self) -> bool {
         self.commands.is_closed()
     }
+
+    /// How often the session loop has woken up: an idle session wakes only
+    /// for its keepalive, so this shows a loop that spins.
+    pub fn loop_turns(&self) -> u64 {
+        self.turns.load(Ordering::Relaxed)
+    }
 }
 
 /// A running session: the handle, the event stream, and the task to await.
 pub struct Session {
     pub handle: SessionHandle,
-    pub events: mpsc::UnboundedReceiver<SessionEvent>,
+    pub events: SessionEvents,
     pub task: tokio::task::JoinHandle<()>,
 }
 
@@ -207,15 +223,24 @@ pub async fn start(settings: ConnectSettings) -> Result<Session, Error> {
 pub fn spawn(connection: Connection, settings: ConnectSettings) -> Session {
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events) = mpsc::unbounded_channel();
+    let ledger = Arc::new(Ledger::default());
+    let turns = Arc::new(AtomicU64::new(0));
     // The task announces `Online` itself, as for every fresh connection.
     let jid = connection.jid.clone();
-    let task = tokio::spawn(run(connection, settings, commands_rx, events_tx));
+    let task = tokio::spawn(run(
+        connection,
+        settings,
+        (commands_rx, events_tx),
+        ledger.clone(),
+        turns.clone(),
+    ));
     Session {
         handle: SessionHandle {
             commands: commands_tx,
             jid,
+            turns,
         },
-        events,
+        events: SessionEvents::new(events, ledger),
         task,
     }
 }
@@ -233,6 +258,10 @@ struct Runner {
     domain: String,
     writer: StreamWriter,
     events: mpsc::UnboundedSender<SessionEvent>,
+    /// What the consumer has handled of what we emitted.
+    ledger: Arc<Ledger>,
+    /// Loop wake-ups, for [`SessionHandle::loop_turns`].
+    turns: Arc<AtomicU64>,
     pending: HashMap<String, Pending>,
     settings: ConnectSettings,
     last_inbound: Instant,
@@ -253,8 +282,16 @@ struct StreamManagement {
     enabled: bool,
     /// The id to resume with, when the server allows resumption.
     id: Option<String>,
-    /// Stanzas handled from the server on this session (our `h`).
+    /// Stanzas received from the server on this session.
     inbound: u32,
+    /// Of those, how many have durable effects: the `h` we acknowledge.
+    durable: u32,
+    /// Received stanzas not yet durable: the count after each, and how many
+    /// events had been emitted once it was dispatched.
+    undurable: VecDeque<(u32, u64)>,
+    /// An `<r/>` was answered before everything was durable: acknowledge
+    /// again once it is.
+    ack_owed: bool,
     /// Stanzas sent since `<enable/>`.
     outbound: u32,
     /// Sent and not yet acknowledged, with their sequence numbers.
@@ -288,8 +325,12 @@ pub fn backoff(attempt: u32) -> Duration {
 async fn run(
     connection: Connection,
     settings: ConnectSettings,
-    mut commands: mpsc::UnboundedReceiver<SessionCommand>,
-    events: mpsc::UnboundedSender<SessionEvent>,
+    (mut commands, events): (
+        mpsc::UnboundedReceiver<SessionCommand>,
+        mpsc::UnboundedSender<SessionEvent>,
+    ),
+    ledger: Arc<Ledger>,
+    turns: Arc<AtomicU64>,
 ) {
     let mut runner = Runner {
         bare: connection.jid.to_bare(),
@@ -300,6 +341,8 @@ async fn run(
             tokio::io::split(Box::new(tokio::io::duplex(1).0) as super::login::BoxStream).1,
         ),
         events,
+        ledger,
+        turns,
         pending: HashMap::new(),
         settings,
         last_inbound: Instant::now(),
@@ -308,8 +351,17 @@ async fn run(
         queued: Vec::new(),
     };
     let mut connection = connection;
+    // Connections that ended soon after login, in a row: a server that
+    // kicks us after each login is backed off like a failed attempt.
+    let mut short_lived = 0u32;
     loop {
+        let connected_at = Instant::now();
         let exit = runner.drive(connection, &mut commands).await;
+        if connected_at.elapsed() < STABLE_CONNECTION {
+            short_lived = short_lived.saturating_add(1);
+        } else {
+            short_lived = 0;
+        }
         let error = match exit {
             Exit::Clean => {
                 runner.fail_pending();
@@ -319,7 +371,7 @@ async fn run(
                 });
                 return;
             }
-            Exit::Reconnect => "reconnecting on request".to_owned(),
+            Exit::Reconnect => RECONNECT_REQUESTED.to_owned(),
             Exit::Failed(error) if !error.is_retryable() => {
                 runner.fail_pending();
                 runner.emit(SessionEvent::Closed {
@@ -330,7 +382,7 @@ async fn run(
             }
             Exit::Failed(error) => error.to_string(),
         };
-        match runner.reconnect(error, &mut commands).await {
+        match runner.reconnect(error, short_lived, &mut commands).await {
             Some(next) => connection = next,
             None => return,
         }
@@ -353,7 +405,7 @@ impl Runner {
             ..
         } = connection;
         self.writer = writer;
-        let (inbound_tx, mut inbound) = mpsc::channel::<Result<StreamEvent, XmlError>>(256);
+        let (inbound_tx, mut inbound) = mpsc::channel::<Result<StreamEvent, XmlError>>(READ_AHEAD);
         let reader_task = tokio::spawn(async move {
             let mut reader = reader;
             loop {
@@ -398,9 +450,7 @@ impl Runner {
                 self.sm.requested = false;
                 let resend: Vec<Element> = self.sm.unacked.drain(..).map(|(_, e)| e).collect();
                 self.emit(SessionEvent::Resumed);
-                for stanza in resend {
-                    self.send_stanza(stanza).await?;
-                }
+                self.send_all(resend).await?;
             }
             Resumption::Failed { .. } | Resumption::NotAsked => {
                 if let Resumption::Failed { h: Some(h) } = resumption {
@@ -430,13 +480,23 @@ impl Runner {
                         .await?;
                     self.sm.active = true;
                 }
-                for stanza in resend {
-                    self.send_stanza(stanza).await?;
-                }
+                self.send_all(resend).await?;
             }
         }
-        for stanza in std::mem::take(&mut self.queued) {
-            self.send_stanza(stanza).await?;
+        let queued = std::mem::take(&mut self.queued);
+        self.send_all(queued).await
+    }
+
+    /// Sends `stanzas` in order; when the link fails midway, the messages
+    /// not yet written wait for the next connection with the rest.
+    async fn send_all(&mut self, stanzas: Vec<Element>) -> Result<(), Error> {
+        let mut stanzas = stanzas.into_iter();
+        while let Some(stanza) = stanzas.next() {
+            if let Err(error) = self.send_stanza(stanza).await {
+                let unsent = stanzas.filter(|e| e.is("message", ns::CLIENT));
+                self.queued.extend(unsent);
+                return Err(error);
+            }
         }
         Ok(())
     }
@@ -448,9 +508,19 @@ impl Runner {
         commands: &mut mpsc::UnboundedReceiver<SessionCommand>,
     ) -> Exit {
         loop {
+            self.turns.fetch_add(1, Ordering::Relaxed);
             let wake = self.next_deadline();
+            // Backpressure: while the consumer is behind, leave the socket
+            // unread so TCP slows the server down.
+            let reading = self.ledger.backlog() < MAX_BACKLOG;
+            let ledger = self.ledger.clone();
             tokio::select! {
-                event = inbound.recv() => {
+                _ = ledger.progress(), if !reading || self.sm.ack_owed => {
+                    if let Err(error) = self.send_owed_ack().await {
+                        return Exit::Failed(error);
+                    }
+                }
+                event = inbound.recv(), if reading => {
                     self.last_inbound = Instant::now();
                     match event {
                         Some(Ok(StreamEvent::Stanza(element))) => {
@@ -502,16 +572,23 @@ impl Runner {
     async fn reconnect(
         &mut self,
         mut reason: String,
+        short_lived: u32,
         commands: &mut mpsc::UnboundedReceiver<SessionCommand>,
     ) -> Option<Connection> {
         // Without resumption, requests in flight can no longer be answered.
         if self.sm.id.is_none() {
             self.fail_pending();
         }
-        let mut attempt = 0u32;
+        // After connections that each ended right after login, start
+        // further up the backoff; the user's own /reconnect is immediate.
+        let mut attempt = if reason == RECONNECT_REQUESTED {
+            0
+        } else {
+            short_lived.saturating_sub(1)
+        };
         loop {
             attempt += 1;
-            let delay = if reason == "reconnecting on request" && attempt == 1 {
+            let delay = if reason == RECONNECT_REQUESTED && attempt == 1 {
                 Duration::ZERO
             } else {
                 backoff(attempt)
@@ -539,9 +616,10 @@ impl Runner {
                     }
                 }
             }
+            let durable = self.durable_h();
             let token = self.sm.id.clone().map(|id| super::login::ResumeToken {
                 id,
-                h: self.sm.inbound,
+                h: durable,
                 jid: self.jid.clone(),
             });
             match login::connect_resuming(&self.settings, token.as_ref()).await {
@@ -573,7 +651,13 @@ impl Runner {
     /// Sends a stanza, counting it for stream management; with acks on, it
     /// is kept until the server acknowledges it, and an ack is requested.
     async fn send_stanza(&mut self, stanza: Element) -> Result<(), Error> {
-        self.writer.send(&stanza).await?;
+        if let Err(error) = self.writer.send(&stanza).await {
+            // Not on the wire: a message goes out on the next connection.
+            if stanza.is("message", ns::CLIENT) {
+                self.queued.push(stanza);
+            }
+            return Err(error);
+        }
         if self.sm.active {
             self.sm.outbound = self.sm.outbound.wrapping_add(1);
             self.sm.unacked.push_back((self.sm.outbound, stanza));
@@ -612,6 +696,8 @@ impl Runner {
             "enabled" => {
                 self.sm.enabled = true;
                 self.sm.inbound = 0;
+                self.sm.durable = 0;
+                self.sm.undurable.clear();
                 if matches!(element.attr("resume"), Some("true" | "1")) {
                     self.sm.id = element.attr("id").map(str::to_owned);
                 }
@@ -630,9 +716,12 @@ impl Runner {
                 }
             }
             "r" => {
-                let h = self.sm.inbound.to_string();
+                // Only what is durable: the server resends the rest if the
+                // session is lost before it is stored.
+                let h = self.durable_h();
+                self.sm.ack_owed = h != self.sm.inbound;
                 self.writer
-                    .send(&Element::new("a", ns::SM).with_attr("h", h))
+                    .send(&Element::new("a", ns::SM).with_attr("h", h.to_string()))
                     .await?;
             }
             "a" => {
@@ -653,19 +742,30 @@ impl Runner {
     }
 
     fn emit(&self, event: SessionEvent) {
-        // A dropped receiver only means nobody is listening any more.
-        let _ = self.events.send(event);
+        // A dropped receiver only means nobody is listening any more; the
+        // event then counts as handled, so nothing waits for it.
+        self.ledger.emitted_one();
+        if self.events.send(event).is_err() {
+            self.ledger.handled(1);
+        }
     }
 
     /// The earliest moment something is due: a request deadline, the ping
     /// deadline, or the next keepalive.
     fn next_deadline(&self) -> Instant {
-        let keepalive = self.last_inbound + self.settings.keepalive;
+        // While our ping is out, its own deadline is the one that matters:
+        // the keepalive moment has passed, and waking for it again would
+        // spin the loop until the ping times out.
+        let keepalive = self
+            .ping
+            .is_none()
+            .then(|| self.last_inbound + self.settings.keepalive);
         self.pending
             .values()
             .map(|p| p.deadline)
+            .chain(keepalive)
             .min()
-            .map_or(keepalive, |d| d.min(keepalive))
+            .unwrap_or_else(|| Instant::now() + self.settings.keepalive)
     }
 
     async fn on_timer(&mut self) -> Result<(), Error> {
@@ -763,9 +863,6 @@ impl Runner {
             );
             return Ok(());
         }
-        if self.sm.enabled {
-            self.sm.inbound = self.sm.inbound.wrapping_add(1);
-        }
         match element.name() {
             "message" => match Message::parse(&element) {
                 Ok(message) => self.emit(SessionEvent::Message(message)),
@@ -777,6 +874,47 @@ impl Runner {
             },
             "iq" => self.dispatch_iq(element).await?,
             other => self.reject(format!("an unknown <{other}/> stanza was ignored")),
+        }
+        if self.sm.enabled {
+            // Durable once the consumer has handled every event emitted
+            // so far, this stanza's included.
+            self.sm.inbound = self.sm.inbound.wrapping_add(1);
+            self.sm
+                .undurable
+                .push_back((self.sm.inbound, self.ledger.emitted()));
+        }
+        Ok(())
+    }
+
+    /// XEP-0198 `h`: the stanzas whose effects the consumer has made
+    /// durable, in order.
+    fn durable_h(&mut self) -> u32 {
+        let handled = self.ledger.handled_so_far();
+        while let Some(&(h, emitted)) = self.sm.undurable.front() {
+            if emitted > handled {
+                break;
+            }
+            self.sm.durable = h;
+            self.sm.undurable.pop_front();
+        }
+        if self.sm.undurable.is_empty() {
+            self.sm.durable = self.sm.inbound;
+        }
+        self.sm.durable
+    }
+
+    /// After an `<r/>` answered short: acknowledge everything once it is
+    /// durable, so the server can let go of it.
+    async fn send_owed_ack(&mut self) -> Result<(), Error> {
+        if !self.sm.ack_owed {
+            return Ok(());
+        }
+        let h = self.durable_h();
+        if h == self.sm.inbound {
+            self.sm.ack_owed = false;
+            self.writer
+                .send(&Element::new("a", ns::SM).with_attr("h", h.to_string()))
+                .await?;
         }
         Ok(())
     }

@@ -21,6 +21,9 @@ pub struct StreamWriter<W = WriteHalf<BoxStream>> {
     inner: W,
     closed: bool,
     trace: Option<XmlTrace>,
+    /// How long one write may wait for the server to read; past it the
+    /// link counts as dead.
+    write_timeout: Option<Duration>,
 }
 
 impl<W: AsyncWrite + Unpin> StreamWriter<W> {
@@ -29,7 +32,15 @@ impl<W: AsyncWrite + Unpin> StreamWriter<W> {
             inner,
             closed: false,
             trace: None,
+            write_timeout: None,
         }
+    }
+
+    /// Gives every write a deadline: a server that stops reading must not
+    /// hold the session (and its keepalive and timers) forever.
+    pub fn with_write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = Some(timeout);
+        self
     }
 
     /// Records everything sent in the XML trace.
@@ -76,8 +87,26 @@ impl<W: AsyncWrite + Unpin> StreamWriter<W> {
         if self.closed {
             return Err(Error::Disconnected);
         }
-        self.inner.write_all(text.as_bytes()).await?;
-        self.inner.flush().await?;
+        let inner = &mut self.inner;
+        let write = async move {
+            inner.write_all(text.as_bytes()).await?;
+            inner.flush().await
+        };
+        let result = match self.write_timeout {
+            Some(limit) => match tokio::time::timeout(limit, write).await {
+                Ok(result) => result,
+                Err(_) => {
+                    // Part of the element may be on the wire: this stream
+                    // cannot be used any more.
+                    self.closed = true;
+                    return Err(Error::Timeout(
+                        "the server stopped reading what balcony sends",
+                    ));
+                }
+            },
+            None => write.await,
+        };
+        result?;
         Ok(())
     }
 

@@ -11,7 +11,9 @@ pub mod server;
 
 pub use server::*;
 pub mod client;
+pub mod fake_server;
 pub use client::*;
+pub use fake_server::*;
 pub mod peer;
 pub mod tmux;
 pub use peer::*;

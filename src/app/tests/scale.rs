@@ -150,3 +150,25 @@ fn presence_storm_moves_contacts_without_sorting_the_roster() {
             .all(|(_, c)| c.availability == Availability::Offline)
     );
 }
+
+/// A roster over the cap is cut, and the user is told so.
+#[test]
+fn roster_cut_at_the_cap_says_so() {
+    use crate::app::roster::MAX_ROSTER;
+    let mut state = State::new(Preferences::default());
+    state.notices_only = true;
+    online(&mut state, features(true, false));
+    let effects = roster_reply(&mut state, true, Ok(big_roster(MAX_ROSTER + 5)));
+    assert_eq!(state.roster.len(), MAX_ROSTER);
+    let said = events(&effects)
+        .iter()
+        .any(|e| e.to_line().contains("balcony keeps the first 100000"));
+    assert!(said, "no event says the roster was cut");
+    assert!(
+        state
+            .notices
+            .iter()
+            .any(|n| n.text.contains("roster has 100005 contacts")),
+        "no notice says the roster was cut"
+    );
+}

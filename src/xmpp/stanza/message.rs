@@ -13,7 +13,7 @@ use super::lang::{self, LangText};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
 use crate::xmpp::element::Element;
 use crate::xmpp::error::StanzaError;
-use crate::xmpp::{id, ns};
+use crate::xmpp::{cap, id, ns};
 
 /// The `type` of a message (RFC 3921 §2.1.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -118,10 +118,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Longest subject kept.
 pub const MAX_SUBJECT_BYTES: usize = 1024;
 
-/// Cuts each text to `max` bytes on a character boundary.
+/// Cuts each text to `max` bytes, visibly.
 fn capped(mut texts: Vec<LangText>, max: usize) -> Vec<LangText> {
     for text in &mut texts {
-        super::presence::truncate_at_char(&mut text.text, max);
+        cap::cut(&mut text.text, max);
     }
     texts
 }
@@ -167,14 +167,14 @@ impl Message {
             let id = t.text();
             // An empty thread id names nothing to continue.
             (!id.is_empty()).then(|| Thread {
-                id,
-                parent: owned_attr(t, "parent"),
+                id: cap::id(id),
+                parent: owned_attr(t, "parent").map(cap::id),
             })
         });
         Ok(Message {
             from: jid_attr(element, "from")?,
             to: jid_attr(element, "to")?,
-            id: owned_attr(element, "id"),
+            id: owned_attr(element, "id").map(cap::id),
             kind,
             lang: element.lang().map(str::to_owned),
             bodies: capped(lang::collect(element, "body"), MAX_BODY_BYTES),
@@ -258,7 +258,7 @@ impl Message {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::xmpp::error::{ErrorType, StanzaCondition};
@@ -661,6 +661,37 @@ mod tests {
         let m = Message::parse(&e).unwrap();
         let kept = m.body("en").unwrap();
         assert!(kept.len() <= MAX_BODY_BYTES && kept.len() > MAX_BODY_BYTES - 4);
-        assert!(kept.chars().all(|c| c == 'é'));
+        // Cut visibly: the text, then "…".
+        let cut = kept.strip_suffix('…').expect("ends with an ellipsis");
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod cap_tests {
+    use super::*;
+    use crate::xmpp::cap::MAX_ID_BYTES;
+
+    /// Hostile input: a 200 KiB id and thread id are kept as digests, so a
+    /// flood of them costs bytes, not megabytes, and the same id still
+    /// names the same message.
+    #[test]
+    fn huge_ids_become_digests() {
+        let long = "i".repeat(200 * 1024);
+        let stanza = || {
+            Element::new("message", ns::CLIENT)
+                .with_attr("type", "chat")
+                .with_attr("from", "romeo@example.net/orchard")
+                .with_attr("id", long.clone())
+                .with_child(Element::new("thread", ns::CLIENT).with_text(long.clone()))
+                .with_child(Element::new("body", ns::CLIENT).with_text("hi"))
+        };
+        let first = Message::parse(&stanza()).unwrap();
+        let again = Message::parse(&stanza()).unwrap();
+        let id = first.id.clone().unwrap();
+        assert!(id.len() <= MAX_ID_BYTES, "{}", id.len());
+        assert_eq!(first.id, again.id);
+        assert!(first.thread.unwrap().id.len() <= MAX_ID_BYTES);
     }
 }

@@ -14,7 +14,7 @@ use super::lang::{self, LangText};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
 use crate::xmpp::element::Element;
 use crate::xmpp::error::StanzaError;
-use crate::xmpp::{id, ns};
+use crate::xmpp::{cap, id, ns};
 
 /// The longest status text kept from a presence, in bytes. A status is a
 /// one-line note shown next to a contact and kept for every resource, so a
@@ -257,12 +257,12 @@ impl Presence {
         };
         let mut statuses = lang::collect(element, "status");
         for status in &mut statuses {
-            truncate_at_char(&mut status.text, MAX_STATUS_BYTES);
+            cap::cut(&mut status.text, MAX_STATUS_BYTES);
         }
         Ok(Presence {
             from: jid_attr(element, "from")?,
             to: jid_attr(element, "to")?,
-            id: owned_attr(element, "id"),
+            id: owned_attr(element, "id").map(cap::id),
             kind,
             show,
             statuses,
@@ -346,20 +346,8 @@ pub fn parse_priority(text: &str) -> Result<i8, String> {
     }
 }
 
-/// Cuts `text` to at most `max` bytes, on a character boundary.
-pub(crate) fn truncate_at_char(text: &mut String, max: usize) {
-    if text.len() <= max {
-        return;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
-}
-
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::xmpp::error::{ErrorType, StanzaCondition};
@@ -701,7 +689,9 @@ mod tests {
         let status = p.status("en").unwrap();
         assert!(status.len() <= MAX_STATUS_BYTES);
         assert!(status.len() > MAX_STATUS_BYTES - 4);
-        assert!(status.chars().all(|c| c == 'é'));
+        // Cut visibly: the text, then "…".
+        let cut = status.strip_suffix('…').expect("ends with an ellipsis");
+        assert!(cut.chars().all(|c| c == 'é'));
     }
 
     /// An invalid `from` is an error, never another contact.

@@ -16,7 +16,7 @@ use jid::{BareJid, Jid};
 
 use super::{ParseError, quoted};
 use crate::xmpp::element::Element;
-use crate::xmpp::ns;
+use crate::xmpp::{cap, ns};
 
 /// The `subscription` attribute of an item (RFC 3921 §7.1, §9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -145,7 +145,7 @@ impl RosterItem {
             name: item
                 .attr("name")
                 .filter(|n| !n.is_empty())
-                .map(str::to_owned),
+                .map(|n| cap::cut_owned(n.to_owned(), cap::MAX_NAME_BYTES)),
             subscription: Subscription::from_attr(item.attr("subscription")),
             ask: item.attr("ask") == Some("subscribe"),
             approved: matches!(item.attr("approved"), Some("true" | "1")),
@@ -220,12 +220,19 @@ fn expect_query(query: &Element) -> Result<(), ParseError> {
 fn clean_groups(groups: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for group in groups {
+        let group = cap::cut_owned(group, cap::MAX_NAME_BYTES);
         if !group.is_empty() && !out.contains(&group) {
+            if out.len() == MAX_GROUPS_PER_ITEM {
+                break;
+            }
             out.push(group);
         }
     }
     out
 }
+
+/// Groups kept per contact; more is a hostile roster, not a real one.
+pub const MAX_GROUPS_PER_ITEM: usize = 100;
 
 /// The payload of a roster get (ROS-01). With roster versioning (NEW-02)
 /// `ver` carries the cached version, or `Some("")` when there is no cache;
