@@ -1,6 +1,6 @@
 //! A local Prosody to try balcony against: `cargo run --example dev_server -- [--dir DIR] [--port N]`.
 //!
-//! Starts the integration tests' Prosody launcher (`tests/common/prosody.rs`) in a kept directory
+//! Starts the integration tests' Prosody launcher (`tests/common/server.rs`, Prosody kind) in a kept directory
 //! (default `target/dev-server`), registers the demo accounts, writes `alice.toml` and `bob.toml`
 //! balcony configs there, writes `ready` once clients can connect, and runs until Ctrl-C or
 //! SIGTERM. Certificates, passwords and data are reused on the next start. `scripts/dev-server`
@@ -16,15 +16,15 @@
 //! With `--no-bots` only the server runs (then you can log in as bob yourself).
 
 #[allow(dead_code)]
-#[path = "../tests/common/prosody.rs"]
-mod prosody;
+#[path = "../tests/common/server.rs"]
+mod server;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use prosody::{ServerOptions, TestServer};
+use server::{ServerOptions, TestServer};
 
 const USAGE: &str = "usage: dev_server [--dir DIR] [--port PORT]
 
@@ -208,11 +208,11 @@ fn load_or_make_passwords(dir: &Path) -> Result<Vec<(String, String)>> {
         });
         out.push((
             user.to_string(),
-            known.unwrap_or_else(prosody::generate_password),
+            known.unwrap_or_else(server::generate_password),
         ));
     }
     let text: String = out.iter().map(|(u, p)| format!("{u} {p}\n")).collect();
-    prosody::write_private(&file, text.as_bytes());
+    server::write_private(&file, text.as_bytes());
     Ok(out)
 }
 
@@ -249,7 +249,7 @@ mod bots {
     use balcony::xmpp::stanza::presence::{Presence, PresenceType};
     use balcony::xmpp::stanza::roster;
 
-    use super::prosody::{Account, TestServer};
+    use super::server::{Account, TestServer};
 
     fn settings(server: &TestServer, account: &Account) -> Option<ConnectSettings> {
         let jid = jid::BareJid::new(&account.jid).ok()?;

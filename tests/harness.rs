@@ -1,5 +1,5 @@
-//! Tests of the Prosody test harness itself (`tests/common/prosody.rs`), so that a failing
-//! client test is never the harness's fault.
+//! Tests of the test-server harness itself (`tests/common/server.rs`), on Prosody and ejabberd,
+//! so that a failing client test is never the harness's fault.
 //!
 //! They speak XMPP by hand over std sockets (and rustls for TLS) rather than through balcony's
 //! own stream code, which other tests are there to check. Each starts its own servers; they run
@@ -14,7 +14,7 @@ use std::thread;
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::{Account, BlockingModule, Encryption, ServerOptions, TestServer};
+use common::{Account, BlockingModule, Encryption, ServerKind, ServerOptions, TestServer};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName};
 
@@ -92,7 +92,7 @@ impl<S: Read + Write> Raw<S> {
 }
 
 fn connect(port: u16) -> TcpStream {
-    let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect to Prosody");
+    let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect to the server");
     tcp.set_read_timeout(Some(READ_TIMEOUT))
         .expect("set read timeout");
     tcp
@@ -148,10 +148,15 @@ fn pid_alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
-#[test]
-fn two_servers_start_in_parallel_on_distinct_ports() {
-    let a = thread::spawn(TestServer::start);
-    let b = thread::spawn(|| TestServer::start_with(ServerOptions::default()));
+common::on_both_servers!(sync two_servers_start_in_parallel_on_distinct_ports);
+fn two_servers_start_in_parallel_on_distinct_ports(kind: ServerKind) {
+    let a = thread::spawn(move || TestServer::start_kind(kind));
+    let b = thread::spawn(move || {
+        TestServer::start_with(ServerOptions {
+            kind,
+            ..ServerOptions::default()
+        })
+    });
     let (a, b) = (a.join().expect("server a"), b.join().expect("server b"));
     assert_ne!(a.port, b.port);
     assert_ne!(a.dir, b.dir);
@@ -163,7 +168,11 @@ fn two_servers_start_in_parallel_on_distinct_ports() {
             "{features}\n{}",
             server.log()
         );
-        let pidfile = std::fs::read_to_string(server.dir.join("prosody.pid")).expect("pidfile");
+        let pidfile = std::fs::read_to_string(server.dir.join(match kind {
+            ServerKind::Prosody => "prosody.pid",
+            ServerKind::Ejabberd => "ejabberd.pid",
+        }))
+        .expect("pidfile");
         assert_eq!(
             pidfile.trim().parse::<u32>().ok(),
             server.pid(),
@@ -172,9 +181,9 @@ fn two_servers_start_in_parallel_on_distinct_ports() {
     }
 }
 
-#[test]
-fn starttls_server_requires_tls_before_any_sasl() {
-    let server = TestServer::start();
+common::on_both_servers!(sync starttls_server_requires_tls_before_any_sasl);
+fn starttls_server_requires_tls_before_any_sasl(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let features = Raw::new(connect(server.port)).open_stream();
     assert!(
         features.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'"),
@@ -187,9 +196,9 @@ fn starttls_server_requires_tls_before_any_sasl() {
     );
 }
 
-#[test]
-fn starttls_verifies_against_the_ca_and_then_offers_sasl() {
-    let server = TestServer::start();
+common::on_both_servers!(sync starttls_verifies_against_the_ca_and_then_offers_sasl);
+fn starttls_verifies_against_the_ca_and_then_offers_sasl(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let (mut raw, features) = starttls(&server);
     assert!(
@@ -208,9 +217,10 @@ fn starttls_verifies_against_the_ca_and_then_offers_sasl() {
     );
 }
 
-#[test]
-fn direct_tls_port_speaks_tls_at_once() {
+common::on_both_servers!(sync direct_tls_port_speaks_tls_at_once);
+fn direct_tls_port_speaks_tls_at_once(kind: ServerKind) {
     let server = TestServer::start_with(ServerOptions {
+        kind,
         direct_tls: true,
         ..ServerOptions::default()
     });
@@ -233,9 +243,10 @@ fn direct_tls_port_speaks_tls_at_once() {
     assert_eq!(toml["account"]["port"].as_integer(), Some(i64::from(port)));
 }
 
-#[test]
-fn unencrypted_server_offers_plain_in_the_clear_and_no_starttls() {
+common::on_both_servers!(sync unencrypted_server_offers_plain_in_the_clear_and_no_starttls);
+fn unencrypted_server_offers_plain_in_the_clear_and_no_starttls(kind: ServerKind) {
     let server = TestServer::start_with(ServerOptions {
+        kind,
         encryption: Encryption::None,
         ..ServerOptions::default()
     });
@@ -258,9 +269,10 @@ fn unencrypted_server_offers_plain_in_the_clear_and_no_starttls() {
     assert!(raw.auth_plain(&bob.user, &bob.password), "{}", server.log());
 }
 
-#[test]
-fn restart_keeps_port_and_accounts() {
+common::on_both_servers!(sync restart_keeps_port_and_accounts);
+fn restart_keeps_port_and_accounts(kind: ServerKind) {
     let mut server = TestServer::start_with(ServerOptions {
+        kind,
         encryption: Encryption::None,
         ..ServerOptions::default()
     });
@@ -294,13 +306,17 @@ fn restart_keeps_port_and_accounts() {
     assert!(server.is_running());
 }
 
-#[test]
-fn drop_kills_prosody_and_frees_the_port() {
-    let server = TestServer::start();
+common::on_both_servers!(sync drop_kills_the_server_and_frees_the_port);
+fn drop_kills_the_server_and_frees_the_port(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let (port, pid, dir) = (server.port, server.pid().expect("pid"), server.dir.clone());
     assert!(pid_alive(pid));
     drop(server);
-    assert!(!pid_alive(pid), "Prosody {pid} still runs after drop");
+    assert!(
+        !pid_alive(pid),
+        "{} {pid} still runs after drop",
+        kind.name()
+    );
     assert!(
         TcpStream::connect(("127.0.0.1", port)).is_err(),
         "port {port} still answers"
@@ -308,22 +324,26 @@ fn drop_kills_prosody_and_frees_the_port() {
     assert!(!dir.exists(), "the temporary directory is removed");
 }
 
-#[test]
-fn drop_during_a_panic_still_kills_prosody() {
+common::on_both_servers!(sync drop_during_a_panic_still_kills_the_server);
+fn drop_during_a_panic_still_kills_the_server(kind: ServerKind) {
     let pid = std::sync::Mutex::new(None);
     let result = std::panic::catch_unwind(|| {
-        let server = TestServer::start();
+        let server = TestServer::start_kind(kind);
         *pid.lock().expect("lock") = server.pid();
         panic!("a failing test");
     });
     assert!(result.is_err());
     let pid = pid.lock().expect("lock").expect("pid");
-    assert!(!pid_alive(pid), "Prosody {pid} outlived the panicking test");
+    assert!(
+        !pid_alive(pid),
+        "{} {pid} outlived the panicking test",
+        kind.name()
+    );
 }
 
-#[test]
-fn write_config_writes_a_balcony_config() {
-    let server = TestServer::start();
+common::on_both_servers!(sync write_config_writes_a_balcony_config);
+fn write_config_writes_a_balcony_config(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let account: Account = server.account("erin");
     let path = server.write_config(&account, "[connection]\nkeepalive = 30\n");
     assert_eq!(path, server.dir.join("erin.toml"));
@@ -385,4 +405,74 @@ fn options_reach_prosody_smacks_privacy_lists_and_kick_new() {
     first.send("<iq type='get' id='b1'><blocklist xmlns='urn:xmpp:blocking'/></iq>");
     let reply = first.read_until("</iq>");
     assert!(reply.contains("type='error'"), "{reply}");
+}
+
+/// ejabberd: stream management and privacy lists without the blocking command are offered,
+/// registering again sets a new password, and Prosody-only options are refused clearly.
+#[test]
+fn options_reach_ejabberd_stream_mgmt_privacy_lists_and_reregistration() {
+    let server = TestServer::start_with(ServerOptions {
+        kind: ServerKind::Ejabberd,
+        blocking: BlockingModule::PrivacyLists,
+        smacks: true,
+        smacks_resume_timeout: Some(5),
+        ..ServerOptions::default()
+    });
+    assert!(
+        std::fs::read_to_string(server.config_file())
+            .expect("ejabberd.yml")
+            .contains("resume_timeout: 5")
+    );
+    server.register("frank", "first");
+    let frank = server.register("frank", "second");
+    let (mut raw, _) = starttls(&server);
+    assert!(!raw.auth_plain(&frank.user, "first"), "the old password");
+    let (mut raw2, _) = starttls(&server);
+    assert!(
+        raw2.auth_plain(&frank.user, &frank.password),
+        "{}",
+        server.log()
+    );
+    drop(raw);
+    let features = raw2.open_stream();
+    assert!(features.contains("urn:xmpp:sm:3"), "{features}");
+    assert!(raw2.bind("desk").contains("type='result'"));
+    raw2.send("<iq type='get' id='p1'><query xmlns='jabber:iq:privacy'/></iq>");
+    let reply = raw2.read_until("</iq>");
+    assert!(reply.contains("type='result'"), "{reply}");
+    raw2.send("<iq type='get' id='b1'><blocklist xmlns='urn:xmpp:blocking'/></iq>");
+    let reply = raw2.read_until("</iq>");
+    assert!(reply.contains("type='error'"), "{reply}");
+
+    for (opts, why) in [
+        (
+            ServerOptions {
+                extra_config: "smacks_hibernation_time = 5".into(),
+                ..ServerOptions::default()
+            },
+            "Prosody Lua",
+        ),
+        (
+            ServerOptions {
+                conflict_resolve: Some("kick_new".into()),
+                ..ServerOptions::default()
+            },
+            "Prosody-only",
+        ),
+    ] {
+        let refused = std::panic::catch_unwind(|| {
+            TestServer::start_with(ServerOptions {
+                kind: ServerKind::Ejabberd,
+                ..opts
+            })
+        });
+        let message = refused
+            .err()
+            .and_then(|p| match p.downcast::<String>() {
+                Ok(s) => Some(*s),
+                Err(p) => p.downcast::<&str>().ok().map(|s| s.to_string()),
+            })
+            .expect("refused with a message");
+        assert!(message.contains(why), "{message}");
+    }
 }

@@ -1,4 +1,4 @@
-//! The message history against a real Prosody: every message in and out
+//! The message history against a real Prosody and a real ejabberd: every message in and out
 //! is stored before it is shown, a conversation reopened after a restart
 //! brings its recent history back, scrolling back pages older lines in,
 //! `/search` finds messages across conversations, and a balcony killed with
@@ -15,7 +15,7 @@ use balcony::app::{Preferences, ViewMsg};
 use balcony::engine::Engine;
 use balcony::history::{Direction, History};
 use balcony::xmpp::stanza::message::Message;
-use common::{Account, Client, Peer, TestServer};
+use common::{Account, Client, Peer, ServerKind, TestServer};
 use jid::{BareJid, Jid};
 
 async fn client_with_history(
@@ -33,9 +33,8 @@ async fn client_with_history(
 
 /// Messages both ways are in the history; after a restart, opening the
 /// conversation loads them; paging brings older ones; /search finds them.
-#[tokio::test]
-async fn history_survives_restart_pages_and_searches() {
-    let server = TestServer::start();
+async fn history_survives_restart_pages_and_searches(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.sqlite3");
@@ -113,13 +112,14 @@ async fn history_survives_restart_pages_and_searches() {
         .collect();
     assert_eq!(found.len(), 10, "{found:?}"); // 140..149, case-insensitive
 }
+common::on_both_servers!(history_survives_restart_pages_and_searches);
 
 /// SIGKILL during an incoming flood: every message balcony had printed was
 /// already in the history (stored before shown), and a second run adds no
 /// duplicates.
-#[test]
-fn killed_during_flood_keeps_what_it_showed() {
+fn killed_during_flood_keeps_what_it_showed(kind: ServerKind) {
     let server = TestServer::start_with(common::ServerOptions {
+        kind,
         smacks: true,
         ..Default::default()
     });
@@ -202,3 +202,4 @@ fn killed_during_flood_keeps_what_it_showed() {
     assert!(total >= shown.len());
     drop(runtime);
 }
+common::on_both_servers!(sync killed_during_flood_keeps_what_it_showed);

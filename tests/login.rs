@@ -1,6 +1,6 @@
-//! Logging in against a real Prosody: TLS, SASL, binding, conflicts, the
-//! scripted subcommands, and dead-link detection. Each test starts its own
-//! server, so they run in parallel.
+//! Logging in against a real Prosody and a real ejabberd: TLS, SASL, binding,
+//! conflicts, the scripted subcommands, and dead-link detection. Each test
+//! starts its own server, so they run in parallel.
 
 mod common;
 
@@ -11,7 +11,7 @@ use balcony::xmpp::error::{Error, StreamCondition};
 use balcony::xmpp::login;
 use balcony::xmpp::session::{self, SessionEvent};
 use balcony::xmpp::stanza::message::MessageType;
-use common::{Encryption, ServerOptions, TestServer};
+use common::{Encryption, ServerKind, ServerOptions, TestServer};
 
 fn balcony(config: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_balcony"))
@@ -38,9 +38,8 @@ async fn next_event(
 }
 
 /// CORE-08, CORE-14, CORE-15, NEW-16: SCRAM-SHA-1 (mandatory to implement) over STARTTLS, bound to the resource we asked for.
-#[tokio::test]
-async fn core_08_logs_in_with_scram_over_starttls() {
-    let server = TestServer::start();
+async fn core_08_logs_in_with_scram_over_starttls(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let mut settings = common::settings(&server, &alice);
     settings.resource = Some("desk".into());
@@ -51,11 +50,11 @@ async fn core_08_logs_in_with_scram_over_starttls() {
     assert_eq!(connection.features.session, login::SessionFeature::Optional);
     assert!(connection.features.roster_versioning);
 }
+common::on_both_servers!(core_08_logs_in_with_scram_over_starttls);
 
 /// `balcony check` prints the bound full JID and exits 0.
-#[test]
-fn check_prints_the_bound_jid() {
-    let server = TestServer::start();
+fn check_prints_the_bound_jid(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let config = server.write_config(&alice, "resource = \"laptop\"\n");
     let out = balcony(&config, &["check"]);
@@ -67,11 +66,11 @@ fn check_prints_the_bound_jid() {
     );
     assert_eq!(text(&out.stdout).trim(), "alice@localhost/laptop");
 }
+common::on_both_servers!(sync check_prints_the_bound_jid);
 
 /// SEC-08, NEW-17: without a configured resource the server picks one.
-#[test]
-fn sec_08_server_assigns_a_resource() {
-    let server = TestServer::start();
+fn sec_08_server_assigns_a_resource(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let config = server.write_config(&alice, "");
     let out = balcony(&config, &["check"]);
@@ -82,11 +81,11 @@ fn sec_08_server_assigns_a_resource() {
         "{jid}"
     );
 }
+common::on_both_servers!(sync sec_08_server_assigns_a_resource);
 
 /// CORE-12: a wrong password is a clear auth failure and a non-zero exit.
-#[test]
-fn core_12_wrong_password_fails_clearly() {
-    let server = TestServer::start();
+fn core_12_wrong_password_fails_clearly(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let mut alice = server.account("alice");
     alice.password = "not-the-password".into();
     let config = server.write_config(&alice, "");
@@ -100,11 +99,11 @@ fn core_12_wrong_password_fails_clearly() {
     );
     assert!(out.stdout.is_empty());
 }
+common::on_both_servers!(sync core_12_wrong_password_fails_clearly);
 
 /// CORE-07, SEC-01: a certificate from an unknown CA is refused, with a hint naming ca_file.
-#[test]
-fn core_07_self_signed_refused_without_ca_file() {
-    let server = TestServer::start();
+fn core_07_self_signed_refused_without_ca_file(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let toml = server
         .config_toml(&alice)
@@ -124,15 +123,15 @@ fn core_07_self_signed_refused_without_ca_file() {
     );
     assert!(stderr.contains("ca_file"), "{stderr}");
 }
+common::on_both_servers!(sync core_07_self_signed_refused_without_ca_file);
 
 /// CORE-07: the certificate must be valid for the JID's domain; a CA we
 /// trust is not enough when the name is wrong. Prosody refuses unknown
 /// names itself (SNI), so a bare rustls server presents its certificate.
-#[tokio::test]
-async fn core_07_wrong_domain_refused() {
+async fn core_07_wrong_domain_refused(kind: ServerKind) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let server = TestServer::start();
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let certs = CertificateDer::pem_file_iter(server.dir.join("localhost.crt"))
         .unwrap()
@@ -168,11 +167,12 @@ async fn core_07_wrong_domain_refused() {
         Ok(_) => panic!("logged in with a certificate for the wrong name"),
     }
 }
+common::on_both_servers!(core_07_wrong_domain_refused);
 
 /// CORE-05, SEC-01, NEW-16: a server that does not offer STARTTLS is refused.
-#[test]
-fn core_05_server_without_starttls_is_refused() {
+fn core_05_server_without_starttls_is_refused(kind: ServerKind) {
     let server = TestServer::start_with(ServerOptions {
+        kind,
         encryption: Encryption::None,
         ..ServerOptions::default()
     });
@@ -183,11 +183,12 @@ fn core_05_server_without_starttls_is_refused() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("does not offer STARTTLS"), "{stderr}");
 }
+common::on_both_servers!(sync core_05_server_without_starttls_is_refused);
 
 /// XEP-0368: `tls = "direct"` speaks TLS from the first byte.
-#[test]
-fn direct_tls_logs_in() {
+fn direct_tls_logs_in(kind: ServerKind) {
     let server = TestServer::start_with(ServerOptions {
+        kind,
         direct_tls: true,
         ..ServerOptions::default()
     });
@@ -202,12 +203,12 @@ fn direct_tls_logs_in() {
     );
     assert_eq!(text(&out.stdout).trim(), "alice@localhost/direct");
 }
+common::on_both_servers!(sync direct_tls_logs_in);
 
 /// CORE-17: a second login with our resource kicks us (Prosody's default
 /// kick_old); the first session reports a conflict that is not retried.
-#[tokio::test]
-async fn core_17_resource_conflict_on_live_stream() {
-    let server = TestServer::start();
+async fn core_17_resource_conflict_on_live_stream(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let mut settings = common::settings(&server, &alice);
     settings.resource = Some("same".into());
@@ -230,9 +231,11 @@ async fn core_17_resource_conflict_on_live_stream() {
         }
     }
 }
+common::on_both_servers!(core_17_resource_conflict_on_live_stream);
 
 /// CORE-16: when the server refuses our resource at bind time (kick_new),
-/// we take the one it assigns.
+/// we take the one it assigns. Prosody only: ejabberd has no `conflict_resolve`
+/// and always replaces the old session (CORE-17).
 #[tokio::test]
 async fn core_16_bind_conflict_falls_back_to_server_resource() {
     let server = TestServer::start_with(ServerOptions {
@@ -249,9 +252,8 @@ async fn core_16_bind_conflict_falls_back_to_server_resource() {
 }
 
 /// `balcony send` delivers a chat message that another account receives.
-#[tokio::test]
-async fn send_delivers_a_chat_message() {
-    let server = TestServer::start();
+async fn send_delivers_a_chat_message(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let bob = server.account("bob");
     let mut bob_session = session::start(common::settings(&server, &bob))
@@ -284,11 +286,11 @@ async fn send_delivers_a_chat_message() {
         }
     }
 }
+common::on_both_servers!(send_delivers_a_chat_message);
 
 /// `balcony send JID -` reads the text from standard input.
-#[test]
-fn send_reads_stdin() {
-    let server = TestServer::start();
+fn send_reads_stdin(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let config = server.write_config(&alice, "");
     let mut child = Command::new(env!("CARGO_BIN_EXE_balcony"))
@@ -309,11 +311,11 @@ fn send_reads_stdin() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
 }
+common::on_both_servers!(sync send_reads_stdin);
 
 /// An invalid recipient is refused before connecting.
-#[test]
-fn send_refuses_an_invalid_jid() {
-    let server = TestServer::start();
+fn send_refuses_an_invalid_jid(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let config = server.write_config(&alice, "");
     let out = balcony(&config, &["send", "bad@@jid", "x"]);
@@ -324,11 +326,11 @@ fn send_refuses_an_invalid_jid() {
         text(&out.stderr)
     );
 }
+common::on_both_servers!(sync send_refuses_an_invalid_jid);
 
 /// `balcony roster` prints what the server holds, one contact a line.
-#[tokio::test]
-async fn roster_prints_the_server_roster() {
-    let server = TestServer::start();
+async fn roster_prints_the_server_roster(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let session = session::start(common::settings(&server, &alice))
         .await
@@ -373,12 +375,12 @@ async fn roster_prints_the_server_roster() {
         ]
     );
 }
+common::on_both_servers!(roster_prints_the_server_roster);
 
 /// CORE-25: a link that stops carrying data is detected within keepalive +
 /// timeout, through a proxy that freezes without closing the socket.
-#[tokio::test]
-async fn core_25_dead_link_is_detected() {
-    let server = TestServer::start();
+async fn core_25_dead_link_is_detected(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let proxy = common::FreezableProxy::start(server.port).await;
     let mut settings = common::settings(&server, &alice);
@@ -411,6 +413,7 @@ async fn core_25_dead_link_is_detected() {
         started.elapsed()
     );
 }
+common::on_both_servers!(core_25_dead_link_is_detected);
 
 /// CORE-18: a stream error from the server (here: shutdown) ends the
 /// connection with the condition named, and is retryable: the session
@@ -418,9 +421,8 @@ async fn core_25_dead_link_is_detected() {
 /// the harness may have to SIGKILL a Prosody that is slow to stop, and then
 /// no stream error is sent: the session must still end as a retryable loss.
 /// The parsing itself is pinned by the scripted-server and unit tests.)
-#[tokio::test]
-async fn core_18_server_shutdown_is_reported() {
-    let mut server = TestServer::start();
+async fn core_18_server_shutdown_is_reported(kind: ServerKind) {
+    let mut server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let mut session = session::start(common::settings(&server, &alice))
         .await
@@ -431,7 +433,7 @@ async fn core_18_server_shutdown_is_reported() {
         if let SessionEvent::Reconnecting { error, .. } =
             next_event(&mut session.events, Duration::from_secs(10)).await
         {
-            let killed = !server.log().contains("Shutting down");
+            let killed = server.was_killed();
             assert!(
                 error.contains(StreamCondition::SystemShutdown.as_str())
                     || (killed && error.contains("closed")),
@@ -451,3 +453,4 @@ async fn core_18_server_shutdown_is_reported() {
         }
     }
 }
+common::on_both_servers!(core_18_server_shutdown_is_reported);

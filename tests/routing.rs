@@ -1,5 +1,5 @@
 //! The server's routing rules as balcony sees them (RFC 3921 §11, RFC 6121
-//! §8), against a real Prosody: priorities and bare-JID delivery, requests
+//! §8), against a real Prosody and a real ejabberd: priorities and bare-JID delivery, requests
 //! stored while offline, our own other resources, and subscription
 //! requests reaching every available resource.
 
@@ -12,7 +12,7 @@ use balcony::app::presence::Availability;
 use balcony::xmpp::session::SessionEvent;
 use balcony::xmpp::stanza::message::Message;
 use balcony::xmpp::stanza::presence::{Presence, PresenceType, Show};
-use common::{Client, Peer, TestServer};
+use common::{Client, Peer, ServerKind, TestServer};
 use jid::{BareJid, Jid};
 
 fn bare(s: &str) -> BareJid {
@@ -22,9 +22,8 @@ fn bare(s: &str) -> BareJid {
 /// RTE-01, RTE-02, PRES-16, NEW-13: a message to our bare JID goes to the
 /// highest non-negative priority; a resource at negative priority
 /// (`/priority -1`, with its warning) gets none of them.
-#[tokio::test]
-async fn rte_02_negative_priority_gets_no_bare_jid_messages() {
-    let server = TestServer::start();
+async fn rte_02_negative_priority_gets_no_bare_jid_messages(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let mut client = Client::start(&server, &alice).await;
     let text = client.ok("/priority -1").await;
@@ -67,12 +66,12 @@ async fn rte_02_negative_priority_gets_no_bare_jid_messages() {
         "the bare-JID message must not have come here"
     );
 }
+common::on_both_servers!(rte_02_negative_priority_gets_no_bare_jid_messages);
 
 /// RTE-06, SUB-07: a request sent while we were offline arrives after our
 /// next initial presence, and is kept as one prompt.
-#[tokio::test]
-async fn rte_06_requests_stored_while_offline() {
-    let server = TestServer::start();
+async fn rte_06_requests_stored_while_offline(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let bob = Peer::online(&server, &bob, "phone").await;
     bob.send(
@@ -96,12 +95,12 @@ async fn rte_06_requests_stored_while_offline() {
     );
     assert_eq!(client.engine.state.pending.len(), 1);
 }
+common::on_both_servers!(rte_06_requests_stored_while_offline);
 
 /// RTE-07, PRES-13: our other resources' broadcast presence reaches us and
 /// is kept as "my other devices", never as a roster contact.
-#[tokio::test]
-async fn rte_07_own_other_resources() {
-    let server = TestServer::start();
+async fn rte_07_own_other_resources(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let mut client = Client::start(&server, &alice).await;
     let tablet = Peer::login(&server, &alice, "tablet").await;
@@ -151,13 +150,13 @@ async fn rte_07_own_other_resources() {
         })
         .await;
 }
+common::on_both_servers!(rte_07_own_other_resources);
 
 /// INT-11: a subscription request goes to every available resource,
 /// including one that never fetched the roster; balcony's answer settles it
 /// for all of them.
-#[tokio::test]
-async fn int_11_requests_reach_every_resource() {
-    let server = TestServer::start();
+async fn int_11_requests_reach_every_resource(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let mut client = Client::start(&server, &alice).await;
     let mut rosterless = Peer::login(&server, &alice, "watch").await;
@@ -177,6 +176,13 @@ async fn int_11_requests_reach_every_resource() {
     bob.expect_presence("the approval", |p| p.kind == PresenceType::Subscribed)
         .await;
     // ROS-02: the roster-less resource gets no roster push about it.
+    if kind == ServerKind::Ejabberd {
+        // ejabberd 23.01 pushes to every resource, "interested" (RFC 6121 §2.1.6) or not.
+        rosterless
+            .expect_push("ejabberd's push", |i| i.jid.as_str() == "bob@localhost")
+            .await;
+        return;
+    }
     assert!(
         rosterless
             .nothing(Duration::from_millis(500), |e| matches!(
@@ -186,13 +192,13 @@ async fn int_11_requests_reach_every_resource() {
             .await
     );
 }
+common::on_both_servers!(int_11_requests_reach_every_resource);
 
 /// RTE-03: a chat locked to a resource that has gone is still delivered:
 /// without a subscription we never see that resource leave, and the server
 /// routes a message for a gone full JID as if it were for the bare JID.
-#[tokio::test]
-async fn rte_03_message_to_gone_resource_still_arrives() {
-    let server = TestServer::start();
+async fn rte_03_message_to_gone_resource_still_arrives(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let (alice, bob_account) = (server.account("alice"), server.account("bob"));
     let mut client = Client::start(&server, &alice).await;
     let phone = Peer::online(&server, &bob_account, "phone").await;
@@ -233,3 +239,4 @@ async fn rte_03_message_to_gone_resource_still_arrives() {
         "not subscribed: no presence known"
     );
 }
+common::on_both_servers!(rte_03_message_to_gone_resource_still_arrives);

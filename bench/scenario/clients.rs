@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::prosody::toml_str;
+use crate::server::toml_str;
 
 use crate::provision::{FLOODER_USER, MARKER_NAME, UNGROUPED_MARKER_NAME};
 use crate::setup::Scenario;

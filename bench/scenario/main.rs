@@ -5,8 +5,8 @@
 //! `cargo run --release --example scenario -- --help`
 
 #[allow(dead_code)]
-#[path = "../../tests/common/prosody.rs"]
-mod prosody;
+#[path = "../../tests/common/server.rs"]
+mod server;
 
 mod clients;
 mod measure;

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::prosody::lua_str;
+use crate::server::lua_str;
 
 /// The contacts that tell "the roster is drawn": each is the first row of one client's roster,
 /// and offline, so it shows up as soon as the roster does, before any presence. balcony lists

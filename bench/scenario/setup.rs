@@ -9,9 +9,9 @@ use anyhow::{Context, Result, bail};
 use tokio::runtime::Runtime;
 use tokio::sync::Semaphore;
 
-use crate::prosody::{Account, ServerOptions, TestServer};
 use crate::provision::{self, Contact, FLOODER_USER};
 use crate::raw::{Raw, Target};
+use crate::server::{Account, ServerOptions, TestServer};
 use balcony::xmpp::element::escape;
 
 /// Logins in flight at once while the online contacts connect: enough to keep Prosody busy,
@@ -57,7 +57,7 @@ impl Scenario {
         let began = Instant::now();
         let mut server = TestServer::start_in(dir.clone(), ServerOptions::default());
         // One registered account, copied for every generated user.
-        let contact_password = crate::prosody::generate_password();
+        let contact_password = crate::server::generate_password();
         server.register("template", &contact_password);
         let host_dir = dir.join("data").join(provision::encode(&server.domain));
         let template = host_dir.join("accounts/template.dat");

@@ -9,7 +9,7 @@ use balcony::xmpp::settings::{ConnectSettings, Password};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::prosody::{Account, TestServer};
+use super::server::{Account, TestServer};
 
 /// Login settings for `account`, over STARTTLS to the server's port, trusting its CA.
 pub fn settings(server: &TestServer, account: &Account) -> ConnectSettings {

@@ -16,7 +16,7 @@ use balcony::xmpp::stanza::presence::Presence;
 use balcony::xmpp::stanza::roster::{self, RosterItem, RosterQuery};
 
 use super::client::settings;
-use super::prosody::{Account, TestServer};
+use super::server::{Account, TestServer};
 
 const WAIT: Duration = Duration::from_secs(10);
 
