@@ -450,6 +450,7 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
                 jid: from.to_string(),
                 error: error.to_string(),
             }));
+            withdraw_failed_request(state, &bare, &error, effects);
         }
         PresenceType::Subscribe => apply_subscribe(state, bare, status, effects),
         PresenceType::Subscribed | PresenceType::Unsubscribed | PresenceType::Unsubscribe => {
@@ -466,6 +467,35 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
             }));
         }
     }
+}
+
+/// SUB-12, CORE-20: a presence error from a contact we asked to follow
+/// means the request failed. A `wait` error may still go through and is
+/// left pending; any other is final, so the pending state (`ask`) is
+/// undone with `unsubscribe`, which only the server can clear, rather than
+/// left for nobody to answer. Either way the user is told.
+fn withdraw_failed_request(
+    state: &mut State,
+    jid: &BareJid,
+    error: &StanzaError,
+    effects: &mut Vec<Effect>,
+) {
+    if !state.roster.get(jid).is_some_and(|c| c.ask) {
+        return;
+    }
+    let text = if error.error_type == crate::xmpp::error::ErrorType::Wait {
+        format!(
+            "your subscription request to {jid} is delayed ({error}); it stays pending \
+             (/unsubscribe {jid} withdraws it)"
+        )
+    } else {
+        effects.push(Effect::SendPresence(Presence::subscription(
+            PresenceType::Unsubscribe,
+            jid.clone(),
+        )));
+        format!("your subscription request to {jid} failed ({error}); it has been withdrawn")
+    };
+    push_notice(state, text, true);
 }
 
 /// PRES-15: presence from a new stranger is dropped once the strangers'
