@@ -202,3 +202,40 @@ fn killed_during_flood_keeps_what_it_showed() {
     assert!(total >= shown.len());
     drop(runtime);
 }
+
+/// A message without an `id` is stored once and shown once: the line shown
+/// live and the row read back from the history are the same message (the
+/// store decides what is kept and the row comes back to its line).
+#[tokio::test]
+async fn message_without_id_is_shown_once_with_history_on() {
+    let server = TestServer::start();
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let bob = Peer::online(&server, &bob, "phone").await;
+    let mut client = client_with_history(&server, &alice, &path).await;
+    let mut message = Message::chat(Jid::new("alice@localhost/balcony").unwrap(), "no id here");
+    message.id = None;
+    bob.send(message.to_element());
+    client
+        .event(
+            "the message",
+            |e| matches!(e, Event::Message { body, .. } if body == "no id here"),
+        )
+        .await;
+    let bob_jid = BareJid::new("bob@localhost").unwrap();
+    let conversation = client.engine.state.chats.latest_with(&bob_jid).unwrap();
+    let bodies: Vec<&str> = conversation.lines.iter().map(|l| l.body.as_str()).collect();
+    assert_eq!(bodies, ["no id here"]);
+    assert!(
+        conversation.lines[0].row.is_some(),
+        "the line knows its row"
+    );
+    let stored = History::open(&path).unwrap();
+    assert_eq!(stored.count("alice@localhost").unwrap(), 1);
+    // Scrolling back finds nothing more to show.
+    let id = conversation.id;
+    client.engine.view(ViewMsg::LoadOlder(id));
+    let conversation = client.engine.state.chats.get(id).unwrap();
+    assert_eq!(conversation.lines.len(), 1);
+}

@@ -594,7 +594,13 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         let matched = message
             .id
             .as_deref()
-            .and_then(|id| state.chats.attach_error(id, error.clone()));
+            .and_then(|id| state.chats.attach_error(id, &from, error.clone()));
+        if let (Some(id), Some(_)) = (&message.id, matched) {
+            effects.push(Effect::RecordError {
+                id: id.clone(),
+                error: error.to_string(),
+            });
+        }
         let mut text = describe_delivery_error(&from, &error);
         // PRIV-22: our own list refused it (XEP-0016 says not-acceptable,
         // Prosody's module service-unavailable).
@@ -626,7 +632,20 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
     let subject = message.subject(&lang).map(str::to_owned);
     let from_server =
         from.node().is_none() && own_domain.as_deref() == Some(from.domain().as_str());
+    let thread = message.thread.as_ref().map(|t| t.id.clone());
+    let mut record = super::Record {
+        peer: from.to_bare(),
+        resource: from.resource().map(|r| r.as_str().to_owned()),
+        thread: thread.clone(),
+        kind: message.kind,
+        subject: subject.clone(),
+        body: body.clone(),
+        stanza_id: message.id.clone(),
+        at,
+        line: None,
+    };
     if message.kind == MessageType::Headline || from.node().is_none() {
+        effects.push(Effect::Record(record));
         // MSG-13: announcements from a bare domain are system messages.
         state.headlines.push(Headline {
             from: from.to_string(),
@@ -643,8 +662,7 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         }));
         return;
     }
-    let thread = message.thread.as_ref().map(|t| t.id.clone());
-    state.chats.receive(Incoming {
+    let conversation = state.chats.receive(Incoming {
         from: &from,
         kind: message.kind,
         thread: thread.as_deref(),
@@ -653,6 +671,11 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         id: message.id.clone(),
         at,
     });
+    record.line = state
+        .chats
+        .last_seq(conversation)
+        .map(|seq| (conversation, seq));
+    effects.push(Effect::Record(record));
     effects.push(Effect::Emit(Event::Message {
         from: from.to_string(),
         kind: message.kind.as_str().to_owned(),
