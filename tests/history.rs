@@ -239,3 +239,41 @@ async fn message_without_id_is_shown_once_with_history_on() {
     let conversation = client.engine.state.chats.get(id).unwrap();
     assert_eq!(conversation.lines.len(), 1);
 }
+
+/// `balcony send JID TEXT` keeps what it sent in the history, like every
+/// other way of sending.
+#[test]
+fn send_command_records_the_message() {
+    let server = TestServer::start();
+    let alice = server.account("alice");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let config = server.write_config(
+        &alice,
+        &format!("[history]\nfile = {:?}\n", path.to_string_lossy()),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .arg("--config")
+        .arg(&config)
+        .env("XDG_DATA_HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .args(["send", "bob@localhost", "sent from the command line"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored = History::open(&path).unwrap();
+    let recent = stored
+        .recent("alice@localhost", "bob@localhost", 10)
+        .unwrap();
+    assert_eq!(recent.len(), 1, "{recent:?}");
+    assert_eq!(recent[0].body, "sent from the command line");
+    assert_eq!(recent[0].direction, Direction::Outgoing);
+    assert_eq!(recent[0].kind, "chat");
+    assert!(!recent[0].pending, "the server has it: nothing to resend");
+    assert!(stored.outbox("alice@localhost").unwrap().is_empty());
+}
