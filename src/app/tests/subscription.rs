@@ -315,3 +315,44 @@ fn sub_12_bounced_request_is_withdrawn_and_shown() {
     );
     assert!(sent_presences(&effects).is_empty());
 }
+
+/// INT-04: our request is refused: the push takes the item back to `none`
+/// without `ask`, then their `unsubscribed` arrives. The pending mark is
+/// gone and the refusal is a notice; the roster changes only by the push.
+#[test]
+fn int_04_refused_request_clears_the_pending_mark() {
+    let mut state = logged_in();
+    let effects = push_item(
+        &mut state,
+        "<item jid='nurse@example.com' subscription='none' ask='subscribe'/>",
+    );
+    assert!(
+        trace(&effects)
+            .iter()
+            .any(|l| l.contains("nurse@example.com") && l.contains("pending-out")),
+        "{:?}",
+        trace(&effects)
+    );
+    assert!(state.roster.get(&bare("nurse@example.com")).unwrap().ask);
+    let effects = push_item(
+        &mut state,
+        "<item jid='nurse@example.com' subscription='none'/>",
+    );
+    let contact = state.roster.get(&bare("nurse@example.com")).unwrap();
+    assert!(!contact.ask);
+    assert!(
+        events(&effects).iter().any(
+            |e| matches!(e, Event::Roster { jid, ask: false, .. } if jid == "nurse@example.com")
+        ),
+        "{:?}",
+        trace(&effects)
+    );
+    let effects = presence(
+        &mut state,
+        "<presence from='nurse@example.com' type='unsubscribed'/>",
+    );
+    assert_eq!(trace(&effects), ["emit: unsubscribed nurse@example.com"]);
+    assert!(!state.roster.get(&bare("nurse@example.com")).unwrap().ask);
+    assert!(sent_presences(&effects).is_empty());
+    assert!(last_notice(&state).text.contains("unsubscribed"));
+}
