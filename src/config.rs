@@ -562,6 +562,24 @@ mod tests {
         assert!(config.account.password_command.is_some());
     }
 
+    /// I18N-01: the configured language goes on our stream header (and is
+    /// the language the store prefers); the default is `en`.
+    #[tokio::test]
+    async fn i18n_01_stream_header_carries_the_configured_language() {
+        for (extra, lang) in [("", "en"), ("[connection]\nlanguage = 'it'\n", "it")] {
+            let config = parse(&format!(
+                "[account]\njid = 'a@example.org'\npassword = 'x'\n{extra}"
+            ))
+            .unwrap();
+            let settings = config.connect_settings().unwrap();
+            assert_eq!(config.preferences().language, lang);
+            let mut writer = crate::xmpp::writer::StreamWriter::new(Vec::new());
+            writer.open(&settings, true).await.unwrap();
+            let header = String::from_utf8(writer.into_inner()).unwrap();
+            assert!(header.contains(&format!(" xml:lang='{lang}' ")), "{header}");
+        }
+    }
+
     #[test]
     fn minimal_config_has_defaults() {
         let config = parse("[account]\njid = 'a@example.org'\npassword = 'x'\n").unwrap();

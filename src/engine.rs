@@ -70,6 +70,11 @@ pub struct Engine {
     account: String,
     /// Messages from earlier runs that the server never acknowledged.
     outbox: Vec<StoredMessage>,
+    /// What the store asked to keep in the history, written in one
+    /// transaction per batch before the batch is shown or acknowledged.
+    records: Vec<app::Record>,
+    /// True while a batch of events is being applied.
+    in_batch: bool,
 }
 
 impl Engine {
@@ -100,6 +105,8 @@ impl Engine {
             history: None,
             account: String::new(),
             outbox: Vec::new(),
+            records: Vec::new(),
+            in_batch: false,
         };
         engine.account = engine.settings.jid.to_string();
         if let Some(cache) = &engine.cache {
@@ -182,17 +189,22 @@ impl Engine {
                 Err(_) => break,
             }
         }
-        self.record_incoming(&batch);
-        // Stored, now applied: then the session may acknowledge them.
+        self.record_acks(&batch);
+        // Applied, and what the store kept stored: then the session may
+        // acknowledge them, and they may be shown.
         let mut handled = 0;
+        self.in_batch = true;
         for internal in batch {
             let from_session = matches!(internal, Internal::Msg(Msg::Session { .. }));
             if matches!(internal, Internal::Started(..)) {
+                self.write_records();
                 self.report_handled(std::mem::take(&mut handled));
             }
             self.handle_internal(internal);
             handled += u64::from(from_session);
         }
+        self.in_batch = false;
+        self.write_records();
         self.report_handled(handled);
         true
     }
@@ -234,73 +246,74 @@ impl Engine {
         }
     }
 
-    /// Writes the batch's incoming messages, acks and bounces to the
-    /// history in one transaction, before the store shows any of them.
-    fn record_incoming(&mut self, batch: &[Internal]) {
+    /// Marks what the server acknowledged in the batch as sent, in the
+    /// history, before the store hears of it.
+    fn record_acks(&mut self, batch: &[Internal]) {
         let Some(history) = &mut self.history else {
             return;
         };
-        let lang = self.state.prefs.language.clone();
-        let mut rows = Vec::new();
-        let mut acked: Vec<&str> = Vec::new();
-        for internal in batch {
-            let Internal::Msg(Msg::Session { event, at }) = internal else {
-                continue;
-            };
-            match event {
-                SessionEvent::Message(message) => {
-                    if message.kind == MessageType::Error {
-                        if let (Some(id), Some(error)) = (&message.id, &message.error)
-                            && let Err(error) =
-                                history.set_error(&self.account, id, &error.to_string())
-                        {
-                            warn!(%error, "cannot record a bounce");
-                        }
-                        continue;
-                    }
-                    // What the store will show is what is stored: a message
-                    // with only a subject counts too.
-                    if message.is_empty() {
-                        continue;
-                    }
-                    let Some(from) = &message.from else { continue };
-                    let body = message.body(&lang).unwrap_or_default();
-                    rows.push((from.clone(), message, body.to_owned(), *at));
-                }
-                SessionEvent::Acked { ids } => acked.extend(ids.iter().map(String::as_str)),
-                _ => {}
-            }
-        }
-        let peers: Vec<String> = rows
+        let acked: Vec<&str> = batch
             .iter()
-            .map(|(from, ..)| from.to_bare().to_string())
-            .collect();
-        let new: Vec<NewMessage<'_>> = rows
-            .iter()
-            .zip(&peers)
-            .map(|((from, message, body, at), peer)| NewMessage {
-                account: &self.account,
-                peer,
-                resource: from.resource().map(|r| r.as_str()),
-                thread: message.thread.as_ref().map(|t| t.id.as_str()),
-                direction: HistoryDirection::Incoming,
-                kind: message.kind.as_str(),
-                subject: message.subject(&lang),
-                body,
-                stanza_id: message.id.as_deref(),
-                at: *at,
-                pending: false,
+            .filter_map(|internal| match internal {
+                Internal::Msg(Msg::Session {
+                    event: SessionEvent::Acked { ids },
+                    ..
+                }) => Some(ids),
+                _ => None,
             })
+            .flatten()
+            .map(String::as_str)
             .collect();
-        if !new.is_empty()
-            && let Err(error) = history.insert_batch(&new)
-        {
-            warn!(%error, "cannot store incoming messages");
-        }
         if !acked.is_empty()
             && let Err(error) = history.mark_acked(&self.account, &acked)
         {
             warn!(%error, "cannot mark messages acknowledged");
+        }
+    }
+
+    /// Writes the messages the store kept since the last call, in one
+    /// transaction, and tells the store which row each shown line got.
+    fn write_records(&mut self) {
+        if self.records.is_empty() {
+            return;
+        }
+        let records = std::mem::take(&mut self.records);
+        let Some(history) = &mut self.history else {
+            return;
+        };
+        let peers: Vec<String> = records.iter().map(|r| r.peer.to_string()).collect();
+        let new: Vec<NewMessage<'_>> = records
+            .iter()
+            .zip(&peers)
+            .map(|(record, peer)| NewMessage {
+                account: &self.account,
+                peer,
+                resource: record.resource.as_deref(),
+                thread: record.thread.as_deref(),
+                direction: HistoryDirection::Incoming,
+                kind: record.kind.as_str(),
+                subject: record.subject.as_deref(),
+                body: &record.body,
+                stanza_id: record.stanza_id.as_deref(),
+                at: record.at,
+                pending: false,
+            })
+            .collect();
+        let rows = match history.insert_batch(&new) {
+            Ok(rows) => rows,
+            Err(error) => {
+                warn!(%error, "cannot store incoming messages");
+                return;
+            }
+        };
+        for (record, row) in records.iter().zip(rows) {
+            if let Some((conversation, seq)) = record.line {
+                self.process(Msg::Recorded {
+                    conversation,
+                    seq,
+                    row,
+                });
+            }
         }
     }
 
@@ -427,6 +440,10 @@ impl Engine {
                 self.execute(effect, &mut queue);
             }
         }
+        // Outside a batch nothing waits to be written with the rest.
+        if !self.in_batch {
+            self.write_records();
+        }
     }
 
     fn execute(&mut self, effect: Effect, queue: &mut VecDeque<Msg>) {
@@ -445,6 +462,18 @@ impl Engine {
                 }
             }
             Effect::SendPresence(presence) => self.send(presence.to_element()),
+            Effect::Record(record) => {
+                if self.history.is_some() {
+                    self.records.push(record);
+                }
+            }
+            Effect::RecordError { id, error } => {
+                if let Some(history) = &mut self.history
+                    && let Err(error) = history.set_error(&self.account, &id, &error)
+                {
+                    warn!(%error, "cannot record a bounce");
+                }
+            }
             Effect::Request { iq, purpose } => {
                 // The answer comes back on the session's event stream, in
                 // order with the pushes before it (ROS-06).

@@ -110,7 +110,10 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match args.command {
             Some(Command::Check) => cli::check(settings).await,
-            Some(Command::Send { jid, text }) => cli::send(settings, &jid, &text).await,
+            Some(Command::Send { jid, text }) => {
+                let history = history(&config, &settings.jid.to_string())?;
+                cli::send(settings, &jid, &text, history).await
+            }
             Some(Command::Roster) => cli::roster(settings).await,
             Some(Command::Exec {
                 wait,
@@ -148,19 +151,28 @@ fn engine(
     let engine = Engine::new(
         settings,
         config.preferences(),
-        data_dir.clone(),
+        data_dir,
         config.startup.commands.clone(),
     );
+    Ok(match history(config, &account)? {
+        Some(history) => engine.with_history(history),
+        None => engine,
+    })
+}
+
+/// The message history from the config, unless it is turned off.
+fn history(config: &Config, account: &str) -> Result<Option<balcony::history::History>, String> {
     if !config.history.enabled {
-        return Ok(engine);
+        return Ok(None);
     }
-    let path = match (&config.history.file, &data_dir) {
+    let path = match (&config.history.file, config::data_dir()) {
         (Some(file), _) => file.clone(),
-        (None, Some(dir)) => balcony::history::default_path(dir, &account),
+        (None, Some(dir)) => balcony::history::default_path(&dir, account),
         (None, None) => return Err("no data directory for the history; set [history] file".into()),
     };
-    let history = balcony::history::History::open(&path).map_err(|e| e.to_string())?;
-    Ok(engine.with_history(history))
+    balcony::history::History::open(&path)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {

@@ -203,3 +203,78 @@ fn killed_during_flood_keeps_what_it_showed(kind: ServerKind) {
     drop(runtime);
 }
 common::on_both_servers!(sync killed_during_flood_keeps_what_it_showed);
+
+/// A message without an `id` is stored once and shown once: the line shown
+/// live and the row read back from the history are the same message (the
+/// store decides what is kept and the row comes back to its line).
+async fn message_without_id_is_shown_once_with_history_on(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let bob = Peer::online(&server, &bob, "phone").await;
+    let mut client = client_with_history(&server, &alice, &path).await;
+    let mut message = Message::chat(Jid::new("alice@localhost/balcony").unwrap(), "no id here");
+    message.id = None;
+    bob.send(message.to_element());
+    client
+        .event(
+            "the message",
+            |e| matches!(e, Event::Message { body, .. } if body == "no id here"),
+        )
+        .await;
+    let bob_jid = BareJid::new("bob@localhost").unwrap();
+    let conversation = client.engine.state.chats.latest_with(&bob_jid).unwrap();
+    let bodies: Vec<&str> = conversation.lines.iter().map(|l| l.body.as_str()).collect();
+    assert_eq!(bodies, ["no id here"]);
+    assert!(
+        conversation.lines[0].row.is_some(),
+        "the line knows its row"
+    );
+    let stored = History::open(&path).unwrap();
+    assert_eq!(stored.count("alice@localhost").unwrap(), 1);
+    // Scrolling back finds nothing more to show.
+    let id = conversation.id;
+    client.engine.view(ViewMsg::LoadOlder(id));
+    let conversation = client.engine.state.chats.get(id).unwrap();
+    assert_eq!(conversation.lines.len(), 1);
+}
+common::on_both_servers!(message_without_id_is_shown_once_with_history_on);
+
+/// `balcony send JID TEXT` keeps what it sent in the history, like every
+/// other way of sending.
+fn send_command_records_the_message(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
+    let alice = server.account("alice");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let config = server.write_config(
+        &alice,
+        &format!("[history]\nfile = {:?}\n", path.to_string_lossy()),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .arg("--config")
+        .arg(&config)
+        .env("XDG_DATA_HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .args(["send", "bob@localhost", "sent from the command line"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored = History::open(&path).unwrap();
+    let recent = stored
+        .recent("alice@localhost", "bob@localhost", 10)
+        .unwrap();
+    assert_eq!(recent.len(), 1, "{recent:?}");
+    assert_eq!(recent[0].body, "sent from the command line");
+    assert_eq!(recent[0].direction, Direction::Outgoing);
+    assert_eq!(recent[0].kind, "chat");
+    assert!(!recent[0].pending, "the server has it: nothing to resend");
+    assert!(stored.outbox("alice@localhost").unwrap().is_empty());
+}
+common::on_both_servers!(sync send_command_records_the_message);

@@ -1019,3 +1019,43 @@ async fn startup_commands_run_after_login(kind: ServerKind) {
     assert_eq!(got.status("en"), Some("from startup"));
 }
 common::on_both_servers!(startup_commands_run_after_login);
+
+/// INT-04: carol refuses our request: the server's push takes her back to
+/// `none` without `ask`, her `unsubscribed` is a notice, and nothing stays
+/// pending on our side.
+async fn int_04_refused_request_clears_pending_out(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
+    let (alice, carol) = (server.account("alice"), server.account("carol"));
+    let mut carol = Peer::online(&server, &carol, "pc").await;
+    let mut client = Client::start(&server, &alice).await;
+    client.ok("/add carol@localhost").await;
+    carol
+        .expect_presence("subscribe", |p| p.kind == PresenceType::Subscribe)
+        .await;
+    client
+        .until("pending out", |c| {
+            c.engine
+                .state
+                .roster
+                .get(&bare("carol@localhost"))
+                .is_some_and(|item| item.ask)
+        })
+        .await;
+    carol.send(subscription(PresenceType::Unsubscribed, "alice@localhost"));
+    client
+        .event(
+            "the refusal",
+            |e| matches!(e, Event::SubscriptionNotice { kind, .. } if kind == "unsubscribed"),
+        )
+        .await;
+    client
+        .until("no longer pending", |c| {
+            c.engine
+                .state
+                .roster
+                .get(&bare("carol@localhost"))
+                .is_some_and(|item| !item.ask && item.subscription == Subscription::None)
+        })
+        .await;
+}
+common::on_both_servers!(int_04_refused_request_clears_pending_out);

@@ -538,7 +538,16 @@ fn directed(
                 presence = presence.with_status(text);
             }
             effects.push(Effect::SendPresence(presence));
-            state.directed.remove(to.as_str());
+            // To a bare JID it ends what each of its resources held too, so
+            // none of them gets it back after a reconnect.
+            let ended = to.as_str().to_owned();
+            state.directed.retain(|held, _| {
+                held != &ended
+                    && !(to.resource().is_none()
+                        && held
+                            .strip_prefix(ended.as_str())
+                            .is_some_and(|rest| rest.starts_with('/')))
+            });
             Outcome::Done("directed unavailable sent".into())
         }
     }

@@ -124,7 +124,8 @@ pub struct Chats {
     conversations: HashMap<ConversationId, Conversation>,
     by_thread: HashMap<(BareJid, String), ConversationId>,
     by_peer: HashMap<BareJid, Vec<ConversationId>>,
-    sent: HashMap<String, ConversationId>,
+    /// Sent message ids: the conversation and the address it went to.
+    sent: HashMap<String, (ConversationId, Jid)>,
     sent_order: VecDeque<String>,
     seen: std::collections::HashSet<(BareJid, String, u64)>,
     /// False after a conversation opened, until its history was asked for.
@@ -232,14 +233,19 @@ impl Chats {
             return;
         };
         conversation.history_exhausted = exhausted;
+        // A line shown live carries the row it was recorded as, so a
+        // message without an id is recognised too.
         let known: std::collections::HashSet<String> = conversation
             .lines
             .iter()
             .filter_map(|l| l.id.clone())
             .collect();
+        let rows: std::collections::HashSet<i64> =
+            conversation.lines.iter().filter_map(|l| l.row).collect();
         let mut fresh: Vec<ChatLine> = older
             .into_iter()
             .filter(|l| l.id.as_ref().is_none_or(|id| !known.contains(id)))
+            .filter(|l| l.row.is_none_or(|row| !rows.contains(&row)))
             .collect();
         let room = MAX_LINES.saturating_sub(conversation.lines.len());
         if fresh.len() > room {
@@ -254,6 +260,22 @@ impl Chats {
             line.seq = first_seq.saturating_sub(count - i as u64);
             conversation.lines.push_front(line);
         }
+    }
+
+    /// The line `seq` of conversation `id` is history row `row`.
+    pub fn set_row(&mut self, id: ConversationId, seq: u64, row: i64) {
+        let Some(conversation) = self.conversations.get_mut(&id) else {
+            return;
+        };
+        // Lines are in `seq` order.
+        if let Ok(at) = conversation.lines.binary_search_by_key(&seq, |l| l.seq) {
+            conversation.lines[at].row = Some(row);
+        }
+    }
+
+    /// The `seq` of the newest line of conversation `id`.
+    pub fn last_seq(&self, id: ConversationId) -> Option<u64> {
+        self.conversations.get(&id)?.lines.back().map(|l| l.seq)
     }
 
     /// Conversations whose recent history has not been asked for yet;
@@ -411,21 +433,33 @@ impl Chats {
             .by_peer
             .get(&peer)
             .is_some_and(|ids| ids.len() >= MAX_THREADS_PER_PEER);
+        // A thread-less message joining a conversation (MSG-11) is filed
+        // there; as a single `normal` message it does not make the
+        // conversation's replies `normal` (MSG-04): that takes a message in
+        // its thread, or one that opens it (SYN-05).
+        let mut joined = false;
         let id = match message.thread {
             Some(thread) => match self.by_thread.get(&(peer.clone(), thread.to_owned())) {
                 Some(id) => *id,
                 // MSG-10 wants a new conversation, but not without limit.
                 None if crowded => match self.latest_with(&peer) {
-                    Some(conversation) => conversation.id,
+                    Some(conversation) => {
+                        joined = true;
+                        conversation.id
+                    }
                     None => self.open(peer.clone(), Some(thread.to_owned()), message.kind),
                 },
                 None => self.open(peer.clone(), Some(thread.to_owned()), message.kind),
             },
             None => match self.latest_with(&peer) {
-                Some(conversation) => conversation.id,
+                Some(conversation) => {
+                    joined = true;
+                    conversation.id
+                }
                 None => self.open(peer.clone(), None, message.kind),
             },
         };
+        let sets_reply_kind = !(joined && message.kind == MessageType::Normal);
         let activity = self.touch(id);
         if let Some(conversation) = self.conversations.get_mut(&id) {
             // A room's conversation is the room itself: replies go to the
@@ -434,7 +468,9 @@ impl Chats {
                 conversation.reply_kind = MessageType::Groupchat;
             } else {
                 conversation.locked = message.from.resource().map(|r| r.as_str().to_owned());
-                conversation.reply_kind = message.kind;
+                if sets_reply_kind {
+                    conversation.reply_kind = message.kind;
+                }
             }
             conversation.unread += 1;
             conversation.activity = activity;
@@ -485,9 +521,18 @@ impl Chats {
     ) -> Option<Message> {
         let activity = self.touch(id);
         let conversation = self.conversations.get_mut(&id)?;
-        let kind = kind.unwrap_or(conversation.reply_kind);
+        // A type the user chose (`/normal`) is what the conversation is
+        // now (SYN-05 for the replies that follow).
+        let kind = match kind {
+            Some(kind) => {
+                conversation.reply_kind = kind;
+                kind
+            }
+            None => conversation.reply_kind,
+        };
         let mut message = Message::new(kind);
-        message.to = Some(conversation.address());
+        let to = conversation.address();
+        message.to = Some(to.clone());
         let message_id = id::next();
         message.id = Some(message_id.clone());
         message.thread = conversation
@@ -514,24 +559,42 @@ impl Chats {
             row: None,
         });
         self.note_open(id);
-        self.remember_sent(message_id, id);
+        self.remember_sent(message_id, id, to);
         Some(message)
     }
 
-    fn remember_sent(&mut self, message_id: String, conversation: ConversationId) {
+    fn remember_sent(&mut self, message_id: String, conversation: ConversationId, to: Jid) {
         if self.sent_order.len() == MAX_SENT_IDS
             && let Some(old) = self.sent_order.pop_front()
         {
             self.sent.remove(&old);
         }
         self.sent_order.push_back(message_id.clone());
-        self.sent.insert(message_id, conversation);
+        self.sent.insert(message_id, (conversation, to));
     }
 
-    /// MSG-12: attaches an error reply to the line we sent with that id.
+    /// MSG-12: attaches an error reply to the line we sent with that id,
+    /// when it comes from where the message went: the same bare JID, and,
+    /// for a message sent to a full JID, that full JID or the bare one
+    /// (sent to the bare JID, any of its resources may answer). Ids are
+    /// not secret, so an error from anyone else is not ours to attach.
     /// Returns the conversation, or `None` when no sent line matches.
-    pub fn attach_error(&mut self, message_id: &str, error: StanzaError) -> Option<ConversationId> {
-        let id = *self.sent.get(message_id)?;
+    pub fn attach_error(
+        &mut self,
+        message_id: &str,
+        from: &Jid,
+        error: StanzaError,
+    ) -> Option<ConversationId> {
+        let (id, to) = self.sent.get(message_id)?;
+        let same_bare = from.to_bare() == to.to_bare();
+        let from_there = match to.resource() {
+            Some(_) => from == to || from.resource().is_none(),
+            None => true,
+        };
+        if !(same_bare && from_there) {
+            return None;
+        }
+        let id = *id;
         let conversation = self.conversations.get_mut(&id)?;
         let line =
             conversation.lines.iter_mut().rev().find(|l| {
@@ -545,7 +608,7 @@ impl Chats {
 
     /// The server has the message with this id: no longer pending.
     pub fn mark_delivered(&mut self, message_id: &str) {
-        let Some(id) = self.sent.get(message_id).copied() else {
+        let Some(id) = self.sent.get(message_id).map(|(id, _)| *id) else {
             return;
         };
         if let Some(line) = self.conversations.get_mut(&id).and_then(|c| {
@@ -697,14 +760,21 @@ mod tests {
             .unwrap();
         let error = StanzaError::new(ErrorType::Cancel, StanzaCondition::ServiceUnavailable);
         assert_eq!(
-            chats.attach_error(sent.id.as_deref().unwrap(), error.clone()),
+            chats.attach_error(
+                sent.id.as_deref().unwrap(),
+                &jid("romeo@example.net"),
+                error.clone()
+            ),
             Some(id)
         );
         assert_eq!(
             chats.get(id).unwrap().lines.back().unwrap().error,
             Some(error.clone())
         );
-        assert_eq!(chats.attach_error("unknown", error), None);
+        assert_eq!(
+            chats.attach_error("unknown", &jid("romeo@example.net"), error),
+            None
+        );
     }
 
     /// At the cap the least recently active conversation goes, never the

@@ -461,6 +461,7 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
                 jid: from.to_string(),
                 error: error.to_string(),
             }));
+            withdraw_failed_request(state, &bare, &error, effects);
         }
         PresenceType::Subscribe => apply_subscribe(state, bare, status, effects),
         PresenceType::Subscribed | PresenceType::Unsubscribed | PresenceType::Unsubscribe => {
@@ -477,6 +478,35 @@ fn apply_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effec
             }));
         }
     }
+}
+
+/// SUB-12, CORE-20: a presence error from a contact we asked to follow
+/// means the request failed. A `wait` error may still go through and is
+/// left pending; any other is final, so the pending state (`ask`) is
+/// undone with `unsubscribe`, which only the server can clear, rather than
+/// left for nobody to answer. Either way the user is told.
+fn withdraw_failed_request(
+    state: &mut State,
+    jid: &BareJid,
+    error: &StanzaError,
+    effects: &mut Vec<Effect>,
+) {
+    if !state.roster.get(jid).is_some_and(|c| c.ask) {
+        return;
+    }
+    let text = if error.error_type == crate::xmpp::error::ErrorType::Wait {
+        format!(
+            "your subscription request to {jid} is delayed ({error}); it stays pending \
+             (/unsubscribe {jid} withdraws it)"
+        )
+    } else {
+        effects.push(Effect::SendPresence(Presence::subscription(
+            PresenceType::Unsubscribe,
+            jid.clone(),
+        )));
+        format!("your subscription request to {jid} failed ({error}); it has been withdrawn")
+    };
+    push_notice(state, text, true);
 }
 
 /// PRES-15: presence from a new stranger is dropped once the strangers'
@@ -575,7 +605,13 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         let matched = message
             .id
             .as_deref()
-            .and_then(|id| state.chats.attach_error(id, error.clone()));
+            .and_then(|id| state.chats.attach_error(id, &from, error.clone()));
+        if let (Some(id), Some(_)) = (&message.id, matched) {
+            effects.push(Effect::RecordError {
+                id: id.clone(),
+                error: error.to_string(),
+            });
+        }
         let mut text = describe_delivery_error(&from, &error);
         // PRIV-22: our own list refused it (XEP-0016 says not-acceptable,
         // Prosody's module service-unavailable).
@@ -609,7 +645,20 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
     }
     let from_server =
         from.node().is_none() && own_domain.as_deref() == Some(from.domain().as_str());
+    let thread = message.thread.as_ref().map(|t| t.id.clone());
+    let mut record = super::Record {
+        peer: from.to_bare(),
+        resource: from.resource().map(|r| r.as_str().to_owned()),
+        thread: thread.clone(),
+        kind: message.kind,
+        subject: subject.clone(),
+        body: body.clone(),
+        stanza_id: message.id.clone(),
+        at,
+        line: None,
+    };
     if message.kind == MessageType::Headline || from.node().is_none() {
+        effects.push(Effect::Record(record));
         // MSG-13: announcements from a bare domain are system messages.
         state.headlines.push(Headline {
             from: from.to_string(),
@@ -626,8 +675,7 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         }));
         return;
     }
-    let thread = message.thread.as_ref().map(|t| t.id.clone());
-    state.chats.receive(Incoming {
+    let conversation = state.chats.receive(Incoming {
         from: &from,
         kind: message.kind,
         thread: thread.as_deref(),
@@ -636,6 +684,11 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         id: message.id.clone(),
         at,
     });
+    record.line = state
+        .chats
+        .last_seq(conversation)
+        .map(|seq| (conversation, seq));
+    effects.push(Effect::Record(record));
     effects.push(Effect::Emit(Event::Message {
         from: from.to_string(),
         kind: message.kind.as_str().to_owned(),

@@ -278,6 +278,31 @@ pub enum Msg {
         lines: Vec<chat::ChatLine>,
         exhausted: bool,
     },
+    /// A [`Record`] that belongs to a line is in the history as `row`.
+    Recorded {
+        conversation: ConversationId,
+        seq: u64,
+        row: i64,
+    },
+}
+
+/// A message for the history. The store decides what is kept, as it
+/// decides what is shown, and the runner writes it; a record of a shown
+/// line names that line, so the row it gets is the line's row and reading
+/// the history back never shows it twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub peer: jid::BareJid,
+    pub resource: Option<String>,
+    pub thread: Option<String>,
+    pub kind: crate::xmpp::stanza::message::MessageType,
+    pub subject: Option<String>,
+    pub body: String,
+    pub stanza_id: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+    /// The conversation line it is shown as: (conversation, seq).
+    pub line: Option<(ConversationId, u64)>,
 }
 
 /// What the terminal UI tells the store about what the user looks at.
@@ -316,6 +341,13 @@ pub enum Effect {
     Disconnect,
     /// Reconnect now (or connect again after a disconnect).
     Reconnect,
+    /// Keep an incoming message in the history.
+    Record(Record),
+    /// MSG-12: the server bounced our message `id`; note it in the history.
+    RecordError {
+        id: String,
+        error: String,
+    },
     /// Search the history; the runner reports the matches and the result.
     Search {
         tag: u64,
@@ -366,7 +398,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::LoginFailed { .. }
         | Msg::Warning(_)
         | Msg::View(_)
-        | Msg::HistoryLoaded { .. } => false,
+        | Msg::HistoryLoaded { .. }
+        | Msg::Recorded { .. } => false,
     };
     if touches_roster {
         state.roster_rev += 1;
@@ -393,6 +426,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             lines,
             exhausted,
         } => state.chats.prepend(conversation, lines, exhausted),
+        Msg::Recorded {
+            conversation,
+            seq,
+            row,
+        } => state.chats.set_row(conversation, seq, row),
     }
     request_history(state, &mut effects);
     effects

@@ -193,12 +193,37 @@ fn logged_in() -> State {
 /// Every effect as one line: stanzas as XML with a present `id` shown as
 /// `ID`, events in their `exec` text form.
 /// The effects as lines. Reading a new conversation's history is left out
-/// here; `message::new_conversation_reads_its_history` covers it.
+/// here; `message::new_conversation_reads_its_history` covers it. So is
+/// keeping messages in the history, which [`records`] shows.
 fn trace(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
-        .filter(|e| !matches!(e, Effect::LoadHistory { .. }))
+        .filter(|e| !is_history(e))
         .map(describe)
+        .collect()
+}
+
+/// Effects that read or write the history.
+fn is_history(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::LoadHistory { .. } | Effect::Record(_) | Effect::RecordError { .. }
+    )
+}
+
+/// The effects without those on the history.
+fn without_history(effects: Vec<Effect>) -> Vec<Effect> {
+    effects.into_iter().filter(|e| !is_history(e)).collect()
+}
+
+/// The messages `effects` keep in the history.
+fn records(effects: &[Effect]) -> Vec<&super::Record> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Record(record) => Some(record),
+            _ => None,
+        })
         .collect()
 }
 
@@ -222,6 +247,8 @@ fn describe(effect: &Effect) -> String {
         Effect::Disconnect => "disconnect".into(),
         Effect::Reconnect => "reconnect".into(),
         Effect::LoadHistory { peer, .. } => format!("load-history {peer}"),
+        Effect::Record(record) => format!("record {} {:?}", record.peer, record.body),
+        Effect::RecordError { id, error } => format!("record-error {id}: {error}"),
         Effect::Search { text, .. } => format!("search {text}"),
     }
 }

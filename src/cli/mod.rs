@@ -8,6 +8,7 @@ use std::io::Read as _;
 
 use jid::Jid;
 
+use crate::history::{Direction, History, NewMessage};
 use crate::sanitize::one_line;
 use crate::xmpp::ns;
 use crate::xmpp::session::{self, Session};
@@ -24,8 +25,16 @@ pub async fn check(settings: ConnectSettings) -> Result<(), String> {
 }
 
 /// `balcony send JID TEXT`: one chat message, then a clean close so the
-/// server has the message before we exit.
-pub async fn send(settings: ConnectSettings, to: &str, text: &str) -> Result<(), String> {
+/// server has the message before we exit. With a `history`, the message is
+/// kept there like every message sent: stored before it goes out, pending
+/// until the clean close shows the server has it (otherwise the next run
+/// of balcony sends it again from the outbox).
+pub async fn send(
+    settings: ConnectSettings,
+    to: &str,
+    text: &str,
+    mut history: Option<History>,
+) -> Result<(), String> {
     let to = Jid::new(to).map_err(|e| format!("{to:?} is not a valid JID: {e}"))?;
     let body = if text == "-" {
         let mut input = String::new();
@@ -39,13 +48,48 @@ pub async fn send(settings: ConnectSettings, to: &str, text: &str) -> Result<(),
     if body.is_empty() {
         return Err("refusing to send an empty message".into());
     }
+    let account = settings.jid.to_string();
     let session = session::start(settings).await.map_err(|e| e.to_string())?;
     let message = Message::chat(to, body);
+    if let Some(history) = &mut history {
+        record_sent(history, &account, &message)?;
+    }
     session
         .handle
         .send(message.to_element())
         .map_err(|e| e.to_string())?;
-    finish(session).await
+    finish(session).await?;
+    if let (Some(history), Some(id)) = (&mut history, message.id.as_deref()) {
+        history
+            .mark_acked(&account, &[id])
+            .map_err(|e| format!("sent, but the history could not be updated: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Keeps an outgoing message in the history, pending, before it is sent.
+fn record_sent(history: &mut History, account: &str, message: &Message) -> Result<(), String> {
+    let (Some(to), Some(body)) = (&message.to, message.body("")) else {
+        return Ok(());
+    };
+    let peer = to.to_bare().to_string();
+    let row = NewMessage {
+        account,
+        peer: &peer,
+        resource: None,
+        thread: message.thread.as_ref().map(|t| t.id.as_str()),
+        direction: Direction::Outgoing,
+        kind: message.kind.as_str(),
+        subject: message.subject(""),
+        body,
+        stanza_id: message.id.as_deref(),
+        at: crate::engine::now_unix(),
+        pending: true,
+    };
+    history
+        .insert_batch(&[row])
+        .map(|_| ())
+        .map_err(|e| format!("not sent: the history cannot store it: {e}"))
 }
 
 /// `balcony roster`: the roster as the server has it, one contact a line.

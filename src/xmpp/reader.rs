@@ -187,6 +187,18 @@ impl<R> fmt::Display for Unread<R> {
 
 impl<R> std::error::Error for Unread<R> {}
 
+/// Gives a stanza without its own `xml:lang` the stream's language, so
+/// that whoever reads the stanza picks texts by it (I18N-02, I18N-03). Only
+/// `jabber:client` stanzas: negotiation elements carry no human text.
+pub fn inherit_lang(element: &mut Element, stream_lang: Option<&str>) {
+    if let Some(lang) = stream_lang
+        && element.ns() == ns::CLIENT
+        && element.attr("xml:lang").is_none()
+    {
+        element.set_attr("xml:lang", lang);
+    }
+}
+
 /// Reads one XMPP stream. Create a new reader (or call
 /// [`XmlReader::restart`]) for each stream restart.
 ///
@@ -239,6 +251,13 @@ impl<R: AsyncRead + Unpin> XmlReader<R> {
             tree: Tree::default(),
             failed: false,
         }
+    }
+
+    /// The `xml:lang` of the stream header read so far: the language of
+    /// every stanza that does not name its own (XML 1.0 §2.12; I18N-02,
+    /// I18N-03). Stanzas are handed out as sent; [`inherit_lang`] applies it.
+    pub fn stream_lang(&self) -> Option<&str> {
+        self.tree.lang.as_deref()
     }
 
     /// What was read but not parsed, for a reader that takes over.
@@ -471,6 +490,9 @@ struct Tree {
     attribute_spans: Vec<RawAttribute>,
     /// Elements in the stanza being read ([`MAX_ELEMENTS`]).
     elements: usize,
+    /// The stream header's `xml:lang`: the language of every stanza that
+    /// does not name its own (XML 1.0 §2.12; I18N-02, I18N-03).
+    lang: Option<String>,
 }
 
 impl Default for Tree {
@@ -487,6 +509,7 @@ impl Default for Tree {
             name_ends: Vec::new(),
             attribute_spans: Vec::new(),
             elements: 0,
+            lang: None,
         }
     }
 }
@@ -589,6 +612,7 @@ impl Tree {
             version: root.remove_attr("version"),
             lang: root.remove_attr("xml:lang"),
         };
+        self.lang = header.lang.clone();
         // The root's scope stays open for the whole stream.
         self.phase = if empty { Phase::EmptyRoot } else { Phase::Open };
         Ok(Step::Emit(StreamEvent::Header(header)))
@@ -1311,6 +1335,7 @@ fn char_reference(number: &str) -> Option<char> {
 mod tests {
     use super::*;
     use crate::xmpp::element::Node;
+    use crate::xmpp::stanza::message::Message;
     use std::collections::VecDeque;
     use std::pin::Pin;
     use std::sync::Arc;
@@ -1555,6 +1580,37 @@ mod tests {
             Some("e0ffe42b")
         );
         assert_eq!(events[6], StreamEvent::End);
+    }
+
+    /// I18N-02, I18N-03: a stanza without `xml:lang` is in the stream's
+    /// language, so that language counts as the stanza's when a body is
+    /// picked; a stanza's own `xml:lang` (even empty) stays.
+    #[tokio::test]
+    async fn i18n_02_i18n_03_stanzas_inherit_the_stream_language() {
+        let xml = concat!(
+            "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' ",
+            "version='1.0' xml:lang='en'>",
+            "<message from='romeo@example.net/orchard' type='chat'>",
+            "<body xml:lang='en-US'>Howdy</body><body>Hello</body></message>",
+            "<message from='romeo@example.net/orchard' xml:lang='it'><body>Ciao</body></message>",
+            "<message from='romeo@example.net/orchard' xml:lang=''><body>x</body></message>",
+        );
+        let mut reader = XmlReader::new(xml.as_bytes(), ReaderLimits::default());
+        let mut events = Vec::new();
+        while let Ok(event) = reader.next().await {
+            events.push(event);
+        }
+        assert_eq!(reader.stream_lang(), Some("en"));
+        let mut inherited: Vec<Element> = events[1..4].iter().map(|e| stanza(e).clone()).collect();
+        assert_eq!(inherited[0].lang(), None, "handed out as sent");
+        for element in &mut inherited {
+            inherit_lang(element, reader.stream_lang());
+        }
+        let message = Message::parse(&inherited[0]).unwrap();
+        assert_eq!(message.lang.as_deref(), Some("en"));
+        assert_eq!(message.body("en"), Some("Hello"));
+        assert_eq!(inherited[1].lang(), Some("it"));
+        assert_eq!(inherited[2].lang(), Some(""));
     }
 
     #[tokio::test]

@@ -409,7 +409,12 @@ impl Runner {
         let reader_task = tokio::spawn(async move {
             let mut reader = reader;
             loop {
-                let event = reader.next().await;
+                let mut event = reader.next().await;
+                // I18N-03: stanzas are in the server stream's language
+                // unless they say otherwise.
+                if let Ok(StreamEvent::Stanza(element)) = &mut event {
+                    super::reader::inherit_lang(element, reader.stream_lang());
+                }
                 let last = !matches!(event, Ok(StreamEvent::Stanza(_)));
                 if inbound_tx.send(event).await.is_err() || last {
                     break;

@@ -127,14 +127,24 @@ fn describe_handshake_error(error: std::io::Error, domain: &str, has_ca_file: bo
         C::Expired | C::ExpiredContext { .. } => "it has expired".to_owned(),
         C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".to_owned(),
         C::Revoked => "it has been revoked".to_owned(),
-        C::BadSignature => "its signature is invalid".to_owned(),
+        // webpki picks the trusted CA by the issuer's name; a signature that
+        // fails against it means another CA of the same name signed this
+        // certificate, one balcony does not trust.
+        C::BadSignature => {
+            "it is not trusted: it was not signed by the trusted certificate authority \
+             of that name, but by a different one with the same name"
+                .to_owned()
+        }
         other => format!("{other:?}"),
     };
     let hint = match cert_error {
         C::UnknownIssuer if has_ca_file => {
             "The certificate is not signed by the CA in ca_file either; check that ca_file holds the certificate of the authority that signed the server's certificate".to_owned()
         }
-        C::UnknownIssuer => {
+        C::BadSignature if has_ca_file => {
+            "ca_file (or the system) holds a different certificate authority with the same name; if you trust this server, put the certificate of the authority that signed its certificate in ca_file".to_owned()
+        }
+        C::UnknownIssuer | C::BadSignature => {
             "If you trust this server, save the certificate of its certificate authority as a PEM file and set `ca_file` under [account]".to_owned()
         }
         C::NotValidForName | C::NotValidForNameContext { .. } => format!(

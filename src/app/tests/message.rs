@@ -220,7 +220,7 @@ fn msg_12_error_attaches_to_the_sent_line() {
         "<message type='error' from='romeo@example.net/orchard' id='{id}'><error type='cancel'>\
          <service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"
     );
-    let effects = message(&mut state, &xml);
+    let effects = without_history(message(&mut state, &xml));
     assert_eq!(
         effects,
         [Effect::Emit(Event::MessageError {
@@ -464,4 +464,145 @@ fn new_conversation_reads_its_history() {
             ..
         }
     )));
+}
+
+/// MSG-04, MSG-11, SYN-05 (user bug): a thread-less `normal` message that
+/// joins a chat does not turn the next `/msg` into a `normal` message.
+#[test]
+fn msg_04_thread_less_normal_message_keeps_the_chat_a_chat() {
+    // We started the chat; they answered it with a chat.
+    for opening in [None, Some(ROMEO_ASKS)] {
+        let mut state = logged_in();
+        match opening {
+            Some(xml) => {
+                message(&mut state, xml);
+            }
+            None => {
+                run(&mut state, 1, "/msg romeo@example.net hi");
+            }
+        }
+        message(
+            &mut state,
+            "<message from='romeo@example.net/orchard' type='normal'><body>a note</body></message>",
+        );
+        let sent = sent_message(&run(&mut state, 2, "/msg romeo@example.net y"));
+        assert!(sent.contains("type='chat'"), "{sent}");
+        // A normal message in the conversation's own thread is answered in kind.
+        let thread = state
+            .chats
+            .latest_with(&bare("romeo@example.net"))
+            .unwrap()
+            .thread
+            .clone()
+            .unwrap();
+        message(
+            &mut state,
+            &format!(
+                "<message from='romeo@example.net/orchard' type='normal'>\
+                 <thread>{thread}</thread><body>formal</body></message>"
+            ),
+        );
+        let sent = sent_message(&run(&mut state, 3, "/msg romeo@example.net z"));
+        assert!(sent.contains("type='normal'"), "{sent}");
+    }
+}
+
+/// MSG-12: an error carrying our id from someone other than the recipient
+/// is not attached to our line (nor recorded), whatever it claims.
+#[test]
+fn msg_12_error_from_another_sender_is_not_attached() {
+    let bounce = |from: &str, id: &str| {
+        format!(
+            "<message type='error' from='{from}' id='{id}'><error type='cancel'>\
+             <service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"
+        )
+    };
+    // Sent to the bare JID: the bare JID or one of its resources may bounce.
+    // Locked to a full JID: that full JID or the bare JID may.
+    let cases = [
+        (None, "nurse@example.com", false),
+        (None, "nurse@example.com/kitchen", false),
+        (None, "romeo@example.net", true),
+        (None, "romeo@example.net/orchard", true),
+        (Some(ROMEO_ASKS), "romeo@example.net/phone", false),
+        (Some(ROMEO_ASKS), "example.net", false),
+        (Some(ROMEO_ASKS), "romeo@example.net/orchard", true),
+        (Some(ROMEO_ASKS), "romeo@example.net", true),
+    ];
+    for (opening, from, attached) in cases {
+        let mut state = logged_in();
+        if let Some(xml) = opening {
+            message(&mut state, xml);
+        }
+        let effects = run(&mut state, 1, "/msg romeo@example.net hi");
+        let Effect::SendMessage(sent) = &effects[0] else {
+            panic!("a message expected");
+        };
+        let id = sent.id.clone().unwrap();
+        let effects = message(&mut state, &bounce(from, &id));
+        let conversation = state.chats.latest_with(&bare("romeo@example.net")).unwrap();
+        let line = conversation.lines.back().unwrap();
+        assert_eq!(line.error.is_some(), attached, "{from} {opening:?}");
+        let recorded = effects
+            .iter()
+            .any(|e| matches!(e, Effect::RecordError { id: i, .. } if *i == id));
+        assert_eq!(recorded, attached, "{from} {opening:?}");
+        if !attached && opening.is_some() {
+            assert_eq!(conversation.locked.as_deref(), Some("orchard"));
+        }
+    }
+}
+
+/// The store decides what the history keeps: every message it shows, with
+/// the line it is shown as, so reading the history back never shows a
+/// message twice, even one without an id (user bug).
+#[test]
+fn shown_message_without_id_is_recorded_with_its_line_and_shown_once() {
+    use crate::app::chat::ChatLine;
+    let mut state = logged_in();
+    let effects = message(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat'><body>no id</body></message>",
+    );
+    let recorded = records(&effects);
+    assert_eq!(recorded.len(), 1);
+    let record = recorded[0].clone();
+    assert_eq!(record.body, "no id");
+    assert_eq!(record.stanza_id, None);
+    assert_eq!(record.resource.as_deref(), Some("orchard"));
+    let (conversation, seq) = record.line.unwrap();
+    update(
+        &mut state,
+        Msg::Recorded {
+            conversation,
+            seq,
+            row: 7,
+        },
+    );
+    // The history read for the new conversation holds the same row.
+    let stored = ChatLine {
+        row: Some(7),
+        seq: 0,
+        ..state.chats.get(conversation).unwrap().lines[0].clone()
+    };
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            conversation,
+            lines: vec![stored],
+            exhausted: true,
+        },
+    );
+    let lines = &state.chats.get(conversation).unwrap().lines;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    // A redelivery is neither shown nor recorded again; a headline is kept.
+    let xml =
+        "<message from='romeo@example.net/orchard' type='chat' id='r1'><body>x</body></message>";
+    assert_eq!(records(&message(&mut state, xml)).len(), 1);
+    assert!(records(&message(&mut state, xml)).is_empty());
+    let headline = message(
+        &mut state,
+        "<message from='romeo@example.net' type='headline'><body>news</body></message>",
+    );
+    assert_eq!(records(&headline)[0].line, None);
 }

@@ -279,3 +279,30 @@ fn pres_09_quit_before_initial_presence_sends_none() {
         ["disconnect", "emit: ok /quit"]
     );
 }
+
+/// PRES-08: directed presence ended through the bare JID is ended for the
+/// resources that held it too: a reconnect does not send it to them again.
+#[test]
+fn pres_08_directed_presence_revoked_via_bare_jid_stays_revoked() {
+    let mut state = logged_in();
+    run(&mut state, 1, "/presence nurse@example.com/kitchen chat");
+    run(&mut state, 2, "/presence tybalt@example.org/sword chat");
+    run(&mut state, 3, "/presence nurse@example.com unavailable");
+    session(
+        &mut state,
+        SessionEvent::Reconnecting {
+            error: "gone".into(),
+            attempt: 1,
+            retry_in: std::time::Duration::from_secs(1),
+        },
+    );
+    online(&mut state, features(false, false));
+    let effects = roster_reply(&mut state, false, Ok(iq(ROSTER)));
+    assert_eq!(
+        sent_presences(&effects),
+        [
+            "<presence/>",
+            "<presence to='tybalt@example.org/sword'><show>chat</show></presence>"
+        ]
+    );
+}

@@ -269,3 +269,90 @@ fn int_05_approval_elsewhere_clears_the_prompt() {
     );
     assert!(state.pending.is_empty());
 }
+
+/// SUB-12, CORE-20: our subscription request bounces: a final error undoes
+/// the pending state with `unsubscribe` and tells the user; a `wait` error
+/// leaves it pending and says how to withdraw it.
+#[test]
+fn sub_12_bounced_request_is_withdrawn_and_shown() {
+    let bounce = |kind: &str, condition: &str| {
+        format!(
+            "<presence from='nurse@example.com' type='error' id='sub1'><error type='{kind}'>\
+             <{condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>"
+        )
+    };
+    let mut state = logged_in();
+    push_item(
+        &mut state,
+        "<item jid='nurse@example.com' subscription='none' ask='subscribe'/>",
+    );
+    let effects = presence(&mut state, &bounce("wait", "remote-server-timeout"));
+    assert!(sent_presences(&effects).is_empty());
+    assert!(last_notice(&state).is_error);
+    assert!(
+        last_notice(&state)
+            .text
+            .contains("/unsubscribe nurse@example.com"),
+        "{}",
+        last_notice(&state).text
+    );
+    let effects = presence(&mut state, &bounce("cancel", "remote-server-not-found"));
+    assert_eq!(
+        sent_presences(&effects),
+        ["<presence to='nurse@example.com' type='unsubscribe' id='ID'/>"]
+    );
+    assert!(last_notice(&state).is_error);
+    assert!(
+        last_notice(&state).text.contains("remote-server-not-found"),
+        "{}",
+        last_notice(&state).text
+    );
+    // Without a pending request, a presence error changes no subscription.
+    let effects = presence(
+        &mut state,
+        "<presence from='romeo@example.net' type='error'><error type='cancel'>\
+         <remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>",
+    );
+    assert!(sent_presences(&effects).is_empty());
+}
+
+/// INT-04: our request is refused: the push takes the item back to `none`
+/// without `ask`, then their `unsubscribed` arrives. The pending mark is
+/// gone and the refusal is a notice; the roster changes only by the push.
+#[test]
+fn int_04_refused_request_clears_the_pending_mark() {
+    let mut state = logged_in();
+    let effects = push_item(
+        &mut state,
+        "<item jid='nurse@example.com' subscription='none' ask='subscribe'/>",
+    );
+    assert!(
+        trace(&effects)
+            .iter()
+            .any(|l| l.contains("nurse@example.com") && l.contains("pending-out")),
+        "{:?}",
+        trace(&effects)
+    );
+    assert!(state.roster.get(&bare("nurse@example.com")).unwrap().ask);
+    let effects = push_item(
+        &mut state,
+        "<item jid='nurse@example.com' subscription='none'/>",
+    );
+    let contact = state.roster.get(&bare("nurse@example.com")).unwrap();
+    assert!(!contact.ask);
+    assert!(
+        events(&effects).iter().any(
+            |e| matches!(e, Event::Roster { jid, ask: false, .. } if jid == "nurse@example.com")
+        ),
+        "{:?}",
+        trace(&effects)
+    );
+    let effects = presence(
+        &mut state,
+        "<presence from='nurse@example.com' type='unsubscribed'/>",
+    );
+    assert_eq!(trace(&effects), ["emit: unsubscribed nurse@example.com"]);
+    assert!(!state.roster.get(&bare("nurse@example.com")).unwrap().ask);
+    assert!(sent_presences(&effects).is_empty());
+    assert!(last_notice(&state).text.contains("unsubscribed"));
+}
