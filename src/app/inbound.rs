@@ -165,31 +165,7 @@ pub fn apply_reply(
                     }
                 }
             }
-            // PRES-01: initial presence after the roster, even without one.
-            if state.is_online() && !state.initial_presence_sent {
-                state.initial_presence_sent = true;
-                effects.push(Effect::SendPresence(state.own.to_presence()));
-                // After a reconnect, those who held a directed presence from
-                // us get it again.
-                for (to, own) in &state.directed {
-                    if let Ok(to) = jid::Jid::new(to) {
-                        let mut presence = own.to_presence();
-                        presence.to = Some(to);
-                        effects.push(Effect::SendPresence(presence));
-                    }
-                }
-                effects.push(Effect::RunStartupCommands);
-                // Without acknowledgements, a queued message is sent once
-                // the new stream has it (the session flushes its queue at
-                // login).
-                if !state.acks {
-                    let mut queued: Vec<_> = state.queued.drain().collect();
-                    queued.sort();
-                    for (id, to) in queued {
-                        effects.push(Effect::Emit(Event::Sent { to, id }));
-                    }
-                }
-            }
+            send_initial_presence(state, effects);
         }
         Purpose::ServerInfo => {
             super::privacy_flow::on_server_info(state, result, effects);
@@ -215,6 +191,40 @@ pub fn apply_reply(
                 }
             }
         },
+    }
+}
+
+/// PRES-01: initial presence after the roster, even without one, and
+/// (PRIV-25) after the active list of the last session is set again.
+pub fn send_initial_presence(state: &mut State, effects: &mut Vec<Effect>) {
+    if !state.is_online()
+        || state.initial_presence_sent
+        || state.roster.load_state() != super::roster::LoadState::Loaded
+        || state.privacy.hold_presence
+    {
+        return;
+    }
+    state.initial_presence_sent = true;
+    effects.push(Effect::SendPresence(state.own.to_presence()));
+    // After a reconnect, those who held a directed presence from
+    // us get it again.
+    for (to, own) in &state.directed {
+        if let Ok(to) = jid::Jid::new(to) {
+            let mut presence = own.to_presence();
+            presence.to = Some(to);
+            effects.push(Effect::SendPresence(presence));
+        }
+    }
+    effects.push(Effect::RunStartupCommands);
+    // Without acknowledgements, a queued message is sent once
+    // the new stream has it (the session flushes its queue at
+    // login).
+    if !state.acks {
+        let mut queued: Vec<_> = state.queued.drain().collect();
+        queued.sort();
+        for (id, to) in queued {
+            effects.push(Effect::Emit(Event::Sent { to, id }));
+        }
     }
 }
 
