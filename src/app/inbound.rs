@@ -589,8 +589,16 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         let mut text = describe_delivery_error(&from, &error);
         // PRIV-22: our own list refused it (XEP-0016 says not-acceptable,
         // Prosody's module service-unavailable).
-        if !error.is_blocked_by_us() && state.is_blocked(&from.to_bare()) {
+        let by_list = !error.is_blocked_by_us() && state.is_blocked(&from.to_bare());
+        if by_list {
             text = format!("message to {from}: blocked by your privacy list ({error})");
+        }
+        // BLK-06: offer the way out.
+        if by_list || error.is_blocked_by_us() {
+            let (groups, subscription) = super::privacy::subscription_of(state, &from.to_bare());
+            if let Some(hint) = state.privacy.unblock_hint(&from, &groups, &subscription) {
+                text = format!("{text}; {hint}");
+            }
         }
         push_notice(state, text, true);
         if matched.is_none() {

@@ -228,6 +228,31 @@ impl Privacy {
             .is_some_and(|item| item.action == PrivacyAction::Deny)
     }
 
+    /// BLK-06: how to undo what blocks messages to and from `jid`: the
+    /// command for the blocklist entry or the deny rule that matches, or
+    /// where to look when the rule names no address.
+    pub fn unblock_hint(&self, jid: &Jid, groups: &[String], subscription: &str) -> Option<String> {
+        if let Some(entry) = self
+            .blocklist
+            .iter()
+            .flatten()
+            .find(|entry| crate::xmpp::stanza::privacy::jid_matches(entry, jid))
+        {
+            return Some(format!("/unblock {entry} to unblock"));
+        }
+        let list = self.list_in_force()?;
+        let item = list
+            .first_match(StanzaKind::Message, jid, groups, subscription)
+            .filter(|item| item.action == PrivacyAction::Deny)?;
+        Some(match (item.kind, &item.value) {
+            (Some(ItemType::Jid), Some(value)) => format!("/unblock {value} to unblock"),
+            _ => format!(
+                "rule {} of your list {} blocks it: /privacy show {}, or P to edit",
+                item.order, list.name, list.name
+            ),
+        })
+    }
+
     /// Applies a block push or unblock push (BLK-05).
     pub fn apply_block_push(&mut self, push: blocking::BlockPush) {
         let list = self.blocklist.get_or_insert_with(Vec::new);

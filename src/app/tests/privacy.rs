@@ -581,3 +581,69 @@ fn priv_25_failed_reactivation_is_reported_and_presence_follows() {
     );
     assert_eq!(state.privacy.wanted_active, None);
 }
+
+/// The bounce of our message to `from`, refused because we blocked them
+/// (XEP-0191's `<blocked/>` marker when `marker`, else Prosody's
+/// mod_privacy_lists' service-unavailable).
+fn bounce(state: &mut State, from: &str, marker: bool) -> String {
+    let condition = if marker {
+        "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+         <blocked xmlns='urn:xmpp:blocking:errors'/>"
+    } else {
+        "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+    };
+    message(
+        state,
+        &format!(
+            "<message type='error' from='{from}' id='m3'><error type='cancel'>{condition}\
+             </error></message>"
+        ),
+    );
+    last_notice(state).text.clone()
+}
+
+/// BLK-06: a message refused because we blocked the contact says so and
+/// names the command that unblocks: the blocklist entry that matched (a
+/// whole domain here), or the deny rule's JID in the list in force.
+#[test]
+fn blk_06_block_bounce_offers_unblocking() {
+    let mut state = logged_in();
+    state.privacy.blocklist = Some(vec![
+        jid::Jid::new("tybalt@example.com").unwrap(),
+        jid::Jid::new("example.org").unwrap(),
+    ]);
+    let text = bounce(&mut state, "tybalt@example.com", true);
+    assert!(text.contains("you blocked this contact"), "{text}");
+    assert!(text.contains("/unblock tybalt@example.com"), "{text}");
+    let text = bounce(&mut state, "paris@example.org/court", true);
+    assert!(text.contains("/unblock example.org"), "{text}");
+
+    let mut state = logged_in();
+    let shield = list(
+        "shield",
+        "<item type='jid' value='romeo@example.net' action='deny' order='10'/>\
+         <item type='group' value='Montagues' action='deny' order='20'/>\
+         <item action='allow' order='100'/>",
+    );
+    with_lists(&mut state, Some("shield"), None, &[shield]);
+    let text = bounce(&mut state, "romeo@example.net/orchard", false);
+    assert!(text.contains("blocked by your privacy list"), "{text}");
+    assert!(text.contains("/unblock romeo@example.net"), "{text}");
+}
+
+/// BLK-06: a block by a rule that names no address (a group here) points
+/// to the list instead, since /unblock cannot undo it.
+#[test]
+fn blk_06_group_rule_bounce_points_to_the_list() {
+    let mut state = logged_in();
+    let shield = list(
+        "shield",
+        "<item type='group' value='Friends' action='deny' order='20'/>\
+         <item action='allow' order='100'/>",
+    );
+    with_lists(&mut state, None, Some("shield"), &[shield]);
+    let text = bounce(&mut state, "romeo@example.net", false);
+    assert!(text.contains("blocked by your privacy list"), "{text}");
+    assert!(text.contains("shield"), "{text}");
+    assert!(!text.contains("/unblock"), "{text}");
+}
