@@ -647,3 +647,60 @@ fn blk_06_group_rule_bounce_points_to_the_list() {
     assert!(text.contains("shield"), "{text}");
     assert!(!text.contains("/unblock"), "{text}");
 }
+
+/// BLK-07: a block push drops the blocked contact's pending subscription
+/// prompt (Prosody refuses the request), leaves the others, and
+/// `/blocklist` shows each entry the way it matches: a domain, a bare
+/// JID, a full JID.
+#[test]
+fn blk_07_block_push_drops_the_prompt_and_entries_show_as_they_match() {
+    use crate::xmpp::stanza::blocking::BlockPush;
+    let mut state = logged_in();
+    for from in ["tybalt@example.com", "nurse@example.com"] {
+        presence(
+            &mut state,
+            &format!("<presence type='subscribe' from='{from}'/>"),
+        );
+    }
+    assert!(state.pending.contains(&bare("tybalt@example.com")));
+    let entries = [
+        "tybalt@example.com",
+        "example.org",
+        "paris@example.org/court",
+    ];
+    session(
+        &mut state,
+        SessionEvent::BlockPush(BlockPush::Block(
+            entries.iter().map(|e| jid::Jid::new(e).unwrap()).collect(),
+        )),
+    );
+    assert!(!state.pending.contains(&bare("tybalt@example.com")));
+    assert!(state.pending.contains(&bare("nurse@example.com")));
+    assert!(state.is_blocked(&bare("capulet@example.org")), "domain");
+    assert!(!state.is_blocked(&bare("nurse@example.com")));
+
+    state.privacy.support.known = true;
+    state.privacy.support.blocking = true;
+    let effects = run(&mut state, 1, "/blocklist");
+    let (tag, xml) = one_request(&effects);
+    assert!(
+        xml.contains("<blocklist xmlns='urn:xmpp:blocking'/>"),
+        "{xml}"
+    );
+    let items: String = entries
+        .iter()
+        .map(|e| format!("<item jid='{e}'/>"))
+        .collect();
+    let effects = answer(
+        &mut state,
+        tag,
+        &format!("<blocklist xmlns='urn:xmpp:blocking'>{items}</blocklist>"),
+    );
+    let lines: Vec<String> = events(&effects).into_iter().map(Event::to_line).collect();
+    assert!(
+        lines.iter().any(
+            |l| l.contains("blocked: tybalt@example.com, example.org, paris@example.org/court")
+        ),
+        "{lines:?}"
+    );
+}
