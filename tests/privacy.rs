@@ -534,3 +534,152 @@ async fn blk_03_blocking_command(kind: ServerKind) {
         .await;
 }
 common::on_both_servers!(blk_03_blocking_command);
+
+/// PRIV-21: a privacy push is taken only without `from` or from our bare
+/// JID. One from another account, our own full JID or a domain is neither
+/// acknowledged nor applied (the session answers service-unavailable and
+/// reports it); the honest ones are answered with a result and reach the
+/// store as pushes.
+#[tokio::test]
+async fn priv_21_spoofed_privacy_push_is_ignored() {
+    let (mut server, mut session) = common::fake_login(common::fake_settings(), 1 << 20, "").await;
+    let push = |id: &str, from: &str, name: &str| {
+        format!(
+            "<iq type='set' id='{id}'{from}><query xmlns='jabber:iq:privacy'>\
+             <list name='{name}'/></query></iq>"
+        )
+    };
+    let own_full = format!(" from='{}'", common::BOUND_JID);
+    let pushes = [
+        push("other", " from='mallory@example.com'", "evil1"),
+        push("full", &own_full, "evil2"),
+        push("domain", " from='example.com'", "evil3"),
+        push("bare", " from='juliet@example.com'", "public"),
+        push("push1", "", "private"),
+    ];
+    for push in &pushes {
+        server.send(push.as_bytes()).await;
+    }
+    let mut replies = Vec::new();
+    for _ in 0..pushes.len() {
+        let reply = server.element().await;
+        replies.push((
+            reply.attr("id").unwrap_or_default().to_owned(),
+            reply.attr("type").unwrap_or_default().to_owned(),
+            reply
+                .child("error", ns::CLIENT)
+                .is_some_and(|e| e.has_child("service-unavailable", ns::STANZAS)),
+        ));
+    }
+    let expect = |id: &str, kind: &str, refused: bool| (id.to_owned(), kind.to_owned(), refused);
+    assert_eq!(
+        replies,
+        [
+            expect("other", "error", true),
+            expect("full", "error", true),
+            expect("domain", "error", true),
+            expect("bare", "result", false),
+            expect("push1", "result", false),
+        ]
+    );
+    let mut applied = Vec::new();
+    let mut rejected = 0;
+    while applied.len() < 2 {
+        let event = tokio::time::timeout(common::STEP, session.events.recv())
+            .await
+            .expect("an event")
+            .expect("the session is alive");
+        match event {
+            SessionEvent::PrivacyPush { name } => applied.push(name),
+            SessionEvent::Rejected(text) => {
+                assert!(text.contains("privacy list push"), "{text}");
+                rejected += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(applied, ["public", "private"]);
+    assert_eq!(rejected, 3);
+    session.handle.close();
+}
+
+/// PRIV-18, PRIV-13 on mod_privacy_lists: with the user's own list active
+/// and default, /block puts its rule at the top of that list (which stays
+/// active and default, with its other rules) instead of replacing it;
+/// /unblock takes the rule out again. Deleting that list while this
+/// session uses it declines it first.
+async fn priv_18_block_keeps_the_users_list_in_force(kind: ServerKind) {
+    let server = privacy_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut client = Client::start(&server, &alice).await;
+    client
+        .until("features", |c| c.engine.state.privacy.support.known)
+        .await;
+    client
+        .ok("/privacy rule mine 5 deny jid tybalt@localhost")
+        .await;
+    client.ok("/privacy rule mine 6 allow").await;
+    client.ok("/privacy active mine").await;
+    client.ok("/privacy default mine").await;
+    let text = client.ok("/block bob@localhost").await;
+    assert!(text.contains("top of your list mine"), "{text}");
+
+    let reader = Peer::login(&server, &alice, "reader").await;
+    assert_eq!(default_name(&reader).await.as_deref(), Some("mine"));
+    let mine = server_list(&reader, "mine").await.expect("the list");
+    let values: Vec<(Option<String>, PrivacyAction)> = mine
+        .items
+        .iter()
+        .map(|i| (i.value.clone(), i.action))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            (Some("bob@localhost".into()), PrivacyAction::Deny),
+            (Some("tybalt@localhost".into()), PrivacyAction::Deny),
+            (None, PrivacyAction::Allow),
+        ]
+    );
+    assert!(server_list(&reader, "balcony-blocked").await.is_err());
+    drop(reader);
+
+    let bob = Peer::online(&server, &bob, "phone").await;
+    let to_alice = Jid::new("alice@localhost/balcony").unwrap();
+    bob.send(Message::chat(to_alice.clone(), "blocked?").to_element());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    client.until("a moment", |_| true).await;
+    assert!(
+        !client
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Message { .. })),
+        "the block in mine holds"
+    );
+    client.ok("/unblock bob@localhost").await;
+    bob.send(Message::chat(to_alice, "now?").to_element());
+    client
+        .event(
+            "the message after unblocking",
+            |e| matches!(e, Event::Message { body, .. } if body == "now?"),
+        )
+        .await;
+    let reader = Peer::login(&server, &alice, "reader2").await;
+    let mine = server_list(&reader, "mine").await.expect("the list");
+    assert_eq!(mine.items.len(), 2, "{mine:?}");
+    assert_eq!(default_name(&reader).await.as_deref(), Some("mine"));
+    drop(reader);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // PRIV-13: our own active and default list is declined, then deleted.
+    client.ok("/privacy delete mine").await;
+    let names = client
+        .engine
+        .state
+        .privacy
+        .names
+        .clone()
+        .unwrap_or_default();
+    assert_eq!((names.active, names.default), (None, None));
+    assert!(!names.lists.contains(&"mine".to_owned()));
+}
+common::on_both_servers!(priv_18_block_keeps_the_users_list_in_force);

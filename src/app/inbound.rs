@@ -165,31 +165,7 @@ pub fn apply_reply(
                     }
                 }
             }
-            // PRES-01: initial presence after the roster, even without one.
-            if state.is_online() && !state.initial_presence_sent {
-                state.initial_presence_sent = true;
-                effects.push(Effect::SendPresence(state.own.to_presence()));
-                // After a reconnect, those who held a directed presence from
-                // us get it again.
-                for (to, own) in &state.directed {
-                    if let Ok(to) = jid::Jid::new(to) {
-                        let mut presence = own.to_presence();
-                        presence.to = Some(to);
-                        effects.push(Effect::SendPresence(presence));
-                    }
-                }
-                effects.push(Effect::RunStartupCommands);
-                // Without acknowledgements, a queued message is sent once
-                // the new stream has it (the session flushes its queue at
-                // login).
-                if !state.acks {
-                    let mut queued: Vec<_> = state.queued.drain().collect();
-                    queued.sort();
-                    for (id, to) in queued {
-                        effects.push(Effect::Emit(Event::Sent { to, id }));
-                    }
-                }
-            }
+            send_initial_presence(state, effects);
         }
         Purpose::ServerInfo => {
             super::privacy_flow::on_server_info(state, result, effects);
@@ -215,6 +191,40 @@ pub fn apply_reply(
                 }
             }
         },
+    }
+}
+
+/// PRES-01: initial presence after the roster, even without one, and
+/// (PRIV-25) after the active list of the last session is set again.
+pub fn send_initial_presence(state: &mut State, effects: &mut Vec<Effect>) {
+    if !state.is_online()
+        || state.initial_presence_sent
+        || state.roster.load_state() != super::roster::LoadState::Loaded
+        || state.privacy.hold_presence
+    {
+        return;
+    }
+    state.initial_presence_sent = true;
+    effects.push(Effect::SendPresence(state.own.to_presence()));
+    // After a reconnect, those who held a directed presence from
+    // us get it again.
+    for (to, own) in &state.directed {
+        if let Ok(to) = jid::Jid::new(to) {
+            let mut presence = own.to_presence();
+            presence.to = Some(to);
+            effects.push(Effect::SendPresence(presence));
+        }
+    }
+    effects.push(Effect::RunStartupCommands);
+    // Without acknowledgements, a queued message is sent once
+    // the new stream has it (the session flushes its queue at
+    // login).
+    if !state.acks {
+        let mut queued: Vec<_> = state.queued.drain().collect();
+        queued.sort();
+        for (id, to) in queued {
+            effects.push(Effect::Emit(Event::Sent { to, id }));
+        }
     }
 }
 
@@ -615,8 +625,16 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         let mut text = describe_delivery_error(&from, &error);
         // PRIV-22: our own list refused it (XEP-0016 says not-acceptable,
         // Prosody's module service-unavailable).
-        if !error.is_blocked_by_us() && state.is_blocked(&from.to_bare()) {
+        let by_list = !error.is_blocked_by_us() && state.is_blocked(&from.to_bare());
+        if by_list {
             text = format!("message to {from}: blocked by your privacy list ({error})");
+        }
+        // BLK-06: offer the way out.
+        if by_list || error.is_blocked_by_us() {
+            let (groups, subscription) = super::privacy::subscription_of(state, &from.to_bare());
+            if let Some(hint) = state.privacy.unblock_hint(&from, &groups, &subscription) {
+                text = format!("{text}; {hint}");
+            }
         }
         push_notice(state, text, true);
         if matched.is_none() {

@@ -204,7 +204,8 @@ impl State {
         self.internal_tag
     }
 
-    /// True when our blocklist or privacy list in force blocks `jid`.
+    /// True when our blocklist or privacy list in force blocks messages
+    /// from and to `jid` (what the roster's mark and bounces mean).
     pub fn is_blocked(&self, jid: &jid::BareJid) -> bool {
         // Asked for every roster row drawn: without a blocklist entry or a
         // list in force, skip building the rule inputs.
@@ -213,8 +214,12 @@ impl State {
             return false;
         }
         let (groups, subscription) = privacy::subscription_of(self, jid);
-        self.privacy
-            .blocks(&jid::Jid::from(jid.clone()), &groups, &subscription)
+        self.privacy.blocks(
+            crate::xmpp::stanza::privacy::StanzaKind::Message,
+            &jid::Jid::from(jid.clone()),
+            &groups,
+            &subscription,
+        )
     }
 
     pub fn is_online(&self) -> bool {

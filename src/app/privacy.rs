@@ -16,7 +16,9 @@ use jid::{BareJid, Jid};
 
 use crate::xmpp::element::Element;
 use crate::xmpp::stanza::blocking;
-use crate::xmpp::stanza::privacy::{ListNames, PrivacyAction, PrivacyItem, PrivacyList};
+use crate::xmpp::stanza::privacy::{
+    ItemType, ListNames, PrivacyAction, PrivacyItem, PrivacyList, StanzaKind,
+};
 
 /// The list `/block` manages on servers without the blocking command.
 pub const BLOCK_LIST: &str = "balcony-blocked";
@@ -63,6 +65,29 @@ pub enum Step {
         jids: Vec<Jid>,
     },
     Blocklist,
+    /// A decision taken when the job reaches it, from the names and lists
+    /// the steps before it fetched; it becomes zero or more steps and sends
+    /// nothing itself.
+    Plan(Plan),
+}
+
+/// What a [`Step::Plan`] decides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// PRIV-13: stop using list `name` in this session (decline it where it
+    /// is our active or default list) so the server lets us delete it.
+    Release { name: String },
+    /// PRIV-18: put a deny rule for this JID at the top of the lists in
+    /// force, never replacing them; `balcony-blocked` only where none is.
+    Block(Jid),
+    /// PRIV-18: drop the deny rules for these JIDs (all of them when
+    /// empty) from the lists in force and `balcony-blocked`.
+    Unblock(Vec<Jid>),
+    /// PRIV-18: when `balcony-blocked` denies nobody any more, stop using it
+    /// and delete it, which gives back the state before the first `/block`.
+    Tidy,
+    /// Delete `name` unless this session still uses it.
+    DropUnused { name: String },
 }
 
 /// How a `Save` step changes the list it sends.
@@ -76,8 +101,10 @@ pub enum Edit {
     DropRule(u32),
     /// Add a deny-everything rule for this JID before the others.
     DenyJid(Jid),
-    /// Drop every rule naming this JID.
+    /// Drop every deny rule for exactly this JID (`type='jid'`).
     AllowJid(Jid),
+    /// Drop every deny rule of `type='jid'` (unblock everyone).
+    AllowAll,
 }
 
 /// A user command in flight.
@@ -91,6 +118,26 @@ pub struct Job {
     /// Steps whose failure is reported but does not stop the job (making a
     /// blocking list the default while another session uses the default).
     pub soft: Vec<String>,
+    /// Set by [`Plan::Release`]: what the job declined, put back if the job
+    /// fails later (PRIV-13: the delete was refused after all).
+    pub restore: Vec<Step>,
+    /// True while the job declines lists that [`Job::restore`] should give
+    /// back.
+    pub restorable: bool,
+}
+
+impl Job {
+    pub fn new(tag: u64, command: &str, steps: Vec<Step>, done_text: &str) -> Job {
+        Job {
+            tag,
+            command: command.to_owned(),
+            steps: steps.into(),
+            done_text: done_text.to_owned(),
+            soft: Vec::new(),
+            restore: Vec::new(),
+            restorable: false,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -103,6 +150,17 @@ pub struct Privacy {
     pub blocklist: Option<Vec<Jid>>,
     /// Jobs by tag; at most a few run at once.
     pub jobs: HashMap<u64, Job>,
+    /// The active list we chose last (PRIV-14, PRIV-15). Active lists
+    /// belong to a session, so after a reconnect this one is activated
+    /// again before initial presence (PRIV-25). Kept across [`reset`].
+    ///
+    /// [`reset`]: Privacy::reset
+    pub wanted_active: Option<String>,
+    /// Initial presence waits for the privacy set-up (PRIV-25): from login
+    /// until [`Privacy::wanted_active`] is active again, or cannot be.
+    pub hold_presence: bool,
+    /// The login job that re-activates [`Privacy::wanted_active`].
+    pub setup_job: Option<u64>,
 }
 
 impl Privacy {
@@ -110,8 +168,36 @@ impl Privacy {
     pub fn reset(&mut self) {
         *self = Privacy {
             jobs: std::mem::take(&mut self.jobs),
+            wanted_active: self.wanted_active.take(),
             ..Privacy::default()
         };
+    }
+
+    /// True when saving `edit` to `name` would change what the server
+    /// holds. Blocking edits that change nothing are not sent (no push, no
+    /// empty list created by an unblock).
+    pub fn save_changes(&self, name: &str, edit: &Edit) -> bool {
+        match (edit, self.lists.get(name)) {
+            (Edit::AllowJid(_) | Edit::AllowAll, None) => false,
+            (Edit::DenyJid(_) | Edit::AllowJid(_) | Edit::AllowAll, Some(list)) => {
+                self.edited(name, edit) != *list
+            }
+            _ => true,
+        }
+    }
+
+    /// The JIDs the list in force denies by a `type='jid'` rule: what
+    /// `/blocklist` shows without the blocking command.
+    pub fn denied_jids(&self) -> Vec<String> {
+        self.list_in_force()
+            .map(|l| {
+                l.items
+                    .iter()
+                    .filter(|i| is_jid_deny(i, None))
+                    .filter_map(|i| i.value.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The list that governs this session: the active one, else the
@@ -122,20 +208,49 @@ impl Privacy {
         self.lists.get(name)
     }
 
-    /// True when `jid` is blocked by the blocklist, or denied every stanza
-    /// kind (or messages) by the first matching rule of the list in force.
-    pub fn blocks(&self, jid: &Jid, groups: &[String], subscription: &str) -> bool {
+    /// True when `jid` is blocked by the blocklist, or when the rule of the
+    /// list in force that decides for stanzas of `kind` denies them
+    /// (PRIV-22: a rule for presence alone never decides for a message).
+    pub fn blocks(
+        &self,
+        kind: StanzaKind,
+        jid: &Jid,
+        groups: &[String],
+        subscription: &str,
+    ) -> bool {
         if let Some(list) = &self.blocklist
             && blocking::is_blocked(list, jid)
         {
             return true;
         }
         self.list_in_force()
-            .and_then(|list| list.first_match(jid, groups, subscription))
-            .is_some_and(|item| {
-                item.action == PrivacyAction::Deny
-                    && (item.stanzas.is_all() || item.stanzas.message)
-            })
+            .and_then(|list| list.first_match(kind, jid, groups, subscription))
+            .is_some_and(|item| item.action == PrivacyAction::Deny)
+    }
+
+    /// BLK-06: how to undo what blocks messages to and from `jid`: the
+    /// command for the blocklist entry or the deny rule that matches, or
+    /// where to look when the rule names no address.
+    pub fn unblock_hint(&self, jid: &Jid, groups: &[String], subscription: &str) -> Option<String> {
+        if let Some(entry) = self
+            .blocklist
+            .iter()
+            .flatten()
+            .find(|entry| crate::xmpp::stanza::privacy::jid_matches(entry, jid))
+        {
+            return Some(format!("/unblock {entry} to unblock"));
+        }
+        let list = self.list_in_force()?;
+        let item = list
+            .first_match(StanzaKind::Message, jid, groups, subscription)
+            .filter(|item| item.action == PrivacyAction::Deny)?;
+        Some(match (item.kind, &item.value) {
+            (Some(ItemType::Jid), Some(value)) => format!("/unblock {value} to unblock"),
+            _ => format!(
+                "rule {} of your list {} blocks it: /privacy show {}, or P to edit",
+                item.order, list.name, list.name
+            ),
+        })
     }
 
     /// Applies a block push or unblock push (BLK-05).
@@ -189,19 +304,33 @@ impl Privacy {
             }
             Edit::AllowJid(jid) => {
                 let value = jid.to_string();
-                list.items
-                    .retain(|i| i.value.as_deref() != Some(value.as_str()));
+                list.items.retain(|i| !is_jid_deny(i, Some(&value)));
             }
+            Edit::AllowAll => list.items.retain(|i| !is_jid_deny(i, None)),
+        }
+        // PRIV-11: an empty list would mean "delete"; what is left of a list
+        // that only blocked is one that allows everyone.
+        if list.items.is_empty() && matches!(edit, Edit::AllowJid(_) | Edit::AllowAll) {
+            list.items
+                .push(PrivacyItem::fall_through(PrivacyAction::Allow, 10));
         }
         list.items.sort_by_key(|i| i.order);
         list
     }
 }
 
-/// The payload a step sends (`Fetch` of a list, the names…).
-pub fn step_payload(privacy: &Privacy, step: &Step) -> (Element, bool) {
+/// A `type='jid'` deny rule, for `value` or any.
+fn is_jid_deny(item: &PrivacyItem, value: Option<&str>) -> bool {
+    item.kind == Some(ItemType::Jid)
+        && item.action == PrivacyAction::Deny
+        && value.is_none_or(|v| item.value.as_deref() == Some(v))
+}
+
+/// The payload a step sends (`Fetch` of a list, the names…); `None` for a
+/// [`Step::Plan`], which sends nothing.
+pub fn step_payload(privacy: &Privacy, step: &Step) -> Option<(Element, bool)> {
     use crate::xmpp::stanza::privacy as p;
-    match step {
+    Some(match step {
         Step::Fetch { name, .. } => (p::get_list(name), false),
         Step::Names => (p::get_names(), false),
         Step::Save { name, edit } => (p::set_list(&privacy.edited(name, edit)), true),
@@ -211,7 +340,8 @@ pub fn step_payload(privacy: &Privacy, step: &Step) -> (Element, bool) {
         Step::Block { jids } => (blocking::block(jids), true),
         Step::Unblock { jids } => (blocking::unblock(jids), true),
         Step::Blocklist => (blocking::get_blocklist(), false),
-    }
+        Step::Plan(_) => return None,
+    })
 }
 
 /// Short text naming a step, for "failed at …" messages.
@@ -228,6 +358,7 @@ pub fn step_label(step: &Step) -> String {
         Step::Block { .. } => "blocking".into(),
         Step::Unblock { .. } => "unblocking".into(),
         Step::Blocklist => "fetching the blocklist".into(),
+        Step::Plan(_) => "planning".into(),
     }
 }
 

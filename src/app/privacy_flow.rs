@@ -3,8 +3,6 @@
 //! BLK-05). Each step is one request; its reply starts the next one, so the
 //! store stays pure and the order is the order the server saw.
 
-use std::collections::VecDeque;
-
 use jid::Jid;
 
 use crate::xmpp::element::Element;
@@ -13,16 +11,19 @@ use crate::xmpp::ns;
 use crate::xmpp::session::RequestError;
 use crate::xmpp::stanza::blocking::{self, BlockPush};
 use crate::xmpp::stanza::iq::Iq;
-use crate::xmpp::stanza::privacy::{self as wire, PrivacyAction, PrivacyList};
+use crate::xmpp::stanza::privacy::{self as wire, ListNames, PrivacyAction, PrivacyList};
 
 use super::command::PrivacyCommand;
 use super::event::Event;
-use super::privacy::{BLOCK_LIST, Edit, Job, Step, Support, step_label, step_payload};
+use super::privacy::{BLOCK_LIST, Edit, Job, Plan, Step, Support, step_label, step_payload};
 use super::{Effect, Purpose, State, push_notice};
 
-/// Login: ask the server what it offers (PRIV-01, BLK-01).
+/// Login: ask the server what it offers (PRIV-01, BLK-01). When an active
+/// list was in use before, initial presence waits until it is set again
+/// (PRIV-25).
 pub fn discover(state: &mut State, effects: &mut Vec<Effect>) {
     state.privacy.reset();
+    state.privacy.hold_presence = state.privacy.wanted_active.is_some();
     let Some(domain) = state
         .jid
         .as_ref()
@@ -57,26 +58,49 @@ pub fn on_server_info(
         privacy_lists: features.iter().any(|f| f == ns::PRIVACY),
         blocking: features.iter().any(|f| f == ns::BLOCKING),
     };
-    let mut steps = VecDeque::new();
+    let mut steps = Vec::new();
+    let reactivate = state
+        .privacy
+        .wanted_active
+        .clone()
+        .filter(|_| state.privacy.support.privacy_lists && state.privacy.hold_presence);
+    if let Some(name) = &reactivate {
+        // PRIV-25: active lists are per session; the one in use before the
+        // reconnect is set again before initial presence goes out.
+        steps.push(Step::Active {
+            name: Some(name.clone()),
+        });
+    }
     if state.privacy.support.blocking {
-        steps.push_back(Step::Blocklist);
+        steps.push(Step::Blocklist);
     }
     if state.privacy.support.privacy_lists {
-        steps.push_back(Step::Names);
+        steps.push(Step::Names);
     }
     if !steps.is_empty() {
         let tag = state.next_internal_tag();
+        if reactivate.is_some() {
+            state.privacy.setup_job = Some(tag);
+        }
         start(state, internal_job(tag, steps), effects);
+    }
+    if state.privacy.hold_presence && state.privacy.setup_job.is_none() {
+        state.privacy.hold_presence = false;
+        super::inbound::send_initial_presence(state, effects);
     }
 }
 
-fn internal_job(tag: u64, steps: VecDeque<Step>) -> Job {
-    Job {
-        tag,
-        command: String::new(),
-        steps,
-        done_text: String::new(),
-        soft: Vec::new(),
+fn internal_job(tag: u64, steps: Vec<Step>) -> Job {
+    Job::new(tag, "", steps, "")
+}
+
+/// PRIV-25: the login's privacy set-up is over (done or failed): initial
+/// presence may go out.
+fn setup_over(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
+    if state.privacy.setup_job == Some(tag) {
+        state.privacy.setup_job = None;
+        state.privacy.hold_presence = false;
+        super::inbound::send_initial_presence(state, effects);
     }
 }
 
@@ -94,12 +118,31 @@ pub fn start(state: &mut State, job: Job, effects: &mut Vec<Effect>) {
 
 /// Sends the job's next step, or reports it done.
 fn advance(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
-    let Some(job) = state.privacy.jobs.get(&tag) else {
-        return;
-    };
-    let Some(step) = job.steps.front().cloned() else {
-        finish(state, tag, effects);
-        return;
+    // Plans become steps, and blocking edits that change nothing are left
+    // out, until a step has something to send.
+    let step = loop {
+        let Some(job) = state.privacy.jobs.get(&tag) else {
+            return;
+        };
+        let Some(step) = job.steps.front().cloned() else {
+            finish(state, tag, effects);
+            return;
+        };
+        match &step {
+            Step::Plan(plan) => {
+                let plan = plan.clone();
+                if let Some(job) = state.privacy.jobs.get_mut(&tag) {
+                    job.steps.pop_front();
+                }
+                expand(state, tag, plan);
+            }
+            Step::Save { name, edit } if !state.privacy.save_changes(name, edit) => {
+                if let Some(job) = state.privacy.jobs.get_mut(&tag) {
+                    job.steps.pop_front();
+                }
+            }
+            _ => break step,
+        }
     };
     // A list about to be saved is checked first (PRIV-06, PRIV-07, PRIV-11).
     if let Step::Save { name, edit } = &step {
@@ -120,7 +163,9 @@ fn advance(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
             return;
         }
     }
-    let (payload, set) = step_payload(&state.privacy, &step);
+    let Some((payload, set)) = step_payload(&state.privacy, &step) else {
+        return;
+    };
     let iq = if set {
         Iq::set(payload)
     } else {
@@ -149,13 +194,22 @@ pub fn on_reply(
     };
     match result {
         Ok(iq) => {
+            remember_decline(state, tag, &step);
             if let Err(problem) = apply_result(state, tag, &step, iq) {
                 fail(state, tag, problem, effects);
                 return;
             }
+            if let Step::Active { .. } = step {
+                // PRIV-25: the list is set again; presence may go out.
+                setup_over(state, tag, effects);
+            }
         }
         Err(error) => {
-            let missing = matches!(&error, RequestError::Stanza(e) if e.condition == StanzaCondition::ItemNotFound);
+            let condition = match &error {
+                RequestError::Stanza(e) => Some(e.condition),
+                _ => None,
+            };
+            let missing = condition == Some(StanzaCondition::ItemNotFound);
             match &step {
                 // A list that does not exist yet is an empty one to build on.
                 Step::Fetch {
@@ -166,7 +220,36 @@ pub fn on_reply(
                 }
                 _ => {
                     let label = step_label(&step);
-                    let text = describe_error(&label, &error);
+                    let mut text = describe_error(&label, &error);
+                    if let (Step::Remove { name }, Some(StanzaCondition::Conflict)) =
+                        (&step, condition)
+                        && uses(state, name)
+                    {
+                        // PRIV-13: ejabberd refuses to delete a list any
+                        // session uses, ours included; only then is it ours.
+                        text = format!(
+                            "{label} failed: this session still uses it as its active or default list"
+                        );
+                    }
+                    // PRIV-04: a list that is not there (Prosody's module
+                    // says bad-request on delete): fetch the names again.
+                    let gone = missing
+                        || matches!(
+                            (&step, condition),
+                            (Step::Remove { .. }, Some(StanzaCondition::BadRequest))
+                        );
+                    if gone
+                        && matches!(
+                            step,
+                            Step::Fetch { .. }
+                                | Step::Remove { .. }
+                                | Step::Active { .. }
+                                | Step::Default { .. }
+                        )
+                    {
+                        let refetch = state.next_internal_tag();
+                        start(state, internal_job(refetch, vec![Step::Names]), effects);
+                    }
                     let soft = state
                         .privacy
                         .jobs
@@ -185,6 +268,196 @@ pub fn on_reply(
         }
     }
     advance(state, tag, effects);
+}
+
+/// True when this session uses list `name` as its active or default list.
+fn uses(state: &State, name: &str) -> bool {
+    state
+        .privacy
+        .names
+        .as_ref()
+        .is_some_and(|n| n.active.as_deref() == Some(name) || n.default.as_deref() == Some(name))
+}
+
+/// PRIV-13: a decline made on the way to a delete is remembered, to be put
+/// back if the delete is refused.
+fn remember_decline(state: &mut State, tag: u64, step: &Step) {
+    let names = state.privacy.names.clone().unwrap_or_default();
+    let Some(job) = state.privacy.jobs.get_mut(&tag) else {
+        return;
+    };
+    if !job.restorable {
+        return;
+    }
+    match step {
+        Step::Active { name: None } if names.active.is_some() => {
+            job.restore.push(Step::Active { name: names.active })
+        }
+        Step::Default { name: None } if names.default.is_some() => {
+            job.restore.push(Step::Default {
+                name: names.default,
+            })
+        }
+        _ => {}
+    }
+}
+
+/// Turns a plan into the steps it needs now, at the front of the job.
+fn expand(state: &mut State, tag: u64, plan: Plan) {
+    let names = state.privacy.names.clone().unwrap_or_default();
+    let privacy = &mut state.privacy;
+    let Some(job) = privacy.jobs.get_mut(&tag) else {
+        return;
+    };
+    let mut steps = Vec::new();
+    match plan {
+        Plan::Release { name } => {
+            job.restorable = true;
+            if names.active.as_deref() == Some(&name) {
+                steps.push(Step::Active { name: None });
+            }
+            if names.default.as_deref() == Some(&name) {
+                steps.push(Step::Default { name: None });
+            }
+        }
+        Plan::Block(jid) => {
+            let (block_steps, text, soft) = block_plan(&names, jid);
+            steps = block_steps;
+            job.done_text = text;
+            job.soft.extend(soft);
+        }
+        Plan::Unblock(jids) => {
+            let mut targets: Vec<String> = [names.active.clone(), names.default.clone()]
+                .into_iter()
+                .flatten()
+                .collect();
+            if names.lists.iter().any(|n| n == BLOCK_LIST) || privacy.lists.contains_key(BLOCK_LIST)
+            {
+                targets.push(BLOCK_LIST.to_owned());
+            }
+            dedup(&mut targets);
+            for name in targets {
+                steps.push(Step::Fetch {
+                    name: name.clone(),
+                    missing_ok: true,
+                });
+                if jids.is_empty() {
+                    steps.push(Step::Save {
+                        name,
+                        edit: Edit::AllowAll,
+                    });
+                } else {
+                    for jid in &jids {
+                        steps.push(Step::Save {
+                            name: name.clone(),
+                            edit: Edit::AllowJid(jid.clone()),
+                        });
+                    }
+                }
+            }
+            steps.push(Step::Plan(Plan::Tidy));
+        }
+        Plan::Tidy => {
+            let unused = privacy
+                .lists
+                .get(BLOCK_LIST)
+                .is_some_and(|l| !l.items.iter().any(|i| i.action == PrivacyAction::Deny));
+            if unused {
+                if names.active.as_deref() == Some(BLOCK_LIST) {
+                    steps.push(Step::Active { name: None });
+                }
+                if names.default.as_deref() == Some(BLOCK_LIST) {
+                    let decline = Step::Default { name: None };
+                    job.soft.push(step_label(&decline));
+                    steps.push(decline);
+                }
+                steps.push(Step::Plan(Plan::DropUnused {
+                    name: BLOCK_LIST.to_owned(),
+                }));
+            }
+        }
+        Plan::DropUnused { name } => {
+            let in_use =
+                names.active.as_deref() == Some(&name) || names.default.as_deref() == Some(&name);
+            if !in_use {
+                let remove = Step::Remove { name };
+                job.soft.push(step_label(&remove));
+                steps.push(remove);
+            }
+        }
+    }
+    for step in steps.into_iter().rev() {
+        job.steps.push_front(step);
+    }
+}
+
+fn dedup(names: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+}
+
+/// PRIV-18: `/block` without the blocking command. Lists do not stack, so
+/// a list of ours made active or default would silently switch off the
+/// user's own list in force. Instead the deny rule goes to the top of each
+/// list in force (active and default); `balcony-blocked` is used, and made
+/// the default (and active), only where the user has no list.
+fn block_plan(names: &ListNames, jid: Jid) -> (Vec<Step>, String, Vec<String>) {
+    let mut targets: Vec<String> = [names.active.clone(), names.default.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let own_default = names.default.is_none();
+    if own_default {
+        targets.push(BLOCK_LIST.to_owned());
+    }
+    dedup(&mut targets);
+    let mut steps = Vec::new();
+    for name in &targets {
+        steps.push(Step::Fetch {
+            name: name.clone(),
+            missing_ok: true,
+        });
+        steps.push(Step::Save {
+            name: name.clone(),
+            edit: Edit::DenyJid(jid.clone()),
+        });
+    }
+    let mut soft = Vec::new();
+    if names.active.is_none() && own_default {
+        steps.push(Step::Active {
+            name: Some(BLOCK_LIST.into()),
+        });
+    }
+    if own_default {
+        let default = Step::Default {
+            name: Some(BLOCK_LIST.into()),
+        };
+        soft.push(step_label(&default));
+        steps.push(default);
+    }
+    let users: Vec<&str> = targets
+        .iter()
+        .map(String::as_str)
+        .filter(|n| *n != BLOCK_LIST)
+        .collect();
+    let text = if users.is_empty() && names.active.is_none() && own_default {
+        "blocked (privacy list balcony-blocked, active and default)".to_owned()
+    } else if users.is_empty() {
+        "blocked (privacy list balcony-blocked)".to_owned()
+    } else if own_default {
+        format!(
+            "blocked: a deny rule was put at the top of your active list {}; balcony-blocked, \
+             with the same rule, is now the default list (for your other sessions and while offline)",
+            users.join(" and ")
+        )
+    } else {
+        format!(
+            "blocked: a deny rule was put at the top of your list {} (in force); \
+             your lists stay active and default",
+            users.join(" and ")
+        )
+    };
+    (steps, text, soft)
 }
 
 /// PRIV-13, PRIV-16, PRIV-17, BLK-*: errors in words.
@@ -276,6 +549,7 @@ fn apply_result(state: &mut State, tag: u64, step: &Step, iq: Iq) -> Result<(), 
                 .names
                 .get_or_insert_with(Default::default)
                 .active = name.clone();
+            state.privacy.wanted_active = name.clone();
         }
         Step::Default { name } => {
             state
@@ -295,6 +569,7 @@ fn apply_result(state: &mut State, tag: u64, step: &Step, iq: Iq) -> Result<(), 
         }
         // The push that follows updates the blocklist (BLK-05).
         Step::Block { .. } | Step::Unblock { .. } => {}
+        Step::Plan(_) => {}
     }
     state.roster_rev += 1;
     Ok(())
@@ -304,6 +579,7 @@ fn finish(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
     let Some(job) = state.privacy.jobs.remove(&tag) else {
         return;
     };
+    setup_over(state, tag, effects);
     if is_internal(tag) {
         return;
     }
@@ -318,11 +594,35 @@ fn finish(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
     }));
 }
 
-fn fail(state: &mut State, tag: u64, text: String, effects: &mut Vec<Effect>) {
+fn fail(state: &mut State, tag: u64, mut text: String, effects: &mut Vec<Effect>) {
     let Some(job) = state.privacy.jobs.remove(&tag) else {
         return;
     };
+    if state.privacy.setup_job == Some(tag) {
+        // PRIV-25: the list could not be set again; say so, and stop
+        // trying at every reconnect.
+        state.privacy.wanted_active = None;
+        text = format!("{text}; going online without it");
+    }
+    if !job.restore.is_empty() {
+        // PRIV-13: what was declined for the delete is put back.
+        let back: Vec<String> = job
+            .restore
+            .iter()
+            .filter_map(|step| match step {
+                Step::Active { name: Some(n) } => Some(format!("{n} is active again")),
+                Step::Default { name: Some(n) } => Some(format!("{n} is the default again")),
+                _ => None,
+            })
+            .collect();
+        text = format!("{text}; {}", back.join(", "));
+        let undo = state.next_internal_tag();
+        let mut steps = job.restore.clone();
+        steps.push(Step::Names);
+        start(state, internal_job(undo, steps), effects);
+    }
     push_notice(state, text.clone(), true);
+    setup_over(state, tag, effects);
     if is_internal(tag) {
         effects.push(Effect::Emit(Event::Error { text }));
         return;
@@ -341,17 +641,8 @@ fn report_for(state: &State, command: &str) -> Option<String> {
     if command == "/blocklist" {
         let jids: Vec<String> = match &privacy.blocklist {
             Some(list) => list.iter().map(Jid::to_string).collect(),
-            None => privacy
-                .lists
-                .get(BLOCK_LIST)
-                .map(|l| {
-                    l.items
-                        .iter()
-                        .filter(|i| i.action == PrivacyAction::Deny)
-                        .filter_map(|i| i.value.clone())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            // PRIV-18: what the list in force denies by address.
+            None => privacy.denied_jids(),
         };
         return Some(if jids.is_empty() {
             "nobody is blocked".to_owned()
@@ -447,60 +738,22 @@ pub fn command(
             (vec![Step::Block { jids: vec![jid] }], "blocked", vec![])
         }
         Command::Block(jid) if support.privacy_lists => (
-            vec![
-                Step::Names,
-                Step::Fetch {
-                    name: BLOCK_LIST.into(),
-                    missing_ok: true,
-                },
-                Step::Save {
-                    name: BLOCK_LIST.into(),
-                    edit: Edit::DenyJid(jid),
-                },
-                Step::Active {
-                    name: Some(BLOCK_LIST.into()),
-                },
-                Step::Default {
-                    name: Some(BLOCK_LIST.into()),
-                },
-            ],
-            "blocked (privacy list balcony-blocked, active and default)",
-            vec![step_label(&Step::Default {
-                name: Some(BLOCK_LIST.into()),
-            })],
+            // PRIV-18: where the rule goes depends on the lists in force,
+            // fetched first.
+            vec![Step::Names, Step::Plan(Plan::Block(jid))],
+            "blocked",
+            vec![],
         ),
         Command::Unblock(jids) if support.blocking => {
             (vec![Step::Unblock { jids }], "unblocked", vec![])
         }
-        Command::Unblock(jids) if support.privacy_lists => {
-            let edit = match jids.first() {
-                Some(jid) => Edit::AllowJid(jid.clone()),
-                None => Edit::Replace(PrivacyList::deny_jid(BLOCK_LIST, &[])),
-            };
-            (
-                vec![
-                    Step::Fetch {
-                        name: BLOCK_LIST.into(),
-                        missing_ok: true,
-                    },
-                    Step::Save {
-                        name: BLOCK_LIST.into(),
-                        edit,
-                    },
-                ],
-                "unblocked",
-                vec![],
-            )
-        }
-        Command::Blocklist if support.blocking => (vec![Step::Blocklist], "", vec![]),
-        Command::Blocklist if support.privacy_lists => (
-            vec![Step::Fetch {
-                name: BLOCK_LIST.into(),
-                missing_ok: true,
-            }],
-            "",
+        Command::Unblock(jids) if support.privacy_lists => (
+            vec![Step::Names, Step::Plan(Plan::Unblock(jids))],
+            "unblocked",
             vec![],
         ),
+        Command::Blocklist if support.blocking => (vec![Step::Blocklist], "", vec![]),
+        Command::Blocklist if support.privacy_lists => (vec![Step::Names], "", vec![]),
         Command::Block(_) | Command::Unblock(_) | Command::Blocklist => {
             return Err("the server offers neither the blocking command nor privacy lists".into());
         }
@@ -522,9 +775,18 @@ pub fn command(
                 PrivacyCommand::Default(name) => {
                     (vec![Step::Default { name }, Step::Names], "", vec![])
                 }
-                PrivacyCommand::Delete(name) => {
-                    (vec![Step::Remove { name }, Step::Names], "deleted", vec![])
-                }
+                // PRIV-13: what this session uses is declined first (on
+                // fresh names), as ejabberd refuses to delete a list in use.
+                PrivacyCommand::Delete(name) => (
+                    vec![
+                        Step::Names,
+                        Step::Plan(Plan::Release { name: name.clone() }),
+                        Step::Remove { name },
+                        Step::Names,
+                    ],
+                    "deleted",
+                    vec![],
+                ),
                 PrivacyCommand::Rule { list, item } => (
                     vec![
                         Step::Fetch {
@@ -567,13 +829,8 @@ pub fn command(
             }
         }
     };
-    let job = Job {
-        tag,
-        command: label.to_owned(),
-        steps: steps.into(),
-        done_text: done.to_owned(),
-        soft,
-    };
+    let mut job = Job::new(tag, label, steps, done);
+    job.soft = soft;
     start(state, job, effects);
     Ok(())
 }
@@ -593,13 +850,13 @@ pub enum Command {
 pub fn on_privacy_push(state: &mut State, name: String, effects: &mut Vec<Effect>) {
     state.privacy.lists.remove(&name);
     let tag = state.next_internal_tag();
-    let steps = VecDeque::from([
+    let steps = vec![
         Step::Names,
         Step::Fetch {
             name,
             missing_ok: true,
         },
-    ]);
+    ];
     start(state, internal_job(tag, steps), effects);
 }
 

@@ -19,6 +19,7 @@ mod closed;
 mod login;
 mod message;
 mod presence;
+mod privacy;
 mod readiness;
 mod roster;
 mod roster_command;

@@ -215,3 +215,47 @@ fn focus_cycle_and_quit() {
     assert!(h.state.quitting);
     assert!(h.effects.contains(&Effect::Disconnect));
 }
+
+/// BLK-04: `/unblock *` typed in the UI asks first; `n` sends nothing,
+/// `y` sends the empty `<unblock/>`. One JID is unblocked without asking.
+#[test]
+fn blk_04_unblock_everyone_asks_first() {
+    let mut h = Harness::new();
+    h.state.privacy.support = crate::app::privacy::Support {
+        known: true,
+        privacy_lists: false,
+        blocking: true,
+    };
+    h.view.focus = Focus::Input;
+    h.type_text("/unblock *");
+    h.press(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(screen.contains("Unblock everyone"), "{screen}");
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    h.press(KeyCode::Char('n'));
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    assert!(h.view.overlay.is_none());
+
+    h.type_text("/unblock *");
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('y'));
+    let sent: Vec<String> = h
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request { iq, .. } => Some(iq.to_element().to_xml()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("<unblock xmlns='urn:xmpp:blocking'/>"),
+        "{sent:?}"
+    );
+
+    h.effects.clear();
+    h.type_text("/unblock tybalt@example.com");
+    h.press(KeyCode::Enter);
+    assert!(h.view.overlay.is_none());
+    assert_eq!(h.effects.len(), 1, "{:?}", h.effects);
+}

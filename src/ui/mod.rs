@@ -187,6 +187,9 @@ pub fn handle_key(
             InputOutcome::Submitted(line) => {
                 if line.trim().is_empty() {
                     Vec::new()
+                } else if let Some(overlay) = confirm_first(state, &line) {
+                    view.overlay = Some(overlay);
+                    Vec::new()
                 } else {
                     vec![Request::Line(line)]
                 }
@@ -202,6 +205,34 @@ pub fn handle_key(
         Some(action) => dispatch(view, state, action),
         None => Vec::new(),
     }
+}
+
+/// BLK-04: a typed line that would unblock everyone asks first. (`exec`
+/// and startup commands are written ahead on purpose and run as given.)
+fn confirm_first(state: &State, line: &str) -> Option<Overlay> {
+    let action = crate::app::command::parse(line).ok()?;
+    if !matches!(action, Action::Unblock { jid: None }) {
+        return None;
+    }
+    let question = if state.privacy.support.blocking {
+        "Unblock everyone on your blocklist?".to_owned()
+    } else {
+        let lists: Vec<String> = state
+            .privacy
+            .names
+            .iter()
+            .flat_map(|n| [n.active.clone(), n.default.clone()])
+            .flatten()
+            .chain([crate::app::privacy::BLOCK_LIST.to_owned()])
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        format!(
+            "Unblock everyone? This removes every \"deny jid\" rule from the lists {}.",
+            lists.join(", ")
+        )
+    };
+    Some(Overlay::Confirm { question, action })
 }
 
 /// Pasted text goes to whatever is being typed into.

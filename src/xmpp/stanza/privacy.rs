@@ -138,6 +138,33 @@ impl StanzaKinds {
     }
 }
 
+/// The four kinds of stanza an item can name (PRIV-05). Subscription
+/// presence has no kind of its own: only an item without children covers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StanzaKind {
+    /// Messages, inbound and outbound alike.
+    Message,
+    Iq,
+    /// Presence notifications coming to us.
+    PresenceIn,
+    /// Presence notifications we send.
+    PresenceOut,
+}
+
+impl StanzaKinds {
+    /// True when the item applies to stanzas of `kind`: it names that kind,
+    /// or names none and so covers all.
+    pub fn covers(&self, kind: StanzaKind) -> bool {
+        self.is_all()
+            || match kind {
+                StanzaKind::Message => self.message,
+                StanzaKind::Iq => self.iq,
+                StanzaKind::PresenceIn => self.presence_in,
+                StanzaKind::PresenceOut => self.presence_out,
+            }
+    }
+}
+
 /// One `<item/>` of a list (PRIV-05, PRIV-06).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrivacyItem {
@@ -344,11 +371,14 @@ impl PrivacyList {
         list
     }
 
-    /// The item that decides for `jid`: the matching item with the lowest
-    /// order (see [`PrivacyItem::matches`]). `None` means no item matched,
-    /// and the server then allows (PRIV-08).
+    /// The item that decides for a stanza of `kind` from or to `jid`: the
+    /// item with the lowest order that covers `kind` and matches (see
+    /// [`PrivacyItem::matches`]). Items for other kinds are skipped, as the
+    /// server skips them (XEP-0016 §2.1; PRIV-22). `None` means no item
+    /// matched, and the server then allows (PRIV-08).
     pub fn first_match(
         &self,
+        kind: StanzaKind,
         jid: &Jid,
         groups: &[String],
         subscription: &str,
@@ -357,7 +387,7 @@ impl PrivacyList {
         // (one being edited) still gives the server's answer.
         self.items
             .iter()
-            .filter(|item| item.matches(jid, groups, subscription))
+            .filter(|item| item.stanzas.covers(kind) && item.matches(jid, groups, subscription))
             .min_by_key(|item| item.order)
     }
 }
@@ -1255,18 +1285,81 @@ mod tests {
             ),
         ]);
         let romeo = jid("romeo@example.net/orchard");
-        assert_eq!(l.first_match(&romeo, &[], "both").unwrap().order, 10);
+        assert_eq!(
+            l.first_match(StanzaKind::Message, &romeo, &[], "both")
+                .unwrap()
+                .order,
+            10
+        );
         let benvolio = jid("benvolio@example.net");
-        assert_eq!(l.first_match(&benvolio, &[], "none").unwrap().order, 20);
+        assert_eq!(
+            l.first_match(StanzaKind::Message, &benvolio, &[], "none")
+                .unwrap()
+                .order,
+            20
+        );
         let nurse = jid("nurse@example.com");
-        assert_eq!(l.first_match(&nurse, &[], "none").unwrap().order, 100);
+        assert_eq!(
+            l.first_match(StanzaKind::Message, &nurse, &[], "none")
+                .unwrap()
+                .order,
+            100
+        );
         let no_fall_through = list(vec![item(
             Some(ItemType::Jid),
             Some("romeo@example.net"),
             PrivacyAction::Deny,
             1,
         )]);
-        assert_eq!(no_fall_through.first_match(&nurse, &[], "none"), None);
+        assert_eq!(
+            no_fall_through.first_match(StanzaKind::Message, &nurse, &[], "none"),
+            None
+        );
+    }
+
+    /// PRIV-22: an item that does not cover the stanza's kind is skipped,
+    /// as the server does: a deny of presence-in alone is not the match for
+    /// a message, so the deny-all rule after it decides.
+    #[test]
+    fn priv_22_first_match_respects_stanza_kinds() {
+        let mut presence_only = item(
+            Some(ItemType::Jid),
+            Some("tybalt@example.com"),
+            PrivacyAction::Deny,
+            10,
+        );
+        presence_only.stanzas.presence_in = true;
+        let mut allow_iq = item(
+            Some(ItemType::Jid),
+            Some("tybalt@example.com"),
+            PrivacyAction::Allow,
+            15,
+        );
+        allow_iq.stanzas.iq = true;
+        let l = list(vec![
+            presence_only,
+            allow_iq,
+            item(
+                Some(ItemType::Jid),
+                Some("tybalt@example.com"),
+                PrivacyAction::Deny,
+                20,
+            ),
+            PrivacyItem::fall_through(PrivacyAction::Allow, 100),
+        ]);
+        let tybalt = jid("tybalt@example.com/street");
+        let order = |kind| l.first_match(kind, &tybalt, &[], "none").map(|i| i.order);
+        assert_eq!(order(StanzaKind::PresenceIn), Some(10));
+        assert_eq!(order(StanzaKind::Iq), Some(15));
+        assert_eq!(order(StanzaKind::Message), Some(20));
+        assert_eq!(order(StanzaKind::PresenceOut), Some(20));
+        assert!(StanzaKinds::default().covers(StanzaKind::Message));
+        let only_out = StanzaKinds {
+            presence_out: true,
+            ..StanzaKinds::default()
+        };
+        assert!(only_out.covers(StanzaKind::PresenceOut));
+        assert!(!only_out.covers(StanzaKind::Message));
     }
 
     #[test]
