@@ -214,6 +214,14 @@ fn run(
             )
         }
         Action::Remove { jid } => {
+            // ROS-15: said the same on every server (ejabberd answers
+            // `result` for an item it does not have); the server decides
+            // while our copy of the roster is not loaded yet.
+            if state.roster.load_state() == super::roster::LoadState::Loaded
+                && state.roster.get(&jid).is_none()
+            {
+                return not_in_roster(&jid);
+            }
             // ROS-09, INT-08: the server cancels both directions itself.
             roster_set(state, effects, tag, label, &jid, RosterSet::Remove, None)
         }

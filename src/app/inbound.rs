@@ -624,9 +624,19 @@ fn apply_message(state: &mut State, message: Message, at: i64, effects: &mut Vec
         }
         let mut text = describe_delivery_error(&from, &error);
         // PRIV-22: our own list refused it (XEP-0016 says not-acceptable,
-        // Prosody's module service-unavailable).
+        // Prosody's module service-unavailable). When our blocklist has the
+        // contact, the block is ours even without XEP-0191's <blocked/>
+        // marker (ejabberd keeps the blocklist as a privacy list and bounces
+        // with that list's words).
         let by_list = !error.is_blocked_by_us() && state.is_blocked(&from.to_bare());
-        if by_list {
+        let in_blocklist = state
+            .privacy
+            .blocklist
+            .as_ref()
+            .is_some_and(|list| crate::xmpp::stanza::blocking::is_blocked(list, &from));
+        if by_list && in_blocklist {
+            text = format!("message to {from}: you blocked this contact ({error})");
+        } else if by_list {
             text = format!("message to {from}: blocked by your privacy list ({error})");
         }
         // BLK-06: offer the way out.

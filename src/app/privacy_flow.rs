@@ -131,6 +131,19 @@ fn advance(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
         match &step {
             Step::Plan(plan) => {
                 let plan = plan.clone();
+                // PRIV-13: deleting a list the server does not have fails
+                // the same way everywhere (ejabberd would answer `result`).
+                if let Plan::Release { name } = &plan
+                    && state
+                        .privacy
+                        .names
+                        .as_ref()
+                        .is_some_and(|names| !names.lists.contains(name))
+                {
+                    let text = format!("there is no privacy list named {name}");
+                    fail(state, tag, text, effects);
+                    return;
+                }
                 if let Some(job) = state.privacy.jobs.get_mut(&tag) {
                     job.steps.pop_front();
                 }
