@@ -12,6 +12,7 @@ pub mod server;
 pub use server::*;
 pub mod client;
 pub mod fake_server;
+pub mod fake_tls;
 pub use client::*;
 pub use fake_server::*;
 pub mod peer;
