@@ -52,7 +52,12 @@ fn cpu_seconds(pid: u32) -> f64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // Fields after the command: utime is the 12th, stime the 13th (0-based 11, 12).
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -288,7 +293,9 @@ async fn main() {
     eprintln!("id-bomb done");
     results.push(silent(&balcony).await);
 
-    println!("| scenario | time (s) | balcony CPU (s) | RSS idle (MiB) | peak RSS (MiB) | history (MiB) | note |");
+    println!(
+        "| scenario | time (s) | balcony CPU (s) | RSS idle (MiB) | peak RSS (MiB) | history (MiB) | note |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for f in results {
         println!(
