@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{BlockingModule, ServerOptions, TestServer};
+use common::{BlockingModule, ServerKind, ServerOptions, TestServer};
 use tokio::io::AsyncWriteExt;
 
 /// Runs `balcony exec ARGS` for `config`, feeding `stdin` in one write when
@@ -58,9 +58,8 @@ fn outcomes(output: &str) -> Vec<&str> {
 /// Lines piped all at once run strictly in order, each after the one
 /// before has its outcome: `/rename` never overtakes `/add`, and privacy
 /// and blocking commands never run before the server's features are known.
-#[tokio::test]
-async fn stdin_lines_piped_at_once_run_in_order() {
-    let server = TestServer::start();
+async fn stdin_lines_piped_at_once_run_in_order(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let (alice, _bob) = (server.account("alice"), server.account("bob"));
     let config = server.write_config(&alice, "");
     let data = tempfile::tempdir().unwrap();
@@ -89,14 +88,15 @@ async fn stdin_lines_piped_at_once_run_in_order() {
     );
     assert!(output.contains("name=\"Robert\""), "{output}");
 }
+common::on_both_servers!(stdin_lines_piped_at_once_run_in_order);
 
 /// Commands on the command line right after login, repeated: the server's
 /// features are always known before the first one runs. The server has
 /// privacy lists (XEP-0016) but no blocking command, so `/block` keeps its
 /// own list, which it can only do once it knows that.
-#[tokio::test]
-async fn first_commands_never_race_service_discovery() {
+async fn first_commands_never_race_service_discovery(kind: ServerKind) {
     let server = TestServer::start_with(ServerOptions {
+        kind,
         blocking: BlockingModule::PrivacyLists,
         ..ServerOptions::default()
     });
@@ -120,13 +120,13 @@ async fn first_commands_never_race_service_discovery() {
         assert!(!output.contains("not known yet"), "run {run}: {output}");
     }
 }
+common::on_both_servers!(first_commands_never_race_service_discovery);
 
 /// A fatal stream error (here another login taking our resource, which
 /// Prosody answers with `conflict`) ends `exec` with a non-zero status and
 /// the reason, even while it waits on stdin.
-#[tokio::test]
-async fn fatal_stream_error_fails_exec() {
-    let server = TestServer::start();
+async fn fatal_stream_error_fails_exec(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let config = server.write_config(&alice, "resource = \"desk\"\n");
     let data = tempfile::tempdir().unwrap();
@@ -155,3 +155,4 @@ async fn fatal_stream_error_fails_exec() {
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("conflict"), "{stderr}");
 }
+common::on_both_servers!(fatal_stream_error_fails_exec);
