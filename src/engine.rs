@@ -23,10 +23,10 @@ use crate::app::event::Event;
 use crate::app::{self, Effect, Msg, Preferences, Purpose, State};
 use crate::history::{Direction as HistoryDirection, History, NewMessage, StoredMessage};
 use crate::roster_cache::RosterCache;
-use crate::xmpp::error::{ErrorType, StanzaCondition, StanzaError};
+use crate::xmpp::error::{ErrorType, Recovery, StanzaCondition, StanzaError};
 use crate::xmpp::ledger::Ledger;
-use crate::xmpp::session::{self, RequestError, SessionEvent, SessionHandle};
-use crate::xmpp::settings::ConnectSettings;
+use crate::xmpp::session::{self, RequestError, Session, SessionEvent, SessionHandle};
+use crate::xmpp::settings::{ConnectSettings, Password};
 use crate::xmpp::stanza::lang::LangText;
 use crate::xmpp::stanza::message::{Message, MessageType, Thread};
 use jid::BareJid;
@@ -44,8 +44,20 @@ const SEARCH_LIMIT: usize = 50;
 /// What the engine's own channel carries.
 #[allow(clippy::large_enum_variant)]
 enum Internal {
-    Started(SessionHandle, Arc<Ledger>),
     Msg(Msg),
+    /// Login attempt `generation` logged in. The engine takes the session
+    /// only if that attempt is still the current one.
+    LoggedIn(u64, Session),
+    /// News from login attempt `generation`: a failure, or a retry to come.
+    Login(u64, Msg),
+}
+
+/// The login in progress, until it yields a session or gives up.
+struct Login {
+    /// Bumped by every new attempt and every stop, so whatever an attempt
+    /// that was given up sent meanwhile is recognised and dropped.
+    generation: u64,
+    task: Option<tokio::task::AbortHandle>,
 }
 
 pub struct Engine {
@@ -75,6 +87,9 @@ pub struct Engine {
     records: Vec<app::Record>,
     /// True while a batch of events is being applied.
     in_batch: bool,
+    login: Login,
+    /// Stanzas given while logging in, sent once logged in.
+    unsent: Vec<crate::xmpp::element::Element>,
 }
 
 impl Engine {
@@ -107,6 +122,11 @@ impl Engine {
             outbox: Vec::new(),
             records: Vec::new(),
             in_batch: false,
+            login: Login {
+                generation: 0,
+                task: None,
+            },
+            unsent: Vec::new(),
         };
         engine.account = engine.settings.jid.to_string();
         if let Some(cache) = &engine.cache {
@@ -132,32 +152,67 @@ impl Engine {
         self
     }
 
-    /// Starts logging in in the background.
+    /// Starts logging in in the background, replacing any login still in
+    /// progress. Passing failures are retried with the session's backoff
+    /// (CORE-20, SESS-05).
     pub fn connect(&mut self) {
+        self.stop_login();
         self.process(Msg::Connecting);
-        let settings = self.settings.clone();
+        let generation = self.login.generation;
+        let task = tokio::spawn(log_in(self.settings.clone(), self.tx.clone(), generation));
+        self.login.task = Some(task.abort_handle());
+    }
+
+    /// Logs in again with a password the user typed after the server
+    /// refused the one we had (CORE-12). It is kept for this run only.
+    pub fn connect_with_password(&mut self, password: Password) {
+        self.settings.password = password;
+        self.connect();
+    }
+
+    /// True while a login is in progress (including the wait before a retry).
+    pub fn is_logging_in(&self) -> bool {
+        self.login.task.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Ends the login in progress, if any; what it already sent is ignored.
+    /// Returns whether one was running.
+    fn stop_login(&mut self) -> bool {
+        self.login.generation += 1;
+        match self.login.task.take() {
+            Some(task) => {
+                task.abort();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes a session a login produced, unless that login was given up
+    /// meanwhile: then the session is closed, and never heard from.
+    fn take_session(&mut self, generation: u64, session: Session) {
+        if generation != self.login.generation {
+            session.handle.close();
+            return;
+        }
+        self.login.task = None;
+        for stanza in std::mem::take(&mut self.unsent) {
+            let _ = session.handle.send(stanza);
+        }
+        self.handle = Some(session.handle.clone());
+        self.ledger = Some(session.events.ledger());
         let tx = self.tx.clone();
+        let mut events = session.events;
         tokio::spawn(async move {
-            match session::start(settings).await {
-                Ok(mut session) => {
-                    let ledger = session.events.ledger();
-                    let _ = tx.send(Internal::Started(session.handle.clone(), ledger));
-                    // Held: the engine reports each event handled once it is
-                    // applied and its message stored.
-                    while let Some(event) = session.events.recv_held().await {
-                        let msg = Msg::Session {
-                            event,
-                            at: now_unix(),
-                        };
-                        if tx.send(Internal::Msg(msg)).is_err() {
-                            break;
-                        }
-                    }
-                }
-                Err(error) => {
-                    let _ = tx.send(Internal::Msg(Msg::LoginFailed {
-                        error: error.to_string(),
-                    }));
+            // Held: the engine reports each event handled once it is
+            // applied and its message stored.
+            while let Some(event) = events.recv_held().await {
+                let msg = Msg::Session {
+                    event,
+                    at: now_unix(),
+                };
+                if tx.send(Internal::Msg(msg)).is_err() {
+                    break;
                 }
             }
         });
@@ -196,7 +251,7 @@ impl Engine {
         self.in_batch = true;
         for internal in batch {
             let from_session = matches!(internal, Internal::Msg(Msg::Session { .. }));
-            if matches!(internal, Internal::Started(..)) {
+            if matches!(internal, Internal::LoggedIn(..)) {
                 self.write_records();
                 self.report_handled(std::mem::take(&mut handled));
             }
@@ -219,9 +274,14 @@ impl Engine {
 
     fn handle_internal(&mut self, internal: Internal) {
         match internal {
-            Internal::Started(handle, ledger) => {
-                self.handle = Some(handle);
-                self.ledger = Some(ledger);
+            Internal::LoggedIn(generation, session) => self.take_session(generation, session),
+            Internal::Login(generation, msg) => {
+                if generation == self.login.generation {
+                    if matches!(msg, Msg::LoginFailed { .. }) {
+                        self.login.task = None;
+                    }
+                    self.process(msg);
+                }
             }
             Internal::Msg(Msg::Session {
                 event: SessionEvent::Reply { token, result },
@@ -553,6 +613,18 @@ impl Engine {
             }
             Effect::Disconnect => {
                 self.flush();
+                // Logging in, or waiting to retry: stop, and go Offline as a
+                // closed session does.
+                if self.stop_login() {
+                    queue.push_back(Msg::Session {
+                        event: SessionEvent::Closed {
+                            error: None,
+                            retryable: false,
+                        },
+                        at: now_unix(),
+                    });
+                    return;
+                }
                 match &self.handle {
                     Some(handle) => handle.close(),
                     None => self.events.push_back(Event::Offline { error: None }),
@@ -600,14 +672,17 @@ impl Engine {
             .collect())
     }
 
-    fn send(&self, stanza: crate::xmpp::element::Element) {
+    fn send(&mut self, stanza: crate::xmpp::element::Element) {
         match &self.handle {
-            Some(handle) => {
+            Some(handle) if !handle.is_closed() => {
                 if handle.send(stanza).is_err() {
                     debug!("dropping a stanza: the session has ended");
                 }
             }
-            None => debug!("dropping a stanza: not connected"),
+            // A message written while the first login is retried goes out
+            // once it succeeds, as the session does on a reconnect.
+            _ if self.is_logging_in() => self.unsent.push(stanza),
+            _ => debug!("dropping a stanza: not connected"),
         }
     }
 
@@ -624,7 +699,52 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
+        self.stop_login();
         self.flush();
+    }
+}
+
+/// The login task: tries until it has a session, or until a failure that
+/// trying again cannot fix. Each passing failure is reported as the session
+/// reports a lost connection, with the attempt and the delay before the next.
+async fn log_in(settings: ConnectSettings, tx: mpsc::UnboundedSender<Internal>, generation: u64) {
+    let mut attempt = 0u32;
+    loop {
+        let error = match session::start(settings.clone()).await {
+            Ok(session) => {
+                let _ = tx.send(Internal::LoggedIn(generation, session));
+                return;
+            }
+            Err(error) => error,
+        };
+        let recovery = error.recovery();
+        let error = error.to_string();
+        if recovery != Recovery::Retry {
+            let _ = tx.send(Internal::Login(
+                generation,
+                Msg::LoginFailed { error, recovery },
+            ));
+            return;
+        }
+        attempt = attempt.saturating_add(1);
+        let retry_in = session::backoff(attempt);
+        debug!(%error, attempt, ?retry_in, "login failed; trying again");
+        let event = SessionEvent::Reconnecting {
+            error,
+            attempt,
+            retry_in,
+        };
+        let news = Internal::Login(
+            generation,
+            Msg::Session {
+                event,
+                at: now_unix(),
+            },
+        );
+        if tx.send(news).is_err() {
+            return;
+        }
+        tokio::time::sleep(retry_in).await;
     }
 }
 

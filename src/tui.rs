@@ -150,6 +150,7 @@ fn carry_out(engine: &mut Engine, request: Request) {
             engine.command_line(&line);
         }
         Request::View(msg) => engine.view(msg),
+        Request::LogIn(password) => engine.connect_with_password(password),
     }
 }
 

@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use jid::FullJid;
 
+use crate::xmpp::error::Recovery;
 use crate::xmpp::login::StreamFeatures;
 use crate::xmpp::session::{RequestError, SessionEvent};
 use crate::xmpp::stanza::iq::Iq;
@@ -175,6 +176,9 @@ pub struct State {
     pub prefs: Preferences,
     /// Set when the user asked to leave; the runner exits once it sees it.
     pub quitting: bool,
+    /// The server refused the password (CORE-12): the user may give it
+    /// again. Cleared by the next login attempt.
+    pub password_refused: bool,
     /// Set when only notices are read (the terminal UI draws from the store): the engine keeps
     /// only [`Event::Info`], and no roster event is built per contact, which at login would be
     /// one for every contact.
@@ -248,25 +252,19 @@ pub enum Purpose {
 #[derive(Debug)]
 pub enum Msg {
     /// A fact from the session; `at` is the arrival time in Unix seconds.
-    Session {
-        event: SessionEvent,
-        at: i64,
-    },
+    Session { event: SessionEvent, at: i64 },
     /// A new login attempt has started.
     Connecting,
-    LoginFailed {
-        error: String,
-    },
+    /// A login ended without a session, and the runner will not try again
+    /// by itself: it retries [`Recovery::Retry`] failures, reporting each
+    /// as [`SessionEvent::Reconnecting`], until one of the others comes.
+    LoginFailed { error: String, recovery: Recovery },
     Reply {
         purpose: Purpose,
         result: Result<Iq, RequestError>,
     },
     /// A user command; `tag` pairs it with its [`Event::Result`].
-    Command {
-        tag: u64,
-        action: Action,
-        at: i64,
-    },
+    Command { tag: u64, action: Action, at: i64 },
     /// The cached roster, read before login.
     RosterCache {
         ver: Option<String>,
@@ -411,8 +409,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
     match msg {
         Msg::Session { event, at } => inbound::apply(state, event, at, &mut effects),
-        Msg::Connecting => state.connection = ConnectionState::Connecting,
-        Msg::LoginFailed { error } => {
+        Msg::Connecting => {
+            state.connection = ConnectionState::Connecting;
+            state.password_refused = false;
+        }
+        Msg::LoginFailed { error, recovery } => {
+            // CORE-12: a refused password is asked for again, never
+            // retried as it is.
+            state.password_refused = recovery == Recovery::AskPassword;
             push_notice(state, error.clone(), true);
             effects.push(Effect::Emit(Event::Offline {
                 error: Some(error.clone()),

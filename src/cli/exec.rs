@@ -68,7 +68,7 @@ pub async fn run(mut engine: Engine, options: ExecOptions) -> Result<(), String>
         lost: None,
     };
     engine.connect();
-    wait_until_ready(&mut engine, &mut printer).await?;
+    wait_until_ready(&mut engine, &mut printer, Instant::now() + LOGIN_TIMEOUT).await?;
 
     if options.commands.is_empty() {
         run_stdin(&mut engine, &mut printer).await;
@@ -99,22 +99,41 @@ pub async fn run(mut engine: Engine, options: ExecOptions) -> Result<(), String>
 /// Waits until commands can run: logged in, the roster loaded, initial
 /// presence sent (and the startup commands it triggers), and the server's
 /// features known (they decide how blocking and privacy commands work).
-async fn wait_until_ready(engine: &mut Engine, printer: &mut Printer) -> Result<(), String> {
-    let deadline = Instant::now() + LOGIN_TIMEOUT;
+/// Failed logins are retried until `deadline` (SESS-05); running out of
+/// time reports the last reason a login failed.
+async fn wait_until_ready(
+    engine: &mut Engine,
+    printer: &mut Printer,
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut last_error: Option<String> = None;
     loop {
         printer.print(engine.take_events());
         if engine.state.initial_presence_sent && engine.state.privacy.support.known {
             return Ok(());
         }
-        if let crate::app::ConnectionState::Offline { error } = &engine.state.connection {
-            return Err(error
-                .clone()
-                .unwrap_or_else(|| "the connection closed".into()));
+        match &engine.state.connection {
+            crate::app::ConnectionState::Offline { error } => {
+                return Err(error
+                    .clone()
+                    .unwrap_or_else(|| "the connection closed".into()));
+            }
+            crate::app::ConnectionState::Reconnecting { error, .. } => {
+                last_error = Some(error.clone());
+            }
+            _ => {}
         }
         match tokio::time::timeout_at(deadline, engine.step()).await {
             Ok(true) => {}
             Ok(false) => return Err("the session ended".into()),
-            Err(_) => return Err("timed out logging in".into()),
+            Err(_) => {
+                return Err(match last_error {
+                    Some(error) => {
+                        format!("timed out logging in; the last attempt failed: {error}")
+                    }
+                    None => "timed out logging in".into(),
+                });
+            }
         }
     }
 }
@@ -250,4 +269,47 @@ async fn logout(engine: &mut Engine, printer: &mut Printer) {
     }
     printer.print(engine.take_events());
     engine.flush();
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::app::Preferences;
+    use crate::xmpp::settings::{ConnectSettings, Password};
+
+    /// A port on loopback with nothing listening: the login is refused.
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+
+    /// SESS-05, CORE-20: a server that cannot be reached is retried until
+    /// the readiness limit, and running out of time names the reason.
+    #[tokio::test]
+    async fn sess_05_unreachable_server_is_retried_until_the_limit_with_the_reason() {
+        let jid = jid::BareJid::new("juliet@example.com").unwrap();
+        let mut settings = ConnectSettings::new(jid, Password::new("secret"));
+        settings.host = Some("127.0.0.1".into());
+        settings.port = Some(closed_port());
+        let mut engine = Engine::new(settings, Preferences::default(), None, Vec::new());
+        let mut printer = Printer {
+            json: false,
+            failed: false,
+            lost: None,
+        };
+        engine.connect();
+        let started = Instant::now();
+        let limit = Duration::from_secs(3);
+        let error = wait_until_ready(&mut engine, &mut printer, started + limit)
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() >= limit, "gave up early: {error}");
+        assert!(error.starts_with("timed out logging in"), "{error}");
+        assert!(error.contains("cannot connect"), "{error}");
+        assert!(matches!(
+            engine.state.connection,
+            crate::app::ConnectionState::Reconnecting { .. }
+        ));
+    }
 }

@@ -8,7 +8,9 @@ use super::test_support::{logged_in, screen};
 use super::{Focus, Request, View, handle_key, raise_prompts};
 use crate::app::command;
 use crate::app::{Effect, Msg, State, update};
+use crate::xmpp::error::Recovery;
 use crate::xmpp::session::SessionEvent;
+use crate::xmpp::settings::Password;
 use crate::xmpp::stanza::presence::{Presence, PresenceType};
 use crate::xmpp::stanza::roster::{RosterItem, Subscription};
 
@@ -17,6 +19,8 @@ struct Harness {
     view: View,
     effects: Vec<Effect>,
     tag: u64,
+    /// Passwords handed to the engine to log in again with.
+    logins: Vec<Password>,
 }
 
 impl Harness {
@@ -30,6 +34,7 @@ impl Harness {
             view: View::default(),
             effects: Vec::new(),
             tag: 0,
+            logins: Vec::new(),
         }
     }
 
@@ -57,6 +62,10 @@ impl Harness {
             Request::Line(line) => command::parse(&line).expect("a valid line"),
             Request::View(msg) => {
                 self.effects.extend(update(&mut self.state, Msg::View(msg)));
+                return;
+            }
+            Request::LogIn(password) => {
+                self.logins.push(password);
                 return;
             }
         };
@@ -258,4 +267,80 @@ fn blk_04_unblock_everyone_asks_first() {
     h.press(KeyCode::Enter);
     assert!(h.view.overlay.is_none());
     assert_eq!(h.effects.len(), 1, "{:?}", h.effects);
+}
+
+/// CORE-12: after `not-authorized` the status line offers F3 and nothing
+/// opens by itself, so text being typed stays in the input line. F3 opens a
+/// masked entry that shows no character of the password; Enter hands it to
+/// the engine, and nothing of it reaches the input history.
+#[test]
+fn core_12_refused_password_is_asked_for_in_a_masked_entry() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('i'));
+    h.type_text("half a");
+    h.effects.extend(update(
+        &mut h.state,
+        Msg::LoginFailed {
+            error: "authentication failed: not-authorized — wrong password or unknown account"
+                .into(),
+            recovery: Recovery::AskPassword,
+        },
+    ));
+    let screen = h.screen();
+    assert!(
+        screen.contains("offline: password refused (F3 to enter it again)"),
+        "{screen}"
+    );
+    // Typing goes on into the input line: no dialog took the keys.
+    h.type_text(" thought");
+    assert!(h.view.overlay.is_none());
+    assert_eq!(h.view.input.text(), "half a thought");
+
+    h.press(KeyCode::F(3));
+    assert!(h.screen().contains("The server refused the password"));
+    h.type_text("wherefore");
+    h.press(KeyCode::Backspace);
+    h.type_text("e art");
+    let screen = h.screen();
+    for word in ["wherefor", "art", "e art"] {
+        assert!(!screen.contains(word), "{word:?} shown: {screen}");
+    }
+    assert!(screen.contains("> ••••••••••••"), "{screen}");
+    assert!(!format!("{:?}", h.view.overlay).contains("wherefor"));
+    h.press(KeyCode::Enter);
+    assert_eq!(h.logins, [Password::new("wherefore art")]);
+    assert!(h.view.overlay.is_none());
+    // The draft is untouched and the password is in no history.
+    assert_eq!(h.view.input.text(), "half a thought");
+    h.press(KeyCode::Up);
+    assert!(!h.view.input.text().contains("wherefore"));
+}
+
+/// CORE-12: Esc leaves the dialog and stays offline; F3 opens nothing when
+/// no password was refused.
+#[test]
+fn core_12_password_entry_esc_stays_offline() {
+    let mut h = Harness::new();
+    h.press(KeyCode::F(3));
+    assert!(h.view.overlay.is_none());
+    h.effects.extend(update(
+        &mut h.state,
+        Msg::LoginFailed {
+            error: "authentication failed: not-authorized".into(),
+            recovery: Recovery::AskPassword,
+        },
+    ));
+    h.effects.clear();
+    h.press(KeyCode::F(3));
+    h.type_text("secret");
+    h.press(KeyCode::Esc);
+    assert!(h.view.overlay.is_none());
+    assert!(h.logins.is_empty());
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    assert!(!h.state.is_online());
+    // Enter on an empty entry logs in with nothing.
+    h.press(KeyCode::F(3));
+    h.press(KeyCode::Enter);
+    assert!(h.logins.is_empty());
+    assert!(h.screen().contains("type the password"));
 }

@@ -110,6 +110,7 @@ ui_actions! {
     Filter = "filter": "filter the roster by typing",
     ClearHeadlines = "clear-headlines": "clear the headlines",
     Privacy = "privacy": "edit privacy lists (blocking)",
+    EnterPassword = "password": "enter the password again after the server refused it",
 }
 
 /// A key as the terminal reports it, reduced to what bindings compare.
@@ -246,6 +247,7 @@ const DEFAULTS: &[(Context, &str, UiAction)] = &[
     (Context::Global, "M-Right", UiAction::NextWindow),
     (Context::Global, "M-Left", UiAction::PrevWindow),
     (Context::Global, "F2", UiAction::Prompts),
+    (Context::Global, "F3", UiAction::EnterPassword),
     (Context::Global, "PageUp", UiAction::PageUp),
     (Context::Global, "PageDown", UiAction::PageDown),
     (Context::Global, "A", UiAction::AddContact),

@@ -46,6 +46,10 @@ pub enum Request {
     Line(String),
     /// Tell the store what the user looks at.
     View(ViewMsg),
+    /// Log in again with this password, typed after the server refused
+    /// the one we had (CORE-12). For this run only: the config is never
+    /// written.
+    LogIn(crate::xmpp::settings::Password),
 }
 
 /// Which pane has the keyboard.
@@ -288,6 +292,14 @@ pub fn dispatch(view: &mut View, state: &State, action: UiAction) -> Vec<Request
             Vec::new()
         }
         UiAction::Privacy => privacy::open(view, state),
+        // Only after a refusal, and only on the user's key: a dialog that
+        // opened by itself would take keys meant for the input line.
+        UiAction::EnterPassword => {
+            if state.password_refused {
+                view.overlay = Some(Overlay::Password(popup::SecretEntry::default()));
+            }
+            Vec::new()
+        }
         _ => match view.focus {
             Focus::Roster => roster::handle(view, state, action),
             Focus::Chat => chat::handle(view, state, action),

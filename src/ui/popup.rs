@@ -17,6 +17,9 @@
 //! listing helpers they share.
 
 mod layout;
+mod password;
+
+pub use password::SecretEntry;
 
 use jid::BareJid;
 use ratatui::Frame;
@@ -111,6 +114,8 @@ pub enum Overlay {
     Details { jid: BareJid, scroll: usize },
     /// The privacy-list editor, which keeps its own screens.
     Privacy(Box<crate::ui::privacy::Editor>),
+    /// The password again, after the server refused it (CORE-12).
+    Password(SecretEntry),
 }
 
 impl Overlay {
@@ -125,6 +130,7 @@ impl Overlay {
         match self {
             Overlay::Entry { editor, .. } => editor.insert_text(text),
             Overlay::Privacy(editor) => editor.paste(text),
+            Overlay::Password(entry) => entry.paste(text),
             _ => {}
         }
     }
@@ -159,6 +165,7 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
         Overlay::Prompt { jid } => prompt_key(state, jid, key),
         Overlay::Entry { kind, editor } => entry_key(view, state, kind, editor, key),
         Overlay::Confirm { question, action } => confirm_key(question, action, key),
+        Overlay::Password(entry) => password::password_key(entry, key),
         Overlay::Privacy(editor) => {
             view.overlay = Some(Overlay::Privacy(editor));
             return crate::ui::privacy::handle_key(view, state, key);
@@ -362,6 +369,7 @@ pub fn draw(
         Overlay::Entry { kind, editor } => draw_entry(frame, area, theme, kind, editor),
         Overlay::Confirm { question, .. } => draw_confirm(frame, area, theme, question),
         Overlay::Details { jid, scroll } => draw_details(frame, area, state, theme, jid, scroll),
+        Overlay::Password(entry) => password::draw_password(frame, area, theme, entry),
         Overlay::Privacy(editor) => {
             crate::ui::privacy::draw(frame, area, state, editor, keymap, theme)
         }

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::View;
+use super::keymap::{Context, UiAction};
 use super::theme::mark;
 use crate::app::presence::Availability;
 use crate::app::{ConnectionState, State};
@@ -52,6 +53,20 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
         )),
         ConnectionState::Offline { error: None } => {
             spans.push(Span::styled("offline", theme.dim()))
+        }
+        // CORE-12: announced here first, where it fits on any screen (the
+        // refusal itself is the notice at the end); opened only on the key.
+        ConnectionState::Offline { error: Some(_) }
+            if state.password_refused
+                && let Some(key) = view
+                    .keymap
+                    .keys_for(Context::Global, UiAction::EnterPassword)
+                    .first() =>
+        {
+            spans.push(Span::styled(
+                format!("offline: password refused ({key} to enter it again)"),
+                theme.error(),
+            ))
         }
         ConnectionState::Offline { error: Some(e) } => spans.push(Span::styled(
             format!("offline: {}", one_line(e)),

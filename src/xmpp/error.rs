@@ -553,6 +553,39 @@ impl Error {
     }
 }
 
+/// What a failed login asks of the client, decided from the error's type in
+/// one place (CORE-12, CORE-20, SESS-05).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// Transient: the network, a server restarting, a `wait`-type session
+    /// error, `temporary-auth-failure`, a stream error before
+    /// authentication. Try again after a backoff.
+    Retry,
+    /// The server refused the password (`not-authorized`,
+    /// `credentials-expired`): ask the user for it again. Never retried as
+    /// is: the same password would only be refused again (CORE-12).
+    AskPassword,
+    /// Nothing a retry with the same settings can fix (a certificate we
+    /// refuse, channel binding refused, a bind conflict…): stop and say why.
+    GiveUp,
+}
+
+impl Error {
+    /// What to do after this error ended a login.
+    pub fn recovery(&self) -> Recovery {
+        if self.is_retryable() {
+            return Recovery::Retry;
+        }
+        match self {
+            Error::Auth(SaslFailure {
+                condition: Some(SaslCondition::NotAuthorized | SaslCondition::CredentialsExpired),
+                ..
+            }) => Recovery::AskPassword,
+            _ => Recovery::GiveUp,
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -652,6 +685,111 @@ mod tests {
             "authentication failed: not-authorized — wrong password or unknown account"
         );
         assert!(!Error::Auth(failure).is_retryable());
+    }
+
+    fn sasl(condition: &str) -> SaslFailure {
+        SaslFailure::from_element(
+            &Element::new("failure", ns::SASL).with_child(Element::new(condition, ns::SASL)),
+        )
+    }
+
+    fn stream(condition: StreamCondition) -> StreamError {
+        StreamError {
+            condition,
+            text: None,
+            see_other_host: None,
+        }
+    }
+
+    /// CORE-20, SESS-05, CORE-12: each kind of login failure is retried,
+    /// asks for the password, or stops.
+    #[test]
+    fn core_20_sess_05_core_12_recovery_by_error_kind() {
+        use Recovery::*;
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let cases: Vec<(Error, Recovery)> = vec![
+            (Error::Io(refused), Retry),
+            (
+                Error::Connect {
+                    target: "example.com:5222".into(),
+                    reason: "network unreachable".into(),
+                },
+                Retry,
+            ),
+            (
+                Error::Dns {
+                    domain: "example.com".into(),
+                    reason: "no answer".into(),
+                },
+                Retry,
+            ),
+            (Error::Timeout("the stream header"), Retry),
+            (Error::Disconnected, Retry),
+            (
+                Error::Session(StanzaError::new(
+                    ErrorType::Wait,
+                    StanzaCondition::InternalServerError,
+                )),
+                Retry,
+            ),
+            (Error::Auth(sasl("temporary-auth-failure")), Retry),
+            (
+                Error::UnauthenticatedStream(stream(StreamCondition::SystemShutdown)),
+                Retry,
+            ),
+            (
+                Error::Stream(stream(StreamCondition::SystemShutdown)),
+                Retry,
+            ),
+            (Error::Auth(sasl("not-authorized")), AskPassword),
+            (Error::Auth(sasl("credentials-expired")), AskPassword),
+            (Error::Auth(sasl("account-disabled")), GiveUp),
+            (Error::Auth(sasl("x-unknown")), GiveUp),
+            (
+                Error::Session(StanzaError::new(
+                    ErrorType::Auth,
+                    StanzaCondition::Forbidden,
+                )),
+                GiveUp,
+            ),
+            (
+                Error::Session(StanzaError::new(
+                    ErrorType::Cancel,
+                    StanzaCondition::Conflict,
+                )),
+                GiveUp,
+            ),
+            (
+                Error::Bind(StanzaError::new(
+                    ErrorType::Cancel,
+                    StanzaCondition::Conflict,
+                )),
+                GiveUp,
+            ),
+            (
+                Error::Certificate {
+                    reason: "unknown issuer".into(),
+                    hint: "set ca_file".into(),
+                },
+                GiveUp,
+            ),
+            (
+                Error::ChannelBindingRefused {
+                    binding: "tls-exporter",
+                    failure: sasl("not-authorized"),
+                },
+                GiveUp,
+            ),
+            (Error::Stream(stream(StreamCondition::Conflict)), GiveUp),
+            (
+                Error::UnauthenticatedStream(stream(StreamCondition::HostUnknown)),
+                GiveUp,
+            ),
+            (Error::NoStartTls, GiveUp),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(error.recovery(), expected, "{error}");
+        }
     }
 
     #[test]

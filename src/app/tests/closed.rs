@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::app::ConnectionState;
+use crate::xmpp::error::Recovery;
 
 /// SUB-07, ROS-06: Closed clears presence and directed, reports roster ops, keeps requests.
 #[test]
@@ -71,6 +72,7 @@ fn login_failed_is_offline_with_error() {
         &mut state,
         Msg::LoginFailed {
             error: "authentication failed: not-authorized".into(),
+            recovery: Recovery::AskPassword,
         },
     );
     assert_eq!(
@@ -78,6 +80,92 @@ fn login_failed_is_offline_with_error() {
         ["emit: offline: authentication failed: not-authorized"]
     );
     assert!(!state.is_online());
+}
+
+/// CORE-12: a refused password goes Offline at once and asks for the
+/// password; the next login attempt stops asking.
+#[test]
+fn core_12_refused_password_is_asked_for_again() {
+    let mut state = State::new(Preferences::default());
+    update(
+        &mut state,
+        Msg::LoginFailed {
+            error: "authentication failed: not-authorized".into(),
+            recovery: Recovery::AskPassword,
+        },
+    );
+    assert!(state.password_refused);
+    assert_eq!(
+        state.connection,
+        ConnectionState::Offline {
+            error: Some("authentication failed: not-authorized".into())
+        }
+    );
+    assert!(update(&mut state, Msg::Connecting).is_empty());
+    assert!(!state.password_refused);
+    assert_eq!(state.connection, ConnectionState::Connecting);
+}
+
+/// CORE-20: a final failure (a refused certificate, channel binding, a
+/// bind conflict) is Offline with the sentence, and asks for nothing.
+#[test]
+fn core_20_final_login_failure_asks_for_nothing() {
+    let mut state = State::new(Preferences::default());
+    let effects = update(
+        &mut state,
+        Msg::LoginFailed {
+            error: "the server refused channel binding (tls-exporter)".into(),
+            recovery: Recovery::GiveUp,
+        },
+    );
+    assert_eq!(
+        trace(&effects),
+        ["emit: offline: the server refused channel binding (tls-exporter)"]
+    );
+    assert!(!state.password_refused);
+    assert!(last_notice(&state).is_error);
+}
+
+/// SESS-05, CORE-20: a first login that fails for a passing reason is
+/// shown exactly as a reconnect: attempt and delay on the status line,
+/// and commands that can wait still wait.
+#[test]
+fn sess_05_retried_first_login_shows_as_reconnecting() {
+    let mut state = State::new(Preferences::default());
+    update(&mut state, Msg::Connecting);
+    let effects = session(
+        &mut state,
+        SessionEvent::Reconnecting {
+            error: "session establishment failed: internal-server-error (wait)".into(),
+            attempt: 1,
+            retry_in: std::time::Duration::from_secs(2),
+        },
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "emit: error: connection lost (session establishment failed: \
+             internal-server-error (wait)); reconnecting in 2s (attempt 1)"
+        ]
+    );
+    assert_eq!(
+        state.connection,
+        ConnectionState::Reconnecting {
+            error: "session establishment failed: internal-server-error (wait)".into(),
+            attempt: 1,
+            retry_in_secs: 2,
+        }
+    );
+    assert!(!state.password_refused);
+    // /disconnect and /reconnect during the wait reach the runner.
+    assert_eq!(
+        trace(&run(&mut state, 1, "/reconnect")),
+        ["reconnect", "emit: ok /reconnect"]
+    );
+    assert_eq!(
+        trace(&run(&mut state, 2, "/disconnect")),
+        ["disconnect", "emit: ok /disconnect"]
+    );
 }
 
 /// SUB-02: an /add cut off before its push (no subscribe sent) is not reported plainly done.
