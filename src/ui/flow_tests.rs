@@ -177,6 +177,9 @@ fn subscription_prompt_by_keys() {
     assert!(screen.contains("nurse@example.com"), "{screen}");
     assert!(screen.contains("It's the Nurse"), "{screen}");
     h.effects.clear();
+    // The user has read it: past the grace period of a prompt that opened
+    // by itself.
+    h.view.prompt_grace_until = None;
     h.press(KeyCode::Char('a'));
     let approved = h
         .effects
@@ -343,4 +346,75 @@ fn core_12_password_entry_esc_stays_offline() {
     h.press(KeyCode::Enter);
     assert!(h.logins.is_empty());
     assert!(h.screen().contains("type the password"));
+}
+
+/// A subscription request from `from`, as the session delivers it.
+fn request_arrives(h: &mut Harness, from: &str) {
+    let mut request = Presence::new(PresenceType::Subscribe);
+    request.from = Some(jid::Jid::new(from).unwrap());
+    h.effects.extend(update(
+        &mut h.state,
+        Msg::Session {
+            event: SessionEvent::Presence(request),
+            at: 0,
+        },
+    ));
+}
+
+fn answered(h: &Harness) -> bool {
+    h.effects.iter().any(|e| {
+        matches!(e, Effect::SendPresence(p)
+            if matches!(p.kind, PresenceType::Subscribed | PresenceType::Unsubscribed))
+    })
+}
+
+/// A request that arrives while the user types never takes the keys:
+/// typing `/msg juliet@localhost` used to answer it with the `a` of
+/// "localhost" (approving a stranger) and the rest toggled roster
+/// settings. It is announced instead, and every key reaches the input line.
+#[test]
+fn typing_while_a_request_arrives_never_decides_it() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Char('i'));
+    h.type_text("/msg jul");
+    request_arrives(&mut h, "mallory@evil.example");
+    h.type_text("iet@localhost and a dozen more keys: a A d y");
+    assert!(!answered(&h), "{:?}", h.effects);
+    assert!(h.view.overlay.is_none());
+    assert_eq!(
+        h.view.input.text(),
+        "/msg juliet@localhost and a dozen more keys: a A d y"
+    );
+    assert!(
+        h.state
+            .pending
+            .contains(&jid::BareJid::new("mallory@evil.example").unwrap())
+    );
+    let screen = h.screen();
+    assert!(screen.contains("1 requests (F2)"), "{screen}");
+    // Even with the focus in the input line and nothing typed yet.
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    request_arrives(&mut h, "eve@evil.example");
+    h.type_text("a");
+    assert!(!answered(&h), "{:?}", h.effects);
+    assert_eq!(h.view.input.text(), "a");
+}
+
+/// A prompt that opens by itself (the user was not typing) decides nothing
+/// on the keys that come right after it appeared; once it has been on
+/// screen for a moment, its keys work.
+#[test]
+fn prompt_that_opened_by_itself_ignores_keys_at_first() {
+    let mut h = Harness::new();
+    h.view.focus = Focus::Roster;
+    request_arrives(&mut h, "mallory@evil.example");
+    raise_prompts(&mut h.view, &h.state);
+    assert!(h.view.overlay.is_some());
+    h.press(KeyCode::Char('a'));
+    h.press(KeyCode::Char('d'));
+    assert!(!answered(&h), "{:?}", h.effects);
+    assert!(h.view.overlay.is_some(), "the prompt stays");
+    h.view.prompt_grace_until = Some(std::time::Instant::now());
+    h.press(KeyCode::Char('d'));
+    assert!(answered(&h), "{:?}", h.effects);
 }

@@ -106,7 +106,13 @@ pub struct View {
     /// prompted in arrival order, each once, so this is all it takes to
     /// remember them (a request made again gets a new number).
     pub prompted_upto: u64,
+    /// Until when a prompt that opened by itself ignores keys: keys typed
+    /// just before it appeared were meant for something else.
+    pub prompt_grace_until: Option<std::time::Instant>,
 }
+
+/// How long a prompt that opened by itself takes no decision.
+pub const PROMPT_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// The areas of one frame.
 pub struct Areas {
@@ -329,7 +335,10 @@ fn switch_window(state: &State, forward: bool) -> Option<ConversationId> {
 /// Opens the prompt for a new subscription request, once per request.
 /// A lookup in the ordered requests, however many are waiting.
 pub fn raise_prompts(view: &mut View, state: &State) {
-    if view.overlay.is_some() {
+    // A decision is never made by keys meant for something else: while the
+    // user types in the input line, a request is only announced (status
+    // line, the roster's Requests group, F2).
+    if view.overlay.is_some() || view.focus == Focus::Input || !view.input.text().is_empty() {
         return;
     }
     if let Some(request) = state.pending.first_after(view.prompted_upto) {
@@ -337,5 +346,6 @@ pub fn raise_prompts(view: &mut View, state: &State) {
         view.overlay = Some(Overlay::Prompt {
             jid: request.jid.clone(),
         });
+        view.prompt_grace_until = Some(std::time::Instant::now() + PROMPT_GRACE);
     }
 }

@@ -162,7 +162,18 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
     let (next, requests) = match overlay {
         Overlay::Help { scroll } => help_key(&view.keymap, scroll, key),
         Overlay::Prompts { selected } => prompts_key(state, selected, key),
-        Overlay::Prompt { jid } => prompt_key(state, jid, key),
+        Overlay::Prompt { jid } => {
+            // Just opened by itself: a key already on its way was meant for
+            // something else, so it decides nothing (Esc still closes).
+            let fresh = view
+                .prompt_grace_until
+                .is_some_and(|until| std::time::Instant::now() < until);
+            if fresh && !plain(key, KeyCode::Esc) {
+                stay(Overlay::Prompt { jid })
+            } else {
+                prompt_key(state, jid, key)
+            }
+        }
         Overlay::Entry { kind, editor } => entry_key(view, state, kind, editor, key),
         Overlay::Confirm { question, action } => confirm_key(question, action, key),
         Overlay::Password(entry) => password::password_key(entry, key),
