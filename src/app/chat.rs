@@ -24,6 +24,15 @@ use crate::xmpp::stanza::message::{Message, MessageType, Thread};
 
 /// Lines kept in memory per conversation.
 pub const MAX_LINES: usize = 5_000;
+/// Text kept in memory per conversation; older lines stay in the history
+/// and are paged back in by scrolling. Without it a flood of 64 KiB
+/// messages from one sender would hold 5,000 of them (300 MB).
+pub const MAX_CONVERSATION_BYTES: usize = 2 << 20;
+
+/// What a line costs against [`MAX_CONVERSATION_BYTES`].
+fn line_bytes(line: &ChatLine) -> usize {
+    line.body.len() + line.subject.as_ref().map_or(0, String::len)
+}
 /// Sent message ids remembered for matching error replies.
 const MAX_SENT_IDS: usize = 10_000;
 /// Conversations kept per peer: a sender inventing thread ids gets its
@@ -92,6 +101,8 @@ pub struct Conversation {
     pub history_requested: bool,
     /// Nothing older is left in the history.
     pub history_exhausted: bool,
+    /// The text the lines hold, in bytes (see [`MAX_CONVERSATION_BYTES`]).
+    pub bytes: usize,
 }
 
 impl Conversation {
@@ -108,9 +119,17 @@ impl Conversation {
     }
 
     fn push(&mut self, mut line: ChatLine) {
-        if self.lines.len() == MAX_LINES {
-            self.lines.pop_front();
+        let size = line_bytes(&line);
+        while self.lines.len() >= MAX_LINES
+            || (!self.lines.is_empty() && self.bytes + size > MAX_CONVERSATION_BYTES)
+        {
+            let Some(old) = self.lines.pop_front() else {
+                break;
+            };
+            self.bytes -= line_bytes(&old);
+            self.history_exhausted = false;
         }
+        self.bytes += size;
         line.seq = self.total;
         self.total += 1;
         self.open = true;
@@ -251,6 +270,20 @@ impl Chats {
         if fresh.len() > room {
             fresh.drain(..fresh.len() - room);
         }
+        // Older lines only as far as the text budget goes, newest first.
+        let mut budget = MAX_CONVERSATION_BYTES.saturating_sub(conversation.bytes);
+        let keep = fresh
+            .iter()
+            .rev()
+            .take_while(|line| {
+                let size = line_bytes(line);
+                let fits = size <= budget;
+                budget = budget.saturating_sub(size);
+                fits
+            })
+            .count();
+        fresh.drain(..fresh.len() - keep);
+        conversation.bytes += fresh.iter().map(line_bytes).sum::<usize>();
         let first_seq = conversation
             .lines
             .front()
@@ -397,6 +430,7 @@ impl Chats {
                 total: FIRST_SEQ,
                 history_requested: false,
                 history_exhausted: false,
+                bytes: 0,
             },
         );
         id
@@ -830,6 +864,24 @@ mod tests {
         assert_eq!(chats.window_ids(), [a, nurse, b]);
         let ids: Vec<_> = chats.windows().iter().map(|c| c.id).collect();
         assert_eq!(ids, [a, nurse, b]);
+    }
+
+    #[test]
+    fn text_in_memory_is_bounded() {
+        let mut chats = Chats::default();
+        let from = jid("romeo@example.net/orchard");
+        let big = "x".repeat(60_000);
+        for i in 0..200 {
+            chats.receive(incoming(&from, None, &format!("{i} {big}")));
+        }
+        let conversation = chats.latest_with(&from.to_bare()).unwrap();
+        assert!(conversation.bytes <= MAX_CONVERSATION_BYTES);
+        let held: usize = conversation.lines.iter().map(line_bytes).sum();
+        assert_eq!(held, conversation.bytes);
+        assert_eq!(conversation.lines.len(), MAX_CONVERSATION_BYTES / 60_004);
+        assert!(conversation.lines.back().unwrap().body.starts_with("199 "));
+        // The older lines are in the history, to be paged back in.
+        assert!(!conversation.history_exhausted);
     }
 
     #[test]
