@@ -11,6 +11,7 @@
 use balcony::app::{Effect, Msg, Preferences, Purpose, State, update};
 use balcony::xmpp::element::Element;
 use balcony::xmpp::login::StreamFeatures;
+use balcony::xmpp::query::Query;
 use balcony::xmpp::reader::{ReaderLimits, StreamEvent, XmlReader};
 use balcony::xmpp::session::SessionEvent;
 use balcony::xmpp::stanza::iq::Iq;
@@ -430,7 +431,8 @@ pub fn logged_in(roster: &Iq) -> State {
         &mut state,
         Msg::Reply {
             purpose,
-            result: Ok(roster.clone()),
+            // Decoded as the session does it, before the store sees it.
+            result: Query::RosterGet { ver: None }.decode(roster.clone()),
         },
     );
     state

@@ -10,6 +10,7 @@ use std::hint::black_box;
 use balcony::app::event::Event;
 use balcony::app::presence::Availability;
 use balcony::app::{Effect, Msg, State, ViewMsg, update};
+use balcony::xmpp::query::Query;
 use balcony::xmpp::session::SessionEvent;
 use balcony::xmpp::stanza::iq::Iq;
 use balcony::xmpp::stanza::message::Message;
@@ -44,7 +45,8 @@ fn roster_load(c: &mut Criterion, contacts: &[Contact], roster: &Iq) {
         let (state, purpose) = fixtures::online();
         let reply = Msg::Reply {
             purpose,
-            result: Ok(roster.clone()),
+            // Decoded as the session does it, before the store sees it.
+            result: Query::RosterGet { ver: None }.decode(roster.clone()),
         };
         (state, reply)
     };

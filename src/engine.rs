@@ -534,7 +534,7 @@ impl Engine {
                     warn!(%error, "cannot record a bounce");
                 }
             }
-            Effect::Request { iq, purpose } => {
+            Effect::Request { query, purpose } => {
                 // The answer comes back on the session's event stream, in
                 // order with the pushes before it (ROS-06).
                 self.next_token += 1;
@@ -542,7 +542,7 @@ impl Engine {
                 let sent = self
                     .handle
                     .as_ref()
-                    .map(|h| h.request_tagged(iq, token).is_ok())
+                    .map(|h| h.query(query, token).is_ok())
                     .unwrap_or(false);
                 if sent {
                     self.requests.insert(token, purpose);

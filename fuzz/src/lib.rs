@@ -27,6 +27,7 @@ use balcony::xmpp::error::{
 };
 use balcony::xmpp::login::StreamFeatures;
 use balcony::xmpp::ns;
+use balcony::xmpp::query::Query;
 use balcony::xmpp::reader::{ReaderLimits, StreamEvent, XmlReader};
 use balcony::xmpp::session::{RequestError, SessionEvent};
 use balcony::xmpp::stanza::iq::{Iq, IqType};
@@ -330,7 +331,7 @@ fn assert_rereads(xml: &str) {
 /// by the IQ results and errors of the input, as a server would.
 pub struct App {
     pub state: State,
-    pending: VecDeque<Purpose>,
+    pending: VecDeque<(Purpose, Query)>,
     at: i64,
 }
 
@@ -384,7 +385,7 @@ impl App {
     fn update(&mut self, msg: Msg) {
         for effect in update(&mut self.state, msg) {
             match effect {
-                Effect::Request { purpose, .. } => self.pending.push_back(purpose),
+                Effect::Request { purpose, query } => self.pending.push_back((purpose, query)),
                 Effect::Emit(event) => {
                     let line = event.to_line();
                     assert_terminal_safe(&line, "an event line");
@@ -402,25 +403,33 @@ impl App {
     /// starts with.
     fn answer(&mut self, result: Result<Iq, RequestError>) {
         let payload = result.as_ref().ok().and_then(|iq| iq.payload.as_ref());
+        let roster_get = || {
+            (
+                Purpose::RosterGet { versioned: false },
+                Query::RosterGet { ver: None },
+            )
+        };
         let wanted = match payload {
-            Some(p) if p.is("query", ns::ROSTER) => Some(Purpose::RosterGet { versioned: false }),
-            Some(p) if p.is("query", ns::DISCO_INFO) => Some(Purpose::ServerInfo),
+            Some(p) if p.is("query", ns::ROSTER) => Some(roster_get()),
+            Some(p) if p.is("query", ns::DISCO_INFO) => {
+                Some((Purpose::ServerInfo, Query::ServerInfo))
+            }
             _ => None,
         };
-        let purpose = match wanted {
+        let (purpose, query) = match wanted {
             Some(wanted) => {
-                let same_kind =
-                    |p: &Purpose| std::mem::discriminant(p) == std::mem::discriminant(&wanted);
+                let same_kind = |(p, _): &(Purpose, Query)| {
+                    std::mem::discriminant(p) == std::mem::discriminant(&wanted.0)
+                };
                 match self.pending.iter().position(same_kind) {
                     Some(i) => self.pending.remove(i).unwrap_or(wanted),
                     None => wanted,
                 }
             }
-            None => self
-                .pending
-                .pop_front()
-                .unwrap_or(Purpose::RosterGet { versioned: false }),
+            None => self.pending.pop_front().unwrap_or_else(roster_get),
         };
+        // Decoded as the session does it, where the reply arrives.
+        let result = result.and_then(|iq| query.decode(iq));
         self.update(Msg::Reply { purpose, result });
     }
 

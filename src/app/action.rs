@@ -5,11 +5,11 @@
 use jid::{BareJid, Jid};
 
 use crate::xmpp::id;
-use crate::xmpp::stanza::iq::Iq;
+use crate::xmpp::query::Query;
 use crate::xmpp::stanza::lang::LangText;
 use crate::xmpp::stanza::message::{Message, MessageType};
 use crate::xmpp::stanza::presence::{Presence, PresenceType, Show};
-use crate::xmpp::stanza::roster::{self, RosterItem, Subscription};
+use crate::xmpp::stanza::roster::{RosterItem, Subscription};
 
 use super::command::{self, Action, Availability as Wanted, PresenceChoice, PrivacyCommand};
 use super::contact::Contact;
@@ -494,14 +494,17 @@ fn roster_set(
     then: Option<Presence>,
 ) -> Outcome {
     let (query, expected) = match change {
-        RosterSet::Item(item) => (roster::set_item(&item), Expected::item(&item)),
-        RosterSet::Remove => (roster::remove_item(jid), Expected::Removed),
+        RosterSet::Item(item) => {
+            let expected = Expected::item(&item);
+            (Query::RosterSet(item), expected)
+        }
+        RosterSet::Remove => (Query::RosterRemove(jid.clone()), Expected::Removed),
     };
     state
         .roster_ops
         .start(tag, label.to_owned(), jid.clone(), expected, then);
     effects.push(Effect::Request {
-        iq: Iq::set(query),
+        query,
         purpose: Purpose::RosterSet { tag },
     });
     Outcome::Pending

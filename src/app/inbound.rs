@@ -4,12 +4,11 @@
 use jid::{BareJid, Jid};
 
 use crate::xmpp::error::StanzaError;
-use crate::xmpp::ns;
+use crate::xmpp::query::{Answer, Query, Unreadable};
 use crate::xmpp::session::{RequestError, SessionEvent};
-use crate::xmpp::stanza::iq::Iq;
 use crate::xmpp::stanza::message::{Message, MessageType};
 use crate::xmpp::stanza::presence::{Presence, PresenceType};
-use crate::xmpp::stanza::roster::{self, RosterQuery};
+use crate::xmpp::stanza::roster::RosterItem;
 
 use super::chat::Incoming;
 use super::contact::Contact;
@@ -43,7 +42,9 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
             let versioned = features.roster_versioning;
             let ver = versioned.then(|| state.roster.request_ver());
             effects.push(Effect::Request {
-                iq: Iq::get(roster::get_request(ver)),
+                query: Query::RosterGet {
+                    ver: ver.map(str::to_owned),
+                },
                 purpose: Purpose::RosterGet { versioned },
             });
             state.features = features;
@@ -148,13 +149,30 @@ pub fn apply(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<
 pub fn apply_reply(
     state: &mut State,
     purpose: Purpose,
-    result: Result<Iq, RequestError>,
+    result: Result<Answer, RequestError>,
     effects: &mut Vec<Effect>,
 ) {
     match purpose {
         Purpose::RosterGet { versioned } => {
             match result {
-                Ok(iq) => apply_roster_result(state, iq, versioned, effects),
+                Ok(Answer::RosterUnchanged) => apply_roster_result(state, None, effects),
+                Ok(Answer::Roster { ver, items }) => {
+                    apply_roster_result(state, Some((ver, items)), effects)
+                }
+                // Not a roster answer: read as an empty roster, as before.
+                Ok(_) if !versioned => {
+                    apply_roster_result(state, Some((None, Vec::new())), effects)
+                }
+                Ok(_) => apply_roster_result(state, None, effects),
+                Err(RequestError::Unreadable(why)) => {
+                    let why = match why {
+                        Unreadable::Invalid(why) => why,
+                        Unreadable::Empty => why.to_string(),
+                    };
+                    let text = format!("the server sent an unreadable roster: {why}");
+                    push_notice(state, text.clone(), true);
+                    effects.push(Effect::Emit(Event::Error { text }));
+                }
                 Err(error) => {
                     let text = format!("the roster could not be fetched: {error}");
                     push_notice(state, text.clone(), true);
@@ -263,21 +281,13 @@ fn roster_error_text(error: &RequestError) -> String {
     }
 }
 
-fn apply_roster_result(state: &mut State, iq: Iq, versioned: bool, effects: &mut Vec<Effect>) {
-    let result = match iq.payload.filter(|p| p.is("query", ns::ROSTER)) {
-        // NEW-03: an empty result to a versioned request: the cache is current.
-        None if versioned => None,
-        None => Some((None, Vec::new())),
-        Some(query) => match RosterQuery::parse_owned(query) {
-            Ok(query) => Some((query.ver, query.items)),
-            Err(error) => {
-                let text = format!("the server sent an unreadable roster: {error}");
-                push_notice(state, text.clone(), true);
-                effects.push(Effect::Emit(Event::Error { text }));
-                return;
-            }
-        },
-    };
+/// The roster the server sent; `None` (NEW-03) when an empty result to a
+/// versioned request said the cache is current.
+fn apply_roster_result(
+    state: &mut State,
+    result: Option<(Option<String>, Vec<RosterItem>)>,
+    effects: &mut Vec<Effect>,
+) {
     if let Some((_, items)) = &result
         && items.len() > super::roster::MAX_ROSTER
     {

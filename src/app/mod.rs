@@ -33,8 +33,8 @@ use jid::FullJid;
 
 use crate::xmpp::error::Recovery;
 use crate::xmpp::login::StreamFeatures;
+use crate::xmpp::query::{Answer, Query};
 use crate::xmpp::session::{RequestError, SessionEvent};
-use crate::xmpp::stanza::iq::Iq;
 use crate::xmpp::stanza::message::Message;
 use crate::xmpp::stanza::presence::{Presence, Show};
 use crate::xmpp::stanza::roster::RosterItem;
@@ -261,7 +261,7 @@ pub enum Msg {
     LoginFailed { error: String, recovery: Recovery },
     Reply {
         purpose: Purpose,
-        result: Result<Iq, RequestError>,
+        result: Result<Answer, RequestError>,
     },
     /// A user command; `tag` pairs it with its [`Event::Result`].
     Command { tag: u64, action: Action, at: i64 },
@@ -331,7 +331,7 @@ pub enum Effect {
     SendMessage(Message),
     SendPresence(Presence),
     Request {
-        iq: Iq,
+        query: Query,
         purpose: Purpose,
     },
     /// The roster or its version changed: write the cache.

@@ -14,7 +14,7 @@ use std::collections::{HashMap, VecDeque};
 
 use jid::{BareJid, Jid};
 
-use crate::xmpp::element::Element;
+use crate::xmpp::query::Query;
 use crate::xmpp::stanza::blocking;
 use crate::xmpp::stanza::privacy::{
     ItemType, ListNames, PrivacyAction, PrivacyItem, PrivacyList, StanzaKind,
@@ -326,20 +326,19 @@ fn is_jid_deny(item: &PrivacyItem, value: Option<&str>) -> bool {
         && value.is_none_or(|v| item.value.as_deref() == Some(v))
 }
 
-/// The payload a step sends (`Fetch` of a list, the names…); `None` for a
+/// The query a step sends (`Fetch` of a list, the names…); `None` for a
 /// [`Step::Plan`], which sends nothing.
-pub fn step_payload(privacy: &Privacy, step: &Step) -> Option<(Element, bool)> {
-    use crate::xmpp::stanza::privacy as p;
+pub fn step_query(privacy: &Privacy, step: &Step) -> Option<Query> {
     Some(match step {
-        Step::Fetch { name, .. } => (p::get_list(name), false),
-        Step::Names => (p::get_names(), false),
-        Step::Save { name, edit } => (p::set_list(&privacy.edited(name, edit)), true),
-        Step::Remove { name } => (p::remove_list(name), true),
-        Step::Active { name } => (p::set_active(name.as_deref()), true),
-        Step::Default { name } => (p::set_default(name.as_deref()), true),
-        Step::Block { jids } => (blocking::block(jids), true),
-        Step::Unblock { jids } => (blocking::unblock(jids), true),
-        Step::Blocklist => (blocking::get_blocklist(), false),
+        Step::Fetch { name, .. } => Query::PrivacyList(name.clone()),
+        Step::Names => Query::PrivacyNames,
+        Step::Save { name, edit } => Query::PrivacySet(privacy.edited(name, edit)),
+        Step::Remove { name } => Query::PrivacyRemove(name.clone()),
+        Step::Active { name } => Query::PrivacyActive(name.clone()),
+        Step::Default { name } => Query::PrivacyDefault(name.clone()),
+        Step::Block { jids } => Query::Block(jids.clone()),
+        Step::Unblock { jids } => Query::Unblock(jids.clone()),
+        Step::Blocklist => Query::Blocklist,
         Step::Plan(_) => return None,
     })
 }

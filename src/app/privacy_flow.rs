@@ -5,17 +5,15 @@
 
 use jid::Jid;
 
-use crate::xmpp::element::Element;
 use crate::xmpp::error::StanzaCondition;
-use crate::xmpp::ns;
+use crate::xmpp::query::{Answer, Query, Unreadable, feature};
 use crate::xmpp::session::RequestError;
-use crate::xmpp::stanza::blocking::{self, BlockPush};
-use crate::xmpp::stanza::iq::Iq;
-use crate::xmpp::stanza::privacy::{self as wire, ListNames, PrivacyAction, PrivacyList};
+use crate::xmpp::stanza::blocking::BlockPush;
+use crate::xmpp::stanza::privacy::{ListNames, PrivacyAction, PrivacyList};
 
 use super::command::PrivacyCommand;
 use super::event::Event;
-use super::privacy::{BLOCK_LIST, Edit, Job, Plan, Step, Support, step_label, step_payload};
+use super::privacy::{BLOCK_LIST, Edit, Job, Plan, Step, Support, step_label, step_query};
 use super::{Effect, Purpose, State, push_notice};
 
 /// Login: ask the server what it offers (PRIV-01, BLK-01). When an active
@@ -24,15 +22,12 @@ use super::{Effect, Purpose, State, push_notice};
 pub fn discover(state: &mut State, effects: &mut Vec<Effect>) {
     state.privacy.reset();
     state.privacy.hold_presence = state.privacy.wanted_active.is_some();
-    let Some(domain) = state
-        .jid
-        .as_ref()
-        .and_then(|j| Jid::new(j.domain().as_str()).ok())
-    else {
+    // disco#info goes to our server, which the session knows.
+    if state.jid.is_none() {
         return;
-    };
+    }
     effects.push(Effect::Request {
-        iq: Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(domain),
+        query: Query::ServerInfo,
         purpose: Purpose::ServerInfo,
     });
 }
@@ -41,22 +36,17 @@ pub fn discover(state: &mut State, effects: &mut Vec<Effect>) {
 /// the blocklist (BLK-02), or the list names and the lists in force.
 pub fn on_server_info(
     state: &mut State,
-    result: Result<Iq, RequestError>,
+    result: Result<Answer, RequestError>,
     effects: &mut Vec<Effect>,
 ) {
-    let features: Vec<String> = match &result {
-        Ok(iq) => iq
-            .payload
-            .iter()
-            .flat_map(|q| q.children_named("feature", ns::DISCO_INFO))
-            .filter_map(|f| f.attr("var").map(str::to_owned))
-            .collect(),
-        Err(_) => Vec::new(),
+    let features: Vec<String> = match result {
+        Ok(Answer::Features(features)) => features,
+        _ => Vec::new(),
     };
     state.privacy.support = Support {
         known: true,
-        privacy_lists: features.iter().any(|f| f == ns::PRIVACY),
-        blocking: features.iter().any(|f| f == ns::BLOCKING),
+        privacy_lists: features.iter().any(|f| f == feature::PRIVACY_LISTS),
+        blocking: features.iter().any(|f| f == feature::BLOCKING),
     };
     let mut steps = Vec::new();
     let reactivate = state
@@ -176,16 +166,11 @@ fn advance(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
             return;
         }
     }
-    let Some((payload, set)) = step_payload(&state.privacy, &step) else {
+    let Some(query) = step_query(&state.privacy, &step) else {
         return;
     };
-    let iq = if set {
-        Iq::set(payload)
-    } else {
-        Iq::get(payload)
-    };
     effects.push(Effect::Request {
-        iq,
+        query,
         purpose: Purpose::Privacy { tag },
     });
 }
@@ -194,7 +179,7 @@ fn advance(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {
 pub fn on_reply(
     state: &mut State,
     tag: u64,
-    result: Result<Iq, RequestError>,
+    result: Result<Answer, RequestError>,
     effects: &mut Vec<Effect>,
 ) {
     let Some(step) = state
@@ -206,9 +191,9 @@ pub fn on_reply(
         return;
     };
     match result {
-        Ok(iq) => {
+        Ok(answer) => {
             remember_decline(state, tag, &step);
-            if let Err(problem) = apply_result(state, tag, &step, iq) {
+            if let Err(problem) = apply_result(state, tag, &step, answer) {
                 fail(state, tag, problem, effects);
                 return;
             }
@@ -216,6 +201,12 @@ pub fn on_reply(
                 // PRIV-25: the list is set again; presence may go out.
                 setup_over(state, tag, effects);
             }
+        }
+        Err(RequestError::Unreadable(why)) => {
+            // A malformed answer is a failure of the step.
+            remember_decline(state, tag, &step);
+            fail(state, tag, unreadable_text(&step, why), effects);
+            return;
         }
         Err(error) => {
             let condition = match &error {
@@ -498,16 +489,12 @@ fn describe_error(label: &str, error: &RequestError) -> String {
 }
 
 /// Stores what a step returned; a malformed answer is a failure.
-fn apply_result(state: &mut State, tag: u64, step: &Step, iq: Iq) -> Result<(), String> {
-    let query = iq.payload.as_ref();
+fn apply_result(state: &mut State, tag: u64, step: &Step, answer: Answer) -> Result<(), String> {
     match step {
         Step::Names => {
-            let names = query
-                .filter(|q| q.is("query", ns::PRIVACY))
-                .map(wire::parse_names)
-                .transpose()
-                .map_err(|e| format!("unreadable list names: {e}"))?
-                .unwrap_or_default();
+            let Answer::PrivacyNames(names) = answer else {
+                return Err(unreadable_text(step, Unreadable::Empty));
+            };
             // PRIV-20: fetch the lists in force so the UI can tell who is
             // blocked; each is fetched once.
             let mut wanted: Vec<String> = [names.active.clone(), names.default.clone()]
@@ -526,13 +513,10 @@ fn apply_result(state: &mut State, tag: u64, step: &Step, iq: Iq) -> Result<(), 
             }
             state.privacy.names = Some(names);
         }
-        Step::Fetch { name, .. } => {
-            let list = query
-                .filter(|q| q.is("query", ns::PRIVACY))
-                .map(wire::parse_list)
-                .transpose()
-                .map_err(|e| format!("unreadable list {name}: {e}"))?
-                .ok_or_else(|| format!("the server sent no list {name}"))?;
+        Step::Fetch { .. } => {
+            let Answer::PrivacyList(list) = answer else {
+                return Err(unreadable_text(step, Unreadable::Empty));
+            };
             state.privacy.lists.insert(list.name.clone(), list);
         }
         Step::Save { name, edit } => {
@@ -572,12 +556,9 @@ fn apply_result(state: &mut State, tag: u64, step: &Step, iq: Iq) -> Result<(), 
                 .default = name.clone();
         }
         Step::Blocklist => {
-            let list = query
-                .filter(|q| q.is("blocklist", ns::BLOCKING))
-                .map(blocking::parse_blocklist)
-                .transpose()
-                .map_err(|e| format!("unreadable blocklist: {e}"))?
-                .unwrap_or_default();
+            let Answer::Blocklist(list) = answer else {
+                return Err(unreadable_text(step, Unreadable::Empty));
+            };
             state.privacy.blocklist = Some(list);
         }
         // The push that follows updates the blocklist (BLK-05).
@@ -586,6 +567,17 @@ fn apply_result(state: &mut State, tag: u64, step: &Step, iq: Iq) -> Result<(), 
     }
     state.roster_rev += 1;
     Ok(())
+}
+
+/// What the user reads when a step's answer could not be read.
+fn unreadable_text(step: &Step, why: Unreadable) -> String {
+    match (step, why) {
+        (Step::Fetch { name, .. }, Unreadable::Empty) => format!("the server sent no list {name}"),
+        (Step::Fetch { name, .. }, why) => format!("unreadable list {name}: {why}"),
+        (Step::Names, why) => format!("unreadable list names: {why}"),
+        (Step::Blocklist, why) => format!("unreadable blocklist: {why}"),
+        (step, why) => format!("{} failed: unreadable answer: {why}", step_label(step)),
+    }
 }
 
 fn finish(state: &mut State, tag: u64, effects: &mut Vec<Effect>) {

@@ -33,6 +33,7 @@ use super::event::Event;
 use super::{Effect, Msg, Notice, Preferences, Purpose, State, command, update};
 use crate::xmpp::error::{ErrorType, StanzaCondition, StanzaError};
 use crate::xmpp::login::StreamFeatures;
+use crate::xmpp::query::{Answer, Query};
 use crate::xmpp::session::{RequestError, SessionEvent};
 use crate::xmpp::stanza::iq::Iq;
 use crate::xmpp::stanza::message::Message;
@@ -85,6 +86,23 @@ fn iq(xml: &str) -> Iq {
     Iq::parse(&test_xml::parse(xml)).unwrap()
 }
 
+/// The session side's reading of `result` as the answer to `query`: the
+/// tests feed the server's XML, the store gets what the session decodes.
+fn decoded(query: &Query, result: Result<Iq, RequestError>) -> Result<Answer, RequestError> {
+    result.and_then(|iq| query.decode(iq))
+}
+
+/// The query privacy job `tag` is waiting on.
+fn step_query(state: &State, tag: u64) -> Query {
+    let step = state
+        .privacy
+        .jobs
+        .get(&tag)
+        .and_then(|job| job.steps.front())
+        .expect("a job waiting for an answer");
+    super::privacy::step_query(&state.privacy, step).expect("a step that sends")
+}
+
 /// The answer to the login roster get.
 fn roster_reply(
     state: &mut State,
@@ -95,7 +113,12 @@ fn roster_reply(
         state,
         Msg::Reply {
             purpose: Purpose::RosterGet { versioned },
-            result,
+            result: decoded(
+                &Query::RosterGet {
+                    ver: versioned.then(String::new),
+                },
+                result,
+            ),
         },
     )
 }
@@ -144,7 +167,7 @@ fn set_ok(state: &mut State, tag: u64) -> Vec<Effect> {
         state,
         Msg::Reply {
             purpose: Purpose::RosterSet { tag },
-            result: Ok(iq("<iq type='result' id='s1'/>")),
+            result: Ok(Answer::Done),
         },
     )
 }
@@ -237,8 +260,9 @@ fn describe(effect: &Effect) -> String {
             format!("message: {}", message.to_element().to_xml())
         }
         Effect::SendPresence(presence) => format!("presence: {}", presence_xml(presence)),
-        Effect::Request { iq, purpose } => {
-            let mut iq = iq.clone();
+        Effect::Request { query, purpose } => {
+            // As the session sends it (the server is our own domain).
+            let mut iq = query.to_iq(full(ME).domain().as_str());
             iq.id = "ID".into();
             format!("request {purpose:?}: {}", iq.to_element().to_xml())
         }

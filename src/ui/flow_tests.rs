@@ -127,7 +127,7 @@ fn rename_by_keys() {
         .effects
         .iter()
         .find_map(|e| match e {
-            Effect::Request { iq, .. } => Some(iq.to_element().to_xml()),
+            Effect::Request { query, .. } => Some(query.to_iq("example.com").to_element().to_xml()),
             _ => None,
         })
         .expect("a roster set");
@@ -152,7 +152,7 @@ fn remove_asks_for_confirmation() {
         .effects
         .iter()
         .find_map(|e| match e {
-            Effect::Request { iq, .. } => Some(iq.to_element().to_xml()),
+            Effect::Request { query, .. } => Some(query.to_iq("example.com").to_element().to_xml()),
             _ => None,
         })
         .expect("a roster remove");
@@ -255,7 +255,7 @@ fn blk_04_unblock_everyone_asks_first() {
         .effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Request { iq, .. } => Some(iq.to_element().to_xml()),
+            Effect::Request { query, .. } => Some(query.to_iq("example.com").to_element().to_xml()),
             _ => None,
         })
         .collect();

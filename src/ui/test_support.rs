@@ -75,7 +75,7 @@ pub fn logged_in(items: Vec<RosterItem>) -> State {
         &mut state,
         Msg::Reply {
             purpose: crate::app::Purpose::RosterGet { versioned: false },
-            result: Ok(result),
+            result: crate::xmpp::query::Query::RosterGet { ver: None }.decode(result),
         },
     );
     state

@@ -13,6 +13,7 @@ pub mod ledger;
 mod lexer;
 pub mod login;
 pub mod ns;
+pub mod query;
 pub mod reader;
 pub mod sasl;
 pub mod scram;

@@ -30,6 +30,7 @@ use super::error::{Error, ErrorType, StanzaCondition, StanzaError, StreamError};
 use super::ledger::{Ledger, MAX_BACKLOG, SessionEvents};
 use super::login::{self, Connection, StreamFeatures};
 use super::ns;
+use super::query::{Answer, Query};
 use super::reader::{StreamEvent, XmlError};
 use super::settings::ConnectSettings;
 use super::stanza::blocking::{self, BlockPush};
@@ -71,7 +72,7 @@ pub enum SessionEvent {
     /// delivered in order with everything else the server sent.
     Reply {
         token: u64,
-        result: Result<Iq, RequestError>,
+        result: Result<Answer, RequestError>,
     },
     /// A privacy list changed (PRIV-19); the push names it.
     PrivacyPush {
@@ -113,6 +114,9 @@ pub enum RequestError {
     Timeout(Duration),
     #[error("the connection was lost before the answer came")]
     Disconnected,
+    /// The server answered, but not in a form we can read.
+    #[error("unreadable answer: {0}")]
+    Unreadable(super::query::Unreadable),
 }
 
 /// What the session accepts.
@@ -122,6 +126,9 @@ pub enum SessionCommand {
     Send(Element),
     /// Sends an IQ get or set and reports its result or error.
     Request { iq: Iq, reply: ReplyTo },
+    /// Sends a typed query; its decoded answer arrives as
+    /// [`SessionEvent::Reply`] with `token`.
+    Query { query: Query, token: u64 },
     /// Closes the stream cleanly (CORE-26). Send unavailable presence first
     /// if available presence was sent (PRES-09).
     Close,
@@ -135,9 +142,10 @@ pub enum SessionCommand {
 pub enum ReplyTo {
     /// To one waiting caller.
     Caller(oneshot::Sender<Result<Iq, RequestError>>),
-    /// Onto the event stream as [`SessionEvent::Reply`], so it is ordered
-    /// with the pushes and presence that came before it.
-    Event(u64),
+    /// Decoded as the answer to `query`, onto the event stream as
+    /// [`SessionEvent::Reply`], so it is ordered with the pushes and
+    /// presence that came before it.
+    Event { token: u64, query: Box<Query> },
 }
 
 /// A cheap, cloneable way to talk to the session task.
@@ -173,14 +181,11 @@ impl SessionHandle {
         answer.await.unwrap_or(Err(RequestError::Disconnected))
     }
 
-    /// Sends an IQ whose answer arrives as [`SessionEvent::Reply`] with
-    /// `token`. A request the session can no longer take fails at once.
-    pub fn request_tagged(&self, iq: Iq, token: u64) -> Result<(), RequestError> {
+    /// Sends `query`; its decoded answer arrives as [`SessionEvent::Reply`]
+    /// with `token`. A query the session can no longer take fails at once.
+    pub fn query(&self, query: Query, token: u64) -> Result<(), RequestError> {
         self.commands
-            .send(SessionCommand::Request {
-                iq,
-                reply: ReplyTo::Event(token),
-            })
+            .send(SessionCommand::Query { query, token })
             .map_err(|_| RequestError::Disconnected)
     }
 
@@ -618,6 +623,12 @@ impl Runner {
                         Some(SessionCommand::Request { reply, .. }) => {
                             self.answer_request(reply, Err(RequestError::Disconnected));
                         }
+                        Some(SessionCommand::Query { token, .. }) => {
+                            self.emit(SessionEvent::Reply {
+                                token,
+                                result: Err(RequestError::Disconnected),
+                            });
+                        }
                     }
                 }
             }
@@ -813,7 +824,10 @@ impl Runner {
             ReplyTo::Caller(sender) => {
                 let _ = sender.send(result);
             }
-            ReplyTo::Event(token) => self.emit(SessionEvent::Reply { token, result }),
+            ReplyTo::Event { token, query } => self.emit(SessionEvent::Reply {
+                token,
+                result: result.and_then(|iq| query.decode(iq)),
+            }),
         }
     }
 
@@ -832,6 +846,15 @@ impl Runner {
         match command {
             SessionCommand::Send(stanza) => self.send_stanza(stanza).await,
             SessionCommand::Request { iq, reply } => {
+                self.track(&iq, Some(reply));
+                self.send_stanza(iq.to_element()).await
+            }
+            SessionCommand::Query { query, token } => {
+                let iq = query.to_iq(&self.domain);
+                let reply = ReplyTo::Event {
+                    token,
+                    query: Box::new(query),
+                };
                 self.track(&iq, Some(reply));
                 self.send_stanza(iq.to_element()).await
             }

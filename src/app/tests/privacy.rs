@@ -15,7 +15,7 @@ fn privacy_server(state: &mut State) -> Vec<Effect> {
         state,
         Msg::Reply {
             purpose: Purpose::ServerInfo,
-            result: Ok(iq(PRIVACY_FEATURES)),
+            result: decoded(&Query::ServerInfo, Ok(iq(PRIVACY_FEATURES))),
         },
     )
 }
@@ -55,10 +55,10 @@ fn privacy_requests(effects: &[Effect]) -> Vec<(u64, String)> {
         .iter()
         .filter_map(|e| match e {
             Effect::Request {
-                iq,
+                query,
                 purpose: Purpose::Privacy { tag },
             } => {
-                let mut iq = iq.clone();
+                let mut iq = query.to_iq("example.com");
                 iq.id = "ID".into();
                 Some((*tag, iq.to_element().to_xml()))
             }
@@ -77,11 +77,15 @@ fn one_request(effects: &[Effect]) -> (u64, String) {
 /// The server answers job `tag`'s current step with `result` (`payload`
 /// inside it, or empty).
 fn answer(state: &mut State, tag: u64, payload: &str) -> Vec<Effect> {
+    let query = step_query(state, tag);
     update(
         state,
         Msg::Reply {
             purpose: Purpose::Privacy { tag },
-            result: Ok(iq(&format!("<iq type='result' id='x'>{payload}</iq>"))),
+            result: decoded(
+                &query,
+                Ok(iq(&format!("<iq type='result' id='x'>{payload}</iq>"))),
+            ),
         },
     )
 }

@@ -14,10 +14,13 @@ fn server_info(state: &mut State, features: &[&str]) -> Vec<Effect> {
         state,
         Msg::Reply {
             purpose: Purpose::ServerInfo,
-            result: Ok(iq(&format!(
-                "<iq type='result' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'>\
-                 {features}</query></iq>"
-            ))),
+            result: decoded(
+                &Query::ServerInfo,
+                Ok(iq(&format!(
+                    "<iq type='result' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'>\
+                     {features}</query></iq>"
+                ))),
+            ),
         },
     )
 }

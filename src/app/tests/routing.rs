@@ -13,7 +13,7 @@ fn rte_08_account_requests_have_no_to() {
     let get = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Request { iq, .. } => Some(iq.to_element()),
+            Effect::Request { query, .. } => Some(query.to_iq("example.com").to_element()),
             _ => None,
         })
         .expect("the roster get");
@@ -23,7 +23,7 @@ fn rte_08_account_requests_have_no_to() {
     let set = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Request { iq, .. } => Some(iq.to_element()),
+            Effect::Request { query, .. } => Some(query.to_iq("example.com").to_element()),
             _ => None,
         })
         .expect("the roster set");

@@ -1,0 +1,169 @@
+//! Typed requests and answers at the session's border.
+//!
+//! The store asks with a [`Query`] and gets an [`Answer`] or a
+//! [`RequestError`]; the IQ is built here and its reply decoded here, once,
+//! where it arrives. Nothing above `xmpp/` sees the XML. New request kinds
+//! go here, using the codecs in `stanza/`. Imports nothing above `xmpp/`.
+
+use jid::{BareJid, Jid};
+
+use super::element::Element;
+use super::ns;
+use super::session::RequestError;
+use super::stanza::blocking;
+use super::stanza::iq::Iq;
+use super::stanza::privacy::{self, ListNames, PrivacyList};
+use super::stanza::roster::{self, RosterItem, RosterQuery};
+
+/// Feature names a [`Answer::Features`] may hold (XEP-0030 `var`s).
+pub mod feature {
+    use super::ns;
+
+    /// XEP-0016 privacy lists.
+    pub const PRIVACY_LISTS: &str = ns::PRIVACY;
+    /// XEP-0191 blocking command.
+    pub const BLOCKING: &str = ns::BLOCKING;
+}
+
+/// What the store asks the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Query {
+    /// RFC 6121 §2.2: the roster, with the cached version when the server
+    /// offers versioning (§2.6).
+    RosterGet { ver: Option<String> },
+    /// RFC 6121 §2.3: add or update an item.
+    RosterSet(RosterItem),
+    /// RFC 6121 §2.5: remove an item.
+    RosterRemove(BareJid),
+    /// XEP-0030: the server's disco#info features.
+    ServerInfo,
+    /// XEP-0016 §2.3: the names of the lists and which are in force.
+    PrivacyNames,
+    /// XEP-0016 §2.3: one list.
+    PrivacyList(String),
+    /// XEP-0016 §2.6: create or replace a list.
+    PrivacySet(PrivacyList),
+    /// XEP-0016 §2.4: set (or, with `None`, decline) the active list.
+    PrivacyActive(Option<String>),
+    /// XEP-0016 §2.5: set (or decline) the default list.
+    PrivacyDefault(Option<String>),
+    /// XEP-0016 §2.8: remove a list.
+    PrivacyRemove(String),
+    /// XEP-0191 §3.2: the blocklist.
+    Blocklist,
+    /// XEP-0191 §3.3: block these.
+    Block(Vec<Jid>),
+    /// XEP-0191 §3.4: unblock these (all, when empty).
+    Unblock(Vec<Jid>),
+}
+
+/// What the server answered, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Roster {
+        ver: Option<String>,
+        items: Vec<RosterItem>,
+    },
+    /// RFC 6121 §2.6.3: an empty result to a versioned get; the cache is
+    /// current.
+    RosterUnchanged,
+    Features(Vec<String>),
+    PrivacyNames(ListNames),
+    PrivacyList(PrivacyList),
+    Blocklist(Vec<Jid>),
+    /// A set that was accepted.
+    Done,
+}
+
+/// Why an answer could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    /// The result carried nothing where something was due.
+    #[error("the answer was empty")]
+    Empty,
+    /// The result did not parse; the parser's words.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Query {
+    /// The IQ to send; `domain` is our server, the one disco#info asks.
+    pub fn to_iq(&self, domain: &str) -> Iq {
+        match self {
+            Query::RosterGet { ver } => Iq::get(roster::get_request(ver.as_deref())),
+            Query::RosterSet(item) => Iq::set(roster::set_item(item)),
+            Query::RosterRemove(jid) => Iq::set(roster::remove_item(jid)),
+            Query::ServerInfo => {
+                let iq = Iq::get(Element::new("query", ns::DISCO_INFO));
+                match Jid::new(domain) {
+                    Ok(to) => iq.with_to(to),
+                    Err(_) => iq,
+                }
+            }
+            Query::PrivacyNames => Iq::get(privacy::get_names()),
+            Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
+            Query::PrivacySet(list) => Iq::set(privacy::set_list(list)),
+            Query::PrivacyActive(name) => Iq::set(privacy::set_active(name.as_deref())),
+            Query::PrivacyDefault(name) => Iq::set(privacy::set_default(name.as_deref())),
+            Query::PrivacyRemove(name) => Iq::set(privacy::remove_list(name)),
+            Query::Blocklist => Iq::get(blocking::get_blocklist()),
+            Query::Block(jids) => Iq::set(blocking::block(jids)),
+            Query::Unblock(jids) => Iq::set(blocking::unblock(jids)),
+        }
+    }
+
+    /// Reads the result `iq` as the answer to this query.
+    pub fn decode(&self, iq: Iq) -> Result<Answer, RequestError> {
+        let unreadable = |e: String| RequestError::Unreadable(Unreadable::Invalid(e));
+        let payload = iq.payload;
+        match self {
+            Query::RosterGet { ver } => match payload.filter(|p| p.is("query", ns::ROSTER)) {
+                None if ver.is_some() => Ok(Answer::RosterUnchanged),
+                None => Ok(Answer::Roster {
+                    ver: None,
+                    items: Vec::new(),
+                }),
+                Some(query) => RosterQuery::parse_owned(query)
+                    .map(|q| Answer::Roster {
+                        ver: q.ver,
+                        items: q.items,
+                    })
+                    .map_err(|e| unreadable(e.to_string())),
+            },
+            Query::ServerInfo => Ok(Answer::Features(
+                payload
+                    .iter()
+                    .flat_map(|q| q.children_named("feature", ns::DISCO_INFO))
+                    .filter_map(|f| f.attr("var").map(str::to_owned))
+                    .collect(),
+            )),
+            Query::PrivacyNames => payload
+                .filter(|q| q.is("query", ns::PRIVACY))
+                .map(|q| privacy::parse_names(&q))
+                .transpose()
+                .map(|names| Answer::PrivacyNames(names.unwrap_or_default()))
+                .map_err(|e| unreadable(e.to_string())),
+            Query::PrivacyList(_) => payload
+                .filter(|q| q.is("query", ns::PRIVACY))
+                .map(|q| privacy::parse_list(&q))
+                .transpose()
+                .map_err(|e| unreadable(e.to_string()))?
+                .map(Answer::PrivacyList)
+                .ok_or(RequestError::Unreadable(Unreadable::Empty)),
+            Query::Blocklist => payload
+                .filter(|q| q.is("blocklist", ns::BLOCKING))
+                .map(|q| blocking::parse_blocklist(&q))
+                .transpose()
+                .map(|list| Answer::Blocklist(list.unwrap_or_default()))
+                .map_err(|e| unreadable(e.to_string())),
+            Query::RosterSet(_)
+            | Query::RosterRemove(_)
+            | Query::PrivacySet(_)
+            | Query::PrivacyActive(_)
+            | Query::PrivacyDefault(_)
+            | Query::PrivacyRemove(_)
+            | Query::Block(_)
+            | Query::Unblock(_) => Ok(Answer::Done),
+        }
+    }
+}
