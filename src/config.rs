@@ -254,6 +254,18 @@ pub fn default_path() -> Result<PathBuf, ConfigError> {
         .ok_or(ConfigError::NoDefaultPath)
 }
 
+/// `[keys]` as plain data: context → action → key names.
+pub type KeyOverrides = HashMap<String, HashMap<String, Vec<String>>>;
+
+/// Checks of values whose meaning lives above the config (key names and
+/// actions, colours, commands). The composition root supplies them, so the
+/// config names neither `ui` nor `app`.
+pub struct Checks {
+    pub keys: fn(&KeyOverrides) -> Result<(), String>,
+    pub theme: fn(&HashMap<String, String>) -> Result<(), String>,
+    pub command: fn(&str) -> Result<(), String>,
+}
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -356,23 +368,45 @@ impl Config {
                 "must be from -128 to 127".into(),
             ));
         }
+        let _ = text;
+        Ok(())
+    }
+
+    /// Reads a config file and checks it with `checks` as well: the values
+    /// whose meaning lives above the config.
+    pub fn load_checked(path: &Path, checks: &Checks) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config = Config::parse(&text, path)?;
+        config
+            .check_with(checks)
+            .map_err(|(key, span, why)| ConfigError::Invalid {
+                path: path.to_owned(),
+                message: format!("line {}: `{key}` {why}", line_of(&text, span)),
+            })?;
+        Ok(config)
+    }
+
+    /// Runs `checks` over each key binding, colour and startup command,
+    /// one at a time so an error points at its line.
+    fn check_with(&self, checks: &Checks) -> Result<(), (&'static str, usize, String)> {
         for (context, actions) in &self.keys {
             for (action, keys) in actions {
                 let one = HashMap::from([(
                     context.clone(),
                     HashMap::from([(action.clone(), keys.get_ref().keys())]),
                 )]);
-                crate::ui::keymap::Keymap::with_overrides(&one)
-                    .map_err(|why| ("keys", keys.span().start, why))?;
+                (checks.keys)(&one).map_err(|why| ("keys", keys.span().start, why))?;
             }
         }
         for (name, colour) in &self.theme {
             let one = HashMap::from([(name.clone(), colour.get_ref().clone())]);
-            crate::ui::theme::Theme::with_overrides(&one)
-                .map_err(|why| ("theme", colour.span().start, why))?;
+            (checks.theme)(&one).map_err(|why| ("theme", colour.span().start, why))?;
         }
         for command in &self.startup.commands {
-            if let Err(error) = crate::app::command::parse(command) {
+            if let Err(error) = (checks.command)(command) {
                 return Err((
                     "startup.commands",
                     0,
@@ -380,7 +414,6 @@ impl Config {
                 ));
             }
         }
-        let _ = text;
         Ok(())
     }
 
@@ -418,10 +451,9 @@ impl Config {
         Ok(settings)
     }
 
-    /// The UI's key bindings and colours.
-    pub fn view(&self) -> Result<crate::ui::View, String> {
-        let keys: HashMap<String, HashMap<String, Vec<String>>> = self
-            .keys
+    /// `[keys]` as plain data: context → action → key names.
+    pub fn key_overrides(&self) -> KeyOverrides {
+        self.keys
             .iter()
             .map(|(context, actions)| {
                 let actions = actions
@@ -430,17 +462,15 @@ impl Config {
                     .collect();
                 (context.clone(), actions)
             })
-            .collect();
-        let theme: HashMap<String, String> = self
-            .theme
+            .collect()
+    }
+
+    /// `[theme]` as plain data: name → colour.
+    pub fn theme_overrides(&self) -> HashMap<String, String> {
+        self.theme
             .iter()
             .map(|(name, colour)| (name.clone(), colour.get_ref().clone()))
-            .collect();
-        Ok(crate::ui::View {
-            keymap: crate::ui::keymap::Keymap::with_overrides(&keys)?,
-            theme: crate::ui::theme::Theme::with_overrides(&theme)?,
-            ..crate::ui::View::default()
-        })
+            .collect()
     }
 
     /// True when no password source is configured: the TUI then asks.
@@ -449,30 +479,6 @@ impl Config {
         account.password.is_none()
             && account.password_command.is_none()
             && account.password_file.is_none()
-    }
-
-    /// What the store needs from the config.
-    pub fn preferences(&self) -> crate::app::Preferences {
-        use crate::xmpp::stanza::presence::Show;
-        let show = match self.presence.show {
-            ShowSetting::Online => None,
-            ShowSetting::Chat => Some(Show::Chat),
-            ShowSetting::Away => Some(Show::Away),
-            ShowSetting::Xa => Some(Show::Xa),
-            ShowSetting::Dnd => Some(Show::Dnd),
-        };
-        crate::app::Preferences {
-            language: self.connection.language.clone(),
-            approve: match self.subscriptions.auto_approve {
-                AutoApprove::Never => crate::app::ApprovePolicy::Never,
-                AutoApprove::ContactsWeFollow => crate::app::ApprovePolicy::ContactsWeFollow,
-            },
-            initial: crate::app::OwnPresence {
-                show,
-                status: self.presence.status.clone().filter(|s| !s.is_empty()),
-                priority: i8::try_from(*self.presence.priority.get_ref()).unwrap_or(0),
-            },
-        }
     }
 
     fn resolve_password(&self) -> Result<Password, String> {
@@ -572,7 +578,7 @@ mod tests {
             ))
             .unwrap();
             let settings = config.connect_settings().unwrap();
-            assert_eq!(config.preferences().language, lang);
+            assert_eq!(config.connection.language, lang);
             let mut writer = crate::xmpp::writer::StreamWriter::new(Vec::new());
             writer.open(&settings, true).await.unwrap();
             let header = String::from_utf8(writer.into_inner()).unwrap();

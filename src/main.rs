@@ -71,7 +71,7 @@ fn main() -> ExitCode {
         Ok(path) => path,
         Err(error) => return fail(&error.to_string(), 2),
     };
-    let config = match Config::load(&path) {
+    let config = match Config::load_checked(&path, &CHECKS) {
         Ok(config) => config,
         Err(error) => return fail(&error.to_string(), 2),
     };
@@ -128,7 +128,7 @@ fn main() -> ExitCode {
                 };
                 cli::exec::run(engine, options).await
             }
-            None => match config.view() {
+            None => match view(&config) {
                 Ok(view) => balcony::tui::run(engine(&config, settings)?, view).await,
                 Err(error) => Err(error),
             },
@@ -138,6 +138,26 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error, 1),
     }
+}
+
+/// The checks of config values whose meaning lives in the UI and the store.
+const CHECKS: config::Checks = config::Checks {
+    keys: |keys| balcony::ui::keymap::Keymap::with_overrides(keys).map(drop),
+    theme: |theme| balcony::ui::theme::Theme::with_overrides(theme).map(drop),
+    command: |line| {
+        balcony::app::command::parse(line)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    },
+};
+
+/// The UI's key bindings and colours from the config.
+fn view(config: &Config) -> Result<balcony::ui::View, String> {
+    Ok(balcony::ui::View {
+        keymap: balcony::ui::keymap::Keymap::with_overrides(&config.key_overrides())?,
+        theme: balcony::ui::theme::Theme::with_overrides(&config.theme_overrides())?,
+        ..balcony::ui::View::default()
+    })
 }
 
 /// The engine for the TUI and `exec`, with the roster cache and the
@@ -150,7 +170,7 @@ fn engine(
     let account = settings.jid.to_string();
     let engine = Engine::new(
         settings,
-        config.preferences(),
+        balcony::app::Preferences::from_config(config),
         data_dir,
         config.startup.commands.clone(),
     );

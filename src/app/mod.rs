@@ -118,6 +118,32 @@ pub struct Preferences {
     pub initial: OwnPresence,
 }
 
+impl Preferences {
+    /// What the store needs from the config.
+    pub fn from_config(config: &crate::config::Config) -> Preferences {
+        use crate::config::{AutoApprove, ShowSetting};
+        let show = match config.presence.show {
+            ShowSetting::Online => None,
+            ShowSetting::Chat => Some(Show::Chat),
+            ShowSetting::Away => Some(Show::Away),
+            ShowSetting::Xa => Some(Show::Xa),
+            ShowSetting::Dnd => Some(Show::Dnd),
+        };
+        Preferences {
+            language: config.connection.language.clone(),
+            approve: match config.subscriptions.auto_approve {
+                AutoApprove::Never => ApprovePolicy::Never,
+                AutoApprove::ContactsWeFollow => ApprovePolicy::ContactsWeFollow,
+            },
+            initial: OwnPresence {
+                show,
+                status: config.presence.status.clone().filter(|s| !s.is_empty()),
+                priority: i8::try_from(*config.presence.priority.get_ref()).unwrap_or(0),
+            },
+        }
+    }
+}
+
 impl Default for Preferences {
     fn default() -> Self {
         Preferences {

@@ -329,3 +329,15 @@ fn fixture_logged_in_state() {
     assert!(state.presence.is_empty());
     assert_eq!(state.jid, Some(full(ME)));
 }
+
+/// I18N-01: the configured language is the one the store prefers; the
+/// default is `en`.
+#[test]
+fn i18n_01_preferences_carry_the_configured_language() {
+    for (extra, lang) in [("", "en"), ("[connection]\nlanguage = 'it'\n", "it")] {
+        let text = format!("[account]\njid = 'a@example.org'\npassword = 'x'\n{extra}");
+        let config =
+            crate::config::Config::parse(&text, std::path::Path::new("test.toml")).unwrap();
+        assert_eq!(Preferences::from_config(&config).language, lang);
+    }
+}
