@@ -167,3 +167,96 @@ impl Query {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::xmpp::stanza::test_xml;
+
+    fn result(xml: &str) -> Iq {
+        Iq::parse(&test_xml::parse(xml)).unwrap()
+    }
+
+    /// RFC 6121 §2.6.3 (NEW-03): an empty result to a versioned get says
+    /// the cache is current; to a plain get it is an empty roster.
+    #[test]
+    fn empty_roster_result_depends_on_the_version_sent() {
+        let empty = "<iq type='result' id='r1'/>";
+        let versioned = Query::RosterGet {
+            ver: Some("v1".into()),
+        };
+        assert_eq!(versioned.decode(result(empty)), Ok(Answer::RosterUnchanged));
+        let plain = Query::RosterGet { ver: None };
+        assert_eq!(
+            plain.decode(result(empty)),
+            Ok(Answer::Roster {
+                ver: None,
+                items: Vec::new()
+            })
+        );
+    }
+
+    #[test]
+    fn roster_result_is_decoded_once_here() {
+        let answer = Query::RosterGet { ver: None }.decode(result(
+            "<iq type='result' id='r1'><query xmlns='jabber:iq:roster' ver='v2'>\
+             <item jid='romeo@example.net' subscription='both'/></query></iq>",
+        ));
+        let Ok(Answer::Roster { ver, items }) = answer else {
+            panic!("{answer:?}");
+        };
+        assert_eq!(ver.as_deref(), Some("v2"));
+        assert_eq!(items.len(), 1);
+    }
+
+    #[test]
+    fn a_reply_that_does_not_parse_is_unreadable() {
+        let answer = Query::PrivacyList("w".into()).decode(result(
+            "<iq type='result' id='p'><query xmlns='jabber:iq:privacy'>\
+             <list name='w'><item order='1'/></list></query></iq>",
+        ));
+        assert!(
+            matches!(
+                answer,
+                Err(RequestError::Unreadable(Unreadable::Invalid(_)))
+            ),
+            "{answer:?}"
+        );
+        let missing =
+            Query::PrivacyList("work".into()).decode(result("<iq type='result' id='p'/>"));
+        assert_eq!(missing, Err(RequestError::Unreadable(Unreadable::Empty)));
+    }
+
+    /// PRIV-01, BLK-01: disco#info goes to our server; its features come
+    /// back as names.
+    #[test]
+    fn server_info_asks_our_domain_and_lists_features() {
+        let iq = Query::ServerInfo.to_iq("example.com");
+        assert_eq!(iq.to.map(|j| j.to_string()).as_deref(), Some("example.com"));
+        let answer = Query::ServerInfo.decode(result(
+            "<iq type='result' id='d'><query xmlns='http://jabber.org/protocol/disco#info'>\
+             <feature var='jabber:iq:privacy'/><feature var='urn:xmpp:blocking'/></query></iq>",
+        ));
+        assert_eq!(
+            answer,
+            Ok(Answer::Features(vec![
+                feature::PRIVACY_LISTS.to_owned(),
+                feature::BLOCKING.to_owned()
+            ]))
+        );
+    }
+
+    #[test]
+    fn sets_answer_done() {
+        let ok = "<iq type='result' id='s'/>";
+        for query in [
+            Query::PrivacyRemove("work".into()),
+            Query::PrivacyActive(None),
+            Query::Block(Vec::new()),
+        ] {
+            assert_eq!(query.decode(result(ok)), Ok(Answer::Done));
+        }
+    }
+}
