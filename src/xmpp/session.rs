@@ -68,7 +68,7 @@ pub enum SessionEvent {
         item: RosterItem,
         ver: Option<String>,
     },
-    /// The answer to a request sent with [`SessionHandle::request_tagged`],
+    /// The answer to a request sent with [`SessionHandle::query`], decoded,
     /// delivered in order with everything else the server sent.
     Reply {
         token: u64,
