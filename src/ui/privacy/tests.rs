@@ -299,7 +299,7 @@ fn priv_09_edit_and_save_sends_the_whole_list() {
     // Move it above tybalt (the orders trade), then delete Montagues.
     assert!(press(&mut view, &state, "K").is_empty());
     assert_eq!(rules(&view).selected, 0);
-    keys(&mut view, &state, &["j", "j", "d"]);
+    keys(&mut view, &state, &["j", "j", "x"]);
     let sent = keys(&mut view, &state, &["s"]);
     let mut romeo = rule(
         Some(ItemType::Jid),
@@ -396,7 +396,7 @@ fn priv_06_invalid_jid_is_refused() {
 fn esc_with_unsaved_changes_asks() {
     let state = state();
     let mut view = opened(&state);
-    keys(&mut view, &state, &["Enter", "d"]);
+    keys(&mut view, &state, &["Enter", "x"]);
     assert!(press(&mut view, &state, "Esc").is_empty());
     let shown = screen(&state, &mut view, 80, 24);
     assert!(
@@ -441,7 +441,7 @@ fn save_validates_first() {
     assert!(!shown.contains("unsaved"), "{shown}");
     assert!(shown.contains("Saved public."), "{shown}");
     // An empty list would delete it (PRIV-11): refused.
-    keys(&mut view, &state, &["d", "d", "d"]);
+    keys(&mut view, &state, &["x", "x", "x"]);
     assert!(press(&mut view, &state, "s").is_empty());
     let shown = screen(&state, &mut view, 80, 24);
     assert!(shown.contains("error: The list has no rules"), "{shown}");
