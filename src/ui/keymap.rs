@@ -580,6 +580,16 @@ impl Keymap {
             .collect()
     }
 
+    /// Every key bound in exactly `context`, with its action, in table
+    /// order.
+    pub fn bound(&self, context: Context) -> Vec<(Key, UiAction)> {
+        self.bindings
+            .iter()
+            .filter(|(c, _, _)| *c == context)
+            .map(|(_, k, a)| (*k, *a))
+            .collect()
+    }
+
     /// An overlay's hint line: for each action still bound in `context`,
     /// its first key and a word or two. Unbound actions are left out, so a
     /// hint never shows a key that does nothing.
@@ -609,8 +619,8 @@ impl Keymap {
             .collect()
     }
 
-    /// The help listing: per context, each action with its keys.
-    pub fn help_lines(&self) -> Vec<(Context, String, &'static str)> {
+    /// [`Keymap::help_lines`] with each action's config name.
+    pub fn help_lines_named(&self) -> Vec<(Context, String, &'static str, &'static str)> {
         let mut lines = Vec::new();
         for context in Context::ALL {
             for action in UiAction::ALL {
@@ -619,10 +629,18 @@ impl Keymap {
                     continue;
                 }
                 let keys: Vec<String> = keys.iter().map(Key::to_string).collect();
-                lines.push((context, keys.join(" "), action.help()));
+                lines.push((context, keys.join(" "), action.help(), action.name()));
             }
         }
         lines
+    }
+
+    /// The help listing: per context, each action with its keys.
+    pub fn help_lines(&self) -> Vec<(Context, String, &'static str)> {
+        self.help_lines_named()
+            .into_iter()
+            .map(|(context, keys, help, _)| (context, keys, help))
+            .collect()
     }
 }
 
@@ -702,6 +720,67 @@ mod tests {
             Keymap::with_overrides(&bad)
                 .unwrap_err()
                 .contains("unknown action")
+        );
+    }
+
+    #[test]
+    fn every_context_has_keys_and_a_config_name() {
+        let keymap = Keymap::default();
+        for context in Context::ALL {
+            assert!(!keymap.bound(context).is_empty(), "{context:?}");
+            assert_eq!(Context::from_name(context.as_str()), Some(context));
+        }
+        let mut overrides = HashMap::new();
+        overrides.insert("nowhere".to_owned(), HashMap::new());
+        let error = Keymap::with_overrides(&overrides).unwrap_err();
+        assert!(error.contains("privacy_rules"), "{error}");
+    }
+
+    /// Overlays take only their own keys: a global letter does nothing
+    /// behind a dialog.
+    #[test]
+    fn overlays_do_not_fall_back_to_global_keys() {
+        let keymap = Keymap::default();
+        let a = Key::parse("A").unwrap();
+        assert_eq!(
+            keymap.lookup(Context::Roster, a),
+            Some(UiAction::AddContact)
+        );
+        assert_eq!(keymap.lookup(Context::Confirm, a), None);
+    }
+
+    /// Issue "one table per input surface", item 4: next-door privacy
+    /// screens do not give one key a harmless meaning on one and a
+    /// destructive one on the other.
+    #[test]
+    fn privacy_screens_agree_on_delete() {
+        let keymap = Keymap::default();
+        let lists = keymap.keys_for(Context::PrivacyLists, UiAction::Delete);
+        let rules = keymap.keys_for(Context::PrivacyRules, UiAction::Delete);
+        assert_eq!(lists, rules);
+        for (key, action) in keymap.bound(Context::PrivacyLists) {
+            if let Some(other) = keymap.lookup(Context::PrivacyRules, key) {
+                assert!(
+                    (action == UiAction::Delete) == (other == UiAction::Delete),
+                    "{key}: {action:?} vs {other:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hints_follow_rebinding_and_unbinding() {
+        let overrides = HashMap::from([(
+            "confirm".to_owned(),
+            HashMap::from([
+                ("yes".to_owned(), vec!["o".to_owned()]),
+                ("no".to_owned(), vec![]),
+            ]),
+        )]);
+        let keymap = Keymap::with_overrides(&overrides).unwrap();
+        assert_eq!(
+            keymap.hints(Context::Confirm, &[UiAction::Yes, UiAction::No]),
+            vec![("o".to_owned(), "yes")]
         );
     }
 

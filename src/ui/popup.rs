@@ -407,15 +407,19 @@ fn quoted(text: &str) -> String {
 fn help_rows(keymap: &Keymap) -> (Vec<Row>, Vec<Row>) {
     let mut keys = Vec::new();
     let mut context = None;
-    for (ctx, bound, help) in keymap.help_lines() {
+    for (ctx, bound, help, name) in keymap.help_lines_named() {
         if context != Some(ctx) {
             if context.is_some() {
                 keys.push(Row::Blank);
             }
-            keys.push(Row::Heading(ctx.title().to_owned()));
+            keys.push(Row::Heading(format!(
+                "{}  [keys.{}]",
+                ctx.title(),
+                ctx.as_str()
+            )));
             context = Some(ctx);
         }
-        keys.push(Row::Pair(bound, help.to_owned()));
+        keys.push(Row::Pair(bound, format!("{help} ({name})")));
     }
     let mut other = vec![Row::Heading("Input line and dialogs".to_owned())];
     for (bound, help) in input::help_lines() {
