@@ -26,10 +26,11 @@ pub enum Context {
     Password,
     PrivacyLists,
     PrivacyRules,
+    PrivacyForm,
 }
 
 /// Every context, in the order F1 lists them.
-const CONTEXTS: [(Context, &str, &str); 13] = [
+const CONTEXTS: [(Context, &str, &str); 14] = [
     (Context::Global, "global", "Everywhere"),
     (Context::Roster, "roster", "Roster pane"),
     (Context::Chat, "chat", "Chat pane"),
@@ -43,11 +44,12 @@ const CONTEXTS: [(Context, &str, &str); 13] = [
     (Context::Password, "password", "Password dialog"),
     (Context::PrivacyLists, "privacy_lists", "Privacy lists"),
     (Context::PrivacyRules, "privacy_rules", "Privacy list rules"),
+    (Context::PrivacyForm, "privacy_form", "Privacy rule form"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 13] = {
-        let mut all = [Context::Global; 13];
+    pub const ALL: [Context; 14] = {
+        let mut all = [Context::Global; 14];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -172,6 +174,14 @@ ui_actions! {
     MoveUp = "move-up": "move the selected rule up",
     MoveDown = "move-down": "move the selected rule down",
     Save = "save": "send the list to the server",
+    NextField = "next-field": "next field (Tab also completes the value)",
+    PrevField = "prev-field": "previous field",
+    NextChoice = "next-choice": "next choice in the allow/deny or type field",
+    PrevChoice = "prev-choice": "previous choice in the allow/deny or type field",
+    TickMessages = "tick-messages": "tick or untick messages (kinds field)",
+    TickIq = "tick-iq": "tick or untick IQ requests (kinds field)",
+    TickPresenceIn = "tick-presence-in": "tick or untick incoming presence (kinds field)",
+    TickPresenceOut = "tick-presence-out": "tick or untick outgoing presence (kinds field)",
 }
 
 impl UiAction {
@@ -181,7 +191,9 @@ impl UiAction {
             (Context::Entry, UiAction::Close) => "cancel",
             (Context::Password, UiAction::Close) => "stay offline",
             (Context::Password, UiAction::Submit) => "log in",
-            (Context::Entry, UiAction::Submit) => "apply",
+            (Context::Entry | Context::PrivacyForm, UiAction::Submit) => "apply",
+            (Context::PrivacyForm, UiAction::Close) => "cancel",
+            (_, UiAction::NextField) => "field",
             (Context::Prompts, UiAction::ApproveAndAdd) => "and add",
             (Context::Prompts, UiAction::Up | UiAction::Down) => "select",
             (_, UiAction::Up | UiAction::Down) => "scroll",
@@ -479,6 +491,19 @@ const DEFAULTS: &[(Context, &str, UiAction)] = &[
     (Context::PrivacyRules, "s", UiAction::Save),
     (Context::PrivacyRules, "C-s", UiAction::Save),
     (Context::PrivacyRules, "r", UiAction::Reload),
+    (Context::PrivacyForm, "Tab", UiAction::NextField),
+    (Context::PrivacyForm, "Down", UiAction::NextField),
+    (Context::PrivacyForm, "S-Tab", UiAction::PrevField),
+    (Context::PrivacyForm, "Up", UiAction::PrevField),
+    (Context::PrivacyForm, "Enter", UiAction::Submit),
+    (Context::PrivacyForm, "Esc", UiAction::Close),
+    (Context::PrivacyForm, "Space", UiAction::NextChoice),
+    (Context::PrivacyForm, "Right", UiAction::NextChoice),
+    (Context::PrivacyForm, "Left", UiAction::PrevChoice),
+    (Context::PrivacyForm, "1", UiAction::TickMessages),
+    (Context::PrivacyForm, "2", UiAction::TickIq),
+    (Context::PrivacyForm, "3", UiAction::TickPresenceIn),
+    (Context::PrivacyForm, "4", UiAction::TickPresenceOut),
 ];
 
 /// The bindings in force: the defaults with the user's overrides.

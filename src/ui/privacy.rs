@@ -391,7 +391,7 @@ impl Editor {
             return Vec::new();
         }
         if let Some(form) = rules.form.take() {
-            rules.form = form_key(rules, state, form, key);
+            rules.form = form_key(rules, state, form, keymap, key);
             return Vec::new();
         }
         let action = keymap.lookup(Context::PrivacyRules, key);

@@ -556,7 +556,7 @@ fn draw_rules(
         frame.render_widget(Paragraph::new(lines), inner);
     }
     if let Some(form) = &rules.form {
-        draw_form(frame, area, state, form, theme);
+        draw_form(frame, area, state, form, keymap, theme);
     }
 }
 
