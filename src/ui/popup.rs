@@ -13,7 +13,9 @@
 //! In a subscription prompt `A` approves at once and opens the add dialog
 //! with the JID filled in, so the user can name the contact (or cancel
 //! the add and keep only the approval). A new overlay is a variant, a
-//! `draw_*` and a `*_key` function here; `layout` holds the box and
+//! `draw_*` and a `*_key` function here, and a keymap context: the key
+//! function looks keys up in the keymap and the hints are built from it
+//! (`*_HINTS`), so they cannot disagree. `layout` holds the box and
 //! listing helpers they share.
 
 mod layout;

@@ -12,8 +12,11 @@
 //! [`one_line`] before they are drawn (SEC-05).
 //!
 //! This file holds the state and the keys of the Lists and Rules screens;
-//! the rule form is in `form`, drawing in `render`. New keys go in the
-//! `*_key` functions and their hints in `render`. Nothing here reaches the
+//! the rule form is in `form`, drawing in `render`. Keys come from the
+//! keymap (`privacy_lists`, `privacy_rules`, `privacy_form`, and `confirm`
+//! for yes/no): a new key is a `UiAction` and a default row there, handled
+//! in a `*_key` function and listed in a hint list in `render` or `form`,
+//! which draw only what is bound. Nothing here reaches the
 //! network or reads more of the store than `state.privacy` and the roster.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
