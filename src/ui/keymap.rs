@@ -27,10 +27,11 @@ pub enum Context {
     PrivacyLists,
     PrivacyRules,
     PrivacyForm,
+    Discard,
 }
 
 /// Every context, in the order F1 lists them.
-const CONTEXTS: [(Context, &str, &str); 14] = [
+const CONTEXTS: [(Context, &str, &str); 15] = [
     (Context::Global, "global", "Everywhere"),
     (Context::Roster, "roster", "Roster pane"),
     (Context::Chat, "chat", "Chat pane"),
@@ -45,11 +46,12 @@ const CONTEXTS: [(Context, &str, &str); 14] = [
     (Context::PrivacyLists, "privacy_lists", "Privacy lists"),
     (Context::PrivacyRules, "privacy_rules", "Privacy list rules"),
     (Context::PrivacyForm, "privacy_form", "Privacy rule form"),
+    (Context::Discard, "discard", "Discard unsaved changes?"),
 ];
 
 impl Context {
-    pub const ALL: [Context; 14] = {
-        let mut all = [Context::Global; 14];
+    pub const ALL: [Context; 15] = {
+        let mut all = [Context::Global; 15];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -491,6 +493,12 @@ const DEFAULTS: &[(Context, &str, UiAction)] = &[
     (Context::PrivacyRules, "s", UiAction::Save),
     (Context::PrivacyRules, "C-s", UiAction::Save),
     (Context::PrivacyRules, "r", UiAction::Reload),
+    // Unlike other questions, Enter does not answer: it would throw work away.
+    (Context::Discard, "y", UiAction::Yes),
+    (Context::Discard, "Y", UiAction::Yes),
+    (Context::Discard, "n", UiAction::No),
+    (Context::Discard, "N", UiAction::No),
+    (Context::Discard, "Esc", UiAction::No),
     (Context::PrivacyForm, "Tab", UiAction::NextField),
     (Context::PrivacyForm, "Down", UiAction::NextField),
     (Context::PrivacyForm, "S-Tab", UiAction::PrevField),

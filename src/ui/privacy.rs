@@ -248,14 +248,6 @@ fn event(key: Key) -> KeyEvent {
     KeyEvent::new(key.code, modifiers)
 }
 
-/// The character of a key typed without Ctrl or Alt.
-fn plain(key: Key) -> Option<char> {
-    match key.code {
-        KeyCode::Char(c) if !key.ctrl && !key.alt => Some(c),
-        _ => None,
-    }
-}
-
 fn is(key: Key, code: KeyCode) -> bool {
     !key.ctrl && !key.alt && key.code == code
 }
@@ -385,10 +377,9 @@ impl Editor {
             return Vec::new();
         };
         if rules.ask_discard {
-            match plain(key) {
-                Some('y' | 'Y') => self.screen = Screen::Lists(None),
-                Some('n' | 'N') => rules.ask_discard = false,
-                _ if is(key, KeyCode::Esc) => rules.ask_discard = false,
+            match keymap.lookup(Context::Discard, key) {
+                Some(UiAction::Yes) => self.screen = Screen::Lists(None),
+                Some(UiAction::No) => rules.ask_discard = false,
                 _ => {}
             }
             return Vec::new();

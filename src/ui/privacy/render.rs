@@ -541,11 +541,13 @@ fn draw_rules(
         let question = format!("Discard unsaved changes to {}?", one_line(&rules.name));
         let mut lines = wrapped(&question, 50, Style::default());
         lines.push(Line::default());
-        lines.extend(hint_lines(
-            theme,
-            &[("y", "discard"), ("n", "keep editing")],
-            50,
-        ));
+        let mut hints = Vec::new();
+        for (action, what) in [(UiAction::Yes, "discard"), (UiAction::No, "keep editing")] {
+            if let Some(key) = keymap.keys_for(Context::Discard, action).first() {
+                hints.push((key.to_string(), what));
+            }
+        }
+        lines.extend(hint_lines(theme, &borrowed(&hints), 50));
         let inner = boxed(
             frame,
             area,
