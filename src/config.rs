@@ -597,6 +597,25 @@ mod tests {
         assert!(!format!("{settings:?}").contains("\"x\""));
     }
 
+    /// Overlay keys rebind like pane keys; a bad context or action in an
+    /// overlay table names the key and its line.
+    #[test]
+    fn overlay_key_tables_parse_and_are_checked() {
+        let head = "[account]\njid = 'a@example.org'\npassword = 'x'\n";
+        let config = parse(&format!(
+            "{head}[keys.prompts]\ndeny = 'X'\n[keys.privacy_rules]\ndelete = ['x', 'Delete']\n"
+        ))
+        .unwrap();
+        assert_eq!(config.keys["prompts"]["deny"].get_ref().keys(), ["X"]);
+        let err = parse(&format!("{head}[keys.confirm]\nmaybe = 'm'\n")).unwrap_err();
+        assert!(err.contains("maybe") && err.contains("line 5"), "{err}");
+        let err = parse(&format!("{head}[keys.privacy]\ndelete = 'x'\n")).unwrap_err();
+        assert!(
+            err.contains("unknown context") && err.contains("line 5"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn unknown_key_names_key_and_line() {
         let err =

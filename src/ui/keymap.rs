@@ -17,35 +17,79 @@ pub enum Context {
     Roster,
     Chat,
     Headlines,
+    Help,
+    Prompt,
+    Prompts,
+    Confirm,
+    Details,
+    Entry,
+    Password,
+    PrivacyLists,
+    PrivacyRules,
+    PrivacyForm,
+    Discard,
 }
 
+/// Every context, in the order F1 lists them.
+const CONTEXTS: [(Context, &str, &str); 15] = [
+    (Context::Global, "global", "Everywhere"),
+    (Context::Roster, "roster", "Roster pane"),
+    (Context::Chat, "chat", "Chat pane"),
+    (Context::Headlines, "headlines", "Headline pane"),
+    (Context::Help, "help", "Help (this screen)"),
+    (Context::Prompt, "prompt", "Subscription request"),
+    (Context::Prompts, "prompts", "Subscription requests (F2)"),
+    (Context::Confirm, "confirm", "Yes/no questions"),
+    (Context::Details, "details", "Contact details"),
+    (Context::Entry, "entry", "One-line dialogs"),
+    (Context::Password, "password", "Password dialog"),
+    (Context::PrivacyLists, "privacy_lists", "Privacy lists"),
+    (Context::PrivacyRules, "privacy_rules", "Privacy list rules"),
+    (Context::PrivacyForm, "privacy_form", "Privacy rule form"),
+    (Context::Discard, "discard", "Discard unsaved changes?"),
+];
+
 impl Context {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::Roster => "roster",
-            Context::Chat => "chat",
-            Context::Headlines => "headlines",
+    pub const ALL: [Context; 15] = {
+        let mut all = [Context::Global; 15];
+        let mut i = 0;
+        while i < CONTEXTS.len() {
+            all[i] = CONTEXTS[i].0;
+            i += 1;
         }
+        all
+    };
+
+    fn row(self) -> (Context, &'static str, &'static str) {
+        CONTEXTS
+            .into_iter()
+            .find(|(c, _, _)| *c == self)
+            .unwrap_or(CONTEXTS[0])
+    }
+
+    /// The name used in the config's `[keys.CONTEXT]` tables.
+    pub fn as_str(self) -> &'static str {
+        self.row().1
     }
 
     pub fn title(self) -> &'static str {
-        match self {
-            Context::Global => "Everywhere",
-            Context::Roster => "Roster pane",
-            Context::Chat => "Chat pane",
-            Context::Headlines => "Headline pane",
-        }
+        self.row().2
+    }
+
+    /// Panes fall back to the global bindings; an overlay takes only its
+    /// own keys, so a global letter never acts behind a dialog.
+    pub fn is_overlay(self) -> bool {
+        !matches!(
+            self,
+            Context::Global | Context::Roster | Context::Chat | Context::Headlines
+        )
     }
 
     fn from_name(name: &str) -> Option<Context> {
-        Some(match name {
-            "global" => Context::Global,
-            "roster" => Context::Roster,
-            "chat" => Context::Chat,
-            "headlines" => Context::Headlines,
-            _ => return None,
-        })
+        CONTEXTS
+            .into_iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(c, _, _)| c)
     }
 }
 
@@ -111,6 +155,66 @@ ui_actions! {
     ClearHeadlines = "clear-headlines": "clear the headlines",
     Privacy = "privacy": "edit privacy lists (blocking)",
     EnterPassword = "password": "enter the password again after the server refused it",
+    Close = "close": "close this screen",
+    Later = "later": "decide later (F2 lists requests)",
+    ApproveAndAdd = "approve-and-add": "approve and add to your roster",
+    Read = "read": "read the selected request",
+    Yes = "yes": "answer yes",
+    No = "no": "answer no",
+    Submit = "submit": "use what was typed",
+    EraseChar = "erase-char": "erase the last character",
+    EraseAll = "erase-all": "erase everything typed",
+    NewList = "new-list": "create a privacy list",
+    Reload = "reload": "fetch again from the server",
+    Activate = "activate": "make the selected list active for this session",
+    Deactivate = "deactivate": "stop using an active list",
+    MakeDefault = "make-default": "make the selected list the account's default",
+    ClearDefault = "clear-default": "have no default list",
+    Delete = "delete": "delete the selected list or rule (a list asks first)",
+    Edit = "edit": "open the selected list or rule",
+    AddRule = "add-rule": "add a rule after the selected one",
+    MoveUp = "move-up": "move the selected rule up",
+    MoveDown = "move-down": "move the selected rule down",
+    Save = "save": "send the list to the server",
+    NextField = "next-field": "next field (Tab also completes the value)",
+    PrevField = "prev-field": "previous field",
+    NextChoice = "next-choice": "next choice in the allow/deny or type field",
+    PrevChoice = "prev-choice": "previous choice in the allow/deny or type field",
+    TickMessages = "tick-messages": "tick or untick messages (kinds field)",
+    TickIq = "tick-iq": "tick or untick IQ requests (kinds field)",
+    TickPresenceIn = "tick-presence-in": "tick or untick incoming presence (kinds field)",
+    TickPresenceOut = "tick-presence-out": "tick or untick outgoing presence (kinds field)",
+}
+
+impl UiAction {
+    /// The word or two shown next to a key in an overlay's hint line.
+    pub fn hint(self, context: Context) -> &'static str {
+        match (context, self) {
+            (Context::Entry, UiAction::Close) => "cancel",
+            (Context::Password, UiAction::Close) => "stay offline",
+            (Context::Password, UiAction::Submit) => "log in",
+            (Context::Entry | Context::PrivacyForm, UiAction::Submit) => "apply",
+            (Context::PrivacyForm, UiAction::Close) => "cancel",
+            (_, UiAction::NextField) => "field",
+            (Context::Prompts, UiAction::ApproveAndAdd) => "and add",
+            (Context::Prompts, UiAction::Up | UiAction::Down) => "select",
+            (_, UiAction::Up | UiAction::Down) => "scroll",
+            (_, UiAction::Later) => "decide later (F2 lists requests)",
+            (_, UiAction::ApproveAndAdd) => "approve and add to your roster",
+            (Context::PrivacyLists, UiAction::Edit) => "open",
+            (Context::PrivacyLists, UiAction::Reload) => "refresh",
+            (Context::PrivacyRules, UiAction::Close) => "back",
+            (_, UiAction::Activate) => "make active",
+            (_, UiAction::Deactivate) => "no active list",
+            (_, UiAction::MakeDefault) => "make default",
+            (_, UiAction::ClearDefault) => "no default list",
+            (_, UiAction::AddRule) => "add",
+            (_, UiAction::MoveUp) => "up",
+            (_, UiAction::MoveDown) => "down",
+            (_, UiAction::NewList) => "new",
+            (_, action) => action.name(),
+        }
+    }
 }
 
 /// A key as the terminal reports it, reduced to what bindings compare.
@@ -289,24 +393,146 @@ const DEFAULTS: &[(Context, &str, UiAction)] = &[
     (Context::Headlines, "Home", UiAction::Top),
     (Context::Headlines, "End", UiAction::Bottom),
     (Context::Headlines, "C", UiAction::ClearHeadlines),
+    (Context::Help, "Esc", UiAction::Close),
+    (Context::Help, "q", UiAction::Close),
+    (Context::Help, "F1", UiAction::Close),
+    (Context::Help, "?", UiAction::Close),
+    (Context::Help, "Up", UiAction::Up),
+    (Context::Help, "k", UiAction::Up),
+    (Context::Help, "Down", UiAction::Down),
+    (Context::Help, "j", UiAction::Down),
+    (Context::Help, "PageUp", UiAction::PageUp),
+    (Context::Help, "PageDown", UiAction::PageDown),
+    (Context::Help, "Space", UiAction::PageDown),
+    (Context::Help, "Home", UiAction::Top),
+    (Context::Help, "g", UiAction::Top),
+    (Context::Help, "End", UiAction::Bottom),
+    (Context::Help, "G", UiAction::Bottom),
+    (Context::Prompt, "a", UiAction::Approve),
+    (Context::Prompt, "A", UiAction::ApproveAndAdd),
+    (Context::Prompt, "d", UiAction::Deny),
+    (Context::Prompt, "l", UiAction::Later),
+    (Context::Prompt, "Esc", UiAction::Later),
+    (Context::Prompts, "Up", UiAction::Up),
+    (Context::Prompts, "k", UiAction::Up),
+    (Context::Prompts, "Down", UiAction::Down),
+    (Context::Prompts, "j", UiAction::Down),
+    (Context::Prompts, "Home", UiAction::Top),
+    (Context::Prompts, "End", UiAction::Bottom),
+    (Context::Prompts, "a", UiAction::Approve),
+    (Context::Prompts, "A", UiAction::ApproveAndAdd),
+    (Context::Prompts, "d", UiAction::Deny),
+    (Context::Prompts, "Enter", UiAction::Read),
+    (Context::Prompts, "Esc", UiAction::Close),
+    (Context::Prompts, "q", UiAction::Close),
+    (Context::Prompts, "F2", UiAction::Close),
+    (Context::Confirm, "y", UiAction::Yes),
+    (Context::Confirm, "Y", UiAction::Yes),
+    (Context::Confirm, "Enter", UiAction::Yes),
+    (Context::Confirm, "n", UiAction::No),
+    (Context::Confirm, "N", UiAction::No),
+    (Context::Confirm, "q", UiAction::No),
+    (Context::Confirm, "Esc", UiAction::No),
+    (Context::Details, "Esc", UiAction::Close),
+    (Context::Details, "q", UiAction::Close),
+    (Context::Details, "Enter", UiAction::Close),
+    (Context::Details, "v", UiAction::Close),
+    (Context::Details, "Up", UiAction::Up),
+    (Context::Details, "k", UiAction::Up),
+    (Context::Details, "Down", UiAction::Down),
+    (Context::Details, "j", UiAction::Down),
+    (Context::Details, "PageUp", UiAction::PageUp),
+    (Context::Details, "PageDown", UiAction::PageDown),
+    (Context::Details, "Space", UiAction::PageDown),
+    (Context::Details, "Home", UiAction::Top),
+    (Context::Details, "g", UiAction::Top),
+    (Context::Details, "End", UiAction::Bottom),
+    (Context::Details, "G", UiAction::Bottom),
+    (Context::Entry, "Esc", UiAction::Close),
+    (Context::Password, "Enter", UiAction::Submit),
+    (Context::Password, "Esc", UiAction::Close),
+    (Context::Password, "Backspace", UiAction::EraseChar),
+    (Context::Password, "C-h", UiAction::EraseChar),
+    (Context::Password, "C-u", UiAction::EraseAll),
+    (Context::PrivacyLists, "Esc", UiAction::Close),
+    (Context::PrivacyLists, "q", UiAction::Close),
+    (Context::PrivacyLists, "Up", UiAction::Up),
+    (Context::PrivacyLists, "k", UiAction::Up),
+    (Context::PrivacyLists, "Down", UiAction::Down),
+    (Context::PrivacyLists, "j", UiAction::Down),
+    (Context::PrivacyLists, "Home", UiAction::Top),
+    (Context::PrivacyLists, "End", UiAction::Bottom),
+    (Context::PrivacyLists, "Enter", UiAction::Edit),
+    (Context::PrivacyLists, "n", UiAction::NewList),
+    (Context::PrivacyLists, "r", UiAction::Reload),
+    (Context::PrivacyLists, "a", UiAction::Activate),
+    (Context::PrivacyLists, "A", UiAction::Deactivate),
+    (Context::PrivacyLists, "d", UiAction::MakeDefault),
+    (Context::PrivacyLists, "D", UiAction::ClearDefault),
+    (Context::PrivacyLists, "x", UiAction::Delete),
+    (Context::PrivacyLists, "Delete", UiAction::Delete),
+    (Context::PrivacyRules, "Esc", UiAction::Close),
+    (Context::PrivacyRules, "q", UiAction::Close),
+    (Context::PrivacyRules, "Up", UiAction::Up),
+    (Context::PrivacyRules, "k", UiAction::Up),
+    (Context::PrivacyRules, "Down", UiAction::Down),
+    (Context::PrivacyRules, "j", UiAction::Down),
+    (Context::PrivacyRules, "Home", UiAction::Top),
+    (Context::PrivacyRules, "End", UiAction::Bottom),
+    (Context::PrivacyRules, "a", UiAction::AddRule),
+    (Context::PrivacyRules, "Insert", UiAction::AddRule),
+    (Context::PrivacyRules, "e", UiAction::Edit),
+    (Context::PrivacyRules, "Enter", UiAction::Edit),
+    (Context::PrivacyRules, "K", UiAction::MoveUp),
+    (Context::PrivacyRules, "M-Up", UiAction::MoveUp),
+    (Context::PrivacyRules, "J", UiAction::MoveDown),
+    (Context::PrivacyRules, "M-Down", UiAction::MoveDown),
+    // Delete is x on both privacy screens; d means "default" next door.
+    (Context::PrivacyRules, "x", UiAction::Delete),
+    (Context::PrivacyRules, "Delete", UiAction::Delete),
+    (Context::PrivacyRules, "s", UiAction::Save),
+    (Context::PrivacyRules, "C-s", UiAction::Save),
+    (Context::PrivacyRules, "r", UiAction::Reload),
+    // Unlike other questions, Enter does not answer: it would throw work away.
+    (Context::Discard, "y", UiAction::Yes),
+    (Context::Discard, "Y", UiAction::Yes),
+    (Context::Discard, "n", UiAction::No),
+    (Context::Discard, "N", UiAction::No),
+    (Context::Discard, "Esc", UiAction::No),
+    (Context::PrivacyForm, "Tab", UiAction::NextField),
+    (Context::PrivacyForm, "Down", UiAction::NextField),
+    (Context::PrivacyForm, "S-Tab", UiAction::PrevField),
+    (Context::PrivacyForm, "Up", UiAction::PrevField),
+    (Context::PrivacyForm, "Enter", UiAction::Submit),
+    (Context::PrivacyForm, "Esc", UiAction::Close),
+    (Context::PrivacyForm, "Space", UiAction::NextChoice),
+    (Context::PrivacyForm, "Right", UiAction::NextChoice),
+    (Context::PrivacyForm, "Left", UiAction::PrevChoice),
+    (Context::PrivacyForm, "1", UiAction::TickMessages),
+    (Context::PrivacyForm, "2", UiAction::TickIq),
+    (Context::PrivacyForm, "3", UiAction::TickPresenceIn),
+    (Context::PrivacyForm, "4", UiAction::TickPresenceOut),
 ];
 
 /// The bindings in force: the defaults with the user's overrides.
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    bindings: HashMap<(Context, Key), UiAction>,
+    /// In table order, so hints show a context's first key for an action.
+    bindings: Vec<(Context, Key, UiAction)>,
 }
 
 impl Default for Keymap {
     fn default() -> Self {
-        let mut bindings = HashMap::new();
+        let mut keymap = Keymap {
+            bindings: Vec::new(),
+        };
         for (context, key, action) in DEFAULTS {
             // The table is ours and tested; a typo there is caught by a test.
             if let Ok(key) = Key::parse(key) {
-                bindings.insert((*context, key), *action);
+                keymap.bind(*context, key, *action);
             }
         }
-        Keymap { bindings }
+        keymap
     }
 }
 
@@ -320,7 +546,11 @@ impl Keymap {
         let mut keymap = Keymap::default();
         for (context_name, actions) in overrides {
             let context = Context::from_name(context_name).ok_or_else(|| {
-                format!("[keys.{context_name}]: unknown context (global, roster, chat, headlines)")
+                let names: Vec<&str> = CONTEXTS.iter().map(|(_, n, _)| *n).collect();
+                format!(
+                    "[keys.{context_name}]: unknown context ({})",
+                    names.join(", ")
+                )
             })?;
             for (action_name, keys) in actions {
                 let action = UiAction::from_name(action_name).ok_or_else(|| {
@@ -328,24 +558,42 @@ impl Keymap {
                 })?;
                 keymap
                     .bindings
-                    .retain(|(c, _), a| !(*c == context && *a == action));
+                    .retain(|(c, _, a)| !(*c == context && *a == action));
                 for key in keys {
                     let key = Key::parse(key)
                         .map_err(|e| format!("[keys.{context_name}] {action_name}: {e}"))?;
-                    keymap.bindings.insert((context, key), action);
+                    keymap.bind(context, key, action);
                 }
             }
         }
         Ok(keymap)
     }
 
-    /// The action for a key in a pane: the pane's own binding first, then
-    /// a global one.
-    pub fn lookup(&self, context: Context, key: Key) -> Option<UiAction> {
+    /// Binds `key` in `context`, replacing what it did there before.
+    fn bind(&mut self, context: Context, key: Key, action: UiAction) {
         self.bindings
-            .get(&(context, key))
-            .or_else(|| self.bindings.get(&(Context::Global, key)))
-            .copied()
+            .retain(|(c, k, _)| !(*c == context && *k == key));
+        self.bindings.push((context, key, action));
+    }
+
+    /// The action bound to `key` in exactly `context`.
+    fn get(&self, context: Context, key: Key) -> Option<UiAction> {
+        self.bindings
+            .iter()
+            .find(|(c, k, _)| *c == context && *k == key)
+            .map(|(_, _, a)| *a)
+    }
+
+    /// The action for a key: the context's own binding first, then, for a
+    /// pane, a global one. Overlays see only their own keys.
+    pub fn lookup(&self, context: Context, key: Key) -> Option<UiAction> {
+        self.get(context, key).or_else(|| {
+            if context.is_overlay() {
+                None
+            } else {
+                self.get(Context::Global, key)
+            }
+        })
     }
 
     /// The action for a key while text is being typed: only chords.
@@ -353,40 +601,79 @@ impl Keymap {
         if !key.is_chord() {
             return None;
         }
-        self.bindings.get(&(Context::Global, key)).copied()
+        self.get(Context::Global, key)
     }
 
-    /// The keys bound to `action` in `context`, for hints.
+    /// The keys bound to `action` in `context`, in table order.
     pub fn keys_for(&self, context: Context, action: UiAction) -> Vec<Key> {
-        let mut keys: Vec<Key> = self
-            .bindings
+        self.bindings
             .iter()
-            .filter(|((c, _), a)| *c == context && **a == action)
-            .map(|((_, k), _)| *k)
-            .collect();
-        keys.sort_by_key(|k| k.to_string());
-        keys
+            .filter(|(c, _, a)| *c == context && *a == action)
+            .map(|(_, k, _)| *k)
+            .collect()
     }
 
-    /// The help listing: per context, each action with its keys.
-    pub fn help_lines(&self) -> Vec<(Context, String, &'static str)> {
+    /// Every key bound in exactly `context`, with its action, in table
+    /// order.
+    pub fn bound(&self, context: Context) -> Vec<(Key, UiAction)> {
+        self.bindings
+            .iter()
+            .filter(|(c, _, _)| *c == context)
+            .map(|(_, k, a)| (*k, *a))
+            .collect()
+    }
+
+    /// An overlay's hint line: for each action still bound in `context`,
+    /// its first key and a word or two. Unbound actions are left out, so a
+    /// hint never shows a key that does nothing.
+    pub fn hints(&self, context: Context, actions: &[UiAction]) -> Vec<(String, &'static str)> {
+        actions
+            .iter()
+            .filter_map(|action| {
+                let key = self.keys_for(context, *action).into_iter().next()?;
+                Some((key.to_string(), action.hint(context)))
+            })
+            .collect()
+    }
+
+    /// Like [`Keymap::hints`], with every key of each action.
+    pub fn hints_all_keys(
+        &self,
+        context: Context,
+        actions: &[UiAction],
+    ) -> Vec<(String, &'static str)> {
+        actions
+            .iter()
+            .filter_map(|action| {
+                let keys = self.keys_for(context, *action);
+                let keys: Vec<String> = keys.iter().map(Key::to_string).collect();
+                (!keys.is_empty()).then(|| (keys.join(" "), action.hint(context)))
+            })
+            .collect()
+    }
+
+    /// [`Keymap::help_lines`] with each action's config name.
+    pub fn help_lines_named(&self) -> Vec<(Context, String, &'static str, &'static str)> {
         let mut lines = Vec::new();
-        for context in [
-            Context::Global,
-            Context::Roster,
-            Context::Chat,
-            Context::Headlines,
-        ] {
+        for context in Context::ALL {
             for action in UiAction::ALL {
                 let keys = self.keys_for(context, *action);
                 if keys.is_empty() {
                     continue;
                 }
                 let keys: Vec<String> = keys.iter().map(Key::to_string).collect();
-                lines.push((context, keys.join(" "), action.help()));
+                lines.push((context, keys.join(" "), action.help(), action.name()));
             }
         }
         lines
+    }
+
+    /// The help listing: per context, each action with its keys.
+    pub fn help_lines(&self) -> Vec<(Context, String, &'static str)> {
+        self.help_lines_named()
+            .into_iter()
+            .map(|(context, keys, help, _)| (context, keys, help))
+            .collect()
     }
 }
 
@@ -466,6 +753,67 @@ mod tests {
             Keymap::with_overrides(&bad)
                 .unwrap_err()
                 .contains("unknown action")
+        );
+    }
+
+    #[test]
+    fn every_context_has_keys_and_a_config_name() {
+        let keymap = Keymap::default();
+        for context in Context::ALL {
+            assert!(!keymap.bound(context).is_empty(), "{context:?}");
+            assert_eq!(Context::from_name(context.as_str()), Some(context));
+        }
+        let mut overrides = HashMap::new();
+        overrides.insert("nowhere".to_owned(), HashMap::new());
+        let error = Keymap::with_overrides(&overrides).unwrap_err();
+        assert!(error.contains("privacy_rules"), "{error}");
+    }
+
+    /// Overlays take only their own keys: a global letter does nothing
+    /// behind a dialog.
+    #[test]
+    fn overlays_do_not_fall_back_to_global_keys() {
+        let keymap = Keymap::default();
+        let a = Key::parse("A").unwrap();
+        assert_eq!(
+            keymap.lookup(Context::Roster, a),
+            Some(UiAction::AddContact)
+        );
+        assert_eq!(keymap.lookup(Context::Confirm, a), None);
+    }
+
+    /// Issue "one table per input surface", item 4: next-door privacy
+    /// screens do not give one key a harmless meaning on one and a
+    /// destructive one on the other.
+    #[test]
+    fn privacy_screens_agree_on_delete() {
+        let keymap = Keymap::default();
+        let lists = keymap.keys_for(Context::PrivacyLists, UiAction::Delete);
+        let rules = keymap.keys_for(Context::PrivacyRules, UiAction::Delete);
+        assert_eq!(lists, rules);
+        for (key, action) in keymap.bound(Context::PrivacyLists) {
+            if let Some(other) = keymap.lookup(Context::PrivacyRules, key) {
+                assert!(
+                    (action == UiAction::Delete) == (other == UiAction::Delete),
+                    "{key}: {action:?} vs {other:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hints_follow_rebinding_and_unbinding() {
+        let overrides = HashMap::from([(
+            "confirm".to_owned(),
+            HashMap::from([
+                ("yes".to_owned(), vec!["o".to_owned()]),
+                ("no".to_owned(), vec![]),
+            ]),
+        )]);
+        let keymap = Keymap::with_overrides(&overrides).unwrap();
+        assert_eq!(
+            keymap.hints(Context::Confirm, &[UiAction::Yes, UiAction::No]),
+            vec![("o".to_owned(), "yes")]
         );
     }
 

@@ -13,7 +13,9 @@
 //! In a subscription prompt `A` approves at once and opens the add dialog
 //! with the JID filled in, so the user can name the contact (or cancel
 //! the add and keep only the approval). A new overlay is a variant, a
-//! `draw_*` and a `*_key` function here; `layout` holds the box and
+//! `draw_*` and a `*_key` function here, and a keymap context: the key
+//! function looks keys up in the keymap and the hints are built from it
+//! (`*_HINTS`), so they cannot disagree. `layout` holds the box and
 //! listing helpers they share.
 
 mod layout;
@@ -161,7 +163,7 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
     };
     let (next, requests) = match overlay {
         Overlay::Help { scroll } => help_key(&view.keymap, scroll, key),
-        Overlay::Prompts { selected } => prompts_key(state, selected, key),
+        Overlay::Prompts { selected } => prompts_key(&view.keymap, state, selected, key),
         Overlay::Prompt { jid } => {
             // Just opened by itself: a key already on its way was meant for
             // something else, so it decides nothing (Esc still closes).
@@ -171,23 +173,24 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
             if fresh && !plain(key, KeyCode::Esc) {
                 stay(Overlay::Prompt { jid })
             } else {
-                prompt_key(state, jid, key)
+                prompt_key(&view.keymap, state, jid, key)
             }
         }
         Overlay::Entry { kind, editor } => entry_key(view, state, kind, editor, key),
-        Overlay::Confirm { question, action } => confirm_key(question, action, key),
-        Overlay::Password(entry) => password::password_key(entry, key),
+        Overlay::Confirm { question, action } => confirm_key(&view.keymap, question, action, key),
+        Overlay::Password(entry) => password::password_key(&view.keymap, entry, key),
         Overlay::Privacy(editor) => {
             view.overlay = Some(Overlay::Privacy(editor));
             return crate::ui::privacy::handle_key(view, state, key);
         }
-        Overlay::Details { jid, scroll } => match scrolled(scroll, key) {
-            Some(scroll) => stay(Overlay::Details { jid, scroll }),
-            None if closes(key) || matches!(key.code, KeyCode::Enter | KeyCode::Char('v')) => {
-                close()
+        Overlay::Details { jid, scroll } => {
+            let action = view.keymap.lookup(Context::Details, key);
+            match scrolled(scroll, action) {
+                Some(scroll) => stay(Overlay::Details { jid, scroll }),
+                None if action == Some(UiAction::Close) => close(),
+                None => stay(Overlay::Details { jid, scroll }),
             }
-            None => stay(Overlay::Details { jid, scroll }),
-        },
+        }
     };
     view.overlay = next;
     requests
@@ -198,89 +201,99 @@ fn plain(key: Key, code: KeyCode) -> bool {
     !key.ctrl && !key.alt && key.code == code
 }
 
-fn closes(key: Key) -> bool {
-    plain(key, KeyCode::Esc) || plain(key, KeyCode::Char('q'))
-}
-
-/// The new scroll position for a scrolling key, or `None` for other keys.
-/// Drawing clamps it to the content.
-fn scrolled(scroll: usize, key: Key) -> Option<usize> {
-    if key.ctrl || key.alt {
-        return None;
-    }
-    Some(match key.code {
-        KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-        KeyCode::PageUp => scroll.saturating_sub(PAGE),
-        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(PAGE),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        KeyCode::End | KeyCode::Char('G') => usize::MAX,
+/// The new scroll position for a scrolling action, or `None` for other
+/// actions. Drawing clamps it to the content.
+fn scrolled(scroll: usize, action: Option<UiAction>) -> Option<usize> {
+    Some(match action? {
+        UiAction::Up => scroll.saturating_sub(1),
+        UiAction::Down => scroll.saturating_add(1),
+        UiAction::PageUp => scroll.saturating_sub(PAGE),
+        UiAction::PageDown => scroll.saturating_add(PAGE),
+        UiAction::Top => 0,
+        UiAction::Bottom => usize::MAX,
         _ => return None,
     })
 }
 
+/// What the help overlay's hint line offers, in order.
+const HELP_HINTS: &[UiAction] = &[UiAction::Up, UiAction::Close];
+/// What the request prompt offers, in order.
+const PROMPT_HINTS: &[UiAction] = &[
+    UiAction::Approve,
+    UiAction::ApproveAndAdd,
+    UiAction::Deny,
+    UiAction::Later,
+];
+const PROMPTS_HINTS: &[UiAction] = &[
+    UiAction::Up,
+    UiAction::Approve,
+    UiAction::ApproveAndAdd,
+    UiAction::Deny,
+    UiAction::Read,
+    UiAction::Close,
+];
+const CONFIRM_HINTS: &[UiAction] = &[UiAction::Yes, UiAction::No];
+const DETAILS_HINTS: &[UiAction] = &[UiAction::Up, UiAction::Close];
+
 fn help_key(keymap: &Keymap, scroll: usize, key: Key) -> Step {
-    if let Some(scroll) = scrolled(scroll, key) {
+    let action = keymap.lookup(Context::Help, key);
+    if let Some(scroll) = scrolled(scroll, action) {
         return stay(Overlay::Help { scroll });
     }
-    if closes(key) || keymap.lookup(Context::Global, key) == Some(UiAction::Help) {
+    if action == Some(UiAction::Close) {
         return close();
     }
     stay(Overlay::Help { scroll })
 }
 
-/// The a/A/d answers shared by the prompt and the list; `None` for other
-/// keys. `after` is the overlay left open by a and d.
-fn answer(jid: &BareJid, key: Key, after: Option<Overlay>) -> Option<Step> {
-    if key.ctrl || key.alt {
-        return None;
-    }
+/// The approve/deny answers shared by the prompt and the list; `None` for
+/// other actions. `after` is the overlay left open by approve and deny.
+fn answer(jid: &BareJid, action: Option<UiAction>, after: Option<Overlay>) -> Option<Step> {
     let approve = Action::Approve { jid: jid.clone() };
-    match key.code {
-        KeyCode::Char('a') => Some((after, command_request(approve))),
-        KeyCode::Char('A') => Some((
+    match action? {
+        UiAction::Approve => Some((after, command_request(approve))),
+        UiAction::ApproveAndAdd => Some((
             Some(Overlay::entry(EntryKind::Add, &format!("{jid} "))),
             command_request(approve),
         )),
-        KeyCode::Char('d') => Some((after, command_request(Action::Deny { jid: jid.clone() }))),
+        UiAction::Deny => Some((after, command_request(Action::Deny { jid: jid.clone() }))),
         _ => None,
     }
 }
 
-fn prompt_key(state: &State, jid: BareJid, key: Key) -> Step {
+fn prompt_key(keymap: &Keymap, state: &State, jid: BareJid, key: Key) -> Step {
     // Answered elsewhere meanwhile (INT-05): answering again would send a
     // pre-approval nobody asked for, so any key just closes.
     if !state.pending.contains(&jid) {
         return close();
     }
-    if let Some(step) = answer(&jid, key, None) {
+    let action = keymap.lookup(Context::Prompt, key);
+    if let Some(step) = answer(&jid, action, None) {
         return step;
     }
-    if plain(key, KeyCode::Char('l')) || plain(key, KeyCode::Esc) {
+    if action == Some(UiAction::Later) {
         return close();
     }
     stay(Overlay::Prompt { jid })
 }
 
-fn prompts_key(state: &State, selected: usize, key: Key) -> Step {
+fn prompts_key(keymap: &Keymap, state: &State, selected: usize, key: Key) -> Step {
     let list = state.pending.list();
     let last = list.len().saturating_sub(1);
     let selected = selected.min(last);
     let list_at = |selected| Some(Overlay::Prompts { selected });
+    let action = keymap.lookup(Context::Prompts, key);
     if let Some(request) = list.get(selected)
-        && let Some(step) = answer(&request.jid, key, list_at(selected))
+        && let Some(step) = answer(&request.jid, action, list_at(selected))
     {
         return step;
     }
-    if key.ctrl || key.alt {
-        return stay(Overlay::Prompts { selected });
-    }
-    let selected = match key.code {
-        KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(last),
-        KeyCode::Home => 0,
-        KeyCode::End => last,
-        KeyCode::Enter => {
+    let selected = match action {
+        Some(UiAction::Up) => selected.saturating_sub(1),
+        Some(UiAction::Down) => (selected + 1).min(last),
+        Some(UiAction::Top) => 0,
+        Some(UiAction::Bottom) => last,
+        Some(UiAction::Read) => {
             return match list.get(selected) {
                 Some(request) => stay(Overlay::Prompt {
                     jid: request.jid.clone(),
@@ -288,19 +301,16 @@ fn prompts_key(state: &State, selected: usize, key: Key) -> Step {
                 None => close(),
             };
         }
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::F(2) => return close(),
+        Some(UiAction::Close) => return close(),
         _ => selected,
     };
     stay(Overlay::Prompts { selected })
 }
 
-fn confirm_key(question: String, action: Action, key: Key) -> Step {
-    if key.ctrl || key.alt {
-        return stay(Overlay::Confirm { question, action });
-    }
-    match key.code {
-        KeyCode::Char('y' | 'Y') | KeyCode::Enter => (None, command_request(action)),
-        KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => close(),
+fn confirm_key(keymap: &Keymap, question: String, action: Action, key: Key) -> Step {
+    match keymap.lookup(Context::Confirm, key) {
+        Some(UiAction::Yes) => (None, command_request(action)),
+        Some(UiAction::No) => close(),
         _ => stay(Overlay::Confirm { question, action }),
     }
 }
@@ -312,7 +322,7 @@ fn entry_key(
     mut editor: InputLine,
     key: Key,
 ) -> Step {
-    if plain(key, KeyCode::Esc) {
+    if view.keymap.lookup(Context::Entry, key) == Some(UiAction::Close) {
         return close();
     }
     let mut modifiers = KeyModifiers::NONE;
@@ -375,12 +385,14 @@ pub fn draw(
 ) {
     match overlay {
         Overlay::Help { scroll } => draw_help(frame, area, keymap, theme, scroll),
-        Overlay::Prompts { selected } => draw_prompts(frame, area, state, theme, selected),
-        Overlay::Prompt { jid } => draw_prompt(frame, area, state, theme, jid),
-        Overlay::Entry { kind, editor } => draw_entry(frame, area, theme, kind, editor),
-        Overlay::Confirm { question, .. } => draw_confirm(frame, area, theme, question),
-        Overlay::Details { jid, scroll } => draw_details(frame, area, state, theme, jid, scroll),
-        Overlay::Password(entry) => password::draw_password(frame, area, theme, entry),
+        Overlay::Prompts { selected } => draw_prompts(frame, area, state, keymap, theme, selected),
+        Overlay::Prompt { jid } => draw_prompt(frame, area, state, keymap, theme, jid),
+        Overlay::Entry { kind, editor } => draw_entry(frame, area, keymap, theme, kind, editor),
+        Overlay::Confirm { question, .. } => draw_confirm(frame, area, keymap, theme, question),
+        Overlay::Details { jid, scroll } => {
+            draw_details(frame, area, state, keymap, theme, jid, scroll)
+        }
+        Overlay::Password(entry) => password::draw_password(frame, area, keymap, theme, entry),
         Overlay::Privacy(editor) => {
             crate::ui::privacy::draw(frame, area, state, editor, keymap, theme)
         }
@@ -397,15 +409,19 @@ fn quoted(text: &str) -> String {
 fn help_rows(keymap: &Keymap) -> (Vec<Row>, Vec<Row>) {
     let mut keys = Vec::new();
     let mut context = None;
-    for (ctx, bound, help) in keymap.help_lines() {
+    for (ctx, bound, help, name) in keymap.help_lines_named() {
         if context != Some(ctx) {
             if context.is_some() {
                 keys.push(Row::Blank);
             }
-            keys.push(Row::Heading(ctx.title().to_owned()));
+            keys.push(Row::Heading(format!(
+                "{}  [keys.{}]",
+                ctx.title(),
+                ctx.as_str()
+            )));
             context = Some(ctx);
         }
-        keys.push(Row::Pair(bound, help.to_owned()));
+        keys.push(Row::Pair(bound, format!("{help} ({name})")));
     }
     let mut other = vec![Row::Heading("Input line and dialogs".to_owned())];
     for (bound, help) in input::help_lines() {
@@ -454,12 +470,7 @@ fn draw_help(
     let page = usize::from(rect.height.saturating_sub(2));
     *scroll = (*scroll).min(total.saturating_sub(page));
     let place = position(*scroll, page, total);
-    let mut hints = vec![("Esc", "close")];
-    if !place.is_empty() {
-        hints.insert(0, ("↑↓ PgUp PgDn", "scroll"));
-        hints.push((&place, ""));
-    }
-    let footer = key_hints(theme, &hints);
+    let footer = scroll_hints(keymap, Context::Help, HELP_HINTS, &place, theme);
     let inner = frame_box(frame, rect, "Help", footer, theme);
     let mut x = inner.x;
     for (column_width, lines) in columns {
@@ -477,7 +488,38 @@ fn draw_help(
     }
 }
 
-fn draw_prompt(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme, jid: &BareJid) {
+/// A scrolling overlay's hint line: scrolling keys only when there is
+/// more than fits, then the position.
+fn scroll_hints(
+    keymap: &Keymap,
+    context: Context,
+    actions: &[UiAction],
+    place: &str,
+    theme: &Theme,
+) -> Line<'static> {
+    let mut hints = keymap.hints(context, actions);
+    if place.is_empty() {
+        hints.retain(|(_, what)| *what != "scroll");
+    } else {
+        hints.push((place.to_owned(), ""));
+    }
+    owned_hints(theme, &hints)
+}
+
+/// [`key_hints`] for hints built from the keymap.
+fn owned_hints(theme: &Theme, hints: &[(String, &str)]) -> Line<'static> {
+    let pairs: Vec<(&str, &str)> = hints.iter().map(|(k, w)| (k.as_str(), *w)).collect();
+    key_hints(theme, &pairs)
+}
+
+fn draw_prompt(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    keymap: &Keymap,
+    theme: &Theme,
+    jid: &BareJid,
+) {
     let box_width = room(area.width).min(72);
     let columns = usize::from(box_width.saturating_sub(2));
     let shown_jid = one_line(jid.as_str());
@@ -507,12 +549,7 @@ fn draw_prompt(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme, 
             lines.push(Line::default());
             lines.extend(greeting_lines(request.greeting.as_deref(), columns, theme));
             lines.push(Line::default());
-            for (keys, what) in [
-                ("a", "approve"),
-                ("A", "approve and add to your roster"),
-                ("d", "deny"),
-                ("l Esc", "decide later (F2 lists requests)"),
-            ] {
+            for (keys, what) in keymap.hints_all_keys(Context::Prompt, PROMPT_HINTS) {
                 lines.push(Line::from(vec![
                     Span::styled(format!("{keys:>5}"), key_style(theme)),
                     Span::raw(format!("  {what}")),
@@ -563,6 +600,7 @@ fn draw_prompts(
     frame: &mut Frame<'_>,
     area: Rect,
     state: &State,
+    keymap: &Keymap,
     theme: &Theme,
     selected: &mut usize,
 ) {
@@ -590,19 +628,9 @@ fn draw_prompts(
         })
         .collect();
     let footer = if list.is_empty() {
-        key_hints(theme, &[("Esc", "close")])
+        owned_hints(theme, &keymap.hints(Context::Prompts, &[UiAction::Close]))
     } else {
-        key_hints(
-            theme,
-            &[
-                ("↑↓", "select"),
-                ("a", "approve"),
-                ("A", "and add"),
-                ("d", "deny"),
-                ("Enter", "read"),
-                ("Esc", "close"),
-            ],
-        )
+        owned_hints(theme, &keymap.hints(Context::Prompts, PROMPTS_HINTS))
     };
     let rect = centred(
         area,
@@ -630,6 +658,7 @@ fn draw_prompts(
 fn draw_entry(
     frame: &mut Frame<'_>,
     area: Rect,
+    keymap: &Keymap,
     theme: &Theme,
     kind: &EntryKind,
     editor: &InputLine,
@@ -640,12 +669,20 @@ fn draw_entry(
         .problem()
         .map(|p| wrap(&one_line(p), columns))
         .unwrap_or_default();
-    let mut hints = vec![("Enter", "apply"), ("Esc", "cancel")];
+    // Enter and Tab belong to the line editor, whose table is in `input`.
+    let mut hints = vec![("Enter".to_owned(), "apply")];
+    hints.extend(keymap.hints(Context::Entry, &[UiAction::Close]));
     if kind.command().is_some() {
-        hints.push(("Tab", "complete"));
+        hints.push(("Tab".to_owned(), "complete"));
     }
     let rect = centred(area, box_width, to_u16(problem.len() + 4));
-    let inner = frame_box(frame, rect, &kind.title(), key_hints(theme, &hints), theme);
+    let inner = frame_box(
+        frame,
+        rect,
+        &kind.title(),
+        owned_hints(theme, &hints),
+        theme,
+    );
     let [label, line, below] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -664,7 +701,7 @@ fn draw_entry(
     frame.render_widget(Paragraph::new(problem), below);
 }
 
-fn draw_confirm(frame: &mut Frame<'_>, area: Rect, theme: &Theme, question: &str) {
+fn draw_confirm(frame: &mut Frame<'_>, area: Rect, keymap: &Keymap, theme: &Theme, question: &str) {
     let box_width = room(area.width).min(64);
     let columns = usize::from(box_width.saturating_sub(2));
     let mut lines: Vec<Line<'static>> = for_terminal(question)
@@ -673,12 +710,15 @@ fn draw_confirm(frame: &mut Frame<'_>, area: Rect, theme: &Theme, question: &str
         .map(Line::raw)
         .collect();
     lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled("y", key_style(theme)),
-        Span::raw(" yes    "),
-        Span::styled("n", key_style(theme)),
-        Span::raw(" no"),
-    ]));
+    let mut answers = Vec::new();
+    for (keys, what) in keymap.hints(Context::Confirm, CONFIRM_HINTS) {
+        if !answers.is_empty() {
+            answers.push(Span::raw("    "));
+        }
+        answers.push(Span::styled(keys, key_style(theme)));
+        answers.push(Span::raw(format!(" {what}")));
+    }
+    lines.push(Line::from(answers));
     let rect = centred(area, box_width, to_u16(lines.len() + 2));
     let inner = frame_box(frame, rect, "Confirm", Line::default(), theme);
     frame.render_widget(Paragraph::new(lines), inner);
@@ -688,6 +728,7 @@ fn draw_details(
     frame: &mut Frame<'_>,
     area: Rect,
     state: &State,
+    keymap: &Keymap,
     theme: &Theme,
     jid: &BareJid,
     scroll: &mut usize,
@@ -702,12 +743,8 @@ fn draw_details(
     let page = usize::from(rect.height.saturating_sub(2));
     *scroll = (*scroll).min(lines.len().saturating_sub(page));
     let place = position(*scroll, page, lines.len());
-    let mut hints = vec![("Esc", "close")];
-    if !place.is_empty() {
-        hints.insert(0, ("↑↓", "scroll"));
-        hints.push((&place, ""));
-    }
-    let inner = frame_box(frame, rect, "Contact", key_hints(theme, &hints), theme);
+    let footer = scroll_hints(keymap, Context::Details, DETAILS_HINTS, &place, theme);
+    let inner = frame_box(frame, rect, "Contact", footer, theme);
     draw_scrolled(frame, inner, lines, scroll);
 }
 

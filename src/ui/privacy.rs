@@ -12,14 +12,17 @@
 //! [`one_line`] before they are drawn (SEC-05).
 //!
 //! This file holds the state and the keys of the Lists and Rules screens;
-//! the rule form is in `form`, drawing in `render`. New keys go in the
-//! `*_key` functions and their hints in `render`. Nothing here reaches the
+//! the rule form is in `form`, drawing in `render`. Keys come from the
+//! keymap (`privacy_lists`, `privacy_rules`, `privacy_form`, and `confirm`
+//! for yes/no): a new key is a `UiAction` and a default row there, handled
+//! in a `*_key` function and listed in a hint list in `render` or `form`,
+//! which draw only what is bound. Nothing here reaches the
 //! network or reads more of the store than `state.privacy` and the roster.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::input::{InputLine, InputOutcome};
-use super::keymap::Key;
+use super::keymap::{Context, Key, Keymap, UiAction};
 use super::popup::Overlay;
 use super::{Request, View};
 use crate::app::State;
@@ -187,17 +190,17 @@ impl Editor {
     }
 
     /// One key; false closes the editor.
-    fn key(&mut self, state: &State, key: Key) -> (bool, Vec<Request>) {
+    fn key(&mut self, keymap: &Keymap, state: &State, key: Key) -> (bool, Vec<Request>) {
         self.sync(state);
         // A notice answers the key before; the status line keeps the
         // store's own reports.
         self.notice = None;
         match &mut self.screen {
             Screen::Lists(dialog) => match dialog.take() {
-                Some(open) => (true, self.dialog_key(state, open, key)),
-                None => self.lists_key(state, key),
+                Some(open) => (true, self.dialog_key(keymap, state, open, key)),
+                None => self.lists_key(state, keymap.lookup(Context::PrivacyLists, key)),
             },
-            Screen::Rules(_) => (true, self.rules_key(state, key)),
+            Screen::Rules(_) => (true, self.rules_key(keymap, state, key)),
         }
     }
 }
@@ -226,7 +229,7 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
             return Vec::new();
         }
     };
-    let (keep, requests) = editor.key(state, key);
+    let (keep, requests) = editor.key(&view.keymap, state, key);
     if keep {
         view.overlay = Some(Overlay::Privacy(editor));
     }
@@ -245,29 +248,20 @@ fn event(key: Key) -> KeyEvent {
     KeyEvent::new(key.code, modifiers)
 }
 
-/// The character of a key typed without Ctrl or Alt.
-fn plain(key: Key) -> Option<char> {
-    match key.code {
-        KeyCode::Char(c) if !key.ctrl && !key.alt => Some(c),
-        _ => None,
-    }
-}
-
 fn is(key: Key, code: KeyCode) -> bool {
     !key.ctrl && !key.alt && key.code == code
 }
 
-/// Up/Down/Home/End (and k/j) applied to a selection among `len`.
-fn moved(selected: usize, len: usize, key: Key) -> Option<usize> {
+/// Up/Down/Top/Bottom applied to a selection among `len`.
+fn moved(selected: usize, len: usize, action: Option<UiAction>) -> Option<usize> {
     let last = len.saturating_sub(1);
-    Some(match (key.code, plain(key)) {
-        (KeyCode::Up, _) | (_, Some('k')) => selected.saturating_sub(1),
-        (KeyCode::Down, _) | (_, Some('j')) => (selected + 1).min(last),
-        (KeyCode::Home, _) => 0,
-        (KeyCode::End, _) => last,
+    Some(match action? {
+        UiAction::Up => selected.saturating_sub(1),
+        UiAction::Down => (selected + 1).min(last),
+        UiAction::Top => 0,
+        UiAction::Bottom => last,
         _ => return None,
     })
-    .filter(|_| !key.ctrl && !key.alt)
 }
 
 fn names(state: &State) -> Vec<String> {
@@ -280,8 +274,8 @@ fn names(state: &State) -> Vec<String> {
 }
 
 impl Editor {
-    fn lists_key(&mut self, state: &State, key: Key) -> (bool, Vec<Request>) {
-        if is(key, KeyCode::Esc) || plain(key) == Some('q') {
+    fn lists_key(&mut self, state: &State, action: Option<UiAction>) -> (bool, Vec<Request>) {
+        if action == Some(UiAction::Close) {
             return (false, Vec::new());
         }
         if !state.privacy.support.privacy_lists {
@@ -289,43 +283,42 @@ impl Editor {
         }
         let names = names(state);
         self.selected = self.selected.min(names.len().saturating_sub(1));
-        if let Some(selected) = moved(self.selected, names.len(), key) {
+        if let Some(selected) = moved(self.selected, names.len(), action) {
             self.selected = selected;
             return (true, Vec::new());
         }
         let chosen = names.get(self.selected).cloned();
         let marks = state.privacy.names.clone().unwrap_or_default();
-        let requests = match (plain(key), chosen) {
-            (Some('n'), _) => {
+        let Some(action) = action else {
+            return (true, Vec::new());
+        };
+        let requests = match (action, chosen) {
+            (UiAction::NewList, _) => {
                 self.screen = Screen::Lists(Some(Dialog::Name(InputLine::single_line())));
                 Vec::new()
             }
-            (Some('r'), _) => {
+            (UiAction::Reload, _) => {
                 self.say("Fetching the list names…", false);
                 command(PrivacyCommand::List)
             }
-            (Some('A'), _) if marks.active.is_none() => {
+            (UiAction::Deactivate, _) if marks.active.is_none() => {
                 self.say("No list is active.", false);
                 Vec::new()
             }
-            (Some('A'), _) => command(PrivacyCommand::Active(None)),
-            (Some('D'), _) if marks.default.is_none() => {
+            (UiAction::Deactivate, _) => command(PrivacyCommand::Active(None)),
+            (UiAction::ClearDefault, _) if marks.default.is_none() => {
                 self.say("There is no default list.", false);
                 Vec::new()
             }
-            (Some('D'), _) => command(PrivacyCommand::Default(None)),
+            (UiAction::ClearDefault, _) => command(PrivacyCommand::Default(None)),
             (_, None) => Vec::new(),
-            (Some('a'), Some(name)) => command(PrivacyCommand::Active(Some(name))),
-            (Some('d'), Some(name)) => command(PrivacyCommand::Default(Some(name))),
-            (Some('x'), Some(name)) => {
+            (UiAction::Activate, Some(name)) => command(PrivacyCommand::Active(Some(name))),
+            (UiAction::MakeDefault, Some(name)) => command(PrivacyCommand::Default(Some(name))),
+            (UiAction::Delete, Some(name)) => {
                 self.screen = Screen::Lists(Some(Dialog::Delete(name)));
                 Vec::new()
             }
-            (_, Some(name)) if is(key, KeyCode::Delete) => {
-                self.screen = Screen::Lists(Some(Dialog::Delete(name)));
-                Vec::new()
-            }
-            (_, Some(name)) if is(key, KeyCode::Enter) => {
+            (UiAction::Edit, Some(name)) => {
                 return (true, self.open_rules(state, &name, false));
             }
             _ => Vec::new(),
@@ -333,9 +326,16 @@ impl Editor {
         (true, requests)
     }
 
-    fn dialog_key(&mut self, state: &State, dialog: Dialog, key: Key) -> Vec<Request> {
-        let yes = matches!(plain(key), Some('y' | 'Y')) || is(key, KeyCode::Enter);
-        let no = matches!(plain(key), Some('n' | 'N')) || is(key, KeyCode::Esc);
+    fn dialog_key(
+        &mut self,
+        keymap: &Keymap,
+        state: &State,
+        dialog: Dialog,
+        key: Key,
+    ) -> Vec<Request> {
+        let answer = keymap.lookup(Context::Confirm, key);
+        let yes = answer == Some(UiAction::Yes);
+        let no = answer == Some(UiAction::No);
         let back = |dialog| Screen::Lists(Some(dialog));
         match dialog {
             Dialog::Name(mut line) => {
@@ -372,51 +372,51 @@ impl Editor {
         Vec::new()
     }
 
-    fn rules_key(&mut self, state: &State, key: Key) -> Vec<Request> {
+    fn rules_key(&mut self, keymap: &Keymap, state: &State, key: Key) -> Vec<Request> {
         let Screen::Rules(rules) = &mut self.screen else {
             return Vec::new();
         };
         if rules.ask_discard {
-            match plain(key) {
-                Some('y' | 'Y') => self.screen = Screen::Lists(None),
-                Some('n' | 'N') => rules.ask_discard = false,
-                _ if is(key, KeyCode::Esc) => rules.ask_discard = false,
+            match keymap.lookup(Context::Discard, key) {
+                Some(UiAction::Yes) => self.screen = Screen::Lists(None),
+                Some(UiAction::No) => rules.ask_discard = false,
                 _ => {}
             }
             return Vec::new();
         }
         if let Some(form) = rules.form.take() {
-            rules.form = form_key(rules, state, form, key);
+            rules.form = form_key(rules, state, form, keymap, key);
             return Vec::new();
         }
-        let leave = is(key, KeyCode::Esc) || plain(key) == Some('q');
+        let action = keymap.lookup(Context::PrivacyRules, key);
+        let leave = action == Some(UiAction::Close);
         let Some(working) = &mut rules.working else {
             if leave {
                 self.screen = Screen::Lists(None);
-            } else if plain(key) == Some('r') {
+            } else if action == Some(UiAction::Reload) {
                 return command(PrivacyCommand::Show(rules.name.clone()));
             }
             return Vec::new();
         };
         let len = working.items.len();
         rules.selected = rules.selected.min(len.saturating_sub(1));
-        if let Some(selected) = moved(rules.selected, len, key) {
+        if let Some(selected) = moved(rules.selected, len, action) {
             rules.selected = selected;
             return Vec::new();
         }
         let sel = rules.selected;
-        let up = plain(key) == Some('K') || (key.alt && key.code == KeyCode::Up);
-        let down = plain(key) == Some('J') || (key.alt && key.code == KeyCode::Down);
-        let save = plain(key) == Some('s') || (key.ctrl && key.code == KeyCode::Char('s'));
+        let up = action == Some(UiAction::MoveUp);
+        let down = action == Some(UiAction::MoveDown);
+        let save = action == Some(UiAction::Save);
         if leave {
             if rules.dirty() {
                 rules.ask_discard = true;
             } else {
                 self.screen = Screen::Lists(None);
             }
-        } else if plain(key) == Some('a') || is(key, KeyCode::Insert) {
+        } else if action == Some(UiAction::AddRule) {
             rules.form = Some(new_rule_form(working, (len > 0).then_some(sel)));
-        } else if (plain(key) == Some('e') || is(key, KeyCode::Enter)) && sel < len {
+        } else if action == Some(UiAction::Edit) && sel < len {
             rules.form = Some(RuleForm::new(Target::Edit(sel), &working.items[sel]));
         } else if up && sel > 0 {
             swap_orders(working, sel - 1);
@@ -426,12 +426,12 @@ impl Editor {
             swap_orders(working, sel);
             rules.selected = sel + 1;
             rules.problems.clear();
-        } else if (plain(key) == Some('d') || is(key, KeyCode::Delete)) && sel < len {
+        } else if action == Some(UiAction::Delete) && sel < len {
             working.items.remove(sel);
             rules.problems.clear();
         } else if save {
             return self.save();
-        } else if plain(key) == Some('r') {
+        } else if action == Some(UiAction::Reload) {
             if rules.dirty() {
                 self.say("Save or leave the unsaved changes before reloading.", true);
             } else {

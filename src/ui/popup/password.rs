@@ -14,10 +14,10 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::layout::{centred, frame_box, key_hints, room, to_u16};
-use super::{Overlay, Step, close, stay};
+use super::layout::{centred, frame_box, room, to_u16};
+use super::{Overlay, Step, close, owned_hints, stay};
 use crate::ui::Request;
-use crate::ui::keymap::Key;
+use crate::ui::keymap::{Context, Key, Keymap, UiAction};
 use crate::ui::text::wrap;
 use crate::ui::theme::Theme;
 use crate::xmpp::settings::Password;
@@ -54,31 +54,27 @@ impl SecretEntry {
 
 /// A key in the dialog: characters are added, Backspace and C-u take them
 /// away, Enter submits, Esc gives up.
-pub(super) fn password_key(mut entry: SecretEntry, key: Key) -> Step {
-    match key.code {
-        KeyCode::Esc if !key.ctrl && !key.alt => close(),
-        KeyCode::Enter if entry.secret.is_empty() => {
+pub(super) fn password_key(keymap: &Keymap, mut entry: SecretEntry, key: Key) -> Step {
+    match (keymap.lookup(Context::Password, key), key.code) {
+        (Some(UiAction::Close), _) => close(),
+        (Some(UiAction::Submit), _) if entry.secret.is_empty() => {
             entry.problem = Some("type the password, or Esc to stay offline");
             stay(Overlay::Password(entry))
         }
-        KeyCode::Enter => {
+        (Some(UiAction::Submit), _) => {
             let password = Password::new(std::mem::take(&mut entry.secret));
             (None, vec![Request::LogIn(password)])
         }
-        KeyCode::Backspace => {
+        (Some(UiAction::EraseChar), _) => {
             entry.secret.pop();
             stay(Overlay::Password(entry))
         }
-        KeyCode::Char('h') if key.ctrl && !key.alt => {
-            entry.secret.pop();
-            stay(Overlay::Password(entry))
-        }
-        KeyCode::Char('u') if key.ctrl => {
+        (Some(UiAction::EraseAll), _) => {
             entry.secret.clear();
             stay(Overlay::Password(entry))
         }
         // Ctrl+Alt together is AltGr on some keyboards: still text.
-        KeyCode::Char(c) if key.ctrl == key.alt => {
+        (_, KeyCode::Char(c)) if key.ctrl == key.alt => {
             entry.problem = None;
             entry.secret.push(c);
             stay(Overlay::Password(entry))
@@ -88,7 +84,13 @@ pub(super) fn password_key(mut entry: SecretEntry, key: Key) -> Step {
 }
 
 /// The dialog: whose password, the masked field, and the keys.
-pub(super) fn draw_password(frame: &mut Frame<'_>, area: Rect, theme: &Theme, entry: &SecretEntry) {
+pub(super) fn draw_password(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    keymap: &Keymap,
+    theme: &Theme,
+    entry: &SecretEntry,
+) {
     let box_width = room(area.width).min(64);
     let columns = usize::from(box_width.saturating_sub(2));
     let label = wrap(
@@ -97,7 +99,10 @@ pub(super) fn draw_password(frame: &mut Frame<'_>, area: Rect, theme: &Theme, en
     );
     let problem = entry.problem.map(|p| wrap(p, columns)).unwrap_or_default();
     let rect = centred(area, box_width, to_u16(label.len() + problem.len() + 3));
-    let hints = key_hints(theme, &[("Enter", "log in"), ("Esc", "stay offline")]);
+    let hints = owned_hints(
+        theme,
+        &keymap.hints(Context::Password, &[UiAction::Submit, UiAction::Close]),
+    );
     let inner = frame_box(frame, rect, "Password", hints, theme);
     let [top, field, below] = Layout::vertical([
         Constraint::Length(to_u16(label.len())),

@@ -621,3 +621,110 @@ fn quit_chord_works_in_any_overlay() {
         command(Action::Quit { status: None })
     );
 }
+
+fn rebound(context: &str, action: &str, keys: &[&str]) -> Keymap {
+    let keys = keys.iter().map(|k| (*k).to_owned()).collect();
+    let overrides = std::collections::HashMap::from([(
+        context.to_owned(),
+        std::collections::HashMap::from([(action.to_owned(), keys)]),
+    )]);
+    Keymap::with_overrides(&overrides).unwrap()
+}
+
+/// A key rebound under `[keys.prompts]` works there, the old one does
+/// nothing, and the hint line shows the new one.
+#[test]
+fn a_rebound_overlay_key_works_and_its_hint_shows_it() {
+    let state = with_request("romeo@example.net", None);
+    let mut view = with(Overlay::Prompts { selected: 0 });
+    view.keymap = rebound("prompts", "deny", &["X"]);
+    let text = screen(&state, &mut view, 80, 24);
+    assert!(text.contains("X deny"), "{text}");
+    assert!(!text.contains("d deny"), "{text}");
+    assert!(press(&mut view, &state, "d").is_empty());
+    assert_eq!(
+        press(&mut view, &state, "X"),
+        command(Action::Deny {
+            jid: bare("romeo@example.net")
+        })
+    );
+
+    let mut view = with(Overlay::Confirm {
+        question: "Remove romeo?".to_owned(),
+        action: Action::Quit { status: None },
+    });
+    view.keymap = rebound("confirm", "yes", &["o"]);
+    let text = screen(&state, &mut view, 80, 24);
+    assert!(text.contains("o yes"), "{text}");
+    assert!(press(&mut view, &state, "y").is_empty());
+    assert_eq!(
+        press(&mut view, &state, "o"),
+        command(Action::Quit { status: None })
+    );
+}
+
+/// F1 lists every screen, overlays included, with each of its keys.
+#[test]
+fn f1_lists_every_context_and_its_keys() {
+    let seen = help_seen(80, 24);
+    let keymap = Keymap::default();
+    for context in Context::ALL {
+        assert!(
+            seen.iter().any(|l| l.contains(context.title())),
+            "{context:?}"
+        );
+        for (key, action) in keymap.bound(context) {
+            let listed = keymap.help_lines().into_iter().any(|(c, keys, help)| {
+                c == context
+                    && keys.split(' ').any(|k| k == key.to_string())
+                    && help == action.help()
+            });
+            assert!(listed, "{context:?} {key} {action:?}");
+        }
+    }
+}
+
+/// Walks the table: every key bound in an overlay does something there
+/// (sends a request, closes, or changes the overlay), so no hint drawn
+/// from the table names a key its handler ignores.
+#[test]
+fn every_bound_overlay_key_does_something() {
+    let mut state = with_request("romeo@example.net", None);
+    state.pending.add(bare("mercutio@example.org"), None);
+    state.pending.add(bare("tybalt@example.com"), None);
+    let keymap = Keymap::default();
+    let fresh = |context| match context {
+        Context::Help => Overlay::Help { scroll: 5 },
+        Context::Details => Overlay::Details {
+            jid: bare("romeo@example.net"),
+            scroll: 5,
+        },
+        Context::Prompts => Overlay::Prompts { selected: 1 },
+        Context::Prompt => Overlay::Prompt {
+            jid: bare("romeo@example.net"),
+        },
+        Context::Confirm => Overlay::Confirm {
+            question: "Sure?".to_owned(),
+            action: Action::Quit { status: None },
+        },
+        _ => unreachable!(),
+    };
+    for context in [
+        Context::Help,
+        Context::Details,
+        Context::Prompts,
+        Context::Prompt,
+        Context::Confirm,
+    ] {
+        for (key, action) in keymap.bound(context) {
+            let mut view = with(fresh(context));
+            let before = format!("{:?}", view.overlay);
+            let requests = handle_key(&mut view, &state, key);
+            let after = format!("{:?}", view.overlay);
+            assert!(
+                !requests.is_empty() || before != after,
+                "{context:?} {key} {action:?} did nothing"
+            );
+        }
+    }
+}

@@ -6,17 +6,16 @@
 
 use jid::Jid;
 use ratatui::Frame;
-use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::render::{boxed, hint_lines, to_u16, wrapped};
-use super::{ORDER_STEP, Rules, SUBSCRIPTIONS, event, is, plain};
+use super::{ORDER_STEP, Rules, SUBSCRIPTIONS, event};
 use crate::app::State;
 use crate::sanitize::one_line;
 use crate::ui::input::{self, InputLine};
-use crate::ui::keymap::Key;
+use crate::ui::keymap::{Context, Key, Keymap, UiAction};
 use crate::ui::theme::Theme;
 use crate::xmpp::stanza::privacy::{
     ItemType, PrivacyAction, PrivacyItem, PrivacyList, StanzaKinds,
@@ -154,12 +153,14 @@ pub(super) fn form_key(
     rules: &mut Rules,
     state: &State,
     mut form: RuleForm,
+    keymap: &Keymap,
     key: Key,
 ) -> Option<RuleForm> {
-    if is(key, KeyCode::Esc) {
+    let action = keymap.lookup(Context::PrivacyForm, key);
+    if action == Some(UiAction::Close) {
         return None;
     }
-    if is(key, KeyCode::Enter) {
+    if action == Some(UiAction::Submit) {
         return match apply(rules, state, &form) {
             Ok(()) => None,
             Err(problem) => {
@@ -168,32 +169,42 @@ pub(super) fn form_key(
             }
         };
     }
-    match (key.code, plain(key)) {
-        (KeyCode::Tab, _) if !key.ctrl && !key.alt => {
-            if !(form.field == Field::Value && complete(&mut form, state)) {
+    let choice = matches!(action, Some(UiAction::NextChoice | UiAction::PrevChoice));
+    let tick = matches!(
+        action,
+        Some(
+            UiAction::TickMessages
+                | UiAction::TickIq
+                | UiAction::TickPresenceIn
+                | UiAction::TickPresenceOut
+        )
+    );
+    match action {
+        // Tab completes the value first; other keys for the action only move.
+        Some(UiAction::NextField) => {
+            let tab = !key.ctrl && !key.alt && key.code == ratatui::crossterm::event::KeyCode::Tab;
+            if !(tab && form.field == Field::Value && complete(&mut form, state)) {
                 form.step(true);
             }
         }
-        (KeyCode::BackTab, _) => form.step(false),
-        (KeyCode::Up, _) => form.step(false),
-        (KeyCode::Down, _) => form.step(true),
-        (_, Some(c @ '1'..='4')) if form.text_field().is_none() => {
+        Some(UiAction::PrevField) => form.step(false),
+        Some(tick_action) if tick && form.text_field().is_none() => {
             let kinds = &mut form.kinds;
-            let tick = match c {
-                '1' => &mut kinds.message,
-                '2' => &mut kinds.iq,
-                '3' => &mut kinds.presence_in,
+            let tick = match tick_action {
+                UiAction::TickMessages => &mut kinds.message,
+                UiAction::TickIq => &mut kinds.iq,
+                UiAction::TickPresenceIn => &mut kinds.presence_in,
                 _ => &mut kinds.presence_out,
             };
             *tick = !*tick;
         }
-        (KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right, _) if form.field == Field::Action => {
+        _ if choice && form.field == Field::Action => {
             form.action = match form.action {
                 PrivacyAction::Allow => PrivacyAction::Deny,
                 PrivacyAction::Deny => PrivacyAction::Allow,
             };
         }
-        (KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right, _) if form.field == Field::Type => {
+        _ if choice && form.field == Field::Type => {
             let cycle = [
                 None,
                 Some(ItemType::Jid),
@@ -201,7 +212,7 @@ pub(super) fn form_key(
                 Some(ItemType::Subscription),
             ];
             let at = cycle.iter().position(|k| *k == form.kind).unwrap_or(0);
-            let next = if key.code == KeyCode::Left {
+            let next = if action == Some(UiAction::PrevChoice) {
                 at + 3
             } else {
                 at + 1
@@ -330,6 +341,7 @@ pub(super) fn draw_form(
     area: Rect,
     state: &State,
     form: &RuleForm,
+    keymap: &Keymap,
     theme: &Theme,
 ) {
     let columns = 72usize.min(usize::from(area.width.saturating_sub(6)));
@@ -391,11 +403,11 @@ pub(super) fn draw_form(
         lines.extend(wrapped(problem, columns, theme.error()));
     }
     lines.push(Line::default());
-    let hints = [
-        ("Tab/S-Tab", "field"),
-        ("Enter", "apply"),
-        ("Esc", "cancel"),
-    ];
+    let hints = keymap.hints(
+        Context::PrivacyForm,
+        &[UiAction::NextField, UiAction::Submit, UiAction::Close],
+    );
+    let hints: Vec<(&str, &str)> = hints.iter().map(|(k, w)| (k.as_str(), *w)).collect();
     lines.extend(hint_lines(theme, &hints, columns));
     let title = if matches!(form.target, Target::Edit(_)) {
         "Edit rule"

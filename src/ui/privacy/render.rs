@@ -16,7 +16,7 @@ use super::form::draw_form;
 use super::{Dialog, Editor, Rules, STACKING_NOTE, Screen, names};
 use crate::app::State;
 use crate::sanitize::one_line;
-use crate::ui::keymap::Keymap;
+use crate::ui::keymap::{Context, Key, Keymap, UiAction};
 use crate::ui::text::{truncate, width, wrap};
 use crate::ui::theme::Theme;
 use crate::xmpp::stanza::privacy::{PrivacyItem, PrivacyList, StanzaKinds};
@@ -57,6 +57,35 @@ fn key_style(theme: &Theme) -> Style {
     Style::default()
         .fg(theme.accent)
         .add_modifier(Modifier::BOLD)
+}
+
+/// What the Lists screen's hint lines offer, in order.
+const LISTS_HINTS: &[UiAction] = &[
+    UiAction::Edit,
+    UiAction::NewList,
+    UiAction::Activate,
+    UiAction::MakeDefault,
+    UiAction::Deactivate,
+    UiAction::ClearDefault,
+    UiAction::Delete,
+    UiAction::Reload,
+    UiAction::Close,
+];
+/// What the Rules screen's hint lines offer, in order.
+const RULES_HINTS: &[UiAction] = &[
+    UiAction::AddRule,
+    UiAction::Edit,
+    UiAction::MoveUp,
+    UiAction::MoveDown,
+    UiAction::Delete,
+    UiAction::Save,
+    UiAction::Reload,
+    UiAction::Close,
+];
+
+/// Hints built from the keymap, as [`hint_lines`] takes them.
+fn borrowed<'a>(hints: &'a [(String, &'static str)]) -> Vec<(&'a str, &'static str)> {
+    hints.iter().map(|(k, w)| (k.as_str(), *w)).collect()
 }
 
 /// Key hints packed into as many lines of `columns` as they need.
@@ -102,7 +131,7 @@ pub fn draw(
     area: Rect,
     state: &State,
     editor: &mut Editor,
-    _keymap: &Keymap,
+    keymap: &Keymap,
     theme: &Theme,
 ) {
     // The status line stays visible: the store reports failures there.
@@ -118,13 +147,21 @@ pub fn draw(
     let notice = editor.notice.clone();
     match &mut editor.screen {
         Screen::Lists(dialog) => {
-            draw_lists(frame, area, state, &mut editor.selected, notice, theme);
+            draw_lists(
+                frame,
+                area,
+                state,
+                &mut editor.selected,
+                notice,
+                keymap,
+                theme,
+            );
             if let Some(dialog) = dialog {
-                draw_dialog(frame, area, state, dialog, theme);
+                draw_dialog(frame, area, state, dialog, keymap, theme);
             }
         }
         Screen::Rules(rules) => {
-            draw_rules(frame, area, state, rules, notice, theme);
+            draw_rules(frame, area, state, rules, notice, keymap, theme);
         }
     }
 }
@@ -148,6 +185,7 @@ fn draw_lists(
     state: &State,
     selected: &mut usize,
     notice: Option<(String, bool)>,
+    keymap: &Keymap,
     theme: &Theme,
 ) {
     let privacy = &state.privacy;
@@ -207,17 +245,8 @@ fn draw_lists(
     ));
     below.extend(wrapped(STACKING_NOTE, columns, theme.dim()));
     below.extend(notice_lines(notice, columns, theme));
-    let hints = [
-        ("Enter", "open"),
-        ("n", "new"),
-        ("a", "make active"),
-        ("d", "make default"),
-        ("A/D", "decline active/default"),
-        ("x", "delete"),
-        ("r", "refresh"),
-        ("Esc", "close"),
-    ];
-    let hints = hint_lines(theme, &hints, columns);
+    let hints = keymap.hints(Context::PrivacyLists, LISTS_HINTS);
+    let hints = hint_lines(theme, &borrowed(&hints), columns);
     let heading = match (&privacy.names, names.len()) {
         (None, _) => "Fetching the list names from the server…".to_owned(),
         (Some(_), 0) => "The server holds no privacy lists. Press n to make one.".to_owned(),
@@ -302,8 +331,32 @@ fn draw_unsupported(
 }
 
 /// A small question or name prompt over the Lists screen.
-fn draw_dialog(frame: &mut Frame<'_>, area: Rect, state: &State, dialog: &Dialog, theme: &Theme) {
+fn draw_dialog(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    dialog: &Dialog,
+    keymap: &Keymap,
+    theme: &Theme,
+) {
     let columns = 60usize.min(usize::from(area.width.saturating_sub(6)));
+    // The yes/no keys are the confirm context's, with this dialog's words.
+    let answers = |yes: &'static str, no: &'static str| -> Vec<(String, &'static str)> {
+        let first = |action| {
+            keymap
+                .keys_for(Context::Confirm, action)
+                .first()
+                .map(Key::to_string)
+        };
+        let mut hints = Vec::new();
+        if let Some(key) = first(UiAction::Yes) {
+            hints.push((key, yes));
+        }
+        if let Some(key) = first(UiAction::No) {
+            hints.push((key, no));
+        }
+        hints
+    };
     let (title, mut lines, hints) = match dialog {
         Dialog::Name(line) => {
             let mut lines = vec![
@@ -316,7 +369,7 @@ fn draw_dialog(frame: &mut Frame<'_>, area: Rect, state: &State, dialog: &Dialog
             (
                 "New list",
                 lines,
-                vec![("Enter", "create"), ("Esc", "cancel")],
+                vec![("Enter".to_owned(), "create"), ("Esc".to_owned(), "cancel")],
             )
         }
         Dialog::Overwrite(name) => (
@@ -329,7 +382,7 @@ fn draw_dialog(frame: &mut Frame<'_>, area: Rect, state: &State, dialog: &Dialog
                 columns,
                 Style::default(),
             ),
-            vec![("y", "start over"), ("n", "choose another name")],
+            answers("start over", "choose another name"),
         ),
         Dialog::Delete(name) => {
             let marks = state.privacy.names.clone().unwrap_or_default();
@@ -345,12 +398,12 @@ fn draw_dialog(frame: &mut Frame<'_>, area: Rect, state: &State, dialog: &Dialog
             (
                 "Delete list",
                 wrapped(&text, columns, Style::default()),
-                vec![("y", "delete"), ("n", "keep")],
+                answers("delete", "keep"),
             )
         }
     };
     lines.push(Line::default());
-    lines.extend(hint_lines(theme, &hints, columns));
+    lines.extend(hint_lines(theme, &borrowed(&hints), columns));
     let inner = boxed(
         frame,
         area,
@@ -408,6 +461,7 @@ fn draw_rules(
     state: &State,
     rules: &mut Rules,
     notice: Option<(String, bool)>,
+    keymap: &Keymap,
     theme: &Theme,
 ) {
     let inner = boxed(frame, area, (160, area.height), "Privacy list", theme);
@@ -450,19 +504,12 @@ fn draw_rules(
         bottom.extend(wrapped(&format!("{label}{problem}"), columns, style));
     }
     bottom.extend(notice_lines(notice, columns, theme));
-    let hints: &[(&str, &str)] = if rules.working.is_some() {
-        &[
-            ("a", "add"),
-            ("Enter", "edit"),
-            ("K/J", "move up/down"),
-            ("d", "delete"),
-            ("s", "save"),
-            ("Esc", "back"),
-        ]
+    let hints = if rules.working.is_some() {
+        keymap.hints(Context::PrivacyRules, RULES_HINTS)
     } else {
-        &[("r", "ask again"), ("Esc", "back")]
+        keymap.hints(Context::PrivacyRules, &[UiAction::Reload, UiAction::Close])
     };
-    let hints = hint_lines(theme, hints, columns);
+    let hints = hint_lines(theme, &borrowed(&hints), columns);
     let [top_area, table_area, bottom_area, keys] = Layout::vertical([
         Constraint::Length(to_u16(top.len())),
         Constraint::Min(2),
@@ -494,11 +541,13 @@ fn draw_rules(
         let question = format!("Discard unsaved changes to {}?", one_line(&rules.name));
         let mut lines = wrapped(&question, 50, Style::default());
         lines.push(Line::default());
-        lines.extend(hint_lines(
-            theme,
-            &[("y", "discard"), ("n", "keep editing")],
-            50,
-        ));
+        let mut hints = Vec::new();
+        for (action, what) in [(UiAction::Yes, "discard"), (UiAction::No, "keep editing")] {
+            if let Some(key) = keymap.keys_for(Context::Discard, action).first() {
+                hints.push((key.to_string(), what));
+            }
+        }
+        lines.extend(hint_lines(theme, &borrowed(&hints), 50));
         let inner = boxed(
             frame,
             area,
@@ -509,7 +558,7 @@ fn draw_rules(
         frame.render_widget(Paragraph::new(lines), inner);
     }
     if let Some(form) = &rules.form {
-        draw_form(frame, area, state, form, theme);
+        draw_form(frame, area, state, form, keymap, theme);
     }
 }
 

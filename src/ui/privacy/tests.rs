@@ -299,7 +299,7 @@ fn priv_09_edit_and_save_sends_the_whole_list() {
     // Move it above tybalt (the orders trade), then delete Montagues.
     assert!(press(&mut view, &state, "K").is_empty());
     assert_eq!(rules(&view).selected, 0);
-    keys(&mut view, &state, &["j", "j", "d"]);
+    keys(&mut view, &state, &["j", "j", "x"]);
     let sent = keys(&mut view, &state, &["s"]);
     let mut romeo = rule(
         Some(ItemType::Jid),
@@ -396,7 +396,7 @@ fn priv_06_invalid_jid_is_refused() {
 fn esc_with_unsaved_changes_asks() {
     let state = state();
     let mut view = opened(&state);
-    keys(&mut view, &state, &["Enter", "d"]);
+    keys(&mut view, &state, &["Enter", "x"]);
     assert!(press(&mut view, &state, "Esc").is_empty());
     let shown = screen(&state, &mut view, 80, 24);
     assert!(
@@ -441,7 +441,7 @@ fn save_validates_first() {
     assert!(!shown.contains("unsaved"), "{shown}");
     assert!(shown.contains("Saved public."), "{shown}");
     // An empty list would delete it (PRIV-11): refused.
-    keys(&mut view, &state, &["d", "d", "d"]);
+    keys(&mut view, &state, &["x", "x", "x"]);
     assert!(press(&mut view, &state, "s").is_empty());
     let shown = screen(&state, &mut view, 80, 24);
     assert!(shown.contains("error: The list has no rules"), "{shown}");
@@ -571,4 +571,54 @@ fn remote_text_is_sanitised() {
     let shown = screen(&state, &mut view, 80, 24);
     assert!(shown.contains("grpev[2Jil"), "{shown}");
     assert!(!shown.contains('\u{1b}') && !shown.contains('\u{202e}'));
+}
+
+/// Walks the table: every key bound on the lists screen, the rules screen
+/// and the rule form does something there, so the hints drawn from the
+/// table never name a key the handler ignores.
+#[test]
+fn every_bound_privacy_key_does_something() {
+    let state = state();
+    let keymap = Keymap::default();
+    let setups: [(Context, &[&str]); 3] = [
+        (Context::PrivacyLists, &["j"]),
+        (Context::PrivacyRules, &["Enter", "j"]),
+        // On the allow/deny field, where choices and ticks apply.
+        (Context::PrivacyForm, &["Enter", "j", "a", "S-Tab", "S-Tab"]),
+    ];
+    for (context, setup) in setups {
+        for (key, action) in keymap.bound(context) {
+            let mut view = opened(&state);
+            keys(&mut view, &state, setup);
+            let before = format!("{:?}", view.overlay);
+            let requests = popup::handle_key(&mut view, &state, key);
+            let after = format!("{:?}", view.overlay);
+            assert!(
+                !requests.is_empty() || before != after,
+                "{context:?} {key} {action:?} did nothing"
+            );
+        }
+    }
+}
+
+/// A rule-form key rebound under `[keys.privacy_form]` works and its hint
+/// shows it; rules deletes with the same key as lists.
+#[test]
+fn rebound_privacy_keys_work_and_show() {
+    let state = state();
+    let overrides = std::collections::HashMap::from([(
+        "privacy_form".to_owned(),
+        std::collections::HashMap::from([("close".to_owned(), vec!["C-g".to_owned()])]),
+    )]);
+    let mut view = opened(&state);
+    view.keymap = Keymap::with_overrides(&overrides).unwrap();
+    keys(&mut view, &state, &["Enter", "a"]);
+    let form = screen(&state, &mut view, 80, 24);
+    assert!(form.contains("C-g cancel"), "{form}");
+    press(&mut view, &state, "Esc");
+    assert!(screen(&state, &mut view, 80, 24).contains("New rule"));
+    press(&mut view, &state, "C-g");
+    let table = screen(&state, &mut view, 80, 24);
+    assert!(!table.contains("New rule"), "{table}");
+    assert!(table.contains("x delete"), "{table}");
 }
