@@ -682,6 +682,27 @@ impl Keymap {
 mod tests {
     use super::*;
 
+    /// Overlay tables are checked like pane tables: an unknown action or
+    /// context is refused, naming it.
+    #[test]
+    fn overlay_tables_refuse_unknown_actions_and_contexts() {
+        let table = |context: &str, action: &str| {
+            HashMap::from([(
+                context.to_owned(),
+                HashMap::from([(action.to_owned(), vec!["m".to_owned()])]),
+            )])
+        };
+        let err = Keymap::with_overrides(&table("confirm", "maybe"))
+            .err()
+            .unwrap();
+        assert!(err.contains("maybe"), "{err}");
+        let err = Keymap::with_overrides(&table("privacy", "delete"))
+            .err()
+            .unwrap();
+        assert!(err.contains("unknown context"), "{err}");
+        assert!(Keymap::with_overrides(&table("prompts", "deny")).is_ok());
+    }
+
     #[test]
     fn every_default_parses() {
         for (_, key, _) in DEFAULTS {
