@@ -306,6 +306,15 @@ fn events(effects: &[Effect]) -> Vec<&Event> {
         .collect()
 }
 
+/// The commands' outcomes among `effects`, as `exec` prints them.
+fn results(effects: &[Effect]) -> Vec<String> {
+    events(effects)
+        .into_iter()
+        .filter(|e| matches!(e, Event::Result { .. }))
+        .map(Event::to_line)
+        .collect()
+}
+
 /// `trace` with the lines sorted, for effects that come from a hash map.
 fn sorted_trace(effects: &[Effect]) -> Vec<String> {
     let mut lines = trace(effects);

@@ -190,14 +190,6 @@ fn delete_walk(state: &mut State, names: &str, last: Option<StanzaCondition>) ->
     seen
 }
 
-fn results(effects: &[Effect]) -> Vec<String> {
-    events(effects)
-        .into_iter()
-        .filter(|e| matches!(e, Event::Result { .. }))
-        .map(Event::to_line)
-        .collect()
-}
-
 /// PRIV-13: deleting the list this session uses as active and default
 /// declines both first (ejabberd refuses to delete a list in use, even by
 /// the sender), then deletes it.

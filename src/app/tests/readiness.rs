@@ -25,14 +25,6 @@ fn server_info(state: &mut State, features: &[&str]) -> Vec<Effect> {
     )
 }
 
-fn results(effects: &[Effect]) -> Vec<String> {
-    events(effects)
-        .into_iter()
-        .filter(|e| matches!(e, Event::Result { .. }))
-        .map(Event::to_line)
-        .collect()
-}
-
 /// A privacy command typed before disco#info answered waits for it and
 /// then runs, instead of failing with "features not known yet".
 #[test]
