@@ -458,11 +458,10 @@ impl Engine {
             Err(error) => {
                 self.next_tag += 1;
                 let tag = self.next_tag;
-                self.events.push_back(Event::Result {
+                self.process(Msg::Invalid {
                     tag,
-                    command: line.trim().to_owned(),
-                    ok: false,
-                    text: error.to_string(),
+                    line: line.trim().to_owned(),
+                    error: error.to_string(),
                 });
                 tag
             }
@@ -470,11 +469,11 @@ impl Engine {
     }
 
     /// Events emitted since the last call, oldest first.
-    /// From now on keep only [`Event::Info`] for [`Engine::take_events`].
+    /// From now on the store tells the user through notices only (the
+    /// terminal UI); events already queued are dropped.
     pub fn keep_only_notices(&mut self) {
         self.state.notices_only = true;
-        self.events
-            .retain(|event| matches!(event, Event::Info { .. }));
+        self.events.clear();
     }
 
     pub fn take_events(&mut self) -> Vec<Event> {
@@ -558,9 +557,7 @@ impl Engine {
                     .get_or_insert_with(|| Instant::now() + SAVE_DELAY);
             }
             Effect::Emit(event) => {
-                if !self.state.notices_only || matches!(event, Event::Info { .. }) {
-                    self.events.push_back(event);
-                }
+                self.events.push_back(event);
             }
             Effect::RunStartupCommands => {
                 // Messages an earlier run wrote but never saw acknowledged go
@@ -579,11 +576,10 @@ impl Engine {
                             action,
                             at: now_unix(),
                         }),
-                        Err(error) => self.events.push_back(Event::Result {
+                        Err(error) => queue.push_back(Msg::Invalid {
                             tag,
-                            command: line.clone(),
-                            ok: false,
-                            text: format!("startup command: {error}"),
+                            line: line.clone(),
+                            error: format!("startup command: {error}"),
                         }),
                     }
                 }
@@ -593,23 +589,8 @@ impl Engine {
                 _ => self.connect(),
             },
             Effect::Search { tag, text } => {
-                let outcome = self.search(&text);
-                let (ok, text) = match outcome {
-                    Ok(lines) => {
-                        let count = lines.len();
-                        for line in lines {
-                            self.events.push_back(Event::Info { text: line });
-                        }
-                        (true, format!("{count} found"))
-                    }
-                    Err(why) => (false, why),
-                };
-                self.events.push_back(Event::Result {
-                    tag,
-                    command: format!("/search {text}"),
-                    ok,
-                    text,
-                });
+                let result = self.search(&text);
+                queue.push_back(Msg::Searched { tag, text, result });
             }
             Effect::Disconnect => {
                 self.flush();

@@ -12,9 +12,8 @@ use ratatui::crossterm::event::{
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::app::ViewMsg;
 use crate::app::command::Action;
-use crate::app::event::Event as AppEvent;
-use crate::app::{self, ViewMsg};
 use crate::engine::Engine;
 use crate::ui::{self, Request, View};
 
@@ -61,12 +60,9 @@ async fn event_loop(
     let mut quit_deadline: Option<Instant> = None;
 
     loop {
-        for event in engine.take_events() {
-            if let AppEvent::Info { text } = event {
-                for line in text.lines() {
-                    app::push_notice(&mut engine.state, line.to_owned(), false);
-                }
-            }
+        // Events are `exec`'s report; the store has already made notices of
+        // what the user should see here.
+        if !engine.take_events().is_empty() {
             dirty = true;
         }
         if dirty {

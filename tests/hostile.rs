@@ -17,8 +17,8 @@ mod common;
 mod harness;
 
 use balcony::app::chat::{MAX_CONVERSATIONS, MAX_THREADS_PER_PEER};
-use balcony::app::inbound::MAX_STRANGERS;
 use balcony::app::presence::MAX_RESOURCES;
+use balcony::app::presence::update::MAX_STRANGERS;
 use balcony::app::subscription::MAX_PENDING;
 use balcony::app::{Msg, ViewMsg, update};
 use balcony::xmpp::ns;

@@ -1,8 +1,19 @@
 //! Headline messages (RFC 3921 §2.1.1): news and alerts kept apart from
 //! chats, never replied to (SYN-03). Server announcements from a bare
-//! domain land here too (MSG-13). The list is capped.
+//! domain land here too (MSG-13). The list is capped. The chat area
+//! decides what is a headline; this area keeps them and sends ours.
 
 use std::collections::VecDeque;
+
+use jid::Jid;
+
+use crate::xmpp::id;
+use crate::xmpp::stanza::lang::LangText;
+use crate::xmpp::stanza::message::{Message, MessageType};
+
+use super::dispatch::Outcome;
+use super::event::Event;
+use super::{Effect, State};
 
 /// Headlines kept.
 pub const MAX_HEADLINES: usize = 1_000;
@@ -75,6 +86,50 @@ pub fn find_urls(text: &str) -> Vec<String> {
 pub const MAX_URL_BYTES: usize = 2048;
 /// Links listed per headline.
 pub const MAX_URLS: usize = 16;
+
+/// A headline, or an announcement from a bare domain (MSG-13), already
+/// recorded by the chat area that interpreted it.
+pub(super) fn receive(
+    state: &mut State,
+    from: &Jid,
+    subject: Option<String>,
+    body: String,
+    at: i64,
+    from_server: bool,
+    effects: &mut Vec<Effect>,
+) {
+    state.headlines.push(Headline {
+        from: from.to_string(),
+        subject: subject.clone(),
+        urls: find_urls(&body),
+        body: body.clone(),
+        at,
+        from_server,
+    });
+    effects.push(Effect::Emit(Event::Headline {
+        from: from.to_string(),
+        subject,
+        body,
+    }));
+}
+
+/// `/headline JID [SUBJECT |] BODY`: sent, never kept (SYN-03).
+pub(super) fn send(
+    to: Jid,
+    subject: Option<String>,
+    body: String,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    let mut message = Message::new(MessageType::Headline);
+    message.to = Some(to);
+    message.id = Some(id::next());
+    message.bodies = vec![LangText::new(body)];
+    if let Some(subject) = subject {
+        message.subjects = vec![LangText::new(subject)];
+    }
+    effects.push(Effect::SendMessage(message));
+    Outcome::Done("sent".into())
+}
 
 #[cfg(test)]
 mod tests {

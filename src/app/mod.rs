@@ -3,28 +3,24 @@
 //! runner to carry out. No tokio, no terminal, no sockets here, so every
 //! change can be tested by feeding messages and looking at the state.
 //!
-//! One file per area: [`roster`], [`presence`], [`subscription`], [`chat`],
-//! [`headline`]; [`inbound`] applies session events and [`action`] applies
-//! user commands; [`command`] is the command language; [`event`] is what the
-//! user is told. The roster keeps its contacts compact ([`contact`],
-//! [`group`], [`jid_index`]) and in display order ([`roster_order`]), so
-//! big rosters stay small and cheap to draw.
+//! Organised by area, each holding its state and an `update` that applies
+//! both the server's facts and the user's commands: [`session`],
+//! [`roster`], [`presence`], [`subscription`], [`chat`], [`headline`],
+//! [`privacy`]. [`update`] only routes; [`dispatch`] runs a command in its
+//! area and reports its one result; [`command`] is the command language;
+//! [`event`] is what the user is told. The roster keeps its contacts
+//! compact and in display order, so big rosters stay small and cheap to
+//! draw.
 
-pub mod action;
 pub mod chat;
 pub mod command;
-pub mod contact;
+pub mod dispatch;
 pub mod event;
-pub mod group;
 pub mod headline;
-pub mod inbound;
-pub mod jid_index;
 pub mod presence;
 pub mod privacy;
-pub mod privacy_flow;
 pub mod roster;
-pub mod roster_op;
-pub mod roster_order;
+pub mod session;
 pub mod subscription;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -168,7 +164,7 @@ pub struct State {
     pub own_resources: EntityPresence,
     pub pending: PendingRequests,
     /// Roster commands waiting for their result and push.
-    pub roster_ops: roster_op::RosterOps,
+    pub roster_ops: roster::ops::RosterOps,
     /// Blocking and privacy lists.
     pub privacy: privacy::Privacy,
     /// Tags for jobs the store starts itself (login fetches, push
@@ -186,7 +182,7 @@ pub struct State {
     pub initial_presence_sent: bool,
     /// Blocking and privacy commands given before the server's features
     /// were known, run in order once they are.
-    pub awaiting_features: Vec<action::AwaitingFeatures>,
+    pub awaiting_features: Vec<dispatch::AwaitingFeatures>,
     /// Messages written while offline, by id, with their recipient: each
     /// is reported as sent once it has gone out.
     pub queued: std::collections::HashMap<String, String>,
@@ -306,6 +302,20 @@ pub enum Msg {
         conversation: ConversationId,
         lines: Vec<chat::ChatLine>,
         exhausted: bool,
+    },
+    /// A line that is not a command (typed, piped or in `[startup]
+    /// commands`): its result is a failure saying why.
+    Invalid {
+        tag: u64,
+        line: String,
+        error: String,
+    },
+    /// The history search for command `tag` is done: the matching lines,
+    /// newest first, or why it failed.
+    Searched {
+        tag: u64,
+        text: String,
+        result: Result<Vec<String>, String>,
     },
     /// A [`Record`] that belongs to a line is in the history as `row`.
     Recorded {
@@ -428,31 +438,27 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Warning(_)
         | Msg::View(_)
         | Msg::HistoryLoaded { .. }
+        | Msg::Invalid { .. }
+        | Msg::Searched { .. }
         | Msg::Recorded { .. } => false,
     };
     if touches_roster {
         state.roster_rev += 1;
     }
     match msg {
-        Msg::Session { event, at } => inbound::apply(state, event, at, &mut effects),
-        Msg::Connecting => {
-            state.connection = ConnectionState::Connecting;
-            state.password_refused = false;
-        }
+        Msg::Session { event, at } => apply_session_event(state, event, at, &mut effects),
+        Msg::Connecting => session::on_connecting(state),
         Msg::LoginFailed { error, recovery } => {
-            // CORE-12: a refused password is asked for again, never
-            // retried as it is.
-            state.password_refused = recovery == Recovery::AskPassword;
-            push_notice(state, error.clone(), true);
-            effects.push(Effect::Emit(Event::Offline {
-                error: Some(error.clone()),
-            }));
-            state.connection = ConnectionState::Offline { error: Some(error) };
+            session::on_login_failed(state, error, recovery, &mut effects)
         }
-        Msg::Reply { purpose, result } => {
-            inbound::apply_reply(state, purpose, result, &mut effects)
+        Msg::Reply { purpose, result } => apply_reply(state, purpose, result, &mut effects),
+        Msg::Command { tag, action, at } => dispatch::apply(state, tag, action, at, &mut effects),
+        Msg::Invalid { tag, line, error } => {
+            dispatch::invalid(state, tag, line, error, &mut effects)
         }
-        Msg::Command { tag, action, at } => action::apply(state, tag, action, at, &mut effects),
+        Msg::Searched { tag, text, result } => {
+            chat::update::on_searched(state, tag, text, result, &mut effects)
+        }
         Msg::RosterCache { ver, items } => state.roster.load_cache(ver, items),
         Msg::Warning(text) => push_notice(state, text, false),
         Msg::View(view) => apply_view(state, view, &mut effects),
@@ -468,7 +474,70 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => state.chats.set_row(conversation, seq, row),
     }
     request_history(state, &mut effects);
+    if state.notices_only {
+        show_info_as_notices(state, &effects);
+    }
     effects
+}
+
+/// The terminal UI shows notices, not events: what an [`Event::Info`]
+/// tells the user becomes notice lines there too.
+fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
+    for effect in effects {
+        if let Effect::Emit(Event::Info { text }) = effect {
+            for line in text.lines() {
+                push_notice(state, line.to_owned(), false);
+            }
+        }
+    }
+}
+
+/// Routes a fact from the session to its area.
+fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
+    match event {
+        SessionEvent::Online { jid, features } => session::on_online(state, jid, features, effects),
+        SessionEvent::Message(message) => chat::update::on_message(state, message, at, effects),
+        SessionEvent::Presence(presence) => presence::update::on_presence(state, presence, effects),
+        SessionEvent::RosterPush { item, ver } => {
+            roster::update::on_push(state, item, ver, effects)
+        }
+        // The runner turns replies into `Msg::Reply` with their purpose.
+        SessionEvent::Reply { .. } => {}
+        SessionEvent::Reconnecting {
+            error,
+            attempt,
+            retry_in,
+        } => session::on_reconnecting(state, error, attempt, retry_in, effects),
+        SessionEvent::Resumed => session::on_resumed(state, effects),
+        SessionEvent::AcksEnabled => state.acks = true,
+        SessionEvent::Acked { ids } => session::on_acked(state, ids, effects),
+        SessionEvent::PrivacyPush { name } => {
+            privacy::update::on_privacy_push(state, name, effects)
+        }
+        SessionEvent::BlockPush(push) => privacy::update::on_block_push(state, push, effects),
+        SessionEvent::Rejected(text) => session::on_rejected(state, text, effects),
+        SessionEvent::Closed { error, .. } => session::on_closed(state, error, effects),
+    }
+}
+
+/// Routes the answer to one of our requests to the area that asked.
+fn apply_reply(
+    state: &mut State,
+    purpose: Purpose,
+    result: Result<Answer, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    match purpose {
+        Purpose::RosterGet { versioned } => {
+            roster::update::on_roster_result(state, versioned, result, effects)
+        }
+        Purpose::RosterSet { tag } => roster::update::on_set_result(state, tag, result, effects),
+        Purpose::ServerInfo => {
+            privacy::update::on_server_info(state, result, effects);
+            dispatch::run_awaiting_features(state, effects);
+        }
+        Purpose::Privacy { tag } => privacy::jobs::on_reply(state, tag, result, effects),
+    }
 }
 
 /// Conversations that just appeared get their recent history read once.

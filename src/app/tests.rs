@@ -21,6 +21,7 @@ mod message;
 mod presence;
 mod privacy;
 mod readiness;
+mod report;
 mod roster;
 mod roster_command;
 mod routing;

@@ -41,9 +41,9 @@ use super::text::{truncate, width, wrap};
 use super::theme::Theme;
 use super::{Request, View};
 use crate::app::State;
-use crate::app::action::subscription_state;
 use crate::app::command::{self, Action};
 use crate::app::presence::Availability;
+use crate::app::subscription::update::subscription_state;
 use crate::sanitize::{for_terminal, one_line};
 
 /// Lines PageUp/PageDown move. Key handlers do not know the screen, and

@@ -48,8 +48,8 @@ use super::theme::{Theme, mark};
 use super::{Focus, Request, View};
 use crate::app::State;
 use crate::app::command::Action;
-use crate::app::contact::Contact;
 use crate::app::presence::Availability;
+use crate::app::roster::contact::Contact;
 use crate::sanitize::one_line;
 use rows::{Anchor, Members, Row, SectionRows};
 

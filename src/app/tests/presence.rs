@@ -151,7 +151,7 @@ fn pres_14_pres_15_presence_never_changes_the_roster() {
 /// PRES-15: beyond `MAX_STRANGERS` new strangers are dropped; known ones still update.
 #[test]
 fn pres_15_strangers_are_bounded() {
-    use crate::app::inbound::MAX_STRANGERS;
+    use crate::app::presence::update::MAX_STRANGERS;
     let mut state = logged_in();
     for i in 0..MAX_STRANGERS {
         let mut p = Presence::available();
@@ -177,7 +177,7 @@ fn pres_15_strangers_are_bounded() {
 #[test]
 
 fn pres_15_stranger_errors_are_bounded() {
-    use crate::app::inbound::MAX_STRANGERS;
+    use crate::app::presence::update::MAX_STRANGERS;
     let mut state = logged_in();
     for i in 0..(MAX_STRANGERS + 50) {
         let xml = format!(

@@ -2,8 +2,8 @@
 //! event per stanza and never rebuild the roster.
 
 use super::*;
-use crate::app::inbound::MAX_STRANGERS;
 use crate::app::presence::Availability;
+use crate::app::presence::update::MAX_STRANGERS;
 use crate::xmpp::element::Element;
 use crate::xmpp::ns;
 use crate::xmpp::stanza::iq::IqType;

@@ -1,5 +1,5 @@
 //! The roster pane's rows without a row list. The store keeps every group
-//! sorted ([`crate::app::roster_order`]); the pane lays sections over
+//! sorted ([`crate::app::roster::order`]); the pane lays sections over
 //! those lists (our devices, requests, each group, no group) and finds
 //! row N by arithmetic, so it never copies or sorts contacts.
 //!
@@ -17,8 +17,8 @@ use jid::BareJid;
 
 use super::{RosterView, Section};
 use crate::app::State;
-use crate::app::contact::ContactId;
-use crate::app::roster_order::{ListId, compare, is_available};
+use crate::app::roster::contact::ContactId;
+use crate::app::roster::order::{ListId, compare, is_available};
 use crate::sanitize::one_line;
 
 /// The members of one section.

@@ -156,7 +156,7 @@ impl JidIndex {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::app::contact::{Contact, Contacts};
+    use crate::app::roster::contact::{Contact, Contacts};
 
     fn contact(jid: &str) -> Contact {
         Contact::bare_for_test(jid)

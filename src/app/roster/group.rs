@@ -2,7 +2,7 @@
 //! group: contacts hold a [`GroupId`], and a name is freed when its last
 //! member leaves, so a long session of group edits does not leak names.
 //!
-//! Only [`super::roster`] changes the table.
+//! Only [`super`] changes the table.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;

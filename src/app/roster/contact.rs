@@ -12,7 +12,7 @@ use compact_str::CompactString;
 use jid::BareJid;
 
 use super::group::GroupId;
-use super::presence::Availability;
+use crate::app::presence::Availability;
 use crate::xmpp::stanza::roster::Subscription;
 
 /// A contact's slot in [`Contacts`]; stable while the contact exists.
@@ -193,7 +193,7 @@ impl Contacts {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::app::group::GroupTable;
+    use crate::app::roster::group::GroupTable;
 
     fn contact(jid: &str) -> Contact {
         Contact::bare_for_test(jid)

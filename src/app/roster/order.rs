@@ -6,13 +6,13 @@
 //! costs a binary search and a short memmove per change, never a sort of
 //! the whole roster: only a bulk load ([`RosterOrder::rebuild`]) sorts.
 //! Available contacts sort first, so "online in this group" is a prefix.
-//! [`super::roster::Roster`] owns it and calls it around every change.
+//! [`super::Roster`] owns it and calls it around every change.
 
 use std::cmp::Ordering;
 
 use super::contact::{Contact, ContactId, Contacts};
 use super::group::GroupId;
-use super::presence::Availability;
+use crate::app::presence::Availability;
 use crate::sanitize::one_line_chars;
 
 /// One of the lists: a group's, or that of contacts without a group.

@@ -10,6 +10,9 @@
 //! fetch, save the whole list, activate, make default) is a [`Job`] whose
 //! steps run one after another, each started by the previous reply.
 
+pub mod jobs;
+pub mod update;
+
 use std::collections::{HashMap, VecDeque};
 
 use jid::{BareJid, Jid};
@@ -363,7 +366,7 @@ pub fn step_label(step: &Step) -> String {
 
 /// The subscription value a privacy rule sees for a roster contact (or
 /// "none" for someone outside the roster, PRIV-06).
-pub fn subscription_of(state: &super::State, jid: &BareJid) -> (Vec<String>, String) {
+pub fn subscription_of(state: &crate::app::State, jid: &BareJid) -> (Vec<String>, String) {
     match state.roster.get(jid) {
         Some(item) => (
             state.roster.group_names(item).map(str::to_owned).collect(),

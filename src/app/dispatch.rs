@@ -1,0 +1,264 @@
+//! Running the user's commands: each goes to the area that handles it and
+//! ends in exactly one [`Event::Result`], now or when the server has
+//! answered. Commands that need the server's features wait here until
+//! disco#info has answered.
+
+use super::command::{self, Action, PrivacyCommand};
+use super::event::Event;
+use super::{ConnectionState, Effect, State, chat, headline, presence, privacy, push_notice};
+use super::{roster, session, subscription};
+
+/// Applies one command and records its outcome.
+pub fn apply(state: &mut State, tag: u64, action: Action, at: i64, effects: &mut Vec<Effect>) {
+    let label = describe(&action);
+    let outcome = run(state, tag, &label, action, at, effects);
+    report(state, tag, label, outcome, effects);
+}
+
+/// A line that did not parse: a failed result under the line itself.
+pub fn invalid(
+    state: &mut State,
+    tag: u64,
+    line: String,
+    error: String,
+    effects: &mut Vec<Effect>,
+) {
+    report(state, tag, line, Outcome::Failed(error), effects);
+}
+
+/// Emits a command's outcome: a result, and a notice when it failed.
+pub fn report(
+    state: &mut State,
+    tag: u64,
+    label: String,
+    outcome: Outcome,
+    effects: &mut Vec<Effect>,
+) {
+    match outcome {
+        Outcome::Done(text) => effects.push(Effect::Emit(Event::Result {
+            tag,
+            command: label,
+            ok: true,
+            text,
+        })),
+        Outcome::Failed(text) => {
+            push_notice(state, format!("{label}: {text}"), true);
+            effects.push(Effect::Emit(Event::Result {
+                tag,
+                command: label,
+                ok: false,
+                text,
+            }));
+        }
+        // The area reports the result when the server has answered.
+        Outcome::Pending => {}
+    }
+}
+
+/// How a command ended, as far as the store can tell now.
+pub enum Outcome {
+    Done(String),
+    Failed(String),
+    /// The result follows the server's answer.
+    Pending,
+}
+
+/// A short label for results: the command and its main argument.
+pub fn describe(action: &Action) -> String {
+    match action {
+        Action::Message { to, .. } => format!("/msg {to}"),
+        Action::Normal { to, .. } => format!("/normal {to}"),
+        Action::Headline { to, .. } => format!("/headline {to}"),
+        Action::Add { jid, .. } => format!("/add {jid}"),
+        Action::Remove { jid } => format!("/remove {jid}"),
+        Action::Rename { jid, .. } => format!("/rename {jid}"),
+        Action::Group { jid, .. } => format!("/group {jid}"),
+        Action::Subscribe { jid, .. } => format!("/subscribe {jid}"),
+        Action::Unsubscribe { jid } => format!("/unsubscribe {jid}"),
+        Action::Approve { jid } => format!("/approve {jid}"),
+        Action::Deny { jid } => format!("/deny {jid}"),
+        Action::Cancel { jid } => format!("/cancel {jid}"),
+        Action::Preapprove { jid } => format!("/preapprove {jid}"),
+        Action::Status { availability, .. } => format!("/status {}", availability.as_str()),
+        Action::Priority(n) => format!("/priority {n}"),
+        Action::Presence { to, .. } => format!("/presence {to}"),
+        Action::Roster => "/roster".to_owned(),
+        Action::Contact { jid } => format!("/contact {jid}"),
+        Action::Help { .. } => "/help".to_owned(),
+        Action::Quit { .. } => "/quit".to_owned(),
+        Action::Reconnect => "/reconnect".to_owned(),
+        Action::Disconnect { .. } => "/disconnect".to_owned(),
+        Action::Search { text } => format!("/search {text}"),
+        Action::Say { .. } => "say".to_owned(),
+        Action::Block { jid } => format!("/block {jid}"),
+        Action::Unblock { jid: Some(jid) } => format!("/unblock {jid}"),
+        Action::Unblock { jid: None } => "/unblock *".to_owned(),
+        Action::Blocklist => "/blocklist".to_owned(),
+        Action::Privacy(sub) => match sub {
+            PrivacyCommand::List => "/privacy list".to_owned(),
+            PrivacyCommand::Show(name) => format!("/privacy show {name}"),
+            PrivacyCommand::Active(Some(name)) => format!("/privacy active {name}"),
+            PrivacyCommand::Active(None) => "/privacy decline active".to_owned(),
+            PrivacyCommand::Default(Some(name)) => format!("/privacy default {name}"),
+            PrivacyCommand::Default(None) => "/privacy decline default".to_owned(),
+            PrivacyCommand::Delete(name) => format!("/privacy delete {name}"),
+            PrivacyCommand::Rule { list, item } => format!("/privacy rule {list} {}", item.order),
+            PrivacyCommand::Unrule { list, order } => format!("/privacy unrule {list} {order}"),
+            PrivacyCommand::Save(list) => format!("/privacy save {}", list.name),
+        },
+    }
+}
+
+fn run(
+    state: &mut State,
+    tag: u64,
+    label: &str,
+    action: Action,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    // Commands that only read or change local state work offline too.
+    let needs_connection = !matches!(
+        action,
+        Action::Help { .. }
+            | Action::Roster
+            | Action::Contact { .. }
+            | Action::Quit { .. }
+            | Action::Reconnect
+            | Action::Disconnect { .. }
+            | Action::Search { .. }
+    );
+    // Messages written while the connection is being restored wait in the
+    // session's queue and go out on reconnect.
+    let can_wait = matches!(
+        action,
+        Action::Message { .. } | Action::Say { .. } | Action::Normal { .. }
+    ) && matches!(
+        state.connection,
+        ConnectionState::Reconnecting { .. } | ConnectionState::Connecting
+    );
+    if needs_connection && !state.is_online() && !can_wait {
+        return Outcome::Failed("not connected (use /reconnect)".into());
+    }
+    match action {
+        Action::Message { to, body } => chat::update::open(state, to, body, at, effects),
+        Action::Say { text } => chat::update::say(state, text, at, effects),
+        Action::Normal { to, subject, body } => {
+            chat::update::send_normal(state, to, subject, body, at, effects)
+        }
+        Action::Headline { to, subject, body } => headline::send(to, subject, body, effects),
+        Action::Search { text } => chat::update::search(tag, text, effects),
+        Action::Add { jid, name } => roster::update::add(state, tag, label, jid, name, effects),
+        Action::Remove { jid } => roster::update::remove(state, tag, label, jid, effects),
+        Action::Rename { jid, name } => {
+            roster::update::rename(state, tag, label, jid, name, effects)
+        }
+        Action::Group { jid, groups } => {
+            roster::update::set_groups(state, tag, label, jid, groups, effects)
+        }
+        Action::Roster => roster::update::list(state, effects),
+        Action::Contact { jid } => roster::update::show(state, &jid, effects),
+        Action::Subscribe { jid, greeting } => {
+            subscription::update::subscribe(jid, greeting, effects)
+        }
+        Action::Unsubscribe { jid } => subscription::update::unsubscribe(jid, effects),
+        Action::Approve { jid } => subscription::update::approve(state, jid, effects),
+        Action::Deny { jid } => subscription::update::deny(state, jid, effects),
+        Action::Cancel { jid } => subscription::update::cancel(state, jid, effects),
+        Action::Preapprove { jid } => subscription::update::preapprove(state, jid, effects),
+        Action::Status { availability, text } => {
+            presence::update::set_status(state, availability, text, effects)
+        }
+        Action::Priority(priority) => presence::update::set_priority(state, priority, effects),
+        Action::Presence { to, choice, text } => {
+            presence::update::directed(state, to, choice, text, effects)
+        }
+        Action::Help { topic } => match command::help(topic.as_deref()) {
+            Ok(text) => {
+                effects.push(Effect::Emit(Event::Info { text }));
+                Outcome::Done(String::new())
+            }
+            Err(error) => Outcome::Failed(error.to_string()),
+        },
+        Action::Block { jid } => held_for_features(
+            state,
+            tag,
+            label,
+            privacy::update::Command::Block(jid),
+            effects,
+        ),
+        Action::Unblock { jid } => held_for_features(
+            state,
+            tag,
+            label,
+            privacy::update::Command::Unblock(jid.into_iter().collect()),
+            effects,
+        ),
+        Action::Blocklist => held_for_features(
+            state,
+            tag,
+            label,
+            privacy::update::Command::Blocklist,
+            effects,
+        ),
+        Action::Privacy(sub) => held_for_features(
+            state,
+            tag,
+            label,
+            privacy::update::Command::Privacy(sub),
+            effects,
+        ),
+        Action::Reconnect => session::reconnect(effects),
+        Action::Disconnect { status } => session::disconnect(state, status, effects),
+        Action::Quit { status } => session::quit(state, status, effects),
+    }
+}
+
+/// Privacy and blocking commands depend on what the server supports, which
+/// disco#info tells shortly after login: they wait until it has.
+fn held_for_features(
+    state: &mut State,
+    tag: u64,
+    label: &str,
+    command: privacy::update::Command,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    if !state.privacy.support.known {
+        state.awaiting_features.push(AwaitingFeatures {
+            tag,
+            label: label.to_owned(),
+            command,
+        });
+        return Outcome::Pending;
+    }
+    match privacy::update::command(state, tag, label, command, effects) {
+        Ok(()) => Outcome::Pending,
+        Err(why) => Outcome::Failed(why),
+    }
+}
+
+/// A blocking or privacy command held until the server's features are
+/// known.
+#[derive(Debug)]
+pub struct AwaitingFeatures {
+    tag: u64,
+    label: String,
+    command: privacy::update::Command,
+}
+
+/// The server's features are known: runs the held commands, in order.
+pub fn run_awaiting_features(state: &mut State, effects: &mut Vec<Effect>) {
+    for held in std::mem::take(&mut state.awaiting_features) {
+        let outcome = held_for_features(state, held.tag, &held.label, held.command, effects);
+        report(state, held.tag, held.label, outcome, effects);
+    }
+}
+
+/// The connection closed before the features were known: the held
+/// commands did not run.
+pub fn fail_awaiting_features(state: &mut State, effects: &mut Vec<Effect>) {
+    for held in std::mem::take(&mut state.awaiting_features) {
+        let outcome = Outcome::Failed("the connection was lost before it could run".into());
+        report(state, held.tag, held.label, outcome, effects);
+    }
+}
