@@ -3,14 +3,14 @@
 //! answered. Commands that need the server's features wait here until
 //! disco#info has answered.
 
-use super::command::{self, Action, PrivacyCommand};
+use super::command::{self, Action};
 use super::event::Event;
 use super::{ConnectionState, Effect, State, chat, headline, presence, privacy, push_notice};
 use super::{roster, session, subscription};
 
 /// Applies one command and records its outcome.
 pub fn apply(state: &mut State, tag: u64, action: Action, at: i64, effects: &mut Vec<Effect>) {
-    let label = describe(&action);
+    let label = action.label();
     let outcome = run(state, tag, &label, action, at, effects);
     report(state, tag, label, outcome, effects);
 }
@@ -63,52 +63,6 @@ pub enum Outcome {
     Pending,
 }
 
-/// A short label for results: the command and its main argument.
-pub fn describe(action: &Action) -> String {
-    match action {
-        Action::Message { to, .. } => format!("/msg {to}"),
-        Action::Normal { to, .. } => format!("/normal {to}"),
-        Action::Headline { to, .. } => format!("/headline {to}"),
-        Action::Add { jid, .. } => format!("/add {jid}"),
-        Action::Remove { jid } => format!("/remove {jid}"),
-        Action::Rename { jid, .. } => format!("/rename {jid}"),
-        Action::Group { jid, .. } => format!("/group {jid}"),
-        Action::Subscribe { jid, .. } => format!("/subscribe {jid}"),
-        Action::Unsubscribe { jid } => format!("/unsubscribe {jid}"),
-        Action::Approve { jid } => format!("/approve {jid}"),
-        Action::Deny { jid } => format!("/deny {jid}"),
-        Action::Cancel { jid } => format!("/cancel {jid}"),
-        Action::Preapprove { jid } => format!("/preapprove {jid}"),
-        Action::Status { availability, .. } => format!("/status {}", availability.as_str()),
-        Action::Priority(n) => format!("/priority {n}"),
-        Action::Presence { to, .. } => format!("/presence {to}"),
-        Action::Roster => "/roster".to_owned(),
-        Action::Contact { jid } => format!("/contact {jid}"),
-        Action::Help { .. } => "/help".to_owned(),
-        Action::Quit { .. } => "/quit".to_owned(),
-        Action::Reconnect => "/reconnect".to_owned(),
-        Action::Disconnect { .. } => "/disconnect".to_owned(),
-        Action::Search { text } => format!("/search {text}"),
-        Action::Say { .. } => "say".to_owned(),
-        Action::Block { jid } => format!("/block {jid}"),
-        Action::Unblock { jid: Some(jid) } => format!("/unblock {jid}"),
-        Action::Unblock { jid: None } => "/unblock *".to_owned(),
-        Action::Blocklist => "/blocklist".to_owned(),
-        Action::Privacy(sub) => match sub {
-            PrivacyCommand::List => "/privacy list".to_owned(),
-            PrivacyCommand::Show(name) => format!("/privacy show {name}"),
-            PrivacyCommand::Active(Some(name)) => format!("/privacy active {name}"),
-            PrivacyCommand::Active(None) => "/privacy decline active".to_owned(),
-            PrivacyCommand::Default(Some(name)) => format!("/privacy default {name}"),
-            PrivacyCommand::Default(None) => "/privacy decline default".to_owned(),
-            PrivacyCommand::Delete(name) => format!("/privacy delete {name}"),
-            PrivacyCommand::Rule { list, item } => format!("/privacy rule {list} {}", item.order),
-            PrivacyCommand::Unrule { list, order } => format!("/privacy unrule {list} {order}"),
-            PrivacyCommand::Save(list) => format!("/privacy save {}", list.name),
-        },
-    }
-}
-
 fn run(
     state: &mut State,
     tag: u64,
@@ -117,26 +71,16 @@ fn run(
     at: i64,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
-    // Commands that only read or change local state work offline too.
-    let needs_connection = !matches!(
-        action,
-        Action::Help { .. }
-            | Action::Roster
-            | Action::Contact { .. }
-            | Action::Quit { .. }
-            | Action::Reconnect
-            | Action::Disconnect { .. }
-            | Action::Search { .. }
-    );
-    // Messages written while the connection is being restored wait in the
+    // Commands that only read or change local state work offline too;
+    // messages written while the connection is being restored wait in the
     // session's queue and go out on reconnect.
-    let can_wait = matches!(
-        action,
-        Action::Message { .. } | Action::Say { .. } | Action::Normal { .. }
-    ) && matches!(
-        state.connection,
-        ConnectionState::Reconnecting { .. } | ConnectionState::Connecting
-    );
+    let spec = action.spec();
+    let needs_connection = !spec.works_offline;
+    let can_wait = spec.may_wait
+        && matches!(
+            state.connection,
+            ConnectionState::Reconnecting { .. } | ConnectionState::Connecting
+        );
     if needs_connection && !state.is_online() && !can_wait {
         return Outcome::Failed("not connected (use /reconnect)".into());
     }

@@ -421,17 +421,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | SessionEvent::Resumed
         ),
         Msg::Reply { purpose, .. } => !matches!(purpose, Purpose::ServerInfo),
-        Msg::Command { action, .. } => !matches!(
-            action,
-            Action::Message { .. }
-                | Action::Say { .. }
-                | Action::Normal { .. }
-                | Action::Headline { .. }
-                | Action::Help { .. }
-                | Action::Search { .. }
-                | Action::Roster
-                | Action::Contact { .. }
-        ),
+        Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
         Msg::Connecting
         | Msg::LoginFailed { .. }

@@ -1,0 +1,274 @@
+//! Balcony's one command language: the slash commands typed in the input
+//! line, given to `balcony exec` and listed in `[startup] commands`.
+//!
+//! One static table, [`COMMANDS`], drives parsing ([`parse`]), the `/help`
+//! text ([`help`]) and tab completion ([`complete`]), so the three can never
+//! disagree. Its rows also hold what the rest of the app asks about a
+//! command: whether it works offline, whether it may wait in the send queue
+//! while the connection is restored, and whether it can change a roster row.
+//! [`Action::spec`] finds the row of any action, so each of these facts has
+//! one source. Parsing is pure: a line becomes an [`Action`] or a
+//! [`CommandError`] the user can act on, and nothing here touches state, the
+//! terminal or the network. These modules import only the `jid` crate and
+//! the presence and privacy stanza types of `xmpp`.
+//!
+//! Split by job:
+//! - `mod.rs` (this file): the user-intent types ([`Action`],
+//!   [`PrivacyCommand`], [`Availability`], [`PresenceChoice`]) and
+//!   [`CommandError`];
+//! - `table.rs`: [`CommandSpec`] and its rows, [`COMMANDS`] and the [`SAY`]
+//!   row for plain text, with [`Action::spec`] and [`Action::label`];
+//! - `parse.rs`: [`parse`], and one `parse_*` function per row reading the
+//!   words after the command name;
+//! - `jid_input.rs`: addresses as typed ([`parse_jid`], [`parse_bare_jid`]):
+//!   `xmpp:`/`im:`/`pres:` schemes, %-decoding, the wording of JID errors,
+//!   and how any error quotes what the user typed;
+//! - `help.rs`: the `/help` text; `complete.rs`: tab completion;
+//!   `suggest.rs`: the unknown-command message and its "did you mean";
+//! - `tests/`: one file per topic, fixtures in `tests.rs`.
+//!
+//! A new command is one [`Action`] variant (here), one table row in
+//! `table.rs` (name, usage, help text, argument kinds and its three flags;
+//! the compiler then asks for the variant's arms in [`Action::spec`] and
+//! [`Action::label`]), one parse function in `parse.rs` named by the row,
+//! and one handler in its area's `update`, named by one arm of the `run`
+//! match in `app::dispatch`. Help and completion
+//! follow from the row.
+
+mod complete;
+mod help;
+mod jid_input;
+mod parse;
+mod suggest;
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use complete::{CompletionContext, complete};
+pub use help::help;
+pub use jid_input::{parse_bare_jid, parse_jid};
+pub use parse::parse;
+pub use table::{ArgKind, COMMANDS, CommandSpec, SAY};
+
+use jid::{BareJid, Jid};
+
+use crate::xmpp::stanza::presence::Show;
+use crate::xmpp::stanza::privacy::{PrivacyItem, PrivacyList};
+
+use jid_input::{not_bare_message, shown};
+use suggest::unknown_message;
+use table::usage_line;
+
+/// The availability the user can announce with `/status` (RFC 3921 §2.2.2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Availability {
+    Online,
+    Chat,
+    Away,
+    Xa,
+    Dnd,
+}
+
+impl Availability {
+    /// Every value, in the order help and completion show them.
+    pub const ALL: [Availability; 5] = [
+        Availability::Online,
+        Availability::Chat,
+        Availability::Away,
+        Availability::Xa,
+        Availability::Dnd,
+    ];
+
+    /// The word typed for this value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Online => "online",
+            Availability::Chat => "chat",
+            Availability::Away => "away",
+            Availability::Xa => "xa",
+            Availability::Dnd => "dnd",
+        }
+    }
+
+    /// The `<show/>` to send; plainly online has none.
+    pub fn show(self) -> Option<Show> {
+        match self {
+            Availability::Online => None,
+            Availability::Chat => Some(Show::Chat),
+            Availability::Away => Some(Show::Away),
+            Availability::Xa => Some(Show::Xa),
+            Availability::Dnd => Some(Show::Dnd),
+        }
+    }
+
+    /// Reads a typed word, ignoring case.
+    pub fn from_word(word: &str) -> Option<Availability> {
+        Availability::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(word))
+    }
+}
+
+/// What `/presence` sends to one address: an availability, or `unavailable`
+/// to end directed presence (PRES-07, PRES-08).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PresenceChoice {
+    Available(Availability),
+    Unavailable,
+}
+
+impl PresenceChoice {
+    /// The word typed for this value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PresenceChoice::Available(a) => a.as_str(),
+            PresenceChoice::Unavailable => "unavailable",
+        }
+    }
+
+    /// Reads a typed word, ignoring case.
+    pub fn from_word(word: &str) -> Option<PresenceChoice> {
+        if word.eq_ignore_ascii_case("unavailable") {
+            return Some(PresenceChoice::Unavailable);
+        }
+        Availability::from_word(word).map(PresenceChoice::Available)
+    }
+}
+
+/// What the user asked for. The app turns it into effects; nothing has
+/// happened yet when `parse` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `/msg JID [TEXT]`; without text it only opens the conversation.
+    Message { to: Jid, body: Option<String> },
+    /// `/normal JID [SUBJECT |] BODY`
+    Normal {
+        to: Jid,
+        subject: Option<String>,
+        body: String,
+    },
+    /// `/headline JID [SUBJECT |] BODY`
+    Headline {
+        to: Jid,
+        subject: Option<String>,
+        body: String,
+    },
+    /// `/add JID [NAME]`: roster add, then subscribe (SUB-02).
+    Add { jid: BareJid, name: Option<String> },
+    /// `/remove JID`
+    Remove { jid: BareJid },
+    /// `/rename JID [NAME]`; no name clears it.
+    Rename { jid: BareJid, name: Option<String> },
+    /// `/group JID GROUP[,GROUP…]`; empty `groups` (typed as `-`) clears them.
+    /// Never holds an empty or repeated name (ROS-16).
+    Group { jid: BareJid, groups: Vec<String> },
+    /// `/subscribe JID [TEXT]` (SUB-01, SUB-03).
+    Subscribe {
+        jid: BareJid,
+        greeting: Option<String>,
+    },
+    /// `/unsubscribe JID` (SUB-10).
+    Unsubscribe { jid: BareJid },
+    /// `/approve JID` (SUB-04).
+    Approve { jid: BareJid },
+    /// `/deny JID` (SUB-04).
+    Deny { jid: BareJid },
+    /// `/cancel JID` (SUB-09).
+    Cancel { jid: BareJid },
+    /// `/preapprove JID`
+    Preapprove { jid: BareJid },
+    /// `/status online|chat|away|xa|dnd [TEXT]`
+    Status {
+        availability: Availability,
+        text: Option<String>,
+    },
+    /// `/priority N`, already checked against -128..=127 (SYN-13).
+    Priority(i8),
+    /// `/presence JID CHOICE [TEXT]`: directed presence (PRES-07, PRES-08).
+    Presence {
+        to: Jid,
+        choice: PresenceChoice,
+        text: Option<String>,
+    },
+    /// `/roster`
+    Roster,
+    /// `/contact JID`
+    Contact { jid: BareJid },
+    /// `/help [COMMAND]`; the topic is lower-cased, without a leading `/`.
+    Help { topic: Option<String> },
+    /// `/quit [TEXT]`
+    Quit { status: Option<String> },
+    /// A line without a leading `/` (or with `//`, sent as `/…`): text for
+    /// the current conversation.
+    Say { text: String },
+    /// `/reconnect`
+    Reconnect,
+    /// `/disconnect [TEXT]`: go offline but keep balcony open.
+    Disconnect { status: Option<String> },
+    /// `/search TEXT`: find messages in the history.
+    Search { text: String },
+    /// `/block JID`
+    Block { jid: Jid },
+    /// `/unblock JID|*`; `None` unblocks everyone.
+    Unblock { jid: Option<Jid> },
+    /// `/blocklist`
+    Blocklist,
+    /// `/privacy …`
+    Privacy(PrivacyCommand),
+}
+
+/// Why a line could not become an [`Action`]. `Display` gives a sentence
+/// that says what to type instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// The command name as typed (without the `/`); the message suggests a
+    /// close or unique-prefix match.
+    #[error("{}", unknown_message(.0))]
+    Unknown(String),
+    /// Missing, extra or malformed arguments. `usage` is the spec's argument
+    /// synopsis ([`CommandSpec::args`]); the message shows the whole line.
+    #[error("{problem}; usage: {}", usage_line(.command, .usage))]
+    Usage {
+        command: &'static str,
+        usage: &'static str,
+        problem: String,
+    },
+    /// `input` is what the user typed, `reason` says what is wrong with it.
+    #[error("{} is not a valid JID: {reason}", shown(.input))]
+    InvalidJid { input: String, reason: String },
+    /// The command needs a bare JID; holds the (normalised) full JID typed.
+    #[error("{}", not_bare_message(.0))]
+    NotBare(String),
+    /// The message from
+    /// [`parse_priority`](crate::xmpp::stanza::presence::parse_priority)
+    /// (SYN-13).
+    #[error("{0}")]
+    InvalidPriority(String),
+    #[error("the line is empty: type a message, or /help to list the commands")]
+    Empty,
+}
+
+/// The `/privacy` subcommands (RFC 3921 §10 / XEP-0016).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrivacyCommand {
+    /// Every list, with the active and default markers.
+    List,
+    Show(String),
+    /// `None` declines the active list (PRIV-15).
+    Active(Option<String>),
+    /// `None` declines the default list (PRIV-17).
+    Default(Option<String>),
+    Delete(String),
+    /// Adds or replaces the rule with this order, sending the whole list.
+    Rule {
+        list: String,
+        item: PrivacyItem,
+    },
+    /// Removes the rule with this order, sending the whole list.
+    Unrule {
+        list: String,
+        order: u32,
+    },
+    /// Sends a whole list as edited (the privacy editor; not typed).
+    Save(PrivacyList),
+}

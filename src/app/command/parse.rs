@@ -1,0 +1,468 @@
+//! Parsing one line into an [`Action`]: [`parse`] finds the row in the
+//! table and hands the words after the command name to that row's parse
+//! function. Each `parse_*` function reads its arguments through [`Args`],
+//! which turns every missing, extra or malformed word into a
+//! [`CommandError::Usage`] naming the command's usage line; addresses go
+//! through `jid_input`. A new command's parse function goes here, named by
+//! its row in `table.rs`.
+
+use std::collections::HashSet;
+
+use jid::{BareJid, Jid};
+
+use crate::xmpp::stanza::presence::parse_priority;
+use crate::xmpp::stanza::privacy::PrivacyItem;
+
+use super::jid_input::{parse_bare_jid, parse_jid, shown};
+use super::table::{CommandSpec, SAY, find_command};
+use super::{Action, Availability, CommandError, PresenceChoice, PrivacyCommand};
+
+const AVAILABILITY_WORDS: &str = "online, chat, away, xa or dnd";
+
+/// Turns one line into an action. Surrounding whitespace is ignored; a line
+/// that does not start with `/` is text for the current conversation.
+pub fn parse(line: &str) -> Result<Action, CommandError> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Err(CommandError::Empty);
+    }
+    let Some(command_line) = line.strip_prefix('/') else {
+        return (SAY.parse)(&mut Args {
+            spec: &SAY,
+            rest: line,
+        });
+    };
+    if command_line.starts_with('/') {
+        // "//" escapes the slash so text like "/shrug" can be sent as is.
+        return (SAY.parse)(&mut Args {
+            spec: &SAY,
+            rest: command_line,
+        });
+    }
+    let name_end = command_line
+        .find(char::is_whitespace)
+        .unwrap_or(command_line.len());
+    let (name, rest) = command_line.split_at(name_end);
+    let spec = find_command(name).ok_or_else(|| CommandError::Unknown(name.to_owned()))?;
+    (spec.parse)(&mut Args { spec, rest })
+}
+
+/// Plain text, already trimmed by [`parse`] and with a `//` escape undone.
+pub(super) fn parse_say(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let text = std::mem::take(&mut args.rest).to_owned();
+    Ok(Action::Say { text })
+}
+
+/// The words after the command name, consumed left to right.
+pub(super) struct Args<'a> {
+    spec: &'static CommandSpec,
+    rest: &'a str,
+}
+
+impl<'a> Args<'a> {
+    fn usage(&self, problem: String) -> CommandError {
+        CommandError::Usage {
+            command: self.spec.name,
+            usage: self.spec.args,
+            problem,
+        }
+    }
+
+    fn word(&mut self) -> Option<&'a str> {
+        let rest = self.rest.trim_start();
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, rest) = rest.split_at(end);
+        self.rest = rest;
+        (!word.is_empty()).then_some(word)
+    }
+
+    fn required(&mut self, what: &str) -> Result<&'a str, CommandError> {
+        self.word()
+            .ok_or_else(|| self.usage(format!("missing {what}")))
+    }
+
+    /// The rest of the line with its inner spacing kept; `None` when blank.
+    fn text(&mut self) -> Option<String> {
+        let text = self.rest.trim();
+        self.rest = "";
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+
+    fn required_text(&mut self, what: &str) -> Result<String, CommandError> {
+        self.text()
+            .ok_or_else(|| self.usage(format!("missing {what}")))
+    }
+
+    fn finish(&self) -> Result<(), CommandError> {
+        match self.rest.trim() {
+            "" => Ok(()),
+            extra => Err(self.usage(format!("unexpected extra text {}", shown(extra)))),
+        }
+    }
+
+    fn jid(&mut self) -> Result<Jid, CommandError> {
+        parse_jid(self.required("the JID")?)
+    }
+
+    fn bare_jid(&mut self) -> Result<BareJid, CommandError> {
+        parse_bare_jid(self.required("the JID")?)
+    }
+
+    /// A command whose only argument is a bare JID.
+    fn only_bare_jid(&mut self) -> Result<BareJid, CommandError> {
+        let jid = self.bare_jid()?;
+        self.finish()?;
+        Ok(jid)
+    }
+
+    /// `[SUBJECT |] BODY` for /normal and /headline.
+    fn subject_and_body(&mut self) -> Result<(Option<String>, String), CommandError> {
+        let text = self.required_text("the message text")?;
+        let (subject, body) = split_subject(&text);
+        if body.is_empty() {
+            return Err(self.usage("the message has a subject but no body".to_owned()));
+        }
+        Ok((subject.map(str::to_owned), body.to_owned()))
+    }
+}
+
+/// Splits at the first `|` that stands alone (whitespace or an end on both
+/// sides), so `a|b` in a body is left alone.
+fn split_subject(text: &str) -> (Option<&str>, &str) {
+    let mut after_space = true;
+    for (i, c) in text.char_indices() {
+        if c == '|' && after_space {
+            let after = &text[i + 1..];
+            if after.chars().next().is_none_or(char::is_whitespace) {
+                let subject = text[..i].trim();
+                return ((!subject.is_empty()).then_some(subject), after.trim());
+            }
+        }
+        after_space = c.is_whitespace();
+    }
+    (None, text.trim())
+}
+
+pub(super) fn parse_msg(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let to = args.jid()?;
+    Ok(Action::Message {
+        to,
+        body: args.text(),
+    })
+}
+
+pub(super) fn parse_normal(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let to = args.jid()?;
+    let (subject, body) = args.subject_and_body()?;
+    Ok(Action::Normal { to, subject, body })
+}
+
+pub(super) fn parse_headline(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let to = args.jid()?;
+    let (subject, body) = args.subject_and_body()?;
+    Ok(Action::Headline { to, subject, body })
+}
+
+pub(super) fn parse_add(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let jid = args.bare_jid()?;
+    Ok(Action::Add {
+        jid,
+        name: args.text(),
+    })
+}
+
+pub(super) fn parse_remove(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Remove {
+        jid: args.only_bare_jid()?,
+    })
+}
+
+pub(super) fn parse_rename(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let jid = args.bare_jid()?;
+    Ok(Action::Rename {
+        jid,
+        name: args.text(),
+    })
+}
+
+pub(super) fn parse_group(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let jid = args.bare_jid()?;
+    let list = args.required_text("the group names (separate them with commas)")?;
+    if list == "-" {
+        return Ok(Action::Group {
+            jid,
+            groups: Vec::new(),
+        });
+    }
+    // ROS-16: never send an empty or repeated <group/>; names are otherwise
+    // kept as typed, case included.
+    let mut seen = HashSet::new();
+    let groups: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|group| !group.is_empty() && seen.insert(*group))
+        .map(str::to_owned)
+        .collect();
+    if groups.is_empty() {
+        return Err(args.usage("no group names given (a lone - clears all groups)".to_owned()));
+    }
+    Ok(Action::Group { jid, groups })
+}
+
+pub(super) fn parse_subscribe(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let jid = args.bare_jid()?;
+    Ok(Action::Subscribe {
+        jid,
+        greeting: args.text(),
+    })
+}
+
+pub(super) fn parse_unsubscribe(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Unsubscribe {
+        jid: args.only_bare_jid()?,
+    })
+}
+
+pub(super) fn parse_approve(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Approve {
+        jid: args.only_bare_jid()?,
+    })
+}
+
+pub(super) fn parse_deny(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Deny {
+        jid: args.only_bare_jid()?,
+    })
+}
+
+pub(super) fn parse_cancel(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Cancel {
+        jid: args.only_bare_jid()?,
+    })
+}
+
+pub(super) fn parse_preapprove(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Preapprove {
+        jid: args.only_bare_jid()?,
+    })
+}
+
+pub(super) fn parse_status(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let word = args.required(&format!("the availability ({AVAILABILITY_WORDS})"))?;
+    let availability = Availability::from_word(word).ok_or_else(|| {
+        args.usage(format!(
+            "unknown availability {}: use {AVAILABILITY_WORDS}",
+            shown(word)
+        ))
+    })?;
+    Ok(Action::Status {
+        availability,
+        text: args.text(),
+    })
+}
+
+pub(super) fn parse_priority_command(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let word = args.required("the priority (a whole number from -128 to 127)")?;
+    args.finish()?;
+    parse_priority(word)
+        .map(Action::Priority)
+        .map_err(CommandError::InvalidPriority)
+}
+
+pub(super) fn parse_presence(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let to = args.jid()?;
+    let word = args.required(&format!(
+        "the presence ({AVAILABILITY_WORDS}, or unavailable)"
+    ))?;
+    let choice = PresenceChoice::from_word(word).ok_or_else(|| {
+        args.usage(format!(
+            "unknown presence {}: use {AVAILABILITY_WORDS}, or unavailable",
+            shown(word)
+        ))
+    })?;
+    Ok(Action::Presence {
+        to,
+        choice,
+        text: args.text(),
+    })
+}
+
+pub(super) fn parse_roster(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    args.finish()?;
+    Ok(Action::Roster)
+}
+
+pub(super) fn parse_contact(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Contact {
+        jid: args.only_bare_jid()?,
+    })
+}
+
+pub(super) fn parse_help(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let topic = args
+        .word()
+        .map(|t| t.trim_start_matches('/').to_lowercase())
+        .filter(|t| !t.is_empty());
+    args.finish()?;
+    Ok(Action::Help { topic })
+}
+
+pub(super) fn parse_search(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Search {
+        text: args.required_text("the text to find")?,
+    })
+}
+
+pub(super) fn parse_reconnect(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    args.finish()?;
+    Ok(Action::Reconnect)
+}
+
+pub(super) fn parse_disconnect(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Disconnect {
+        status: args.text(),
+    })
+}
+
+pub(super) fn parse_block(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let jid = args.jid()?;
+    args.finish()?;
+    Ok(Action::Block { jid })
+}
+
+pub(super) fn parse_unblock(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let word = args.required("the JID (or * for everyone)")?;
+    args.finish()?;
+    if word == "*" {
+        return Ok(Action::Unblock { jid: None });
+    }
+    Ok(Action::Unblock {
+        jid: Some(parse_jid(word)?),
+    })
+}
+
+pub(super) fn parse_blocklist(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    args.finish()?;
+    Ok(Action::Blocklist)
+}
+
+pub(super) fn parse_privacy(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    // A bare `/privacy` lists the lists, as `/blocklist` does for blocking.
+    let sub = args.word().unwrap_or("list").to_lowercase();
+    let command = match sub.as_str() {
+        "list" => PrivacyCommand::List,
+        "show" => PrivacyCommand::Show(args.required("the list name")?.to_owned()),
+        "active" => PrivacyCommand::Active(Some(args.required("the list name")?.to_owned())),
+        "default" => PrivacyCommand::Default(Some(args.required("the list name")?.to_owned())),
+        "decline" => match args.required("active or default")? {
+            "active" => PrivacyCommand::Active(None),
+            "default" => PrivacyCommand::Default(None),
+            other => {
+                return Err(args.usage(format!(
+                    "decline takes active or default, not {}",
+                    shown(other)
+                )));
+            }
+        },
+        "delete" => PrivacyCommand::Delete(args.required("the list name")?.to_owned()),
+        "rule" => {
+            let list = args.required("the list name")?.to_owned();
+            let item = parse_rule(args)?;
+            PrivacyCommand::Rule { list, item }
+        }
+        "unrule" => {
+            let list = args.required("the list name")?.to_owned();
+            let order = parse_order(args)?;
+            PrivacyCommand::Unrule { list, order }
+        }
+        other => {
+            return Err(args.usage(format!(
+                "unknown subcommand {}: use list, show, active, default, decline, delete, rule or unrule",
+                shown(other)
+            )));
+        }
+    };
+    args.finish()?;
+    Ok(Action::Privacy(command))
+}
+
+fn parse_order(args: &mut Args<'_>) -> Result<u32, CommandError> {
+    let word = args.required("the rule's order (a whole number)")?;
+    word.parse::<u32>().map_err(|_| {
+        args.usage(format!(
+            "the order must be a whole number from 0 up, not {}",
+            shown(word)
+        ))
+    })
+}
+
+/// `ORDER allow|deny [TYPE VALUE] [KINDS]` (PRIV-05, PRIV-06).
+fn parse_rule(args: &mut Args<'_>) -> Result<PrivacyItem, CommandError> {
+    use crate::xmpp::stanza::privacy::{ItemType, PrivacyAction, StanzaKinds};
+    let order = parse_order(args)?;
+    let action = match args.required("allow or deny")? {
+        "allow" => PrivacyAction::Allow,
+        "deny" => PrivacyAction::Deny,
+        other => {
+            return Err(args.usage(format!("the action is allow or deny, not {}", shown(other))));
+        }
+    };
+    let mut item = PrivacyItem {
+        kind: None,
+        value: None,
+        action,
+        order,
+        stanzas: StanzaKinds::default(),
+    };
+    let mut next = args.word();
+    let kind = match next {
+        Some("jid") => Some(ItemType::Jid),
+        Some("group") => Some(ItemType::Group),
+        Some("subscription") => Some(ItemType::Subscription),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        let value =
+            quoted_word(args).ok_or_else(|| args.usage("missing the rule's value".to_owned()))?;
+        if kind == ItemType::Jid {
+            parse_jid(&value)?;
+        }
+        item.kind = Some(kind);
+        item.value = Some(value);
+        next = args.word();
+    }
+    if let Some(kinds) = next {
+        for kind in kinds.split(',').filter(|k| !k.is_empty()) {
+            match kind {
+                "message" => item.stanzas.message = true,
+                "iq" => item.stanzas.iq = true,
+                "presence-in" => item.stanzas.presence_in = true,
+                "presence-out" => item.stanzas.presence_out = true,
+                other => {
+                    return Err(args.usage(format!(
+                        "stanza kinds are message, iq, presence-in and presence-out, not {}",
+                        shown(other)
+                    )));
+                }
+            }
+        }
+    }
+    Ok(item)
+}
+
+/// A word, or a "double-quoted phrase" with its spaces.
+fn quoted_word(args: &mut Args<'_>) -> Option<String> {
+    let rest = args.rest.trim_start();
+    if let Some(inner) = rest.strip_prefix('"') {
+        let end = inner.find('"')?;
+        args.rest = &inner[end + 1..];
+        return Some(inner[..end].to_owned());
+    }
+    args.word().map(str::to_owned)
+}
+
+pub(super) fn parse_quit(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Quit {
+        status: args.text(),
+    })
+}

@@ -1,0 +1,559 @@
+//! The command table: one [`CommandSpec`] row per slash command, holding
+//! how it is typed, its help text, what completion offers for each word,
+//! its parse function and the facts the app asks about it (works offline,
+//! may wait while reconnecting, can change a roster row).
+//!
+//! [`Action::spec`] maps every action to its row and [`Action::label`] names
+//! it in results; both match exhaustively, so a new [`Action`] variant does
+//! not build until it has a row. Plain text ([`Action::Say`]) is not typed as
+//! a command, so its row, [`SAY`], stands outside [`COMMANDS`] where parsing,
+//! help and completion cannot offer it.
+
+use super::parse::{
+    Args, parse_add, parse_approve, parse_block, parse_blocklist, parse_cancel, parse_contact,
+    parse_deny, parse_disconnect, parse_group, parse_headline, parse_help, parse_msg, parse_normal,
+    parse_preapprove, parse_presence, parse_priority_command, parse_privacy, parse_quit,
+    parse_reconnect, parse_remove, parse_rename, parse_roster, parse_say, parse_search,
+    parse_status, parse_subscribe, parse_unblock, parse_unsubscribe,
+};
+use super::{Action, CommandError, PrivacyCommand};
+
+/// What an argument position holds; completion offers candidates by kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgKind {
+    /// Any JID, full or bare.
+    Jid,
+    /// A JID without a resource.
+    BareJid,
+    /// A comma-separated list of groups that runs to the end of the line.
+    Group,
+    Availability,
+    PresenceChoice,
+    /// Free text to the end of the line.
+    Text,
+    Number,
+    /// A command name (the topic of `/help`).
+    Command,
+}
+
+/// One command: its name, how it is typed, what it does, its parser, and
+/// how the app treats it.
+#[derive(Debug)]
+pub struct CommandSpec {
+    /// Typed after `/`, matched without regard to case.
+    pub name: &'static str,
+    /// The argument synopsis, e.g. `"JID [TEXT]"`.
+    pub args: &'static str,
+    /// One lower-case line for the `/help` list.
+    pub summary: &'static str,
+    /// More for `/help COMMAND`: examples and caveats.
+    pub details: &'static str,
+    /// What each word position holds, for completion.
+    pub args_kinds: &'static [ArgKind],
+    /// Reads the words after the name into an action.
+    pub(super) parse: fn(&mut Args<'_>) -> Result<Action, CommandError>,
+    /// Works without a connection: it only reads or changes local state
+    /// (`/help`, `/roster`, `/search`…) or manages the connection itself
+    /// (`/reconnect`, `/disconnect`, `/quit`). Any other command fails with
+    /// "not connected" while offline, unless it may wait.
+    pub works_offline: bool,
+    /// While the connection is being restored, waits in the session's send
+    /// queue and goes out on reconnect instead of failing: the messages
+    /// written to someone (`/msg`, `/normal`, plain text), not headlines.
+    pub may_wait: bool,
+    /// Can change a roster row, so the view rebuilds its rows after it.
+    /// Chat and read-only commands never do; they are the frequent ones.
+    pub touches_roster: bool,
+}
+
+impl CommandSpec {
+    /// The whole usage line, e.g. `/msg JID [TEXT]`.
+    pub fn usage(&self) -> String {
+        usage_line(self.name, self.args)
+    }
+}
+
+/// The table behind parsing, help and completion, in the order `/help`
+/// lists them. The `privacy` row also stands for
+/// [`PrivacyCommand::Save`], which the privacy editor sends instead of a
+/// typed line: it is a privacy change like any other.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "msg",
+        args: "JID [TEXT]",
+        summary: "open a conversation, sending TEXT if given",
+        details: "JID may be a full address to reach one device \
+                  (romeo@example.net/orchard). xmpp:, im: and pres: addresses are accepted.",
+        args_kinds: &[ArgKind::Jid, ArgKind::Text],
+        parse: parse_msg,
+        works_offline: false,
+        may_wait: true,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "normal",
+        args: "JID [SUBJECT |] BODY",
+        summary: "send a normal (mail-like) message",
+        details: "The text before the first \" | \" is the subject, e.g. \
+                  /normal romeo@example.net Tonight | Meet me below the balcony.",
+        args_kinds: &[ArgKind::Jid, ArgKind::Text],
+        parse: parse_normal,
+        works_offline: false,
+        may_wait: true,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "headline",
+        args: "JID [SUBJECT |] BODY",
+        summary: "send a headline (a notice that expects no reply)",
+        details: "The text before the first \" | \" is the subject.",
+        args_kinds: &[ArgKind::Jid, ArgKind::Text],
+        parse: parse_headline,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "add",
+        args: "JID [NAME]",
+        summary: "add a contact and ask to see their presence",
+        details: "Adds the contact to your roster with NAME, then sends a subscription request.",
+        args_kinds: &[ArgKind::BareJid, ArgKind::Text],
+        parse: parse_add,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "remove",
+        args: "JID",
+        summary: "remove a contact from your roster",
+        details: "This also ends the subscriptions in both directions.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_remove,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "rename",
+        args: "JID [NAME]",
+        summary: "set a contact's name, or clear it",
+        details: "Without NAME the contact is shown by their address again.",
+        args_kinds: &[ArgKind::BareJid, ArgKind::Text],
+        parse: parse_rename,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "group",
+        args: "JID GROUP[,GROUP…]",
+        summary: "put a contact in these groups instead of the old ones",
+        details: "Separate groups with commas; names may contain spaces and keep their case. \
+                  Empty and repeated names are dropped. A lone - removes all groups.",
+        args_kinds: &[ArgKind::BareJid, ArgKind::Group],
+        parse: parse_group,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "subscribe",
+        args: "JID [TEXT]",
+        summary: "ask to see a contact's presence, with an optional greeting",
+        details: "The contact sees TEXT with your request.",
+        args_kinds: &[ArgKind::BareJid, ArgKind::Text],
+        parse: parse_subscribe,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "unsubscribe",
+        args: "JID",
+        summary: "stop seeing a contact's presence",
+        details: "The contact can still see yours; use /cancel for that.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_unsubscribe,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "approve",
+        args: "JID",
+        summary: "let a contact who asked see your presence",
+        details: "Answers a pending subscription request with yes.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_approve,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "deny",
+        args: "JID",
+        summary: "refuse a contact's request to see your presence",
+        details: "Answers a pending subscription request with no.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_deny,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "cancel",
+        args: "JID",
+        summary: "stop letting a contact see your presence",
+        details: "Takes back a subscription you approved earlier.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_cancel,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "preapprove",
+        args: "JID",
+        summary: "approve a contact's request before they ask",
+        details: "Only works when your server supports subscription pre-approval.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_preapprove,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "status",
+        args: "online|chat|away|xa|dnd [TEXT]",
+        summary: "set your availability and an optional status message",
+        details: "xa means extended away, dnd means do not disturb.",
+        args_kinds: &[ArgKind::Availability, ArgKind::Text],
+        parse: parse_status,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "priority",
+        args: "N",
+        summary: "set this resource's priority, from -128 to 127",
+        details: "With a negative priority this resource gets no messages sent to your bare address.",
+        args_kinds: &[ArgKind::Number],
+        parse: parse_priority_command,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "presence",
+        args: "JID online|chat|away|xa|dnd|unavailable [TEXT]",
+        summary: "send your presence to one address only",
+        details: "For a room or someone outside your roster. Send unavailable when you are done; \
+                  the server also does so when you log off.",
+        args_kinds: &[ArgKind::Jid, ArgKind::PresenceChoice, ArgKind::Text],
+        parse: parse_presence,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "roster",
+        args: "",
+        summary: "list your contacts",
+        details: "Shows each contact's name, address and subscription.",
+        args_kinds: &[],
+        parse: parse_roster,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "contact",
+        args: "JID",
+        summary: "show a contact's resources, subscription and groups",
+        details: "Lists every online resource with its availability and status message.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_contact,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "help",
+        args: "[COMMAND]",
+        summary: "list the commands, or explain one",
+        details: "A line without a leading / goes to the current conversation; \
+                  start it with // to send text that begins with /.",
+        args_kinds: &[ArgKind::Command],
+        parse: parse_help,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "block",
+        args: "JID",
+        summary: "block all communication with JID",
+        details: "Uses the server's blocking command (XEP-0191) when it has one; otherwise \
+                  adds JID to the privacy list balcony-blocked and makes that list active \
+                  and default, leaving your other lists alone. JID may be a domain.",
+        args_kinds: &[ArgKind::Jid],
+        parse: parse_block,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "unblock",
+        args: "JID|*",
+        summary: "unblock JID, or everyone with *",
+        details: "The reverse of /block.",
+        args_kinds: &[ArgKind::Jid],
+        parse: parse_unblock,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "blocklist",
+        args: "",
+        summary: "list who is blocked",
+        details: "The server's blocklist, or the deny rules of balcony-blocked.",
+        args_kinds: &[],
+        parse: parse_blocklist,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "privacy",
+        args: "[list|show|active|default|decline|delete|rule|unrule …]",
+        summary: "manage privacy lists",
+        details: "list (or nothing): every list, with the active (*) and default (d) markers. \
+                  show NAME: its rules. active/default NAME: use it for this session / for \
+                  the account (an active list replaces the default one; they never stack). \
+                  decline active|default: use none. delete NAME. \
+                  rule NAME ORDER allow|deny [jid JID|group GROUP|subscription none|to|from|both] \
+                  [message,iq,presence-in,presence-out]: add or replace the rule with that \
+                  order (no TYPE: every sender; no KINDS: every stanza). unrule NAME ORDER: \
+                  remove it. Every change sends the whole list. Quote a group with spaces: \
+                  group \"Close Friends\".",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_privacy,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "search",
+        args: "TEXT",
+        summary: "find messages containing TEXT in the history",
+        details: "Searches every conversation, newest first, regardless of case.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_search,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "reconnect",
+        args: "",
+        summary: "connect again now",
+        details: "Drops the connection (or cuts short the wait for the next attempt) and logs in \
+                  again, resuming the session when the server allows.",
+        args_kinds: &[],
+        parse: parse_reconnect,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "disconnect",
+        args: "[TEXT]",
+        summary: "go offline but keep balcony open",
+        details: "Sends unavailable presence (with TEXT as the status) and closes the stream; \
+                  /reconnect comes back.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_disconnect,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "quit",
+        args: "[TEXT]",
+        summary: "go offline, with an optional goodbye status, and leave",
+        details: "Contacts see TEXT as your last status message.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_quit,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: true,
+    },
+];
+
+/// The row of a plain text line ([`Action::Say`]): a line without a leading
+/// `/`, or one starting with `//` (sent as `/…`). It is not in [`COMMANDS`],
+/// so parsing, `/help` and completion never offer a `/say`; its label in
+/// results is its bare name, `say`.
+pub static SAY: CommandSpec = CommandSpec {
+    name: "say",
+    args: "TEXT",
+    summary: "send TEXT to the current conversation",
+    details: "A line without a leading / goes to the current conversation; \
+              start it with // to send text that begins with /.",
+    args_kinds: &[ArgKind::Text],
+    parse: parse_say,
+    works_offline: false,
+    may_wait: true,
+    touches_roster: false,
+};
+
+impl Action {
+    /// The row holding this action's facts. Typed actions map to their
+    /// command's row, [`Action::Say`] to [`SAY`] and every privacy change,
+    /// the editor's [`PrivacyCommand::Save`] included, to `privacy`. Names are
+    /// looked up while compiling: a name without a row does not build.
+    pub fn spec(&self) -> &'static CommandSpec {
+        match self {
+            Action::Message { .. } => const { row("msg") },
+            Action::Normal { .. } => const { row("normal") },
+            Action::Headline { .. } => const { row("headline") },
+            Action::Add { .. } => const { row("add") },
+            Action::Remove { .. } => const { row("remove") },
+            Action::Rename { .. } => const { row("rename") },
+            Action::Group { .. } => const { row("group") },
+            Action::Subscribe { .. } => const { row("subscribe") },
+            Action::Unsubscribe { .. } => const { row("unsubscribe") },
+            Action::Approve { .. } => const { row("approve") },
+            Action::Deny { .. } => const { row("deny") },
+            Action::Cancel { .. } => const { row("cancel") },
+            Action::Preapprove { .. } => const { row("preapprove") },
+            Action::Status { .. } => const { row("status") },
+            Action::Priority(_) => const { row("priority") },
+            Action::Presence { .. } => const { row("presence") },
+            Action::Roster => const { row("roster") },
+            Action::Contact { .. } => const { row("contact") },
+            Action::Help { .. } => const { row("help") },
+            Action::Quit { .. } => const { row("quit") },
+            Action::Say { .. } => &SAY,
+            Action::Reconnect => const { row("reconnect") },
+            Action::Disconnect { .. } => const { row("disconnect") },
+            Action::Search { .. } => const { row("search") },
+            Action::Block { .. } => const { row("block") },
+            Action::Unblock { .. } => const { row("unblock") },
+            Action::Blocklist => const { row("blocklist") },
+            Action::Privacy(_) => const { row("privacy") },
+        }
+    }
+
+    /// A short label for results: the command and its main argument, e.g.
+    /// `/msg romeo@example.net`.
+    pub fn label(&self) -> String {
+        match self {
+            Action::Message { to, .. } => format!("/msg {to}"),
+            Action::Normal { to, .. } => format!("/normal {to}"),
+            Action::Headline { to, .. } => format!("/headline {to}"),
+            Action::Add { jid, .. } => format!("/add {jid}"),
+            Action::Remove { jid } => format!("/remove {jid}"),
+            Action::Rename { jid, .. } => format!("/rename {jid}"),
+            Action::Group { jid, .. } => format!("/group {jid}"),
+            Action::Subscribe { jid, .. } => format!("/subscribe {jid}"),
+            Action::Unsubscribe { jid } => format!("/unsubscribe {jid}"),
+            Action::Approve { jid } => format!("/approve {jid}"),
+            Action::Deny { jid } => format!("/deny {jid}"),
+            Action::Cancel { jid } => format!("/cancel {jid}"),
+            Action::Preapprove { jid } => format!("/preapprove {jid}"),
+            Action::Status { availability, .. } => format!("/status {}", availability.as_str()),
+            Action::Priority(n) => format!("/priority {n}"),
+            Action::Presence { to, .. } => format!("/presence {to}"),
+            Action::Roster => "/roster".to_owned(),
+            Action::Contact { jid } => format!("/contact {jid}"),
+            Action::Help { .. } => "/help".to_owned(),
+            Action::Quit { .. } => "/quit".to_owned(),
+            Action::Reconnect => "/reconnect".to_owned(),
+            Action::Disconnect { .. } => "/disconnect".to_owned(),
+            Action::Search { text } => format!("/search {text}"),
+            Action::Say { .. } => "say".to_owned(),
+            Action::Block { jid } => format!("/block {jid}"),
+            Action::Unblock { jid: Some(jid) } => format!("/unblock {jid}"),
+            Action::Unblock { jid: None } => "/unblock *".to_owned(),
+            Action::Blocklist => "/blocklist".to_owned(),
+            Action::Privacy(sub) => match sub {
+                PrivacyCommand::List => "/privacy list".to_owned(),
+                PrivacyCommand::Show(name) => format!("/privacy show {name}"),
+                PrivacyCommand::Active(Some(name)) => format!("/privacy active {name}"),
+                PrivacyCommand::Active(None) => "/privacy decline active".to_owned(),
+                PrivacyCommand::Default(Some(name)) => format!("/privacy default {name}"),
+                PrivacyCommand::Default(None) => "/privacy decline default".to_owned(),
+                PrivacyCommand::Delete(name) => format!("/privacy delete {name}"),
+                PrivacyCommand::Rule { list, item } => {
+                    format!("/privacy rule {list} {}", item.order)
+                }
+                PrivacyCommand::Unrule { list, order } => {
+                    format!("/privacy unrule {list} {order}")
+                }
+                PrivacyCommand::Save(list) => format!("/privacy save {}", list.name),
+            },
+        }
+    }
+}
+
+/// The row named `name` in [`COMMANDS`], for [`Action::spec`]; evaluated
+/// while compiling, where a missing name stops the build.
+const fn row(name: &str) -> &'static CommandSpec {
+    let mut i = 0;
+    while i < COMMANDS.len() {
+        if same_bytes(COMMANDS[i].name.as_bytes(), name.as_bytes()) {
+            return &COMMANDS[i];
+        }
+        i += 1;
+    }
+    panic!("Action::spec names a command that has no row in COMMANDS");
+}
+
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The row of a typed command name. Whole names only, ignoring case: a
+/// unique prefix such as "/rem" could remove a contact the user meant to
+/// rename.
+pub(super) fn find_command(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS
+        .iter()
+        .find(|spec| spec.name.eq_ignore_ascii_case(name))
+}
+
+/// The command names starting with `prefix`, ignoring case, in table order.
+pub(super) fn command_names(prefix: &str) -> impl Iterator<Item = &'static str> + '_ {
+    COMMANDS
+        .iter()
+        .map(|spec| spec.name)
+        .filter(move |name| starts_with_ignoring_case(name, prefix))
+}
+
+pub(super) fn starts_with_ignoring_case(candidate: &str, prefix: &str) -> bool {
+    candidate.to_lowercase().starts_with(&prefix.to_lowercase())
+}
+
+/// `/name args`, or `/name` alone when the command takes nothing.
+pub(super) fn usage_line(name: &str, args: &str) -> String {
+    if args.is_empty() {
+        format!("/{name}")
+    } else {
+        format!("/{name} {args}")
+    }
+}
