@@ -1,0 +1,159 @@
+//! Answering the IQ gets and sets the server sends us (CORE-22, CORE-23):
+//! ping and disco#info here, roster, privacy and blocklist pushes after the
+//! sender check (NEW-05, PRIV-21), anything else with an error. Results and
+//! errors complete our own requests instead (see `requests`).
+
+use jid::Jid;
+
+use super::SessionEvent;
+use super::runner::Runner;
+use crate::xmpp::element::Element;
+use crate::xmpp::error::{Error, ErrorType, StanzaCondition, StanzaError};
+use crate::xmpp::ns;
+use crate::xmpp::stanza::blocking;
+use crate::xmpp::stanza::iq::{Iq, IqType};
+use crate::xmpp::stanza::privacy;
+use crate::xmpp::stanza::roster;
+
+/// The features we answer disco#info with.
+pub const FEATURES: &[&str] = &[ns::DISCO_INFO, ns::PING, ns::ROSTER, "jabber:client"];
+
+impl Runner {
+    pub(super) async fn dispatch_iq(&mut self, element: Element) -> Result<(), Error> {
+        let iq = match Iq::parse_owned(element) {
+            Ok(iq) => iq,
+            Err((error, element)) => {
+                // A get or set we cannot read still deserves an answer.
+                let kind = element.attr("type").unwrap_or_default();
+                if let Some(id) = element.attr("id").filter(|_| matches!(kind, "get" | "set")) {
+                    let mut reply = Element::new("iq", ns::CLIENT)
+                        .with_attr("type", "error")
+                        .with_attr("id", id);
+                    if let Some(from) = element.attr("from") {
+                        reply.set_attr("to", from);
+                    }
+                    let mut stanza_error =
+                        StanzaError::new(ErrorType::Modify, StanzaCondition::BadRequest);
+                    stanza_error.text = Some(error.to_string());
+                    reply.push_child(stanza_error.to_element());
+                    self.send_stanza(reply).await?;
+                }
+                self.reject(format!("an IQ was refused: {error}"));
+                return Ok(());
+            }
+        };
+        match iq.kind {
+            IqType::Result | IqType::Error => {
+                self.complete(iq);
+                Ok(())
+            }
+            IqType::Get | IqType::Set => self.answer(iq).await,
+        }
+    }
+
+    async fn answer(&mut self, iq: Iq) -> Result<(), Error> {
+        let Some(payload) = iq.payload.as_ref() else {
+            return self.refuse(&iq, StanzaCondition::BadRequest).await;
+        };
+        match (iq.kind, payload.ns(), payload.name()) {
+            (IqType::Get, ns::PING, "ping") => {
+                self.send_stanza(Iq::result_for(&iq, None).to_element())
+                    .await
+            }
+            (IqType::Get, ns::DISCO_INFO, "query") if payload.attr("node").is_none() => {
+                let mut query = Element::new("query", ns::DISCO_INFO).with_child(
+                    Element::new("identity", ns::DISCO_INFO)
+                        .with_attr("category", "client")
+                        .with_attr("type", "console")
+                        .with_attr("name", "balcony"),
+                );
+                for feature in FEATURES {
+                    query.push_child(
+                        Element::new("feature", ns::DISCO_INFO).with_attr("var", *feature),
+                    );
+                }
+                self.send_stanza(Iq::result_for(&iq, Some(query)).to_element())
+                    .await
+            }
+            (IqType::Set, ns::ROSTER, "query") => {
+                if !self.push_sender_ok(iq.from.as_ref()) {
+                    // ROS-12: never apply and never acknowledge a spoofed push.
+                    self.reject(format!(
+                        "a roster push from {} was ignored (only our server may push)",
+                        iq.from.as_ref().map_or("?".into(), |j| j.to_string())
+                    ));
+                    return self.refuse(&iq, StanzaCondition::ServiceUnavailable).await;
+                }
+                match roster::parse_push(payload) {
+                    Ok((item, ver)) => {
+                        self.send_stanza(Iq::result_for(&iq, None).to_element())
+                            .await?;
+                        self.emit(SessionEvent::RosterPush { item, ver });
+                        Ok(())
+                    }
+                    Err(error) => {
+                        self.reject(format!("a roster push was refused: {error}"));
+                        self.refuse(&iq, StanzaCondition::BadRequest).await
+                    }
+                }
+            }
+            (IqType::Set, ns::PRIVACY, "query") => {
+                // PRIV-21: only our own account may push.
+                if !self.push_sender_ok(iq.from.as_ref()) {
+                    self.reject("a privacy list push from someone else was ignored".into());
+                    return self.refuse(&iq, StanzaCondition::ServiceUnavailable).await;
+                }
+                match privacy::parse_push(payload) {
+                    Ok(name) => {
+                        self.send_stanza(Iq::result_for(&iq, None).to_element())
+                            .await?;
+                        self.emit(SessionEvent::PrivacyPush { name });
+                        Ok(())
+                    }
+                    Err(error) => {
+                        self.reject(format!("a privacy push was refused: {error}"));
+                        self.refuse(&iq, StanzaCondition::BadRequest).await
+                    }
+                }
+            }
+            (IqType::Set, ns::BLOCKING, "block" | "unblock") => {
+                if !self.push_sender_ok(iq.from.as_ref()) {
+                    self.reject("a blocklist push from someone else was ignored".into());
+                    return self.refuse(&iq, StanzaCondition::ServiceUnavailable).await;
+                }
+                match blocking::parse_push(payload) {
+                    Ok(push) => {
+                        self.send_stanza(Iq::result_for(&iq, None).to_element())
+                            .await?;
+                        self.emit(SessionEvent::BlockPush(push));
+                        Ok(())
+                    }
+                    Err(error) => {
+                        self.reject(format!("a blocklist push was refused: {error}"));
+                        self.refuse(&iq, StanzaCondition::BadRequest).await
+                    }
+                }
+            }
+            _ => self.refuse(&iq, StanzaCondition::ServiceUnavailable).await,
+        }
+    }
+
+    /// True when a push comes from our own account (NEW-05, SEC-02): no
+    /// `from`, or `from` equal to our bare JID.
+    fn push_sender_ok(&self, from: Option<&Jid>) -> bool {
+        match from {
+            None => true,
+            Some(j) => j.as_str() == self.bare.as_str(),
+        }
+    }
+
+    /// CORE-22: answers a get or set with an error of the given condition.
+    async fn refuse(&mut self, iq: &Iq, condition: StanzaCondition) -> Result<(), Error> {
+        let error_type = match condition {
+            StanzaCondition::BadRequest => ErrorType::Modify,
+            _ => ErrorType::Cancel,
+        };
+        let reply = Iq::error_for(iq, StanzaError::new(error_type, condition));
+        self.send_stanza(reply.to_element()).await
+    }
+}
