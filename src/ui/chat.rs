@@ -570,11 +570,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
         }
         Some(_) => {
             chat.laid_out = 0;
-            rows.extend(hint(
-                "No messages yet: press i, type, then Enter.",
-                width,
-                theme,
-            ));
+            let first = |context, action| keymap.keys_for(context, action).first().copied();
+            let text = match (
+                first(Context::Global, UiAction::FocusInput),
+                first(Context::Input, UiAction::Submit),
+            ) {
+                (Some(focus), Some(send)) => {
+                    format!("No messages yet: press {focus}, type, then {send}.")
+                }
+                _ => "No messages yet.".to_owned(),
+            };
+            rows.extend(hint(&text, width, theme));
         }
         None => {
             chat.laid_out = 0;
@@ -584,7 +590,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
                 let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
                 text.push_str(&format!("{} shows a window. ", keys.join("/")));
             }
-            text.push_str("Select a contact and press Enter, or type /msg JID TEXT");
+            match keymap.keys_for(Context::Roster, UiAction::Open).first() {
+                Some(open) => text.push_str(&format!(
+                    "Select a contact and press {open}, or type /msg JID TEXT"
+                )),
+                None => text.push_str("Type /msg JID TEXT"),
+            }
             rows.extend(hint(&text, width, theme));
         }
     }

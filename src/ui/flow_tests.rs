@@ -418,3 +418,101 @@ fn prompt_that_opened_by_itself_ignores_keys_at_first() {
     h.press(KeyCode::Char('d'));
     assert!(answered(&h), "{:?}", h.effects);
 }
+
+/// The bindings with `[keys.CONTEXT] action = keys` applied.
+fn rebound(context: &str, action: &str, keys: &[&str]) -> crate::ui::keymap::Keymap {
+    let keys = keys.iter().map(|k| (*k).to_owned()).collect();
+    let overrides = std::collections::HashMap::from([(
+        context.to_owned(),
+        std::collections::HashMap::from([(action.to_owned(), keys)]),
+    )]);
+    crate::ui::keymap::Keymap::with_overrides(&overrides).unwrap()
+}
+
+/// `[keys.input]` rebinds the line editor like any screen: the new key
+/// edits, the keys it replaced no longer do, and F1 lists the new one.
+#[test]
+fn a_rebound_editing_key_works_and_f1_lists_it() {
+    let mut h = Harness::new();
+    h.view.keymap = rebound("input", "line-start", &["C-t"]);
+    h.press(KeyCode::Char('i'));
+    h.type_text("world");
+    h.press_with(KeyCode::Char('a'), KeyModifiers::CONTROL);
+    h.type_text("!");
+    assert_eq!(h.view.input.text(), "world!");
+    h.press_with(KeyCode::Char('t'), KeyModifiers::CONTROL);
+    h.type_text("hello ");
+    assert!(h.screen().contains("> hello world!"));
+    // Home was line-start as well: binding the action replaced both.
+    h.press(KeyCode::Home);
+    h.type_text("x");
+    assert_eq!(h.view.input.text(), "hello xworld!");
+    // Other edits keep their keys.
+    h.press_with(KeyCode::Char('e'), KeyModifiers::CONTROL);
+    h.press(KeyCode::Backspace);
+    assert_eq!(h.view.input.text(), "hello xworld");
+
+    h.press(KeyCode::F(1));
+    let help = super::test_support::render(&h.state, &mut h.view, 200, 60);
+    let line_start = "go to the start of the line (line-start)";
+    let shown = help.iter().find(|l| l.contains(line_start)).unwrap();
+    let keys = &shown[..shown.find(line_start).unwrap()];
+    assert!(keys.contains("C-t"), "{shown}");
+    assert!(!keys.contains("C-a") && !keys.contains("Home"), "{shown}");
+    assert!(
+        help.iter()
+            .any(|l| l.contains("Input line and dialogs  [keys.input]")),
+        "{help:#?}"
+    );
+}
+
+/// The new-list dialog of the privacy editor is a one-line dialog: it
+/// cancels with the entry context's cancel key, rebound here, and its
+/// hint shows that key.
+#[test]
+fn the_new_list_dialog_cancels_with_the_rebound_cancel_key() {
+    let mut h = Harness::new();
+    h.state.privacy.support = crate::app::privacy::Support {
+        known: true,
+        privacy_lists: true,
+        blocking: false,
+    };
+    h.state.privacy.names = Some(Default::default());
+    h.view.keymap = rebound("entry", "close", &["C-g"]);
+    h.press(KeyCode::Char('P'));
+    h.press(KeyCode::Char('n'));
+    h.type_text("friends");
+    let screen = h.screen();
+    assert!(screen.contains("Name of the new list"), "{screen}");
+    assert!(screen.contains("C-g cancel"), "{screen}");
+    assert!(!screen.contains("Esc cancel"), "{screen}");
+    h.press(KeyCode::Esc);
+    assert!(h.screen().contains("Name of the new list"));
+    h.press_with(KeyCode::Char('g'), KeyModifiers::CONTROL);
+    let screen = h.screen();
+    assert!(!screen.contains("Name of the new list"), "{screen}");
+    assert!(screen.contains("Privacy lists"), "{screen}");
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+}
+
+/// A prompt that opened by itself asks the table which keys put it aside:
+/// a rebound non-text `later` key still closes it at once, and Esc, no
+/// longer bound, decides nothing.
+#[test]
+fn a_fresh_prompt_closes_with_the_rebound_later_key() {
+    let mut h = Harness::new();
+    h.view.keymap = rebound("prompt", "later", &["F9", "l"]);
+    h.view.focus = Focus::Roster;
+    request_arrives(&mut h, "mallory@evil.example");
+    raise_prompts(&mut h.view, &h.state);
+    assert!(h.view.overlay.is_some());
+    h.press(KeyCode::Esc);
+    h.press(KeyCode::Char('l'));
+    assert!(
+        h.view.overlay.is_some(),
+        "only a non-text key closes it now"
+    );
+    h.press(KeyCode::F(9));
+    assert!(h.view.overlay.is_none());
+    assert!(!answered(&h), "{:?}", h.effects);
+}

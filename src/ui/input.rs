@@ -3,8 +3,11 @@
 //! completion. It turns keys into edits and hands back the finished text
 //! on Enter; it never touches the store.
 //!
-//! Its keys come from one table, `EDIT_KEYS`, which also feeds the help
-//! overlay through [`help_lines`]. New editing keys go there.
+//! Its keys come from the keymap's `input` context, like every other
+//! screen's: the keymap names an action, [`Edit::from_action`] turns it
+//! into an [`Edit`], and [`InputLine::edit`] applies it. Only printable
+//! characters are typed without a lookup. A new edit is a `UiAction`, a
+//! default row in the keymap, and a variant here.
 //!
 //! Completion (Tab) first extends the word to the longest prefix all
 //! candidates share. When that adds nothing, each further Tab shows the
@@ -16,13 +19,13 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthChar;
 
-use super::keymap::Key;
+use super::keymap::{Context, Key, Keymap, UiAction};
 use crate::app::State;
 use crate::app::command::{self, CompletionContext};
 use crate::sanitize::for_terminal;
@@ -47,9 +50,10 @@ pub enum InputOutcome {
     Ignored,
 }
 
-/// What an editing key does.
+/// What an editing action does to the text. The keys come from the
+/// keymap's `input` context; [`Edit::from_action`] maps its actions here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Edit {
+pub enum Edit {
     Submit,
     Newline,
     Complete,
@@ -72,88 +76,31 @@ enum Edit {
 }
 
 impl Edit {
-    fn help(self) -> &'static str {
-        match self {
-            Edit::Submit => "send the line, or run the /command",
-            Edit::Newline => "start a new line in the message",
-            Edit::Complete => "complete a command, JID or group; again to cycle",
-            Edit::Up => "line above, else older history",
-            Edit::Down => "line below, else newer history, then the draft",
-            Edit::Left => "move one character left",
-            Edit::Right => "move one character right",
-            Edit::WordLeft => "move one word left",
-            Edit::WordRight => "move one word right",
-            Edit::LineStart => "go to the start of the line",
-            Edit::LineEnd => "go to the end of the line",
-            Edit::Backspace => "delete the character before the cursor",
-            Edit::Delete => "delete the character under the cursor",
-            Edit::KillSpaceWord => "delete back to the previous space",
-            Edit::KillWordBack => "delete the word before the cursor",
-            Edit::KillWordForward => "delete the word after the cursor",
-            Edit::KillToLineStart => "delete to the start of the line",
-            Edit::KillToLineEnd => "delete to the end of the line",
-            Edit::Yank => "insert the text deleted last",
-        }
+    /// The edit an `input` action stands for; `None` for other actions.
+    pub fn from_action(action: UiAction) -> Option<Edit> {
+        Some(match action {
+            UiAction::Submit => Edit::Submit,
+            UiAction::Newline => Edit::Newline,
+            UiAction::Complete => Edit::Complete,
+            UiAction::Up => Edit::Up,
+            UiAction::Down => Edit::Down,
+            UiAction::Left => Edit::Left,
+            UiAction::Right => Edit::Right,
+            UiAction::WordLeft => Edit::WordLeft,
+            UiAction::WordRight => Edit::WordRight,
+            UiAction::LineStart => Edit::LineStart,
+            UiAction::LineEnd => Edit::LineEnd,
+            UiAction::EraseChar => Edit::Backspace,
+            UiAction::DeleteChar => Edit::Delete,
+            UiAction::KillToSpace => Edit::KillSpaceWord,
+            UiAction::KillWordBack => Edit::KillWordBack,
+            UiAction::KillWord => Edit::KillWordForward,
+            UiAction::KillToStart => Edit::KillToLineStart,
+            UiAction::KillToEnd => Edit::KillToLineEnd,
+            UiAction::Yank => Edit::Yank,
+            _ => return None,
+        })
     }
-}
-
-/// The editing keys, in the order help lists them. Global chords in the
-/// keymap (C-c, C-n, M-Left…) are looked up before these.
-const EDIT_KEYS: &[(&str, Edit)] = &[
-    ("Enter", Edit::Submit),
-    ("M-Enter", Edit::Newline),
-    ("Tab", Edit::Complete),
-    ("Up", Edit::Up),
-    ("Down", Edit::Down),
-    ("Left", Edit::Left),
-    ("C-b", Edit::Left),
-    ("Right", Edit::Right),
-    ("C-f", Edit::Right),
-    ("M-b", Edit::WordLeft),
-    ("C-Left", Edit::WordLeft),
-    ("M-f", Edit::WordRight),
-    ("C-Right", Edit::WordRight),
-    ("C-a", Edit::LineStart),
-    ("Home", Edit::LineStart),
-    ("C-e", Edit::LineEnd),
-    ("End", Edit::LineEnd),
-    ("Backspace", Edit::Backspace),
-    ("C-h", Edit::Backspace),
-    ("Delete", Edit::Delete),
-    ("C-d", Edit::Delete),
-    ("C-w", Edit::KillSpaceWord),
-    ("M-Backspace", Edit::KillWordBack),
-    ("C-Backspace", Edit::KillWordBack),
-    ("M-d", Edit::KillWordForward),
-    ("C-u", Edit::KillToLineStart),
-    ("C-k", Edit::KillToLineEnd),
-    ("C-y", Edit::Yank),
-];
-
-fn edit_for(key: Key) -> Option<Edit> {
-    EDIT_KEYS
-        .iter()
-        .find(|(text, _)| Key::parse(text).is_ok_and(|k| k == key))
-        .map(|(_, edit)| *edit)
-}
-
-/// The editing keys for the help overlay: keys (space separated) and what
-/// they do, one entry per edit.
-pub fn help_lines() -> Vec<(String, &'static str)> {
-    let mut lines: Vec<(Edit, String)> = Vec::new();
-    for (key, edit) in EDIT_KEYS {
-        match lines.iter_mut().find(|(e, _)| e == edit) {
-            Some((_, keys)) => {
-                keys.push(' ');
-                keys.push_str(key);
-            }
-            None => lines.push((*edit, (*key).to_owned())),
-        }
-    }
-    lines
-        .into_iter()
-        .map(|(e, keys)| (keys, e.help()))
-        .collect()
 }
 
 /// Submitted lines, and where Up/Down have got to.
@@ -282,18 +229,19 @@ impl InputLine {
         self.load(text);
     }
 
-    /// Applies one key.
-    pub fn handle_key(&mut self, event: KeyEvent) -> InputOutcome {
-        let key = Key::from_event(event);
-        if let Some(edit) = edit_for(key) {
-            if edit != Edit::Complete {
-                self.cycle = None;
-            }
-            return self.apply(edit);
+    /// Applies one key: the edit `keymap` binds it to in the `input`
+    /// context, else a character typed. Other keys are
+    /// [`InputOutcome::Ignored`].
+    pub fn handle_key(&mut self, keymap: &Keymap, key: Key) -> InputOutcome {
+        if let Some(edit) = keymap
+            .lookup(Context::Input, key)
+            .and_then(Edit::from_action)
+        {
+            return self.edit(edit);
         }
         match key.code {
             // Ctrl+Alt together is AltGr on some keyboards: still text.
-            KeyCode::Char(c) if key.ctrl == key.alt => {
+            KeyCode::Char(c) if key.is_text() => {
                 self.text_changed();
                 let at = self.byte_index(self.cursor);
                 self.text.insert(at, c);
@@ -301,6 +249,14 @@ impl InputLine {
             }
             _ => InputOutcome::Ignored,
         }
+    }
+
+    /// Applies one edit, whatever key it came from.
+    pub fn edit(&mut self, edit: Edit) -> InputOutcome {
+        if edit != Edit::Complete {
+            self.cycle = None;
+        }
+        self.apply(edit)
     }
 
     fn apply(&mut self, edit: Edit) -> InputOutcome {

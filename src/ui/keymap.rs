@@ -1,22 +1,35 @@
 //! Keys become actions through one table: context → key → [`UiAction`].
-//! The same table drives the key handler, the help overlay, and the
-//! `[keys]` section of the config, which rebinds entries by action name.
-//! Key handlers only look keys up here; they never test key codes.
+//! The same table drives the key handlers, the help overlay, the hint
+//! lines, and the `[keys]` section of the config, which rebinds entries by
+//! action name. Key handlers only look keys up here; they never test key
+//! codes. The line editor is a context too (`input`): only printable
+//! characters bypass the table, as text.
+//!
+//! Here: contexts, actions, and the [`Keymap`] that merges the user's
+//! overrides over the defaults and answers lookups. The default rows are
+//! in `defaults`, the [`Key`] type in `key`. A new key is a row in
+//! `defaults`; a new action is a line in the `ui_actions!` list.
+
+mod defaults;
+mod key;
+
+pub use key::Key;
 
 use std::collections::HashMap;
-use std::fmt;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use defaults::DEFAULTS;
 
 /// Where a binding applies. `Global` bindings work everywhere except
 /// while typing into the input line or a dialog, where only the keys that
-/// cannot be text apply (function keys, Ctrl and Alt chords).
+/// cannot be text apply (function keys, Ctrl and Alt chords), after the
+/// `Input` context's own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     Global,
     Roster,
     Chat,
     Headlines,
+    Input,
     Help,
     Prompt,
     Prompts,
@@ -31,11 +44,12 @@ pub enum Context {
 }
 
 /// Every context, in the order F1 lists them.
-const CONTEXTS: [(Context, &str, &str); 15] = [
+const CONTEXTS: [(Context, &str, &str); 16] = [
     (Context::Global, "global", "Everywhere"),
     (Context::Roster, "roster", "Roster pane"),
     (Context::Chat, "chat", "Chat pane"),
     (Context::Headlines, "headlines", "Headline pane"),
+    (Context::Input, "input", "Input line and dialogs"),
     (Context::Help, "help", "Help (this screen)"),
     (Context::Prompt, "prompt", "Subscription request"),
     (Context::Prompts, "prompts", "Subscription requests (F2)"),
@@ -50,8 +64,8 @@ const CONTEXTS: [(Context, &str, &str); 15] = [
 ];
 
 impl Context {
-    pub const ALL: [Context; 15] = {
-        let mut all = [Context::Global; 15];
+    pub const ALL: [Context; CONTEXTS.len()] = {
+        let mut all = [Context::Global; CONTEXTS.len()];
         let mut i = 0;
         while i < CONTEXTS.len() {
             all[i] = CONTEXTS[i].0;
@@ -76,13 +90,20 @@ impl Context {
         self.row().2
     }
 
-    /// Panes fall back to the global bindings; an overlay takes only its
-    /// own keys, so a global letter never acts behind a dialog.
-    pub fn is_overlay(self) -> bool {
-        !matches!(
+    /// Panes fall back to the global bindings; an overlay or the line
+    /// editor takes only its own keys, so a global letter never acts
+    /// behind a dialog.
+    fn takes_global_keys(self) -> bool {
+        matches!(
             self,
             Context::Global | Context::Roster | Context::Chat | Context::Headlines
         )
+    }
+
+    /// Contexts where every key that is not bound is typed as text: a
+    /// printable key bound here could no longer be typed.
+    pub fn is_typing(self) -> bool {
+        matches!(self, Context::Input | Context::Entry | Context::Password)
     }
 
     fn from_name(name: &str) -> Option<Context> {
@@ -184,16 +205,70 @@ ui_actions! {
     TickIq = "tick-iq": "tick or untick IQ requests (kinds field)",
     TickPresenceIn = "tick-presence-in": "tick or untick incoming presence (kinds field)",
     TickPresenceOut = "tick-presence-out": "tick or untick outgoing presence (kinds field)",
+    Newline = "newline": "start a new line in the message",
+    Complete = "complete": "complete a command, JID or group; again to cycle",
+    Left = "left": "move one character left",
+    Right = "right": "move one character right",
+    WordLeft = "word-left": "move one word left",
+    WordRight = "word-right": "move one word right",
+    LineStart = "line-start": "go to the start of the line",
+    LineEnd = "line-end": "go to the end of the line",
+    DeleteChar = "delete-char": "delete the character under the cursor",
+    KillToSpace = "kill-to-space": "delete back to the previous space",
+    KillWordBack = "kill-word-back": "delete the word before the cursor",
+    KillWord = "kill-word": "delete the word after the cursor",
+    KillToStart = "kill-to-start": "delete to the start of the line",
+    KillToEnd = "kill-to-end": "delete to the end of the line",
+    Yank = "yank": "insert the text deleted last",
 }
 
 impl UiAction {
+    /// What the action does in `context`, for the help overlay: the line
+    /// editor says more about the actions it shares with other screens.
+    pub fn help_in(self, context: Context) -> &'static str {
+        match (context, self) {
+            (Context::Input, UiAction::Submit) => "send the line, or run the /command",
+            (Context::Input, UiAction::Up) => "line above, else older history",
+            (Context::Input, UiAction::Down) => "line below, else newer history, then the draft",
+            (Context::Input, UiAction::EraseChar) => "delete the character before the cursor",
+            _ => self.help(),
+        }
+    }
+
+    /// True for the actions of the line editor, the only ones the `input`
+    /// context takes.
+    pub fn is_edit(self) -> bool {
+        matches!(
+            self,
+            UiAction::Submit
+                | UiAction::Newline
+                | UiAction::Complete
+                | UiAction::Up
+                | UiAction::Down
+                | UiAction::Left
+                | UiAction::Right
+                | UiAction::WordLeft
+                | UiAction::WordRight
+                | UiAction::LineStart
+                | UiAction::LineEnd
+                | UiAction::EraseChar
+                | UiAction::DeleteChar
+                | UiAction::KillToSpace
+                | UiAction::KillWordBack
+                | UiAction::KillWord
+                | UiAction::KillToStart
+                | UiAction::KillToEnd
+                | UiAction::Yank
+        )
+    }
+
     /// The word or two shown next to a key in an overlay's hint line.
     pub fn hint(self, context: Context) -> &'static str {
         match (context, self) {
             (Context::Entry, UiAction::Close) => "cancel",
             (Context::Password, UiAction::Close) => "stay offline",
             (Context::Password, UiAction::Submit) => "log in",
-            (Context::Entry | Context::PrivacyForm, UiAction::Submit) => "apply",
+            (Context::Input | Context::Entry | Context::PrivacyForm, UiAction::Submit) => "apply",
             (Context::PrivacyForm, UiAction::Close) => "cancel",
             (_, UiAction::NextField) => "field",
             (Context::Prompts, UiAction::ApproveAndAdd) => "and add",
@@ -216,303 +291,6 @@ impl UiAction {
         }
     }
 }
-
-/// A key as the terminal reports it, reduced to what bindings compare.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub code: KeyCode,
-    pub ctrl: bool,
-    pub alt: bool,
-}
-
-impl Key {
-    pub fn from_event(event: KeyEvent) -> Key {
-        // Shift is part of the character itself ('R' vs 'r'), except for
-        // BackTab which crossterm already names.
-        Key {
-            code: event.code,
-            ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
-            alt: event.modifiers.contains(KeyModifiers::ALT),
-        }
-    }
-
-    /// True for keys that can never be text, so they work while typing.
-    pub fn is_chord(self) -> bool {
-        self.ctrl
-            || self.alt
-            || matches!(
-                self.code,
-                KeyCode::F(_)
-                    | KeyCode::PageUp
-                    | KeyCode::PageDown
-                    | KeyCode::BackTab
-                    | KeyCode::Esc
-            )
-    }
-
-    /// Parses "r", "R", "C-n", "M-1", "F1", "Enter", "Tab", "S-Tab",
-    /// "PageUp", "Delete", "Space", "Up"…
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let mut rest = text;
-        let mut ctrl = false;
-        let mut alt = false;
-        loop {
-            if let Some(r) = rest.strip_prefix("C-") {
-                ctrl = true;
-                rest = r;
-            } else if let Some(r) = rest.strip_prefix("M-") {
-                alt = true;
-                rest = r;
-            } else {
-                break;
-            }
-        }
-        let code = match rest {
-            "Enter" => KeyCode::Enter,
-            "Tab" => KeyCode::Tab,
-            "S-Tab" | "BackTab" => KeyCode::BackTab,
-            "Esc" => KeyCode::Esc,
-            "Space" => KeyCode::Char(' '),
-            "Backspace" => KeyCode::Backspace,
-            "Delete" => KeyCode::Delete,
-            "Insert" => KeyCode::Insert,
-            "Up" => KeyCode::Up,
-            "Down" => KeyCode::Down,
-            "Left" => KeyCode::Left,
-            "Right" => KeyCode::Right,
-            "Home" => KeyCode::Home,
-            "End" => KeyCode::End,
-            "PageUp" => KeyCode::PageUp,
-            "PageDown" => KeyCode::PageDown,
-            f if f.len() > 1 && f.starts_with('F') => {
-                let n: u8 = f[1..]
-                    .parse()
-                    .map_err(|_| format!("{text:?} is not a key"))?;
-                if !(1..=24).contains(&n) {
-                    return Err(format!("{text:?}: function keys go from F1 to F24"));
-                }
-                KeyCode::F(n)
-            }
-            other => {
-                let mut chars = other.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => KeyCode::Char(c),
-                    _ => return Err(format!("{text:?} is not a key")),
-                }
-            }
-        };
-        Ok(Key { code, ctrl, alt })
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ctrl {
-            f.write_str("C-")?;
-        }
-        if self.alt {
-            f.write_str("M-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("Space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            KeyCode::Enter => f.write_str("Enter"),
-            KeyCode::Tab => f.write_str("Tab"),
-            KeyCode::BackTab => f.write_str("S-Tab"),
-            KeyCode::Esc => f.write_str("Esc"),
-            KeyCode::Backspace => f.write_str("Backspace"),
-            KeyCode::Delete => f.write_str("Delete"),
-            KeyCode::Up => f.write_str("Up"),
-            KeyCode::Down => f.write_str("Down"),
-            KeyCode::Left => f.write_str("Left"),
-            KeyCode::Right => f.write_str("Right"),
-            KeyCode::Home => f.write_str("Home"),
-            KeyCode::End => f.write_str("End"),
-            KeyCode::PageUp => f.write_str("PageUp"),
-            KeyCode::PageDown => f.write_str("PageDown"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
-/// The default bindings. Several keys may share an action.
-const DEFAULTS: &[(Context, &str, UiAction)] = &[
-    (Context::Global, "C-c", UiAction::Quit),
-    (Context::Global, "F1", UiAction::Help),
-    (Context::Global, "?", UiAction::Help),
-    (Context::Global, "Tab", UiAction::FocusNext),
-    (Context::Global, "S-Tab", UiAction::FocusPrev),
-    (Context::Global, "i", UiAction::FocusInput),
-    (Context::Global, "/", UiAction::StartCommand),
-    (Context::Global, "Esc", UiAction::FocusRoster),
-    (Context::Global, "C-n", UiAction::NextWindow),
-    (Context::Global, "C-p", UiAction::PrevWindow),
-    (Context::Global, "M-Right", UiAction::NextWindow),
-    (Context::Global, "M-Left", UiAction::PrevWindow),
-    (Context::Global, "F2", UiAction::Prompts),
-    (Context::Global, "F3", UiAction::EnterPassword),
-    (Context::Global, "PageUp", UiAction::PageUp),
-    (Context::Global, "PageDown", UiAction::PageDown),
-    (Context::Global, "A", UiAction::AddContact),
-    (Context::Global, "P", UiAction::Privacy),
-    (Context::Roster, "Up", UiAction::Up),
-    (Context::Roster, "k", UiAction::Up),
-    (Context::Roster, "Down", UiAction::Down),
-    (Context::Roster, "j", UiAction::Down),
-    (Context::Roster, "Home", UiAction::Top),
-    (Context::Roster, "End", UiAction::Bottom),
-    (Context::Roster, "Enter", UiAction::Open),
-    (Context::Roster, "r", UiAction::Rename),
-    (Context::Roster, "g", UiAction::EditGroups),
-    (Context::Roster, "d", UiAction::Remove),
-    (Context::Roster, "Delete", UiAction::Remove),
-    (Context::Roster, "s", UiAction::Subscribe),
-    (Context::Roster, "u", UiAction::Unsubscribe),
-    (Context::Roster, "c", UiAction::CancelTheirs),
-    (Context::Roster, "a", UiAction::Approve),
-    (Context::Roster, "x", UiAction::Deny),
-    (Context::Roster, "p", UiAction::DirectedPresence),
-    (Context::Roster, "v", UiAction::Details),
-    (Context::Roster, "o", UiAction::ToggleOffline),
-    (Context::Roster, "Space", UiAction::ToggleGroup),
-    (Context::Roster, "f", UiAction::Filter),
-    (Context::Chat, "Up", UiAction::Up),
-    (Context::Chat, "k", UiAction::Up),
-    (Context::Chat, "Down", UiAction::Down),
-    (Context::Chat, "j", UiAction::Down),
-    (Context::Chat, "Home", UiAction::Top),
-    (Context::Chat, "End", UiAction::Bottom),
-    (Context::Chat, "Enter", UiAction::FocusInput),
-    (Context::Chat, "w", UiAction::CloseWindow),
-    (Context::Chat, "v", UiAction::Details),
-    (Context::Headlines, "Up", UiAction::Up),
-    (Context::Headlines, "k", UiAction::Up),
-    (Context::Headlines, "Down", UiAction::Down),
-    (Context::Headlines, "j", UiAction::Down),
-    (Context::Headlines, "Home", UiAction::Top),
-    (Context::Headlines, "End", UiAction::Bottom),
-    (Context::Headlines, "C", UiAction::ClearHeadlines),
-    (Context::Help, "Esc", UiAction::Close),
-    (Context::Help, "q", UiAction::Close),
-    (Context::Help, "F1", UiAction::Close),
-    (Context::Help, "?", UiAction::Close),
-    (Context::Help, "Up", UiAction::Up),
-    (Context::Help, "k", UiAction::Up),
-    (Context::Help, "Down", UiAction::Down),
-    (Context::Help, "j", UiAction::Down),
-    (Context::Help, "PageUp", UiAction::PageUp),
-    (Context::Help, "PageDown", UiAction::PageDown),
-    (Context::Help, "Space", UiAction::PageDown),
-    (Context::Help, "Home", UiAction::Top),
-    (Context::Help, "g", UiAction::Top),
-    (Context::Help, "End", UiAction::Bottom),
-    (Context::Help, "G", UiAction::Bottom),
-    (Context::Prompt, "a", UiAction::Approve),
-    (Context::Prompt, "A", UiAction::ApproveAndAdd),
-    (Context::Prompt, "d", UiAction::Deny),
-    (Context::Prompt, "l", UiAction::Later),
-    (Context::Prompt, "Esc", UiAction::Later),
-    (Context::Prompts, "Up", UiAction::Up),
-    (Context::Prompts, "k", UiAction::Up),
-    (Context::Prompts, "Down", UiAction::Down),
-    (Context::Prompts, "j", UiAction::Down),
-    (Context::Prompts, "Home", UiAction::Top),
-    (Context::Prompts, "End", UiAction::Bottom),
-    (Context::Prompts, "a", UiAction::Approve),
-    (Context::Prompts, "A", UiAction::ApproveAndAdd),
-    (Context::Prompts, "d", UiAction::Deny),
-    (Context::Prompts, "Enter", UiAction::Read),
-    (Context::Prompts, "Esc", UiAction::Close),
-    (Context::Prompts, "q", UiAction::Close),
-    (Context::Prompts, "F2", UiAction::Close),
-    (Context::Confirm, "y", UiAction::Yes),
-    (Context::Confirm, "Y", UiAction::Yes),
-    (Context::Confirm, "Enter", UiAction::Yes),
-    (Context::Confirm, "n", UiAction::No),
-    (Context::Confirm, "N", UiAction::No),
-    (Context::Confirm, "q", UiAction::No),
-    (Context::Confirm, "Esc", UiAction::No),
-    (Context::Details, "Esc", UiAction::Close),
-    (Context::Details, "q", UiAction::Close),
-    (Context::Details, "Enter", UiAction::Close),
-    (Context::Details, "v", UiAction::Close),
-    (Context::Details, "Up", UiAction::Up),
-    (Context::Details, "k", UiAction::Up),
-    (Context::Details, "Down", UiAction::Down),
-    (Context::Details, "j", UiAction::Down),
-    (Context::Details, "PageUp", UiAction::PageUp),
-    (Context::Details, "PageDown", UiAction::PageDown),
-    (Context::Details, "Space", UiAction::PageDown),
-    (Context::Details, "Home", UiAction::Top),
-    (Context::Details, "g", UiAction::Top),
-    (Context::Details, "End", UiAction::Bottom),
-    (Context::Details, "G", UiAction::Bottom),
-    (Context::Entry, "Esc", UiAction::Close),
-    (Context::Password, "Enter", UiAction::Submit),
-    (Context::Password, "Esc", UiAction::Close),
-    (Context::Password, "Backspace", UiAction::EraseChar),
-    (Context::Password, "C-h", UiAction::EraseChar),
-    (Context::Password, "C-u", UiAction::EraseAll),
-    (Context::PrivacyLists, "Esc", UiAction::Close),
-    (Context::PrivacyLists, "q", UiAction::Close),
-    (Context::PrivacyLists, "Up", UiAction::Up),
-    (Context::PrivacyLists, "k", UiAction::Up),
-    (Context::PrivacyLists, "Down", UiAction::Down),
-    (Context::PrivacyLists, "j", UiAction::Down),
-    (Context::PrivacyLists, "Home", UiAction::Top),
-    (Context::PrivacyLists, "End", UiAction::Bottom),
-    (Context::PrivacyLists, "Enter", UiAction::Edit),
-    (Context::PrivacyLists, "n", UiAction::NewList),
-    (Context::PrivacyLists, "r", UiAction::Reload),
-    (Context::PrivacyLists, "a", UiAction::Activate),
-    (Context::PrivacyLists, "A", UiAction::Deactivate),
-    (Context::PrivacyLists, "d", UiAction::MakeDefault),
-    (Context::PrivacyLists, "D", UiAction::ClearDefault),
-    (Context::PrivacyLists, "x", UiAction::Delete),
-    (Context::PrivacyLists, "Delete", UiAction::Delete),
-    (Context::PrivacyRules, "Esc", UiAction::Close),
-    (Context::PrivacyRules, "q", UiAction::Close),
-    (Context::PrivacyRules, "Up", UiAction::Up),
-    (Context::PrivacyRules, "k", UiAction::Up),
-    (Context::PrivacyRules, "Down", UiAction::Down),
-    (Context::PrivacyRules, "j", UiAction::Down),
-    (Context::PrivacyRules, "Home", UiAction::Top),
-    (Context::PrivacyRules, "End", UiAction::Bottom),
-    (Context::PrivacyRules, "a", UiAction::AddRule),
-    (Context::PrivacyRules, "Insert", UiAction::AddRule),
-    (Context::PrivacyRules, "e", UiAction::Edit),
-    (Context::PrivacyRules, "Enter", UiAction::Edit),
-    (Context::PrivacyRules, "K", UiAction::MoveUp),
-    (Context::PrivacyRules, "M-Up", UiAction::MoveUp),
-    (Context::PrivacyRules, "J", UiAction::MoveDown),
-    (Context::PrivacyRules, "M-Down", UiAction::MoveDown),
-    // Delete is x on both privacy screens; d means "default" next door.
-    (Context::PrivacyRules, "x", UiAction::Delete),
-    (Context::PrivacyRules, "Delete", UiAction::Delete),
-    (Context::PrivacyRules, "s", UiAction::Save),
-    (Context::PrivacyRules, "C-s", UiAction::Save),
-    (Context::PrivacyRules, "r", UiAction::Reload),
-    // Unlike other questions, Enter does not answer: it would throw work away.
-    (Context::Discard, "y", UiAction::Yes),
-    (Context::Discard, "Y", UiAction::Yes),
-    (Context::Discard, "n", UiAction::No),
-    (Context::Discard, "N", UiAction::No),
-    (Context::Discard, "Esc", UiAction::No),
-    (Context::PrivacyForm, "Tab", UiAction::NextField),
-    (Context::PrivacyForm, "Down", UiAction::NextField),
-    (Context::PrivacyForm, "S-Tab", UiAction::PrevField),
-    (Context::PrivacyForm, "Up", UiAction::PrevField),
-    (Context::PrivacyForm, "Enter", UiAction::Submit),
-    (Context::PrivacyForm, "Esc", UiAction::Close),
-    (Context::PrivacyForm, "Space", UiAction::NextChoice),
-    (Context::PrivacyForm, "Right", UiAction::NextChoice),
-    (Context::PrivacyForm, "Left", UiAction::PrevChoice),
-    (Context::PrivacyForm, "1", UiAction::TickMessages),
-    (Context::PrivacyForm, "2", UiAction::TickIq),
-    (Context::PrivacyForm, "3", UiAction::TickPresenceIn),
-    (Context::PrivacyForm, "4", UiAction::TickPresenceOut),
-];
 
 /// The bindings in force: the defaults with the user's overrides.
 #[derive(Clone, Debug)]
@@ -553,15 +331,27 @@ impl Keymap {
                 )
             })?;
             for (action_name, keys) in actions {
-                let action = UiAction::from_name(action_name).ok_or_else(|| {
-                    format!("[keys.{context_name}] {action_name}: unknown action")
-                })?;
+                let at = format!("[keys.{context_name}] {action_name}");
+                let action = UiAction::from_name(action_name)
+                    .ok_or_else(|| format!("{at}: unknown action"))?;
+                if context == Context::Input && !action.is_edit() {
+                    return Err(format!(
+                        "{at}: not an editing action; the input line takes only \
+                         those F1 lists under [keys.input]"
+                    ));
+                }
                 keymap
                     .bindings
                     .retain(|(c, _, a)| !(*c == context && *a == action));
                 for key in keys {
-                    let key = Key::parse(key)
-                        .map_err(|e| format!("[keys.{context_name}] {action_name}: {e}"))?;
+                    let key = Key::parse(key).map_err(|e| format!("{at}: {e}"))?;
+                    if context.is_typing() && key.is_text() {
+                        return Err(format!(
+                            "{at}: {key:?} types a character here, so binding it would stop \
+                             you typing it; use a key with C- or M-, or a named key (F5, Insert…)",
+                            key = key.to_string()
+                        ));
+                    }
                     keymap.bind(context, key, action);
                 }
             }
@@ -585,13 +375,14 @@ impl Keymap {
     }
 
     /// The action for a key: the context's own binding first, then, for a
-    /// pane, a global one. Overlays see only their own keys.
+    /// pane, a global one. Overlays and the line editor see only their own
+    /// keys.
     pub fn lookup(&self, context: Context, key: Key) -> Option<UiAction> {
         self.get(context, key).or_else(|| {
-            if context.is_overlay() {
-                None
-            } else {
+            if context.takes_global_keys() {
                 self.get(Context::Global, key)
+            } else {
+                None
             }
         })
     }
@@ -662,7 +453,12 @@ impl Keymap {
                     continue;
                 }
                 let keys: Vec<String> = keys.iter().map(Key::to_string).collect();
-                lines.push((context, keys.join(" "), action.help(), action.name()));
+                lines.push((
+                    context,
+                    keys.join(" "),
+                    action.help_in(context),
+                    action.name(),
+                ));
             }
         }
         lines
@@ -678,175 +474,4 @@ impl Keymap {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    /// Overlay tables are checked like pane tables: an unknown action or
-    /// context is refused, naming it.
-    #[test]
-    fn overlay_tables_refuse_unknown_actions_and_contexts() {
-        let table = |context: &str, action: &str| {
-            HashMap::from([(
-                context.to_owned(),
-                HashMap::from([(action.to_owned(), vec!["m".to_owned()])]),
-            )])
-        };
-        let err = Keymap::with_overrides(&table("confirm", "maybe"))
-            .err()
-            .unwrap();
-        assert!(err.contains("maybe"), "{err}");
-        let err = Keymap::with_overrides(&table("privacy", "delete"))
-            .err()
-            .unwrap();
-        assert!(err.contains("unknown context"), "{err}");
-        assert!(Keymap::with_overrides(&table("prompts", "deny")).is_ok());
-    }
-
-    #[test]
-    fn every_default_parses() {
-        for (_, key, _) in DEFAULTS {
-            assert!(Key::parse(key).is_ok(), "{key}");
-        }
-    }
-
-    #[test]
-    fn keys_round_trip_through_text() {
-        for text in [
-            "r", "R", "C-n", "M-1", "F12", "Enter", "S-Tab", "Space", "PageDown", "C-M-x",
-        ] {
-            assert_eq!(Key::parse(text).unwrap().to_string(), text);
-        }
-        assert!(Key::parse("F99").is_err());
-        assert!(Key::parse("Hyper-x").is_err());
-    }
-
-    #[test]
-    fn pane_binding_wins_over_global() {
-        let keymap = Keymap::default();
-        let enter = Key::parse("Enter").unwrap();
-        assert_eq!(keymap.lookup(Context::Roster, enter), Some(UiAction::Open));
-        assert_eq!(
-            keymap.lookup(Context::Chat, enter),
-            Some(UiAction::FocusInput)
-        );
-        let f1 = Key::parse("F1").unwrap();
-        assert_eq!(keymap.lookup(Context::Roster, f1), Some(UiAction::Help));
-    }
-
-    #[test]
-    fn typing_only_sees_chords() {
-        let keymap = Keymap::default();
-        assert_eq!(keymap.lookup_typing(Key::parse("?").unwrap()), None);
-        assert_eq!(
-            keymap.lookup_typing(Key::parse("C-c").unwrap()),
-            Some(UiAction::Quit)
-        );
-    }
-
-    #[test]
-    fn overrides_replace_and_unbind() {
-        let mut roster = HashMap::new();
-        roster.insert("rename".to_owned(), vec!["R".to_owned()]);
-        roster.insert("remove".to_owned(), vec![]);
-        let mut overrides = HashMap::new();
-        overrides.insert("roster".to_owned(), roster);
-        let keymap = Keymap::with_overrides(&overrides).unwrap();
-        assert_eq!(
-            keymap.lookup(Context::Roster, Key::parse("R").unwrap()),
-            Some(UiAction::Rename)
-        );
-        assert_eq!(
-            keymap.lookup(Context::Roster, Key::parse("r").unwrap()),
-            None
-        );
-        assert_eq!(
-            keymap.lookup(Context::Roster, Key::parse("d").unwrap()),
-            None
-        );
-
-        let mut bad = HashMap::new();
-        bad.insert(
-            "roster".to_owned(),
-            HashMap::from([("fly".to_owned(), vec!["f".to_owned()])]),
-        );
-        assert!(
-            Keymap::with_overrides(&bad)
-                .unwrap_err()
-                .contains("unknown action")
-        );
-    }
-
-    #[test]
-    fn every_context_has_keys_and_a_config_name() {
-        let keymap = Keymap::default();
-        for context in Context::ALL {
-            assert!(!keymap.bound(context).is_empty(), "{context:?}");
-            assert_eq!(Context::from_name(context.as_str()), Some(context));
-        }
-        let mut overrides = HashMap::new();
-        overrides.insert("nowhere".to_owned(), HashMap::new());
-        let error = Keymap::with_overrides(&overrides).unwrap_err();
-        assert!(error.contains("privacy_rules"), "{error}");
-    }
-
-    /// Overlays take only their own keys: a global letter does nothing
-    /// behind a dialog.
-    #[test]
-    fn overlays_do_not_fall_back_to_global_keys() {
-        let keymap = Keymap::default();
-        let a = Key::parse("A").unwrap();
-        assert_eq!(
-            keymap.lookup(Context::Roster, a),
-            Some(UiAction::AddContact)
-        );
-        assert_eq!(keymap.lookup(Context::Confirm, a), None);
-    }
-
-    /// Issue "one table per input surface", item 4: next-door privacy
-    /// screens do not give one key a harmless meaning on one and a
-    /// destructive one on the other.
-    #[test]
-    fn privacy_screens_agree_on_delete() {
-        let keymap = Keymap::default();
-        let lists = keymap.keys_for(Context::PrivacyLists, UiAction::Delete);
-        let rules = keymap.keys_for(Context::PrivacyRules, UiAction::Delete);
-        assert_eq!(lists, rules);
-        for (key, action) in keymap.bound(Context::PrivacyLists) {
-            if let Some(other) = keymap.lookup(Context::PrivacyRules, key) {
-                assert!(
-                    (action == UiAction::Delete) == (other == UiAction::Delete),
-                    "{key}: {action:?} vs {other:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn hints_follow_rebinding_and_unbinding() {
-        let overrides = HashMap::from([(
-            "confirm".to_owned(),
-            HashMap::from([
-                ("yes".to_owned(), vec!["o".to_owned()]),
-                ("no".to_owned(), vec![]),
-            ]),
-        )]);
-        let keymap = Keymap::with_overrides(&overrides).unwrap();
-        assert_eq!(
-            keymap.hints(Context::Confirm, &[UiAction::Yes, UiAction::No]),
-            vec![("o".to_owned(), "yes")]
-        );
-    }
-
-    #[test]
-    fn help_lists_every_bound_action() {
-        let keymap = Keymap::default();
-        let help = keymap.help_lines();
-        for (_, _, action) in DEFAULTS {
-            assert!(
-                help.iter().any(|(_, _, h)| *h == action.help()),
-                "{action:?}"
-            );
-        }
-    }
-}
+mod tests;

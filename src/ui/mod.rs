@@ -190,10 +190,14 @@ pub fn handle_key(
         return popup::handle_key(view, state, key);
     }
     if view.focus == Focus::Input {
-        if let Some(action) = view.keymap.lookup_typing(key) {
+        // The line editor's own keys first, then the chords that work
+        // while typing; the rest is text.
+        if view.keymap.lookup(Context::Input, key).is_none()
+            && let Some(action) = view.keymap.lookup_typing(key)
+        {
             return dispatch(view, state, action);
         }
-        return match view.input.handle_key(event) {
+        return match view.input.handle_key(&view.keymap, key) {
             InputOutcome::Submitted(line) => {
                 if line.trim().is_empty() {
                     Vec::new()

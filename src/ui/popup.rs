@@ -13,11 +13,14 @@
 //! In a subscription prompt `A` approves at once and opens the add dialog
 //! with the JID filled in, so the user can name the contact (or cancel
 //! the add and keep only the approval). A new overlay is a variant, a
-//! `draw_*` and a `*_key` function here, and a keymap context: the key
+//! `draw_*` and a `*_key` function (here, or in a sibling file when it is
+//! long: `help`, `details`, `password`), and a keymap context: the key
 //! function looks keys up in the keymap and the hints are built from it
 //! (`*_HINTS`), so they cannot disagree. `layout` holds the box and
 //! listing helpers they share.
 
+mod details;
+mod help;
 mod layout;
 mod password;
 
@@ -25,15 +28,12 @@ pub use password::SecretEntry;
 
 use jid::BareJid;
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListState, Paragraph};
 
-use layout::{
-    Row, centred, draw_scrolled, frame_box, key_hints, key_style, lay_out, position, room, to_u16,
-};
+use layout::{centred, frame_box, key_hints, key_style, room, to_u16};
 
 use super::input::{self, InputLine, InputOutcome};
 use super::keymap::{Context, Key, Keymap, UiAction};
@@ -42,7 +42,6 @@ use super::theme::Theme;
 use super::{Request, View};
 use crate::app::State;
 use crate::app::command::{self, Action};
-use crate::app::presence::Availability;
 use crate::app::subscription::update::subscription_state;
 use crate::sanitize::{for_terminal, one_line};
 
@@ -51,8 +50,6 @@ use crate::sanitize::{for_terminal, one_line};
 const PAGE: usize = 10;
 /// A longer greeting is cut: the keys must stay on screen.
 const MAX_GREETING_LINES: usize = 6;
-/// Help goes side by side (keys | commands) from this screen width on.
-const TWO_COLUMN_WIDTH: u16 = 150;
 
 /// What a one-line dialog asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,15 +159,18 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
         return Vec::new();
     };
     let (next, requests) = match overlay {
-        Overlay::Help { scroll } => help_key(&view.keymap, scroll, key),
+        Overlay::Help { scroll } => help::help_key(&view.keymap, scroll, key),
         Overlay::Prompts { selected } => prompts_key(&view.keymap, state, selected, key),
         Overlay::Prompt { jid } => {
             // Just opened by itself: a key already on its way was meant for
-            // something else, so it decides nothing (Esc still closes).
+            // something else, so it decides nothing. Only a key that cannot
+            // be text and puts the prompt aside (Esc) still closes it.
             let fresh = view
                 .prompt_grace_until
                 .is_some_and(|until| std::time::Instant::now() < until);
-            if fresh && !plain(key, KeyCode::Esc) {
+            let puts_aside =
+                key.is_chord() && view.keymap.lookup(Context::Prompt, key) == Some(UiAction::Later);
+            if fresh && !puts_aside {
                 stay(Overlay::Prompt { jid })
             } else {
                 prompt_key(&view.keymap, state, jid, key)
@@ -183,22 +183,10 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
             view.overlay = Some(Overlay::Privacy(editor));
             return crate::ui::privacy::handle_key(view, state, key);
         }
-        Overlay::Details { jid, scroll } => {
-            let action = view.keymap.lookup(Context::Details, key);
-            match scrolled(scroll, action) {
-                Some(scroll) => stay(Overlay::Details { jid, scroll }),
-                None if action == Some(UiAction::Close) => close(),
-                None => stay(Overlay::Details { jid, scroll }),
-            }
-        }
+        Overlay::Details { jid, scroll } => details::details_key(&view.keymap, jid, scroll, key),
     };
     view.overlay = next;
     requests
-}
-
-/// A plain key (no Ctrl or Alt) with this code.
-fn plain(key: Key, code: KeyCode) -> bool {
-    !key.ctrl && !key.alt && key.code == code
 }
 
 /// The new scroll position for a scrolling action, or `None` for other
@@ -215,8 +203,6 @@ fn scrolled(scroll: usize, action: Option<UiAction>) -> Option<usize> {
     })
 }
 
-/// What the help overlay's hint line offers, in order.
-const HELP_HINTS: &[UiAction] = &[UiAction::Up, UiAction::Close];
 /// What the request prompt offers, in order.
 const PROMPT_HINTS: &[UiAction] = &[
     UiAction::Approve,
@@ -233,18 +219,6 @@ const PROMPTS_HINTS: &[UiAction] = &[
     UiAction::Close,
 ];
 const CONFIRM_HINTS: &[UiAction] = &[UiAction::Yes, UiAction::No];
-const DETAILS_HINTS: &[UiAction] = &[UiAction::Up, UiAction::Close];
-
-fn help_key(keymap: &Keymap, scroll: usize, key: Key) -> Step {
-    let action = keymap.lookup(Context::Help, key);
-    if let Some(scroll) = scrolled(scroll, action) {
-        return stay(Overlay::Help { scroll });
-    }
-    if action == Some(UiAction::Close) {
-        return close();
-    }
-    stay(Overlay::Help { scroll })
-}
 
 /// The approve/deny answers shared by the prompt and the list; `None` for
 /// other actions. `after` is the overlay left open by approve and deny.
@@ -325,14 +299,7 @@ fn entry_key(
     if view.keymap.lookup(Context::Entry, key) == Some(UiAction::Close) {
         return close();
     }
-    let mut modifiers = KeyModifiers::NONE;
-    if key.ctrl {
-        modifiers |= KeyModifiers::CONTROL;
-    }
-    if key.alt {
-        modifiers |= KeyModifiers::ALT;
-    }
-    match editor.handle_key(KeyEvent::new(key.code, modifiers)) {
+    match editor.handle_key(&view.keymap, key) {
         InputOutcome::Submitted(text) => match submit(view, &kind, &text) {
             Ok(requests) => return (None, requests),
             Err(problem) => {
@@ -384,13 +351,13 @@ pub fn draw(
     theme: &Theme,
 ) {
     match overlay {
-        Overlay::Help { scroll } => draw_help(frame, area, keymap, theme, scroll),
+        Overlay::Help { scroll } => help::draw_help(frame, area, keymap, theme, scroll),
         Overlay::Prompts { selected } => draw_prompts(frame, area, state, keymap, theme, selected),
         Overlay::Prompt { jid } => draw_prompt(frame, area, state, keymap, theme, jid),
         Overlay::Entry { kind, editor } => draw_entry(frame, area, keymap, theme, kind, editor),
         Overlay::Confirm { question, .. } => draw_confirm(frame, area, keymap, theme, question),
         Overlay::Details { jid, scroll } => {
-            draw_details(frame, area, state, keymap, theme, jid, scroll)
+            details::draw_details(frame, area, state, keymap, theme, jid, scroll)
         }
         Overlay::Password(entry) => password::draw_password(frame, area, keymap, theme, entry),
         Overlay::Privacy(editor) => {
@@ -402,90 +369,6 @@ pub fn draw(
 /// A peer's words, quoted and made safe.
 fn quoted(text: &str) -> String {
     format!("“{}”", one_line(text))
-}
-
-/// The help rows: the keymap's keys by context, then the input line's
-/// keys and the commands. Both come from their tables.
-fn help_rows(keymap: &Keymap) -> (Vec<Row>, Vec<Row>) {
-    let mut keys = Vec::new();
-    let mut context = None;
-    for (ctx, bound, help, name) in keymap.help_lines_named() {
-        if context != Some(ctx) {
-            if context.is_some() {
-                keys.push(Row::Blank);
-            }
-            keys.push(Row::Heading(format!(
-                "{}  [keys.{}]",
-                ctx.title(),
-                ctx.as_str()
-            )));
-            context = Some(ctx);
-        }
-        keys.push(Row::Pair(bound, format!("{help} ({name})")));
-    }
-    let mut other = vec![Row::Heading("Input line and dialogs".to_owned())];
-    for (bound, help) in input::help_lines() {
-        other.push(Row::Pair(bound, help.to_owned()));
-    }
-    other.push(Row::Blank);
-    other.push(Row::Heading("Commands".to_owned()));
-    for spec in command::COMMANDS {
-        other.push(Row::Pair(spec.usage(), spec.summary.to_owned()));
-    }
-    other.push(Row::Text(
-        "Text without a leading / goes to the open conversation. /help COMMAND tells more."
-            .to_owned(),
-    ));
-    (keys, other)
-}
-
-fn draw_help(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    keymap: &Keymap,
-    theme: &Theme,
-    scroll: &mut usize,
-) {
-    let (keys, other) = help_rows(keymap);
-    let two_columns = area.width >= TWO_COLUMN_WIDTH;
-    let box_width = if two_columns {
-        room(area.width)
-    } else {
-        room(area.width).min(100)
-    };
-    let inner_width = usize::from(box_width.saturating_sub(2));
-    let columns = if two_columns {
-        let left = inner_width * 2 / 5;
-        let left_lines = lay_out(&keys, left, theme);
-        let right_lines = lay_out(&other, inner_width - left - 2, theme);
-        vec![(left, left_lines), (inner_width - left - 2, right_lines)]
-    } else {
-        let mut rows = keys;
-        rows.push(Row::Blank);
-        rows.extend(other);
-        vec![(inner_width, lay_out(&rows, inner_width, theme))]
-    };
-    let total = columns.iter().map(|(_, l)| l.len()).max().unwrap_or(0);
-    let rect = centred(area, box_width, to_u16(total + 2).min(room(area.height)));
-    let page = usize::from(rect.height.saturating_sub(2));
-    *scroll = (*scroll).min(total.saturating_sub(page));
-    let place = position(*scroll, page, total);
-    let footer = scroll_hints(keymap, Context::Help, HELP_HINTS, &place, theme);
-    let inner = frame_box(frame, rect, "Help", footer, theme);
-    let mut x = inner.x;
-    for (column_width, lines) in columns {
-        let area = Rect {
-            x,
-            width: to_u16(column_width).min(inner.right() - x),
-            ..inner
-        };
-        // The same offset for both columns, so the shorter one runs out
-        // rather than scrolling on its own.
-        frame.render_widget(Paragraph::new(lines).scroll((to_u16(*scroll), 0)), area);
-        x = x
-            .saturating_add(to_u16(column_width + 2))
-            .min(inner.right());
-    }
 }
 
 /// A scrolling overlay's hint line: scrolling keys only when there is
@@ -669,11 +552,11 @@ fn draw_entry(
         .problem()
         .map(|p| wrap(&one_line(p), columns))
         .unwrap_or_default();
-    // Enter and Tab belong to the line editor, whose table is in `input`.
-    let mut hints = vec![("Enter".to_owned(), "apply")];
+    // Enter and Tab belong to the line editor (`input`), Esc to the dialog.
+    let mut hints = keymap.hints(Context::Input, &[UiAction::Submit]);
     hints.extend(keymap.hints(Context::Entry, &[UiAction::Close]));
     if kind.command().is_some() {
-        hints.push(("Tab".to_owned(), "complete"));
+        hints.extend(keymap.hints(Context::Input, &[UiAction::Complete]));
     }
     let rect = centred(area, box_width, to_u16(problem.len() + 4));
     let inner = frame_box(
@@ -722,127 +605,6 @@ fn draw_confirm(frame: &mut Frame<'_>, area: Rect, keymap: &Keymap, theme: &Them
     let rect = centred(area, box_width, to_u16(lines.len() + 2));
     let inner = frame_box(frame, rect, "Confirm", Line::default(), theme);
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-fn draw_details(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    state: &State,
-    keymap: &Keymap,
-    theme: &Theme,
-    jid: &BareJid,
-    scroll: &mut usize,
-) {
-    let box_width = room(area.width).min(100);
-    let lines = lay_out(&details_rows(state, jid), usize::from(box_width - 2), theme);
-    let rect = centred(
-        area,
-        box_width,
-        to_u16(lines.len() + 2).min(room(area.height)),
-    );
-    let page = usize::from(rect.height.saturating_sub(2));
-    *scroll = (*scroll).min(lines.len().saturating_sub(page));
-    let place = position(*scroll, page, lines.len());
-    let footer = scroll_hints(keymap, Context::Details, DETAILS_HINTS, &place, theme);
-    let inner = frame_box(frame, rect, "Contact", footer, theme);
-    draw_scrolled(frame, inner, lines, scroll);
-}
-
-/// Everything the store knows about `jid`, like `/contact` prints it.
-fn details_rows(state: &State, jid: &BareJid) -> Vec<Row> {
-    let pair = |label: &str, value: String| Row::Pair(label.to_owned(), value);
-    let item = state.roster.get(jid);
-    let mut rows = vec![Row::Heading(one_line(jid.as_str()))];
-    match item {
-        Some(item) => {
-            rows.push(pair(
-                "name",
-                item.name.as_deref().map_or("-".to_owned(), one_line),
-            ));
-            let groups: Vec<String> = state.roster.group_names(item).map(one_line).collect();
-            let groups = if groups.is_empty() {
-                "-".to_owned()
-            } else {
-                groups.join(", ")
-            };
-            rows.push(pair("groups", groups));
-        }
-        None => rows.push(pair("roster", "not in your roster".to_owned())),
-    }
-    let request = state.pending.get(jid);
-    let mut subscription = subscription_state(item, request.is_some());
-    if state.is_preapproved(jid) {
-        subscription.push_str(" + pre-approved");
-    }
-    rows.push(pair("subscription", subscription));
-    if let Some(greeting) = request.and_then(|r| r.greeting.as_deref()) {
-        rows.push(pair("their request", quoted(greeting)));
-    }
-    let entity = state.presence.get(jid);
-    // INT-02: without a subscription to them, "offline" would be a guess.
-    let known = item.is_some_and(|i| i.subscription.has_to()) || entity.is_some();
-    let presence = if known {
-        state.presence.availability(jid).as_str()
-    } else {
-        "unknown (no subscription)"
-    };
-    rows.push(pair("presence", presence.to_owned()));
-    if let Some(entity) = entity {
-        if let Some(error) = &entity.error {
-            rows.push(pair("unreachable", one_line(&error.to_string())));
-        }
-        if entity.resources.is_empty()
-            && let Some(status) = &entity.last_status
-        {
-            rows.push(pair("last status", quoted(status)));
-        }
-        let resources = entity.sorted_resources();
-        if !resources.is_empty() {
-            rows.push(Row::Blank);
-            rows.push(Row::Heading(format!("Resources ({})", resources.len())));
-        }
-        for (name, resource) in resources {
-            let status = resource
-                .status
-                .as_deref()
-                .map(|s| format!(", {}", quoted(s)));
-            rows.push(Row::Pair(
-                format!("/{}", one_line(name)),
-                format!(
-                    "{}, priority {}{}",
-                    Availability::from_show(resource.show).as_str(),
-                    resource.priority,
-                    status.unwrap_or_default()
-                ),
-            ));
-        }
-    }
-    let held: Vec<_> = state
-        .directed
-        .iter()
-        .filter(|(to, _)| {
-            to.as_str() == jid.as_str()
-                || to
-                    .strip_prefix(jid.as_str())
-                    .is_some_and(|r| r.starts_with('/'))
-        })
-        .collect();
-    if !held.is_empty() {
-        rows.push(Row::Blank);
-        rows.push(Row::Heading("Directed presence you sent".to_owned()));
-    }
-    for (to, own) in held {
-        let status = own.status.as_deref().map(|s| format!(", {}", quoted(s)));
-        rows.push(Row::Pair(
-            one_line(to),
-            format!(
-                "{}{}",
-                Availability::from_show(own.show).as_str(),
-                status.unwrap_or_default()
-            ),
-        ));
-    }
-    rows
 }
 
 #[cfg(test)]

@@ -13,13 +13,12 @@
 //!
 //! This file holds the state and the keys of the Lists and Rules screens;
 //! the rule form is in `form`, drawing in `render`. Keys come from the
-//! keymap (`privacy_lists`, `privacy_rules`, `privacy_form`, and `confirm`
-//! for yes/no): a new key is a `UiAction` and a default row there, handled
-//! in a `*_key` function and listed in a hint list in `render` or `form`,
-//! which draw only what is bound. Nothing here reaches the
-//! network or reads more of the store than `state.privacy` and the roster.
-
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+//! keymap (`privacy_lists`, `privacy_rules`, `privacy_form`, `confirm` for
+//! yes/no, `entry` and `input` for the name of a new list): a new key is a
+//! `UiAction` and a default row there, handled in a `*_key` function and
+//! listed in a hint list in `render` or `form`, which draw only what is
+//! bound. Nothing here reaches the network or reads more of the store than
+//! `state.privacy` and the roster.
 
 use super::input::{InputLine, InputOutcome};
 use super::keymap::{Context, Key, Keymap, UiAction};
@@ -236,22 +235,6 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
     requests
 }
 
-/// The key as the line editor wants it.
-fn event(key: Key) -> KeyEvent {
-    let mut modifiers = KeyModifiers::NONE;
-    if key.ctrl {
-        modifiers |= KeyModifiers::CONTROL;
-    }
-    if key.alt {
-        modifiers |= KeyModifiers::ALT;
-    }
-    KeyEvent::new(key.code, modifiers)
-}
-
-fn is(key: Key, code: KeyCode) -> bool {
-    !key.ctrl && !key.alt && key.code == code
-}
-
 /// Up/Down/Top/Bottom applied to a selection among `len`.
 fn moved(selected: usize, len: usize, action: Option<UiAction>) -> Option<usize> {
     let last = len.saturating_sub(1);
@@ -338,11 +321,12 @@ impl Editor {
         let no = answer == Some(UiAction::No);
         let back = |dialog| Screen::Lists(Some(dialog));
         match dialog {
+            // A one-line dialog: the entry context's cancel, then the editor.
             Dialog::Name(mut line) => {
-                if is(key, KeyCode::Esc) {
+                if keymap.lookup(Context::Entry, key) == Some(UiAction::Close) {
                     return Vec::new();
                 }
-                if let InputOutcome::Submitted(text) = line.handle_key(event(key)) {
+                if let InputOutcome::Submitted(text) = line.handle_key(keymap, key) {
                     let name = text.trim();
                     if name.is_empty() || name.len() > MAX_NAME_BYTES {
                         line.set_text(&text);

@@ -88,7 +88,14 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
     }
     if !state.pending.is_empty() {
         spans.push(Span::styled(
-            format!("  {} requests (F2)", state.pending.len()),
+            match view
+                .keymap
+                .keys_for(Context::Global, UiAction::Prompts)
+                .first()
+            {
+                Some(key) => format!("  {} requests ({key})", state.pending.len()),
+                None => format!("  {} requests", state.pending.len()),
+            },
             Style::default().fg(theme.away),
         ));
     }

@@ -13,6 +13,23 @@ use super::*;
 use crate::ui::test_support::logged_in;
 use crate::xmpp::stanza::roster::RosterItem;
 
+/// The default bindings, as the UI starts with them.
+fn keymap() -> &'static Keymap {
+    static KEYMAP: std::sync::OnceLock<Keymap> = std::sync::OnceLock::new();
+    KEYMAP.get_or_init(Keymap::default)
+}
+
+/// A key as the terminal sends it, through the default bindings.
+trait Press {
+    fn press(&mut self, event: KeyEvent) -> InputOutcome;
+}
+
+impl Press for InputLine {
+    fn press(&mut self, event: KeyEvent) -> InputOutcome {
+        self.handle_key(keymap(), Key::from_event(event))
+    }
+}
+
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
@@ -37,7 +54,7 @@ fn typed(text: &str) -> InputLine {
 
 fn type_in(line: &mut InputLine, text: &str) {
     for ch in text.chars() {
-        line.handle_key(key(c(ch)));
+        line.press(key(c(ch)));
     }
 }
 
@@ -75,51 +92,51 @@ fn drawn(line: &InputLine, width: u16, height: u16) -> (Vec<String>, Position) {
 #[test]
 fn typing_and_editing_keys() {
     let mut line = typed("héllo world");
-    line.handle_key(ctrl(c('a')));
-    line.handle_key(key(KeyCode::Delete));
+    line.press(ctrl(c('a')));
+    line.press(key(KeyCode::Delete));
     assert_eq!(line.text(), "éllo world");
-    line.handle_key(ctrl(c('e')));
-    line.handle_key(key(KeyCode::Backspace));
+    line.press(ctrl(c('e')));
+    line.press(key(KeyCode::Backspace));
     assert_eq!(line.text(), "éllo worl");
-    line.handle_key(key(KeyCode::Left));
-    line.handle_key(key(KeyCode::Left));
-    line.handle_key(ctrl(c('k')));
+    line.press(key(KeyCode::Left));
+    line.press(key(KeyCode::Left));
+    line.press(ctrl(c('k')));
     assert_eq!(line.text(), "éllo wo");
-    line.handle_key(ctrl(c('y')));
+    line.press(ctrl(c('y')));
     assert_eq!(line.text(), "éllo worl");
-    line.handle_key(ctrl(c('u')));
+    line.press(ctrl(c('u')));
     assert_eq!(line.text(), "");
-    line.handle_key(key(c('x')));
+    line.press(key(c('x')));
     assert_eq!(
-        line.handle_key(key(KeyCode::Enter)),
+        line.press(key(KeyCode::Enter)),
         InputOutcome::Submitted("x".into())
     );
     assert_eq!(line.text(), "");
-    assert_eq!(line.handle_key(key(KeyCode::F(5))), InputOutcome::Ignored);
+    assert_eq!(line.press(key(KeyCode::F(5))), InputOutcome::Ignored);
 }
 
 #[test]
 fn word_moves_and_word_kills() {
     let mut line = typed("send to-romeo@example.net now");
-    line.handle_key(alt(c('b')));
+    line.press(alt(c('b')));
     assert_eq!(at_cursor(&line), "send to-romeo@example.net |now");
-    line.handle_key(ctrl(KeyCode::Left));
+    line.press(ctrl(KeyCode::Left));
     assert_eq!(at_cursor(&line), "send to-romeo@example.|net now");
-    line.handle_key(alt(c('b')));
-    line.handle_key(alt(c('b')));
+    line.press(alt(c('b')));
+    line.press(alt(c('b')));
     assert_eq!(at_cursor(&line), "send to-|romeo@example.net now");
-    line.handle_key(alt(c('f')));
+    line.press(alt(c('f')));
     assert_eq!(at_cursor(&line), "send to-romeo|@example.net now");
-    line.handle_key(ctrl(KeyCode::Right));
+    line.press(ctrl(KeyCode::Right));
     assert_eq!(at_cursor(&line), "send to-romeo@example|.net now");
     // M-Backspace stops at punctuation, C-w only at spaces.
-    line.handle_key(alt(KeyCode::Backspace));
+    line.press(alt(KeyCode::Backspace));
     assert_eq!(at_cursor(&line), "send to-romeo@|.net now");
-    line.handle_key(ctrl(c('w')));
+    line.press(ctrl(c('w')));
     assert_eq!(at_cursor(&line), "send |.net now");
-    line.handle_key(alt(c('d')));
+    line.press(alt(c('d')));
     assert_eq!(at_cursor(&line), "send | now");
-    line.handle_key(ctrl(c('y')));
+    line.press(ctrl(c('y')));
     assert_eq!(at_cursor(&line), "send .net| now");
 }
 
@@ -128,7 +145,7 @@ fn history_walk_keeps_the_draft() {
     let mut line = InputLine::default();
     for entry in ["one", "two", "two", "  ", "three"] {
         type_in(&mut line, entry);
-        line.handle_key(key(KeyCode::Enter));
+        line.press(key(KeyCode::Enter));
     }
     type_in(&mut line, "dra");
     let mut walk = Vec::new();
@@ -141,7 +158,7 @@ fn history_walk_keeps_the_draft() {
         KeyCode::Down,
         KeyCode::Down,
     ] {
-        line.handle_key(key(code));
+        line.press(key(code));
         walk.push(line.text().to_owned());
     }
     assert_eq!(
@@ -149,14 +166,14 @@ fn history_walk_keeps_the_draft() {
         ["three", "two", "one", "one", "two", "three", "dra"],
         "consecutive repeats and blank lines are kept once or not at all"
     );
-    assert_eq!(line.handle_key(key(KeyCode::Down)), InputOutcome::Ignored);
+    assert_eq!(line.press(key(KeyCode::Down)), InputOutcome::Ignored);
 
     // An edited entry becomes the new draft.
-    line.handle_key(key(KeyCode::Up));
+    line.press(key(KeyCode::Up));
     type_in(&mut line, "!");
-    line.handle_key(key(KeyCode::Up));
+    line.press(key(KeyCode::Up));
     assert_eq!(line.text(), "three");
-    line.handle_key(key(KeyCode::Down));
+    line.press(key(KeyCode::Down));
     assert_eq!(line.text(), "three!");
 }
 
@@ -165,7 +182,7 @@ fn history_is_capped() {
     let mut line = InputLine::default();
     for n in 0..HISTORY_LIMIT + 20 {
         line.set_text(&n.to_string());
-        line.handle_key(key(KeyCode::Enter));
+        line.press(key(KeyCode::Enter));
     }
     assert_eq!(line.history.entries.len(), HISTORY_LIMIT);
     assert_eq!(line.history.entries.front().unwrap(), "20");
@@ -174,45 +191,42 @@ fn history_is_capped() {
 #[test]
 fn alt_enter_makes_multi_line_text() {
     let mut line = typed("ab");
-    line.handle_key(alt(KeyCode::Enter));
+    line.press(alt(KeyCode::Enter));
     type_in(&mut line, "東京x");
     assert_eq!(line.text(), "ab\n東京x");
     assert_eq!(line.line_count(), 2);
 
     // Up keeps the display column: after "東" (2 cells) is after "ab".
-    line.handle_key(key(KeyCode::Left));
-    line.handle_key(key(KeyCode::Left));
+    line.press(key(KeyCode::Left));
+    line.press(key(KeyCode::Left));
     assert_eq!(at_cursor(&line), "ab\n東|京x");
-    line.handle_key(key(KeyCode::Up));
+    line.press(key(KeyCode::Up));
     assert_eq!(at_cursor(&line), "ab|\n東京x");
-    line.handle_key(ctrl(c('a')));
-    line.handle_key(key(KeyCode::Down));
+    line.press(ctrl(c('a')));
+    line.press(key(KeyCode::Down));
     assert_eq!(at_cursor(&line), "ab\n|東京x");
-    line.handle_key(ctrl(c('e')));
+    line.press(ctrl(c('e')));
     assert_eq!(at_cursor(&line), "ab\n東京x|");
 
     // C-k at the end of a line joins the next one.
-    line.handle_key(key(KeyCode::Up));
-    line.handle_key(ctrl(c('k')));
+    line.press(key(KeyCode::Up));
+    line.press(ctrl(c('k')));
     assert_eq!(line.text(), "ab東京x");
-    line.handle_key(alt(KeyCode::Enter));
+    line.press(alt(KeyCode::Enter));
     assert_eq!(
-        line.handle_key(key(KeyCode::Enter)),
+        line.press(key(KeyCode::Enter)),
         InputOutcome::Submitted("ab\n東京x".into())
     );
 
     let mut dialog = InputLine::single_line();
-    assert_eq!(
-        dialog.handle_key(alt(KeyCode::Enter)),
-        InputOutcome::Ignored
-    );
+    assert_eq!(dialog.press(alt(KeyCode::Enter)), InputOutcome::Ignored);
     assert_eq!(dialog.text(), "");
 }
 
 #[test]
 fn multi_line_rendering_places_the_cursor() {
     let mut line = typed("hi");
-    line.handle_key(alt(KeyCode::Enter));
+    line.press(alt(KeyCode::Enter));
     type_in(&mut line, "東京x");
     let (rows, cursor) = drawn(&line, 20, 2);
     assert_eq!(rows[0].trim_end(), "> hi");
@@ -229,7 +243,7 @@ fn multi_line_rendering_places_the_cursor() {
     assert_eq!(rows[4].trim_end(), "  7");
     assert_eq!(cursor, Position::new(3, 4));
     for _ in 0..6 {
-        long.handle_key(key(KeyCode::Up));
+        long.press(key(KeyCode::Up));
     }
     let (rows, cursor) = drawn(&long, 10, 5);
     assert_eq!(rows[0].trim_end(), "> 1");
@@ -260,7 +274,7 @@ fn paste_keeps_newlines() {
     assert_eq!(line.text(), "say: first\nsecond\nthird\n");
     assert_eq!(line.line_count(), 4);
     assert_eq!(
-        line.handle_key(key(KeyCode::Enter)),
+        line.press(key(KeyCode::Enter)),
         InputOutcome::Submitted("say: first\nsecond\nthird\n".into())
     );
 
@@ -278,7 +292,7 @@ fn state() -> crate::app::State {
 }
 
 fn tab(line: &mut InputLine, state: &crate::app::State) -> String {
-    assert_eq!(line.handle_key(key(KeyCode::Tab)), InputOutcome::Complete);
+    assert_eq!(line.press(key(KeyCode::Tab)), InputOutcome::Complete);
     complete(line, state);
     line.text().to_owned()
 }
@@ -297,9 +311,9 @@ fn completion_of_a_single_candidate() {
     );
     // Only the text before the cursor is completed; the rest stays.
     let mut line = typed("/ad romeo@example.net");
-    line.handle_key(ctrl(c('a')));
+    line.press(ctrl(c('a')));
     for _ in 0..3 {
-        line.handle_key(key(KeyCode::Right));
+        line.press(key(KeyCode::Right));
     }
     assert_eq!(tab(&mut line, &state), "/add romeo@example.net");
     assert_eq!(at_cursor(&line), "/add| romeo@example.net");
@@ -337,17 +351,54 @@ fn completion_cycles_when_no_prefix_is_shared() {
         cycle,
         ["/reconnect", "/remove", "/rename", "/re", "/reconnect"]
     );
-    line.handle_key(key(KeyCode::Backspace));
+    line.press(key(KeyCode::Backspace));
     assert_eq!(line.text(), "/reconnec");
 }
 
 #[test]
 fn help_lists_each_edit_once_with_all_its_keys() {
-    let help = help_lines();
+    let help: Vec<(String, &str)> = keymap()
+        .help_lines()
+        .into_iter()
+        .filter(|(context, _, _)| *context == Context::Input)
+        .map(|(_, keys, help)| (keys, help))
+        .collect();
     let newline = help.iter().find(|(keys, _)| keys == "M-Enter").unwrap();
-    assert_eq!(newline.1, Edit::Newline.help());
+    assert_eq!(newline.1, UiAction::Newline.help());
     assert!(help.iter().any(|(keys, _)| keys == "M-b C-Left"));
-    for (key, _) in EDIT_KEYS {
-        assert!(Key::parse(key).is_ok(), "{key}");
+    // Every action of the input context is an edit, and every edit has
+    // an action.
+    for (key, action) in keymap().bound(Context::Input) {
+        assert!(Edit::from_action(action).is_some(), "{key}: {action:?}");
     }
+    for action in UiAction::ALL {
+        assert_eq!(
+            action.is_edit(),
+            Edit::from_action(*action).is_some(),
+            "{action:?}"
+        );
+    }
+}
+
+/// A rebound edit works on its new key; the old key is no longer an edit
+/// (and, being a chord, not text either).
+#[test]
+fn rebound_edit_keys_follow_the_keymap() {
+    let overrides = std::collections::HashMap::from([(
+        "input".to_owned(),
+        std::collections::HashMap::from([("line-start".to_owned(), vec!["C-t".to_owned()])]),
+    )]);
+    let keymap = Keymap::with_overrides(&overrides).unwrap();
+    let mut line = InputLine::default();
+    for ch in "world".chars() {
+        line.handle_key(&keymap, Key::from_event(key(c(ch))));
+    }
+    let ctrl_a = Key::from_event(ctrl(c('a')));
+    assert_eq!(line.handle_key(&keymap, ctrl_a), InputOutcome::Ignored);
+    assert_eq!(at_cursor(&line), "world|");
+    let ctrl_t = Key::from_event(ctrl(c('t')));
+    assert_eq!(line.handle_key(&keymap, ctrl_t), InputOutcome::Edited);
+    assert_eq!(at_cursor(&line), "|world");
+    assert_eq!(line.edit(Edit::LineEnd), InputOutcome::Edited);
+    assert_eq!(at_cursor(&line), "world|");
 }

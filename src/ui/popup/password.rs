@@ -4,7 +4,9 @@
 //! the secret must stay out of the input history and the kill ring, is
 //! never drawn (one mask character per character typed), and its `Debug`
 //! shows nothing. Enter hands it over as a [`Request::LogIn`], for this
-//! run only; Esc leaves balcony offline.
+//! run only; Esc leaves balcony offline. Those keys come from the
+//! `password` context of the keymap; only printable characters are typed
+//! without a lookup, and the config refuses to bind one there.
 
 use std::fmt;
 
@@ -30,7 +32,7 @@ const MASK: char = '•';
 pub struct SecretEntry {
     secret: String,
     /// Shown under the field: why Enter was refused.
-    problem: Option<&'static str>,
+    problem: Option<String>,
 }
 
 impl fmt::Debug for SecretEntry {
@@ -58,7 +60,12 @@ pub(super) fn password_key(keymap: &Keymap, mut entry: SecretEntry, key: Key) ->
     match (keymap.lookup(Context::Password, key), key.code) {
         (Some(UiAction::Close), _) => close(),
         (Some(UiAction::Submit), _) if entry.secret.is_empty() => {
-            entry.problem = Some("type the password, or Esc to stay offline");
+            let give_up = keymap
+                .keys_for(Context::Password, UiAction::Close)
+                .first()
+                .map(|key| format!(", or {key} to stay offline"))
+                .unwrap_or_default();
+            entry.problem = Some(format!("type the password{give_up}"));
             stay(Overlay::Password(entry))
         }
         (Some(UiAction::Submit), _) => {
@@ -97,7 +104,11 @@ pub(super) fn draw_password(
         "The server refused the password. Enter it again (used for this run only):",
         columns,
     );
-    let problem = entry.problem.map(|p| wrap(p, columns)).unwrap_or_default();
+    let problem = entry
+        .problem
+        .as_deref()
+        .map(|p| wrap(p, columns))
+        .unwrap_or_default();
     let rect = centred(area, box_width, to_u16(label.len() + problem.len() + 3));
     let hints = owned_hints(
         theme,

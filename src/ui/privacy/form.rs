@@ -11,10 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::render::{boxed, hint_lines, to_u16, wrapped};
-use super::{ORDER_STEP, Rules, SUBSCRIPTIONS, event};
+use super::{ORDER_STEP, Rules, SUBSCRIPTIONS};
 use crate::app::State;
 use crate::sanitize::one_line;
-use crate::ui::input::{self, InputLine};
+use crate::ui::input::{self, InputLine, InputOutcome};
 use crate::ui::keymap::{Context, Key, Keymap, UiAction};
 use crate::ui::theme::Theme;
 use crate::xmpp::stanza::privacy::{
@@ -180,10 +180,11 @@ pub(super) fn form_key(
         )
     );
     match action {
-        // Tab completes the value first; other keys for the action only move.
+        // A key that also completes in the line editor (Tab) completes the
+        // value first; other keys for the action only move.
         Some(UiAction::NextField) => {
-            let tab = !key.ctrl && !key.alt && key.code == ratatui::crossterm::event::KeyCode::Tab;
-            if !(tab && form.field == Field::Value && complete(&mut form, state)) {
+            let completes = keymap.lookup(Context::Input, key) == Some(UiAction::Complete);
+            if !(completes && form.field == Field::Value && complete(&mut form, state)) {
                 form.step(true);
             }
         }
@@ -220,8 +221,12 @@ pub(super) fn form_key(
             form.kind = cycle[next % cycle.len()];
         }
         _ => {
-            if let Some(line) = form.text_field() {
-                line.handle_key(event(key));
+            let value = form.field == Field::Value;
+            if let Some(line) = form.text_field()
+                && line.handle_key(keymap, key) == InputOutcome::Complete
+                && value
+            {
+                complete(&mut form, state);
             }
         }
     }
@@ -353,8 +358,17 @@ pub(super) fn draw_form(
         };
         Span::styled(format!("{text:<8}"), style)
     };
-    let tick =
-        |on: bool, n: char, name: &str| format!("{n}[{}] {name}  ", if on { 'x' } else { ' ' });
+    // Key names come from the table, so the text names what is bound.
+    let first = |context, action| {
+        keymap
+            .keys_for(context, action)
+            .first()
+            .map(ToString::to_string)
+    };
+    let tick = |on: bool, action: UiAction, name: &str| {
+        let key = first(Context::PrivacyForm, action).unwrap_or_default();
+        format!("{key}[{}] {name}  ", if on { 'x' } else { ' ' })
+    };
     let k = &form.kinds;
     let kind = form.kind.map_or("none (everyone)", ItemType::as_str);
     let mut lines = vec![
@@ -371,31 +385,41 @@ pub(super) fn draw_form(
             label(Field::Kinds, "Kinds"),
             Span::raw(format!(
                 "  {}{}{}{}",
-                tick(k.message, '1', "message"),
-                tick(k.iq, '2', "iq"),
-                tick(k.presence_in, '3', "presence-in"),
-                tick(k.presence_out, '4', "presence-out")
+                tick(k.message, UiAction::TickMessages, "message"),
+                tick(k.iq, UiAction::TickIq, "iq"),
+                tick(k.presence_in, UiAction::TickPresenceIn, "presence-in"),
+                tick(k.presence_out, UiAction::TickPresenceOut, "presence-out")
             )),
         ]),
         Line::from(vec![label(Field::Order, "Order")]),
         Line::default(),
     ];
+    let choice = first(Context::PrivacyForm, UiAction::NextChoice);
+    let completes = first(Context::Input, UiAction::Complete)
+        .map(|key| format!("; {key} completes"))
+        .unwrap_or_default();
     let help = match form.field {
-        Field::Action => "Space switches between allow and deny.".to_owned(),
+        Field::Action => match choice {
+            Some(key) => format!("{key} switches between allow and deny."),
+            None => "Allow or deny.".to_owned(),
+        },
         Field::Type => {
-            "Space cycles none, jid, group, subscription. None matches everyone.".to_owned()
+            let how = choice
+                .map(|key| format!("{key} cycles "))
+                .unwrap_or_default();
+            format!("{how}none, jid, group, subscription. None matches everyone.")
         }
         Field::Value => match form.kind {
-            Some(ItemType::Jid) => "A JID or domain; Tab completes from your roster.".to_owned(),
+            Some(ItemType::Jid) => format!("A JID or domain{completes} from your roster."),
             Some(ItemType::Group) => {
                 let groups = state.roster.groups().len();
-                format!("A roster group ({groups} known); Tab completes.")
+                format!("A roster group ({groups} known){completes}.")
             }
-            _ => "both, to, from or none (none also covers strangers); Tab completes.".to_owned(),
+            _ => format!("both, to, from or none (none also covers strangers){completes}."),
         },
-        Field::Kinds => {
-            "1–4 tick stanza kinds; none ticked covers every stanza, subscriptions too.".to_owned()
-        }
+        Field::Kinds => "The key before a kind ticks it; none ticked covers every stanza, \
+                         subscriptions too."
+            .to_owned(),
         Field::Order => "Rules apply lowest order first; each order is unique.".to_owned(),
     };
     lines.extend(wrapped(&help, columns, theme.dim()));

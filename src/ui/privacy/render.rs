@@ -192,7 +192,7 @@ fn draw_lists(
     let box_width = if area.width >= 160 { 120 } else { 100 };
     let columns = usize::from(box_width.min(area.width).saturating_sub(4));
     if !privacy.support.privacy_lists {
-        return draw_unsupported(frame, area, state, columns, theme);
+        return draw_unsupported(frame, area, state, columns, keymap, theme);
     }
     let marks = privacy.names.clone().unwrap_or_default();
     let names = names(state);
@@ -284,6 +284,7 @@ fn draw_unsupported(
     area: Rect,
     state: &State,
     columns: usize,
+    keymap: &Keymap,
     theme: &Theme,
 ) {
     let support = state.privacy.support;
@@ -318,7 +319,8 @@ fn draw_unsupported(
         }
     }
     lines.push(Line::default());
-    lines.extend(hint_lines(theme, &[("Esc", "close")], columns));
+    let hints = keymap.hints(Context::PrivacyLists, &[UiAction::Close]);
+    lines.extend(hint_lines(theme, &borrowed(&hints), columns));
     let height = to_u16(lines.len() + 2);
     let inner = boxed(
         frame,
@@ -366,11 +368,16 @@ fn draw_dialog(
             if let Some(problem) = line.problem() {
                 lines.extend(wrapped(problem, columns, theme.error()));
             }
-            (
-                "New list",
-                lines,
-                vec![("Enter".to_owned(), "create"), ("Esc".to_owned(), "cancel")],
-            )
+            // The line editor's submit and the entry context's cancel,
+            // as in every one-line dialog.
+            let mut hints = Vec::new();
+            if let Some(key) = keymap.keys_for(Context::Input, UiAction::Submit).first() {
+                hints.push((key.to_string(), "create"));
+            }
+            if let Some(key) = keymap.keys_for(Context::Entry, UiAction::Close).first() {
+                hints.push((key.to_string(), "cancel"));
+            }
+            ("New list", lines, hints)
         }
         Dialog::Overwrite(name) => (
             "List exists",
@@ -529,9 +536,14 @@ fn draw_rules(
         return;
     };
     if working.items.is_empty() {
-        let text = "No rules yet. Press a to add one; a list needs at least one rule to be saved.";
+        let add = keymap
+            .keys_for(Context::PrivacyRules, UiAction::AddRule)
+            .first()
+            .map(|key| format!("Press {key} to add one; a"))
+            .unwrap_or_else(|| "A".to_owned());
+        let text = format!("No rules yet. {add} list needs at least one rule to be saved.");
         frame.render_widget(
-            Paragraph::new(wrapped(text, columns, theme.dim())),
+            Paragraph::new(wrapped(&text, columns, theme.dim())),
             table_area,
         );
     } else {

@@ -1,0 +1,149 @@
+//! The contact details overlay: everything the store knows about one
+//! contact (roster entry, subscription, presence per resource, directed
+//! presence sent), scrolled with the `details` keys. Remote text goes
+//! through [`one_line`] or quotes before it is drawn.
+
+use jid::BareJid;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::layout::{Row, centred, draw_scrolled, frame_box, lay_out, position, room, to_u16};
+use super::{Overlay, Step, close, quoted, scroll_hints, scrolled, stay};
+use crate::app::State;
+use crate::app::presence::Availability;
+use crate::app::subscription::update::subscription_state;
+use crate::sanitize::one_line;
+use crate::ui::keymap::{Context, Key, Keymap, UiAction};
+use crate::ui::theme::Theme;
+
+const DETAILS_HINTS: &[UiAction] = &[UiAction::Up, UiAction::Close];
+
+pub(super) fn details_key(keymap: &Keymap, jid: BareJid, scroll: usize, key: Key) -> Step {
+    let action = keymap.lookup(Context::Details, key);
+    match scrolled(scroll, action) {
+        Some(scroll) => stay(Overlay::Details { jid, scroll }),
+        None if action == Some(UiAction::Close) => close(),
+        None => stay(Overlay::Details { jid, scroll }),
+    }
+}
+
+pub(super) fn draw_details(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &State,
+    keymap: &Keymap,
+    theme: &Theme,
+    jid: &BareJid,
+    scroll: &mut usize,
+) {
+    let box_width = room(area.width).min(100);
+    let lines = lay_out(&details_rows(state, jid), usize::from(box_width - 2), theme);
+    let rect = centred(
+        area,
+        box_width,
+        to_u16(lines.len() + 2).min(room(area.height)),
+    );
+    let page = usize::from(rect.height.saturating_sub(2));
+    *scroll = (*scroll).min(lines.len().saturating_sub(page));
+    let place = position(*scroll, page, lines.len());
+    let footer = scroll_hints(keymap, Context::Details, DETAILS_HINTS, &place, theme);
+    let inner = frame_box(frame, rect, "Contact", footer, theme);
+    draw_scrolled(frame, inner, lines, scroll);
+}
+
+/// Everything the store knows about `jid`, like `/contact` prints it.
+fn details_rows(state: &State, jid: &BareJid) -> Vec<Row> {
+    let pair = |label: &str, value: String| Row::Pair(label.to_owned(), value);
+    let item = state.roster.get(jid);
+    let mut rows = vec![Row::Heading(one_line(jid.as_str()))];
+    match item {
+        Some(item) => {
+            rows.push(pair(
+                "name",
+                item.name.as_deref().map_or("-".to_owned(), one_line),
+            ));
+            let groups: Vec<String> = state.roster.group_names(item).map(one_line).collect();
+            let groups = if groups.is_empty() {
+                "-".to_owned()
+            } else {
+                groups.join(", ")
+            };
+            rows.push(pair("groups", groups));
+        }
+        None => rows.push(pair("roster", "not in your roster".to_owned())),
+    }
+    let request = state.pending.get(jid);
+    let mut subscription = subscription_state(item, request.is_some());
+    if state.is_preapproved(jid) {
+        subscription.push_str(" + pre-approved");
+    }
+    rows.push(pair("subscription", subscription));
+    if let Some(greeting) = request.and_then(|r| r.greeting.as_deref()) {
+        rows.push(pair("their request", quoted(greeting)));
+    }
+    let entity = state.presence.get(jid);
+    // INT-02: without a subscription to them, "offline" would be a guess.
+    let known = item.is_some_and(|i| i.subscription.has_to()) || entity.is_some();
+    let presence = if known {
+        state.presence.availability(jid).as_str()
+    } else {
+        "unknown (no subscription)"
+    };
+    rows.push(pair("presence", presence.to_owned()));
+    if let Some(entity) = entity {
+        if let Some(error) = &entity.error {
+            rows.push(pair("unreachable", one_line(&error.to_string())));
+        }
+        if entity.resources.is_empty()
+            && let Some(status) = &entity.last_status
+        {
+            rows.push(pair("last status", quoted(status)));
+        }
+        let resources = entity.sorted_resources();
+        if !resources.is_empty() {
+            rows.push(Row::Blank);
+            rows.push(Row::Heading(format!("Resources ({})", resources.len())));
+        }
+        for (name, resource) in resources {
+            let status = resource
+                .status
+                .as_deref()
+                .map(|s| format!(", {}", quoted(s)));
+            rows.push(Row::Pair(
+                format!("/{}", one_line(name)),
+                format!(
+                    "{}, priority {}{}",
+                    Availability::from_show(resource.show).as_str(),
+                    resource.priority,
+                    status.unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    let held: Vec<_> = state
+        .directed
+        .iter()
+        .filter(|(to, _)| {
+            to.as_str() == jid.as_str()
+                || to
+                    .strip_prefix(jid.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
+        .collect();
+    if !held.is_empty() {
+        rows.push(Row::Blank);
+        rows.push(Row::Heading("Directed presence you sent".to_owned()));
+    }
+    for (to, own) in held {
+        let status = own.status.as_deref().map(|s| format!(", {}", quoted(s)));
+        rows.push(Row::Pair(
+            one_line(to),
+            format!(
+                "{}{}",
+                Availability::from_show(own.show).as_str(),
+                status.unwrap_or_default()
+            ),
+        ));
+    }
+    rows
+}
