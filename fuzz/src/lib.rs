@@ -30,12 +30,23 @@ use balcony::xmpp::ns;
 use balcony::xmpp::query::Query;
 use balcony::xmpp::reader::{ReaderLimits, StreamEvent, XmlReader};
 use balcony::xmpp::session::{RequestError, SessionEvent};
+use balcony::xmpp::stanza::carbons::{self, Carbon};
+use balcony::xmpp::stanza::chat_states::ChatState;
+use balcony::xmpp::stanza::csi::{self, ClientState};
+use balcony::xmpp::stanza::delay::Delay;
+use balcony::xmpp::stanza::forward::Forwarded;
+use balcony::xmpp::stanza::hints::{self, Hint};
 use balcony::xmpp::stanza::iq::{Iq, IqType};
-use balcony::xmpp::stanza::message::Message;
+use balcony::xmpp::stanza::mam::{self, ArchivedMessage, Fin, MamQuery};
+use balcony::xmpp::stanza::message::{Message, MessageType};
 use balcony::xmpp::stanza::presence::Presence;
 use balcony::xmpp::stanza::privacy::{self, PrivacyItem};
 use balcony::xmpp::stanza::roster::{self, RosterItem, RosterQuery};
-use balcony::xmpp::stanza::{blocking, lang};
+use balcony::xmpp::stanza::rsm::{Cursor, SetQuery, SetResult};
+use balcony::xmpp::stanza::{
+    blocking, correction, jid_attr, lang, markers, me, receipts, stable_id,
+};
+use jid::BareJid;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::io::{AsyncRead, ReadBuf};
@@ -311,6 +322,129 @@ pub fn decode_everything(element: &Element, written: &mut String) {
         let _ = SaslFailure::from_element(element).to_string();
         let _ = StreamFeatures::parse(element);
         let _ = lang::collect(element, "body");
+        decode_extensions(element, written);
+    }
+}
+
+/// Our bare JID, as the trust checks of carbons, stable ids and archive
+/// results take it.
+fn own_bare() -> BareJid {
+    match BareJid::new(OWN_BARE) {
+        Ok(own) => own,
+        Err(_) => unreachable!("a valid JID"),
+    }
+}
+
+/// Runs the message-extension decoders (carbons, forwarding, delay, hints,
+/// stable ids, archive results and fins, RSM, receipts, markers, chat
+/// states, corrections, CSI, /me) on `element`. Each decoded value must
+/// decode again from what it writes, unchanged; what the replies built
+/// from hostile values would send goes to `written`.
+fn decode_extensions(element: &Element, written: &mut String) {
+    let own = own_bare();
+    let from = jid_attr(element, "from").ok().flatten();
+    let wrap = |child: Element| Element::new("message", ns::CLIENT).with_child(child);
+    if let Ok(Some(carbon)) = Carbon::parse(element) {
+        let _ = carbons::carbon_from_own_account(from.as_ref(), &own);
+        let _ = carbon.peer();
+        let again = Carbon::parse(&wrap(carbon.to_element()));
+        assert_eq!(again, Ok(Some(carbon)), "a carbon reads back changed");
+    }
+    if let Ok(Some(result)) = ArchivedMessage::parse(element) {
+        let _ = mam::result_from_archive(from.as_ref(), &own, &own);
+        let again = ArchivedMessage::parse(&wrap(result.to_element()));
+        assert_eq!(
+            again.as_ref(),
+            Ok(&Some(result.clone())),
+            "a result reads back changed"
+        );
+        // The next page after it, and the conversation's history from its time.
+        let query = MamQuery {
+            with: result.forwarded.message.from.clone(),
+            start: Some(result.stamp.clone()),
+            page: SetQuery {
+                max: Some(50),
+                cursor: Some(Cursor::After(result.id.clone())),
+            },
+            ..MamQuery::new(result.queryid.unwrap_or_else(mam::new_queryid))
+        };
+        written.push_str(&Iq::set(query.to_element()).to_element().to_xml());
+    }
+    if let Ok(forwarded) = Forwarded::parse(element) {
+        let again = Forwarded::parse(&forwarded.to_element());
+        assert_eq!(
+            again,
+            Ok(forwarded),
+            "a forwarded message reads back changed"
+        );
+    }
+    if let Ok(delay) = Delay::parse(element) {
+        assert_eq!(
+            Delay::parse(&delay.to_element()),
+            Ok(delay),
+            "a delay reads back changed"
+        );
+    }
+    if let Ok(fin) = Fin::parse(element) {
+        assert_eq!(
+            Fin::parse(&fin.to_element()).as_ref(),
+            Ok(&fin),
+            "a fin reads back changed"
+        );
+        let page = SetQuery {
+            max: Some(50),
+            cursor: fin.set.first.map(Cursor::Before),
+        };
+        written.push_str(&page.to_element().to_xml());
+    }
+    if let Ok(set) = SetResult::parse(element) {
+        assert_eq!(
+            SetResult::parse(&set.to_element()),
+            Ok(set),
+            "a set reads back changed"
+        );
+    }
+    if let Ok(hint) = Hint::parse(element) {
+        assert_eq!(Hint::parse(&hint.to_element()), Ok(hint));
+    }
+    let _ = hints::hints(element);
+    let _ = carbons::is_private(element);
+    let _ = stable_id::parse_stanza_ids(element);
+    let _ = stable_id::trusted_stanza_id(element, &own);
+    if let Some(origin) = stable_id::parse_origin_id(element) {
+        written.push_str(&stable_id::origin_id(&origin).to_xml());
+    }
+    if let Ok(Some(state)) = ChatState::of(element) {
+        assert_eq!(ChatState::of(&wrap(state.to_element())), Ok(Some(state)));
+    }
+    if let Some(state) = ClientState::parse(element) {
+        written.push_str(&state.to_element().to_xml());
+    }
+    let _ = csi::offered(element);
+    // Replies a careless app could build from what a peer sent: they must
+    // still be XML a server reads.
+    let to = from.unwrap_or_else(|| own.clone().into());
+    if receipts::is_requested(element)
+        && let Some(id) = element.attr("id")
+    {
+        written.push_str(&receipts::answer(to.clone(), MessageType::Chat, id).to_xml());
+    }
+    for id in [
+        receipts::received_id(element),
+        markers::displayed_id(element),
+        correction::replaced_id(element),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        written.push_str(&markers::marker_message(to.clone(), MessageType::Chat, &id).to_xml());
+        written.push_str(&correction::replace(&id).to_xml());
+    }
+    let _ = markers::is_markable(element);
+    if element.is("body", ns::CLIENT) {
+        let body = element.text();
+        let _ = me::action(&body);
+        let _ = me::plain_text("Romeo", &body);
     }
 }
 

@@ -19,6 +19,37 @@ pub const BLOCKING: &str = "urn:xmpp:blocking";
 pub const BLOCKING_ERRORS: &str = "urn:xmpp:blocking:errors";
 pub const SM: &str = "urn:xmpp:sm:3";
 pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
+/// XEP-0004 data forms.
+pub const DATA_FORMS: &str = "jabber:x:data";
+/// XEP-0059 result set management.
+pub const RSM: &str = "http://jabber.org/protocol/rsm";
+/// XEP-0085 chat state notifications.
+pub const CHAT_STATES: &str = "http://jabber.org/protocol/chatstates";
+/// XEP-0184 message delivery receipts.
+pub const RECEIPTS: &str = "urn:xmpp:receipts";
+/// XEP-0203 delayed delivery.
+pub const DELAY: &str = "urn:xmpp:delay";
+/// XEP-0280 message carbons.
+pub const CARBONS: &str = "urn:xmpp:carbons:2";
+/// XEP-0280 §7: the server copies exactly as the XEP's rules say.
+pub const CARBONS_RULES: &str = "urn:xmpp:carbons:rules:0";
+/// XEP-0297 stanza forwarding.
+pub const FORWARD: &str = "urn:xmpp:forward:0";
+/// XEP-0308 last message correction.
+pub const CORRECTION: &str = "urn:xmpp:message-correct:0";
+/// XEP-0313 message archive management, version 2.
+pub const MAM: &str = "urn:xmpp:mam:2";
+/// XEP-0313 §7: the archive takes `before-id`, `after-id`, `ids`,
+/// `<flip-page/>` and `<metadata/>`.
+pub const MAM_EXTENDED: &str = "urn:xmpp:mam:2#extended";
+/// XEP-0333 displayed markers.
+pub const CHAT_MARKERS: &str = "urn:xmpp:chat-markers:0";
+/// XEP-0334 message processing hints.
+pub const HINTS: &str = "urn:xmpp:hints";
+/// XEP-0352 client state indication.
+pub const CSI: &str = "urn:xmpp:csi:0";
+/// XEP-0359 unique and stable stanza ids.
+pub const SID: &str = "urn:xmpp:sid:0";
 
 /// Namespaces seen in nearly every session, returned as `'static` so the
 /// stream reader does not allocate a copy for each element in them.
@@ -42,25 +73,28 @@ pub fn well_known(uri: &str) -> Option<&'static str> {
         BLOCKING_ERRORS,
         SM,
         XML,
+        DATA_FORMS,
+        RSM,
+        CHAT_STATES,
+        RECEIPTS,
+        DELAY,
+        CARBONS,
+        FORWARD,
+        CORRECTION,
+        MAM,
+        CHAT_MARKERS,
+        HINTS,
+        CSI,
+        SID,
         "http://jabber.org/protocol/caps",
-        "http://jabber.org/protocol/chatstates",
         "http://jabber.org/protocol/disco#items",
         "http://jabber.org/protocol/muc",
         "http://jabber.org/protocol/muc#user",
         "http://jabber.org/protocol/nick",
         "http://jabber.org/protocol/xhtml-im",
         "http://www.w3.org/1999/xhtml",
-        "jabber:x:data",
         "jabber:x:delay",
         "jabber:x:oob",
-        "urn:xmpp:carbons:2",
-        "urn:xmpp:chat-markers:0",
-        "urn:xmpp:delay",
-        "urn:xmpp:forward:0",
-        "urn:xmpp:hints",
-        "urn:xmpp:mam:2",
-        "urn:xmpp:receipts",
-        "urn:xmpp:sid:0",
         "urn:xmpp:idle:1",
         "vcard-temp:x:update",
     ];

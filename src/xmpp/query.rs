@@ -10,10 +10,10 @@ use jid::{BareJid, Jid};
 use super::element::Element;
 use super::ns;
 use super::session::RequestError;
-use super::stanza::blocking;
 use super::stanza::iq::Iq;
 use super::stanza::privacy::{self, ListNames, PrivacyList};
 use super::stanza::roster::{self, RosterItem, RosterQuery};
+use super::stanza::{blocking, carbons};
 
 /// Feature names a [`Answer::Features`] may hold (XEP-0030 `var`s).
 pub mod feature {
@@ -23,6 +23,8 @@ pub mod feature {
     pub const PRIVACY_LISTS: &str = ns::PRIVACY;
     /// XEP-0191 blocking command.
     pub const BLOCKING: &str = ns::BLOCKING;
+    /// XEP-0280 message carbons (CARBONS-01).
+    pub const CARBONS: &str = ns::CARBONS;
 }
 
 /// What the store asks the server.
@@ -55,6 +57,11 @@ pub enum Query {
     Block(Vec<Jid>),
     /// XEP-0191 §3.4: unblock these (all, when empty).
     Unblock(Vec<Jid>),
+    /// XEP-0280 §4 (CARBONS-02): copies of this session's messages to
+    /// our other resources and theirs to us, from now on.
+    CarbonsEnable,
+    /// XEP-0280 §5 (CARBONS-16): no more copies.
+    CarbonsDisable,
 }
 
 /// What the server answered, decoded.
@@ -109,6 +116,8 @@ impl Query {
             Query::Blocklist => Iq::get(blocking::get_blocklist()),
             Query::Block(jids) => Iq::set(blocking::block(jids)),
             Query::Unblock(jids) => Iq::set(blocking::unblock(jids)),
+            Query::CarbonsEnable => Iq::set(carbons::enable()),
+            Query::CarbonsDisable => Iq::set(carbons::disable()),
         }
     }
 
@@ -163,7 +172,9 @@ impl Query {
             | Query::PrivacyDefault(_)
             | Query::PrivacyRemove(_)
             | Query::Block(_)
-            | Query::Unblock(_) => Ok(Answer::Done),
+            | Query::Unblock(_)
+            | Query::CarbonsEnable
+            | Query::CarbonsDisable => Ok(Answer::Done),
         }
     }
 }
@@ -246,6 +257,32 @@ mod tests {
                 feature::BLOCKING.to_owned()
             ]))
         );
+    }
+
+    /// CARBONS-02 / CARBONS-16: enable and disable go to our own account
+    /// (no `to`), and the empty result is a plain success.
+    #[test]
+    fn carbons_02_enable_and_disable() {
+        for (query, payload) in [
+            (Query::CarbonsEnable, "<enable xmlns='urn:xmpp:carbons:2'/>"),
+            (
+                Query::CarbonsDisable,
+                "<disable xmlns='urn:xmpp:carbons:2'/>",
+            ),
+        ] {
+            let mut iq = query.to_iq("example.com");
+            iq.id = "cb1".into();
+            assert_eq!(
+                iq.to_element().to_xml(),
+                format!("<iq type='set' id='cb1'>{payload}</iq>")
+            );
+            assert_eq!(
+                query.decode(result(
+                    "<iq type='result' id='cb1' from='juliet@example.com'/>"
+                )),
+                Ok(Answer::Done)
+            );
+        }
     }
 
     #[test]

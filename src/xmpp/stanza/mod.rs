@@ -1,5 +1,9 @@
-//! Typed views of the three stanzas of RFC 3921 §2 (message, presence, iq)
-//! and of the roster payload of §7, built from and back into the owned
+//! Typed views of the three stanzas of RFC 3921 §2 (message, presence, iq),
+//! of the roster payload of §7 and of the XEP payloads the client speaks
+//! (privacy lists, blocking, and the message extensions of the IM suite:
+//! carbons, forwarding, delay, hints, stable ids, archive queries with
+//! result set management, receipts, markers, chat states, corrections,
+//! client state indication and /me), built from and back into the owned
 //! [`Element`] tree. This module owns only syntax: what a stanza says and how
 //! to write one. What to *do* with a stanza (routing, state, replies) belongs
 //! to the session and the app. It must not import `crate::app`, `crate::ui`
@@ -11,12 +15,25 @@
 //! stanza payload gets its own file here, next to `roster.rs`.
 
 pub mod blocking;
+pub mod carbons;
+pub mod chat_states;
+pub mod correction;
+pub mod csi;
+pub mod delay;
+pub mod forward;
+pub mod hints;
 pub mod iq;
 pub mod lang;
+pub mod mam;
+pub mod markers;
+pub mod me;
 pub mod message;
 pub mod presence;
 pub mod privacy;
+pub mod receipts;
 pub mod roster;
+pub mod rsm;
+pub mod stable_id;
 
 use jid::Jid;
 
@@ -79,6 +96,30 @@ fn expect_stanza(element: &Element, name: &'static str) -> Result<(), ParseError
             quoted(element.ns())
         )))
     }
+}
+
+/// Checks that `element` is the payload `name` in namespace `ns`.
+fn expect_element(element: &Element, name: &'static str, ns: &str) -> Result<(), ParseError> {
+    if element.is(name, ns) {
+        Ok(())
+    } else {
+        Err(ParseError::Invalid(format!(
+            "expected <{name}/> in {}, got <{}/> in {}",
+            quoted(ns),
+            quoted(element.name()),
+            quoted(element.ns())
+        )))
+    }
+}
+
+/// A non-empty id attribute (`id`, a queryid, an RSM cursor), within
+/// [`cap::MAX_ID_BYTES`](crate::xmpp::cap::MAX_ID_BYTES). An empty id names
+/// nothing, so it reads as absent.
+fn id_attr(element: &Element, attr: &str) -> Option<String> {
+    element
+        .attr(attr)
+        .filter(|value| !value.is_empty())
+        .map(|value| super::cap::id(value.to_owned()))
 }
 
 /// The `<error/>` child of an outbound `type='error'` stanza. SYN-04 wants
