@@ -255,8 +255,14 @@ impl StanzaError {
     pub fn from_stanza(stanza: &Element) -> Self {
         match stanza.child("error", stanza.ns()) {
             Some(error) => Self::from_element(error),
-            None => StanzaError::new(ErrorType::Cancel, StanzaCondition::UndefinedCondition),
+            None => Self::undefined(),
         }
+    }
+
+    /// What a stanza of type error without an `<error/>` child means
+    /// (SYN-15).
+    pub fn undefined() -> Self {
+        StanzaError::new(ErrorType::Cancel, StanzaCondition::UndefinedCondition)
     }
 
     /// Reads an `<error/>` element. The defined condition wins over the

@@ -92,10 +92,7 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
 
 /// MSG-12: one of our messages came back as an error.
 fn on_bounce(state: &mut State, message: &Message, from: &Jid, effects: &mut Vec<Effect>) {
-    let error = message
-        .error
-        .clone()
-        .unwrap_or_else(|| StanzaError::from_stanza(&message.to_element()));
+    let error = message.error.clone().unwrap_or_else(StanzaError::undefined);
     let matched = message
         .id
         .as_deref()

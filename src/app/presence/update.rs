@@ -91,7 +91,7 @@ pub fn on_presence(state: &mut State, presence: Presence, effects: &mut Vec<Effe
             let error = presence
                 .error
                 .clone()
-                .unwrap_or_else(|| StanzaError::from_stanza(&presence.to_element()));
+                .unwrap_or_else(StanzaError::undefined);
             let stranger = !state.roster.contains(&bare);
             if stranger_refused(state, &bare, stranger) {
                 return;
