@@ -260,7 +260,7 @@ impl State {
 pub enum Purpose {
     /// The login roster fetch; `versioned` when we sent a `ver`.
     RosterGet { versioned: bool },
-    /// A roster set made by a command (see [`roster_op`]).
+    /// A roster set made by a command (see [`roster::ops`]).
     RosterSet { tag: u64 },
     /// The server's disco#info at login (PRIV-01, BLK-01).
     ServerInfo,
