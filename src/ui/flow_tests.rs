@@ -144,9 +144,14 @@ fn remove_asks_for_confirmation() {
     h.press(KeyCode::Down);
     h.press(KeyCode::Char('d'));
     assert!(h.screen().contains("Remove romeo@example.net"));
+    // Typed straight after the question appeared, `y` decides nothing.
+    h.press(KeyCode::Char('y'));
+    assert!(h.effects.is_empty());
+    h.view.prompt_grace_until = Some(std::time::Instant::now());
     h.press(KeyCode::Char('n'));
     assert!(h.effects.is_empty());
     h.press(KeyCode::Char('d'));
+    h.view.prompt_grace_until = Some(std::time::Instant::now());
     h.press(KeyCode::Char('y'));
     let remove = h
         .effects
@@ -515,4 +520,46 @@ fn a_fresh_prompt_closes_with_the_rebound_later_key() {
     h.press(KeyCode::F(9));
     assert!(h.view.overlay.is_none());
     assert!(!answered(&h), "{:?}", h.effects);
+}
+
+/// Words typed into the roster pane (where balcony starts) while a request
+/// waits on the selected row: each letter is a pane key there, yet none of
+/// them approves, denies, subscribes, unsubscribes or removes anything.
+/// (`a` used to approve the request under the cursor at once.)
+#[test]
+fn typing_into_the_roster_pane_decides_nothing() {
+    let mut h = Harness::new();
+    h.view.focus = Focus::Roster;
+    request_arrives(&mut h, "mallory@evil.example");
+    // The prompt that raised itself is put aside; the request stays listed.
+    raise_prompts(&mut h.view, &h.state);
+    assert!(h.view.overlay.is_some());
+    h.press(KeyCode::Esc);
+    assert!(h.view.overlay.is_none());
+    h.press(KeyCode::Home);
+    h.press(KeyCode::Down);
+    // The request is the selected row.
+    h.press(KeyCode::Char('v'));
+    assert!(
+        matches!(&h.view.overlay, Some(crate::ui::popup::Overlay::Details { jid, .. })
+            if jid.as_str() == "mallory@evil.example"),
+        "{:?}",
+        h.view.overlay
+    );
+    h.view.overlay = None;
+    h.type_text("and another study day, dear nurse: yes, cancel it all");
+    h.press(KeyCode::Enter);
+    h.type_text("yay");
+    assert!(!answered(&h), "{:?}", h.effects);
+    let sent: Vec<_> = h
+        .effects
+        .iter()
+        .filter(|e| matches!(e, Effect::SendPresence(_) | Effect::Request { .. }))
+        .collect();
+    assert!(sent.is_empty(), "{sent:?}");
+    assert!(
+        h.state
+            .pending
+            .contains(&jid::BareJid::new("mallory@evil.example").unwrap())
+    );
 }

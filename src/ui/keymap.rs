@@ -231,6 +231,19 @@ impl UiAction {
             (Context::Input, UiAction::Up) => "line above, else older history",
             (Context::Input, UiAction::Down) => "line below, else newer history, then the draft",
             (Context::Input, UiAction::EraseChar) => "delete the character before the cursor",
+            (Context::Roster, UiAction::Open) => "open a chat (on a request: its prompt)",
+            (Context::Roster, UiAction::Approve | UiAction::Deny) => {
+                "open the contact's pending request to answer it"
+            }
+            (Context::Roster, UiAction::Subscribe) => {
+                "ask to see the contact's presence (asks first)"
+            }
+            (Context::Roster, UiAction::Unsubscribe) => {
+                "stop seeing the contact's presence (asks first)"
+            }
+            (Context::Roster, UiAction::CancelTheirs) => {
+                "stop letting the contact see your presence (asks first)"
+            }
             _ => self.help(),
         }
     }

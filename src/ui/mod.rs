@@ -106,13 +106,25 @@ pub struct View {
     /// prompted in arrival order, each once, so this is all it takes to
     /// remember them (a request made again gets a new number).
     pub prompted_upto: u64,
-    /// Until when a prompt that opened by itself ignores keys: keys typed
-    /// just before it appeared were meant for something else.
+    /// Until when a question that opened without the user asking for that
+    /// screen (a prompt that raised itself, or one a single pane key
+    /// opened) ignores keys: keys typed just before it appeared were meant
+    /// for something else.
     pub prompt_grace_until: Option<std::time::Instant>,
 }
 
-/// How long a prompt that opened by itself takes no decision.
+/// How long such a question takes no decision.
 pub const PROMPT_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
+
+impl View {
+    /// Opens a question that decides something (a request's prompt, a
+    /// yes/no) guarded: its keys count only after [`PROMPT_GRACE`], so a
+    /// letter typed into the wrong pane cannot both open and answer it.
+    pub fn ask(&mut self, overlay: Overlay) {
+        self.overlay = Some(overlay);
+        self.prompt_grace_until = Some(std::time::Instant::now() + PROMPT_GRACE);
+    }
+}
 
 /// The areas of one frame.
 pub struct Areas {
@@ -347,9 +359,8 @@ pub fn raise_prompts(view: &mut View, state: &State) {
     }
     if let Some(request) = state.pending.first_after(view.prompted_upto) {
         view.prompted_upto = request.seq();
-        view.overlay = Some(Overlay::Prompt {
+        view.ask(Overlay::Prompt {
             jid: request.jid.clone(),
         });
-        view.prompt_grace_until = Some(std::time::Instant::now() + PROMPT_GRACE);
     }
 }

@@ -177,7 +177,20 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
             }
         }
         Overlay::Entry { kind, editor } => entry_key(view, state, kind, editor, key),
-        Overlay::Confirm { question, action } => confirm_key(&view.keymap, question, action, key),
+        Overlay::Confirm { question, action } => {
+            // As a fresh prompt: only a key that cannot be text and says
+            // "no" counts at first.
+            let fresh = view
+                .prompt_grace_until
+                .is_some_and(|until| std::time::Instant::now() < until);
+            let declines =
+                key.is_chord() && view.keymap.lookup(Context::Confirm, key) == Some(UiAction::No);
+            if fresh && !declines {
+                stay(Overlay::Confirm { question, action })
+            } else {
+                confirm_key(&view.keymap, question, action, key)
+            }
+        }
         Overlay::Password(entry) => password::password_key(&view.keymap, entry, key),
         Overlay::Privacy(editor) => {
             view.overlay = Some(Overlay::Privacy(editor));

@@ -587,8 +587,15 @@ fn act_on_row(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
                 body: None,
             });
         }
+        // A request's row opens its prompt: the screen that shows what
+        // each answer key does.
+        Anchor::Request(jid) if matches!(action, UiAction::Open) => {
+            view.ask(Overlay::Prompt { jid });
+            return Vec::new();
+        }
         Anchor::Contact { jid, .. } | Anchor::Request(jid) => jid,
     };
+    let name = one_line(jid.as_str());
     // Renaming, regrouping and removing need a roster item.
     let item = state.roster.get(&jid);
     match action {
@@ -613,23 +620,47 @@ fn act_on_row(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
             }
             Vec::new()
         }
+        // Nothing that changes who sees whom happens on one key of the
+        // pane the program starts in: each asks first, guarded.
         UiAction::Remove => {
             if item.is_some() {
-                view.overlay = Some(Overlay::Confirm {
-                    question: format!("Remove {} from your roster?", one_line(jid.as_str())),
+                view.ask(Overlay::Confirm {
+                    question: format!("Remove {name} from your roster?"),
                     action: Action::Remove { jid },
                 });
             }
             Vec::new()
         }
-        UiAction::Subscribe => command(Action::Subscribe {
-            jid,
-            greeting: None,
-        }),
-        UiAction::Unsubscribe => command(Action::Unsubscribe { jid }),
-        UiAction::CancelTheirs => command(Action::Cancel { jid }),
-        UiAction::Approve => command(Action::Approve { jid }),
-        UiAction::Deny => command(Action::Deny { jid }),
+        UiAction::Subscribe => {
+            view.ask(Overlay::Confirm {
+                question: format!("Ask to see {name}'s presence?"),
+                action: Action::Subscribe {
+                    jid,
+                    greeting: None,
+                },
+            });
+            Vec::new()
+        }
+        UiAction::Unsubscribe => {
+            view.ask(Overlay::Confirm {
+                question: format!("Stop seeing {name}'s presence?"),
+                action: Action::Unsubscribe { jid },
+            });
+            Vec::new()
+        }
+        UiAction::CancelTheirs => {
+            view.ask(Overlay::Confirm {
+                question: format!("Stop letting {name} see your presence?"),
+                action: Action::Cancel { jid },
+            });
+            Vec::new()
+        }
+        UiAction::Approve | UiAction::Deny => {
+            if state.pending.contains(&jid) {
+                view.ask(Overlay::Prompt { jid });
+            }
+            Vec::new()
+        }
         UiAction::DirectedPresence => {
             view.overlay = Some(Overlay::entry(EntryKind::Directed(jid), ""));
             Vec::new()

@@ -165,9 +165,9 @@ fn hints_follow_rebinding_and_unbinding() {
 fn help_lists_every_bound_action() {
     let keymap = Keymap::default();
     let help = keymap.help_lines();
-    for (_, _, action) in DEFAULTS {
+    for (context, _, action) in DEFAULTS {
         assert!(
-            help.iter().any(|(_, _, h)| *h == action.help()),
+            help.iter().any(|(_, _, h)| *h == action.help_in(*context)),
             "{action:?}"
         );
     }

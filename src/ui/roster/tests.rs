@@ -348,21 +348,59 @@ fn subscription_keys_send_commands_for_the_selected_contact() {
         key(&mut view, &state, KeyCode::Down);
     }
     let paris = bare("paris@example.net");
-    assert_eq!(
-        key(&mut view, &state, KeyCode::Char('a')),
-        vec![Request::Command(Action::Approve { jid: paris.clone() })]
-    );
-    assert_eq!(
-        key(&mut view, &state, KeyCode::Char('x')),
-        vec![Request::Command(Action::Deny { jid: paris.clone() })]
-    );
-    assert_eq!(
-        key(&mut view, &state, KeyCode::Char('s')),
-        vec![Request::Command(Action::Subscribe {
-            jid: paris.clone(),
-            greeting: None
-        })]
-    );
+    // One key of the roster pane decides nothing about a request: it opens
+    // the request's prompt, whose keys count after a moment (so typing
+    // "and" into the wrong pane cannot open and answer it).
+    for answer in ['a', 'x'] {
+        assert!(key(&mut view, &state, KeyCode::Char(answer)).is_empty());
+        assert!(matches!(&view.overlay, Some(Overlay::Prompt { jid }) if jid == &paris));
+        assert!(key(&mut view, &state, KeyCode::Char('d')).is_empty());
+        assert!(view.overlay.is_some());
+        view.prompt_grace_until = Some(std::time::Instant::now());
+        assert_eq!(
+            key(&mut view, &state, KeyCode::Char('a')),
+            vec![Request::Command(Action::Approve { jid: paris.clone() })]
+        );
+    }
+    view.overlay = None;
+    // Enter on the request's row opens the same prompt.
+    key(&mut view, &state, KeyCode::Enter);
+    assert!(matches!(&view.overlay, Some(Overlay::Prompt { jid }) if jid == &paris));
+    view.overlay = None;
+    for (letter, question, expected) in [
+        (
+            's',
+            "Ask to see paris@example.net's presence?",
+            Action::Subscribe {
+                jid: paris.clone(),
+                greeting: None,
+            },
+        ),
+        (
+            'u',
+            "Stop seeing paris@example.net's presence?",
+            Action::Unsubscribe { jid: paris.clone() },
+        ),
+        (
+            'c',
+            "Stop letting paris@example.net see your presence?",
+            Action::Cancel { jid: paris.clone() },
+        ),
+    ] {
+        assert!(key(&mut view, &state, KeyCode::Char(letter)).is_empty());
+        assert!(
+            matches!(&view.overlay, Some(Overlay::Confirm { question: q, action })
+                if q == question && action == &expected),
+            "{:?}",
+            view.overlay
+        );
+        assert!(key(&mut view, &state, KeyCode::Char('y')).is_empty());
+        view.prompt_grace_until = Some(std::time::Instant::now());
+        assert_eq!(
+            key(&mut view, &state, KeyCode::Char('y')),
+            vec![Request::Command(expected)]
+        );
+    }
     key(&mut view, &state, KeyCode::Char('v'));
     assert!(matches!(&view.overlay, Some(Overlay::Details { jid, scroll: 0 }) if jid == &paris));
 }
