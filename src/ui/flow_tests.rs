@@ -485,6 +485,7 @@ fn the_new_list_dialog_cancels_with_the_rebound_cancel_key() {
     h.state.privacy.names = Some(Default::default());
     h.view.keymap = rebound("entry", "close", &["C-g"]);
     h.press(KeyCode::Char('P'));
+    h.view.prompt_grace_until = Some(std::time::Instant::now());
     h.press(KeyCode::Char('n'));
     h.type_text("friends");
     let screen = h.screen();
@@ -562,4 +563,35 @@ fn typing_into_the_roster_pane_decides_nothing() {
             .pending
             .contains(&jid::BareJid::new("mallory@evil.example").unwrap())
     );
+}
+
+/// `P` typed at the start of a word opens the privacy screen, where `a`
+/// and `d` change which list is in force: the letters typed right after
+/// it do nothing there; a moment later its keys work.
+#[test]
+fn letters_typed_after_p_change_no_privacy_list() {
+    let mut h = Harness::new();
+    h.state.privacy.support = crate::app::privacy::Support {
+        known: true,
+        privacy_lists: true,
+        blocking: false,
+    };
+    h.state.privacy.names = Some(crate::xmpp::stanza::privacy::ListNames {
+        lists: vec!["work".into()],
+        ..Default::default()
+    });
+    h.view.focus = Focus::Roster;
+    h.press(KeyCode::Char('P'));
+    assert!(h.screen().contains("work"), "{}", h.screen());
+    h.type_text("aris and dad");
+    let requests: Vec<_> = h
+        .effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Request { .. }))
+        .collect();
+    assert!(requests.is_empty(), "{requests:?}");
+    assert!(h.view.overlay.is_some());
+    h.view.prompt_grace_until = Some(std::time::Instant::now());
+    h.press(KeyCode::Char('q'));
+    assert!(h.view.overlay.is_none(), "its keys work after the moment");
 }

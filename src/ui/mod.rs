@@ -313,7 +313,14 @@ pub fn dispatch(view: &mut View, state: &State, action: UiAction) -> Vec<Request
             view.overlay = Some(Overlay::entry(popup::EntryKind::Add, ""));
             Vec::new()
         }
-        UiAction::Privacy => privacy::open(view, state),
+        UiAction::Privacy => {
+            // Opened by one letter (`P`): the letters typed after it were
+            // probably meant as text, and here `a` or `d` change which list
+            // is in force, so they wait a moment too.
+            let requests = privacy::open(view, state);
+            view.prompt_grace_until = Some(std::time::Instant::now() + PROMPT_GRACE);
+            requests
+        }
         // Only after a refusal, and only on the user's key: a dialog that
         // opened by itself would take keys meant for the input line.
         UiAction::EnterPassword => {

@@ -194,6 +194,12 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
         Overlay::Password(entry) => password::password_key(&view.keymap, entry, key),
         Overlay::Privacy(editor) => {
             view.overlay = Some(Overlay::Privacy(editor));
+            let fresh = view
+                .prompt_grace_until
+                .is_some_and(|until| std::time::Instant::now() < until);
+            if fresh && key.is_text() {
+                return Vec::new();
+            }
             return crate::ui::privacy::handle_key(view, state, key);
         }
         Overlay::Details { jid, scroll } => details::details_key(&view.keymap, jid, scroll, key),
