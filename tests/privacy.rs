@@ -56,9 +56,7 @@ async fn priv_09_lists_from_commands_read_back_exactly(kind: ServerKind) {
     let server = privacy_server(kind);
     let alice = server.account("alice");
     let mut client = Client::start(&server, &alice).await;
-    client
-        .until("features", |c| c.engine.state.privacy.support.known)
-        .await;
+    client.until_features().await;
     assert!(client.engine.state.privacy.support.privacy_lists);
     assert!(!client.engine.state.privacy.support.blocking);
     client
@@ -164,9 +162,7 @@ async fn priv_16_active_default_decline_delete_and_conflict(kind: ServerKind) {
     let server = privacy_server(kind);
     let alice = server.account("alice");
     let mut client = Client::start(&server, &alice).await;
-    client
-        .until("features", |c| c.engine.state.privacy.support.known)
-        .await;
+    client.until_features().await;
     client
         .ok("/privacy rule work 10 deny jid tybalt@localhost")
         .await;
@@ -238,9 +234,7 @@ async fn priv_19_push_refetches_the_list(kind: ServerKind) {
     let server = privacy_server(kind);
     let alice = server.account("alice");
     let mut client = Client::start(&server, &alice).await;
-    client
-        .until("features", |c| c.engine.state.privacy.support.known)
-        .await;
+    client.until_features().await;
     client
         .ok("/privacy rule work 10 deny jid tybalt@localhost")
         .await;
@@ -281,9 +275,7 @@ async fn priv_23_denied_traffic_does_not_pass(kind: ServerKind) {
         server.account("carol"),
     );
     let mut client = Client::start(&server, &alice).await;
-    client
-        .until("features", |c| c.engine.state.privacy.support.known)
-        .await;
+    client.until_features().await;
     let mut bob = Peer::online(&server, &bob, "phone").await;
     let carol = Peer::online(&server, &carol, "pc").await;
     // bob sees alice's presence: a directed presence is enough for the test.
@@ -384,9 +376,7 @@ async fn block_falls_back_to_a_privacy_list(kind: ServerKind) {
     let server = privacy_server(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let mut client = Client::start(&server, &alice).await;
-    client
-        .until("features", |c| c.engine.state.privacy.support.known)
-        .await;
+    client.until_features().await;
     client
         .ok("/privacy rule mine 5 deny jid tybalt@localhost")
         .await;
@@ -445,9 +435,7 @@ async fn blk_03_blocking_command(kind: ServerKind) {
     let server = TestServer::start_kind(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let mut client = Client::start(&server, &alice).await;
-    client
-        .until("features", |c| c.engine.state.privacy.support.known)
-        .await;
+    client.until_features().await;
     assert!(client.engine.state.privacy.support.blocking);
     let mut second = Client::start_with(&server, &alice, Default::default(), None, "second").await;
     second
@@ -608,9 +596,7 @@ async fn priv_18_block_keeps_the_users_list_in_force(kind: ServerKind) {
     let server = privacy_server(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
     let mut client = Client::start(&server, &alice).await;
-    client
-        .until("features", |c| c.engine.state.privacy.support.known)
-        .await;
+    client.until_features().await;
     client
         .ok("/privacy rule mine 5 deny jid tybalt@localhost")
         .await;

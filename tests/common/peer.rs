@@ -209,6 +209,13 @@ impl Client {
         }
     }
 
+    /// Waits until the server's features are known (disco#info answered),
+    /// which privacy and blocking commands depend on.
+    pub async fn until_features(&mut self) {
+        self.until("features", |c| c.engine.state.privacy.support.known)
+            .await;
+    }
+
     /// Runs a command line and waits for its result; returns (ok, text).
     pub async fn run(&mut self, line: &str) -> (bool, String) {
         let tag = self.engine.command_line(line);
