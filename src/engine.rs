@@ -38,6 +38,8 @@ const SAVE_DELAY: Duration = Duration::from_secs(1);
 const BATCH: usize = 512;
 /// History lines read at a time.
 const HISTORY_PAGE: usize = 100;
+/// Notifications kept until the terminal UI takes them.
+const MAX_NOTIFICATIONS: usize = 64;
 /// Matches `/search` shows.
 const SEARCH_LIMIT: usize = 50;
 
@@ -90,6 +92,8 @@ pub struct Engine {
     login: Login,
     /// Stanzas given while logging in, sent once logged in.
     unsent: Vec<crate::xmpp::element::Element>,
+    /// Messages the user should hear about, for the terminal UI.
+    notifications: VecDeque<app::attention::Notification>,
 }
 
 impl Engine {
@@ -127,6 +131,7 @@ impl Engine {
                 task: None,
             },
             unsent: Vec::new(),
+            notifications: VecDeque::new(),
         };
         engine.account = engine.settings.jid.to_string();
         if let Some(cache) = &engine.cache {
@@ -476,6 +481,17 @@ impl Engine {
         self.events.clear();
     }
 
+    /// The store decides when a message notifies (the terminal UI wants
+    /// that; `exec` reports every message anyway).
+    pub fn enable_notifications(&mut self) {
+        self.state.attention.notify = true;
+    }
+
+    /// Notifications decided since the last call, oldest first.
+    pub fn take_notifications(&mut self) -> Vec<app::attention::Notification> {
+        self.notifications.drain(..).collect()
+    }
+
     pub fn take_events(&mut self) -> Vec<Event> {
         self.events.drain(..).collect()
     }
@@ -582,6 +598,18 @@ impl Engine {
                             error: format!("startup command: {error}"),
                         }),
                     }
+                }
+            }
+            Effect::Notify(notification) => {
+                // Bounded: a flood while nobody takes them keeps the newest.
+                if self.notifications.len() == MAX_NOTIFICATIONS {
+                    self.notifications.pop_front();
+                }
+                self.notifications.push_back(notification);
+            }
+            Effect::ClientState(client_state) => {
+                if let Some(handle) = &self.handle {
+                    handle.set_client_state(client_state);
                 }
             }
             Effect::Reconnect => match &self.handle {

@@ -1,0 +1,113 @@
+//! Carrying out a notification the store decided on
+//! ([`crate::app::Effect::Notify`]): the `[notify] command`, run with the
+//! sender, conversation and text in the environment (`BALCONY_FROM`,
+//! `BALCONY_CONVERSATION`, `BALCONY_BODY`), never in a shell line or an
+//! argument. Values are sanitised to one line and cut to
+//! [`MAX_VALUE_BYTES`]. The program is spawned without waiting for it;
+//! while one is still running, or within [`MIN_INTERVAL`] of the last
+//! start, further notifications are dropped, so a flood of messages cannot
+//! start a flood of processes. The bell is the terminal UI's part.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::app::attention::Notification;
+
+/// The longest value passed in the environment.
+pub const MAX_VALUE_BYTES: usize = 256;
+/// The shortest time between two starts of the command.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Runs the `[notify] command`, one at a time.
+#[derive(Debug)]
+pub struct Notifier {
+    /// The program and its arguments, as configured.
+    command: Vec<String>,
+    running: Option<Child>,
+    last_start: Option<Instant>,
+}
+
+/// What [`Notifier::notify`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Started,
+    /// No command configured.
+    Off,
+    /// The previous one is still running, or started too recently.
+    Dropped,
+}
+
+impl Notifier {
+    /// `command` is the program followed by its arguments; empty turns
+    /// the command off.
+    pub fn new(command: Vec<String>) -> Notifier {
+        Notifier {
+            command,
+            running: None,
+            last_start: None,
+        }
+    }
+
+    /// Starts the command for `notification`, unless it is off or busy.
+    pub fn notify(&mut self, notification: &Notification) -> std::io::Result<Outcome> {
+        let Some((program, args)) = self.command.split_first() else {
+            return Ok(Outcome::Off);
+        };
+        if let Some(child) = &mut self.running {
+            match child.try_wait() {
+                Ok(None) => return Ok(Outcome::Dropped),
+                Ok(Some(_)) | Err(_) => self.running = None,
+            }
+        }
+        if self
+            .last_start
+            .is_some_and(|at| at.elapsed() < MIN_INTERVAL)
+        {
+            return Ok(Outcome::Dropped);
+        }
+        self.last_start = Some(Instant::now());
+        let child = Command::new(program)
+            .args(args)
+            .env("BALCONY_FROM", env_value(&notification.from))
+            .env(
+                "BALCONY_CONVERSATION",
+                env_value(&notification.conversation),
+            )
+            .env("BALCONY_BODY", env_value(&notification.body))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        self.running = Some(child);
+        Ok(Outcome::Started)
+    }
+}
+
+/// Remote text as one safe line of at most [`MAX_VALUE_BYTES`].
+pub fn env_value(text: &str) -> String {
+    crate::xmpp::cap::cut_owned(crate::sanitize::one_line(text), MAX_VALUE_BYTES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_values_are_one_clean_bounded_line() {
+        assert_eq!(env_value("hi\x1b[31m\nthere\x07"), "hi[31m there");
+        let long = env_value(&"é".repeat(400));
+        assert!(long.len() <= MAX_VALUE_BYTES, "{}", long.len());
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn no_command_is_off() {
+        let mut notifier = Notifier::new(Vec::new());
+        let n = Notification {
+            from: "Romeo".into(),
+            conversation: "romeo@example.net".into(),
+            body: "hi".into(),
+        };
+        assert_eq!(notifier.notify(&n).ok(), Some(Outcome::Off));
+    }
+}
