@@ -100,6 +100,25 @@ mod tests {
         assert!(long.ends_with('…'));
     }
 
+    /// While the command runs, and within the interval, nothing else starts.
+    #[test]
+    fn one_at_a_time() {
+        let mut notifier = Notifier::new(vec!["sleep".into(), "2".into()]);
+        let n = Notification {
+            from: "Romeo".into(),
+            conversation: "romeo@example.net".into(),
+            body: "hi".into(),
+        };
+        assert_eq!(notifier.notify(&n).ok(), Some(Outcome::Started));
+        for _ in 0..100 {
+            assert_eq!(notifier.notify(&n).ok(), Some(Outcome::Dropped));
+        }
+        if let Some(child) = &mut notifier.running {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     #[test]
     fn no_command_is_off() {
         let mut notifier = Notifier::new(Vec::new());

@@ -277,3 +277,34 @@ fn spawn_signal_watch(tx: mpsc::UnboundedSender<Incoming>) {
         let _ = tx.send(Incoming::Terminate);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::app::{Msg, update};
+    use crate::xmpp::session::SessionEvent;
+    use crate::xmpp::stanza::message::Message;
+    use crate::xmpp::stanza::test_xml;
+
+    /// The title is set at the start, then only when the count changes.
+    #[test]
+    fn title_is_set_only_when_it_changes() {
+        let mut alerts = Alerts::from_config(&NotifyConfig::default());
+        let mut state = State::default();
+        assert_eq!(alerts.title_change(&state).as_deref(), Some("balcony"));
+        assert_eq!(alerts.title_change(&state), None);
+        let xml = "<message from='romeo@example.net/orchard' type='chat'><body>hi</body></message>";
+        let message = Message::parse(&test_xml::parse(xml)).unwrap();
+        update(
+            &mut state,
+            Msg::Session {
+                event: SessionEvent::Message(message),
+                at: 0,
+            },
+        );
+        assert_eq!(alerts.title_change(&state).as_deref(), Some("balcony (1)"));
+        assert_eq!(alerts.title_change(&state), None);
+    }
+}
