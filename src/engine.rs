@@ -92,6 +92,8 @@ pub struct Engine {
     login: Login,
     /// Stanzas given while logging in, sent once logged in.
     unsent: Vec<crate::xmpp::element::Element>,
+    /// Where `/mute` is kept between runs.
+    mutes: Option<crate::notify::MuteList>,
     /// Messages the user should hear about, for the terminal UI.
     notifications: VecDeque<app::attention::Notification>,
 }
@@ -109,6 +111,9 @@ impl Engine {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut engine = Engine {
             state: State::new(prefs),
+            mutes: cache
+                .clone()
+                .map(|dir| crate::notify::MuteList::new(dir, &settings.jid)),
             cache: cache.map(|dir| RosterCache::new(dir, &settings.jid)),
             settings,
             handle: None,
@@ -134,6 +139,13 @@ impl Engine {
             notifications: VecDeque::new(),
         };
         engine.account = engine.settings.jid.to_string();
+        if let Some(mutes) = &engine.mutes {
+            match mutes.load() {
+                Ok(jids) if jids.is_empty() => {}
+                Ok(jids) => engine.process(Msg::Muted(jids)),
+                Err(error) => warn!(%error, "ignoring the muted contacts"),
+            }
+        }
         if let Some(cache) = &engine.cache {
             match cache.load() {
                 Ok(Some((ver, items))) => {
@@ -598,6 +610,13 @@ impl Engine {
                             error: format!("startup command: {error}"),
                         }),
                     }
+                }
+            }
+            Effect::SaveMuted => {
+                if let Some(mutes) = &self.mutes
+                    && let Err(error) = mutes.save(&self.state.attention.muted)
+                {
+                    warn!(%error, "cannot write the muted contacts");
                 }
             }
             Effect::Notify(notification) => {

@@ -7,7 +7,12 @@
 //! while one is still running, or within [`MIN_INTERVAL`] of the last
 //! start, further notifications are dropped, so a flood of messages cannot
 //! start a flood of processes. The bell is the terminal UI's part.
+//!
+//! [`MuteList`] keeps the contacts muted with `/mute` between runs: one
+//! bare JID a line in the data dir, replaced atomically.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -83,12 +88,52 @@ impl Notifier {
     }
 }
 
+/// The muted contacts of one account on disk.
+#[derive(Debug)]
+pub struct MuteList {
+    path: PathBuf,
+}
+
+impl MuteList {
+    /// `dir/muted-<jid>.txt`.
+    pub fn new(dir: PathBuf, jid: &jid::BareJid) -> MuteList {
+        let name = crate::roster_cache::file_safe(jid);
+        MuteList {
+            path: dir.join(format!("muted-{name}.txt")),
+        }
+    }
+
+    /// The muted contacts; none when there is no file. Lines that are not
+    /// bare JIDs are skipped.
+    pub fn load(&self) -> Result<Vec<jid::BareJid>, String> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Ok(text
+                .lines()
+                .filter_map(|line| jid::BareJid::new(line.trim()).ok())
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(format!("{}: {e}", self.path.display())),
+        }
+    }
+
+    /// Replaces the file with `muted`.
+    pub fn save(&self, muted: &BTreeSet<jid::BareJid>) -> Result<(), String> {
+        let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let text: String = muted.iter().map(|jid| format!("{jid}\n")).collect();
+        let temp = self.path.with_extension("txt.tmp");
+        std::fs::write(&temp, text).map_err(|e| format!("{}: {e}", temp.display()))?;
+        std::fs::rename(&temp, &self.path).map_err(|e| format!("{}: {e}", self.path.display()))
+    }
+}
+
 /// Remote text as one safe line of at most [`MAX_VALUE_BYTES`].
 pub fn env_value(text: &str) -> String {
     crate::xmpp::cap::cut_owned(crate::sanitize::one_line(text), MAX_VALUE_BYTES)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -117,6 +162,25 @@ mod tests {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Mutes survive a restart; junk lines are skipped.
+    #[test]
+    fn mute_list_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = jid::BareJid::new("juliet@example.com").unwrap();
+        let list = MuteList::new(dir.path().to_owned(), &me);
+        assert_eq!(list.load().unwrap(), Vec::<jid::BareJid>::new());
+        let muted: BTreeSet<jid::BareJid> = ["romeo@example.net", "tybalt@example.org"]
+            .iter()
+            .map(|j| jid::BareJid::new(j).unwrap())
+            .collect();
+        list.save(&muted).unwrap();
+        let mut text = std::fs::read_to_string(&list.path).unwrap();
+        text.push_str("not a jid@@\n");
+        std::fs::write(&list.path, text).unwrap();
+        let loaded: BTreeSet<jid::BareJid> = list.load().unwrap().into_iter().collect();
+        assert_eq!(loaded, muted);
     }
 
     #[test]

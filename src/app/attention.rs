@@ -18,6 +18,7 @@ use jid::{BareJid, Jid};
 
 use crate::xmpp::stanza::csi::{ClientState, Indicator};
 use crate::xmpp::stanza::me;
+use crate::xmpp::stanza::message::MessageType;
 
 use super::chat::ConversationId;
 use super::dispatch::Outcome;
@@ -33,7 +34,7 @@ pub struct Attention {
     pub unfocused: bool,
     /// No key for the configured idle time.
     pub idle: bool,
-    /// Contacts whose messages never notify (`/mute`), for this run.
+    /// Contacts whose messages never notify (`/mute`), kept between runs.
     pub muted: BTreeSet<BareJid>,
     /// What the server was last told on this stream.
     pub told: Indicator,
@@ -117,6 +118,7 @@ pub fn on_incoming(
     state: &State,
     conversation: ConversationId,
     from: &Jid,
+    kind: MessageType,
     body: &str,
     effects: &mut Vec<Effect>,
 ) {
@@ -127,7 +129,7 @@ pub fn on_incoming(
     if state.active == Some(conversation) && state.attention.looking() {
         return;
     }
-    let name = state.display_name(&peer);
+    let name = sender_name(state, from, kind);
     effects.push(Effect::Notify(Notification {
         body: me::plain_text(&name, body).into_owned(),
         from: name,
@@ -137,24 +139,42 @@ pub fn on_incoming(
 
 /// ME-01, ME-06: a `/me` body in words (`Romeo waves`), with our name for
 /// the sender; `None` for any other body, or one with a subject.
-pub fn action_text(state: &State, from: &Jid, subject: Option<&str>, body: &str) -> Option<String> {
+pub fn action_text(
+    state: &State,
+    from: &Jid,
+    kind: MessageType,
+    subject: Option<&str>,
+    body: &str,
+) -> Option<String> {
     if subject.is_some() {
         return None;
     }
     let rest = me::action(body)?;
-    Some(format!("{} {rest}", state.display_name(&from.to_bare())))
+    Some(format!("{} {rest}", sender_name(state, from, kind)))
+}
+
+/// ME-01: our name for a sender: in a room the occupant's nick, else the
+/// roster name or local part.
+fn sender_name(state: &State, from: &Jid, kind: MessageType) -> String {
+    match (kind, from.resource()) {
+        (MessageType::Groupchat, Some(nick)) => nick.as_str().to_owned(),
+        _ => state.display_name(&from.to_bare()),
+    }
 }
 
 /// `/mute JID`: no more notifications for JID's messages.
-pub fn mute(state: &mut State, jid: BareJid) -> Outcome {
+pub fn mute(state: &mut State, jid: BareJid, effects: &mut Vec<Effect>) -> Outcome {
     let text = format!("{jid} muted: their messages no longer notify");
-    state.attention.muted.insert(jid);
+    if state.attention.muted.insert(jid) {
+        effects.push(Effect::SaveMuted);
+    }
     Outcome::Done(text)
 }
 
 /// `/unmute JID`: the reverse of `/mute`.
-pub fn unmute(state: &mut State, jid: BareJid) -> Outcome {
+pub fn unmute(state: &mut State, jid: BareJid, effects: &mut Vec<Effect>) -> Outcome {
     if state.attention.muted.remove(&jid) {
+        effects.push(Effect::SaveMuted);
         Outcome::Done(format!("{jid} unmuted"))
     } else {
         Outcome::Failed(format!("{jid} is not muted"))

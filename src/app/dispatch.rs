@@ -91,8 +91,8 @@ fn run(
         Action::Say { text } => chat::update::say(state, text, at, effects),
         // ME-03: the body is the line as typed.
         Action::Me { text } => chat::update::say(state, format!("/me {text}"), at, effects),
-        Action::Mute { jid } => attention::mute(state, jid),
-        Action::Unmute { jid } => attention::unmute(state, jid),
+        Action::Mute { jid } => attention::mute(state, jid, effects),
+        Action::Unmute { jid } => attention::unmute(state, jid, effects),
         Action::Normal { to, subject, body } => {
             chat::update::send_normal(state, to, subject, body, at, effects)
         }

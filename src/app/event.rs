@@ -282,4 +282,31 @@ mod tests {
         assert_eq!(json["event"], "message");
         assert_eq!(json["body"], "two\nlines\u{1b}[2J");
     }
+
+    /// ME-01, ME-06: an action prints as `* Romeo waves`; JSON keeps the
+    /// body as sent and adds the action's words; other messages have no
+    /// `action` field.
+    #[test]
+    fn me_action_in_text_and_json() {
+        let mut event = Event::Message {
+            from: "romeo@example.net/orchard".into(),
+            kind: "chat".into(),
+            thread: None,
+            subject: None,
+            body: "/me waves\u{1b}[2J".into(),
+            action: Some("Romeo waves\u{1b}[2J".into()),
+        };
+        assert_eq!(
+            event.to_line(),
+            "message chat from romeo@example.net/orchard: * Romeo waves[2J"
+        );
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(json["body"], "/me waves\u{1b}[2J");
+        assert_eq!(json["action"], "Romeo waves\u{1b}[2J");
+        if let Event::Message { action, .. } = &mut event {
+            *action = None;
+        }
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert!(json.get("action").is_none(), "{json}");
+    }
 }

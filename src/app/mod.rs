@@ -310,6 +310,8 @@ pub enum Msg {
         ver: Option<String>,
         items: Vec<RosterItem>,
     },
+    /// The contacts muted in earlier runs, read before login.
+    Muted(Vec<jid::BareJid>),
     /// Something for the status area.
     Warning(String),
     /// The user looked at something.
@@ -424,6 +426,8 @@ pub enum Effect {
     /// Tell the user about a message they cannot see (the bell, the
     /// `[notify] command`).
     Notify(attention::Notification),
+    /// The muted contacts changed: write them to disk.
+    SaveMuted,
     /// Tell the server whether the user is looking (XEP-0352): a nonza.
     ClientState(crate::xmpp::stanza::csi::ClientState),
 }
@@ -453,6 +457,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Connecting
         | Msg::LoginFailed { .. }
         | Msg::Warning(_)
+        | Msg::Muted(_)
         | Msg::View(_)
         | Msg::HistoryLoaded { .. }
         | Msg::Invalid { .. }
@@ -478,6 +483,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::RosterCache { ver, items } => state.roster.load_cache(ver, items),
         Msg::Warning(text) => push_notice(state, text, false),
+        Msg::Muted(jids) => state.attention.muted.extend(jids),
         Msg::View(view) => apply_view(state, view, &mut effects),
         Msg::HistoryLoaded {
             conversation,

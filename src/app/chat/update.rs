@@ -82,8 +82,8 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
         .last_seq(conversation)
         .map(|seq| (conversation, seq));
     effects.push(Effect::Record(record));
-    attention::on_incoming(state, conversation, &from, &body, effects);
-    let action = attention::action_text(state, &from, subject.as_deref(), &body);
+    attention::on_incoming(state, conversation, &from, message.kind, &body, effects);
+    let action = attention::action_text(state, &from, message.kind, subject.as_deref(), &body);
     effects.push(Effect::Emit(Event::Message {
         from: from.to_string(),
         kind: message.kind.as_str().to_owned(),

@@ -374,8 +374,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "mute",
         args: "JID",
         summary: "stop notifications (bell, [notify] command) for JID's messages",
-        details: "Their messages still arrive and count as unread. Lasts until /unmute or \
-                  the end of this run.",
+        details: "Their messages still arrive and count as unread. Kept between runs, in \
+                  the data directory next to the roster cache.",
         args_kinds: &[ArgKind::BareJid],
         parse: parse_mute,
         works_offline: true,

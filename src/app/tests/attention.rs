@@ -80,9 +80,13 @@ fn muted_contacts_never_notify() {
     assert_eq!(
         trace(&effects),
         [
+            "save-muted",
             "emit: ok /mute romeo@example.net: romeo@example.net muted: their messages no longer notify"
         ]
     );
+    // Muting again changes nothing to save.
+    let effects = run(&mut state, 4, "/mute romeo@example.net");
+    assert!(!trace(&effects).contains(&"save-muted".to_owned()));
     view(&mut state, ViewMsg::Focus(false));
     assert_eq!(
         notifications(&message(&mut state, ROMEO_SAYS)),
@@ -91,7 +95,13 @@ fn muted_contacts_never_notify() {
     // Still shown and counted.
     assert_eq!(state.chats.unread(), 1);
 
-    run(&mut state, 2, "/unmute romeo@example.net");
+    assert_eq!(
+        trace(&run(&mut state, 2, "/unmute romeo@example.net")),
+        [
+            "save-muted",
+            "emit: ok /unmute romeo@example.net: romeo@example.net unmuted"
+        ]
+    );
     assert_eq!(
         notifications(&message(&mut state, ROMEO_WAVES)),
         ["notify Romeo in romeo@example.net: Romeo waves"]
@@ -100,6 +110,17 @@ fn muted_contacts_never_notify() {
     assert_eq!(
         trace(&effects),
         ["emit: failed /unmute romeo@example.net: romeo@example.net is not muted"]
+    );
+}
+
+/// Mutes read from disk at start apply at once.
+#[test]
+fn muted_from_an_earlier_run() {
+    let mut state = watched();
+    update(&mut state, Msg::Muted(vec![bare("romeo@example.net")]));
+    assert_eq!(
+        notifications(&message(&mut state, ROMEO_SAYS)),
+        Vec::<String>::new()
     );
 }
 
@@ -157,6 +178,16 @@ fn me_01_me_02_action_label() {
     assert_eq!(
         trace(&effects),
         ["emit: message chat from tybalt@example.org/x: * tybalt draws"]
+    );
+    // ME-04, ME-05: in a room the sender is the occupant's nick.
+    let effects = message(
+        &mut state,
+        "<message from='verona@rooms.example.net/nurse' type='groupchat' id='g1'>\
+         <body>/me has left the room</body></message>",
+    );
+    assert_eq!(
+        trace(&effects),
+        ["emit: message groupchat from verona@rooms.example.net/nurse: * nurse has left the room"]
     );
     let effects = message(
         &mut state,
