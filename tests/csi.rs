@@ -4,14 +4,21 @@
 //! `<inactive/>`, and `<active/>` when it is back, once each. Stream
 //! management keeps working: the nonzas are not counted as stanzas
 //! (CSI-04, SM2-04), so a message sent after them is still acknowledged,
-//! and messages flow both ways meanwhile.
+//! and messages flow both ways meanwhile. The servers act on it: a
+//! contact's presence change waits while we are inactive and arrives once
+//! we say `<active/>` (CSI-02, CSI-06, CSI-08).
 
 mod common;
 
+use std::time::Duration;
+
 use balcony::app::event::Event;
+use balcony::app::presence::Availability;
 use balcony::app::{Preferences, ViewMsg};
 use balcony::engine::Engine;
 use balcony::xmpp::stanza::message::Message;
+use balcony::xmpp::stanza::presence::{Presence, PresenceType, Show};
+use balcony::xmpp::stanza::roster::Subscription;
 use balcony::xmpp::trace::{TraceOptions, XmlTrace};
 use common::{Client, Peer, ServerKind, ServerOptions, TestServer};
 use jid::{BareJid, Jid};
@@ -122,3 +129,65 @@ async fn csi_goes_out_and_messages_flow(kind: ServerKind) {
     );
 }
 common::on_both_servers!(csi_goes_out_and_messages_flow);
+
+/// CSI-02, CSI-06: while we are inactive the server holds a contact's
+/// presence change; `<active/>` brings it.
+async fn presence_waits_while_inactive(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
+    let (alice, bob_account) = (server.account("alice"), server.account("bob"));
+    let mut bob = Peer::online(&server, &bob_account, "phone").await;
+    let mut client = Client::start(&server, &alice).await;
+    let bob_bare = BareJid::new(&bob_account.jid).unwrap();
+    let alice_bare = BareJid::new(&alice.jid).unwrap();
+    client.ok(&format!("/add {}", bob_account.jid)).await;
+    bob.expect_presence("subscribe", |p| p.kind == PresenceType::Subscribe)
+        .await;
+    bob.send(Presence::subscription(PresenceType::Subscribed, alice_bare.clone()).to_element());
+    bob.send(Presence::subscription(PresenceType::Subscribe, alice_bare).to_element());
+    client
+        .event("request", |e| {
+            matches!(e, Event::SubscriptionRequest { .. })
+        })
+        .await;
+    client.ok(&format!("/approve {}", bob_account.jid)).await;
+    client
+        .until("both", |c| {
+            c.roster_item(&bob_account.jid)
+                .is_some_and(|i| i.subscription == Subscription::Both)
+        })
+        .await;
+    client
+        .until("bob online", |c| {
+            c.engine.state.presence.availability(&bob_bare) == Availability::Online
+        })
+        .await;
+    assert!(
+        client.engine.state.features.csi,
+        "{} does not offer CSI",
+        kind.name()
+    );
+
+    client.engine.view(ViewMsg::Focus(false));
+    let mut away = Presence::available();
+    away.show = Some(Show::Away);
+    bob.send(away.to_element());
+    // Held: after a while we still see bob online.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while tokio::time::Instant::now() < deadline {
+        let _ = tokio::time::timeout_at(deadline, client.engine.step()).await;
+    }
+    assert_eq!(
+        client.engine.state.presence.availability(&bob_bare),
+        Availability::Online,
+        "{} delivered the presence change to an inactive client",
+        kind.name()
+    );
+
+    client.engine.view(ViewMsg::Focus(true));
+    client
+        .until("bob away once active", |c| {
+            c.engine.state.presence.availability(&bob_bare) == Availability::Away
+        })
+        .await;
+}
+common::on_both_servers!(presence_waits_while_inactive);
