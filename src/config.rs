@@ -41,6 +41,34 @@ pub struct Config {
     pub theme: HashMap<String, Spanned<String>>,
     #[serde(default)]
     pub history: HistoryConfig,
+    #[serde(default)]
+    pub notify: NotifyConfig,
+}
+
+/// `[notify]`: how a message the user cannot see gets their attention, and
+/// when they count as away.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// Ring the terminal bell.
+    pub bell: bool,
+    /// A program and its arguments, run with `BALCONY_FROM`,
+    /// `BALCONY_CONVERSATION` and `BALCONY_BODY` in its environment, e.g.
+    /// `["notify-send", "balcony"]`. Empty: none.
+    pub command: Vec<String>,
+    /// Seconds without a key after which the user counts as away: the
+    /// server is told (XEP-0352) and messages notify. 0: never.
+    pub idle_seconds: u64,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            bell: true,
+            command: Vec::new(),
+            idle_seconds: 300,
+        }
+    }
 }
 
 /// `[history]`: the message history on disk.

@@ -38,6 +38,8 @@ const SAVE_DELAY: Duration = Duration::from_secs(1);
 const BATCH: usize = 512;
 /// History lines read at a time.
 const HISTORY_PAGE: usize = 100;
+/// Notifications kept until the terminal UI takes them.
+const MAX_NOTIFICATIONS: usize = 64;
 /// Matches `/search` shows.
 const SEARCH_LIMIT: usize = 50;
 
@@ -90,6 +92,10 @@ pub struct Engine {
     login: Login,
     /// Stanzas given while logging in, sent once logged in.
     unsent: Vec<crate::xmpp::element::Element>,
+    /// Where `/mute` is kept between runs.
+    mutes: Option<crate::notify::MuteList>,
+    /// Messages the user should hear about, for the terminal UI.
+    notifications: VecDeque<app::attention::Notification>,
 }
 
 impl Engine {
@@ -105,6 +111,9 @@ impl Engine {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut engine = Engine {
             state: State::new(prefs),
+            mutes: cache
+                .clone()
+                .map(|dir| crate::notify::MuteList::new(dir, &settings.jid)),
             cache: cache.map(|dir| RosterCache::new(dir, &settings.jid)),
             settings,
             handle: None,
@@ -127,8 +136,16 @@ impl Engine {
                 task: None,
             },
             unsent: Vec::new(),
+            notifications: VecDeque::new(),
         };
         engine.account = engine.settings.jid.to_string();
+        if let Some(mutes) = &engine.mutes {
+            match mutes.load() {
+                Ok(jids) if jids.is_empty() => {}
+                Ok(jids) => engine.process(Msg::Muted(jids)),
+                Err(error) => warn!(%error, "ignoring the muted contacts"),
+            }
+        }
         if let Some(cache) = &engine.cache {
             match cache.load() {
                 Ok(Some((ver, items))) => {
@@ -476,6 +493,17 @@ impl Engine {
         self.events.clear();
     }
 
+    /// The store decides when a message notifies (the terminal UI wants
+    /// that; `exec` reports every message anyway).
+    pub fn enable_notifications(&mut self) {
+        self.state.attention.notify = true;
+    }
+
+    /// Notifications decided since the last call, oldest first.
+    pub fn take_notifications(&mut self) -> Vec<app::attention::Notification> {
+        self.notifications.drain(..).collect()
+    }
+
     pub fn take_events(&mut self) -> Vec<Event> {
         self.events.drain(..).collect()
     }
@@ -582,6 +610,25 @@ impl Engine {
                             error: format!("startup command: {error}"),
                         }),
                     }
+                }
+            }
+            Effect::SaveMuted => {
+                if let Some(mutes) = &self.mutes
+                    && let Err(error) = mutes.save(&self.state.attention.muted)
+                {
+                    warn!(%error, "cannot write the muted contacts");
+                }
+            }
+            Effect::Notify(notification) => {
+                // Bounded: a flood while nobody takes them keeps the newest.
+                if self.notifications.len() == MAX_NOTIFICATIONS {
+                    self.notifications.pop_front();
+                }
+                self.notifications.push_back(notification);
+            }
+            Effect::ClientState(client_state) => {
+                if let Some(handle) = &self.handle {
+                    handle.set_client_state(client_state);
                 }
             }
             Effect::Reconnect => match &self.handle {

@@ -12,6 +12,7 @@
 //!   TUI and `exec`; [`roster_cache`] keeps the roster on disk.
 //! - [`sanitize`]: making remote text safe to print.
 //! - [`history`]: every message in and out, kept in SQLite; paging and search.
+//! - [`notify`]: running the `[notify] command` for a notification the store decided on.
 
 pub mod app;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod engine;
 pub mod history;
 pub mod logging;
+pub mod notify;
 pub mod roster_cache;
 pub mod sanitize;
 pub mod tui;

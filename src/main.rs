@@ -129,7 +129,10 @@ fn main() -> ExitCode {
                 cli::exec::run(engine, options).await
             }
             None => match view(&config) {
-                Ok(view) => balcony::tui::run(engine(&config, settings)?, view).await,
+                Ok(view) => {
+                    let alerts = balcony::tui::Alerts::from_config(&config.notify);
+                    balcony::tui::run(engine(&config, settings)?, view, alerts).await
+                }
                 Err(error) => Err(error),
             },
         }

@@ -70,6 +70,21 @@ fn write_json(
     out.write_all(b"]}")
 }
 
+/// `jid` made safe for a file name: anything but letters, digits and
+/// `.@-_` as `%hex`.
+pub fn file_safe(jid: &BareJid) -> String {
+    jid.as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-' | '_') {
+                c.to_string()
+            } else {
+                format!("%{:x}", c as u32)
+            }
+        })
+        .collect()
+}
+
 /// A cached roster: its version and items.
 pub type Snapshot = (Option<String>, Vec<RosterItem>);
 
@@ -82,19 +97,8 @@ pub struct RosterCache {
 impl RosterCache {
     /// `dir/roster-<jid>.json`, with the JID made safe for a file name.
     pub fn new(dir: PathBuf, jid: &BareJid) -> RosterCache {
-        let name: String = jid
-            .as_str()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '-' | '_') {
-                    c.to_string()
-                } else {
-                    format!("%{:x}", c as u32)
-                }
-            })
-            .collect();
         RosterCache {
-            path: dir.join(format!("roster-{name}.json")),
+            path: dir.join(format!("roster-{}.json", file_safe(jid))),
         }
     }
 

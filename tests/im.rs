@@ -424,6 +424,7 @@ async fn msg_08_chat_threads_and_lock_in(kind: ServerKind) {
             thread: Some(thread.clone()),
             subject: None,
             body: "Aye".into(),
+            action: None,
         }
     );
     client.ok("/msg bob@localhost Good").await;

@@ -5,7 +5,9 @@
 
 use super::command::{self, Action};
 use super::event::Event;
-use super::{ConnectionState, Effect, State, chat, headline, presence, privacy, push_notice};
+use super::{
+    ConnectionState, Effect, State, attention, chat, headline, presence, privacy, push_notice,
+};
 use super::{roster, session, subscription};
 
 /// Applies one command and records its outcome.
@@ -87,6 +89,10 @@ fn run(
     match action {
         Action::Message { to, body } => chat::update::open(state, to, body, at, effects),
         Action::Say { text } => chat::update::say(state, text, at, effects),
+        // ME-03: the body is the line as typed.
+        Action::Me { text } => chat::update::say(state, format!("/me {text}"), at, effects),
+        Action::Mute { jid } => attention::mute(state, jid, effects),
+        Action::Unmute { jid } => attention::unmute(state, jid, effects),
         Action::Normal { to, subject, body } => {
             chat::update::send_normal(state, to, subject, body, at, effects)
         }

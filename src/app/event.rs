@@ -26,6 +26,10 @@ pub enum Event {
         thread: Option<String>,
         subject: Option<String>,
         body: String,
+        /// ME-01, ME-06: for a `/me` body, the action in words with our
+        /// name for the sender (`Romeo waves`); the body stays as sent.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        action: Option<String>,
     },
     /// A message written while offline has gone out.
     Sent {
@@ -104,6 +108,7 @@ impl Event {
                 thread,
                 subject,
                 body,
+                action,
             } => {
                 let mut line = format!("message {kind} from {from}");
                 if let Some(thread) = opt(thread) {
@@ -113,7 +118,10 @@ impl Event {
                     line.push_str(&format!(" subject=\"{subject}\""));
                 }
                 line.push_str(": ");
-                line.push_str(&one_line(body));
+                match action {
+                    Some(action) => line.push_str(&format!("* {}", one_line(action))),
+                    None => line.push_str(&one_line(body)),
+                }
                 line
             }
             Event::Sent { to, id } => format!("sent to {to} id={}", one_line(id)),
@@ -243,6 +251,7 @@ mod tests {
             thread: None,
             subject: None,
             body: body.into(),
+            action: None,
         };
         let line = event.to_json();
         assert!(!line.chars().any(crate::sanitize::is_unsafe), "{line:?}");
@@ -263,6 +272,7 @@ mod tests {
             thread: Some("t-77".into()),
             subject: None,
             body: "two\nlines\u{1b}[2J".into(),
+            action: None,
         };
         assert_eq!(
             event.to_line(),
@@ -271,5 +281,32 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
         assert_eq!(json["event"], "message");
         assert_eq!(json["body"], "two\nlines\u{1b}[2J");
+    }
+
+    /// ME-01, ME-06: an action prints as `* Romeo waves`; JSON keeps the
+    /// body as sent and adds the action's words; other messages have no
+    /// `action` field.
+    #[test]
+    fn me_action_in_text_and_json() {
+        let mut event = Event::Message {
+            from: "romeo@example.net/orchard".into(),
+            kind: "chat".into(),
+            thread: None,
+            subject: None,
+            body: "/me waves\u{1b}[2J".into(),
+            action: Some("Romeo waves\u{1b}[2J".into()),
+        };
+        assert_eq!(
+            event.to_line(),
+            "message chat from romeo@example.net/orchard: * Romeo waves[2J"
+        );
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(json["body"], "/me waves\u{1b}[2J");
+        assert_eq!(json["action"], "Romeo waves\u{1b}[2J");
+        if let Event::Message { action, .. } = &mut event {
+            *action = None;
+        }
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert!(json.get("action").is_none(), "{json}");
     }
 }

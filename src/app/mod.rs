@@ -6,12 +6,14 @@
 //! Organised by area, each holding its state and an `update` that applies
 //! both the server's facts and the user's commands: [`session`],
 //! [`roster`], [`presence`], [`subscription`], [`chat`], [`headline`],
-//! [`privacy`]. [`update`] only routes; [`dispatch`] runs a command in its
+//! [`privacy`], and [`attention`] (whether the user is looking:
+//! notifications, mutes, client state indication). [`update`] only routes; [`dispatch`] runs a command in its
 //! area and reports its one result; [`command`] is the command language;
 //! [`event`] is what the user is told. The roster keeps its contacts
 //! compact and in display order, so big rosters stay small and cheap to
 //! draw.
 
+pub mod attention;
 pub mod chat;
 pub mod command;
 pub mod dispatch;
@@ -205,6 +207,8 @@ pub struct State {
     /// only [`Event::Info`], and no roster event is built per contact, which at login would be
     /// one for every contact.
     pub notices_only: bool,
+    /// Whether the user is looking; mutes; what the server was told.
+    pub attention: attention::Attention,
 }
 
 impl State {
@@ -246,6 +250,20 @@ impl State {
             &groups,
             &subscription,
         )
+    }
+
+    /// Our name for `jid`: its roster name, else its local part, else its
+    /// domain. Remote text: sanitise before drawing.
+    pub fn display_name(&self, jid: &jid::BareJid) -> String {
+        self.roster
+            .get(jid)
+            .and_then(|item| item.name.as_deref())
+            .filter(|name| !name.trim().is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| match jid.node() {
+                Some(node) => node.as_str().to_owned(),
+                None => jid.domain().as_str().to_owned(),
+            })
     }
 
     pub fn is_online(&self) -> bool {
@@ -292,6 +310,8 @@ pub enum Msg {
         ver: Option<String>,
         items: Vec<RosterItem>,
     },
+    /// The contacts muted in earlier runs, read before login.
+    Muted(Vec<jid::BareJid>),
     /// Something for the status area.
     Warning(String),
     /// The user looked at something.
@@ -357,6 +377,10 @@ pub enum ViewMsg {
     ClearHeadlines,
     /// The user scrolled to the top of a window: bring older lines in.
     LoadOlder(ConversationId),
+    /// The terminal gained (`true`) or lost the focus.
+    Focus(bool),
+    /// No key for the idle time (`true`), or a key after that (`false`).
+    Idle(bool),
 }
 
 /// What the store asks the runner to do.
@@ -399,6 +423,13 @@ pub enum Effect {
         peer: jid::BareJid,
         before_row: Option<i64>,
     },
+    /// Tell the user about a message they cannot see (the bell, the
+    /// `[notify] command`).
+    Notify(attention::Notification),
+    /// The muted contacts changed: write them to disk.
+    SaveMuted,
+    /// Tell the server whether the user is looking (XEP-0352): a nonza.
+    ClientState(crate::xmpp::stanza::csi::ClientState),
 }
 
 /// Applies one message; returns the effects to carry out.
@@ -426,6 +457,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Connecting
         | Msg::LoginFailed { .. }
         | Msg::Warning(_)
+        | Msg::Muted(_)
         | Msg::View(_)
         | Msg::HistoryLoaded { .. }
         | Msg::Invalid { .. }
@@ -451,6 +483,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::RosterCache { ver, items } => state.roster.load_cache(ver, items),
         Msg::Warning(text) => push_notice(state, text, false),
+        Msg::Muted(jids) => state.attention.muted.extend(jids),
         Msg::View(view) => apply_view(state, view, &mut effects),
         Msg::HistoryLoaded {
             conversation,
@@ -485,7 +518,10 @@ fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
 /// Routes a fact from the session to its area.
 fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
     match event {
-        SessionEvent::Online { jid, features } => session::on_online(state, jid, features, effects),
+        SessionEvent::Online { jid, features } => {
+            session::on_online(state, jid, features, effects);
+            attention::on_online(state, effects);
+        }
         SessionEvent::Message(message) => chat::update::on_message(state, message, at, effects),
         SessionEvent::Presence(presence) => presence::update::on_presence(state, presence, effects),
         SessionEvent::RosterPush { item, ver } => {
@@ -498,7 +534,10 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             attempt,
             retry_in,
         } => session::on_reconnecting(state, error, attempt, retry_in, effects),
-        SessionEvent::Resumed => session::on_resumed(state, effects),
+        SessionEvent::Resumed => {
+            session::on_resumed(state, effects);
+            attention::on_resumed(state, effects);
+        }
         SessionEvent::AcksEnabled => state.acks = true,
         SessionEvent::Acked { ids } => session::on_acked(state, ids, effects),
         SessionEvent::PrivacyPush { name } => {
@@ -567,6 +606,8 @@ fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
                 state.active = state.chats.window_ids().last().copied();
             }
         }
+        ViewMsg::Focus(focused) => attention::on_focus(state, focused, effects),
+        ViewMsg::Idle(idle) => attention::on_idle(state, idle, effects),
         ViewMsg::HeadlinesRead => state.headlines.mark_read(),
         ViewMsg::ClearHeadlines => state.headlines.clear(),
     }

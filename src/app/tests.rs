@@ -15,6 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod attention;
 mod closed;
 mod login;
 mod message;
@@ -276,6 +277,9 @@ fn describe(effect: &Effect) -> String {
         Effect::Record(record) => format!("record {} {:?}", record.peer, record.body),
         Effect::RecordError { id, error } => format!("record-error {id}: {error}"),
         Effect::Search { text, .. } => format!("search {text}"),
+        Effect::SaveMuted => "save-muted".into(),
+        Effect::Notify(n) => format!("notify {} in {}: {}", n.from, n.conversation, n.body),
+        Effect::ClientState(state) => format!("csi: {}", state.to_element().to_xml()),
     }
 }
 

@@ -4,7 +4,9 @@
 //! its body as `[Subject]` (SYN-03), a bounce is marked under the line it
 //! answers (MSG-12), a groupchat sender reads `#nick`, and a
 //! `── new messages ──` row separates what arrived while the user was
-//! elsewhere.
+//! elsewhere. A body starting with `/me ` is an action (XEP-0245, ME-01):
+//! `HH:MM * Romeo waves`, in italics, with our name for the sender (our
+//! own local part for our lines).
 //!
 //! Only what is visible is laid out. The view remembers which row of which
 //! line sits at its bottom (or follows the end) and wraps lines outward
@@ -282,6 +284,8 @@ struct Layout<'a> {
     marker: Option<u64>,
     /// The peer's label, worked out once per frame.
     peer: String,
+    /// Our name in our own actions: our JID's local part.
+    own: String,
 }
 
 impl<'a> Layout<'a> {
@@ -298,6 +302,7 @@ impl<'a> Layout<'a> {
             width,
             marker,
             peer: peer_name(state, conversation),
+            own: own_name(state),
         }
     }
 
@@ -308,8 +313,19 @@ impl<'a> Layout<'a> {
         if self.marker == Some(line.seq) {
             rows.push(separator(self.width, self.theme));
         }
-        let (label, label_style) = self.sender(line);
-        let label = format!("<{label}>");
+        // ME-01: an action; a subject keeps the line a normal message.
+        let action = match &line.subject {
+            None => crate::xmpp::stanza::me::action(&line.body),
+            Some(_) => None,
+        };
+        let (label, label_style) = self.sender(line, action.is_some());
+        let (label, label_style, row_style) = match action {
+            Some(_) => {
+                let italic = Style::default().add_modifier(Modifier::ITALIC);
+                (format!("* {label}"), label_style.patch(italic), italic)
+            }
+            None => (format!("<{label}>"), label_style, Style::default()),
+        };
         let prefix_cols = TIME_COLS + text::width(&label) + 1;
         let indent = if prefix_cols <= self.width / 2 {
             prefix_cols
@@ -322,7 +338,7 @@ impl<'a> Layout<'a> {
             .map(one_line)
             .filter(|s| !s.trim().is_empty())
             .map(|s| format!("[{}]", s.trim()));
-        let body = for_terminal(&line.body);
+        let body = for_terminal(action.unwrap_or(&line.body));
         let content = match &subject {
             Some(subject) if body.is_empty() => subject.clone(),
             Some(subject) => format!("{subject} {body}"),
@@ -344,7 +360,7 @@ impl<'a> Layout<'a> {
                 vec![Span::raw(" ".repeat(indent))]
             };
             text::push_head_tail(&mut spans, head, tail);
-            rows.push(Line::from(spans));
+            rows.push(Line::from(spans).style(row_style));
         }
         if line.pending && line.error.is_none() {
             // Not yet acknowledged by the server (or waiting for the
@@ -369,9 +385,18 @@ impl<'a> Layout<'a> {
         rows
     }
 
-    fn sender(&self, line: &ChatLine) -> (String, Style) {
+    /// The sender's label and style; `action` names us by our own name
+    /// rather than "me" (`* juliet waves`).
+    fn sender(&self, line: &ChatLine, action: bool) -> (String, Style) {
         match line.direction {
-            Direction::Outgoing => ("me".to_owned(), Style::default().fg(self.theme.own)),
+            Direction::Outgoing => {
+                let name = if action {
+                    self.own.clone()
+                } else {
+                    "me".to_owned()
+                };
+                (name, Style::default().fg(self.theme.own))
+            }
             Direction::Incoming => {
                 let label = if line.kind == MessageType::Groupchat {
                     // In a room the resource is the speaker's nick.
@@ -417,6 +442,16 @@ fn peer_name(state: &State, conversation: &Conversation) -> String {
         None => one_line(conversation.peer.domain().as_str()),
     });
     text::truncate(name.trim(), MAX_NAME_COLS)
+}
+
+/// Our JID's local part, for our own actions; "me" before login.
+fn own_name(state: &State) -> String {
+    let name = state
+        .jid
+        .as_ref()
+        .and_then(|jid| jid.node())
+        .map(|node| one_line(node.as_str()));
+    text::truncate(name.as_deref().unwrap_or("me"), MAX_NAME_COLS)
 }
 
 /// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… `, cut to fit.

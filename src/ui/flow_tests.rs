@@ -112,6 +112,22 @@ fn open_chat_from_roster_and_send() {
     assert!(screen.contains("<me> Art thou there?"), "{screen}");
 }
 
+/// ME-03, ME-01: `/me waves` typed in an open chat sends the body
+/// `/me waves` unchanged and draws it as our action.
+#[test]
+fn me_typed_in_the_input_line() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Home);
+    h.press(KeyCode::Down);
+    h.press(KeyCode::Enter);
+    h.type_text("/me waves");
+    h.press(KeyCode::Enter);
+    assert_eq!(h.sent_bodies(), ["/me waves"]);
+    let screen = h.screen();
+    assert!(screen.contains("* juliet waves"), "{screen}");
+    assert!(!screen.contains("<me>"), "{screen}");
+}
+
 /// `r` on a contact, a new name, Enter: a roster set with the whole item.
 #[test]
 fn rename_by_keys() {

@@ -170,6 +170,15 @@ pub fn layout(area: Rect, input_lines: u16) -> Areas {
     }
 }
 
+/// The terminal title: `balcony`, with the count of unread conversation
+/// lines when there are any (`balcony (3)`).
+pub fn window_title(state: &State) -> String {
+    match state.chats.unread() {
+        0 => "balcony".to_owned(),
+        unread => format!("balcony ({unread})"),
+    }
+}
+
 /// Draws one frame. `view` is mutable only for caches and scroll clamping.
 pub fn draw(frame: &mut Frame<'_>, state: &State, view: &mut View) {
     let areas = layout(frame.area(), view.input.line_count() as u16);

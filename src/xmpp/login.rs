@@ -56,6 +56,8 @@ pub struct StreamFeatures {
     /// The XEP-0440 channel-binding types, when the server lists them
     /// (CB-01); `None` means the server's types are unknown.
     pub channel_binding_types: Option<Vec<String>>,
+    /// Client state indication is offered (XEP-0352, CSI-01).
+    pub csi: bool,
 }
 
 impl StreamFeatures {
@@ -84,6 +86,7 @@ impl StreamFeatures {
                 (ns::ROSTER_VER, "ver") => parsed.roster_versioning = true,
                 (ns::PRE_APPROVAL, "sub") => parsed.pre_approval = true,
                 (ns::SM, "sm") => parsed.stream_management = true,
+                (ns::CSI, "csi") => parsed.csi = true,
                 (ns::SASL_CB, "sasl-channel-binding") => {
                     parsed.channel_binding_types = Some(
                         child

@@ -101,6 +101,10 @@ fn prosody_config(server: &TestServer) -> String {
     if opts.smacks {
         modules.push("smacks");
     }
+    // Client state indication (XEP-0352), as in Debian's default config;
+    // it only acts on a client that says it is inactive.
+    modules.push("csi");
+    modules.push("csi_simple");
     let modules: Vec<String> = modules.iter().map(|m| lua_str(m)).collect();
     let level = if opts.debug_log || std::env::var_os(DEBUG_LOG_ENV).is_some() {
         "debug"

@@ -2,7 +2,8 @@
 //! interpreted here, once (RFC 3921 §4, MSG-*): a bounce of ours, a
 //! headline or announcement (handed to [`crate::app::headline`]), or a
 //! conversation line. The same decision says what is shown and what is
-//! recorded ([`Effect::Record`]). Also the user's `/msg`, `/normal`, plain
+//! recorded ([`Effect::Record`]); [`crate::app::attention`] says whether
+//! it notifies. Also the user's `/msg`, `/normal`, plain
 //! text and `/search`.
 
 use jid::Jid;
@@ -12,7 +13,7 @@ use crate::xmpp::stanza::message::{Message, MessageType};
 
 use crate::app::dispatch::{self, Outcome};
 use crate::app::event::Event;
-use crate::app::{Effect, Record, State, headline, privacy, push_notice};
+use crate::app::{Effect, Record, State, attention, headline, privacy, push_notice};
 
 use super::{ConversationId, Incoming};
 
@@ -81,12 +82,15 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
         .last_seq(conversation)
         .map(|seq| (conversation, seq));
     effects.push(Effect::Record(record));
+    attention::on_incoming(state, conversation, &from, message.kind, &body, effects);
+    let action = attention::action_text(state, &from, message.kind, subject.as_deref(), &body);
     effects.push(Effect::Emit(Event::Message {
         from: from.to_string(),
         kind: message.kind.as_str().to_owned(),
         thread,
         subject,
         body,
+        action,
     }));
 }
 

@@ -141,6 +141,13 @@ impl PresenceChoice {
 pub enum Action {
     /// `/msg JID [TEXT]`; without text it only opens the conversation.
     Message { to: Jid, body: Option<String> },
+    /// `/me TEXT`: an action (XEP-0245), sent to the current conversation
+    /// as the body `/me TEXT` (ME-03).
+    Me { text: String },
+    /// `/mute JID`: JID's messages no longer notify.
+    Mute { jid: BareJid },
+    /// `/unmute JID`
+    Unmute { jid: BareJid },
     /// `/normal JID [SUBJECT |] BODY`
     Normal {
         to: Jid,

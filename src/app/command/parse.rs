@@ -313,6 +313,25 @@ pub(super) fn parse_search(args: &mut Args<'_>) -> Result<Action, CommandError> 
     })
 }
 
+/// ME-03: the text goes out unchanged after `/me `.
+pub(super) fn parse_me(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Me {
+        text: args.required_text("the action")?,
+    })
+}
+
+pub(super) fn parse_mute(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Mute {
+        jid: args.only_bare_jid()?,
+    })
+}
+
+pub(super) fn parse_unmute(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Unmute {
+        jid: args.only_bare_jid()?,
+    })
+}
+
 pub(super) fn parse_reconnect(args: &mut Args<'_>) -> Result<Action, CommandError> {
     args.finish()?;
     Ok(Action::Reconnect)

@@ -29,7 +29,8 @@ fn suggestion(typed: &str) -> Option<&'static str> {
     let mut tied = false;
     for spec in COMMANDS {
         // Cheap bound first: a long line must not cost a full comparison.
-        if typed_len.abs_diff(spec.name.len()) > 2 {
+        // A name of two letters is within two edits of any short word.
+        if typed_len.abs_diff(spec.name.len()) > 2 || spec.name.len() < 3 {
             continue;
         }
         let distance = edit_distance(&typed, spec.name);
@@ -57,20 +58,28 @@ fn suggestion(typed: &str) -> Option<&'static str> {
     }
 }
 
-/// Levenshtein distance over characters.
+/// Edit distance over characters, a swap of two neighbours counting as
+/// one edit (optimal string alignment).
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // Two rows back, for a swap of neighbours (one slip: "quti" for "quit").
+    let mut before: Vec<usize> = Vec::new();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         let mut current = Vec::with_capacity(b.len() + 1);
         current.push(i + 1);
         for (j, cb) in b.iter().enumerate() {
-            let replace = previous[j] + usize::from(ca != *cb);
+            let replace = previous[j] + usize::from(ca != cb);
             let delete = previous[j + 1] + 1;
             let insert = current[j] + 1;
-            current.push(replace.min(delete).min(insert));
+            let mut best = replace.min(delete).min(insert);
+            if i > 0 && j > 0 && *ca == b[j - 1] && a[i - 1] == *cb {
+                best = best.min(before[j - 1] + 1);
+            }
+            current.push(best);
         }
-        previous = current;
+        before = std::mem::replace(&mut previous, current);
     }
     previous[b.len()]
 }

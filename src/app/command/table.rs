@@ -11,10 +11,11 @@
 
 use super::parse::{
     Args, parse_add, parse_approve, parse_block, parse_blocklist, parse_cancel, parse_contact,
-    parse_deny, parse_disconnect, parse_group, parse_headline, parse_help, parse_msg, parse_normal,
-    parse_preapprove, parse_presence, parse_priority_command, parse_privacy, parse_quit,
-    parse_reconnect, parse_remove, parse_rename, parse_roster, parse_say, parse_search,
-    parse_status, parse_subscribe, parse_unblock, parse_unsubscribe,
+    parse_deny, parse_disconnect, parse_group, parse_headline, parse_help, parse_me, parse_msg,
+    parse_mute, parse_normal, parse_preapprove, parse_presence, parse_priority_command,
+    parse_privacy, parse_quit, parse_reconnect, parse_remove, parse_rename, parse_roster,
+    parse_say, parse_search, parse_status, parse_subscribe, parse_unblock, parse_unmute,
+    parse_unsubscribe,
 };
 use super::{Action, CommandError, PrivacyCommand};
 
@@ -86,6 +87,18 @@ pub static COMMANDS: &[CommandSpec] = &[
                   (romeo@example.net/orchard). xmpp:, im: and pres: addresses are accepted.",
         args_kinds: &[ArgKind::Jid, ArgKind::Text],
         parse: parse_msg,
+        works_offline: false,
+        may_wait: true,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "me",
+        args: "TEXT",
+        summary: "act in the current conversation: /me waves shows as * name waves",
+        details: "Sends the body \"/me TEXT\" unchanged (XEP-0245); every client draws it \
+                  as an action with the sender's name.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_me,
         works_offline: false,
         may_wait: true,
         touches_roster: false,
@@ -358,6 +371,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "mute",
+        args: "JID",
+        summary: "stop notifications (bell, [notify] command) for JID's messages",
+        details: "Their messages still arrive and count as unread. Kept between runs, in \
+                  the data directory next to the roster cache.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_mute,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "unmute",
+        args: "JID",
+        summary: "notify of JID's messages again",
+        details: "The reverse of /mute.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_unmute,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "reconnect",
         args: "",
         summary: "connect again now",
@@ -420,6 +456,9 @@ impl Action {
         match self {
             Action::Message { .. } => const { row("msg") },
             Action::Normal { .. } => const { row("normal") },
+            Action::Me { .. } => const { row("me") },
+            Action::Mute { .. } => const { row("mute") },
+            Action::Unmute { .. } => const { row("unmute") },
             Action::Headline { .. } => const { row("headline") },
             Action::Add { .. } => const { row("add") },
             Action::Remove { .. } => const { row("remove") },
@@ -455,6 +494,9 @@ impl Action {
         match self {
             Action::Message { to, .. } => format!("/msg {to}"),
             Action::Normal { to, .. } => format!("/normal {to}"),
+            Action::Me { .. } => "/me".to_owned(),
+            Action::Mute { jid } => format!("/mute {jid}"),
+            Action::Unmute { jid } => format!("/unmute {jid}"),
             Action::Headline { to, .. } => format!("/headline {to}"),
             Action::Add { jid, .. } => format!("/add {jid}"),
             Action::Remove { jid } => format!("/remove {jid}"),

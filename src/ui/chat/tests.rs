@@ -639,3 +639,69 @@ fn separator_follows_our_last_line() {
         ]
     );
 }
+
+/// ME-01, ME-02, ME-05: `/me` bodies, ours and theirs, are drawn as
+/// `* name text` in italics, with our name for the sender; a body that
+/// merely contains `/me` is drawn as is; remote text stays sanitised.
+#[test]
+fn me_01_actions_read_star_name_text() {
+    let mut state = state();
+    run(&mut state, "/msg romeo@example.net", NOON);
+    run(&mut state, "/me waves", NOON);
+    receive(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat'><body>/me bows</body></message>",
+        NOON + 60,
+    );
+    deliver(
+        &mut state,
+        chat_from("romeo@example.net/orchard", "/me sighs\u{1b}[2J\u{202e}"),
+        NOON + 60,
+    );
+    receive(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat'><body> /me bows</body></message>",
+        NOON + 120,
+    );
+    let mut view = View::default();
+    let mut terminal = Terminal::new(TestBackend::new(40, 9)).unwrap();
+    terminal
+        .draw(|frame| draw(frame, frame.area(), &state, &mut view))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let rows = inside(&rows_of(buffer));
+    assert_eq!(
+        rows[1..6],
+        [
+            "12:30 * juliet waves",
+            "── new messages ──────────────────────",
+            "12:31 * Romeo bows",
+            "12:31 * Romeo sighs[2J",
+            "12:32 <Romeo>  /me bows",
+        ]
+    );
+    // The action, name and text, is in italics; a plain line is not.
+    // Buffer row 4 is "│12:31 * Romeo bows", row 6 the plain line.
+    assert!(buffer[(7, 4)].modifier.contains(Modifier::ITALIC));
+    assert!(buffer[(15, 4)].modifier.contains(Modifier::ITALIC));
+    assert!(!buffer[(15, 6)].modifier.contains(Modifier::ITALIC));
+}
+
+/// The terminal title counts unread lines; reading them clears it.
+#[test]
+fn window_title_counts_unread() {
+    let mut state = state();
+    assert_eq!(crate::ui::window_title(&state), "balcony");
+    for id in ["a", "b", "c"] {
+        receive(
+            &mut state,
+            &format!(
+                "<message from='romeo@example.net/orchard' type='chat' id='{id}'><body>hi</body></message>"
+            ),
+            NOON,
+        );
+    }
+    assert_eq!(crate::ui::window_title(&state), "balcony (3)");
+    activate(&mut state, 0);
+    assert_eq!(crate::ui::window_title(&state), "balcony");
+}

@@ -40,6 +40,7 @@ use super::login::{self, Connection, StreamFeatures};
 use super::query::{Answer, Query};
 use super::settings::ConnectSettings;
 use super::stanza::blocking::BlockPush;
+use super::stanza::csi::ClientState;
 use super::stanza::iq::Iq;
 use super::stanza::message::Message;
 use super::stanza::presence::Presence;
@@ -130,6 +131,10 @@ pub enum SessionCommand {
     /// Sends a typed query; its decoded answer arrives as
     /// [`SessionEvent::Reply`] with `token`.
     Query { query: Query, token: u64 },
+    /// Tells the server whether the user is looking (XEP-0352): a nonza,
+    /// written as is and never counted by stream management (CSI-04).
+    /// Dropped while disconnected; the store says it again once online.
+    ClientState(ClientState),
     /// Closes the stream cleanly (CORE-26). Send unavailable presence first
     /// if available presence was sent (PRES-09).
     Close,
@@ -193,6 +198,11 @@ impl SessionHandle {
     /// Asks the session to close the stream.
     pub fn close(&self) {
         let _ = self.commands.send(SessionCommand::Close);
+    }
+
+    /// Sends a client state indication nonza (XEP-0352).
+    pub fn set_client_state(&self, state: ClientState) {
+        let _ = self.commands.send(SessionCommand::ClientState(state));
     }
 
     /// Asks the session to reconnect now.

@@ -372,6 +372,8 @@ impl Runner {
                         }
                         Some(SessionCommand::Reconnect) => break,
                         Some(SessionCommand::Send(stanza)) => self.queued.push(stanza),
+                        // The store says it again on the next stream.
+                        Some(SessionCommand::ClientState(_)) => {}
                         Some(SessionCommand::Request { reply, .. }) => {
                             self.answer_request(reply, Err(RequestError::Disconnected));
                         }
@@ -425,6 +427,9 @@ impl Runner {
                 self.track(&iq, Some(reply));
                 self.send_stanza(iq.to_element()).await
             }
+            // A nonza: not a stanza, so not counted for stream
+            // management (CSI-04, SM2-04).
+            SessionCommand::ClientState(state) => self.writer.send(&state.to_element()).await,
             SessionCommand::Close | SessionCommand::Reconnect => Ok(()),
         }
     }

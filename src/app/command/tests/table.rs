@@ -24,6 +24,9 @@ fn every_command_parses_and_has_kinds_for_its_args() {
 const EXAMPLES: &[&str] = &[
     "/msg romeo@example.net",
     "/msg romeo@example.net hello",
+    "/me waves",
+    "/mute romeo@example.net",
+    "/unmute romeo@example.net",
     "/normal romeo@example.net Tonight | Meet me",
     "/headline romeo@example.net The feast is on",
     "/add romeo@example.net Romeo",
@@ -86,6 +89,8 @@ fn listed_offline(action: &Action) -> bool {
             | Action::Reconnect
             | Action::Disconnect { .. }
             | Action::Search { .. }
+            | Action::Mute { .. }
+            | Action::Unmute { .. }
     )
 }
 
@@ -94,7 +99,7 @@ fn listed_offline(action: &Action) -> bool {
 fn listed_may_wait(action: &Action) -> bool {
     matches!(
         action,
-        Action::Message { .. } | Action::Say { .. } | Action::Normal { .. }
+        Action::Message { .. } | Action::Me { .. } | Action::Say { .. } | Action::Normal { .. }
     )
 }
 
@@ -103,6 +108,9 @@ fn listed_touches_roster(action: &Action) -> bool {
     !matches!(
         action,
         Action::Message { .. }
+            | Action::Me { .. }
+            | Action::Mute { .. }
+            | Action::Unmute { .. }
             | Action::Say { .. }
             | Action::Normal { .. }
             | Action::Headline { .. }
