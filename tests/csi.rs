@@ -168,6 +168,13 @@ async fn presence_waits_while_inactive(kind: ServerKind) {
     );
 
     client.engine.view(ViewMsg::Focus(false));
+    // Let the session task write <inactive/> and the server read it before
+    // bob changes (a stanza of ours would make Prosody flush, so no round
+    // trip here).
+    let settle = tokio::time::Instant::now() + Duration::from_secs(1);
+    while tokio::time::Instant::now() < settle {
+        let _ = tokio::time::timeout_at(settle, client.engine.step()).await;
+    }
     let mut away = Presence::available();
     away.show = Some(Show::Away);
     bob.send(away.to_element());
