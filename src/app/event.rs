@@ -27,6 +27,18 @@ pub enum Event {
         subject: Option<String>,
         body: String,
     },
+    /// XEP-0280: a copy of a message another of our devices sent
+    /// (`direction` `sent`: `from` is that device, `to` the recipient) or
+    /// received (`received`: `from` the sender, `to` that device).
+    Carbon {
+        direction: String,
+        from: String,
+        to: String,
+        kind: String,
+        thread: Option<String>,
+        subject: Option<String>,
+        body: String,
+    },
     /// A message written while offline has gone out.
     Sent {
         to: String,
@@ -106,6 +118,30 @@ impl Event {
                 body,
             } => {
                 let mut line = format!("message {kind} from {from}");
+                if let Some(thread) = opt(thread) {
+                    line.push_str(&format!(" thread={thread}"));
+                }
+                if let Some(subject) = opt(subject) {
+                    line.push_str(&format!(" subject=\"{subject}\""));
+                }
+                line.push_str(": ");
+                line.push_str(&one_line(body));
+                line
+            }
+            Event::Carbon {
+                direction,
+                from,
+                to,
+                kind,
+                thread,
+                subject,
+                body,
+            } => {
+                let mut line = if direction == "sent" {
+                    format!("carbon sent {kind} from other device {from} to {to}")
+                } else {
+                    format!("carbon received {kind} from {from} to other device {to}")
+                };
                 if let Some(thread) = opt(thread) {
                     line.push_str(&format!(" thread={thread}"));
                 }

@@ -257,7 +257,15 @@ fn describe(effect: &Effect) -> String {
     match effect {
         Effect::SendMessage(message) => {
             let mut message = message.clone();
+            // SID-01: an origin-id is always the message's own id.
+            if message.origin_id.is_some() {
+                assert_eq!(
+                    message.origin_id, message.id,
+                    "origin-id differs from the id"
+                );
+            }
             message.id = id(&message.id);
+            message.origin_id = id(&message.origin_id);
             format!("message: {}", message.to_element().to_xml())
         }
         Effect::SendPresence(presence) => format!("presence: {}", presence_xml(presence)),

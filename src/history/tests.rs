@@ -17,6 +17,8 @@ fn msg<'a>(peer: &'a str, direction: Direction, body: &'a str) -> NewMessage<'a>
         subject: None,
         body,
         stanza_id: None,
+        origin_id: None,
+        archive_id: None,
         at: 1_700_000_000,
         pending: false,
     }
@@ -52,6 +54,8 @@ fn every_field_round_trips() {
         subject: Some("Тема \u{1}"),
         body,
         stanza_id: Some("id-ü"),
+        origin_id: None,
+        archive_id: None,
         at: -5,
         pending: true,
     };
@@ -111,6 +115,8 @@ fn ten_thousand_messages_in_one_batch() {
         .zip(&ids)
         .map(|(t, id)| NewMessage {
             stanza_id: Some(id),
+            origin_id: None,
+            archive_id: None,
             ..incoming("flood@x", t)
         })
         .collect();
@@ -353,10 +359,14 @@ fn reused_id_with_new_content_is_stored() {
     let mut h = History::open_in_memory().unwrap();
     let first = NewMessage {
         stanza_id: Some("same1"),
+        origin_id: None,
+        archive_id: None,
         ..incoming("a@x", "first text")
     };
     let second = NewMessage {
         stanza_id: Some("same1"),
+        origin_id: None,
+        archive_id: None,
         ..incoming("a@x", "second, different text")
     };
     let rows = h.insert_batch(&[first, second.clone()]).unwrap();
@@ -371,6 +381,8 @@ fn redelivered_incoming_ids_are_stored_once() {
     let mut h = History::open_in_memory().unwrap();
     let first = NewMessage {
         stanza_id: Some("s1"),
+        origin_id: None,
+        archive_id: None,
         ..incoming("a@x", "hi")
     };
     let rows = h.insert_batch(&[first.clone(), first.clone()]).unwrap();
@@ -409,6 +421,8 @@ fn outbox_acks_and_errors() {
     let mut h = History::open_in_memory().unwrap();
     let out = |id, body| NewMessage {
         stanza_id: Some(id),
+        origin_id: None,
+        archive_id: None,
         pending: true,
         ..msg("a@x", Direction::Outgoing, body)
     };
@@ -456,6 +470,8 @@ fn everything_is_there_after_reopening() {
             incoming("a@x", "one"),
             NewMessage {
                 stanza_id: Some("p"),
+                origin_id: None,
+                archive_id: None,
                 pending: true,
                 ..msg("a@x", Direction::Outgoing, "two")
             },
