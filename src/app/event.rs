@@ -308,4 +308,41 @@ mod tests {
         assert_eq!(json["event"], "message");
         assert_eq!(json["body"], "two\nlines\u{1b}[2J");
     }
+
+    /// CARBONS-05 / CARBONS-06: a copy says which device, in both forms.
+    #[test]
+    fn carbon_line_and_json() {
+        let sent = Event::Carbon {
+            direction: "sent".into(),
+            from: "juliet@example.com/chamber".into(),
+            to: "romeo@example.net".into(),
+            kind: "chat".into(),
+            thread: None,
+            subject: None,
+            body: "Yes\u{1b}[2J".into(),
+        };
+        assert_eq!(
+            sent.to_line(),
+            "carbon sent chat from other device juliet@example.com/chamber to romeo@example.net: Yes[2J"
+        );
+        let json: serde_json::Value = serde_json::from_str(&sent.to_json()).unwrap();
+        assert_eq!(json["event"], "carbon");
+        assert_eq!(json["direction"], "sent");
+        assert_eq!(json["from"], "juliet@example.com/chamber");
+        assert_eq!(json["to"], "romeo@example.net");
+        let received = Event::Carbon {
+            direction: "received".into(),
+            from: "romeo@example.net/orchard".into(),
+            to: "juliet@example.com/chamber".into(),
+            kind: "chat".into(),
+            thread: Some("t1".into()),
+            subject: None,
+            body: "Art thou there?".into(),
+        };
+        assert_eq!(
+            received.to_line(),
+            "carbon received chat from romeo@example.net/orchard to other device \
+             juliet@example.com/chamber thread=t1: Art thou there?"
+        );
+    }
 }

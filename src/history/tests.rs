@@ -115,8 +115,6 @@ fn ten_thousand_messages_in_one_batch() {
         .zip(&ids)
         .map(|(t, id)| NewMessage {
             stanza_id: Some(id),
-            origin_id: None,
-            archive_id: None,
             ..incoming("flood@x", t)
         })
         .collect();
@@ -359,14 +357,10 @@ fn reused_id_with_new_content_is_stored() {
     let mut h = History::open_in_memory().unwrap();
     let first = NewMessage {
         stanza_id: Some("same1"),
-        origin_id: None,
-        archive_id: None,
         ..incoming("a@x", "first text")
     };
     let second = NewMessage {
         stanza_id: Some("same1"),
-        origin_id: None,
-        archive_id: None,
         ..incoming("a@x", "second, different text")
     };
     let rows = h.insert_batch(&[first, second.clone()]).unwrap();
@@ -381,8 +375,6 @@ fn redelivered_incoming_ids_are_stored_once() {
     let mut h = History::open_in_memory().unwrap();
     let first = NewMessage {
         stanza_id: Some("s1"),
-        origin_id: None,
-        archive_id: None,
         ..incoming("a@x", "hi")
     };
     let rows = h.insert_batch(&[first.clone(), first.clone()]).unwrap();
@@ -421,8 +413,6 @@ fn outbox_acks_and_errors() {
     let mut h = History::open_in_memory().unwrap();
     let out = |id, body| NewMessage {
         stanza_id: Some(id),
-        origin_id: None,
-        archive_id: None,
         pending: true,
         ..msg("a@x", Direction::Outgoing, body)
     };
@@ -470,8 +460,6 @@ fn everything_is_there_after_reopening() {
             incoming("a@x", "one"),
             NewMessage {
                 stanza_id: Some("p"),
-                origin_id: None,
-                archive_id: None,
                 pending: true,
                 ..msg("a@x", Direction::Outgoing, "two")
             },
@@ -705,4 +693,72 @@ fn a_kill_mid_transaction_loses_only_the_open_transaction() {
     assert_eq!(h.search(ME, "acked 49", 100).unwrap().len(), 11);
     h.insert_batch(&[incoming("a@x", "after")]).unwrap();
     assert_eq!(h.count(ME).unwrap(), 501);
+}
+
+/// CARBONS-14, SID-04, SID-05: one message reaching us by several paths (live, a carbon, the
+/// archive) is one row: by the id our archive gave it, else by the same sender's origin-id in
+/// the same direction; an origin-id from another peer or the other way is another message.
+#[test]
+fn stable_ids_store_a_message_once() {
+    let mut h = History::open_in_memory().unwrap();
+    let live = NewMessage {
+        stanza_id: Some("live-id"),
+        archive_id: Some("A7"),
+        ..incoming("a@x", "hi")
+    };
+    let copy = NewMessage {
+        stanza_id: Some("copy-id"),
+        ..live.clone()
+    };
+    let rows = h.insert_batch(&[live, copy]).unwrap();
+    assert_eq!(rows[0], rows[1]);
+    assert_eq!(h.count(ME).unwrap(), 1);
+
+    let ours = NewMessage {
+        stanza_id: Some("s1"),
+        origin_id: Some("o1"),
+        ..msg("a@x", Direction::Outgoing, "from my phone")
+    };
+    let resent = NewMessage {
+        stanza_id: Some("s2"),
+        ..ours.clone()
+    };
+    let rows = h.insert_batch(&[ours.clone(), resent]).unwrap();
+    assert_eq!(rows[0], rows[1], "the same origin-id from the same side");
+    assert_eq!(h.count(ME).unwrap(), 2);
+    h.insert_batch(&[
+        NewMessage {
+            peer: "b@x",
+            ..ours.clone()
+        },
+        NewMessage {
+            direction: Direction::Incoming,
+            ..ours.clone()
+        },
+    ])
+    .unwrap();
+    assert_eq!(h.count(ME).unwrap(), 4);
+}
+
+#[test]
+fn stable_id_lookups_use_indexes() {
+    let h = History::open_in_memory().unwrap();
+    for (sql, index) in [
+        (FIND_ARCHIVED, "messages_by_archive_id"),
+        (FIND_ORIGIN, "messages_by_origin_id"),
+    ] {
+        let mut stmt = h
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let count = stmt.parameter_count();
+        let args: Vec<&dyn ToSql> = vec![&"x"; count];
+        let plan = stmt
+            .query_map(args.as_slice(), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("; ");
+        assert!(plan.contains(index), "{plan}");
+    }
 }
