@@ -265,3 +265,73 @@ async fn outgoing_messages_carry_origin_id(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(outgoing_messages_carry_origin_id);
+
+/// CARBONS-04, CARBONS-07, at the session's border: wrappers from anyone but our bare JID (our
+/// own full JID, another account, our domain, a contact, nobody) and malformed ones produce no
+/// event at all; a good one from our bare JID comes out unwrapped, then the next message.
+#[tokio::test]
+async fn carbons_04_07_session_unwraps_only_our_own_well_formed_carbons() {
+    use balcony::xmpp::session::SessionEvent;
+    use balcony::xmpp::stanza::carbons::Direction as CarbonDirection;
+
+    let (mut server, mut session) = common::fake_login(common::fake_settings(), 1 << 20, "").await;
+    let inner = "<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' \
+                 from='juliet@example.com/chamber' to='romeo@example.net' type='chat'>\
+                 <body>BODY</body></message></forwarded>";
+    let mut stream = String::new();
+    for from in [
+        " from='juliet@example.com/chamber'",
+        " from='juliet@example.com/balcony'",
+        " from='nurse@example.com'",
+        " from='example.com'",
+        " from='tybalt@example.com/home'",
+        "",
+    ] {
+        stream.push_str(&format!(
+            "<message{from} to='juliet@example.com/balcony' type='chat'>\
+             <sent xmlns='urn:xmpp:carbons:2'>{}</sent></message>",
+            inner.replace("BODY", "spoofed")
+        ));
+    }
+    // CARBONS-07: two wrappers; a wrapper without a forwarded message; an inner groupchat.
+    stream.push_str(&format!(
+        "<message from='juliet@example.com'><sent xmlns='urn:xmpp:carbons:2'>{0}</sent>\
+         <received xmlns='urn:xmpp:carbons:2'>{0}</received></message>\
+         <message from='juliet@example.com'><sent xmlns='urn:xmpp:carbons:2'/></message>\
+         <message from='juliet@example.com'><received xmlns='urn:xmpp:carbons:2'>\
+         <forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' \
+         from='verona@conference.example.com/romeo' type='groupchat'><body>malformed</body>\
+         </message></forwarded></received></message>",
+        inner.replace("BODY", "malformed")
+    ));
+    stream.push_str(&format!(
+        "<message from='juliet@example.com' to='juliet@example.com/balcony' type='chat'>\
+         <sent xmlns='urn:xmpp:carbons:2'>{}</sent></message>\
+         <message from='romeo@example.net/orchard' type='chat'><body>plain</body></message>",
+        inner.replace("BODY", "genuine")
+    ));
+    server.send(stream.as_bytes()).await;
+
+    let mut events = Vec::new();
+    while events.len() < 2 {
+        match tokio::time::timeout(common::STEP, session.events.recv()).await {
+            Ok(Some(event)) => events.push(event),
+            other => panic!("no event: {other:?}; so far {events:?}"),
+        }
+    }
+    match &events[0] {
+        SessionEvent::Carbon { direction, message } => {
+            assert_eq!(*direction, CarbonDirection::Sent);
+            assert_eq!(message.body(""), Some("genuine"));
+            assert_eq!(
+                message.to.as_ref().map(|j| j.to_string()).as_deref(),
+                Some("romeo@example.net")
+            );
+        }
+        other => panic!("expected the genuine carbon first, got {other:?}"),
+    }
+    assert!(
+        matches!(&events[1], SessionEvent::Message(m) if m.body("") == Some("plain")),
+        "{events:?}"
+    );
+}

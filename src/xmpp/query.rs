@@ -268,6 +268,31 @@ mod tests {
         );
     }
 
+    /// DISCO-08, SID-02: our account's disco#info goes to our bare JID;
+    /// the stable-ids feature comes back by name.
+    #[test]
+    fn disco_08_account_info_asks_our_bare_jid() {
+        let own = BareJid::new("juliet@example.com").unwrap();
+        let query = Query::AccountInfo(own);
+        let mut iq = query.to_iq("example.com");
+        iq.id = "d2".into();
+        assert_eq!(
+            iq.to_element().to_xml(),
+            "<iq type='get' id='d2' to='juliet@example.com'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+        );
+        let answer = query.decode(result(
+            "<iq type='result' id='d2' from='juliet@example.com'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'>\
+             <identity category='account' type='registered'/>\
+             <feature var='urn:xmpp:sid:0'/></query></iq>",
+        ));
+        assert_eq!(
+            answer,
+            Ok(Answer::Features(vec![feature::STABLE_IDS.to_owned()]))
+        );
+    }
+
     /// CARBONS-02 / CARBONS-16: enable and disable go to our own account
     /// (no `to`), and the empty result is a plain success.
     #[test]

@@ -140,6 +140,13 @@ async def drive(device):
             device.perform(command)
         except (KeyError, ValueError) as error:
             say({"event": "error", "error": str(error)})
+
+
+async def run(device):
+    try:
+        await asyncio.wait_for(drive(device), LIFETIME)
+    except asyncio.TimeoutError:
+        pass
     try:
         await asyncio.wait_for(asyncio.ensure_future(device.disconnect()), 5)
     except (asyncio.TimeoutError, TypeError):
@@ -162,10 +169,7 @@ def main():
     except TypeError:
         # slixmpp before 1.9 took the address as one tuple.
         device.connect((host, int(port)))
-    try:
-        device.loop.run_until_complete(asyncio.wait_for(drive(device), LIFETIME))
-    except asyncio.TimeoutError:
-        pass
+    device.loop.run_until_complete(run(device))
 
 
 if __name__ == "__main__":
