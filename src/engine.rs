@@ -367,11 +367,16 @@ impl Engine {
                 peer,
                 resource: record.resource.as_deref(),
                 thread: record.thread.as_deref(),
-                direction: HistoryDirection::Incoming,
+                direction: match record.direction {
+                    Direction::Incoming => HistoryDirection::Incoming,
+                    Direction::Outgoing => HistoryDirection::Outgoing,
+                },
                 kind: record.kind.as_str(),
                 subject: record.subject.as_deref(),
                 body: &record.body,
                 stanza_id: record.stanza_id.as_deref(),
+                origin_id: record.origin_id.as_deref(),
+                archive_id: record.archive_id.as_deref(),
                 at: record.at,
                 pending: false,
             })
@@ -414,6 +419,8 @@ impl Engine {
             subject: message.subject(""),
             body,
             stanza_id: message.id.as_deref(),
+            origin_id: message.origin_id.as_deref(),
+            archive_id: None,
             at: now_unix(),
             pending,
         };

@@ -81,6 +81,15 @@ const MIGRATIONS: &[&str] = &[
              VALUES ('delete', old.row, old.body);
          INSERT INTO messages_fts (rowid, body) VALUES (new.row, new.body);
      END;",
+    // v2: XEP-0359 stable ids, so one message arriving by several paths
+    // (live, a carbon copy, resent after a reconnect, the archive) is stored
+    // once: the sender's origin-id and the id our own archive gave it.
+    "ALTER TABLE messages ADD COLUMN origin_id TEXT;
+     ALTER TABLE messages ADD COLUMN archive_id TEXT;
+     CREATE INDEX messages_by_archive_id ON messages (account, archive_id)
+         WHERE archive_id IS NOT NULL;
+     CREATE INDEX messages_by_origin_id ON messages (account, origin_id)
+         WHERE origin_id IS NOT NULL;",
 ];
 
 /// The columns of [`StoredMessage`], in the order [`read_message`] reads them.
@@ -91,8 +100,20 @@ macro_rules! columns {
 }
 
 const INSERT: &str = "INSERT INTO messages
-     (account, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING row";
+     (account, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending,
+      origin_id, archive_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING row";
+
+// The id our own archive gave a message is the same on every path.
+const FIND_ARCHIVED: &str = "SELECT row FROM messages
+     WHERE account = ?1 AND archive_id = ?2
+     ORDER BY row LIMIT 1";
+
+// An origin-id is the sender's word: it only matches the same sender's
+// messages in the same direction.
+const FIND_ORIGIN: &str = "SELECT row FROM messages
+     WHERE account = ?1 AND origin_id = ?2 AND peer = ?3 AND direction = ?4
+     ORDER BY row LIMIT 1";
 
 // A redelivery is the same message: same id *and* same content. A sender
 // whose ids restart (a counter per session, a bot) reuses ids for new text.
@@ -222,6 +243,10 @@ pub struct NewMessage<'a> {
     /// As received; sanitising for the terminal is the UI's job.
     pub body: &'a str,
     pub stanza_id: Option<&'a str>,
+    /// XEP-0359: the sender's `origin-id` (ours for what we send).
+    pub origin_id: Option<&'a str>,
+    /// XEP-0359: the `stanza-id` our own archive gave it, when trusted.
+    pub archive_id: Option<&'a str>,
     /// Unix seconds.
     pub at: i64,
     /// Outgoing and not yet acknowledged by the server.
@@ -416,10 +441,12 @@ impl History {
     }
 
     /// Stores `messages` in one transaction, all or none, and returns their
-    /// row ids in order. An incoming message already stored for the same
-    /// account and peer with the same stanza id and the same content (a
-    /// redelivery after reconnect) is not stored again; its existing row id
-    /// is returned instead. The same id with new content is a new message.
+    /// row ids in order. A message already stored is not stored again; its
+    /// existing row id is returned instead. Already stored means: the same
+    /// archive id; else the same origin-id from the same peer in the same
+    /// direction; else, for an incoming message, the same peer, stanza id and
+    /// content (a redelivery after reconnect). The same id with new content
+    /// is a new message.
     pub fn insert_batch(&mut self, messages: &[NewMessage<'_>]) -> Result<Vec<i64>, HistoryError> {
         if messages.is_empty() {
             return Ok(Vec::new());
@@ -432,8 +459,29 @@ impl History {
         let mut rows = Vec::with_capacity(messages.len());
         {
             let mut find = tx.prepare_cached(FIND_INCOMING).map_err(&fail)?;
+            let mut archived = tx.prepare_cached(FIND_ARCHIVED).map_err(&fail)?;
+            let mut by_origin = tx.prepare_cached(FIND_ORIGIN).map_err(&fail)?;
             let mut insert = tx.prepare_cached(INSERT).map_err(&fail)?;
             for m in messages {
+                let stored = match (m.archive_id, m.origin_id) {
+                    (Some(id), _)
+                        if let Some(row) = archived
+                            .query_row(params![m.account, id], |r| r.get(0))
+                            .optional()
+                            .map_err(&fail)? =>
+                    {
+                        Some(row)
+                    }
+                    (_, Some(id)) => by_origin
+                        .query_row(params![m.account, id, m.peer, m.direction], |r| r.get(0))
+                        .optional()
+                        .map_err(&fail)?,
+                    _ => None,
+                };
+                if let Some(row) = stored {
+                    rows.push(row);
+                    continue;
+                }
                 if m.direction == Direction::Incoming
                     && let Some(id) = m.stanza_id
                     && let Some(row) = find
@@ -460,6 +508,8 @@ impl History {
                             m.stanza_id,
                             m.at,
                             m.pending,
+                            m.origin_id,
+                            m.archive_id,
                         ],
                         |r| r.get(0),
                     )

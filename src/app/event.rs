@@ -31,6 +31,18 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         action: Option<String>,
     },
+    /// XEP-0280: a copy of a message another of our devices sent
+    /// (`direction` `sent`: `from` is that device, `to` the recipient) or
+    /// received (`received`: `from` the sender, `to` that device).
+    Carbon {
+        direction: String,
+        from: String,
+        to: String,
+        kind: String,
+        thread: Option<String>,
+        subject: Option<String>,
+        body: String,
+    },
     /// A message written while offline has gone out.
     Sent {
         to: String,
@@ -122,6 +134,30 @@ impl Event {
                     Some(action) => line.push_str(&format!("* {}", one_line(action))),
                     None => line.push_str(&one_line(body)),
                 }
+                line
+            }
+            Event::Carbon {
+                direction,
+                from,
+                to,
+                kind,
+                thread,
+                subject,
+                body,
+            } => {
+                let mut line = if direction == "sent" {
+                    format!("carbon sent {kind} from other device {from} to {to}")
+                } else {
+                    format!("carbon received {kind} from {from} to other device {to}")
+                };
+                if let Some(thread) = opt(thread) {
+                    line.push_str(&format!(" thread={thread}"));
+                }
+                if let Some(subject) = opt(subject) {
+                    line.push_str(&format!(" subject=\"{subject}\""));
+                }
+                line.push_str(": ");
+                line.push_str(&one_line(body));
                 line
             }
             Event::Sent { to, id } => format!("sent to {to} id={}", one_line(id)),
@@ -308,5 +344,42 @@ mod tests {
         }
         let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
         assert!(json.get("action").is_none(), "{json}");
+    }
+
+    /// CARBONS-05 / CARBONS-06: a copy says which device, in both forms.
+    #[test]
+    fn carbon_line_and_json() {
+        let sent = Event::Carbon {
+            direction: "sent".into(),
+            from: "juliet@example.com/chamber".into(),
+            to: "romeo@example.net".into(),
+            kind: "chat".into(),
+            thread: None,
+            subject: None,
+            body: "Yes\u{1b}[2J".into(),
+        };
+        assert_eq!(
+            sent.to_line(),
+            "carbon sent chat from other device juliet@example.com/chamber to romeo@example.net: Yes[2J"
+        );
+        let json: serde_json::Value = serde_json::from_str(&sent.to_json()).unwrap();
+        assert_eq!(json["event"], "carbon");
+        assert_eq!(json["direction"], "sent");
+        assert_eq!(json["from"], "juliet@example.com/chamber");
+        assert_eq!(json["to"], "romeo@example.net");
+        let received = Event::Carbon {
+            direction: "received".into(),
+            from: "romeo@example.net/orchard".into(),
+            to: "juliet@example.com/chamber".into(),
+            kind: "chat".into(),
+            thread: Some("t1".into()),
+            subject: None,
+            body: "Art thou there?".into(),
+        };
+        assert_eq!(
+            received.to_line(),
+            "carbon received chat from romeo@example.net/orchard to other device \
+             juliet@example.com/chamber thread=t1: Art thou there?"
+        );
     }
 }

@@ -203,6 +203,9 @@ pub struct State {
     /// The server refused the password (CORE-12): the user may give it
     /// again. Cleared by the next login attempt.
     pub password_refused: bool,
+    /// Our other devices (XEP-0280, XEP-0359): whether carbons are on in
+    /// this session and whether our account's stanza-ids are trusted.
+    pub devices: chat::Devices,
     /// Set when only notices are read (the terminal UI draws from the store): the engine keeps
     /// only [`Event::Info`], and no roster event is built per contact, which at login would be
     /// one for every contact.
@@ -280,8 +283,12 @@ pub enum Purpose {
     RosterGet { versioned: bool },
     /// A roster set made by a command (see [`roster::ops`]).
     RosterSet { tag: u64 },
-    /// The server's disco#info at login (PRIV-01, BLK-01).
+    /// The server's disco#info at login (PRIV-01, BLK-01, CARBONS-01).
     ServerInfo,
+    /// Our account's disco#info at login (DISCO-08, SID-02).
+    AccountInfo,
+    /// Turning carbons on for this session (CARBONS-02).
+    Carbons,
     /// The current step of privacy/blocking job `tag`.
     Privacy { tag: u64 },
 }
@@ -358,6 +365,16 @@ pub struct Record {
     pub subject: Option<String>,
     pub body: String,
     pub stanza_id: Option<String>,
+    /// Ours (a copy of what another of our devices sent, CARBONS-06) or
+    /// theirs.
+    pub direction: chat::Direction,
+    /// SID-01 / SID-05: the sender's origin-id, matched only against the
+    /// same sender's messages.
+    pub origin_id: Option<String>,
+    /// SID-02 / SID-04: the stanza-id our own account gave it, when trusted:
+    /// the same message by another path (carbon, offline, archive) is
+    /// stored once.
+    pub archive_id: Option<String>,
     /// Unix seconds.
     pub at: i64,
     /// The conversation line it is shown as: (conversation, seq).
@@ -451,7 +468,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | SessionEvent::Reconnecting { .. }
                 | SessionEvent::Resumed
         ),
-        Msg::Reply { purpose, .. } => !matches!(purpose, Purpose::ServerInfo),
+        Msg::Reply { purpose, .. } => !matches!(
+            purpose,
+            Purpose::ServerInfo | Purpose::AccountInfo | Purpose::Carbons
+        ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
         Msg::Connecting
@@ -523,6 +543,9 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             attention::on_online(state, effects);
         }
         SessionEvent::Message(message) => chat::update::on_message(state, message, at, effects),
+        SessionEvent::Carbon { direction, message } => {
+            chat::update::on_carbon(state, direction, message, at, effects)
+        }
         SessionEvent::Presence(presence) => presence::update::on_presence(state, presence, effects),
         SessionEvent::RosterPush { item, ver } => {
             roster::update::on_push(state, item, ver, effects)
@@ -562,10 +585,13 @@ fn apply_reply(
         }
         Purpose::RosterSet { tag } => roster::update::on_set_result(state, tag, result, effects),
         Purpose::ServerInfo => {
+            chat::update::on_server_info(state, &result, effects);
             privacy::update::on_server_info(state, result, effects);
             dispatch::run_awaiting_features(state, effects);
         }
         Purpose::Privacy { tag } => privacy::jobs::on_reply(state, tag, result, effects),
+        Purpose::AccountInfo => chat::update::on_account_info(state, &result),
+        Purpose::Carbons => chat::update::on_carbons_enabled(state, result, effects),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::xmpp::stanza::presence::Presence;
 use super::dispatch::{self, Outcome};
 use super::event::Event;
 use super::roster::LoadState;
-use super::{ConnectionState, Effect, Purpose, State, privacy, push_notice, roster};
+use super::{ConnectionState, Effect, Purpose, State, chat, privacy, push_notice, roster};
 
 /// Bound: the session starts with the roster (ROS-01, NEW-02), versioned
 /// when offered, and the server's features.
@@ -44,6 +44,7 @@ pub fn on_online(
     });
     state.features = features;
     privacy::update::discover(state, effects);
+    chat::update::discover(state);
 }
 
 /// A new login attempt has started.

@@ -16,6 +16,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod attention;
+mod carbons;
 mod closed;
 mod login;
 mod message;
@@ -258,7 +259,15 @@ fn describe(effect: &Effect) -> String {
     match effect {
         Effect::SendMessage(message) => {
             let mut message = message.clone();
+            // SID-01: an origin-id is always the message's own id.
+            if message.origin_id.is_some() {
+                assert_eq!(
+                    message.origin_id, message.id,
+                    "origin-id differs from the id"
+                );
+            }
             message.id = id(&message.id);
+            message.origin_id = id(&message.origin_id);
             format!("message: {}", message.to_element().to_xml())
         }
         Effect::SendPresence(presence) => format!("presence: {}", presence_xml(presence)),

@@ -83,6 +83,8 @@ fn record_sent(history: &mut History, account: &str, message: &Message) -> Resul
         subject: message.subject(""),
         body,
         stanza_id: message.id.as_deref(),
+        origin_id: message.origin_id.as_deref(),
+        archive_id: None,
         at: crate::engine::now_unix(),
         pending: true,
     };

@@ -17,6 +17,8 @@ fn msg<'a>(peer: &'a str, direction: Direction, body: &'a str) -> NewMessage<'a>
         subject: None,
         body,
         stanza_id: None,
+        origin_id: None,
+        archive_id: None,
         at: 1_700_000_000,
         pending: false,
     }
@@ -52,6 +54,8 @@ fn every_field_round_trips() {
         subject: Some("Тема \u{1}"),
         body,
         stanza_id: Some("id-ü"),
+        origin_id: None,
+        archive_id: None,
         at: -5,
         pending: true,
     };
@@ -689,4 +693,72 @@ fn a_kill_mid_transaction_loses_only_the_open_transaction() {
     assert_eq!(h.search(ME, "acked 49", 100).unwrap().len(), 11);
     h.insert_batch(&[incoming("a@x", "after")]).unwrap();
     assert_eq!(h.count(ME).unwrap(), 501);
+}
+
+/// CARBONS-14, SID-04, SID-05: one message reaching us by several paths (live, a carbon, the
+/// archive) is one row: by the id our archive gave it, else by the same sender's origin-id in
+/// the same direction; an origin-id from another peer or the other way is another message.
+#[test]
+fn stable_ids_store_a_message_once() {
+    let mut h = History::open_in_memory().unwrap();
+    let live = NewMessage {
+        stanza_id: Some("live-id"),
+        archive_id: Some("A7"),
+        ..incoming("a@x", "hi")
+    };
+    let copy = NewMessage {
+        stanza_id: Some("copy-id"),
+        ..live.clone()
+    };
+    let rows = h.insert_batch(&[live, copy]).unwrap();
+    assert_eq!(rows[0], rows[1]);
+    assert_eq!(h.count(ME).unwrap(), 1);
+
+    let ours = NewMessage {
+        stanza_id: Some("s1"),
+        origin_id: Some("o1"),
+        ..msg("a@x", Direction::Outgoing, "from my phone")
+    };
+    let resent = NewMessage {
+        stanza_id: Some("s2"),
+        ..ours.clone()
+    };
+    let rows = h.insert_batch(&[ours.clone(), resent]).unwrap();
+    assert_eq!(rows[0], rows[1], "the same origin-id from the same side");
+    assert_eq!(h.count(ME).unwrap(), 2);
+    h.insert_batch(&[
+        NewMessage {
+            peer: "b@x",
+            ..ours.clone()
+        },
+        NewMessage {
+            direction: Direction::Incoming,
+            ..ours.clone()
+        },
+    ])
+    .unwrap();
+    assert_eq!(h.count(ME).unwrap(), 4);
+}
+
+#[test]
+fn stable_id_lookups_use_indexes() {
+    let h = History::open_in_memory().unwrap();
+    for (sql, index) in [
+        (FIND_ARCHIVED, "messages_by_archive_id"),
+        (FIND_ORIGIN, "messages_by_origin_id"),
+    ] {
+        let mut stmt = h
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let count = stmt.parameter_count();
+        let args: Vec<&dyn ToSql> = vec![&"x"; count];
+        let plan = stmt
+            .query_map(args.as_slice(), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("; ");
+        assert!(plan.contains(index), "{plan}");
+    }
 }

@@ -25,6 +25,9 @@ pub mod feature {
     pub const BLOCKING: &str = ns::BLOCKING;
     /// XEP-0280 message carbons (CARBONS-01).
     pub const CARBONS: &str = ns::CARBONS;
+    /// XEP-0359 stable ids: our account stamps `<stanza-id/>`s we may
+    /// trust (SID-02, DISCO-08).
+    pub const STABLE_IDS: &str = ns::SID;
 }
 
 /// What the store asks the server.
@@ -39,6 +42,9 @@ pub enum Query {
     RosterRemove(BareJid),
     /// XEP-0030: the server's disco#info features.
     ServerInfo,
+    /// XEP-0030 (DISCO-08): our own account's disco#info features, asked
+    /// of our bare JID.
+    AccountInfo(BareJid),
     /// XEP-0016 §2.3: the names of the lists and which are in force.
     PrivacyNames,
     /// XEP-0016 §2.3: one list.
@@ -107,6 +113,9 @@ impl Query {
                     Err(_) => iq,
                 }
             }
+            Query::AccountInfo(own) => {
+                Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(Jid::from(own.clone()))
+            }
             Query::PrivacyNames => Iq::get(privacy::get_names()),
             Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
             Query::PrivacySet(list) => Iq::set(privacy::set_list(list)),
@@ -139,7 +148,7 @@ impl Query {
                     })
                     .map_err(|e| unreadable(e.to_string())),
             },
-            Query::ServerInfo => Ok(Answer::Features(
+            Query::ServerInfo | Query::AccountInfo(_) => Ok(Answer::Features(
                 payload
                     .iter()
                     .flat_map(|q| q.children_named("feature", ns::DISCO_INFO))
@@ -256,6 +265,31 @@ mod tests {
                 feature::PRIVACY_LISTS.to_owned(),
                 feature::BLOCKING.to_owned()
             ]))
+        );
+    }
+
+    /// DISCO-08, SID-02: our account's disco#info goes to our bare JID;
+    /// the stable-ids feature comes back by name.
+    #[test]
+    fn disco_08_account_info_asks_our_bare_jid() {
+        let own = BareJid::new("juliet@example.com").unwrap();
+        let query = Query::AccountInfo(own);
+        let mut iq = query.to_iq("example.com");
+        iq.id = "d2".into();
+        assert_eq!(
+            iq.to_element().to_xml(),
+            "<iq type='get' id='d2' to='juliet@example.com'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+        );
+        let answer = query.decode(result(
+            "<iq type='result' id='d2' from='juliet@example.com'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'>\
+             <identity category='account' type='registered'/>\
+             <feature var='urn:xmpp:sid:0'/></query></iq>",
+        ));
+        assert_eq!(
+            answer,
+            Ok(Answer::Features(vec![feature::STABLE_IDS.to_owned()]))
         );
     }
 

@@ -2,9 +2,9 @@
 //! declares `mod common;`).
 //!
 //! [`server`] starts private Prosody or ejabberd servers ([`ServerKind`]), and
-//! [`on_both_servers!`] runs one test against each; more helpers (raw XMPP clients, client drivers)
-//! belong in sibling modules here. Not every test crate uses every helper, hence the
-//! `dead_code` allowance.
+//! [`on_both_servers!`] runs one test against each; more helpers (raw XMPP clients, client drivers,
+//! [`slixmpp`]'s independent second client) belong in sibling modules here. Not every test crate
+//! uses every helper, hence the `dead_code` allowance.
 #![allow(dead_code, unused_imports)]
 
 pub mod server;
@@ -16,6 +16,7 @@ pub mod fake_tls;
 pub use client::*;
 pub use fake_server::*;
 pub mod peer;
+pub mod slixmpp;
 pub mod tmux;
 pub use peer::*;
 

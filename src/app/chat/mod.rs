@@ -9,6 +9,9 @@
 //!   writes to us, and unlocks when that resource's presence changes
 //!   (MSG-02, MSG-03, NEW-11).
 //! - Error replies are matched by id to the line we sent (MSG-12).
+//! - Copies of what our other devices sent are our lines in the peer's
+//!   conversation (CARBONS-06); one message reaching us by several paths
+//!   is filed once, by its stable ids (CARBONS-14, SID-04, SID-05).
 //!
 //! Lines are capped per conversation so memory stays bounded however long
 //! balcony runs.
@@ -51,7 +54,27 @@ const MAX_SEEN_IDS: usize = 10_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationId(pub u64);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What this session knows about our account's other devices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Devices {
+    /// The server copies messages between our resources (CARBONS-02).
+    pub carbons: bool,
+    /// Our account advertises `urn:xmpp:sid:0`: a `<stanza-id/>` by our
+    /// bare JID is its archive's id (SID-02).
+    pub archive_ids: bool,
+}
+
+/// A stable id under which a message was filed (CARBONS-14).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StableKey {
+    /// SID-04: the id our own archive gave it, the same on every path.
+    Archive(String),
+    /// SID-05: the sender's origin-id; only ever compared with the same
+    /// sender's (peer and direction), since anyone can write one.
+    Origin(BareJid, Direction, String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
     Incoming,
     Outgoing,
@@ -152,6 +175,10 @@ pub struct Chats {
     /// False after a conversation opened, until its history was asked for.
     all_requested: bool,
     seen_order: VecDeque<(BareJid, String, u64)>,
+    /// Stable ids of the messages filed, to drop the same message coming
+    /// again by another path. Bounded like `seen`.
+    stable: std::collections::HashSet<StableKey>,
+    stable_order: VecDeque<StableKey>,
     next_id: u64,
     activity: u64,
     /// Conversations by their last activity (values are unique), so the
@@ -462,6 +489,84 @@ impl Chats {
         false
     }
 
+    /// CARBONS-14: true when a message with any of these stable ids was
+    /// filed already; remembers them otherwise. A `sent` copy whose
+    /// origin-id is the id of a message this session sent is ours too.
+    pub fn is_known(&mut self, keys: &[StableKey]) -> bool {
+        let known = keys.iter().any(|key| match key {
+            StableKey::Origin(_, Direction::Outgoing, id) => {
+                self.stable.contains(key) || self.sent.contains_key(id)
+            }
+            _ => self.stable.contains(key),
+        });
+        if known {
+            return true;
+        }
+        for key in keys {
+            if self.stable_order.len() == MAX_SEEN_IDS
+                && let Some(old) = self.stable_order.pop_front()
+            {
+                self.stable.remove(&old);
+            }
+            self.stable_order.push_back(key.clone());
+            self.stable.insert(key.clone());
+        }
+        false
+    }
+
+    /// CARBONS-06: files a message another of our devices (`device`, its
+    /// resource) sent to `message.from`, which names the recipient here: our
+    /// line in that peer's conversation, found as an incoming message's
+    /// would be (thread, else the latest). It neither locks the
+    /// conversation nor counts as unread.
+    pub fn sent_elsewhere(
+        &mut self,
+        message: Incoming<'_>,
+        device: Option<String>,
+    ) -> ConversationId {
+        let peer = message.from.to_bare();
+        let id = match message.thread {
+            Some(thread) => match self.by_thread.get(&(peer.clone(), thread.to_owned())) {
+                Some(id) => *id,
+                None => match self.latest_with(&peer) {
+                    Some(conversation) if self.crowded(&peer) => conversation.id,
+                    _ => self.open(peer, Some(thread.to_owned()), message.kind),
+                },
+            },
+            None => match self.latest_with(&peer) {
+                Some(conversation) => conversation.id,
+                None => self.open(peer, None, message.kind),
+            },
+        };
+        let activity = self.touch(id);
+        if let Some(conversation) = self.conversations.get_mut(&id) {
+            conversation.activity = activity;
+            // Answered on another device: read there.
+            conversation.unread = 0;
+            conversation.push(ChatLine {
+                direction: Direction::Outgoing,
+                resource: device,
+                kind: message.kind,
+                subject: message.subject,
+                body: message.body,
+                id: message.id,
+                at: message.at,
+                error: None,
+                seq: 0,
+                pending: false,
+                row: None,
+            });
+            self.note_open(id);
+        }
+        id
+    }
+
+    fn crowded(&self, peer: &BareJid) -> bool {
+        self.by_peer
+            .get(peer)
+            .is_some_and(|ids| ids.len() >= MAX_THREADS_PER_PEER)
+    }
+
     /// Files an incoming chat, normal or groupchat message.
     pub fn receive(&mut self, message: Incoming<'_>) -> ConversationId {
         let peer = message.from.to_bare();
@@ -571,6 +676,8 @@ impl Chats {
         message.to = Some(to.clone());
         let message_id = id::next();
         message.id = Some(message_id.clone());
+        // SID-01: the same unpredictable value as the id.
+        message.origin_id = Some(message_id.clone());
         message.thread = conversation
             .thread
             .clone()

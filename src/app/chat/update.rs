@@ -3,22 +3,228 @@
 //! headline or announcement (handed to [`crate::app::headline`]), or a
 //! conversation line. The same decision says what is shown and what is
 //! recorded ([`Effect::Record`]); [`crate::app::attention`] says whether
-//! it notifies. Also the user's `/msg`, `/normal`, plain
-//! text and `/search`.
+//! it notifies. Carbon copies of what our other devices sent and received
+//! (XEP-0280) are interpreted here too, and the stable ids (XEP-0359)
+//! decide when one message came by several paths. Also the user's `/msg`,
+//! `/normal`, plain text and `/search`, and turning carbons on at login.
 
 use jid::Jid;
 
 use crate::xmpp::error::StanzaError;
+use crate::xmpp::query::{Answer, Query, feature};
+use crate::xmpp::session::RequestError;
+use crate::xmpp::stanza::carbons;
 use crate::xmpp::stanza::message::{Message, MessageType};
 
 use crate::app::dispatch::{self, Outcome};
 use crate::app::event::Event;
-use crate::app::{Effect, Record, State, attention, headline, privacy, push_notice};
+use crate::app::{Effect, Purpose, Record, State, attention, headline, privacy, push_notice};
 
-use super::{ConversationId, Incoming};
+use super::{ConversationId, Devices, Direction, Incoming, StableKey};
+
+/// A new session (not a resumed one): carbons are off again until enabled
+/// (CARBONS-03), and nothing is known of our account's stanza-ids.
+pub fn discover(state: &mut State) {
+    state.devices = Devices::default();
+}
+
+/// The server's features are known: turn carbons on when it offers them
+/// (CARBONS-01, CARBONS-02), and ask our account whether its stanza-ids
+/// can be trusted (DISCO-08, SID-02).
+pub fn on_server_info(
+    state: &mut State,
+    result: &Result<Answer, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    let Some(own) = state.jid.as_ref().map(|j| j.to_bare()) else {
+        return;
+    };
+    let offered = matches!(result, Ok(Answer::Features(features))
+        if features.iter().any(|f| f == feature::CARBONS));
+    if offered {
+        effects.push(Effect::Request {
+            query: Query::CarbonsEnable,
+            purpose: Purpose::Carbons,
+        });
+    }
+    effects.push(Effect::Request {
+        query: Query::AccountInfo(own),
+        purpose: Purpose::AccountInfo,
+    });
+}
+
+/// SID-02: our account's features; an error means none (DISCO-11).
+pub fn on_account_info(state: &mut State, result: &Result<Answer, RequestError>) {
+    state.devices.archive_ids = matches!(result, Ok(Answer::Features(features))
+        if features.iter().any(|f| f == feature::STABLE_IDS));
+}
+
+/// CARBONS-02: an error means no carbons this session, not a failed login.
+pub fn on_carbons_enabled(
+    state: &mut State,
+    result: Result<Answer, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    match result {
+        Ok(_) => state.devices.carbons = true,
+        Err(error) => {
+            state.devices.carbons = false;
+            tracing::warn!(%error, "the server refused to enable carbons");
+            effects.push(Effect::Emit(Event::Error {
+                text: format!("messages of your other devices are not copied here: {error}"),
+            }));
+        }
+    }
+}
 
 /// One message from the server; `at` is its arrival time.
 pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Vec<Effect>) {
+    interpret(state, message, None, at, effects);
+}
+
+/// A carbon copy from our own account (the session checked CARBONS-04 and
+/// CARBONS-07): a `received` copy is an incoming message (CARBONS-05), a
+/// `sent` one our own line with its recipient (CARBONS-06). Neither is ever
+/// answered (CARBONS-08).
+pub fn on_carbon(
+    state: &mut State,
+    direction: carbons::Direction,
+    message: Message,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) {
+    match direction {
+        carbons::Direction::Received => interpret(state, message, Some(direction), at, effects),
+        carbons::Direction::Sent => on_sent_elsewhere(state, message, at, effects),
+    }
+}
+
+/// The stable ids a message is filed under: our archive's id when trusted
+/// (SID-02, SID-04), and the sender's origin-id (SID-05).
+fn stable_keys(
+    state: &State,
+    message: &Message,
+    peer: &jid::BareJid,
+    direction: Direction,
+) -> (Vec<StableKey>, Option<String>) {
+    let archive_id = state
+        .jid
+        .as_ref()
+        .filter(|_| state.devices.archive_ids)
+        .and_then(|own| {
+            let own = Jid::from(own.to_bare());
+            message
+                .stanza_ids
+                .iter()
+                .find(|stanza_id| stanza_id.by == own)
+                .map(|stanza_id| stanza_id.id.clone())
+        });
+    let mut keys = Vec::new();
+    if let Some(id) = &archive_id {
+        keys.push(StableKey::Archive(id.clone()));
+    }
+    if let Some(id) = &message.origin_id {
+        keys.push(StableKey::Origin(peer.clone(), direction, id.clone()));
+    }
+    (keys, archive_id)
+}
+
+/// CARBONS-06: a message another of our devices sent.
+fn on_sent_elsewhere(state: &mut State, message: Message, at: i64, effects: &mut Vec<Effect>) {
+    let Some(own) = state.jid.as_ref().map(|j| j.to_bare()) else {
+        return;
+    };
+    let Some(to) = message.to.clone() else {
+        tracing::debug!("a sent carbon without a recipient");
+        return;
+    };
+    // Sent by one of our resources, or it is not ours to show as ours.
+    if message
+        .from
+        .as_ref()
+        .is_some_and(|from| from.to_bare() != own)
+    {
+        tracing::warn!("dropped a sent carbon whose message is not from our account");
+        return;
+    }
+    // CARBONS-15 and SYN-09: errors and empty copies show nothing.
+    if message.kind == MessageType::Error || message.is_empty() {
+        return;
+    }
+    if to.node().is_none() {
+        return;
+    }
+    let lang = state.prefs.language.clone();
+    let body = message.body(&lang).unwrap_or_default().to_owned();
+    let subject = message.subject(&lang).map(str::to_owned);
+    let peer = to.to_bare();
+    let (keys, archive_id) = stable_keys(state, &message, &peer, Direction::Outgoing);
+    if state.chats.is_known(&keys) {
+        tracing::debug!(%to, "dropping a copy of a message already filed");
+        return;
+    }
+    let device = message
+        .from
+        .as_ref()
+        .and_then(|from| from.resource())
+        .map(|r| r.as_str().to_owned());
+    let thread = message.thread.as_ref().map(|t| t.id.clone());
+    let conversation = state.chats.sent_elsewhere(
+        Incoming {
+            from: &to,
+            kind: message.kind,
+            thread: thread.as_deref(),
+            subject: subject.clone(),
+            body: body.clone(),
+            id: message.id.clone(),
+            at,
+        },
+        device.clone(),
+    );
+    effects.push(Effect::Record(Record {
+        peer,
+        resource: device.clone(),
+        thread: thread.clone(),
+        kind: message.kind,
+        subject: subject.clone(),
+        body: body.clone(),
+        stanza_id: message.id.clone(),
+        direction: Direction::Outgoing,
+        origin_id: message.origin_id.clone(),
+        archive_id,
+        at,
+        line: state
+            .chats
+            .last_seq(conversation)
+            .map(|seq| (conversation, seq)),
+    }));
+    effects.push(Effect::Emit(Event::Carbon {
+        direction: carbons::Direction::Sent.as_str().to_owned(),
+        from: message
+            .from
+            .as_ref()
+            .map_or_else(|| own.to_string(), Jid::to_string),
+        to: to.to_string(),
+        kind: message.kind.as_str().to_owned(),
+        thread,
+        subject,
+        body,
+    }));
+}
+
+/// A message for us, live or (with `carbon`) as another device got it.
+fn interpret(
+    state: &mut State,
+    message: Message,
+    carbon: Option<carbons::Direction>,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) {
+    // A copy names its sender, and a copied bounce belongs to the device
+    // that sent the message (CARBONS-15).
+    if carbon.is_some() && (message.from.is_none() || message.kind == MessageType::Error) {
+        return;
+    }
     let lang = state.prefs.language.clone();
     let own_domain = state.jid.as_ref().map(|j| j.domain().as_str().to_owned());
     // CORE-24: no `from` means our own server.
@@ -40,6 +246,13 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
     }
     let body = message.body(&lang).unwrap_or_default().to_owned();
     let subject = message.subject(&lang).map(str::to_owned);
+    // CARBONS-14: the same message by another path (live and a carbon,
+    // resent after a reconnect) is filed once, by its stable ids first.
+    let (keys, archive_id) = stable_keys(state, &message, &from.to_bare(), Direction::Incoming);
+    if state.chats.is_known(&keys) {
+        tracing::debug!(%from, "dropping a message already filed");
+        return;
+    }
     if let Some(id) = &message.id
         && state
             .chats
@@ -59,6 +272,9 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
         subject: subject.clone(),
         body: body.clone(),
         stanza_id: message.id.clone(),
+        direction: Direction::Incoming,
+        origin_id: message.origin_id.clone(),
+        archive_id,
         at,
         line: None,
     };
@@ -84,14 +300,26 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
     effects.push(Effect::Record(record));
     attention::on_incoming(state, conversation, &from, message.kind, &body, effects);
     let action = attention::action_text(state, &from, message.kind, subject.as_deref(), &body);
-    effects.push(Effect::Emit(Event::Message {
-        from: from.to_string(),
-        kind: message.kind.as_str().to_owned(),
-        thread,
-        subject,
-        body,
-        action,
-    }));
+    let event = match carbon {
+        Some(direction) => Event::Carbon {
+            direction: direction.as_str().to_owned(),
+            from: from.to_string(),
+            to: message.to.as_ref().map(Jid::to_string).unwrap_or_default(),
+            kind: message.kind.as_str().to_owned(),
+            thread,
+            subject,
+            body,
+        },
+        None => Event::Message {
+            from: from.to_string(),
+            kind: message.kind.as_str().to_owned(),
+            thread,
+            subject,
+            body,
+            action,
+        },
+    };
+    effects.push(Effect::Emit(event));
 }
 
 /// MSG-12: one of our messages came back as an error.

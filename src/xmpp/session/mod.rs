@@ -64,6 +64,14 @@ pub enum SessionEvent {
         features: StreamFeatures,
     },
     Message(Message),
+    /// XEP-0280: a copy of a message another of our resources sent
+    /// (CARBONS-06) or received (CARBONS-05), unwrapped. Only wrappers from
+    /// our own bare JID get here (CARBONS-04); the rest are dropped and
+    /// logged by the session.
+    Carbon {
+        direction: crate::xmpp::stanza::carbons::Direction,
+        message: Message,
+    },
     Presence(Presence),
     /// A roster push that passed the sender check (ROS-11, NEW-05).
     RosterPush {

@@ -24,6 +24,7 @@ use crate::xmpp::login::{self, Connection, StreamFeatures};
 use crate::xmpp::ns;
 use crate::xmpp::reader::{StreamEvent, XmlError};
 use crate::xmpp::settings::ConnectSettings;
+use crate::xmpp::stanza::carbons::{Carbon, carbon_from_own_account};
 use crate::xmpp::stanza::message::Message;
 use crate::xmpp::stanza::presence::Presence;
 use crate::xmpp::writer::StreamWriter;
@@ -464,10 +465,7 @@ impl Runner {
             return Ok(());
         }
         match element.name() {
-            "message" => match Message::parse(&element) {
-                Ok(message) => self.emit(SessionEvent::Message(message)),
-                Err(error) => self.reject(format!("a message was ignored: {error}")),
-            },
+            "message" => self.dispatch_message(&element),
             "presence" => match Presence::parse(&element) {
                 Ok(presence) => self.emit(SessionEvent::Presence(presence)),
                 Err(error) => self.reject(format!("a presence was ignored: {error}")),
@@ -484,6 +482,37 @@ impl Runner {
                 .push_back((self.sm.inbound, self.ledger.emitted()));
         }
         Ok(())
+    }
+
+    /// A message, or a carbon copy of one (XEP-0280): a wrapper is
+    /// unwrapped only when it comes from our own bare JID (CARBONS-04) and
+    /// has the one shape allowed (CARBONS-07); anything else claiming to be
+    /// a carbon is dropped whole and logged, never shown as a message.
+    fn dispatch_message(&self, element: &Element) {
+        match Carbon::parse(element) {
+            Ok(None) => match Message::parse(element) {
+                Ok(message) => self.emit(SessionEvent::Message(message)),
+                Err(error) => self.reject(format!("a message was ignored: {error}")),
+            },
+            Ok(Some(carbon)) => {
+                let from = element.attr("from");
+                let wrapper_from = from.and_then(|f| jid::Jid::new(f).ok());
+                if carbon_from_own_account(wrapper_from.as_ref(), &self.bare) {
+                    self.emit(SessionEvent::Carbon {
+                        direction: carbon.direction,
+                        message: carbon.forwarded.message,
+                    });
+                } else {
+                    // Logged, not reported: a contact could fill the status
+                    // line with them.
+                    warn!(
+                        from = from.unwrap_or("(none)"),
+                        "dropped a carbon copy not from our own account (CARBONS-04)"
+                    );
+                }
+            }
+            Err(error) => warn!(%error, "dropped a malformed carbon copy (CARBONS-07)"),
+        }
     }
 
     pub(super) fn emit(&self, event: SessionEvent) {

@@ -1,7 +1,8 @@
 //! The `<message/>` stanza (RFC 3921 §2.1 syntax, §4 exchanging messages;
 //! RFC 6121 §5.2 for `<thread parent=…>`): its type, language alternatives of
-//! body and subject, thread and error, read from and written to an
-//! [`Element`]. Conversation logic (lock-in, thread contexts) lives in the
+//! body and subject, thread and error, and its XEP-0359 stable ids
+//! (`origin-id`, `stanza-id`, read by [`super::stable_id`]), read from and
+//! written to an [`Element`]. Conversation logic (lock-in, thread contexts) lives in the
 //! app; this file only says what a message contains.
 
 use std::fmt;
@@ -10,6 +11,7 @@ use std::str::FromStr;
 use jid::Jid;
 
 use super::lang::{self, LangText};
+use super::stable_id::{self, StanzaId};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
 use crate::xmpp::element::Element;
 use crate::xmpp::error::StanzaError;
@@ -109,6 +111,12 @@ pub struct Message {
     /// SYN-09: the message had children in namespaces other than
     /// `jabber:client` (chat states, receipts, …). They are not kept.
     pub has_unknown_payload: bool,
+    /// SID-01 / SID-05: the sender's `<origin-id/>`; written when sending.
+    /// Spoofable: it only ever recognises a message of the same sender.
+    pub origin_id: Option<String>,
+    /// SID-02 / SID-03: the well-formed `<stanza-id/>`s, as read; which
+    /// archive to trust is the app's decision. Never written.
+    pub stanza_ids: Vec<StanzaId>,
 }
 
 /// Longest body kept: a chat line, not a file transfer. Each conversation
@@ -140,14 +148,19 @@ impl Message {
             thread: None,
             error: None,
             has_unknown_payload: false,
+            origin_id: None,
+            stanza_ids: Vec::new(),
         }
     }
 
-    /// A chat message to `to` with a fresh id (MSG-04, MSG-05).
+    /// A chat message to `to` with a fresh id (MSG-04, MSG-05), which is
+    /// also its origin-id (SID-01).
     pub fn chat(to: Jid, body: impl Into<String>) -> Message {
+        let id = id::next();
         Message {
             to: Some(to),
-            id: Some(id::next()),
+            origin_id: Some(id.clone()),
+            id: Some(id),
             bodies: vec![LangText::new(body)],
             ..Message::new(MessageType::Chat)
         }
@@ -182,6 +195,8 @@ impl Message {
             thread,
             error: (kind == MessageType::Error).then(|| StanzaError::from_stanza(element)),
             has_unknown_payload: element.children().any(|c| c.ns() != ns::CLIENT),
+            origin_id: stable_id::parse_origin_id(element),
+            stanza_ids: stable_id::parse_stanza_ids(element),
         })
     }
 
@@ -209,6 +224,9 @@ impl Message {
         }
         if self.kind == MessageType::Error {
             element.push_child(error_child(self.error.as_ref()));
+        }
+        if let Some(origin_id) = &self.origin_id {
+            element.push_child(stable_id::origin_id(origin_id));
         }
         element
     }
@@ -276,10 +294,13 @@ mod tests {
     #[test]
     fn syn_01_outbound_chat_shape() {
         let mut m = Message::chat(jid("romeo@example.net"), "hi");
+        assert_eq!(m.origin_id, m.id, "SID-01: the origin-id is the id");
         m.id = Some("m1".into());
+        m.origin_id = Some("m1".into());
         assert_eq!(
             m.to_element().to_xml(),
-            "<message to='romeo@example.net' type='chat' id='m1'><body>hi</body></message>"
+            "<message to='romeo@example.net' type='chat' id='m1'><body>hi</body>\
+             <origin-id xmlns='urn:xmpp:sid:0' id='m1'/></message>"
         );
     }
 

@@ -1,0 +1,155 @@
+//! A second, independent XMPP client for the integration tests: slixmpp (from PyPI), running
+//! `tests/peers/device.py` in the venv `scripts/install-deps tests` makes. A test drives it line
+//! by line (JSON) and reads what it received as JSON lines, so the other side of a conversation
+//! (or the user's other device) is software balcony shares no code with.
+//!
+//! The venv is `/opt/balcony-test-venv`, or `BALCONY_TEST_VENV`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use super::server::{Account, TestServer};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The venv's python, or a panic saying how to make it.
+pub fn python() -> PathBuf {
+    let venv = std::env::var_os("BALCONY_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/balcony-test-venv"));
+    let python = venv.join("bin/python");
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import slixmpp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "slixmpp is missing from {}: run `scripts/install-deps tests`",
+        venv.display()
+    );
+    python
+}
+
+/// One slixmpp client logged in as `account` with a resource of its own.
+pub struct Device {
+    /// The full JID the server bound.
+    pub jid: String,
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    /// Messages received and not yet taken by [`Device::expect_message`].
+    seen: Vec<Value>,
+}
+
+impl Device {
+    /// Logs in as `account`/`resource` and sends initial presence; with `carbons`, enables
+    /// XEP-0280 for itself first.
+    pub async fn start(
+        server: &TestServer,
+        account: &Account,
+        resource: &str,
+        carbons: bool,
+    ) -> Device {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/device.py");
+        let mut command = Command::new(python());
+        command
+            .arg(script)
+            .arg(format!("{}/{resource}", account.jid))
+            .arg(&account.password)
+            .arg("127.0.0.1")
+            .arg(server.port.to_string())
+            .arg(&server.ca_file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        if carbons {
+            command.arg("--carbons");
+        }
+        let mut child = command.spawn().expect("start the slixmpp device");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut device = Device {
+            jid: String::new(),
+            child,
+            stdin,
+            stdout,
+            seen: Vec::new(),
+        };
+        let ready = device.next_event("ready", |e| e["event"] == "ready").await;
+        device.jid = ready["jid"].as_str().unwrap_or_default().to_owned();
+        device
+    }
+
+    /// Sends a chat message; `origin_id` adds a XEP-0359 `<origin-id/>`.
+    pub async fn send_chat(&mut self, to: &str, body: &str, origin_id: Option<&str>) {
+        let mut command = json!({"op": "send", "to": to, "body": body, "type": "chat"});
+        if let Some(origin_id) = origin_id {
+            command["origin_id"] = json!(origin_id);
+        }
+        self.command(command).await;
+    }
+
+    /// Sends `xml` as it is.
+    pub async fn send_raw(&mut self, xml: &str) {
+        self.command(json!({"op": "raw", "xml": xml})).await;
+    }
+
+    async fn command(&mut self, command: Value) {
+        let op = command["op"].clone();
+        let line = format!("{command}\n");
+        self.stdin
+            .write_all(line.as_bytes())
+            .await
+            .expect("write to the device");
+        self.stdin.flush().await.expect("flush");
+        self.next_event("done", |e| e["event"] == "done" && e["op"] == op)
+            .await;
+    }
+
+    /// Reads lines until one matches `pred`; messages on the way are kept.
+    async fn next_event(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let line = match tokio::time::timeout_at(deadline, self.stdout.next_line()).await {
+                Ok(Ok(Some(line))) => line,
+                Ok(Ok(None)) => panic!("the slixmpp device exited while waiting for {what}"),
+                Ok(Err(e)) => panic!("reading the slixmpp device: {e}"),
+                Err(_) => panic!("the slixmpp device: no {what} within {WAIT:?}"),
+            };
+            let event: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("the device printed {line:?}: {e}"));
+            if event["event"] == "error" {
+                panic!("the slixmpp device failed: {event}");
+            }
+            if pred(&event) {
+                return event;
+            }
+            if event["event"] == "message" {
+                self.seen.push(event);
+            }
+        }
+    }
+
+    /// Waits for a received message (a carbon copy included) matching `pred`, and takes it.
+    pub async fn expect_message(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.seen.iter().position(&pred) {
+            return self.seen.remove(i);
+        }
+        self.next_event(what, |e| e["event"] == "message" && pred(e))
+            .await
+    }
+
+    /// Closes its stdin and waits for it to log out.
+    pub async fn quit(mut self) {
+        let _ = self.stdin.write_all(b"{\"op\": \"quit\"}\n").await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+    }
+}

@@ -1,0 +1,176 @@
+"""A second XMPP client for balcony's integration tests, independent of balcony: slixmpp.
+
+Usage: device.py JID PASSWORD HOST PORT CA_FILE [--carbons]
+
+Logs in as JID (a full JID: the resource is the device) over STARTTLS to HOST:PORT, trusting
+only CA_FILE, and is driven one JSON object a line on stdin:
+
+    {"op": "send", "to": JID, "body": TEXT, "type": "chat", "id": ID, "origin_id": ID}
+    {"op": "raw", "xml": "<message .../>"}        sent as it is (for hostile stanzas)
+    {"op": "quit"}
+
+It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once online (with
+carbons enabled when --carbons is given), {"event": "done", "op": ...} after each command, and
+{"event": "message", ...} for every <message/> that arrives: from, to, type, id, body,
+origin_id, stanza_ids, and for a carbon copy "carbon" ("sent" or "received"), "carbon_from"
+(the wrapper's sender) and the forwarded message's fields. It exits when stdin closes, on
+"quit", or after a fixed lifetime, so a test that dies leaves nothing running.
+"""
+
+import asyncio
+import json
+import sys
+import xml.etree.ElementTree as ET
+
+import slixmpp
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+CLIENT = "jabber:client"
+CARBONS = "urn:xmpp:carbons:2"
+FORWARD = "urn:xmpp:forward:0"
+SID = "urn:xmpp:sid:0"
+LOGIN_TIMEOUT = 30
+LIFETIME = 600
+
+
+def say(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def describe(message):
+    """The fields of a <message/> element (ElementTree) that the tests look at."""
+    body = message.find("{%s}body" % CLIENT)
+    origin = message.find("{%s}origin-id" % SID)
+    return {
+        "from": message.get("from"),
+        "to": message.get("to"),
+        "type": message.get("type", "normal"),
+        "id": message.get("id"),
+        "body": body.text if body is not None else None,
+        "origin_id": origin.get("id") if origin is not None else None,
+        "stanza_ids": [
+            {"id": s.get("id"), "by": s.get("by")} for s in message.findall("{%s}stanza-id" % SID)
+        ],
+    }
+
+
+class Device(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, ca_file, carbons):
+        super().__init__(jid, password)
+        self.ca_certs = ca_file
+        self.want_carbons = carbons
+        self.ready = asyncio.Event()
+        self.add_event_handler("session_start", self.on_start)
+        self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
+        self.register_handler(
+            Callback("every message", MatchXPath("{%s}message" % CLIENT), self.on_message)
+        )
+
+    def fail(self, why):
+        say({"event": "error", "error": why})
+        sys.exit(1)
+
+    async def on_start(self, _):
+        self.send_presence()
+        if self.want_carbons:
+            iq = self.make_iq_set()
+            iq.xml.append(ET.Element("{%s}enable" % CARBONS))
+            await iq.send(timeout=LOGIN_TIMEOUT)
+        say({"event": "ready", "jid": str(self.boundjid)})
+        self.ready.set()
+
+    def on_message(self, msg):
+        wrapper = msg.xml
+        event = {"event": "message", **describe(wrapper)}
+        for direction in ("sent", "received"):
+            carbon = wrapper.find("{%s}%s" % (CARBONS, direction))
+            inner = None if carbon is None else carbon.find(
+                "{%s}forwarded/{%s}message" % (FORWARD, CLIENT)
+            )
+            if inner is not None:
+                event = {
+                    "event": "message",
+                    **describe(inner),
+                    "carbon": direction,
+                    "carbon_from": wrapper.get("from"),
+                }
+        say(event)
+
+    def perform(self, command):
+        op = command.get("op")
+        if op == "send":
+            msg = self.make_message(
+                mto=command["to"], mbody=command.get("body"), mtype=command.get("type", "chat")
+            )
+            if command.get("id"):
+                msg["id"] = command["id"]
+            if command.get("origin_id"):
+                msg.xml.append(ET.Element("{%s}origin-id" % SID, {"id": command["origin_id"]}))
+            msg.send()
+        elif op == "raw":
+            self.send_raw(command["xml"])
+        else:
+            raise ValueError("unknown op %r" % op)
+        say({"event": "done", "op": op})
+
+
+async def drive(device):
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(device.ready.wait(), LOGIN_TIMEOUT)
+    except asyncio.TimeoutError:
+        device.fail("not online within %ss" % LOGIN_TIMEOUT)
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            command = json.loads(line)
+        except ValueError as error:
+            say({"event": "error", "error": "bad line: %s" % error})
+            continue
+        if command.get("op") == "quit":
+            break
+        try:
+            device.perform(command)
+        except (KeyError, ValueError) as error:
+            say({"event": "error", "error": str(error)})
+
+
+async def run(device):
+    try:
+        await asyncio.wait_for(drive(device), LIFETIME)
+    except asyncio.TimeoutError:
+        pass
+    try:
+        await asyncio.wait_for(asyncio.ensure_future(device.disconnect()), 5)
+    except (asyncio.TimeoutError, TypeError):
+        pass
+    # Stop what slixmpp leaves running, so the loop closes quietly.
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+
+
+def main():
+    if len(sys.argv) < 6:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    jid, password, host, port, ca_file = sys.argv[1:6]
+    device = Device(jid, password, ca_file, "--carbons" in sys.argv[6:])
+    try:
+        device.connect(host, int(port))
+    except TypeError:
+        # slixmpp before 1.9 took the address as one tuple.
+        device.connect((host, int(port)))
+    device.loop.run_until_complete(run(device))
+
+
+if __name__ == "__main__":
+    main()
