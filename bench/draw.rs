@@ -84,7 +84,10 @@ impl Screen {
 /// A chat message from Romeo with a fresh id.
 fn from_romeo(prototypes: &[Message], i: usize) -> Msg {
     let mut message = prototypes[i % prototypes.len()].clone();
+    // Each a new message: its own id and stable id (XEP-0359), or the
+    // store files the repeats once.
     message.id = Some(format!("m{i:07}"));
+    message.origin_id = message.id.clone();
     fixtures::message_msg(message)
 }
 

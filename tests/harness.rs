@@ -43,9 +43,12 @@ impl<S: Read + Write> Raw<S> {
     fn read_until(&mut self, marker: &str) -> String {
         let mut chunk = [0u8; 4096];
         while !self.buf.contains(marker) {
-            let n = self.io.read(&mut chunk).unwrap_or_else(|e| {
-                panic!("reading for {marker:?}: {e}; got so far: {}", self.buf)
-            });
+            let n = match self.io.read(&mut chunk) {
+                // A signal (a child process ending) interrupts the wait.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => panic!("reading for {marker:?}: {e}; got so far: {}", self.buf),
+                Ok(n) => n,
+            };
             assert!(
                 n > 0,
                 "server closed the stream before {marker:?}; got: {}",
