@@ -13,8 +13,13 @@ use balcony::xmpp::session::{self, SessionEvent};
 use balcony::xmpp::stanza::message::MessageType;
 use common::{Encryption, ServerKind, ServerOptions, TestServer};
 
+/// Runs the binary with its history and roster cache beside the test's
+/// config, never in the user's own data directory.
 fn balcony(config: &std::path::Path, args: &[&str]) -> Output {
+    let data = config.parent().expect("the test's directory");
     Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .env("XDG_DATA_HOME", data)
+        .env("XDG_STATE_HOME", data)
         .arg("--config")
         .arg(config)
         .args(args)
@@ -293,7 +298,10 @@ fn send_reads_stdin(kind: ServerKind) {
     let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
     let config = server.write_config(&alice, "");
+    let data = config.parent().expect("the test's directory");
     let mut child = Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .env("XDG_DATA_HOME", data)
+        .env("XDG_STATE_HOME", data)
         .arg("--config")
         .arg(&config)
         .args(["send", "bob@localhost", "-"])
