@@ -48,6 +48,12 @@ pub enum Event {
         to: String,
         id: String,
     },
+    /// XEP-0184: the recipient's client confirmed it got our message `id`
+    /// (RECEIPTS-08).
+    Receipt {
+        from: String,
+        id: String,
+    },
     /// A message of ours came back as an error (MSG-12).
     MessageError {
         from: String,
@@ -161,6 +167,7 @@ impl Event {
                 line
             }
             Event::Sent { to, id } => format!("sent to {to} id={}", one_line(id)),
+            Event::Receipt { from, id } => format!("receipt from {from} id={}", one_line(id)),
             Event::MessageError { from, id, error } => format!(
                 "message-error from {from} id={}: {}",
                 id.as_deref().unwrap_or("-"),
