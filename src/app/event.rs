@@ -353,6 +353,24 @@ mod tests {
         assert!(json.get("action").is_none(), "{json}");
     }
 
+    /// RECEIPTS-08: a receipt names its sender and our message's id, in
+    /// both forms.
+    #[test]
+    fn receipt_line_and_json() {
+        let event = Event::Receipt {
+            from: "romeo@example.net/orchard".into(),
+            id: "m5\u{1b}[2J".into(),
+        };
+        assert_eq!(
+            event.to_line(),
+            "receipt from romeo@example.net/orchard id=m5[2J"
+        );
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(json["event"], "receipt");
+        assert_eq!(json["from"], "romeo@example.net/orchard");
+        assert_eq!(json["id"], "m5\u{1b}[2J");
+    }
+
     /// CARBONS-05 / CARBONS-06: a copy says which device, in both forms.
     #[test]
     fn carbon_line_and_json() {
