@@ -1,11 +1,12 @@
 //! Delivery receipts (XEP-0184, checklist RECEIPTS-*) against a real Prosody and a real
 //! ejabberd, with slixmpp's own XEP-0184 plugin as the contact (`common::slixmpp`): what balcony
 //! sends asks for a receipt and is marked delivered when the contact's client answers, and a
-//! contact's request is answered by balcony.
+//! request from a contact who may see our presence is answered by balcony.
 
 mod common;
 
 use balcony::app::event::Event;
+use balcony::xmpp::stanza::roster::Subscription;
 use common::slixmpp::Device;
 use common::{Client, ServerKind, TestServer};
 use jid::BareJid;
@@ -29,7 +30,8 @@ async fn our_message_is_marked_delivered(kind: ServerKind) {
     let mut client = Client::start(&server, &alice).await;
     let mut bob = Device::start_with_receipts(&server, &bob, "laptop").await;
 
-    client.ok("/msg bob@localhost please confirm").await;
+    // To the device's full JID: delivered even before the server has its initial presence.
+    client.ok(&format!("/msg {} please confirm", bob.jid)).await;
     let got = bob
         .expect_message("balcony's message", |m| m["body"] == "please confirm")
         .await;
@@ -62,8 +64,10 @@ async fn our_message_is_marked_delivered(kind: ServerKind) {
 }
 common::on_both_servers!(our_message_is_marked_delivered);
 
-/// RECEIPTS-02, RECEIPTS-03: slixmpp's message with a request and an id is shown in balcony
-/// and answered with a receipt naming that id, from balcony's full JID, carrying no request.
+/// RECEIPTS-02, RECEIPTS-03, RECEIPTS-05: slixmpp's message with a request and an id is shown
+/// in balcony; while bob cannot see alice's presence it gets no receipt, and once alice approved
+/// his subscription the next one is answered with a receipt naming its id, from balcony's full
+/// JID, carrying no request.
 async fn their_request_is_answered(kind: ServerKind) {
     let server = TestServer::start_kind(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
@@ -71,6 +75,36 @@ async fn their_request_is_answered(kind: ServerKind) {
     let mut bob = Device::start(&server, &bob, "laptop", false).await;
 
     let to = format!("alice@localhost/{}", client_resource(&client));
+    bob.send_chat_requesting_receipt(&to, "a stranger asks", "bob-r0")
+        .await;
+    client
+        .event(
+            "bob's first message",
+            |e| matches!(e, Event::Message { body, .. } if body == "a stranger asks"),
+        )
+        .await;
+
+    bob.send_raw("<presence to='alice@localhost' type='subscribe'/>")
+        .await;
+    client
+        .event(
+            "bob's request",
+            |e| matches!(e, Event::SubscriptionRequest { jid, .. } if jid == "bob@localhost"),
+        )
+        .await;
+    client.ok("/approve bob@localhost").await;
+    let bob_bare = BareJid::new("bob@localhost").expect("jid");
+    client
+        .until("bob sees alice", |c| {
+            c.engine.state.roster.get(&bob_bare).is_some_and(|contact| {
+                matches!(
+                    contact.subscription,
+                    Subscription::From | Subscription::Both
+                )
+            })
+        })
+        .await;
+
     bob.send_chat_requesting_receipt(&to, "did you get this", "bob-r1")
         .await;
     client
@@ -87,6 +121,14 @@ async fn their_request_is_answered(kind: ServerKind) {
     assert_ne!(receipt["id"], "bob-r1", "a new id");
     assert_eq!(receipt["receipt_request"], false, "RECEIPTS-03");
     assert_eq!(receipt["body"], serde_json::Value::Null);
+    // Sent in order: a receipt for the first message would have come before this one.
+    assert!(
+        !bob.pending_messages()
+            .iter()
+            .any(|m| !m["receipt"].is_null()),
+        "RECEIPTS-05: {:?}",
+        bob.pending_messages()
+    );
     bob.quit().await;
 }
 common::on_both_servers!(their_request_is_answered);

@@ -172,6 +172,11 @@ impl Device {
             .await
     }
 
+    /// Messages received and not taken yet, oldest first.
+    pub fn pending_messages(&self) -> &[Value] {
+        &self.seen
+    }
+
     /// Closes its stdin and waits for it to log out.
     pub async fn quit(mut self) {
         let _ = self.stdin.write_all(b"{\"op\": \"quit\"}\n").await;

@@ -16,6 +16,7 @@ use crate::xmpp::query::{Answer, Query, feature};
 use crate::xmpp::session::RequestError;
 use crate::xmpp::stanza::carbons;
 use crate::xmpp::stanza::message::{Message, MessageType};
+use crate::xmpp::stanza::roster::Subscription;
 
 use crate::app::dispatch::{self, Outcome};
 use crate::app::event::Event;
@@ -348,10 +349,21 @@ fn on_receipt(state: &mut State, id: &str, from: &Jid, effects: &mut Vec<Effect>
 /// RECEIPTS-02: a live message that asks for a receipt, now shown and
 /// recorded, is answered to the sender's full JID. Not for carbons
 /// (RECEIPTS-04, the caller's check), errors (handled before), groupchat,
-/// headlines, a message without an id, or when the user turned receipts
-/// off (RECEIPTS-05).
+/// headlines, a message without an id, when the user turned receipts off,
+/// or to a sender who may not see our presence (RECEIPTS-05: a receipt
+/// says we are online).
 fn answer_receipt(state: &State, message: &Message, from: &Jid, effects: &mut Vec<Effect>) {
     if !message.receipt_request || !state.prefs.send_receipts {
+        return;
+    }
+    let sees_us = state.roster.get(&from.to_bare()).is_some_and(|contact| {
+        matches!(
+            contact.subscription,
+            Subscription::From | Subscription::Both
+        )
+    });
+    if !sees_us {
+        tracing::debug!(%from, "no receipt for a sender who does not see our presence");
         return;
     }
     if !matches!(message.kind, MessageType::Chat | MessageType::Normal) {

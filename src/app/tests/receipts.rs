@@ -104,6 +104,21 @@ fn receipts_04_no_answer() {
     );
 }
 
+/// RECEIPTS-05: no receipt to a sender who does not see our presence: a
+/// contact with subscription `none` or `to`, or a stranger.
+#[test]
+fn receipts_05_only_to_contacts_who_see_us() {
+    for from in ["nurse@example.com/station", "tybalt@example.com/home"] {
+        let mut state = logged_in();
+        let xml = ASKS.replace("romeo@example.net/orchard", from);
+        assert_eq!(
+            sent_messages(&message(&mut state, &xml)),
+            Vec::<String>::new(),
+            "{from}"
+        );
+    }
+}
+
 /// RECEIPTS-05: the user turned receipts off.
 #[test]
 fn receipts_05_setting_off() {
