@@ -43,6 +43,25 @@ pub struct Config {
     pub history: HistoryConfig,
     #[serde(default)]
     pub notify: NotifyConfig,
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
+}
+
+/// `[privacy]`: what our client tells others about us on its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// Answer a message that asks for a delivery receipt (XEP-0184,
+    /// RECEIPTS-05: the user can turn receipts off).
+    pub send_receipts: bool,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        PrivacyConfig {
+            send_receipts: true,
+        }
+    }
 }
 
 /// `[notify]`: how a message the user cannot see gets their attention, and

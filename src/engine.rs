@@ -804,6 +804,7 @@ fn stored_line(stored: StoredMessage) -> ChatLine {
         }),
         seq: 0,
         pending: stored.pending,
+        receipt: false,
         row: Some(stored.row),
     }
 }

@@ -756,6 +756,8 @@ async fn core_22_unknown_iq_gets_an_error(kind: ServerKind) {
         .filter_map(|f| f.attr("var").map(str::to_owned))
         .collect();
     assert!(features.contains(&ns::PING.to_owned()), "{features:?}");
+    // RECEIPTS-01: we take part in delivery receipts.
+    assert!(features.contains(&ns::RECEIPTS.to_owned()), "{features:?}");
 }
 common::on_both_servers!(core_22_unknown_iq_gets_an_error);
 

@@ -48,6 +48,12 @@ pub enum Event {
         to: String,
         id: String,
     },
+    /// XEP-0184: the recipient's client confirmed it got our message `id`
+    /// (RECEIPTS-08).
+    Receipt {
+        from: String,
+        id: String,
+    },
     /// A message of ours came back as an error (MSG-12).
     MessageError {
         from: String,
@@ -161,6 +167,7 @@ impl Event {
                 line
             }
             Event::Sent { to, id } => format!("sent to {to} id={}", one_line(id)),
+            Event::Receipt { from, id } => format!("receipt from {from} id={}", one_line(id)),
             Event::MessageError { from, id, error } => format!(
                 "message-error from {from} id={}: {}",
                 id.as_deref().unwrap_or("-"),
@@ -344,6 +351,24 @@ mod tests {
         }
         let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
         assert!(json.get("action").is_none(), "{json}");
+    }
+
+    /// RECEIPTS-08: a receipt names its sender and our message's id, in
+    /// both forms.
+    #[test]
+    fn receipt_line_and_json() {
+        let event = Event::Receipt {
+            from: "romeo@example.net/orchard".into(),
+            id: "m5\u{1b}[2J".into(),
+        };
+        assert_eq!(
+            event.to_line(),
+            "receipt from romeo@example.net/orchard id=m5[2J"
+        );
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(json["event"], "receipt");
+        assert_eq!(json["from"], "romeo@example.net/orchard");
+        assert_eq!(json["id"], "m5\u{1b}[2J");
     }
 
     /// CARBONS-05 / CARBONS-06: a copy says which device, in both forms.

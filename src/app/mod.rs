@@ -114,6 +114,8 @@ pub struct Preferences {
     pub approve: ApprovePolicy,
     /// Presence sent at login.
     pub initial: OwnPresence,
+    /// RECEIPTS-05: answer requests for delivery receipts.
+    pub send_receipts: bool,
 }
 
 impl Preferences {
@@ -138,6 +140,7 @@ impl Preferences {
                 status: config.presence.status.clone().filter(|s| !s.is_empty()),
                 priority: i8::try_from(*config.presence.priority.get_ref()).unwrap_or(0),
             },
+            send_receipts: config.privacy.send_receipts,
         }
     }
 }
@@ -148,6 +151,7 @@ impl Default for Preferences {
             language: "en".to_owned(),
             approve: ApprovePolicy::Never,
             initial: OwnPresence::default(),
+            send_receipts: true,
         }
     }
 }

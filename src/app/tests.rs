@@ -23,6 +23,7 @@ mod message;
 mod presence;
 mod privacy;
 mod readiness;
+mod receipts;
 mod report;
 mod roster;
 mod roster_command;

@@ -2,7 +2,8 @@
 //! conversation (`State.active`) as `HH:MM <sender> body` rows wrapped by
 //! display width with a hanging indent. A normal message's subject leads
 //! its body as `[Subject]` (SYN-03), a bounce is marked under the line it
-//! answers (MSG-12), a groupchat sender reads `#nick`, and a
+//! answers (MSG-12), a line of ours the recipient's client confirmed ends
+//! in `✓✓` (XEP-0184, RECEIPTS-08), a groupchat sender reads `#nick`, and a
 //! `── new messages ──` row separates what arrived while the user was
 //! elsewhere. A body starting with `/me ` is an action (XEP-0245, ME-01):
 //! `HH:MM * Romeo waves`, in italics, with our name for the sender (our
@@ -30,6 +31,11 @@ use super::keymap::{Context, UiAction};
 use super::popup::Overlay;
 use super::theme::Theme;
 use super::{Focus, Request, View, text};
+
+/// XEP-0184: after our line once the recipient's client confirmed it.
+const RECEIPT_MARK: &str = " ✓✓";
+/// Its width in columns.
+const RECEIPT_MARK_COLS: usize = 3;
 use crate::app::chat::{ChatLine, Conversation, ConversationId, Direction};
 use crate::app::{State, ViewMsg};
 use crate::sanitize::{for_terminal, one_line};
@@ -346,7 +352,15 @@ impl<'a> Layout<'a> {
         };
         let first_cols = self.width.saturating_sub(prefix_cols);
         let rest_cols = self.width.saturating_sub(indent);
-        let wrapped = text::wrap_with(&content, first_cols, rest_cols);
+        // RECEIPTS-08: the recipient's client confirmed it; room is kept
+        // at the end of the last row for the mark.
+        let delivered = line.receipt && line.error.is_none();
+        let mark_cols = if delivered { RECEIPT_MARK_COLS } else { 0 };
+        let wrapped = text::wrap_with(
+            &content,
+            first_cols.saturating_sub(mark_cols),
+            rest_cols.saturating_sub(mark_cols),
+        );
         let head = subject.as_deref().map_or(0, text::non_space_chars);
         for (i, (head, tail)) in text::split_rows(&wrapped, head).into_iter().enumerate() {
             let mut spans = if i == 0 {
@@ -361,6 +375,10 @@ impl<'a> Layout<'a> {
             };
             text::push_head_tail(&mut spans, head, tail);
             rows.push(Line::from(spans).style(row_style));
+        }
+        if delivered && let Some(last) = rows.last_mut() {
+            last.spans
+                .push(Span::styled(RECEIPT_MARK, self.theme.dim()));
         }
         if line.pending && line.error.is_none() {
             // Not yet acknowledged by the server (or waiting for the

@@ -57,6 +57,25 @@ impl Device {
         resource: &str,
         carbons: bool,
     ) -> Device {
+        let flags: &[&str] = if carbons { &["--carbons"] } else { &[] };
+        Device::start_with(server, account, resource, flags).await
+    }
+
+    /// Logs in with slixmpp's XEP-0184 plugin answering every request for a receipt.
+    pub async fn start_with_receipts(
+        server: &TestServer,
+        account: &Account,
+        resource: &str,
+    ) -> Device {
+        Device::start_with(server, account, resource, &["--receipts"]).await
+    }
+
+    async fn start_with(
+        server: &TestServer,
+        account: &Account,
+        resource: &str,
+        flags: &[&str],
+    ) -> Device {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/device.py");
         let mut command = Command::new(python());
         command
@@ -70,9 +89,7 @@ impl Device {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
-        if carbons {
-            command.arg("--carbons");
-        }
+        command.args(flags);
         let mut child = command.spawn().expect("start the slixmpp device");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
@@ -95,6 +112,14 @@ impl Device {
             command["origin_id"] = json!(origin_id);
         }
         self.command(command).await;
+    }
+
+    /// Sends a chat message with id `id` that asks for a receipt (XEP-0184).
+    pub async fn send_chat_requesting_receipt(&mut self, to: &str, body: &str, id: &str) {
+        self.command(json!({
+            "op": "send", "to": to, "body": body, "type": "chat", "id": id, "request": true
+        }))
+        .await;
     }
 
     /// Sends `xml` as it is.
@@ -145,6 +170,11 @@ impl Device {
         }
         self.next_event(what, |e| e["event"] == "message" && pred(e))
             .await
+    }
+
+    /// Messages received and not taken yet, oldest first.
+    pub fn pending_messages(&self) -> &[Value] {
+        &self.seen
     }
 
     /// Closes its stdin and waits for it to log out.

@@ -1,20 +1,24 @@
 """A second XMPP client for balcony's integration tests, independent of balcony: slixmpp.
 
-Usage: device.py JID PASSWORD HOST PORT CA_FILE [--carbons]
+Usage: device.py JID PASSWORD HOST PORT CA_FILE [--carbons] [--receipts]
 
 Logs in as JID (a full JID: the resource is the device) over STARTTLS to HOST:PORT, trusting
 only CA_FILE, and is driven one JSON object a line on stdin:
 
-    {"op": "send", "to": JID, "body": TEXT, "type": "chat", "id": ID, "origin_id": ID}
+    {"op": "send", "to": JID, "body": TEXT, "type": "chat", "id": ID, "origin_id": ID,
+     "request": true}                             "request" asks for a receipt (XEP-0184)
     {"op": "raw", "xml": "<message .../>"}        sent as it is (for hostile stanzas)
     {"op": "quit"}
 
 It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once online (with
 carbons enabled when --carbons is given), {"event": "done", "op": ...} after each command, and
 {"event": "message", ...} for every <message/> that arrives: from, to, type, id, body,
-origin_id, stanza_ids, and for a carbon copy "carbon" ("sent" or "received"), "carbon_from"
+origin_id, stanza_ids, "receipt" (the id a XEP-0184 <received/> names, or null),
+"receipt_request" (it carries a <request/>), and for a carbon copy "carbon" ("sent" or "received"), "carbon_from"
 (the wrapper's sender) and the forwarded message's fields. It exits when stdin closes, on
 "quit", or after a fixed lifetime, so a test that dies leaves nothing running.
+
+With --receipts, slixmpp's own XEP-0184 plugin answers every request for a receipt.
 """
 
 import asyncio
@@ -30,6 +34,7 @@ CLIENT = "jabber:client"
 CARBONS = "urn:xmpp:carbons:2"
 FORWARD = "urn:xmpp:forward:0"
 SID = "urn:xmpp:sid:0"
+RECEIPTS = "urn:xmpp:receipts"
 LOGIN_TIMEOUT = 30
 LIFETIME = 600
 
@@ -43,6 +48,7 @@ def describe(message):
     """The fields of a <message/> element (ElementTree) that the tests look at."""
     body = message.find("{%s}body" % CLIENT)
     origin = message.find("{%s}origin-id" % SID)
+    receipt = message.find("{%s}received" % RECEIPTS)
     return {
         "from": message.get("from"),
         "to": message.get("to"),
@@ -50,6 +56,8 @@ def describe(message):
         "id": message.get("id"),
         "body": body.text if body is not None else None,
         "origin_id": origin.get("id") if origin is not None else None,
+        "receipt": receipt.get("id") if receipt is not None else None,
+        "receipt_request": message.find("{%s}request" % RECEIPTS) is not None,
         "stanza_ids": [
             {"id": s.get("id"), "by": s.get("by")} for s in message.findall("{%s}stanza-id" % SID)
         ],
@@ -57,8 +65,10 @@ def describe(message):
 
 
 class Device(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, ca_file, carbons):
+    def __init__(self, jid, password, ca_file, carbons, receipts):
         super().__init__(jid, password)
+        if receipts:
+            self.register_plugin("xep_0184", {"auto_ack": True, "auto_request": False})
         self.ca_certs = ca_file
         self.want_carbons = carbons
         self.ready = asyncio.Event()
@@ -108,6 +118,8 @@ class Device(slixmpp.ClientXMPP):
                 msg["id"] = command["id"]
             if command.get("origin_id"):
                 msg.xml.append(ET.Element("{%s}origin-id" % SID, {"id": command["origin_id"]}))
+            if command.get("request"):
+                msg.xml.append(ET.Element("{%s}request" % RECEIPTS))
             msg.send()
         elif op == "raw":
             self.send_raw(command["xml"])
@@ -163,7 +175,8 @@ def main():
         sys.stderr.write(__doc__)
         sys.exit(2)
     jid, password, host, port, ca_file = sys.argv[1:6]
-    device = Device(jid, password, ca_file, "--carbons" in sys.argv[6:])
+    flags = sys.argv[6:]
+    device = Device(jid, password, ca_file, "--carbons" in flags, "--receipts" in flags)
     try:
         device.connect(host, int(port))
     except TypeError:

@@ -100,6 +100,9 @@ pub struct ChatLine {
     /// Sent but not yet acknowledged by the server (XEP-0198), or written
     /// while offline and not sent yet.
     pub pending: bool,
+    /// RECEIPTS-08: the recipient's client confirmed it got this line of
+    /// ours (XEP-0184), as opposed to the server's acknowledgement.
+    pub receipt: bool,
     /// The line's row in the history database, for lines loaded from it.
     pub row: Option<i64>,
 }
@@ -554,6 +557,7 @@ impl Chats {
                 error: None,
                 seq: 0,
                 pending: false,
+                receipt: false,
                 row: None,
             });
             self.note_open(id);
@@ -626,6 +630,7 @@ impl Chats {
                 error: None,
                 seq: 0,
                 pending: false,
+                receipt: false,
                 row: None,
             });
             self.note_open(id);
@@ -678,6 +683,9 @@ impl Chats {
         message.id = Some(message_id.clone());
         // SID-01: the same unpredictable value as the id.
         message.origin_id = Some(message_id.clone());
+        // RECEIPTS-06, RECEIPTS-07: chat and normal messages (to the bare
+        // JID or a locked resource) ask the recipient's client to confirm.
+        message.receipt_request = matches!(kind, MessageType::Chat | MessageType::Normal);
         message.thread = conversation
             .thread
             .clone()
@@ -699,6 +707,7 @@ impl Chats {
             error: None,
             seq: 0,
             pending,
+            receipt: false,
             row: None,
         });
         self.note_open(id);
@@ -762,6 +771,26 @@ impl Chats {
         }) {
             line.pending = false;
         }
+    }
+
+    /// RECEIPTS-08: `from` confirmed it got our message `message_id`.
+    /// Ids are not secret: only a receipt from the bare JID the message went
+    /// to marks the line. Returns the conversation when a line was marked.
+    pub fn mark_received(&mut self, message_id: &str, from: &Jid) -> Option<ConversationId> {
+        let (id, to) = self.sent.get(message_id)?;
+        if from.to_bare() != to.to_bare() {
+            return None;
+        }
+        let id = *id;
+        let line = self
+            .conversations
+            .get_mut(&id)?
+            .lines
+            .iter_mut()
+            .rev()
+            .find(|l| l.direction == Direction::Outgoing && l.id.as_deref() == Some(message_id))?;
+        line.receipt = true;
+        Some(id)
     }
 
     /// Every pending line counts as sent (after a login without acks).

@@ -5,7 +5,8 @@
 //! recorded ([`Effect::Record`]); [`crate::app::attention`] says whether
 //! it notifies. Carbon copies of what our other devices sent and received
 //! (XEP-0280) are interpreted here too, and the stable ids (XEP-0359)
-//! decide when one message came by several paths. Also the user's `/msg`,
+//! decide when one message came by several paths. Delivery receipts
+//! (XEP-0184) are answered and matched to our lines here. Also the user's `/msg`,
 //! `/normal`, plain text and `/search`, and turning carbons on at login.
 
 use jid::Jid;
@@ -15,6 +16,7 @@ use crate::xmpp::query::{Answer, Query, feature};
 use crate::xmpp::session::RequestError;
 use crate::xmpp::stanza::carbons;
 use crate::xmpp::stanza::message::{Message, MessageType};
+use crate::xmpp::stanza::roster::Subscription;
 
 use crate::app::dispatch::{self, Outcome};
 use crate::app::event::Event;
@@ -240,6 +242,11 @@ fn interpret(
         on_bounce(state, &message, &from, effects);
         return;
     }
+    // RECEIPTS-08, RECEIPTS-09: a receipt, live or copied, marks our line
+    // and is never drawn.
+    if let Some(id) = &message.receipt {
+        on_receipt(state, id, &from, effects);
+    }
     // SYN-09: nothing we understand in it: nothing to show.
     if message.is_empty() {
         return;
@@ -298,6 +305,9 @@ fn interpret(
         .last_seq(conversation)
         .map(|seq| (conversation, seq));
     effects.push(Effect::Record(record));
+    if carbon.is_none() {
+        answer_receipt(state, &message, &from, effects);
+    }
     attention::on_incoming(state, conversation, &from, message.kind, &body, effects);
     let action = attention::action_text(state, &from, message.kind, subject.as_deref(), &body);
     let event = match carbon {
@@ -320,6 +330,53 @@ fn interpret(
         },
     };
     effects.push(Effect::Emit(event));
+}
+
+/// RECEIPTS-08: `from` confirmed our message `id`; a receipt from anyone
+/// but the conversation's contact, or for an id we do not know, is
+/// ignored.
+fn on_receipt(state: &mut State, id: &str, from: &Jid, effects: &mut Vec<Effect>) {
+    if state.chats.mark_received(id, from).is_some() {
+        effects.push(Effect::Emit(Event::Receipt {
+            from: from.to_string(),
+            id: id.to_owned(),
+        }));
+    } else {
+        tracing::debug!(%from, %id, "a receipt for no message of ours from there");
+    }
+}
+
+/// RECEIPTS-02: a live message that asks for a receipt, now shown and
+/// recorded, is answered to the sender's full JID. Not for carbons
+/// (RECEIPTS-04, the caller's check), errors (handled before), groupchat,
+/// headlines, a message without an id, when the user turned receipts off,
+/// or to a sender who may not see our presence (RECEIPTS-05: a receipt
+/// says we are online).
+fn answer_receipt(state: &State, message: &Message, from: &Jid, effects: &mut Vec<Effect>) {
+    if !message.receipt_request || !state.prefs.send_receipts {
+        return;
+    }
+    let sees_us = state.roster.get(&from.to_bare()).is_some_and(|contact| {
+        matches!(
+            contact.subscription,
+            Subscription::From | Subscription::Both
+        )
+    });
+    if !sees_us {
+        tracing::debug!(%from, "no receipt for a sender who does not see our presence");
+        return;
+    }
+    if !matches!(message.kind, MessageType::Chat | MessageType::Normal) {
+        return;
+    }
+    let Some(id) = &message.id else {
+        return;
+    };
+    let mut answer = Message::new(message.kind);
+    answer.to = Some(from.clone());
+    answer.id = Some(crate::xmpp::id::next());
+    answer.receipt = Some(id.clone());
+    effects.push(Effect::SendMessage(answer));
 }
 
 /// MSG-12: one of our messages came back as an error.

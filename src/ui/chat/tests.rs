@@ -305,6 +305,45 @@ fn msg_12_error_marked_under_its_message() {
     );
 }
 
+/// RECEIPTS-08: the contact's receipt marks the line it names, and only
+/// that one; a receipt from someone else for the same id marks nothing.
+#[test]
+fn receipts_08_delivered_mark_on_its_line() {
+    let mut state = state();
+    let first = sent_id(&run(&mut state, "/msg romeo@example.net first", NOON));
+    let second = sent_id(&run(&mut state, "/msg romeo@example.net second", NOON));
+    receive(
+        &mut state,
+        &format!(
+            "<message from='nurse@example.com/balcony'>\
+             <received xmlns='urn:xmpp:receipts' id='{second}'/></message>"
+        ),
+        NOON,
+    );
+    receive(
+        &mut state,
+        &format!(
+            "<message from='romeo@example.net/orchard'>\
+             <received xmlns='urn:xmpp:receipts' id='{first}'/></message>"
+        ),
+        NOON,
+    );
+    let mut view = View::default();
+    let rows = body(&state, &mut view, 60, 8);
+    assert_eq!(
+        rows[1..3],
+        ["12:30 <me> first ✓✓", "12:30 <me> second"],
+        "{rows:?}"
+    );
+    // The mark keeps its room when the line wraps.
+    let rows = body(&state, &mut view, 20, 8);
+    assert!(rows.iter().all(|r| r.chars().count() <= 18), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.trim_end().ends_with("✓✓")),
+        "{rows:?}"
+    );
+}
+
 #[test]
 fn window_list_marks_current_and_unread() {
     let mut state = state();

@@ -15,8 +15,15 @@ use crate::xmpp::stanza::iq::{Iq, IqType};
 use crate::xmpp::stanza::privacy;
 use crate::xmpp::stanza::roster;
 
-/// The features we answer disco#info with.
-pub const FEATURES: &[&str] = &[ns::DISCO_INFO, ns::PING, ns::ROSTER, "jabber:client"];
+/// The features we answer disco#info with; `urn:xmpp:receipts` because we
+/// ask for and give delivery receipts (RECEIPTS-01).
+pub const FEATURES: &[&str] = &[
+    ns::DISCO_INFO,
+    ns::PING,
+    ns::ROSTER,
+    ns::RECEIPTS,
+    "jabber:client",
+];
 
 impl Runner {
     pub(super) async fn dispatch_iq(&mut self, element: Element) -> Result<(), Error> {

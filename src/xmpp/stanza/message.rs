@@ -1,7 +1,8 @@
 //! The `<message/>` stanza (RFC 3921 §2.1 syntax, §4 exchanging messages;
 //! RFC 6121 §5.2 for `<thread parent=…>`): its type, language alternatives of
 //! body and subject, thread and error, and its XEP-0359 stable ids
-//! (`origin-id`, `stanza-id`, read by [`super::stable_id`]), read from and
+//! (`origin-id`, `stanza-id`, read by [`super::stable_id`]) and XEP-0184
+//! delivery receipts (request and receipt, [`super::receipts`]), read from and
 //! written to an [`Element`]. Conversation logic (lock-in, thread contexts) lives in the
 //! app; this file only says what a message contains.
 
@@ -11,6 +12,7 @@ use std::str::FromStr;
 use jid::Jid;
 
 use super::lang::{self, LangText};
+use super::receipts;
 use super::stable_id::{self, StanzaId};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
 use crate::xmpp::element::Element;
@@ -117,6 +119,13 @@ pub struct Message {
     /// SID-02 / SID-03: the well-formed `<stanza-id/>`s, as read; which
     /// archive to trust is the app's decision. Never written.
     pub stanza_ids: Vec<StanzaId>,
+    /// RECEIPTS-02 / RECEIPTS-07: the message asks for a delivery receipt
+    /// (`<request xmlns='urn:xmpp:receipts'/>`); written when sending.
+    pub receipt_request: bool,
+    /// RECEIPTS-08: the id a `<received/>` in the message names: a delivery
+    /// receipt for one of the sender's recipient's messages. Written when
+    /// sending (the receipt itself, RECEIPTS-02).
+    pub receipt: Option<String>,
 }
 
 /// Longest body kept: a chat line, not a file transfer. Each conversation
@@ -150,6 +159,8 @@ impl Message {
             has_unknown_payload: false,
             origin_id: None,
             stanza_ids: Vec::new(),
+            receipt_request: false,
+            receipt: None,
         }
     }
 
@@ -197,6 +208,8 @@ impl Message {
             has_unknown_payload: element.children().any(|c| c.ns() != ns::CLIENT),
             origin_id: stable_id::parse_origin_id(element),
             stanza_ids: stable_id::parse_stanza_ids(element),
+            receipt_request: receipts::is_requested(element),
+            receipt: receipts::received_id(element).map(cap::id),
         })
     }
 
@@ -227,6 +240,12 @@ impl Message {
         }
         if let Some(origin_id) = &self.origin_id {
             element.push_child(stable_id::origin_id(origin_id));
+        }
+        // RECEIPTS-03: a receipt never asks for one.
+        if let Some(id) = &self.receipt {
+            element.push_child(receipts::received(id));
+        } else if self.receipt_request {
+            element.push_child(receipts::request());
         }
         element
     }
@@ -288,6 +307,38 @@ mod tests {
 
     fn jid(s: &str) -> Jid {
         Jid::new(s).unwrap()
+    }
+
+    /// RECEIPTS-07 / RECEIPTS-08: a request and a receipt are read into
+    /// typed fields and written back; a receipt never carries a request
+    /// (RECEIPTS-03).
+    #[test]
+    fn receipts_request_and_receipt_fields() {
+        let asked = parse(
+            "<message from='romeo@example.net/orchard' type='chat' id='r1'><body>hi</body>\
+             <request xmlns='urn:xmpp:receipts'/></message>",
+        );
+        assert!(asked.receipt_request);
+        assert_eq!(asked.receipt, None);
+        let receipt = parse(
+            "<message from='romeo@example.net/orchard' id='x'>\
+             <received xmlns='urn:xmpp:receipts' id='m5'/></message>",
+        );
+        assert!(!receipt.receipt_request);
+        assert_eq!(receipt.receipt.as_deref(), Some("m5"));
+        assert!(receipt.is_empty(), "a receipt alone is not a line");
+        let mut m = Message::new(MessageType::Chat);
+        m.id = Some("m1".into());
+        m.receipt_request = true;
+        assert_eq!(
+            m.to_element().to_xml(),
+            "<message type='chat' id='m1'><request xmlns='urn:xmpp:receipts'/></message>"
+        );
+        m.receipt = Some("r1".into());
+        assert_eq!(
+            m.to_element().to_xml(),
+            "<message type='chat' id='m1'><received xmlns='urn:xmpp:receipts' id='r1'/></message>"
+        );
     }
 
     /// SYN-01: the checklist's outbound chat, byte for byte.

@@ -46,7 +46,8 @@ pub fn answer(to: Jid, kind: MessageType, their_id: &str) -> Element {
     let mut message = Message::new(kind);
     message.to = Some(to);
     message.id = Some(crate::xmpp::id::next());
-    message.to_element().with_child(received(their_id))
+    message.receipt = Some(their_id.to_owned());
+    message.to_element()
 }
 
 #[cfg(test)]
