@@ -255,7 +255,9 @@ async fn outgoing_messages_carry_origin_id(kind: ServerKind) {
     let mut client = balcony(&server, &alice, &path).await;
     let mut bob = Device::start(&server, &bob, "laptop", false).await;
 
-    client.ok("/msg bob@localhost with an origin").await;
+    // To the device itself: a bare JID would depend on the server having
+    // its presence already.
+    client.ok("/msg bob@localhost/laptop with an origin").await;
     let got = bob
         .expect_message("balcony's message", |m| m["body"] == "with an origin")
         .await;
