@@ -408,10 +408,13 @@ impl<'a> Layout<'a> {
     fn sender(&self, line: &ChatLine, action: bool) -> (String, Style) {
         match line.direction {
             Direction::Outgoing => {
-                let name = if action {
-                    self.own.clone()
-                } else {
-                    "me".to_owned()
+                // CARBONS-06: a line another of our devices sent names it.
+                let name = match (&line.resource, action) {
+                    (_, true) => self.own.clone(),
+                    (Some(device), false) => {
+                        text::truncate(&format!("me/{}", one_line(device)), MAX_NAME_COLS)
+                    }
+                    (None, false) => "me".to_owned(),
                 };
                 (name, Style::default().fg(self.theme.own))
             }

@@ -744,3 +744,37 @@ fn window_title_counts_unread() {
     activate(&mut state, 0);
     assert_eq!(crate::ui::window_title(&state), "balcony");
 }
+
+/// CARBONS-06: a message another of our devices sent is our line, and
+/// names that device; ours from here stay plain `<me>`.
+#[test]
+fn carbons_06_a_line_from_another_device_names_it() {
+    let mut state = state();
+    let mut view = View::default();
+    run(&mut state, "/msg romeo@example.net from here", NOON);
+    let copy = Message::parse(&test_xml::parse(
+        "<message from='juliet@example.com/phone' to='romeo@example.net' type='chat'>\
+         <body>from the phone</body></message>",
+    ))
+    .unwrap();
+    update(
+        &mut state,
+        Msg::Session {
+            event: SessionEvent::Carbon {
+                direction: crate::xmpp::stanza::carbons::Direction::Sent,
+                message: copy,
+            },
+            at: NOON + 60,
+        },
+    );
+    let rows = body(&state, &mut view, 50, 8);
+    assert_eq!(
+        rows[..3],
+        [
+            "[1:Romeo]",
+            "12:30 <me> from here",
+            "12:31 <me/phone> from the phone"
+        ],
+        "{rows:#?}"
+    );
+}
