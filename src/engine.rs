@@ -8,6 +8,9 @@
 //! drives it. It never blocks on the network: a request is sent, and its
 //! answer is just another message.
 
+mod login;
+mod rows;
+
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,20 +18,21 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+
+use login::log_in;
+use rows::{outbox_message, stored_line};
 use tracing::{debug, warn};
 
-use crate::app::chat::{ChatLine, ConversationId, Direction};
+use crate::app::chat::{ConversationId, Direction};
 use crate::app::command::{self, Action};
 use crate::app::event::Event;
 use crate::app::{self, Effect, Msg, Preferences, Purpose, State};
 use crate::history::{Direction as HistoryDirection, History, NewMessage, StoredMessage};
 use crate::roster_cache::RosterCache;
-use crate::xmpp::error::{ErrorType, Recovery, StanzaCondition, StanzaError};
 use crate::xmpp::ledger::Ledger;
-use crate::xmpp::session::{self, RequestError, Session, SessionEvent, SessionHandle};
+use crate::xmpp::session::{RequestError, Session, SessionEvent, SessionHandle};
 use crate::xmpp::settings::{ConnectSettings, Password};
-use crate::xmpp::stanza::lang::LangText;
-use crate::xmpp::stanza::message::{Message, MessageType, Thread};
+use crate::xmpp::stanza::message::Message;
 use jid::BareJid;
 
 /// How long roster changes may wait before the cache is written, so a burst
@@ -737,89 +741,6 @@ impl Drop for Engine {
         self.stop_login();
         self.flush();
     }
-}
-
-/// The login task: tries until it has a session, or until a failure that
-/// trying again cannot fix. Each passing failure is reported as the session
-/// reports a lost connection, with the attempt and the delay before the next.
-async fn log_in(settings: ConnectSettings, tx: mpsc::UnboundedSender<Internal>, generation: u64) {
-    let mut attempt = 0u32;
-    loop {
-        let error = match session::start(settings.clone()).await {
-            Ok(session) => {
-                let _ = tx.send(Internal::LoggedIn(generation, session));
-                return;
-            }
-            Err(error) => error,
-        };
-        let recovery = error.recovery();
-        let error = error.to_string();
-        if recovery != Recovery::Retry {
-            let _ = tx.send(Internal::Login(
-                generation,
-                Msg::LoginFailed { error, recovery },
-            ));
-            return;
-        }
-        attempt = attempt.saturating_add(1);
-        let retry_in = session::backoff(attempt);
-        debug!(%error, attempt, ?retry_in, "login failed; trying again");
-        let event = SessionEvent::Reconnecting {
-            error,
-            attempt,
-            retry_in,
-        };
-        let news = Internal::Login(
-            generation,
-            Msg::Session {
-                event,
-                at: now_unix(),
-            },
-        );
-        if tx.send(news).is_err() {
-            return;
-        }
-        tokio::time::sleep(retry_in).await;
-    }
-}
-
-/// A history row as a conversation line.
-fn stored_line(stored: StoredMessage) -> ChatLine {
-    ChatLine {
-        direction: match stored.direction {
-            HistoryDirection::Incoming => Direction::Incoming,
-            HistoryDirection::Outgoing => Direction::Outgoing,
-        },
-        resource: stored.resource,
-        kind: MessageType::from_attr(Some(&stored.kind)),
-        subject: stored.subject,
-        body: stored.body,
-        id: stored.stanza_id,
-        at: stored.at,
-        error: stored.error.map(|text| {
-            let mut error =
-                StanzaError::new(ErrorType::Cancel, StanzaCondition::UndefinedCondition);
-            error.text = Some(text);
-            error
-        }),
-        seq: 0,
-        pending: stored.pending,
-        receipt: false,
-        row: Some(stored.row),
-    }
-}
-
-/// A message from the outbox, rebuilt to be sent again.
-fn outbox_message(stored: &StoredMessage) -> Option<Message> {
-    let mut message = Message::new(MessageType::from_attr(Some(&stored.kind)));
-    message.to = Some(jid::Jid::new(&stored.peer).ok()?);
-    message.id = stored.stanza_id.clone();
-    message.thread = stored.thread.clone().map(|id| Thread { id, parent: None });
-    message.bodies = vec![LangText::new(stored.body.clone())];
-    if let Some(subject) = &stored.subject {
-        message.subjects = vec![LangText::new(subject.clone())];
-    }
-    Some(message)
 }
 
 /// Seconds since the Unix epoch.

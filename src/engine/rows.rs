@@ -1,0 +1,47 @@
+//! Between history rows and the store: a stored message as a conversation
+//! line, and an unacknowledged one rebuilt to be sent again.
+
+use crate::app::chat::{ChatLine, Direction};
+use crate::history::{Direction as HistoryDirection, StoredMessage};
+use crate::xmpp::error::{ErrorType, StanzaCondition, StanzaError};
+use crate::xmpp::stanza::lang::LangText;
+use crate::xmpp::stanza::message::{Message, MessageType, Thread};
+
+/// A history row as a conversation line.
+pub(super) fn stored_line(stored: StoredMessage) -> ChatLine {
+    ChatLine {
+        direction: match stored.direction {
+            HistoryDirection::Incoming => Direction::Incoming,
+            HistoryDirection::Outgoing => Direction::Outgoing,
+        },
+        resource: stored.resource,
+        kind: MessageType::from_attr(Some(&stored.kind)),
+        subject: stored.subject,
+        body: stored.body,
+        id: stored.stanza_id,
+        at: stored.at,
+        error: stored.error.map(|text| {
+            let mut error =
+                StanzaError::new(ErrorType::Cancel, StanzaCondition::UndefinedCondition);
+            error.text = Some(text);
+            error
+        }),
+        seq: 0,
+        pending: stored.pending,
+        receipt: false,
+        row: Some(stored.row),
+    }
+}
+
+/// A message from the outbox, rebuilt to be sent again.
+pub(super) fn outbox_message(stored: &StoredMessage) -> Option<Message> {
+    let mut message = Message::new(MessageType::from_attr(Some(&stored.kind)));
+    message.to = Some(jid::Jid::new(&stored.peer).ok()?);
+    message.id = stored.stanza_id.clone();
+    message.thread = stored.thread.clone().map(|id| Thread { id, parent: None });
+    message.bodies = vec![LangText::new(stored.body.clone())];
+    if let Some(subject) = &stored.subject {
+        message.subjects = vec![LangText::new(subject.clone())];
+    }
+    Some(message)
+}
