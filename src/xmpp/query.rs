@@ -10,9 +10,12 @@ use jid::{BareJid, Jid};
 use super::element::Element;
 use super::ns;
 use super::session::RequestError;
+use super::stanza::delay::Stamp;
 use super::stanza::iq::Iq;
+use super::stanza::mam::{self, ArchivedMessage, Fin, MamQuery};
 use super::stanza::privacy::{self, ListNames, PrivacyList};
 use super::stanza::roster::{self, RosterItem, RosterQuery};
+use super::stanza::rsm::{Cursor, SetQuery};
 use super::stanza::{blocking, carbons};
 
 /// Feature names a [`Answer::Features`] may hold (XEP-0030 `var`s).
@@ -28,6 +31,9 @@ pub mod feature {
     /// XEP-0359 stable ids: our account stamps `<stanza-id/>`s we may
     /// trust (SID-02, DISCO-08).
     pub const STABLE_IDS: &str = ns::SID;
+    /// XEP-0313 message archive (MAM-01): our account keeps one we may
+    /// page through.
+    pub const ARCHIVE: &str = ns::MAM;
 }
 
 /// What the store asks the server.
@@ -68,6 +74,49 @@ pub enum Query {
     CarbonsEnable,
     /// XEP-0280 §5 (CARBONS-16): no more copies.
     CarbonsDisable,
+    /// XEP-0313 §4 with XEP-0059 (MAM-02..06): one page of an archive.
+    /// The session gives the query a fresh `queryid` and collects the
+    /// result messages that name it until the IQ result ends the page.
+    ArchivePage {
+        /// The archive asked: `None` for our own (sent without `to`,
+        /// MAM-02), else a room's bare JID (MAM-14).
+        archive: Option<BareJid>,
+        /// Only messages exchanged with this JID (MAM-12).
+        with: Option<BareJid>,
+        /// Only messages at or after this time (MAM-08).
+        start: Option<Stamp>,
+        /// Where the page starts: after or before an archive id, or the
+        /// last page (MAM-06, MAM-07, MAM-09).
+        cursor: Option<Cursor>,
+        /// The most messages wanted; the server may send fewer.
+        max: u32,
+    },
+}
+
+impl Query {
+    /// For an archive query, the archive its results must come from
+    /// (MAM-03): `own` for our own archive.
+    pub fn archive(&self, own: &BareJid) -> Option<BareJid> {
+        match self {
+            Query::ArchivePage { archive, .. } => {
+                Some(archive.clone().unwrap_or_else(|| own.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// For an archive query, how many results the session keeps for it:
+    /// a little above the `max` asked, since a server counts differently
+    /// at the edges; anything beyond is dropped.
+    pub fn result_cap(&self) -> Option<usize> {
+        match self {
+            Query::ArchivePage { max, .. } => {
+                let max = *max as usize;
+                Some(max + max / 10 + 5)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What the server answered, decoded.
@@ -84,6 +133,13 @@ pub enum Answer {
     PrivacyNames(ListNames),
     PrivacyList(PrivacyList),
     Blocklist(Vec<Jid>),
+    /// One page of an archive: the results the session collected for the
+    /// query, in the order they came (MAM-17), and the `<fin/>` that ended
+    /// it (MAM-05).
+    ArchivePage {
+        messages: Vec<ArchivedMessage>,
+        fin: Fin,
+    },
     /// A set that was accepted.
     Done,
 }
@@ -127,7 +183,39 @@ impl Query {
             Query::Unblock(jids) => Iq::set(blocking::unblock(jids)),
             Query::CarbonsEnable => Iq::set(carbons::enable()),
             Query::CarbonsDisable => Iq::set(carbons::disable()),
+            Query::ArchivePage {
+                archive,
+                with,
+                start,
+                cursor,
+                max,
+            } => {
+                let query = MamQuery {
+                    with: with.clone().map(Jid::from),
+                    start: start.clone(),
+                    page: SetQuery {
+                        max: Some(*max),
+                        cursor: cursor.clone(),
+                    },
+                    ..MamQuery::new(mam::new_queryid())
+                };
+                let iq = Iq::set(query.to_element());
+                match archive {
+                    Some(archive) => iq.with_to(Jid::from(archive.clone())),
+                    None => iq,
+                }
+            }
         }
+    }
+
+    /// The `queryid` an archive query's IQ carries, which its results
+    /// echo (MAM-03 (b)).
+    pub fn queryid(iq: &Iq) -> Option<String> {
+        iq.payload
+            .as_ref()
+            .filter(|p| p.is("query", ns::MAM))
+            .and_then(|p| p.attr("queryid"))
+            .map(str::to_owned)
     }
 
     /// Reads the result `iq` as the answer to this query.
@@ -174,6 +262,17 @@ impl Query {
                 .transpose()
                 .map(|list| Answer::Blocklist(list.unwrap_or_default()))
                 .map_err(|e| unreadable(e.to_string())),
+            // The results are the session's to add: they came before.
+            Query::ArchivePage { .. } => payload
+                .filter(|p| p.is("fin", ns::MAM))
+                .map(|p| Fin::parse(&p))
+                .transpose()
+                .map_err(|e| unreadable(e.to_string()))?
+                .map(|fin| Answer::ArchivePage {
+                    messages: Vec::new(),
+                    fin,
+                })
+                .ok_or(RequestError::Unreadable(Unreadable::Empty)),
             Query::RosterSet(_)
             | Query::RosterRemove(_)
             | Query::PrivacySet(_)
@@ -317,6 +416,91 @@ mod tests {
                 Ok(Answer::Done)
             );
         }
+    }
+
+    /// MAM-02, MAM-07: our archive is asked without `to`, with a fresh
+    /// queryid, the page after the last id we hold.
+    #[test]
+    fn mam_07_archive_page_query() {
+        let query = Query::ArchivePage {
+            archive: None,
+            with: None,
+            start: None,
+            cursor: Some(Cursor::After("A9".into())),
+            max: 50,
+        };
+        let mut iq = query.to_iq("example.com");
+        iq.id = "q2".into();
+        let queryid = Query::queryid(&iq).unwrap();
+        assert_eq!(queryid.len(), 32);
+        assert_eq!(
+            iq.to_element().to_xml(),
+            format!(
+                "<iq type='set' id='q2'><query xmlns='urn:xmpp:mam:2' queryid='{queryid}'>\
+                 <set xmlns='http://jabber.org/protocol/rsm'><max>50</max><after>A9</after></set>\
+                 </query></iq>"
+            )
+        );
+        let again = query.to_iq("example.com");
+        assert_ne!(
+            Query::queryid(&again),
+            Some(queryid),
+            "MAM-02: a new queryid each time"
+        );
+        let own = BareJid::new("juliet@example.com").unwrap();
+        assert_eq!(query.archive(&own), Some(own.clone()));
+        assert_eq!(query.result_cap(), Some(60));
+        assert_eq!(Query::CarbonsEnable.archive(&own), None);
+    }
+
+    /// MAM-08, MAM-12: a `start` or `with` filter is a submitted form.
+    #[test]
+    fn mam_08_mam_12_filters() {
+        let query = Query::ArchivePage {
+            archive: None,
+            with: Some(BareJid::new("romeo@example.net").unwrap()),
+            start: Some(Stamp::parse("2026-01-02T10:00:00Z").unwrap()),
+            cursor: Some(Cursor::Before("A1".into())),
+            max: 30,
+        };
+        let xml = query.to_iq("example.com").to_element().to_xml();
+        assert!(
+            xml.contains("<field var='with'><value>romeo@example.net</value></field>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<field var='start'><value>2026-01-02T10:00:00Z</value></field>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<max>30</max><before>A1</before>"), "{xml}");
+    }
+
+    /// MAM-05: the IQ result's `<fin/>` is the answer; the results are
+    /// added by the session. No `<fin/>` is an unreadable answer.
+    #[test]
+    fn mam_05_fin_is_decoded() {
+        let query = Query::ArchivePage {
+            archive: None,
+            with: None,
+            start: None,
+            cursor: None,
+            max: 50,
+        };
+        let answer = query.decode(result(
+            "<iq type='result' id='q1'><fin xmlns='urn:xmpp:mam:2' complete='true'>\
+             <set xmlns='http://jabber.org/protocol/rsm'><first>A1</first><last>A9</last></set>\
+             </fin></iq>",
+        ));
+        let Ok(Answer::ArchivePage { messages, fin }) = answer else {
+            panic!("{answer:?}");
+        };
+        assert!(messages.is_empty());
+        assert!(fin.complete);
+        assert_eq!(fin.set.last.as_deref(), Some("A9"));
+        assert_eq!(
+            query.decode(result("<iq type='result' id='q1'/>")),
+            Err(RequestError::Unreadable(Unreadable::Empty))
+        );
     }
 
     #[test]

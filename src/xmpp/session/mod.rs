@@ -24,7 +24,9 @@
 //!   resent after a resumption;
 //! - `requests`: the IQs we sent and wait for (ids, deadlines, the sender
 //!   check, the keepalive ping);
-//! - `answer`: the IQ gets and sets the server sends us, each answered.
+//! - `answer`: the IQ gets and sets the server sends us, each answered;
+//! - `archive`: the archive queries open and the results they collect
+//!   (MAM-03), handed over with the IQ result that ends the page.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +49,7 @@ use super::stanza::presence::Presence;
 use super::stanza::roster::RosterItem;
 
 mod answer;
+mod archive;
 mod requests;
 mod runner;
 mod stream_management;

@@ -5,20 +5,24 @@
 
 use jid::{BareJid, Jid};
 use tokio::time::Instant;
-use tracing::debug;
+use tracing::{debug, warn};
 
 use super::runner::Runner;
 use super::{ReplyTo, RequestError, SessionEvent};
 use crate::xmpp::element::Element;
 use crate::xmpp::error::{Error, ErrorType, StanzaCondition, StanzaError};
 use crate::xmpp::ns;
+use crate::xmpp::query::Answer;
 use crate::xmpp::stanza::iq::{Iq, IqType};
+use crate::xmpp::stanza::mam::ArchivedMessage;
 
 pub(super) struct Pending {
     /// Where the request went; the answer must come from there (CORE-21).
     pub(super) to: Option<Jid>,
     pub(super) deadline: Instant,
     pub(super) reply: Option<ReplyTo>,
+    /// For an archive query, the `queryid` its results carry.
+    pub(super) queryid: Option<String>,
 }
 
 impl Runner {
@@ -29,19 +33,68 @@ impl Runner {
                 to: iq.to.clone(),
                 deadline: Instant::now() + self.settings.reply_timeout,
                 reply,
+                queryid: None,
             },
         );
     }
 
-    /// Hands a request's outcome to whoever waits for it.
-    pub(super) fn answer_request(&self, reply: ReplyTo, result: Result<Iq, RequestError>) {
+    /// Tracks an archive query (MAM-02, MAM-03): its results are collected
+    /// until its IQ result comes.
+    pub(super) fn track_archive(
+        &mut self,
+        iq: &Iq,
+        reply: ReplyTo,
+        queryid: String,
+        archive: BareJid,
+        cap: usize,
+    ) {
+        self.track(iq, Some(reply));
+        if let Some(pending) = self.pending.get_mut(&iq.id) {
+            pending.queryid = Some(queryid.clone());
+        }
+        self.archive.open(queryid, archive, cap);
+    }
+
+    /// A request is over: its outcome goes to whoever waits, with the
+    /// results an archive query collected (MAM-05: they all came before).
+    pub(super) fn settle(&mut self, pending: Pending, outcome: Result<Iq, RequestError>) {
+        let collected = pending.queryid.as_deref().map(|queryid| {
+            let (messages, dropped) = self.archive.finish(queryid);
+            if dropped > 0 {
+                warn!(
+                    dropped,
+                    "an archive page held more results than asked for; the rest were dropped"
+                );
+            }
+            messages
+        });
+        if let Some(reply) = pending.reply {
+            self.answer_request(reply, outcome, collected);
+        }
+    }
+
+    /// Hands a request's outcome to whoever waits for it; `collected` are
+    /// an archive query's results, for its answer.
+    pub(super) fn answer_request(
+        &self,
+        reply: ReplyTo,
+        result: Result<Iq, RequestError>,
+        collected: Option<Vec<ArchivedMessage>>,
+    ) {
         match reply {
             ReplyTo::Caller(sender) => {
                 let _ = sender.send(result);
             }
             ReplyTo::Event { token, query } => self.emit(SessionEvent::Reply {
                 token,
-                result: result.and_then(|iq| query.decode(iq)),
+                result: result.and_then(|iq| query.decode(iq)).map(|answer| {
+                    match (answer, collected) {
+                        (Answer::ArchivePage { fin, .. }, Some(messages)) => {
+                            Answer::ArchivePage { messages, fin }
+                        }
+                        (answer, _) => answer,
+                    }
+                }),
             }),
         }
     }
@@ -72,9 +125,7 @@ impl Runner {
             ))),
             _ => Ok(iq),
         };
-        if let Some(reply) = pending.reply {
-            self.answer_request(reply, outcome);
-        }
+        self.settle(pending, outcome);
     }
 
     /// A request to our account or server may be answered by the server
@@ -102,10 +153,9 @@ impl Runner {
         let pending: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
         self.ping = None;
         for pending in pending {
-            if let Some(reply) = pending.reply {
-                self.answer_request(reply, Err(RequestError::Disconnected));
-            }
+            self.settle(pending, Err(RequestError::Disconnected));
         }
+        self.archive.clear();
     }
 
     /// The earliest moment something is due: a request deadline, the ping
@@ -140,11 +190,9 @@ impl Runner {
                     "the server stopped answering (keepalive ping)",
                 ));
             }
-            if let Some(reply) = self.pending.remove(&id).and_then(|p| p.reply) {
-                self.answer_request(
-                    reply,
-                    Err(RequestError::Timeout(self.settings.reply_timeout)),
-                );
+            if let Some(pending) = self.pending.remove(&id) {
+                let timeout = RequestError::Timeout(self.settings.reply_timeout);
+                self.settle(pending, Err(timeout));
             }
         }
         if self.ping.is_none() && now >= self.last_inbound + self.settings.keepalive {

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
+use super::archive::{self, OpenQueries, Outcome};
 use super::requests::Pending;
 use super::stream_management::StreamManagement;
 use super::{ReplyTo, RequestError, SessionCommand, SessionEvent};
@@ -22,6 +23,7 @@ use crate::xmpp::error::{Error, StreamError};
 use crate::xmpp::ledger::{Ledger, MAX_BACKLOG};
 use crate::xmpp::login::{self, Connection, StreamFeatures};
 use crate::xmpp::ns;
+use crate::xmpp::query::Query;
 use crate::xmpp::reader::{StreamEvent, XmlError};
 use crate::xmpp::settings::ConnectSettings;
 use crate::xmpp::stanza::carbons::{Carbon, carbon_from_own_account};
@@ -56,6 +58,8 @@ pub(super) struct Runner {
     pub(super) sm: StreamManagement,
     /// Stanzas given to us while there was no connection, in order.
     pub(super) queued: Vec<Element>,
+    /// Archive queries collecting their results (MAM-03).
+    pub(super) archive: OpenQueries,
 }
 
 /// How a connection ended.
@@ -107,6 +111,7 @@ pub(super) async fn run(
         ping: None,
         sm: StreamManagement::default(),
         queued: Vec::new(),
+        archive: OpenQueries::default(),
     };
     let mut connection = connection;
     // Connections that ended soon after login, in a row: a server that
@@ -376,7 +381,7 @@ impl Runner {
                         // The store says it again on the next stream.
                         Some(SessionCommand::ClientState(_)) => {}
                         Some(SessionCommand::Request { reply, .. }) => {
-                            self.answer_request(reply, Err(RequestError::Disconnected));
+                            self.answer_request(reply, Err(RequestError::Disconnected), None);
                         }
                         Some(SessionCommand::Query { token, .. }) => {
                             self.emit(SessionEvent::Reply {
@@ -421,11 +426,18 @@ impl Runner {
             }
             SessionCommand::Query { query, token } => {
                 let iq = query.to_iq(&self.domain);
+                let archive = query.archive(&self.bare);
+                let cap = query.result_cap().unwrap_or_default();
                 let reply = ReplyTo::Event {
                     token,
                     query: Box::new(query),
                 };
-                self.track(&iq, Some(reply));
+                match (archive, Query::queryid(&iq)) {
+                    (Some(archive), Some(queryid)) => {
+                        self.track_archive(&iq, reply, queryid, archive, cap)
+                    }
+                    _ => self.track(&iq, Some(reply)),
+                }
                 self.send_stanza(iq.to_element()).await
             }
             // A nonza: not a stanza, so not counted for stream
@@ -488,7 +500,17 @@ impl Runner {
     /// unwrapped only when it comes from our own bare JID (CARBONS-04) and
     /// has the one shape allowed (CARBONS-07); anything else claiming to be
     /// a carbon is dropped whole and logged, never shown as a message.
-    fn dispatch_message(&self, element: &Element) {
+    fn dispatch_message(&mut self, element: &Element) {
+        // MAM-03: an archive result is history for one of our queries, or
+        // nothing; never a message in its own right.
+        if archive::is_result(element) {
+            match self.archive.accept(element, &self.bare) {
+                Outcome::Kept => {}
+                Outcome::OverCap => debug!("an archive result beyond the page asked was dropped"),
+                Outcome::Refused(why) => self.reject(why),
+            }
+            return;
+        }
         match Carbon::parse(element) {
             Ok(None) => match Message::parse(element) {
                 Ok(message) => self.emit(SessionEvent::Message(message)),
