@@ -11,7 +11,7 @@
 use balcony::app::{Effect, Msg, Preferences, Purpose, State, update};
 use balcony::xmpp::element::Element;
 use balcony::xmpp::login::StreamFeatures;
-use balcony::xmpp::query::Query;
+use balcony::xmpp::query::{Answer, Query};
 use balcony::xmpp::reader::{ReaderLimits, StreamEvent, XmlReader};
 use balcony::xmpp::session::SessionEvent;
 use balcony::xmpp::stanza::iq::Iq;
@@ -421,6 +421,17 @@ pub fn online() -> (State, Purpose) {
             _ => None,
         })
         .expect("the login asks for the roster");
+    // The login steps before initial presence: a server without carbons,
+    // an account without an archive.
+    for step in [Purpose::ServerInfo, Purpose::AccountInfo] {
+        update(
+            &mut state,
+            Msg::Reply {
+                purpose: step,
+                result: Ok(Answer::Features(Vec::new())),
+            },
+        );
+    }
     (state, purpose)
 }
 

@@ -98,6 +98,10 @@ pub struct HistoryConfig {
     pub enabled: bool,
     /// Overrides the default file, `$XDG_DATA_HOME/balcony/history.sqlite3`.
     pub file: Option<PathBuf>,
+    /// With no history yet (first login on this machine), how many of the
+    /// most recent messages to fetch from the server archive (XEP-0313,
+    /// MAM-09); older ones are not fetched. 0: none.
+    pub first_login_messages: u32,
 }
 
 impl Default for HistoryConfig {
@@ -105,6 +109,7 @@ impl Default for HistoryConfig {
         HistoryConfig {
             enabled: true,
             file: None,
+            first_login_messages: 200,
         }
     }
 }

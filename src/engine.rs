@@ -100,6 +100,9 @@ pub struct Engine {
     mutes: Option<crate::notify::MuteList>,
     /// Messages the user should hear about, for the terminal UI.
     notifications: VecDeque<app::attention::Notification>,
+    /// Where the archive catch-up goes on next (MAM-07), written after the
+    /// records the store kept before it.
+    cursor_due: Option<String>,
 }
 
 impl Engine {
@@ -141,6 +144,7 @@ impl Engine {
             },
             unsent: Vec::new(),
             notifications: VecDeque::new(),
+            cursor_due: None,
         };
         engine.account = engine.settings.jid.to_string();
         if let Some(mutes) = &engine.mutes {
@@ -354,8 +358,12 @@ impl Engine {
 
     /// Writes the messages the store kept since the last call, in one
     /// transaction, and tells the store which row each shown line got.
+    ///
+    /// Then the archive cursor, when it moved: only once what came before
+    /// it is stored, so a failed write never leaves a gap behind it.
     fn write_records(&mut self) {
         if self.records.is_empty() {
+            self.write_cursor();
             return;
         }
         let records = std::mem::take(&mut self.records);
@@ -389,9 +397,11 @@ impl Engine {
             Ok(rows) => rows,
             Err(error) => {
                 warn!(%error, "cannot store incoming messages");
+                self.cursor_due = None;
                 return;
             }
         };
+        self.write_cursor();
         for (record, row) in records.iter().zip(rows) {
             if let Some((conversation, seq)) = record.line {
                 self.process(Msg::Recorded {
@@ -399,6 +409,31 @@ impl Engine {
                     seq,
                     row,
                 });
+            }
+        }
+    }
+
+    /// Writes the archive cursor the store last moved.
+    fn write_cursor(&mut self) {
+        let (Some(history), Some(id)) = (&mut self.history, self.cursor_due.take()) else {
+            return;
+        };
+        if let Err(error) = history.set_archive_cursor(&self.account, &id) {
+            warn!(%error, "cannot keep where the archive catch-up stands");
+        }
+    }
+
+    /// Where the archive catch-up starts; `None` without a history.
+    fn read_archive_cursor(&self) -> Option<app::archive::Cursor> {
+        let history = self.history.as_ref()?;
+        match history.archive_cursor(&self.account) {
+            Ok(found) => Some(app::archive::Cursor {
+                last_id: found.last_id,
+                last_at: found.last_at,
+            }),
+            Err(error) => {
+                warn!(%error, "cannot read where the archive catch-up stands");
+                None
             }
         }
     }
@@ -573,6 +608,11 @@ impl Engine {
                 }
             }
             Effect::Request { query, purpose } => {
+                // MAM-07: a catch-up page is asked only once the pages
+                // before it are stored.
+                if matches!(query, crate::xmpp::query::Query::ArchivePage { .. }) {
+                    self.write_records();
+                }
                 // The answer comes back on the session's event stream, in
                 // order with the pushes before it (ROS-06).
                 self.next_token += 1;
@@ -636,6 +676,14 @@ impl Engine {
                     self.notifications.pop_front();
                 }
                 self.notifications.push_back(notification);
+            }
+            Effect::ReadArchiveCursor => {
+                queue.push_back(Msg::ArchiveCursor(self.read_archive_cursor()));
+            }
+            Effect::SaveArchiveCursor(id) => {
+                if self.history.is_some() {
+                    self.cursor_due = Some(id);
+                }
             }
             Effect::ClientState(client_state) => {
                 if let Some(handle) = &self.handle {

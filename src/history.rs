@@ -90,6 +90,14 @@ const MIGRATIONS: &[&str] = &[
          WHERE archive_id IS NOT NULL;
      CREATE INDEX messages_by_origin_id ON messages (account, origin_id)
          WHERE origin_id IS NOT NULL;",
+    // v3: where the catch-up from our server archive goes on (XEP-0313,
+    // MAM-07): the archive id up to which the history holds the archive
+    // without a gap. Kept apart from the stanza-ids of live messages
+    // (MAM-11), which may arrive while older pages are still unfetched.
+    "CREATE TABLE archive_cursor (
+         account TEXT PRIMARY KEY,
+         last_id TEXT NOT NULL
+     ) STRICT;",
 ];
 
 /// The columns of [`StoredMessage`], in the order [`read_message`] reads them.
@@ -121,6 +129,22 @@ const FIND_INCOMING: &str = "SELECT row FROM messages
      WHERE account = ?1 AND stanza_id = ?2 AND peer = ?3 AND direction = 'in'
        AND body = ?4 AND subject IS ?5
      ORDER BY row LIMIT 1";
+
+const ARCHIVE_CURSOR: &str = "SELECT last_id FROM archive_cursor WHERE account = ?1";
+
+const SET_ARCHIVE_CURSOR: &str = "INSERT INTO archive_cursor (account, last_id) VALUES (?1, ?2)
+     ON CONFLICT (account) DO UPDATE SET last_id = excluded.last_id";
+
+// A history written before the cursor was kept: the newest archive id held.
+const NEWEST_ARCHIVE_ID: &str = "SELECT archive_id FROM messages
+     WHERE account = ?1 AND archive_id IS NOT NULL
+     ORDER BY row DESC LIMIT 1";
+
+const ARCHIVED_AT: &str = "SELECT at FROM messages
+     WHERE account = ?1 AND archive_id = ?2
+     ORDER BY row LIMIT 1";
+
+const NEWEST_AT: &str = "SELECT at FROM messages WHERE account = ?1 ORDER BY row DESC LIMIT 1";
 
 const RECENT: &str = concat!(
     "SELECT ",
@@ -272,6 +296,17 @@ pub struct StoredMessage {
     pub pending: bool,
     /// The error the server sent back for an outgoing message.
     pub error: Option<String>,
+}
+
+/// Where the catch-up from the server archive starts (MAM-07, MAM-08).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArchiveCursor {
+    /// The archive id to page after: up to it the history holds the
+    /// archive.
+    pub last_id: Option<String>,
+    /// Unix seconds of the message holding `last_id`, else of the newest
+    /// message stored; `None` when the account has no history at all.
+    pub last_at: Option<i64>,
 }
 
 /// Why the history could not be opened, read or written. Each names the file.
@@ -617,6 +652,50 @@ impl History {
     /// to send when the connection is back.
     pub fn outbox(&self, account: &str) -> Result<Vec<StoredMessage>, HistoryError> {
         self.query(OUTBOX, params![account])
+    }
+
+    /// Where catching up with `account`'s server archive starts.
+    pub fn archive_cursor(&self, account: &str) -> Result<ArchiveCursor, HistoryError> {
+        let fail = sql_err(&self.path);
+        let one = |sql: &str,
+                   args: &[&dyn ToSql]|
+         -> Result<Option<rusqlite::types::Value>, HistoryError> {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut s| s.query_row(args, |r| r.get(0)).optional())
+                .map_err(&fail)
+        };
+        let text = |value: Option<rusqlite::types::Value>| match value {
+            Some(rusqlite::types::Value::Text(text)) => Some(text),
+            _ => None,
+        };
+        let integer = |value: Option<rusqlite::types::Value>| match value {
+            Some(rusqlite::types::Value::Integer(n)) => Some(n),
+            _ => None,
+        };
+        let last_id = match text(one(ARCHIVE_CURSOR, &[&account])?) {
+            Some(id) => Some(id),
+            None => text(one(NEWEST_ARCHIVE_ID, &[&account])?),
+        };
+        let archived_at = match &last_id {
+            Some(id) => integer(one(ARCHIVED_AT, &[&account, id])?),
+            None => None,
+        };
+        let last_at = match archived_at {
+            Some(at) => Some(at),
+            None => integer(one(NEWEST_AT, &[&account])?),
+        };
+        Ok(ArchiveCursor { last_id, last_at })
+    }
+
+    /// The history now holds `account`'s archive up to `last_id`.
+    pub fn set_archive_cursor(&mut self, account: &str, last_id: &str) -> Result<(), HistoryError> {
+        let fail = sql_err(&self.path);
+        self.conn
+            .prepare_cached(SET_ARCHIVE_CURSOR)
+            .and_then(|mut s| s.execute(params![account, last_id]))
+            .map_err(fail)?;
+        Ok(())
     }
 
     /// How many messages `account` has stored.

@@ -110,6 +110,13 @@ pub enum Event {
     Error {
         text: String,
     },
+    /// The login's catch-up from the server archive is over (MAM-07):
+    /// `count` messages from while we were away were filed; `complete`
+    /// when it reached the end of the archive.
+    CatchUp {
+        count: usize,
+        complete: bool,
+    },
 }
 
 impl Event {
@@ -245,6 +252,11 @@ impl Event {
             }
             Event::Info { text } => crate::sanitize::for_terminal(text).into_owned(),
             Event::Error { text } => format!("error: {}", one_line(text)),
+            Event::CatchUp { count, complete } => {
+                let noun = if *count == 1 { "message" } else { "messages" };
+                let rest = if *complete { "" } else { " (incomplete)" };
+                format!("caught-up {count} {noun}{rest}")
+            }
         }
     }
 

@@ -6,13 +6,15 @@
 //! Organised by area, each holding its state and an `update` that applies
 //! both the server's facts and the user's commands: [`session`],
 //! [`roster`], [`presence`], [`subscription`], [`chat`], [`headline`],
-//! [`privacy`], and [`attention`] (whether the user is looking:
+//! [`privacy`], [`archive`] (the login steps before initial presence
+//! and the catch-up from the server archive), and [`attention`] (whether the user is looking:
 //! notifications, mutes, client state indication). [`update`] only routes; [`dispatch`] runs a command in its
 //! area and reports its one result; [`command`] is the command language;
 //! [`event`] is what the user is told. The roster keeps its contacts
 //! compact and in display order, so big rosters stay small and cheap to
 //! draw.
 
+pub mod archive;
 pub mod attention;
 pub mod chat;
 pub mod command;
@@ -116,6 +118,9 @@ pub struct Preferences {
     pub initial: OwnPresence,
     /// RECEIPTS-05: answer requests for delivery receipts.
     pub send_receipts: bool,
+    /// MAM-09: with no local history, how many recent archived messages
+    /// the first catch-up fetches.
+    pub first_login_messages: u32,
 }
 
 impl Preferences {
@@ -141,6 +146,7 @@ impl Preferences {
                 priority: i8::try_from(*config.presence.priority.get_ref()).unwrap_or(0),
             },
             send_receipts: config.privacy.send_receipts,
+            first_login_messages: config.history.first_login_messages,
         }
     }
 }
@@ -152,6 +158,7 @@ impl Default for Preferences {
             approve: ApprovePolicy::Never,
             initial: OwnPresence::default(),
             send_receipts: true,
+            first_login_messages: archive::FIRST_LOGIN_MESSAGES,
         }
     }
 }
@@ -216,6 +223,8 @@ pub struct State {
     pub notices_only: bool,
     /// Whether the user is looking; mutes; what the server was told.
     pub attention: attention::Attention,
+    /// The login steps before initial presence and the archive catch-up.
+    pub archive: archive::Archive,
 }
 
 impl State {
@@ -293,6 +302,8 @@ pub enum Purpose {
     AccountInfo,
     /// Turning carbons on for this session (CARBONS-02).
     Carbons,
+    /// A page of the login's catch-up from our archive (MAM-07).
+    CatchUp,
     /// The current step of privacy/blocking job `tag`.
     Privacy { tag: u64 },
 }
@@ -354,6 +365,9 @@ pub enum Msg {
         seq: u64,
         row: i64,
     },
+    /// Where the catch-up from our archive starts, as the history says
+    /// ([`Effect::ReadArchiveCursor`]); `None` when no history is kept.
+    ArchiveCursor(Option<archive::Cursor>),
 }
 
 /// A message for the history. The store decides what is kept, as it
@@ -451,6 +465,12 @@ pub enum Effect {
     SaveMuted,
     /// Tell the server whether the user is looking (XEP-0352): a nonza.
     ClientState(crate::xmpp::stanza::csi::ClientState),
+    /// Read where the archive catch-up starts; the runner answers with
+    /// [`Msg::ArchiveCursor`].
+    ReadArchiveCursor,
+    /// The history holds our archive up to this id (MAM-07): write it with
+    /// the records before it, never ahead of them.
+    SaveArchiveCursor(String),
 }
 
 /// Applies one message; returns the effects to carry out.
@@ -474,7 +494,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         ),
         Msg::Reply { purpose, .. } => !matches!(
             purpose,
-            Purpose::ServerInfo | Purpose::AccountInfo | Purpose::Carbons
+            Purpose::ServerInfo | Purpose::AccountInfo | Purpose::Carbons | Purpose::CatchUp
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -486,8 +506,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::HistoryLoaded { .. }
         | Msg::Invalid { .. }
         | Msg::Searched { .. }
-        | Msg::Recorded { .. } => false,
+        | Msg::Recorded { .. }
+        | Msg::ArchiveCursor(_) => false,
     };
+    // MAM-11: once caught up, live messages with our archive's ids carry
+    // the cursor on; before, only the catch-up's own pages do.
+    let live = matches!(
+        &msg,
+        Msg::Session {
+            event: SessionEvent::Message(_) | SessionEvent::Carbon { .. },
+            ..
+        }
+    );
     if touches_roster {
         state.roster_rev += 1;
     }
@@ -519,6 +549,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             seq,
             row,
         } => state.chats.set_row(conversation, seq, row),
+        Msg::ArchiveCursor(cursor) => archive::update::on_cursor(state, cursor, &mut effects),
+    }
+    if live {
+        archive::update::follow_live(state, &mut effects);
     }
     request_history(state, &mut effects);
     if state.notices_only {
@@ -590,12 +624,20 @@ fn apply_reply(
         Purpose::RosterSet { tag } => roster::update::on_set_result(state, tag, result, effects),
         Purpose::ServerInfo => {
             chat::update::on_server_info(state, &result, effects);
+            archive::update::on_server_info(state, &result);
             privacy::update::on_server_info(state, result, effects);
             dispatch::run_awaiting_features(state, effects);
         }
         Purpose::Privacy { tag } => privacy::jobs::on_reply(state, tag, result, effects),
-        Purpose::AccountInfo => chat::update::on_account_info(state, &result),
-        Purpose::Carbons => chat::update::on_carbons_enabled(state, result, effects),
+        Purpose::AccountInfo => {
+            chat::update::on_account_info(state, &result);
+            archive::update::on_account_info(state, &result, effects);
+        }
+        Purpose::Carbons => {
+            chat::update::on_carbons_enabled(state, result, effects);
+            archive::update::on_carbons_answered(state, effects);
+        }
+        Purpose::CatchUp => archive::update::on_page(state, result, effects),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The session area's update: the connection's life as the store sees it
 //! (login, loss, reconnects, stream resumption, acknowledgements), initial
-//! presence (PRES-01), and the user's `/reconnect`, `/disconnect` and
+//! presence (PRES-01, once every login step before it is done), and the user's `/reconnect`, `/disconnect` and
 //! `/quit`.
 
 use crate::xmpp::error::Recovery;
@@ -11,7 +11,7 @@ use crate::xmpp::stanza::presence::Presence;
 use super::dispatch::{self, Outcome};
 use super::event::Event;
 use super::roster::LoadState;
-use super::{ConnectionState, Effect, Purpose, State, chat, privacy, push_notice, roster};
+use super::{ConnectionState, Effect, Purpose, State, archive, chat, privacy, push_notice, roster};
 
 /// Bound: the session starts with the roster (ROS-01, NEW-02), versioned
 /// when offered, and the server's features.
@@ -45,6 +45,7 @@ pub fn on_online(
     state.features = features;
     privacy::update::discover(state, effects);
     chat::update::discover(state);
+    archive::update::begin_session(state);
 }
 
 /// A new login attempt has started.
@@ -133,16 +134,19 @@ pub fn on_closed(state: &mut State, error: Option<String>, effects: &mut Vec<Eff
     state.own_resources.resources.clear();
     state.directed.clear();
     state.initial_presence_sent = false;
+    state.archive.end_session();
     dispatch::fail_awaiting_features(state, effects);
 }
 
-/// PRES-01: initial presence after the roster, even without one, and
-/// (PRIV-25) after the active list of the last session is set again.
+/// PRES-01: initial presence after the roster, even without one,
+/// (PRIV-25) after the active list of the last session is set again, and
+/// after carbons are on and the archive caught up (CARBONS-02, MAM-21).
 pub fn send_initial_presence(state: &mut State, effects: &mut Vec<Effect>) {
     if !state.is_online()
         || state.initial_presence_sent
         || state.roster.load_state() != LoadState::Loaded
         || state.privacy.hold_presence
+        || state.archive.hold_presence
     {
         return;
     }

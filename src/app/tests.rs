@@ -15,6 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod archive;
 mod attention;
 mod carbons;
 mod closed;
@@ -75,8 +76,17 @@ fn session(state: &mut State, event: SessionEvent) -> Vec<Effect> {
     update(state, Msg::Session { event, at: 0 })
 }
 
-/// Login finished: bound as [`ME`].
+/// Login finished: bound as [`ME`]. The steps between the roster and
+/// initial presence (carbons, the archive catch-up) count as over, without
+/// either: `tests/archive.rs` drives them with [`online_with_steps`].
 fn online(state: &mut State, features: StreamFeatures) -> Vec<Effect> {
+    let effects = online_with_steps(state, features);
+    state.archive.skip_login_steps();
+    effects
+}
+
+/// Login finished: bound as [`ME`], every login step still to come.
+fn online_with_steps(state: &mut State, features: StreamFeatures) -> Vec<Effect> {
     session(
         state,
         SessionEvent::Online {
@@ -290,6 +300,8 @@ fn describe(effect: &Effect) -> String {
         Effect::SaveMuted => "save-muted".into(),
         Effect::Notify(n) => format!("notify {} in {}: {}", n.from, n.conversation, n.body),
         Effect::ClientState(state) => format!("csi: {}", state.to_element().to_xml()),
+        Effect::ReadArchiveCursor => "read-archive-cursor".into(),
+        Effect::SaveArchiveCursor(id) => format!("archive-cursor {id}"),
     }
 }
 

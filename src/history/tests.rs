@@ -762,3 +762,48 @@ fn stable_id_lookups_use_indexes() {
         assert!(plan.contains(index), "{plan}");
     }
 }
+
+/// MAM-07, MAM-08, MAM-11: the catch-up cursor is its own row, kept per
+/// account; without one, the newest archive id held is used; its time is
+/// that of the message holding it; no history at all is no time.
+#[test]
+fn mam_07_archive_cursor() {
+    let mut h = History::open_in_memory().unwrap();
+    assert_eq!(h.archive_cursor(ME).unwrap(), ArchiveCursor::default());
+
+    let mut first = incoming("a@x", "first");
+    first.archive_id = Some("A1");
+    first.at = 100;
+    let mut live = incoming("a@x", "live");
+    live.archive_id = Some("C1");
+    live.at = 300;
+    h.insert_batch(&[first]).unwrap();
+    assert_eq!(
+        h.archive_cursor(ME).unwrap(),
+        ArchiveCursor {
+            last_id: Some("A1".into()),
+            last_at: Some(100)
+        }
+    );
+    h.set_archive_cursor(ME, "A1").unwrap();
+    h.insert_batch(&[live]).unwrap();
+    // MAM-11: a live stanza-id stored later does not move the cursor.
+    assert_eq!(
+        h.archive_cursor(ME).unwrap(),
+        ArchiveCursor {
+            last_id: Some("A1".into()),
+            last_at: Some(100)
+        }
+    );
+    h.set_archive_cursor(ME, "C1").unwrap();
+    assert_eq!(h.archive_cursor(ME).unwrap().last_id.as_deref(), Some("C1"));
+    assert_eq!(h.archive_cursor(ME).unwrap().last_at, Some(300));
+    // An id the history no longer holds: the newest message's time.
+    h.set_archive_cursor(ME, "gone").unwrap();
+    assert_eq!(h.archive_cursor(ME).unwrap().last_at, Some(300));
+    // Accounts never see each other's cursor.
+    assert_eq!(
+        h.archive_cursor("other@example.org").unwrap(),
+        ArchiveCursor::default()
+    );
+}

@@ -55,6 +55,20 @@ pub fn logged_in(items: Vec<RosterItem>) -> State {
             at: 0,
         },
     );
+    // The login steps before initial presence: a server without carbons,
+    // an account without an archive.
+    for purpose in [
+        crate::app::Purpose::ServerInfo,
+        crate::app::Purpose::AccountInfo,
+    ] {
+        update(
+            &mut state,
+            Msg::Reply {
+                purpose,
+                result: Ok(crate::xmpp::query::Answer::Features(Vec::new())),
+            },
+        );
+    }
     let mut query = crate::xmpp::element::Element::new("query", crate::xmpp::ns::ROSTER);
     for item in &items {
         let mut element = crate::xmpp::stanza::roster::set_item(item)

@@ -6,7 +6,9 @@
 //! it notifies. Carbon copies of what our other devices sent and received
 //! (XEP-0280) are interpreted here too, and the stable ids (XEP-0359)
 //! decide when one message came by several paths. Delivery receipts
-//! (XEP-0184) are answered and matched to our lines here. Also the user's `/msg`,
+//! (XEP-0184) are answered and matched to our lines here, and so are the
+//! messages the archive catch-up fetched (XEP-0313), as history: never
+//! answered, never notified one by one (MAM-15). Also the user's `/msg`,
 //! `/normal`, plain text and `/search`, and turning carbons on at login.
 
 use jid::Jid;
@@ -15,6 +17,7 @@ use crate::xmpp::error::StanzaError;
 use crate::xmpp::query::{Answer, Query, feature};
 use crate::xmpp::session::RequestError;
 use crate::xmpp::stanza::carbons;
+use crate::xmpp::stanza::mam::ArchivedMessage;
 use crate::xmpp::stanza::message::{Message, MessageType};
 use crate::xmpp::stanza::roster::Subscription;
 
@@ -79,9 +82,48 @@ pub fn on_carbons_enabled(
     }
 }
 
+/// How a message reached us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin<'a> {
+    /// Sent to us, now.
+    Live,
+    /// A copy of what another of our devices got (CARBONS-05).
+    Carbon(carbons::Direction),
+    /// From our archive, under this archive id (MAM-04): history.
+    Archive(&'a str),
+}
+
 /// One message from the server; `at` is its arrival time.
 pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Vec<Effect>) {
-    interpret(state, message, None, at, effects);
+    interpret(state, message, Origin::Live, at, effects);
+}
+
+/// MAM-04, MAM-15: a message from our own archive (the session checked
+/// MAM-03), filed at its archive time: ours when the inner `from` is our
+/// account, else incoming. History: no receipt, marker or notification
+/// comes of it. Returns the sender when it was filed as a new incoming
+/// line, which counts as unread.
+pub fn on_archived(
+    state: &mut State,
+    archived: ArchivedMessage,
+    effects: &mut Vec<Effect>,
+) -> Option<jid::BareJid> {
+    let own = state.jid.as_ref().map(|j| j.to_bare())?;
+    let at = archived.stamp.unix_seconds().unwrap_or_default();
+    let message = archived.forwarded.message;
+    let origin = Origin::Archive(&archived.id);
+    if message
+        .from
+        .as_ref()
+        .is_some_and(|from| from.to_bare() == own)
+    {
+        on_sent_elsewhere(state, message, Some(&archived.id), at, effects);
+        return None;
+    }
+    let from = message.from.as_ref().map(|from| from.to_bare());
+    interpret(state, message, origin, at, effects)
+        .then_some(from)
+        .flatten()
 }
 
 /// A carbon copy from our own account (the session checked CARBONS-04 and
@@ -96,8 +138,10 @@ pub fn on_carbon(
     effects: &mut Vec<Effect>,
 ) {
     match direction {
-        carbons::Direction::Received => interpret(state, message, Some(direction), at, effects),
-        carbons::Direction::Sent => on_sent_elsewhere(state, message, at, effects),
+        carbons::Direction::Received => {
+            interpret(state, message, Origin::Carbon(direction), at, effects);
+        }
+        carbons::Direction::Sent => on_sent_elsewhere(state, message, None, at, effects),
     }
 }
 
@@ -131,8 +175,32 @@ fn stable_keys(
     (keys, archive_id)
 }
 
-/// CARBONS-06: a message another of our devices sent.
-fn on_sent_elsewhere(state: &mut State, message: Message, at: i64, effects: &mut Vec<Effect>) {
+/// The stable keys and archive id of a message from our archive: the
+/// result's id is our archive's id, whatever the message carries (MAM-04).
+fn archived_keys(
+    (mut keys, archive_id): (Vec<StableKey>, Option<String>),
+    archived: Option<&str>,
+) -> (Vec<StableKey>, Option<String>) {
+    match archived {
+        Some(id) => {
+            keys.retain(|key| !matches!(key, StableKey::Archive(_)));
+            keys.insert(0, StableKey::Archive(id.to_owned()));
+            (keys, Some(id.to_owned()))
+        }
+        None => (keys, archive_id),
+    }
+}
+
+/// CARBONS-06: a message another of our devices sent; with `archived`, one
+/// we sent (from here or elsewhere) as our archive kept it (MAM-10: the
+/// one this session sent is known by its origin-id).
+fn on_sent_elsewhere(
+    state: &mut State,
+    message: Message,
+    archived: Option<&str>,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) {
     let Some(own) = state.jid.as_ref().map(|j| j.to_bare()) else {
         return;
     };
@@ -160,7 +228,10 @@ fn on_sent_elsewhere(state: &mut State, message: Message, at: i64, effects: &mut
     let body = message.body(&lang).unwrap_or_default().to_owned();
     let subject = message.subject(&lang).map(str::to_owned);
     let peer = to.to_bare();
-    let (keys, archive_id) = stable_keys(state, &message, &peer, Direction::Outgoing);
+    let (keys, archive_id) = archived_keys(
+        stable_keys(state, &message, &peer, Direction::Outgoing),
+        archived,
+    );
     if state.chats.is_known(&keys) {
         tracing::debug!(%to, "dropping a copy of a message already filed");
         return;
@@ -200,6 +271,9 @@ fn on_sent_elsewhere(state: &mut State, message: Message, at: i64, effects: &mut
             .last_seq(conversation)
             .map(|seq| (conversation, seq)),
     }));
+    if archived.is_some() {
+        return;
+    }
     effects.push(Effect::Emit(Event::Carbon {
         direction: carbons::Direction::Sent.as_str().to_owned(),
         from: message
@@ -214,19 +288,24 @@ fn on_sent_elsewhere(state: &mut State, message: Message, at: i64, effects: &mut
     }));
 }
 
-/// A message for us, live or (with `carbon`) as another device got it.
+/// A message for us, live, as another device got it, or from our archive;
+/// true when it was filed as a new conversation line.
 fn interpret(
     state: &mut State,
     message: Message,
-    carbon: Option<carbons::Direction>,
+    origin: Origin<'_>,
     at: i64,
     effects: &mut Vec<Effect>,
-) {
+) -> bool {
     // A copy names its sender, and a copied bounce belongs to the device
-    // that sent the message (CARBONS-15).
-    if carbon.is_some() && (message.from.is_none() || message.kind == MessageType::Error) {
-        return;
+    // that sent the message (CARBONS-15); an archived bounce is old news.
+    if origin != Origin::Live && (message.from.is_none() || message.kind == MessageType::Error) {
+        return false;
     }
+    let archived = match origin {
+        Origin::Archive(id) => Some(id),
+        Origin::Live | Origin::Carbon(_) => None,
+    };
     let lang = state.prefs.language.clone();
     let own_domain = state.jid.as_ref().map(|j| j.domain().as_str().to_owned());
     // CORE-24: no `from` means our own server.
@@ -234,13 +313,13 @@ fn interpret(
         (Some(from), _) => from.clone(),
         (None, Some(domain)) => match Jid::new(domain) {
             Ok(jid) => jid,
-            Err(_) => return,
+            Err(_) => return false,
         },
-        (None, None) => return,
+        (None, None) => return false,
     };
     if message.kind == MessageType::Error {
         on_bounce(state, &message, &from, effects);
-        return;
+        return false;
     }
     // RECEIPTS-08, RECEIPTS-09: a receipt, live or copied, marks our line
     // and is never drawn.
@@ -249,16 +328,19 @@ fn interpret(
     }
     // SYN-09: nothing we understand in it: nothing to show.
     if message.is_empty() {
-        return;
+        return false;
     }
     let body = message.body(&lang).unwrap_or_default().to_owned();
     let subject = message.subject(&lang).map(str::to_owned);
     // CARBONS-14: the same message by another path (live and a carbon,
     // resent after a reconnect) is filed once, by its stable ids first.
-    let (keys, archive_id) = stable_keys(state, &message, &from.to_bare(), Direction::Incoming);
+    let (keys, archive_id) = archived_keys(
+        stable_keys(state, &message, &from.to_bare(), Direction::Incoming),
+        archived,
+    );
     if state.chats.is_known(&keys) {
         tracing::debug!(%from, "dropping a message already filed");
-        return;
+        return false;
     }
     if let Some(id) = &message.id
         && state
@@ -266,7 +348,7 @@ fn interpret(
             .is_redelivery(&from, id, &[&body, subject.as_deref().unwrap_or_default()])
     {
         tracing::debug!(%from, %id, "dropping a redelivered message");
-        return;
+        return false;
     }
     let from_server =
         from.node().is_none() && own_domain.as_deref() == Some(from.domain().as_str());
@@ -286,10 +368,13 @@ fn interpret(
         line: None,
     };
     if message.kind == MessageType::Headline || from.node().is_none() {
-        // MSG-13: announcements from a bare domain are system messages.
+        // MSG-13: announcements from a bare domain are system messages;
+        // an archived one is kept, not announced again.
         effects.push(Effect::Record(record));
-        headline::receive(state, &from, subject, body, at, from_server, effects);
-        return;
+        if archived.is_none() {
+            headline::receive(state, &from, subject, body, at, from_server, effects);
+        }
+        return false;
     }
     let conversation = state.chats.receive(Incoming {
         from: &from,
@@ -305,13 +390,17 @@ fn interpret(
         .last_seq(conversation)
         .map(|seq| (conversation, seq));
     effects.push(Effect::Record(record));
-    if carbon.is_none() {
+    // RECEIPTS-04, MAM-15: only a live message is answered; an archived
+    // one notifies only in the catch-up's summary.
+    if origin == Origin::Live {
         answer_receipt(state, &message, &from, effects);
     }
-    attention::on_incoming(state, conversation, &from, message.kind, &body, effects);
+    if archived.is_none() {
+        attention::on_incoming(state, conversation, &from, message.kind, &body, effects);
+    }
     let action = attention::action_text(state, &from, message.kind, subject.as_deref(), &body);
-    let event = match carbon {
-        Some(direction) => Event::Carbon {
+    let event = match origin {
+        Origin::Carbon(direction) => Event::Carbon {
             direction: direction.as_str().to_owned(),
             from: from.to_string(),
             to: message.to.as_ref().map(Jid::to_string).unwrap_or_default(),
@@ -320,7 +409,7 @@ fn interpret(
             subject,
             body,
         },
-        None => Event::Message {
+        Origin::Live | Origin::Archive(_) => Event::Message {
             from: from.to_string(),
             kind: message.kind.as_str().to_owned(),
             thread,
@@ -330,6 +419,7 @@ fn interpret(
         },
     };
     effects.push(Effect::Emit(event));
+    true
 }
 
 /// RECEIPTS-08: `from` confirmed our message `id`; a receipt from anyone

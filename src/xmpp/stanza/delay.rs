@@ -45,6 +45,73 @@ impl Stamp {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The stamp in UTC `YYYY-MM-DDThh:mm:ssZ` for `secs` since the Unix
+    /// epoch (before it: the epoch).
+    pub fn from_unix(secs: i64) -> Stamp {
+        let secs = secs.max(0) as u64;
+        let (year, month, day) = civil_from_days(secs / 86_400);
+        let rem = secs % 86_400;
+        Stamp(format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        ))
+    }
+
+    /// Seconds since the Unix epoch, the fraction dropped and the zone
+    /// applied. A checked stamp always has one; the `Option` keeps
+    /// arithmetic on remote digits from ever panicking.
+    pub fn unix_seconds(&self) -> Option<i64> {
+        let text = self.0.as_bytes();
+        let num = |at: usize, len: usize| -> Option<i64> {
+            std::str::from_utf8(text.get(at..at + len)?)
+                .ok()?
+                .parse()
+                .ok()
+        };
+        let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+        let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+        let days = days_from_civil(year, month, day);
+        let mut secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+        let zone = text.iter().skip(19).position(|b| matches!(b, b'+' | b'-'));
+        if let Some(at) = zone.map(|z| z + 19) {
+            let offset = num(at + 1, 2)? * 3600 + num(at + 4, 2)? * 60;
+            secs -= if text[at] == b'+' { offset } else { -offset };
+        }
+        Some(secs)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+/// algorithm, in 400-year eras starting on March 1st).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The inverse of [`days_from_civil`] for days on or after the epoch.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    (year_of_era + era * 400 + u64::from(month <= 2), month, day)
 }
 
 impl FromStr for Stamp {
@@ -247,5 +314,32 @@ mod tests {
         ));
         let legacy = test_xml::parse("<x xmlns='jabber:x:delay' stamp='20020910T23:08:25'/>");
         assert!(Delay::parse(&legacy).is_err());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod unix_tests {
+    use super::Stamp;
+
+    /// MAM-04, MAM-08: archive stamps become Unix times, and a time
+    /// becomes the `start` of an archive query, both ways alike.
+    #[test]
+    fn stamps_and_unix_seconds() {
+        let cases = [
+            ("1970-01-01T00:00:00Z", 0),
+            ("2026-01-02T10:00:00Z", 1_767_348_000),
+            ("2024-02-29T23:59:59Z", 1_709_251_199),
+        ];
+        for (text, secs) in cases {
+            let stamp = Stamp::parse(text).unwrap();
+            assert_eq!(stamp.unix_seconds(), Some(secs), "{text}");
+            assert_eq!(Stamp::from_unix(secs).as_str(), text);
+        }
+        let zoned = Stamp::parse("2026-01-02T11:30:00.123+01:30").unwrap();
+        assert_eq!(zoned.unix_seconds(), Some(1_767_348_000));
+        let west = Stamp::parse("2026-01-02T05:00:00-05:00").unwrap();
+        assert_eq!(west.unix_seconds(), Some(1_767_348_000));
+        assert_eq!(Stamp::from_unix(-5).as_str(), "1970-01-01T00:00:00Z");
     }
 }
