@@ -372,5 +372,9 @@ fn ejabberd_yml(server: &TestServer, bundle: &Path) -> String {
          mod_pubsub:\n    access_createnode: pubsub_createnode\n    plugins:\n      - flat\n      \
          - pep\n",
     );
+    if opts.mam {
+        // XEP-0313: ejabberd archives nothing unless told to (its `default` is `never`).
+        y.push_str("  mod_mam:\n    default: always\n");
+    }
     y
 }

@@ -105,6 +105,11 @@ fn prosody_config(server: &TestServer) -> String {
     // it only acts on a client that says it is inactive.
     modules.push("csi");
     modules.push("csi_simple");
+    if opts.mam {
+        // XEP-0313: every message to and from an account is archived (`default_archive_policy`
+        // is `true` by default), in the internal store like everything else.
+        modules.push("mam");
+    }
     let modules: Vec<String> = modules.iter().map(|m| lua_str(m)).collect();
     let level = if opts.debug_log || std::env::var_os(DEBUG_LOG_ENV).is_some() {
         "debug"

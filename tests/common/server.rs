@@ -114,6 +114,9 @@ pub struct ServerOptions {
     pub port: Option<u16>,
     /// Log at debug level (every stanza). Also on when `BALCONY_PROSODY_DEBUG` is set.
     pub debug_log: bool,
+    /// Keep a message archive (XEP-0313) for every account: Prosody's `mod_mam`, ejabberd's
+    /// `mod_mam` archiving everything. Off by default: it slows Prosody's routing a lot.
+    pub mam: bool,
 }
 
 /// An account registered on a [`TestServer`].

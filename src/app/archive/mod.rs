@@ -14,7 +14,10 @@
 //! the chat area, once, and recorded before the next is asked. With no
 //! history at all only a recent window is fetched (MAM-09). The cursor
 //! moves with the pages, never with live stanza-ids while pages are still
-//! unfetched (MAM-11). A resumed stream needs no catch-up (MAM-22): the
+//! unfetched (MAM-11). Once at the end, initial presence goes out and one
+//! last pass fetches what arrived meanwhile (Prosody keeps offline
+//! messages from a session that queried its archive, MAM-21). A resumed
+//! stream needs no catch-up (MAM-22): the
 //! steps run only for a new session. `update` holds the decisions; this
 //! file the state.
 
@@ -88,6 +91,9 @@ pub struct Archive {
     /// The catch-up reached the end of the archive in this session: live
     /// archive ids may carry the cursor on now (MAM-11).
     pub caught_up: bool,
+    /// Initial presence went out and the catch-up is on its last pass,
+    /// for what arrived meanwhile (MAM-21).
+    pub tail: bool,
     /// Incoming messages the catch-up filed, for the one notification and
     /// the event at its end.
     pub filed: usize,

@@ -125,7 +125,7 @@ pub fn on_cursor(state: &mut State, cursor: Option<Cursor>, effects: &mut Vec<Ef
         (None, None) => {
             let wanted = state.prefs.first_login_messages as usize;
             if wanted == 0 {
-                finish(state, true, effects);
+                finish(state, true, None, effects);
                 return;
             }
             state.archive.catch_up = CatchUp::Window {
@@ -194,7 +194,7 @@ fn on_forward_page(
                     };
                     ask(None, Some(at), PAGE, effects);
                 }
-                None => finish(state, false, effects),
+                None => finish(state, false, None, effects),
             }
             return;
         }
@@ -220,7 +220,8 @@ fn on_forward_page(
     // A page that brings nothing and no cursor cannot lead anywhere new.
     let stuck = empty || last.is_none() || last == after;
     if fin.complete || stuck {
-        finish(state, fin.complete, effects);
+        let from = last.or(after);
+        finish(state, fin.complete, Some(from), effects);
         return;
     }
     state.archive.catch_up = CatchUp::Forward {
@@ -253,7 +254,7 @@ fn on_window_page(
         }
         Ok(_) => {
             file_window(state, pages, newest, effects);
-            return finish(state, false, effects);
+            return finish(state, false, None, effects);
         }
     };
     if newest.is_none() {
@@ -288,8 +289,8 @@ fn on_window_page(
             );
         }
         None => {
-            file_window(state, pages, newest, effects);
-            finish(state, true, effects);
+            file_window(state, pages, newest.clone(), effects);
+            finish(state, true, Some(newest), effects);
         }
     }
 }
@@ -335,12 +336,45 @@ fn failed(state: &mut State, error: &RequestError, effects: &mut Vec<Effect>) {
     let text = format!("messages from while you were away could not be fetched: {error}");
     push_notice(state, text.clone(), true);
     effects.push(Effect::Emit(Event::Error { text }));
-    finish(state, false, effects);
+    finish(state, false, None, effects);
 }
 
-/// The catch-up is over: one event with the count, one notification for
-/// all the messages filed (not one per message), then presence.
-fn finish(state: &mut State, complete: bool, effects: &mut Vec<Effect>) {
+/// The paging reached the end of the archive (`complete`), or stopped.
+///
+/// Reaching the end the first time, initial presence goes out, and one
+/// more pass pages on from `tail_from` (the last id filed; `None`: the
+/// archive was empty, so its newest page): Prosody delivers nothing from
+/// offline storage to a session that queried its archive (MAM-21), so
+/// what arrived between the last page and our presence is fetched so.
+/// After that pass, or when the paging stopped: one event with the count,
+/// one notification for all the messages filed (not one per message),
+/// and presence if it is still held.
+fn finish(
+    state: &mut State,
+    complete: bool,
+    tail_from: Option<Option<String>>,
+    effects: &mut Vec<Effect>,
+) {
+    if complete
+        && !state.archive.tail
+        && let Some(from) = tail_from
+    {
+        state.archive.tail = true;
+        release(state, effects);
+        let cursor = match &from {
+            Some(id) => PageCursor::After(id.clone()),
+            None => PageCursor::LastPage,
+        };
+        state.archive.catch_up = CatchUp::Forward {
+            after: from,
+            since: None,
+            // Nothing to fall back to: an unknown id now is an error.
+            fell_back: true,
+        };
+        ask(Some(cursor), None, PAGE, effects);
+        return;
+    }
+    state.archive.catch_up = CatchUp::Done;
     state.archive.caught_up = complete;
     let count = state.archive.filed;
     effects.push(Effect::Emit(Event::CatchUp { count, complete }));
@@ -360,7 +394,9 @@ fn finish(state: &mut State, complete: bool, effects: &mut Vec<Effect>) {
             body: format!("{count} {noun} while you were away"),
         }));
     }
-    release(state, effects);
+    if state.archive.hold_presence {
+        release(state, effects);
+    }
 }
 
 /// MAM-11: once caught up, a live message's archive id carries the cursor

@@ -208,27 +208,53 @@ fn carbons_02_mam_21_login_order() {
     );
     // MAM-02: no `to`, a fresh queryid (random, so not compared here).
     let line = &trace(&effects)[0];
-    let (head, tail) = line.split_at(line.find("queryid='").unwrap());
+    let (head, rest) = line.split_at(line.find("queryid='").unwrap());
     assert_eq!(
         head,
         "request CatchUp: <iq type='set' id='ID'><query xmlns='urn:xmpp:mam:2' "
     );
     assert_eq!(
-        &tail["queryid='".len() + 32..],
+        &rest["queryid='".len() + 32..],
         "'><set xmlns='http://jabber.org/protocol/rsm'><max>50</max><after>A9</after></set>\
          </query></iq>"
     );
     assert!(!state.initial_presence_sent);
+    // At the end: presence, then one last pass for what came meanwhile.
     let effects = page(&mut state, Vec::new(), fin(true, None, None));
-    assert_eq!(
-        trace(&effects),
-        [
-            "emit: caught-up 0 messages",
-            "presence: <presence/>",
-            "startup"
-        ]
-    );
+    let lines = trace(&effects);
+    assert_eq!(lines[..2], ["presence: <presence/>", "startup"]);
+    assert_eq!(pages_asked(&effects), ["Some(After(\"A9\")) - 50"]);
+    assert!(!state.archive.caught_up);
+    let effects = tail(&mut state, Vec::new());
+    assert_eq!(trace(&effects), ["emit: caught-up 0 messages"]);
     assert!(state.archive.caught_up);
+}
+
+/// The last pass after initial presence: `messages`, and the end.
+fn tail(state: &mut State, messages: Vec<ArchivedMessage>) -> Vec<Effect> {
+    let last = messages.last().map(|m| m.id.clone());
+    page(state, messages, fin(true, None, last.as_deref()))
+}
+
+/// MAM-21: Prosody gives a session that queried its archive nothing from
+/// offline storage, so what arrives between the last page and initial
+/// presence is fetched by the pass after it, and counted with the rest.
+#[test]
+fn mam_21_what_came_before_presence_is_fetched_after_it() {
+    let mut state = catching_up();
+    let effects = page(
+        &mut state,
+        vec![from_romeo("B1", "one")],
+        fin(true, Some("B1"), Some("B1")),
+    );
+    assert!(state.initial_presence_sent);
+    assert_eq!(pages_asked(&effects), ["Some(After(\"B1\")) - 50"]);
+    let effects = tail(&mut state, vec![from_romeo("B2", "in between")]);
+    let bodies: Vec<&str> = records(&effects).iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(bodies, ["in between"]);
+    assert_eq!(cursor_moves(&effects), ["B2"]);
+    assert!(trace(&effects).contains(&"emit: caught-up 2 messages".to_owned()));
+    assert!(pages_asked(&effects).is_empty());
 }
 
 /// MAM-01: without the archive feature there is no catch-up; carbons
@@ -306,9 +332,10 @@ fn mam_07_mam_17_pages_forward_in_order() {
         fin(true, Some("B3"), Some("B3")),
     );
     assert_eq!(cursor_moves(&effects), ["B3"]);
-    assert!(pages_asked(&effects).is_empty());
-    assert!(trace(&effects).contains(&"emit: caught-up 3 messages".to_owned()));
+    assert_eq!(pages_asked(&effects), ["Some(After(\"B3\")) - 50"]);
     assert!(state.initial_presence_sent);
+    let effects = tail(&mut state, Vec::new());
+    assert!(trace(&effects).contains(&"emit: caught-up 3 messages".to_owned()));
     let romeo = state.chats.latest_with(&bare("romeo@example.net")).unwrap();
     let lines: Vec<&str> = romeo.lines.iter().map(|l| l.body.as_str()).collect();
     assert_eq!(lines, ["one", "two", "three"]);
@@ -323,11 +350,12 @@ fn mam_07_mam_17_pages_forward_in_order() {
 fn mam_15_no_receipts_and_one_notification() {
     let mut state = catching_up();
     state.attention.notify = true;
-    let effects = page(
+    let mut effects = page(
         &mut state,
         vec![from_romeo("B1", "one"), from_romeo("B2", "two")],
         fin(true, Some("B1"), Some("B2")),
     );
+    effects.extend(tail(&mut state, Vec::new()));
     assert!(
         !effects.iter().any(|e| matches!(e, Effect::SendMessage(_))),
         "{:?}",
@@ -367,6 +395,7 @@ fn mam_10_mam_11_live_during_catch_up() {
     assert_eq!(cursor_moves(&effects), ["B3"]);
     let romeo = state.chats.latest_with(&bare("romeo@example.net")).unwrap();
     assert_eq!(romeo.lines.len(), 2);
+    tail(&mut state, Vec::new());
 
     let effects = message(
         &mut state,
@@ -500,8 +529,22 @@ fn mam_09_first_login_fetches_a_recent_window() {
     let bodies: Vec<&str> = records(&effects).iter().map(|r| r.body.as_str()).collect();
     assert_eq!(bodies, ["seven", "eight", "nine"]);
     assert_eq!(cursor_moves(&effects), ["A9"]);
-    assert!(pages_asked(&effects).is_empty());
+    assert_eq!(pages_asked(&effects), ["Some(After(\"A9\")) - 50"]);
     assert!(state.initial_presence_sent);
+}
+
+/// MAM-09, MAM-21: an empty archive at the first login: the pass after
+/// presence asks for the newest page, since there is no id to go on from.
+#[test]
+fn mam_09_empty_archive_then_the_newest_page() {
+    let mut state = reading_cursor();
+    cursor(&mut state, Some(Cursor::default()));
+    let effects = page(&mut state, Vec::new(), fin(true, None, None));
+    assert!(state.initial_presence_sent);
+    assert_eq!(pages_asked(&effects), ["Some(LastPage) - 50"]);
+    let effects = tail(&mut state, vec![from_romeo("A1", "just now")]);
+    assert_eq!(records(&effects).len(), 1);
+    assert!(state.archive.caught_up);
 }
 
 /// No history kept (`[history] enabled = false`): nothing to catch up
@@ -519,6 +562,7 @@ fn no_history_no_catch_up() {
 fn mam_22_resume_needs_no_catch_up() {
     let mut state = catching_up();
     page(&mut state, Vec::new(), fin(true, None, None));
+    tail(&mut state, Vec::new());
     let effects = session(&mut state, SessionEvent::Resumed);
     assert!(pages_asked(&effects).is_empty());
     assert!(!trace(&effects).contains(&"read-archive-cursor".to_owned()));
