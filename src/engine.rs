@@ -371,28 +371,7 @@ impl Engine {
             return;
         };
         let peers: Vec<String> = records.iter().map(|r| r.peer.to_string()).collect();
-        let new: Vec<NewMessage<'_>> = records
-            .iter()
-            .zip(&peers)
-            .map(|(record, peer)| NewMessage {
-                account: &self.account,
-                peer,
-                resource: record.resource.as_deref(),
-                thread: record.thread.as_deref(),
-                direction: match record.direction {
-                    Direction::Incoming => HistoryDirection::Incoming,
-                    Direction::Outgoing => HistoryDirection::Outgoing,
-                },
-                kind: record.kind.as_str(),
-                subject: record.subject.as_deref(),
-                body: &record.body,
-                stanza_id: record.stanza_id.as_deref(),
-                origin_id: record.origin_id.as_deref(),
-                archive_id: record.archive_id.as_deref(),
-                at: record.at,
-                pending: false,
-            })
-            .collect();
+        let new = new_messages(&self.account, &records, &peers);
         let rows = match history.insert_batch(&new) {
             Ok(rows) => rows,
             Err(error) => {
@@ -410,6 +389,18 @@ impl Engine {
                     row,
                 });
             }
+        }
+    }
+
+    /// MAM-12: messages from the archive older than every one held.
+    fn write_older(&mut self, records: &[app::Record]) {
+        let Some(history) = &mut self.history else {
+            return;
+        };
+        let peers: Vec<String> = records.iter().map(|r| r.peer.to_string()).collect();
+        let new = new_messages(&self.account, records, &peers);
+        if let Err(error) = history.insert_older(&new) {
+            warn!(%error, "cannot store older messages from the archive");
         }
     }
 
@@ -685,6 +676,21 @@ impl Engine {
             Effect::ReadArchiveCursor => {
                 queue.push_back(Msg::ArchiveCursor(self.read_archive_cursor()));
             }
+            Effect::ReadOldestArchiveId { conversation, peer } => {
+                let before = self.history.as_ref().map(|history| {
+                    history
+                        .oldest_archive_id(&self.account, peer.as_str())
+                        .unwrap_or_else(|error| {
+                            warn!(%error, "cannot read the oldest archive id");
+                            None
+                        })
+                });
+                queue.push_back(Msg::ArchiveScrollFrom {
+                    conversation,
+                    before,
+                });
+            }
+            Effect::RecordOlder(records) => self.write_older(&records),
             Effect::SaveArchiveCursor(id) => {
                 if self.history.is_some() {
                     self.cursor_due = Some(id);
@@ -794,6 +800,36 @@ impl Drop for Engine {
         self.stop_login();
         self.flush();
     }
+}
+
+/// The history's rows for `records`, whose peers are `peers`.
+fn new_messages<'a>(
+    account: &'a str,
+    records: &'a [app::Record],
+    peers: &'a [String],
+) -> Vec<NewMessage<'a>> {
+    records
+        .iter()
+        .zip(peers)
+        .map(|(record, peer)| NewMessage {
+            account,
+            peer,
+            resource: record.resource.as_deref(),
+            thread: record.thread.as_deref(),
+            direction: match record.direction {
+                Direction::Incoming => HistoryDirection::Incoming,
+                Direction::Outgoing => HistoryDirection::Outgoing,
+            },
+            kind: record.kind.as_str(),
+            subject: record.subject.as_deref(),
+            body: &record.body,
+            stanza_id: record.stanza_id.as_deref(),
+            origin_id: record.origin_id.as_deref(),
+            archive_id: record.archive_id.as_deref(),
+            at: record.at,
+            pending: false,
+        })
+        .collect()
 }
 
 /// Seconds since the Unix epoch.

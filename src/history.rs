@@ -112,6 +112,18 @@ const INSERT: &str = "INSERT INTO messages
       origin_id, archive_id)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING row";
 
+const INSERT_AT: &str = "INSERT INTO messages
+     (row, account, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending,
+      origin_id, archive_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+const LOWEST_ROW: &str = "SELECT min(row) FROM messages";
+
+// Where scrolling back into the archive goes on (MAM-12).
+const OLDEST_ARCHIVE_ID: &str = "SELECT archive_id FROM messages
+     WHERE account = ?1 AND peer = ?2 AND archive_id IS NOT NULL
+     ORDER BY row LIMIT 1";
+
 // The id our own archive gave a message is the same on every path.
 const FIND_ARCHIVED: &str = "SELECT row FROM messages
      WHERE account = ?1 AND archive_id = ?2
@@ -483,6 +495,23 @@ impl History {
     /// content (a redelivery after reconnect). The same id with new content
     /// is a new message.
     pub fn insert_batch(&mut self, messages: &[NewMessage<'_>]) -> Result<Vec<i64>, HistoryError> {
+        self.insert(messages, false)
+    }
+
+    /// Stores `messages`, oldest first, as older than every message held:
+    /// scrollback fetched from the server archive (XEP-0313, MAM-12). They
+    /// get row ids below the lowest in the database, so [`History::before`]
+    /// pages into them like any other. Already stored as in
+    /// [`History::insert_batch`]; returns the row ids in order.
+    pub fn insert_older(&mut self, messages: &[NewMessage<'_>]) -> Result<Vec<i64>, HistoryError> {
+        self.insert(messages, true)
+    }
+
+    fn insert(
+        &mut self,
+        messages: &[NewMessage<'_>],
+        older: bool,
+    ) -> Result<Vec<i64>, HistoryError> {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
@@ -497,36 +526,63 @@ impl History {
             let mut archived = tx.prepare_cached(FIND_ARCHIVED).map_err(&fail)?;
             let mut by_origin = tx.prepare_cached(FIND_ORIGIN).map_err(&fail)?;
             let mut insert = tx.prepare_cached(INSERT).map_err(&fail)?;
-            for m in messages {
-                let stored = match (m.archive_id, m.origin_id) {
-                    (Some(id), _)
-                        if let Some(row) = archived
-                            .query_row(params![m.account, id], |r| r.get(0))
-                            .optional()
-                            .map_err(&fail)? =>
-                    {
-                        Some(row)
+            let mut insert_at = tx.prepare_cached(INSERT_AT).map_err(&fail)?;
+            // Older rows count down from below the lowest, newest first, so
+            // the oldest message gets the lowest row.
+            let mut below: i64 = if older {
+                tx.query_row(LOWEST_ROW, [], |r| r.get::<_, Option<i64>>(0))
+                    .map_err(&fail)?
+                    .unwrap_or(1)
+                    .min(1)
+            } else {
+                0
+            };
+            let fresh: Vec<bool> = if older {
+                let mut fresh = Vec::with_capacity(messages.len());
+                for m in messages {
+                    fresh.push(
+                        find_stored(m, &mut find, &mut archived, &mut by_origin, &fail)?.is_none(),
+                    );
+                }
+                fresh
+            } else {
+                Vec::new()
+            };
+            let mut planned: Vec<Option<i64>> = vec![None; messages.len()];
+            if older {
+                for (i, is_fresh) in fresh.iter().enumerate().rev() {
+                    if *is_fresh {
+                        below -= 1;
+                        planned[i] = Some(below);
                     }
-                    (_, Some(id)) => by_origin
-                        .query_row(params![m.account, id, m.peer, m.direction], |r| r.get(0))
-                        .optional()
-                        .map_err(&fail)?,
-                    _ => None,
-                };
-                if let Some(row) = stored {
+                }
+            }
+            for (m, at_row) in messages.iter().zip(planned) {
+                if let Some(row) = find_stored(m, &mut find, &mut archived, &mut by_origin, &fail)?
+                {
                     rows.push(row);
                     continue;
                 }
-                if m.direction == Direction::Incoming
-                    && let Some(id) = m.stanza_id
-                    && let Some(row) = find
-                        .query_row(params![m.account, id, m.peer, m.body, m.subject], |r| {
-                            r.get(0)
-                        })
-                        .optional()
-                        .map_err(&fail)?
-                {
-                    rows.push(row);
+                if let Some(at_row) = at_row {
+                    insert_at
+                        .execute(params![
+                            at_row,
+                            m.account,
+                            m.peer,
+                            m.resource,
+                            m.thread,
+                            m.direction,
+                            m.kind,
+                            m.subject,
+                            m.body,
+                            m.stanza_id,
+                            m.at,
+                            m.pending,
+                            m.origin_id,
+                            m.archive_id,
+                        ])
+                        .map_err(&fail)?;
+                    rows.push(at_row);
                     continue;
                 }
                 let row = insert
@@ -688,6 +744,19 @@ impl History {
         Ok(ArchiveCursor { last_id, last_at })
     }
 
+    /// The archive id of the oldest message with `peer` that has one: the
+    /// page before it is the next to fetch when scrolling back (MAM-12).
+    pub fn oldest_archive_id(
+        &self,
+        account: &str,
+        peer: &str,
+    ) -> Result<Option<String>, HistoryError> {
+        self.conn
+            .prepare_cached(OLDEST_ARCHIVE_ID)
+            .and_then(|mut s| s.query_row(params![account, peer], |r| r.get(0)).optional())
+            .map_err(sql_err(&self.path))
+    }
+
     /// The history now holds `account`'s archive up to `last_id`.
     pub fn set_archive_cursor(&mut self, account: &str, last_id: &str) -> Result<(), HistoryError> {
         let fail = sql_err(&self.path);
@@ -719,6 +788,45 @@ impl History {
         let rows = stmt.query_map(args, read_message).map_err(&fail)?;
         rows.collect::<Result<_, _>>().map_err(&fail)
     }
+}
+
+/// The row a message is already stored as: the same archive id; else the
+/// same origin-id from the same peer in the same direction; else, for an
+/// incoming message, the same peer, stanza id and content.
+fn find_stored(
+    m: &NewMessage<'_>,
+    find: &mut rusqlite::CachedStatement<'_>,
+    archived: &mut rusqlite::CachedStatement<'_>,
+    by_origin: &mut rusqlite::CachedStatement<'_>,
+    fail: &impl Fn(rusqlite::Error) -> HistoryError,
+) -> Result<Option<i64>, HistoryError> {
+    if let Some(id) = m.archive_id
+        && let Some(row) = archived
+            .query_row(params![m.account, id], |r| r.get(0))
+            .optional()
+            .map_err(fail)?
+    {
+        return Ok(Some(row));
+    }
+    if let Some(id) = m.origin_id
+        && let Some(row) = by_origin
+            .query_row(params![m.account, id, m.peer, m.direction], |r| r.get(0))
+            .optional()
+            .map_err(fail)?
+    {
+        return Ok(Some(row));
+    }
+    if m.direction == Direction::Incoming
+        && let Some(id) = m.stanza_id
+    {
+        return find
+            .query_row(params![m.account, id, m.peer, m.body, m.subject], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(fail);
+    }
+    Ok(None)
 }
 
 /// Reads the columns listed by `columns!`.

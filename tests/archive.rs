@@ -20,11 +20,19 @@ use jid::BareJid;
 /// Balcony as alice/balcony with the history at `path`, logged in: the catch-up is over and
 /// initial presence sent (MAM-21).
 async fn balcony(server: &TestServer, account: &Account, path: &Path) -> Client {
+    balcony_with(server, account, path, Preferences::default()).await
+}
+
+async fn balcony_with(
+    server: &TestServer,
+    account: &Account,
+    path: &Path,
+    prefs: Preferences,
+) -> Client {
     let mut settings = common::settings(server, account);
     settings.resource = Some("balcony".into());
     let history = History::open(path).expect("history");
-    let engine =
-        Engine::new(settings, Preferences::default(), None, Vec::new()).with_history(history);
+    let engine = Engine::new(settings, prefs, None, Vec::new()).with_history(history);
     let client = Client::start_engine(engine).await;
     assert!(
         client.engine.state.archive.supported,
@@ -249,3 +257,81 @@ async fn forged_result_is_ignored(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(forged_result_is_ignored);
+
+/// MAM-09, MAM-12: on the first login only the newest messages are fetched (here 2, by
+/// `[history] first_login_messages`); scrolling past them asks the archive for the older ones
+/// with bob, which are stored before them and shown above them; the archive's start ends it.
+async fn first_login_window_then_scrollback(kind: ServerKind) {
+    let server = TestServer::start_with(ServerOptions {
+        kind,
+        mam: true,
+        ..ServerOptions::default()
+    });
+    let (alice, bob_account) = (server.account("alice"), server.account("bob"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("history.sqlite3");
+    let mut bob = Device::start(&server, &bob_account, "laptop", false).await;
+    let mut phone = Device::start(&server, &alice, "phone", false).await;
+    for body in ["s1", "s2", "s3", "s4"] {
+        bob.send_chat("alice@localhost", body, None).await;
+        phone.expect_message(body, |m| m["body"] == body).await;
+    }
+    phone.quit().await;
+
+    let prefs = Preferences {
+        first_login_messages: 2,
+        ..Preferences::default()
+    };
+    let mut client = balcony_with(&server, &alice, &path, prefs).await;
+    let caught_up = client
+        .event("the catch-up's end", |e| matches!(e, Event::CatchUp { .. }))
+        .await;
+    assert_eq!(
+        caught_up,
+        Event::CatchUp {
+            count: 2,
+            complete: true
+        }
+    );
+    let bodies = |client: &Client| -> Vec<String> {
+        let bob = BareJid::new("bob@localhost").expect("jid");
+        client
+            .engine
+            .state
+            .chats
+            .latest_with(&bob)
+            .map(|c| c.lines.iter().map(|l| l.body.clone()).collect())
+            .unwrap_or_default()
+    };
+    client
+        .until("the local history read", |c| {
+            let bob = BareJid::new("bob@localhost").expect("jid");
+            c.engine
+                .state
+                .chats
+                .latest_with(&bob)
+                .is_some_and(|c| c.history_exhausted)
+        })
+        .await;
+    assert_eq!(bodies(&client), ["s3", "s4"]);
+    let id = client
+        .engine
+        .state
+        .chats
+        .latest_with(&BareJid::new("bob@localhost").expect("jid"))
+        .expect("the conversation")
+        .id;
+    client.engine.view(balcony::app::ViewMsg::LoadOlder(id));
+    client
+        .until("the older lines", |c| bodies(c).len() == 4)
+        .await;
+    assert_eq!(bodies(&client), ["s1", "s2", "s3", "s4"]);
+    let stored: Vec<String> = stored(&path).into_iter().map(|(_, _, b)| b).collect();
+    assert_eq!(stored, ["s1", "s2", "s3", "s4"]);
+    assert!(
+        client.engine.state.archive.scrolled_to_start.contains(&id),
+        "complete: the start of the archive"
+    );
+    bob.quit().await;
+}
+common::on_both_servers!(first_login_window_then_scrollback);

@@ -156,3 +156,34 @@ async fn fatal_stream_error_fails_exec(kind: ServerKind) {
     assert!(stderr.contains("conflict"), "{stderr}");
 }
 common::on_both_servers!(fatal_stream_error_fails_exec);
+
+/// MAM-07: exec reports the end of the archive catch-up with its count, in text and in JSON,
+/// before its commands run: bob's two messages from while it was not running.
+async fn catch_up_is_reported(kind: ServerKind) {
+    let server = TestServer::start_with(ServerOptions {
+        kind,
+        mam: true,
+        ..ServerOptions::default()
+    });
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let config = server.write_config(&alice, "");
+    let data = tempfile::tempdir().unwrap();
+    let (ok, output) = exec(&config, data.path(), &["/roster"], None).await;
+    assert!(ok, "{output}");
+    assert!(output.contains("caught-up 0 messages"), "{output}");
+    let mut bob = common::slixmpp::Device::start(&server, &bob, "laptop", false).await;
+    for body in ["first", "second"] {
+        bob.send_chat("alice@localhost", body, None).await;
+    }
+    bob.quit().await;
+    let (ok, output) = exec(&config, data.path(), &["--json", "/roster"], None).await;
+    assert!(ok, "{output}");
+    assert!(
+        output.contains("{\"event\":\"catch-up\",\"count\":2,\"complete\":true}"),
+        "{output}"
+    );
+    let caught_up = output.find("catch-up").unwrap();
+    let roster = output.find("/roster").unwrap();
+    assert!(caught_up < roster, "{output}");
+}
+common::on_both_servers!(catch_up_is_reported);

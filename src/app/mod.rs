@@ -304,6 +304,8 @@ pub enum Purpose {
     Carbons,
     /// A page of the login's catch-up from our archive (MAM-07).
     CatchUp,
+    /// A page of a conversation's past from our archive (MAM-12).
+    Scrollback { conversation: ConversationId },
     /// The current step of privacy/blocking job `tag`.
     Privacy { tag: u64 },
 }
@@ -368,6 +370,13 @@ pub enum Msg {
     /// Where the catch-up from our archive starts, as the history says
     /// ([`Effect::ReadArchiveCursor`]); `None` when no history is kept.
     ArchiveCursor(Option<archive::Cursor>),
+    /// The oldest archive id held for a conversation's peer, to scroll back
+    /// from ([`Effect::ReadOldestArchiveId`]); `None` when no history is
+    /// kept.
+    ArchiveScrollFrom {
+        conversation: ConversationId,
+        before: Option<Option<String>>,
+    },
 }
 
 /// A message for the history. The store decides what is kept, as it
@@ -471,6 +480,15 @@ pub enum Effect {
     /// The history holds our archive up to this id (MAM-07): write it with
     /// the records before it, never ahead of them.
     SaveArchiveCursor(String),
+    /// Read the oldest archive id held for `peer`; the runner answers with
+    /// [`Msg::ArchiveScrollFrom`].
+    ReadOldestArchiveId {
+        conversation: ConversationId,
+        peer: jid::BareJid,
+    },
+    /// Keep these messages from the archive in the history as older than
+    /// every one held (MAM-12), in this order, oldest first.
+    RecordOlder(Vec<Record>),
 }
 
 /// Applies one message; returns the effects to carry out.
@@ -494,7 +512,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         ),
         Msg::Reply { purpose, .. } => !matches!(
             purpose,
-            Purpose::ServerInfo | Purpose::AccountInfo | Purpose::Carbons | Purpose::CatchUp
+            Purpose::ServerInfo
+                | Purpose::AccountInfo
+                | Purpose::Carbons
+                | Purpose::CatchUp
+                | Purpose::Scrollback { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -507,7 +529,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Invalid { .. }
         | Msg::Searched { .. }
         | Msg::Recorded { .. }
-        | Msg::ArchiveCursor(_) => false,
+        | Msg::ArchiveCursor(_)
+        | Msg::ArchiveScrollFrom { .. } => false,
     };
     // MAM-11: once caught up, live messages with our archive's ids carry
     // the cursor on; before, only the catch-up's own pages do.
@@ -550,6 +573,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             row,
         } => state.chats.set_row(conversation, seq, row),
         Msg::ArchiveCursor(cursor) => archive::update::on_cursor(state, cursor, &mut effects),
+        Msg::ArchiveScrollFrom {
+            conversation,
+            before,
+        } => archive::update::on_scroll_from(state, conversation, before, &mut effects),
     }
     if live {
         archive::update::follow_live(state, &mut effects);
@@ -638,6 +665,9 @@ fn apply_reply(
             archive::update::on_carbons_answered(state, effects);
         }
         Purpose::CatchUp => archive::update::on_page(state, result, effects),
+        Purpose::Scrollback { conversation } => {
+            archive::update::on_scroll_page(state, conversation, result, effects)
+        }
     }
 }
 
@@ -654,17 +684,18 @@ fn request_history(state: &mut State, effects: &mut Vec<Effect>) {
 
 fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
     match msg {
-        ViewMsg::LoadOlder(id) => {
-            if let Some(conversation) = state.chats.get(id)
-                && !conversation.history_exhausted
-            {
+        ViewMsg::LoadOlder(id) => match state.chats.get(id) {
+            Some(conversation) if !conversation.history_exhausted => {
                 effects.push(Effect::LoadHistory {
                     conversation: id,
                     peer: conversation.peer.clone(),
                     before_row: Some(state.chats.oldest_row(id).unwrap_or(i64::MAX)),
                 });
             }
-        }
+            // MAM-12: past the top of the local history, the archive.
+            Some(_) => archive::update::scroll_back(state, id, effects),
+            None => {}
+        },
         ViewMsg::Activate(id) => {
             if state.chats.get(id).is_some() {
                 state.active = Some(id);

@@ -302,6 +302,8 @@ fn describe(effect: &Effect) -> String {
         Effect::ClientState(state) => format!("csi: {}", state.to_element().to_xml()),
         Effect::ReadArchiveCursor => "read-archive-cursor".into(),
         Effect::SaveArchiveCursor(id) => format!("archive-cursor {id}"),
+        Effect::ReadOldestArchiveId { peer, .. } => format!("read-oldest-archive-id {peer}"),
+        Effect::RecordOlder(records) => format!("record-older {}", records.len()),
     }
 }
 

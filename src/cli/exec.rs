@@ -97,8 +97,8 @@ pub async fn run(mut engine: Engine, options: ExecOptions) -> Result<(), String>
 }
 
 /// Waits until commands can run: logged in, the roster loaded, initial
-/// presence sent (and the startup commands it triggers), and the server's
-/// features known (they decide how blocking and privacy commands work).
+/// presence sent (and the startup commands it triggers), the archive
+/// catch-up over (MAM-07), and the server's features known (they decide how blocking and privacy commands work).
 /// Failed logins are retried until `deadline` (SESS-05); running out of
 /// time reports the last reason a login failed.
 async fn wait_until_ready(
@@ -109,7 +109,12 @@ async fn wait_until_ready(
     let mut last_error: Option<String> = None;
     loop {
         printer.print(engine.take_events());
-        if engine.state.initial_presence_sent && engine.state.privacy.support.known {
+        // The archive catch-up's last pass runs after initial presence: its
+        // end (and count) is reported before the first command runs.
+        if engine.state.initial_presence_sent
+            && engine.state.privacy.support.known
+            && !engine.state.archive.running()
+        {
             return Ok(());
         }
         match &engine.state.connection {

@@ -807,3 +807,49 @@ fn mam_07_archive_cursor() {
         ArchiveCursor::default()
     );
 }
+
+/// MAM-12: scrollback from the archive is stored below every row held,
+/// oldest lowest, so paging back with `before` reaches it in order; a
+/// message already held (same archive id) is not stored again.
+#[test]
+fn mam_12_older_messages_go_below() {
+    let mut h = History::open_in_memory().unwrap();
+    let mut held = incoming("a@x", "held");
+    held.archive_id = Some("A5");
+    let newest = h
+        .insert_batch(&[held.clone(), incoming("b@x", "other")])
+        .unwrap();
+    let mut older = Vec::new();
+    for (id, body) in [("A1", "one"), ("A2", "two")] {
+        let mut m = incoming("a@x", body);
+        m.archive_id = Some(id);
+        older.push(m);
+    }
+    older.push(held);
+    let rows = h.insert_older(&older).unwrap();
+    assert!(
+        rows[0] < rows[1] && rows[1] < newest[0],
+        "{rows:?} {newest:?}"
+    );
+    assert_eq!(rows[2], newest[0], "stored once");
+    assert_eq!(
+        bodies(&h.recent(ME, "a@x", 10).unwrap()),
+        ["one", "two", "held"]
+    );
+    assert_eq!(
+        bodies(&h.before(ME, "a@x", newest[0], 10).unwrap()),
+        ["one", "two"]
+    );
+    // Searchable like any other.
+    assert_eq!(bodies(&h.search(ME, "two", 10).unwrap()), ["two"]);
+    // And again further back.
+    let mut zero = incoming("a@x", "zero");
+    zero.archive_id = Some("A0");
+    let rows_again = h.insert_older(&[zero]).unwrap();
+    assert!(rows_again[0] < rows[0]);
+    assert_eq!(
+        h.oldest_archive_id(ME, "a@x").unwrap().as_deref(),
+        Some("A0")
+    );
+    assert_eq!(h.oldest_archive_id(ME, "b@x").unwrap(), None);
+}

@@ -17,17 +17,24 @@
 //! unfetched (MAM-11). Once at the end, initial presence goes out and one
 //! last pass fetches what arrived meanwhile (Prosody keeps offline
 //! messages from a session that queried its archive, MAM-21). A resumed
-//! stream needs no catch-up (MAM-22): the
-//! steps run only for a new session. `update` holds the decisions; this
-//! file the state.
+//! stream needs no catch-up (MAM-22): the steps run only for a new
+//! session.
+//!
+//! Scrolling past the top of a conversation's local history asks the
+//! archive for the page before the oldest archive id held, with that
+//! contact (MAM-12); it is stored as older than everything held and read
+//! back as history, and the archive's start ends it. `update` holds the
+//! decisions; this file the state.
 
 pub mod update;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use jid::BareJid;
 
 use crate::xmpp::stanza::mam::ArchivedMessage;
+
+use super::chat::ConversationId;
 
 /// Messages asked per page; Prosody sends at most 50 however many are
 /// asked.
@@ -99,6 +106,11 @@ pub struct Archive {
     pub filed: usize,
     /// Who sent them.
     pub senders: BTreeSet<BareJid>,
+    /// Conversations waiting for an older page from the archive (MAM-12).
+    pub scrolling: HashSet<ConversationId>,
+    /// Conversations whose archive start was reached: nothing older to
+    /// ask for. Kept across sessions.
+    pub scrolled_to_start: HashSet<ConversationId>,
 }
 
 impl Archive {
@@ -106,13 +118,17 @@ impl Archive {
     pub fn begin_session(&mut self) {
         *self = Archive {
             hold_presence: true,
+            scrolled_to_start: std::mem::take(&mut self.scrolled_to_start),
             ..Archive::default()
         };
     }
 
     /// The session is gone: nothing waits any more until the next one.
     pub fn end_session(&mut self) {
-        *self = Archive::default();
+        *self = Archive {
+            scrolled_to_start: std::mem::take(&mut self.scrolled_to_start),
+            ..Archive::default()
+        };
     }
 
     /// The steps before initial presence as if over, with neither carbons

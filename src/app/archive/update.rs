@@ -3,7 +3,8 @@
 //! pages (MAM-07..11, MAM-16, MAM-17). Each archived message is handed to
 //! the chat area, which interprets every message once
 //! ([`chat::update::on_archived`]); what is decided here is which page comes
-//! next, where the cursor stands, and when presence may go out.
+//! next, where the cursor stands, and when presence may go out. Also the
+//! older pages asked when the user scrolls past the local history (MAM-12).
 
 use crate::xmpp::error::StanzaCondition;
 use crate::xmpp::query::{Answer, Query, feature};
@@ -13,8 +14,9 @@ use crate::xmpp::stanza::mam::ArchivedMessage;
 use crate::xmpp::stanza::rsm::Cursor as PageCursor;
 
 use crate::app::attention::Notification;
+use crate::app::chat::ConversationId;
 use crate::app::event::Event;
-use crate::app::{Effect, Purpose, State, chat, push_notice, session};
+use crate::app::{Effect, Purpose, Record, State, chat, push_notice, session};
 
 use super::{CatchUp, Cursor, PAGE};
 
@@ -412,4 +414,109 @@ pub fn follow_live(state: &State, effects: &mut Vec<Effect>) {
     if let Some(id) = last {
         effects.push(Effect::SaveArchiveCursor(id));
     }
+}
+
+/// MAM-12: the user scrolled past the top of the local history of
+/// conversation `id`: ask the runner where the archive goes on, unless a
+/// page is on its way, the archive's start was reached, or there is no
+/// archive to ask.
+pub fn scroll_back(state: &mut State, id: ConversationId, effects: &mut Vec<Effect>) {
+    let archive = &state.archive;
+    if !state.is_online()
+        || !archive.supported
+        || archive.hold_presence
+        || archive.scrolling.contains(&id)
+        || archive.scrolled_to_start.contains(&id)
+    {
+        return;
+    }
+    let Some(peer) = state.chats.get(id).map(|c| c.peer.clone()) else {
+        return;
+    };
+    state.archive.scrolling.insert(id);
+    effects.push(Effect::ReadOldestArchiveId {
+        conversation: id,
+        peer,
+    });
+}
+
+/// The page before the oldest archive id held, with the conversation's
+/// contact (MAM-12); none held: the newest page with them. No history
+/// kept: nothing to page into.
+pub fn on_scroll_from(
+    state: &mut State,
+    conversation: ConversationId,
+    before: Option<Option<String>>,
+    effects: &mut Vec<Effect>,
+) {
+    let peer = state.chats.get(conversation).map(|c| c.peer.clone());
+    let (Some(before), Some(peer)) = (before, peer) else {
+        state.archive.scrolling.remove(&conversation);
+        return;
+    };
+    effects.push(Effect::Request {
+        query: Query::ArchivePage {
+            archive: None,
+            with: Some(peer),
+            start: None,
+            cursor: Some(before.map_or(PageCursor::LastPage, PageCursor::Before)),
+            max: PAGE,
+        },
+        purpose: Purpose::Scrollback { conversation },
+    });
+}
+
+/// An older page: interpreted by the chat area as history, stored below
+/// everything held, then read back into the conversation like any older
+/// history. `complete` is the archive's start: nothing more to ask.
+pub fn on_scroll_page(
+    state: &mut State,
+    conversation: ConversationId,
+    result: Result<Answer, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    state.archive.scrolling.remove(&conversation);
+    let (messages, fin) = match result {
+        Ok(Answer::ArchivePage { messages, fin }) => (messages, fin),
+        Err(RequestError::Disconnected) => return,
+        Err(error) => {
+            let text = format!("older messages could not be fetched: {error}");
+            push_notice(state, text.clone(), true);
+            effects.push(Effect::Emit(Event::Error { text }));
+            return;
+        }
+        Ok(_) => return,
+    };
+    if fin.complete || messages.is_empty() {
+        state.archive.scrolled_to_start.insert(conversation);
+    }
+    let Some(peer) = state.chats.get(conversation).map(|c| c.peer.clone()) else {
+        return;
+    };
+    let mut filed = Vec::new();
+    for archived in messages {
+        chat::update::on_archived_older(state, archived, &mut filed);
+    }
+    let records: Vec<Record> = filed
+        .into_iter()
+        .filter_map(|effect| match effect {
+            Effect::Record(record) => Some(record),
+            other => {
+                effects.push(other);
+                None
+            }
+        })
+        .collect();
+    if records.is_empty() {
+        return;
+    }
+    effects.push(Effect::RecordOlder(records));
+    if let Some(conversation_state) = state.chats.get_mut(conversation) {
+        conversation_state.history_exhausted = false;
+    }
+    effects.push(Effect::LoadHistory {
+        conversation,
+        peer,
+        before_row: Some(state.chats.oldest_row(conversation).unwrap_or(i64::MAX)),
+    });
 }

@@ -91,6 +91,19 @@ enum Origin<'a> {
     Carbon(carbons::Direction),
     /// From our archive, under this archive id (MAM-04): history.
     Archive(&'a str),
+    /// From our archive, older than every line held (MAM-12): recorded,
+    /// not filed as a line; the history shows it when read back.
+    Scrollback(&'a str),
+}
+
+impl<'a> Origin<'a> {
+    /// The archive id, for a message from our archive.
+    fn archive_id(self) -> Option<&'a str> {
+        match self {
+            Origin::Archive(id) | Origin::Scrollback(id) => Some(id),
+            Origin::Live | Origin::Carbon(_) => None,
+        }
+    }
 }
 
 /// One message from the server; `at` is its arrival time.
@@ -108,16 +121,35 @@ pub fn on_archived(
     archived: ArchivedMessage,
     effects: &mut Vec<Effect>,
 ) -> Option<jid::BareJid> {
+    file_archived(state, archived, false, effects)
+}
+
+/// MAM-12: a message from our archive older than every line held: only
+/// recorded (the caller stores it below the rest), never filed as a line.
+pub fn on_archived_older(state: &mut State, archived: ArchivedMessage, effects: &mut Vec<Effect>) {
+    file_archived(state, archived, true, effects);
+}
+
+fn file_archived(
+    state: &mut State,
+    archived: ArchivedMessage,
+    older: bool,
+    effects: &mut Vec<Effect>,
+) -> Option<jid::BareJid> {
     let own = state.jid.as_ref().map(|j| j.to_bare())?;
     let at = archived.stamp.unix_seconds().unwrap_or_default();
     let message = archived.forwarded.message;
-    let origin = Origin::Archive(&archived.id);
+    let origin = if older {
+        Origin::Scrollback(&archived.id)
+    } else {
+        Origin::Archive(&archived.id)
+    };
     if message
         .from
         .as_ref()
         .is_some_and(|from| from.to_bare() == own)
     {
-        on_sent_elsewhere(state, message, Some(&archived.id), at, effects);
+        on_sent_elsewhere(state, message, origin, at, effects);
         return None;
     }
     let from = message.from.as_ref().map(|from| from.to_bare());
@@ -141,7 +173,9 @@ pub fn on_carbon(
         carbons::Direction::Received => {
             interpret(state, message, Origin::Carbon(direction), at, effects);
         }
-        carbons::Direction::Sent => on_sent_elsewhere(state, message, None, at, effects),
+        carbons::Direction::Sent => {
+            on_sent_elsewhere(state, message, Origin::Carbon(direction), at, effects)
+        }
     }
 }
 
@@ -191,16 +225,17 @@ fn archived_keys(
     }
 }
 
-/// CARBONS-06: a message another of our devices sent; with `archived`, one
-/// we sent (from here or elsewhere) as our archive kept it (MAM-10: the
+/// CARBONS-06: a message another of our devices sent; from our archive,
+/// one we sent (from here or elsewhere) as the archive kept it (MAM-10: the
 /// one this session sent is known by its origin-id).
 fn on_sent_elsewhere(
     state: &mut State,
     message: Message,
-    archived: Option<&str>,
+    origin: Origin<'_>,
     at: i64,
     effects: &mut Vec<Effect>,
 ) {
+    let archived = origin.archive_id();
     let Some(own) = state.jid.as_ref().map(|j| j.to_bare()) else {
         return;
     };
@@ -242,6 +277,23 @@ fn on_sent_elsewhere(
         .and_then(|from| from.resource())
         .map(|r| r.as_str().to_owned());
     let thread = message.thread.as_ref().map(|t| t.id.clone());
+    if let Origin::Scrollback(_) = origin {
+        effects.push(Effect::Record(Record {
+            peer,
+            resource: device,
+            thread,
+            kind: message.kind,
+            subject,
+            body,
+            stanza_id: message.id.clone(),
+            direction: Direction::Outgoing,
+            origin_id: message.origin_id.clone(),
+            archive_id,
+            at,
+            line: None,
+        }));
+        return;
+    }
     let conversation = state.chats.sent_elsewhere(
         Incoming {
             from: &to,
@@ -302,10 +354,7 @@ fn interpret(
     if origin != Origin::Live && (message.from.is_none() || message.kind == MessageType::Error) {
         return false;
     }
-    let archived = match origin {
-        Origin::Archive(id) => Some(id),
-        Origin::Live | Origin::Carbon(_) => None,
-    };
+    let archived = origin.archive_id();
     let lang = state.prefs.language.clone();
     let own_domain = state.jid.as_ref().map(|j| j.domain().as_str().to_owned());
     // CORE-24: no `from` means our own server.
@@ -376,6 +425,10 @@ fn interpret(
         }
         return false;
     }
+    if let Origin::Scrollback(_) = origin {
+        effects.push(Effect::Record(record));
+        return false;
+    }
     let conversation = state.chats.receive(Incoming {
         from: &from,
         kind: message.kind,
@@ -409,7 +462,7 @@ fn interpret(
             subject,
             body,
         },
-        Origin::Live | Origin::Archive(_) => Event::Message {
+        Origin::Live | Origin::Archive(_) | Origin::Scrollback(_) => Event::Message {
             from: from.to_string(),
             kind: message.kind.as_str().to_owned(),
             thread,

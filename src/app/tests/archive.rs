@@ -581,3 +581,116 @@ fn mam_22_resume_needs_no_catch_up() {
     assert!(state.archive.hold_presence);
     assert_eq!(state.archive.catch_up, CatchUp::Idle);
 }
+
+/// MAM-12: scrolling past the top of the local history asks the archive
+/// for the page before the oldest archive id held, with that contact; the
+/// page is recorded as older history (no new line, nothing unread, no
+/// receipt) and read back from the history; `complete` is the start, and
+/// nothing more is asked.
+#[test]
+fn mam_12_scrollback_pages_into_the_archive() {
+    let mut state = catching_up();
+    page(
+        &mut state,
+        vec![from_romeo("B1", "one")],
+        fin(true, Some("B1"), Some("B1")),
+    );
+    tail(&mut state, Vec::new());
+    let id = state
+        .chats
+        .latest_with(&bare("romeo@example.net"))
+        .unwrap()
+        .id;
+    let unread = state.chats.get(id).unwrap().unread;
+    // The local history is read to its start.
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            conversation: id,
+            lines: Vec::new(),
+            exhausted: true,
+        },
+    );
+    let effects = update(&mut state, Msg::View(crate::app::ViewMsg::LoadOlder(id)));
+    assert_eq!(
+        trace(&effects),
+        ["read-oldest-archive-id romeo@example.net"]
+    );
+    // Asked once while the page is on its way.
+    let again = update(&mut state, Msg::View(crate::app::ViewMsg::LoadOlder(id)));
+    assert!(again.is_empty(), "{:?}", trace(&again));
+    let effects = update(
+        &mut state,
+        Msg::ArchiveScrollFrom {
+            conversation: id,
+            before: Some(Some("B1".into())),
+        },
+    );
+    let asked: Vec<String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request {
+                query:
+                    Query::ArchivePage {
+                        archive: None,
+                        with: Some(with),
+                        cursor,
+                        max,
+                        ..
+                    },
+                purpose: Purpose::Scrollback { conversation },
+            } if *conversation == id => Some(format!("{with} {cursor:?} {max}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, ["romeo@example.net Some(Before(\"B1\")) 50"]);
+    let older = vec![
+        from_romeo("A1", "long ago"),
+        from_romeo("A2", "less long ago"),
+    ];
+    let effects = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::Scrollback { conversation: id },
+            result: Ok(Answer::ArchivePage {
+                messages: older,
+                fin: fin(true, Some("A1"), Some("A2")),
+            }),
+        },
+    );
+    let stored: Vec<(String, Option<String>)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RecordOlder(records) => Some(records),
+            _ => None,
+        })
+        .flatten()
+        .map(|r| (r.body.clone(), r.archive_id.clone()))
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            ("long ago".to_owned(), Some("A1".to_owned())),
+            ("less long ago".to_owned(), Some("A2".to_owned()))
+        ]
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::LoadHistory { conversation, before_row: Some(_), .. } if *conversation == id
+    )));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::SendMessage(_))));
+    let conversation = state.chats.get(id).unwrap();
+    assert_eq!(conversation.lines.len(), 1, "read back from the history");
+    assert_eq!(conversation.unread, unread);
+    // The archive's start: nothing more to ask.
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            conversation: id,
+            lines: Vec::new(),
+            exhausted: true,
+        },
+    );
+    let effects = update(&mut state, Msg::View(crate::app::ViewMsg::LoadOlder(id)));
+    assert!(effects.is_empty(), "{:?}", trace(&effects));
+}
