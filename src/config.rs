@@ -100,7 +100,8 @@ pub struct HistoryConfig {
     pub file: Option<PathBuf>,
     /// With no history yet (first login on this machine), how many of the
     /// most recent messages to fetch from the server archive (XEP-0313,
-    /// MAM-09); older ones are not fetched. 0: none.
+    /// MAM-09); older ones come when scrolling back. 0: none; at most
+    /// 10,000.
     pub first_login_messages: u32,
 }
 

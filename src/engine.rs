@@ -581,11 +581,15 @@ impl Engine {
                 peer,
                 before_row,
             } => {
-                // What this update filed is stored first, so its lines know
-                // their rows and the page read back does not repeat them
-                // (a message fetched again from the archive has none of its
-                // own ids to be recognised by).
-                self.write_records();
+                // During the archive catch-up, what this update filed is
+                // stored first, so its lines know their rows and the page
+                // read back does not repeat them: a message fetched again
+                // from the archive may have no id of its own to be
+                // recognised by. (Otherwise a flood keeps its one write per
+                // batch.)
+                if self.state.archive.running() {
+                    self.write_records();
+                }
                 if let Some(msg) = self.load_history(conversation, &peer, before_row) {
                     queue.push_back(msg);
                 }

@@ -709,14 +709,12 @@ pub fn handle(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
         _ => {}
     }
     // Near the oldest line held in memory: bring older ones in from the
-    // history (the store ignores this once nothing older is left).
+    // history, and past its start from the server archive (MAM-12); the
+    // store ignores this once nothing older is left anywhere.
     let near_top = chat
         .anchor_pos(conversation)
         .is_some_and(|pos| pos.index <= page);
-    if matches!(action, UiAction::Up | UiAction::PageUp | UiAction::Top)
-        && near_top
-        && !conversation.history_exhausted
-    {
+    if matches!(action, UiAction::Up | UiAction::PageUp | UiAction::Top) && near_top {
         return vec![Request::View(ViewMsg::LoadOlder(conversation.id))];
     }
     Vec::new()

@@ -41,6 +41,9 @@ use super::chat::ConversationId;
 pub const PAGE: u32 = 50;
 /// The default of `[history] first_login_messages` (MAM-09).
 pub const FIRST_LOGIN_MESSAGES: u32 = 200;
+/// The most `[history] first_login_messages` may ask for: the window is
+/// held in memory until it is whole.
+pub const MAX_FIRST_LOGIN_MESSAGES: u32 = 10_000;
 
 /// Where the catch-up starts, read from the history.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

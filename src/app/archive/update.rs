@@ -125,7 +125,10 @@ pub fn on_cursor(state: &mut State, cursor: Option<Cursor>, effects: &mut Vec<Ef
             ask(None, Some(at), PAGE, effects);
         }
         (None, None) => {
-            let wanted = state.prefs.first_login_messages as usize;
+            let wanted = state
+                .prefs
+                .first_login_messages
+                .min(super::MAX_FIRST_LOGIN_MESSAGES) as usize;
             if wanted == 0 {
                 finish(state, true, None, effects);
                 return;
@@ -305,7 +308,10 @@ fn file_window(
     newest: Option<String>,
     effects: &mut Vec<Effect>,
 ) {
-    let wanted = state.prefs.first_login_messages as usize;
+    let wanted = state
+        .prefs
+        .first_login_messages
+        .min(super::MAX_FIRST_LOGIN_MESSAGES) as usize;
     let mut messages: Vec<ArchivedMessage> = pages.into_iter().rev().flatten().collect();
     if messages.len() > wanted {
         messages.drain(..messages.len() - wanted);

@@ -778,3 +778,36 @@ fn carbons_06_a_line_from_another_device_names_it() {
         "{rows:#?}"
     );
 }
+
+/// MAM-12: at the top of a conversation whose local history is read to
+/// its start, the pane still asks for older lines: the store goes on in
+/// the server archive, and ignores the request when there is none.
+#[test]
+fn top_of_a_read_history_still_asks_for_older_lines() {
+    let mut state = state();
+    deliver(
+        &mut state,
+        chat_from("romeo@example.net/orchard", "hi"),
+        NOON,
+    );
+    activate(&mut state, 0);
+    let id = state.active.unwrap();
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            conversation: id,
+            lines: Vec::new(),
+            exhausted: true,
+        },
+    );
+    let mut view = View::default();
+    body(&state, &mut view, 40, 12);
+    let requests = handle(&mut view, &state, UiAction::Top);
+    assert!(
+        matches!(requests.as_slice(), [Request::View(ViewMsg::LoadOlder(c))] if *c == id),
+        "{requests:?}"
+    );
+    // Without an archive the store does nothing with it.
+    let effects = update(&mut state, Msg::View(ViewMsg::LoadOlder(id)));
+    assert!(effects.is_empty(), "{effects:?}");
+}
