@@ -116,6 +116,8 @@ pub struct Preferences {
     pub initial: OwnPresence,
     /// RECEIPTS-05: answer requests for delivery receipts.
     pub send_receipts: bool,
+    /// STATES-03: tell contacts when we type (XEP-0085 chat states).
+    pub send_chat_states: bool,
 }
 
 impl Preferences {
@@ -141,6 +143,7 @@ impl Preferences {
                 priority: i8::try_from(*config.presence.priority.get_ref()).unwrap_or(0),
             },
             send_receipts: config.privacy.send_receipts,
+            send_chat_states: config.privacy.send_chat_states,
         }
     }
 }
@@ -152,6 +155,7 @@ impl Default for Preferences {
             approve: ApprovePolicy::Never,
             initial: OwnPresence::default(),
             send_receipts: true,
+            send_chat_states: true,
         }
     }
 }
@@ -216,6 +220,8 @@ pub struct State {
     pub notices_only: bool,
     /// Whether the user is looking; mutes; what the server was told.
     pub attention: attention::Attention,
+    /// Chat states (XEP-0085): what contacts are doing, what we told them.
+    pub chat_states: chat::states::ChatStates,
 }
 
 impl State {
@@ -354,6 +360,9 @@ pub enum Msg {
         seq: u64,
         row: i64,
     },
+    /// The time is `at_ms` (Unix milliseconds): sent after every
+    /// [`Msg::View`] and when [`chat::states::next_deadline`] comes.
+    Tick { at_ms: i64 },
 }
 
 /// A message for the history. The store decides what is kept, as it
@@ -402,6 +411,11 @@ pub enum ViewMsg {
     Focus(bool),
     /// No key for the idle time (`true`), or a key after that (`false`).
     Idle(bool),
+    /// The input line changed: it holds text for the conversation on
+    /// screen (`true`), or it was cleared or sent (STATES-08).
+    Input {
+        composing: bool,
+    },
 }
 
 /// What the store asks the runner to do.
@@ -486,7 +500,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::HistoryLoaded { .. }
         | Msg::Invalid { .. }
         | Msg::Searched { .. }
-        | Msg::Recorded { .. } => false,
+        | Msg::Recorded { .. }
+        | Msg::Tick { .. } => false,
     };
     if touches_roster {
         state.roster_rev += 1;
@@ -519,6 +534,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             seq,
             row,
         } => state.chats.set_row(conversation, seq, row),
+        Msg::Tick { at_ms } => chat::states::on_tick(state, at_ms, &mut effects),
     }
     request_history(state, &mut effects);
     if state.notices_only {
@@ -550,7 +566,10 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         SessionEvent::Carbon { direction, message } => {
             chat::update::on_carbon(state, direction, message, at, effects)
         }
-        SessionEvent::Presence(presence) => presence::update::on_presence(state, presence, effects),
+        SessionEvent::Presence(presence) => {
+            chat::states::on_presence(state, &presence);
+            presence::update::on_presence(state, presence, effects)
+        }
         SessionEvent::RosterPush { item, ver } => {
             roster::update::on_push(state, item, ver, effects)
         }
@@ -572,7 +591,10 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         }
         SessionEvent::BlockPush(push) => privacy::update::on_block_push(state, push, effects),
         SessionEvent::Rejected(text) => session::on_rejected(state, text, effects),
-        SessionEvent::Closed { error, .. } => session::on_closed(state, error, effects),
+        SessionEvent::Closed { error, .. } => {
+            chat::states::on_closed(state);
+            session::on_closed(state, error, effects)
+        }
     }
 }
 
@@ -638,6 +660,7 @@ fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
         }
         ViewMsg::Focus(focused) => attention::on_focus(state, focused, effects),
         ViewMsg::Idle(idle) => attention::on_idle(state, idle, effects),
+        ViewMsg::Input { composing } => chat::states::on_input(state, composing),
         ViewMsg::HeadlinesRead => state.headlines.mark_read(),
         ViewMsg::ClearHeadlines => state.headlines.clear(),
     }

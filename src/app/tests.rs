@@ -17,6 +17,7 @@
 
 mod attention;
 mod carbons;
+mod chat_states;
 mod closed;
 mod login;
 mod message;

@@ -122,6 +122,16 @@ impl Device {
         .await;
     }
 
+    /// Sends a chat message with a XEP-0085 chat state (`active`, `composing`, …): with `body`,
+    /// a content message carrying it; without, a standalone notification.
+    pub async fn send_chat_state(&mut self, to: &str, body: Option<&str>, state: &str) {
+        let mut command = json!({"op": "send", "to": to, "type": "chat", "state": state});
+        if let Some(body) = body {
+            command["body"] = json!(body);
+        }
+        self.command(command).await;
+    }
+
     /// Sends `xml` as it is.
     pub async fn send_raw(&mut self, xml: &str) {
         self.command(json!({"op": "raw", "xml": xml})).await;

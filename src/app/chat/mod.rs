@@ -12,11 +12,13 @@
 //! - Copies of what our other devices sent are our lines in the peer's
 //!   conversation (CARBONS-06); one message reaching us by several paths
 //!   is filed once, by its stable ids (CARBONS-14, SID-04, SID-05).
+//! - Chat states (XEP-0085), both ways, are kept apart in [`states`].
 //!
 //! Lines are capped per conversation so memory stays bounded however long
 //! balcony runs.
 
 pub mod delivery;
+pub mod states;
 pub mod update;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
