@@ -9,7 +9,8 @@
 //!   message, its unavailable presence, the end of the session or
 //!   [`SHOWN_FOR_MS`] end it. A standalone state is never a line nor
 //!   stored: the chat area drops messages with nothing to show before
-//!   filing them.
+//!   filing them. After the contact's `gone` our next message starts a
+//!   new thread (STATES-10).
 //! - Outgoing: the state the user's conduct asks for (composing while keys
 //!   come in the conversation on screen, paused after [`PAUSE_AFTER_MS`]
 //!   without one, inactive once they leave it or the terminal, gone when
@@ -25,7 +26,7 @@
 //! runner asks [`next_deadline`] when the next tick is due. This module
 //! decides; it imports nothing from `ui`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use jid::{BareJid, Jid};
 
@@ -33,7 +34,7 @@ use crate::xmpp::stanza::chat_states::ChatState;
 use crate::xmpp::stanza::message::{Message, MessageType, Thread};
 use crate::xmpp::stanza::presence::{Presence, PresenceType};
 
-use super::{Conversation, ConversationId};
+use super::{Chats, Conversation, ConversationId};
 use crate::app::event::Event;
 use crate::app::{Effect, State};
 
@@ -98,6 +99,9 @@ pub struct ChatStates {
     now: i64,
     /// Ids of the standalone states sent lately.
     sent_ids: VecDeque<String>,
+    /// Conversations whose thread was renewed after a `gone`, until we
+    /// send in them (STATES-10).
+    renewed: HashSet<ConversationId>,
 }
 
 /// What one conversation's state asks for at a time.
@@ -241,6 +245,9 @@ pub fn on_message(state: &mut State, message: &Message, at: i64, effects: &mut V
                     state: chat_state.as_str().to_owned(),
                 }));
             }
+            if chat_state == ChatState::Gone {
+                on_gone(state, message, &peer);
+            }
         }
         // A content message without a state: the contact's client does
         // not take them (STATES-04), and this resource is done typing.
@@ -249,6 +256,48 @@ pub fn on_message(state: &mut State, message: &Message, at: i64, effects: &mut V
             states.forget(&peer, Some(resource));
         }
         None => {}
+    }
+}
+
+impl Chats {
+    /// STATES-10: the contact left the conversation `id` (`<gone/>`): our
+    /// next message there starts a new thread (MSG-07). The former thread
+    /// still leads to the conversation, so a late message in it is not a
+    /// new window; only the latest former one is kept.
+    fn renew_thread(&mut self, id: ConversationId) {
+        let Some(conversation) = self.conversations.get_mut(&id) else {
+            return;
+        };
+        let Some(old) = conversation.thread.take() else {
+            return;
+        };
+        let new = Thread::new_random().id;
+        conversation.thread = Some(new.clone());
+        let peer = conversation.peer.clone();
+        if let Some(older) = self.former_threads.insert(id, old) {
+            self.by_thread.remove(&(peer.clone(), older));
+        }
+        self.by_thread.insert((peer, new), id);
+    }
+}
+
+/// STATES-10: `<gone/>` from the contact in the conversation its thread
+/// names (else the contact's latest): a new thread for what we send next,
+/// once until we have sent something in it.
+fn on_gone(state: &mut State, message: &Message, peer: &BareJid) {
+    let id = match &message.thread {
+        Some(thread) => state
+            .chats
+            .by_thread
+            .get(&(peer.clone(), thread.id.clone()))
+            .copied(),
+        None => state.chats.latest_with(peer).map(|c| c.id),
+    };
+    let Some(id) = id else {
+        return;
+    };
+    if state.chat_states.renewed.insert(id) {
+        state.chats.renew_thread(id);
     }
 }
 
@@ -299,6 +348,7 @@ pub fn on_input(state: &mut State, composing: bool) {
 /// showed it ignores them. Typing there is over.
 pub fn on_send(state: &mut State, conversation: ConversationId, message: &mut Message) {
     let states = &mut state.chat_states;
+    states.renewed.remove(&conversation);
     if states
         .typing
         .is_some_and(|t| t.conversation == conversation)

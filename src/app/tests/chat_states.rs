@@ -419,3 +419,27 @@ fn states_bounce_of_a_state_is_swallowed() {
     assert_eq!(state.chat_states.supported_by(&romeo()), Some(false));
     assert!(standalone(&key(&mut state, false, 5_000)).is_empty());
 }
+
+/// STATES-10: after romeo's `<gone/>` our next message starts a new
+/// thread (once, however many `gone`s come before it); romeo's late
+/// message in the old thread still lands in the same window.
+#[test]
+fn states_10_new_thread_after_gone() {
+    let mut state = chatting_with_romeo();
+    let id = state.active.unwrap();
+    let thread = |state: &State| state.chats.get(id).unwrap().thread.clone().unwrap();
+    assert_eq!(thread(&state), "t-77");
+    message(&mut state, &romeo_state("gone"));
+    let renewed = thread(&state);
+    assert_ne!(renewed, "t-77");
+    assert_eq!(renewed.len(), 32, "MSG-07: a fresh random thread");
+    message(&mut state, &romeo_state("gone"));
+    assert_eq!(thread(&state), renewed, "renewed once until we write");
+    message(&mut state, &romeo_says("one more thing", true));
+    assert_eq!(state.chats.len(), 1, "the old thread still leads here");
+    let sent = trace(&run(&mut state, 2, "go on")).remove(0);
+    assert!(
+        sent.contains(&format!("<thread>{renewed}</thread>")),
+        "{sent}"
+    );
+}
