@@ -3,15 +3,20 @@
 //! balcony as an event (what `exec` prints) and on the conversation, without a line; keys typed
 //! for the contact's conversation (the terminal UI's `ViewMsg::Input`) send one `composing`, and
 //! the message then carries `active`. A contact whose client sends no states gets none after
-//! its first plain answer. The receiving clients stay active (no CSI), so neither server holds
-//! standalone states back.
+//! its first plain answer. The same through the real terminal UI (tmux): `typing…` on the chat
+//! title, and `paused` sent about five seconds after the last key, on the terminal loop's own
+//! clock. The receiving clients stay active (no CSI), so neither server holds standalone states
+//! back.
 
 mod common;
+
+use std::time::{Duration, Instant};
 
 use balcony::app::ViewMsg;
 use balcony::app::event::Event;
 use balcony::xmpp::stanza::chat_states::ChatState;
 use common::slixmpp::Device;
+use common::tmux::{Tmux, shell_quote};
 use common::{Client, ServerKind, TestServer};
 use jid::BareJid;
 use serde_json::Value;
@@ -165,3 +170,55 @@ async fn no_states_for_a_client_without_them(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(no_states_for_a_client_without_them);
+
+/// STATES-08, STATES-09 in the terminal UI: bob's `composing` puts `typing…` on the chat title;
+/// text typed for bob's conversation sends one `composing`, then `paused` once no key came for
+/// about five seconds (nothing but the clock wakes the UI for it), and Enter sends the text with
+/// `active`.
+async fn typing_in_the_terminal(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
+    let (alice, bob_account) = (server.account("alice"), server.account("bob"));
+    let config = server.write_config(&alice, "");
+    let tmux = Tmux::start(&format!(
+        "{} --config {}",
+        shell_quote(env!("CARGO_BIN_EXE_balcony")),
+        shell_quote(&config.to_string_lossy())
+    ));
+    tmux.wait_for("online as alice@localhost/", Duration::from_secs(20));
+    let mut bob = Device::start(&server, &bob_account, "laptop", false).await;
+
+    bob.send_chat_state("alice@localhost", Some("hello juliet"), "active")
+        .await;
+    tmux.send_keys(&["/"]);
+    tmux.type_text("msg bob@localhost");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("hello juliet", Duration::from_secs(10));
+    bob.send_chat_state("alice@localhost", None, "composing")
+        .await;
+    tmux.wait_for("· typing…", Duration::from_secs(10));
+
+    tmux.type_text("wherefore");
+    let got = bob
+        .expect_message("balcony's composing", |m: &Value| {
+            m["chat_state"] == "composing"
+        })
+        .await;
+    assert!(got["body"].is_null(), "{got}");
+    let typed = Instant::now();
+    bob.expect_message("balcony's paused", |m: &Value| m["chat_state"] == "paused")
+        .await;
+    let waited = typed.elapsed();
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(15),
+        "paused after {waited:?}"
+    );
+    tmux.send_keys(&["Enter"]);
+    let got = bob
+        .expect_message("balcony's message", |m: &Value| m["body"] == "wherefore")
+        .await;
+    assert_eq!(got["chat_state"], "active", "{got}");
+    assert_eq!(standalone_states(&bob), Vec::<String>::new());
+    bob.quit().await;
+    tmux.send_keys(&["C-c"]);
+}
+common::on_both_servers!(typing_in_the_terminal);

@@ -443,3 +443,57 @@ fn states_10_new_thread_after_gone() {
         "{sent}"
     );
 }
+
+/// The terminal loop sleeps until [`states::next_deadline`]: after every
+/// tick the next one is later (or none), whatever happened, so it never
+/// spins.
+#[test]
+fn a_tick_always_moves_the_deadline_on() {
+    let mut state = chatting_with_romeo();
+    let romeo_window = state.active.unwrap();
+    let mut at = 2_000;
+    type Step = Box<dyn Fn(&mut State)>;
+    let steps: Vec<Step> = vec![
+        Box::new(|s| {
+            view(s, ViewMsg::Input { composing: true });
+        }),
+        Box::new(|s| {
+            view(s, ViewMsg::Input { composing: false });
+        }),
+        Box::new(|s| {
+            message(s, &romeo_state("composing"));
+        }),
+        Box::new(|s| {
+            run(s, 9, "/msg nurse@example.com hi");
+        }),
+        Box::new(move |s| {
+            view(s, ViewMsg::Activate(romeo_window));
+        }),
+        Box::new(|s| {
+            view(s, ViewMsg::Focus(false));
+        }),
+        Box::new(|s| {
+            view(s, ViewMsg::Focus(true));
+        }),
+        Box::new(|s| {
+            connection_lost(s);
+        }),
+        Box::new(move |s| {
+            view(s, ViewMsg::Close(romeo_window));
+        }),
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        for _ in 0..3 {
+            step(&mut state);
+            for _ in 0..4 {
+                tick(&mut state, at);
+                let next = states::next_deadline(&state);
+                assert!(
+                    next.is_none_or(|next| next > at),
+                    "step {i} at {at}: {next:?}"
+                );
+                at = next.unwrap_or(at + 700).min(at + 700);
+            }
+        }
+    }
+}
