@@ -3,10 +3,10 @@
 //! balcony as an event (what `exec` prints) and on the conversation, without a line; keys typed
 //! for the contact's conversation (the terminal UI's `ViewMsg::Input`) send one `composing`, and
 //! the message then carries `active`. A contact whose client sends no states gets none after
-//! its first plain answer. The same through the real terminal UI (tmux): `typing…` on the chat
-//! title, and `paused` sent about five seconds after the last key, on the terminal loop's own
-//! clock. The receiving clients stay active (no CSI), so neither server holds standalone states
-//! back.
+//! its first plain answer. `balcony exec --json` prints each change once. The same through the
+//! real terminal UI (tmux): `typing…` on the chat title, and `paused` sent about five seconds
+//! after the last key, on the terminal loop's own clock. The receiving clients stay active (no
+//! CSI), so neither server holds standalone states back.
 
 mod common;
 
@@ -222,3 +222,68 @@ async fn typing_in_the_terminal(kind: ServerKind) {
     tmux.send_keys(&["C-c"]);
 }
 common::on_both_servers!(typing_in_the_terminal);
+
+/// STATES-09 through `balcony exec --json`: bob's standalone states print as `chat-state`
+/// lines, one per change (the repeated `composing` once), and nothing else of them: no message
+/// line.
+async fn exec_prints_each_change_once(kind: ServerKind) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let server = TestServer::start_kind(kind);
+    let (alice, bob_account) = (server.account("alice"), server.account("bob"));
+    let config = server.write_config(&alice, "");
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .env("XDG_DATA_HOME", data.path())
+        .env("XDG_STATE_HOME", data.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["exec", "--json", "--wait", "0"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start balcony exec");
+    let stdin = child.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut next_line = async || -> Value {
+        let line = tokio::time::timeout_at(deadline, lines.next_line())
+            .await
+            .expect("exec printed in time")
+            .expect("read exec")
+            .expect("exec still running");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"))
+    };
+    let me = loop {
+        let event = next_line().await;
+        if event["event"] == "online" {
+            break event["jid"].as_str().unwrap_or_default().to_owned();
+        }
+    };
+    let mut bob = Device::start(&server, &bob_account, "laptop", false).await;
+    for state in ["composing", "composing", "paused"] {
+        bob.send_chat_state(&me, None, state).await;
+    }
+    let mut seen = Vec::new();
+    loop {
+        let event = next_line().await;
+        let done = event["event"] == "chat-state" && event["state"] == "paused";
+        if event["event"] == "chat-state" || event["event"] == "message" {
+            seen.push(event);
+        }
+        if done {
+            break;
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            serde_json::json!({"event": "chat-state", "from": bob.jid, "state": "composing"}),
+            serde_json::json!({"event": "chat-state", "from": bob.jid, "state": "paused"}),
+        ]
+    );
+    drop(stdin);
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+    bob.quit().await;
+}
+common::on_both_servers!(exec_prints_each_change_once);
