@@ -187,8 +187,7 @@ async fn event_loop(
                         Vec::new()
                     }
                     Incoming::Terminal(Event::Paste(text)) => {
-                        ui::handle_paste(view, &text);
-                        Vec::new()
+                        ui::handle_paste(view, &engine.state, &text)
                     }
                     Incoming::Terminal(_) => Vec::new(),
                     Incoming::Terminate => vec![Request::Command(Action::Quit { status: None })],

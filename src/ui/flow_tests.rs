@@ -672,3 +672,22 @@ fn states_08_typing_in_the_input_line_sends_composing_once() {
         &h.effects[before..]
     );
 }
+
+/// STATES-08: pasting text into the input line for an open chat is typing
+/// too; pasting into a dialog is not.
+#[test]
+fn states_08_paste_is_typing() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Home);
+    h.press(KeyCode::Down);
+    h.press(KeyCode::Enter);
+    let requests = super::handle_paste(&mut h.view, &h.state, "pasted words");
+    assert_eq!(
+        requests,
+        [Request::View(crate::app::ViewMsg::Input {
+            composing: true
+        })]
+    );
+    h.view.overlay = Some(super::popup::Overlay::Help { scroll: 0 });
+    assert!(super::handle_paste(&mut h.view, &h.state, "more").is_empty());
+}

@@ -284,14 +284,16 @@ fn confirm_first(state: &State, line: &str) -> Option<Overlay> {
     Some(Overlay::Confirm { question, action })
 }
 
-/// Pasted text goes to whatever is being typed into.
-pub fn handle_paste(view: &mut View, text: &str) {
+/// Pasted text goes to whatever is being typed into; into the input line
+/// it is typing like keys (STATES-08).
+pub fn handle_paste(view: &mut View, state: &State, text: &str) -> Vec<Request> {
     if let Some(overlay) = &mut view.overlay {
         overlay.paste(text);
-        return;
+        return Vec::new();
     }
     view.focus = Focus::Input;
     view.input.insert_text(text);
+    typing(view, state).into_iter().collect()
 }
 
 /// Carries out one action: global ones here, the rest by the focused pane.
