@@ -490,7 +490,10 @@ fn decide(state: &State, id: ConversationId, now: i64) -> Decision {
     if !worth {
         return changes_at.map_or(Decision::Nothing, Decision::At);
     }
-    let ready_at = told.map_or(i64::MIN, |t| t.at.saturating_add(MIN_GAP_MS));
+    // A last state "in the future" means the clock went back: no wait.
+    let ready_at = told
+        .filter(|t| t.at <= now)
+        .map_or(i64::MIN, |t| t.at.saturating_add(MIN_GAP_MS));
     if now < ready_at {
         return Decision::At(ready_at);
     }
