@@ -41,8 +41,9 @@ use crate::app::{Effect, State};
 /// How long a contact's `composing` or `paused` shows without news: a
 /// client that died while typing never says it stopped.
 pub const SHOWN_FOR_MS: i64 = 120_000;
-/// How long after the last key `composing` becomes `paused` (STATES-08).
-pub const PAUSE_AFTER_MS: i64 = 5_000;
+/// How long after the last key `composing` becomes `paused` (STATES-08:
+/// about 30 s, as XEP-0085 suggests).
+pub const PAUSE_AFTER_MS: i64 = 30_000;
 /// The shortest time between two standalone states in one conversation;
 /// a change within it waits, and one undone meanwhile is never sent.
 pub const MIN_GAP_MS: i64 = 1_000;
