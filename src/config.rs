@@ -54,12 +54,16 @@ pub struct PrivacyConfig {
     /// Answer a message that asks for a delivery receipt (XEP-0184,
     /// RECEIPTS-05: the user can turn receipts off).
     pub send_receipts: bool,
+    /// Tell a contact when we type, pause or leave the conversation
+    /// (XEP-0085 chat states, STATES-03: the user can turn them off).
+    pub send_chat_states: bool,
 }
 
 impl Default for PrivacyConfig {
     fn default() -> Self {
         PrivacyConfig {
             send_receipts: true,
+            send_chat_states: true,
         }
     }
 }

@@ -499,9 +499,27 @@ impl Engine {
         tag
     }
 
-    /// Tells the store what the user is looking at.
+    /// Tells the store what the user is looking at, and the time it
+    /// happened (chat states follow it at once).
     pub fn view(&mut self, msg: app::ViewMsg) {
         self.process(Msg::View(msg));
+        self.tick();
+    }
+
+    /// Tells the store the time, for what it does by the clock (chat
+    /// states: `paused`, a held-back change, a contact's state fading).
+    pub fn tick(&mut self) {
+        self.process(Msg::Tick {
+            at_ms: now_unix_ms(),
+        });
+    }
+
+    /// When the store next wants [`Engine::tick`], as an instant.
+    pub fn tick_due(&self) -> Option<Instant> {
+        let due = app::chat::states::next_deadline(&self.state)?;
+        // Within a day: a clock gone wrong must not overflow the instant.
+        let wait = due.saturating_sub(now_unix_ms()).clamp(0, 86_400_000);
+        Some(Instant::now() + Duration::from_millis(wait.unsigned_abs()))
     }
 
     /// Parses and runs one command line; a parse error becomes a failed
@@ -834,6 +852,14 @@ fn new_messages<'a>(
             pending: false,
         })
         .collect()
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// Seconds since the Unix epoch.

@@ -4,7 +4,8 @@
 //! per frame budget. It never awaits the network.
 //!
 //! It also tells the store whether the user is looking (terminal focus
-//! events, idle time) and carries out the notifications the store decides
+//! events, idle time) and the time when the store asks for it (chat
+//! states), and carries out the notifications the store decides
 //! on ([`Alerts`]): the bell, written through the terminal backend, the
 //! `[notify] command`, and the unread count in the terminal title.
 
@@ -151,10 +152,9 @@ async fn event_loop(
             (true, _) => Some(last_draw + FRAME_BUDGET),
             (false, deadline) => deadline,
         };
-        let wake = match (wake, idle_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        // Chat states go by the clock too (STATES-08).
+        let tick_at = engine.tick_due();
+        let wake = [wake, idle_at, tick_at].into_iter().flatten().min();
         let sleep = async {
             match wake {
                 Some(at) => tokio::time::sleep_until(at).await,
@@ -187,8 +187,7 @@ async fn event_loop(
                         Vec::new()
                     }
                     Incoming::Terminal(Event::Paste(text)) => {
-                        ui::handle_paste(view, &text);
-                        Vec::new()
+                        ui::handle_paste(view, &engine.state, &text)
                     }
                     Incoming::Terminal(_) => Vec::new(),
                     Incoming::Terminate => vec![Request::Command(Action::Quit { status: None })],
@@ -205,6 +204,10 @@ async fn event_loop(
                 }
                 if idle_at.is_some_and(|at| Instant::now() >= at) {
                     engine.view(ViewMsg::Idle(true));
+                    dirty = true;
+                }
+                if tick_at.is_some_and(|at| Instant::now() >= at) {
+                    engine.tick();
                     dirty = true;
                 }
             }

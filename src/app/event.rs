@@ -54,6 +54,13 @@ pub enum Event {
         from: String,
         id: String,
     },
+    /// XEP-0085: a contact's client says what its user is doing
+    /// (`composing`, `paused`, `active`, `inactive` or `gone`); reported
+    /// when it changes, not for every message that repeats it (STATES-09).
+    ChatState {
+        from: String,
+        state: String,
+    },
     /// A message of ours came back as an error (MSG-12).
     MessageError {
         from: String,
@@ -175,6 +182,9 @@ impl Event {
             }
             Event::Sent { to, id } => format!("sent to {to} id={}", one_line(id)),
             Event::Receipt { from, id } => format!("receipt from {from} id={}", one_line(id)),
+            Event::ChatState { from, state } => {
+                format!("chat-state from {}: {}", one_line(from), one_line(state))
+            }
             Event::MessageError { from, id, error } => format!(
                 "message-error from {from} id={}: {}",
                 id.as_deref().unwrap_or("-"),
@@ -381,6 +391,24 @@ mod tests {
         assert_eq!(json["event"], "receipt");
         assert_eq!(json["from"], "romeo@example.net/orchard");
         assert_eq!(json["id"], "m5\u{1b}[2J");
+    }
+
+    /// STATES-09: a contact's state names the resource and the state, in
+    /// both forms.
+    #[test]
+    fn chat_state_line_and_json() {
+        let event = Event::ChatState {
+            from: "romeo@example.net/orchard".into(),
+            state: "composing".into(),
+        };
+        assert_eq!(
+            event.to_line(),
+            "chat-state from romeo@example.net/orchard: composing"
+        );
+        let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(json["event"], "chat-state");
+        assert_eq!(json["from"], "romeo@example.net/orchard");
+        assert_eq!(json["state"], "composing");
     }
 
     /// CARBONS-05 / CARBONS-06: a copy says which device, in both forms.

@@ -121,6 +121,8 @@ pub struct Preferences {
     /// MAM-09: with no local history, how many recent archived messages
     /// the first catch-up fetches.
     pub first_login_messages: u32,
+    /// STATES-03: tell contacts when we type (XEP-0085 chat states).
+    pub send_chat_states: bool,
 }
 
 impl Preferences {
@@ -147,6 +149,7 @@ impl Preferences {
             },
             send_receipts: config.privacy.send_receipts,
             first_login_messages: config.history.first_login_messages,
+            send_chat_states: config.privacy.send_chat_states,
         }
     }
 }
@@ -159,6 +162,7 @@ impl Default for Preferences {
             initial: OwnPresence::default(),
             send_receipts: true,
             first_login_messages: archive::FIRST_LOGIN_MESSAGES,
+            send_chat_states: true,
         }
     }
 }
@@ -225,6 +229,8 @@ pub struct State {
     pub attention: attention::Attention,
     /// The login steps before initial presence and the archive catch-up.
     pub archive: archive::Archive,
+    /// Chat states (XEP-0085): what contacts are doing, what we told them.
+    pub chat_states: chat::states::ChatStates,
 }
 
 impl State {
@@ -377,6 +383,9 @@ pub enum Msg {
         conversation: ConversationId,
         before: Option<Option<String>>,
     },
+    /// The time is `at_ms` (Unix milliseconds): sent after every
+    /// [`Msg::View`] and when [`chat::states::next_deadline`] comes.
+    Tick { at_ms: i64 },
 }
 
 /// A message for the history. The store decides what is kept, as it
@@ -425,6 +434,11 @@ pub enum ViewMsg {
     Focus(bool),
     /// No key for the idle time (`true`), or a key after that (`false`).
     Idle(bool),
+    /// The input line changed: it holds text for the conversation on
+    /// screen (`true`), or it was cleared or sent (STATES-08).
+    Input {
+        composing: bool,
+    },
 }
 
 /// What the store asks the runner to do.
@@ -530,7 +544,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Searched { .. }
         | Msg::Recorded { .. }
         | Msg::ArchiveCursor(_)
-        | Msg::ArchiveScrollFrom { .. } => false,
+        | Msg::ArchiveScrollFrom { .. }
+        | Msg::Tick { .. } => false,
     };
     // MAM-11: once caught up, live messages with our archive's ids carry
     // the cursor on; before, only the catch-up's own pages do.
@@ -577,6 +592,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             conversation,
             before,
         } => archive::update::on_scroll_from(state, conversation, before, &mut effects),
+        Msg::Tick { at_ms } => chat::states::on_tick(state, at_ms, &mut effects),
     }
     if live {
         archive::update::follow_live(state, &mut effects);
@@ -611,7 +627,10 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         SessionEvent::Carbon { direction, message } => {
             chat::update::on_carbon(state, direction, message, at, effects)
         }
-        SessionEvent::Presence(presence) => presence::update::on_presence(state, presence, effects),
+        SessionEvent::Presence(presence) => {
+            chat::states::on_presence(state, &presence);
+            presence::update::on_presence(state, presence, effects)
+        }
         SessionEvent::RosterPush { item, ver } => {
             roster::update::on_push(state, item, ver, effects)
         }
@@ -633,7 +652,10 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         }
         SessionEvent::BlockPush(push) => privacy::update::on_block_push(state, push, effects),
         SessionEvent::Rejected(text) => session::on_rejected(state, text, effects),
-        SessionEvent::Closed { error, .. } => session::on_closed(state, error, effects),
+        SessionEvent::Closed { error, .. } => {
+            chat::states::on_closed(state);
+            session::on_closed(state, error, effects)
+        }
     }
 }
 
@@ -711,6 +733,7 @@ fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
         }
         ViewMsg::Focus(focused) => attention::on_focus(state, focused, effects),
         ViewMsg::Idle(idle) => attention::on_idle(state, idle, effects),
+        ViewMsg::Input { composing } => chat::states::on_input(state, composing),
         ViewMsg::HeadlinesRead => state.headlines.mark_read(),
         ViewMsg::ClearHeadlines => state.headlines.clear(),
     }

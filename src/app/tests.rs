@@ -18,6 +18,7 @@
 mod archive;
 mod attention;
 mod carbons;
+mod chat_states;
 mod closed;
 mod login;
 mod message;

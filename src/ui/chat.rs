@@ -7,7 +7,8 @@
 //! `── new messages ──` row separates what arrived while the user was
 //! elsewhere. A body starting with `/me ` is an action (XEP-0245, ME-01):
 //! `HH:MM * Romeo waves`, in italics, with our name for the sender (our
-//! own local part for our lines).
+//! own local part for our lines). The title ends in `typing…` or
+//! `paused` while the contact's client says so (XEP-0085, STATES-09).
 //!
 //! Only what is visible is laid out. The view remembers which row of which
 //! line sits at its bottom (or follows the end) and wraps lines outward
@@ -39,6 +40,7 @@ const RECEIPT_MARK_COLS: usize = 3;
 use crate::app::chat::{ChatLine, Conversation, ConversationId, Direction};
 use crate::app::{State, ViewMsg};
 use crate::sanitize::{for_terminal, one_line};
+use crate::xmpp::stanza::chat_states::ChatState;
 use crate::xmpp::stanza::message::MessageType;
 
 /// Columns of the `HH:MM ` column, the indent when a sender is too long.
@@ -475,8 +477,32 @@ fn own_name(state: &State) -> String {
     text::truncate(name.as_deref().unwrap_or("me"), MAX_NAME_COLS)
 }
 
+/// STATES-09: what the contact is doing, for the title: `typing…` or
+/// `paused`; nothing otherwise (active, inactive, gone, or no word).
+fn activity(state: &State, conversation: &Conversation) -> Option<&'static str> {
+    match state.chat_states.shown(&conversation.peer)? {
+        ChatState::Composing => Some("typing…"),
+        ChatState::Paused => Some("paused"),
+        _ => None,
+    }
+}
+
+/// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… · typing… `, cut
+/// to fit; what the contact is doing stays when the rest is cut.
+fn title(conversation: &Conversation, activity: Option<&str>, max_cols: usize) -> String {
+    let Some(activity) = activity else {
+        return plain_title(conversation, max_cols);
+    };
+    let tail = format!("· {activity} ");
+    let room = max_cols.saturating_sub(text::width(&tail));
+    if room == 0 {
+        return text::truncate(&tail, max_cols);
+    }
+    format!("{}{tail}", plain_title(conversation, room))
+}
+
 /// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… `, cut to fit.
-fn title(conversation: &Conversation, max_cols: usize) -> String {
+fn plain_title(conversation: &Conversation, max_cols: usize) -> String {
     let peer = &conversation.peer;
     let mut title = format!(" {}", one_line(&peer.to_string()));
     if let Some(resource) = &conversation.locked {
@@ -604,7 +630,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
     let inner = block.inner(area);
     let width = usize::from(inner.width);
     let title_text = match active {
-        Some(conversation) => title(conversation, usize::from(area.width.saturating_sub(2))),
+        Some(conversation) => title(
+            conversation,
+            activity(state, conversation),
+            usize::from(area.width.saturating_sub(2)),
+        ),
         None => " Chat ".to_owned(),
     };
     block = block.title(Span::styled(title_text, theme.title(focused)));

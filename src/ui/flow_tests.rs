@@ -611,3 +611,83 @@ fn letters_typed_after_p_change_no_privacy_list() {
     h.press(KeyCode::Char('q'));
     assert!(h.view.overlay.is_none(), "its keys work after the moment");
 }
+
+/// STATES-08: keys typed into the input line while Romeo's chat is on
+/// screen send one `<composing/>` (at the next tick, however many keys);
+/// Enter sends the text with `<active/>`; a `/command` being typed is not
+/// composing.
+#[test]
+fn states_08_typing_in_the_input_line_sends_composing_once() {
+    use crate::xmpp::stanza::chat_states::ChatState;
+    let mut h = Harness::new();
+    let romeo = "<message from='romeo@example.net/orchard' type='chat'><body>hi</body>\
+                 <active xmlns='http://jabber.org/protocol/chatstates'/></message>";
+    let message =
+        crate::xmpp::stanza::message::Message::parse(&crate::xmpp::stanza::test_xml::parse(romeo))
+            .unwrap();
+    update(
+        &mut h.state,
+        Msg::Session {
+            event: SessionEvent::Message(message),
+            at: 0,
+        },
+    );
+    h.press(KeyCode::Home);
+    h.press(KeyCode::Down);
+    h.press(KeyCode::Enter);
+    assert_eq!(h.view.focus, Focus::Input);
+    h.type_text("Art thou");
+    h.effects
+        .extend(update(&mut h.state, Msg::Tick { at_ms: 1_000 }));
+    h.type_text(" there?");
+    h.effects
+        .extend(update(&mut h.state, Msg::Tick { at_ms: 2_000 }));
+    let states: Vec<Option<ChatState>> = h
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendMessage(m) => Some(m.chat_state),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states, [Some(ChatState::Composing)]);
+    h.press(KeyCode::Enter);
+    let last = h.effects.iter().rev().find_map(|e| match e {
+        Effect::SendMessage(m) => Some(m.clone()),
+        _ => None,
+    });
+    let last = last.unwrap();
+    assert_eq!(last.body("en"), Some("Art thou there?"));
+    assert_eq!(last.chat_state, Some(ChatState::Active));
+    // A command being typed is not a message being written.
+    let before = h.effects.len();
+    h.type_text("/close");
+    h.effects
+        .extend(update(&mut h.state, Msg::Tick { at_ms: 5_000 }));
+    assert!(
+        !h.effects[before..]
+            .iter()
+            .any(|e| matches!(e, Effect::SendMessage(_))),
+        "{:?}",
+        &h.effects[before..]
+    );
+}
+
+/// STATES-08: pasting text into the input line for an open chat is typing
+/// too; pasting into a dialog is not.
+#[test]
+fn states_08_paste_is_typing() {
+    let mut h = Harness::new();
+    h.press(KeyCode::Home);
+    h.press(KeyCode::Down);
+    h.press(KeyCode::Enter);
+    let requests = super::handle_paste(&mut h.view, &h.state, "pasted words");
+    assert_eq!(
+        requests,
+        [Request::View(crate::app::ViewMsg::Input {
+            composing: true
+        })]
+    );
+    h.view.overlay = Some(super::popup::Overlay::Help { scroll: 0 });
+    assert!(super::handle_paste(&mut h.view, &h.state, "more").is_empty());
+}

@@ -218,7 +218,7 @@ pub fn handle_key(
         {
             return dispatch(view, state, action);
         }
-        return match view.input.handle_key(&view.keymap, key) {
+        let mut requests = match view.input.handle_key(&view.keymap, key) {
             InputOutcome::Submitted(line) => {
                 if line.trim().is_empty() {
                     Vec::new()
@@ -231,15 +231,29 @@ pub fn handle_key(
             }
             InputOutcome::Complete => {
                 input::complete(&mut view.input, state);
-                Vec::new()
+                return Vec::new();
             }
-            InputOutcome::Edited | InputOutcome::Ignored => Vec::new(),
+            InputOutcome::Edited => Vec::new(),
+            InputOutcome::Ignored => return Vec::new(),
         };
+        requests.extend(typing(view, state));
+        return requests;
     }
     match view.keymap.lookup(view.focus.context(), key) {
         Some(action) => dispatch(view, state, action),
         None => Vec::new(),
     }
+}
+
+/// STATES-08: what the input line now says about typing, after a key that
+/// edited or sent it, when a conversation is on screen: text for it is
+/// composing; an empty line or a command is not.
+fn typing(view: &View, state: &State) -> Option<Request> {
+    state.active?;
+    let text = view.input.text();
+    let command = text.starts_with('/') && !text.starts_with("//") && !text.starts_with("/me ");
+    let composing = !text.trim().is_empty() && !command;
+    Some(Request::View(ViewMsg::Input { composing }))
 }
 
 /// BLK-04: a typed line that would unblock everyone asks first. (`exec`
@@ -270,14 +284,16 @@ fn confirm_first(state: &State, line: &str) -> Option<Overlay> {
     Some(Overlay::Confirm { question, action })
 }
 
-/// Pasted text goes to whatever is being typed into.
-pub fn handle_paste(view: &mut View, text: &str) {
+/// Pasted text goes to whatever is being typed into; into the input line
+/// it is typing like keys (STATES-08).
+pub fn handle_paste(view: &mut View, state: &State, text: &str) -> Vec<Request> {
     if let Some(overlay) = &mut view.overlay {
         overlay.paste(text);
-        return;
+        return Vec::new();
     }
     view.focus = Focus::Input;
     view.input.insert_text(text);
+    typing(view, state).into_iter().collect()
 }
 
 /// Carries out one action: global ones here, the rest by the focused pane.

@@ -122,6 +122,16 @@ impl Device {
         .await;
     }
 
+    /// Sends a chat message with a XEP-0085 chat state (`active`, `composing`, …): with `body`,
+    /// a content message carrying it; without, a standalone notification.
+    pub async fn send_chat_state(&mut self, to: &str, body: Option<&str>, state: &str) {
+        let mut command = json!({"op": "send", "to": to, "type": "chat", "state": state});
+        if let Some(body) = body {
+            command["body"] = json!(body);
+        }
+        self.command(command).await;
+    }
+
     /// Sends `xml` as it is.
     pub async fn send_raw(&mut self, xml: &str) {
         self.command(json!({"op": "raw", "xml": xml})).await;
@@ -141,13 +151,22 @@ impl Device {
 
     /// Reads lines until one matches `pred`; messages on the way are kept.
     async fn next_event(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        self.next_event_within(what, WAIT, pred).await
+    }
+
+    async fn next_event_within(
+        &mut self,
+        what: &str,
+        wait: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             let line = match tokio::time::timeout_at(deadline, self.stdout.next_line()).await {
                 Ok(Ok(Some(line))) => line,
                 Ok(Ok(None)) => panic!("the slixmpp device exited while waiting for {what}"),
                 Ok(Err(e)) => panic!("reading the slixmpp device: {e}"),
-                Err(_) => panic!("the slixmpp device: no {what} within {WAIT:?}"),
+                Err(_) => panic!("the slixmpp device: no {what} within {wait:?}"),
             };
             let event: Value = serde_json::from_str(&line)
                 .unwrap_or_else(|e| panic!("the device printed {line:?}: {e}"));
@@ -169,6 +188,20 @@ impl Device {
             return self.seen.remove(i);
         }
         self.next_event(what, |e| e["event"] == "message" && pred(e))
+            .await
+    }
+
+    /// As [`Device::expect_message`], for a message that comes later than the usual wait.
+    pub async fn expect_message_within(
+        &mut self,
+        what: &str,
+        wait: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        if let Some(i) = self.seen.iter().position(&pred) {
+            return self.seen.remove(i);
+        }
+        self.next_event_within(what, wait, |e| e["event"] == "message" && pred(e))
             .await
     }
 

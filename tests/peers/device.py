@@ -6,7 +6,9 @@ Logs in as JID (a full JID: the resource is the device) over STARTTLS to HOST:PO
 only CA_FILE, and is driven one JSON object a line on stdin:
 
     {"op": "send", "to": JID, "body": TEXT, "type": "chat", "id": ID, "origin_id": ID,
-     "request": true}                             "request" asks for a receipt (XEP-0184)
+     "request": true, "state": STATE}             "request" asks for a receipt (XEP-0184);
+                                                  "state" adds a chat state (XEP-0085), and
+                                                  without "body" it is a standalone one
     {"op": "raw", "xml": "<message .../>"}        sent as it is (for hostile stanzas)
     {"op": "quit"}
 
@@ -14,7 +16,8 @@ It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once 
 carbons enabled when --carbons is given), {"event": "done", "op": ...} after each command, and
 {"event": "message", ...} for every <message/> that arrives: from, to, type, id, body,
 origin_id, stanza_ids, "receipt" (the id a XEP-0184 <received/> names, or null),
-"receipt_request" (it carries a <request/>), and for a carbon copy "carbon" ("sent" or "received"), "carbon_from"
+"receipt_request" (it carries a <request/>), "chat_state" (the name of its XEP-0085 state
+element, or null), and for a carbon copy "carbon" ("sent" or "received"), "carbon_from"
 (the wrapper's sender) and the forwarded message's fields. It exits when stdin closes, on
 "quit", or after a fixed lifetime, so a test that dies leaves nothing running.
 
@@ -35,6 +38,7 @@ CARBONS = "urn:xmpp:carbons:2"
 FORWARD = "urn:xmpp:forward:0"
 SID = "urn:xmpp:sid:0"
 RECEIPTS = "urn:xmpp:receipts"
+CHAT_STATES = "http://jabber.org/protocol/chatstates"
 LOGIN_TIMEOUT = 30
 LIFETIME = 600
 
@@ -49,6 +53,7 @@ def describe(message):
     body = message.find("{%s}body" % CLIENT)
     origin = message.find("{%s}origin-id" % SID)
     receipt = message.find("{%s}received" % RECEIPTS)
+    states = [c.tag.split("}", 1)[1] for c in message if c.tag.startswith("{%s}" % CHAT_STATES)]
     return {
         "from": message.get("from"),
         "to": message.get("to"),
@@ -58,6 +63,7 @@ def describe(message):
         "origin_id": origin.get("id") if origin is not None else None,
         "receipt": receipt.get("id") if receipt is not None else None,
         "receipt_request": message.find("{%s}request" % RECEIPTS) is not None,
+        "chat_state": states[0] if len(states) == 1 else None,
         "stanza_ids": [
             {"id": s.get("id"), "by": s.get("by")} for s in message.findall("{%s}stanza-id" % SID)
         ],
@@ -120,6 +126,8 @@ class Device(slixmpp.ClientXMPP):
                 msg.xml.append(ET.Element("{%s}origin-id" % SID, {"id": command["origin_id"]}))
             if command.get("request"):
                 msg.xml.append(ET.Element("{%s}request" % RECEIPTS))
+            if command.get("state"):
+                msg.xml.append(ET.Element("{%s}%s" % (CHAT_STATES, command["state"])))
             msg.send()
         elif op == "raw":
             self.send_raw(command["xml"])

@@ -12,11 +12,13 @@
 //! - Copies of what our other devices sent are our lines in the peer's
 //!   conversation (CARBONS-06); one message reaching us by several paths
 //!   is filed once, by its stable ids (CARBONS-14, SID-04, SID-05).
+//! - Chat states (XEP-0085), both ways, are kept apart in [`states`].
 //!
 //! Lines are capped per conversation so memory stays bounded however long
 //! balcony runs.
 
 pub mod delivery;
+pub mod states;
 pub mod update;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -171,6 +173,9 @@ impl Conversation {
 pub struct Chats {
     conversations: HashMap<ConversationId, Conversation>,
     by_thread: HashMap<(BareJid, String), ConversationId>,
+    /// The thread a conversation had before a new one replaced it
+    /// (STATES-10), still leading to it; one per conversation.
+    former_threads: HashMap<ConversationId, String>,
     by_peer: HashMap<BareJid, Vec<ConversationId>>,
     /// Sent message ids: the conversation and the address it went to.
     sent: HashMap<String, (ConversationId, Jid)>,
@@ -398,9 +403,13 @@ impl Chats {
             self.windows.remove(at);
         }
         if let Some(conversation) = self.conversations.remove(&id) {
+            // Its current thread and any it had before (STATES-10).
             if let Some(thread) = &conversation.thread {
                 self.by_thread
                     .remove(&(conversation.peer.clone(), thread.clone()));
+            }
+            if let Some(former) = self.former_threads.remove(&id) {
+                self.by_thread.remove(&(conversation.peer.clone(), former));
             }
             if let Some(ids) = self.by_peer.get_mut(&conversation.peer) {
                 ids.retain(|c| *c != id);

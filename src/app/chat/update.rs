@@ -6,10 +6,12 @@
 //! it notifies. Carbon copies of what our other devices sent and received
 //! (XEP-0280) are interpreted here too, and the stable ids (XEP-0359)
 //! decide when one message came by several paths. Delivery receipts
-//! (XEP-0184) are answered and matched to our lines here, and so are the
-//! messages the archive catch-up fetched (XEP-0313), as history: never
-//! answered, never notified one by one (MAM-15). Also the user's `/msg`,
-//! `/normal`, plain text and `/search`, and turning carbons on at login.
+//! (XEP-0184) are answered and matched to our lines here; a live message's
+//! chat state (XEP-0085) goes to [`super::states`] first. The messages the
+//! archive catch-up and scrollback fetched (XEP-0313) are interpreted here
+//! too, as history: never answered, never notified one by one (MAM-15).
+//! Also the user's `/msg`, `/normal`, plain text and `/search`, and turning
+//! carbons on at login.
 
 use jid::Jid;
 
@@ -25,7 +27,7 @@ use crate::app::dispatch::{self, Outcome};
 use crate::app::event::Event;
 use crate::app::{Effect, Purpose, Record, State, attention, headline, privacy, push_notice};
 
-use super::{ConversationId, Devices, Direction, Incoming, StableKey};
+use super::{ConversationId, Devices, Direction, Incoming, StableKey, states};
 
 /// A new session (not a resumed one): carbons are off again until enabled
 /// (CARBONS-03), and nothing is known of our account's stanza-ids.
@@ -106,8 +108,13 @@ impl<'a> Origin<'a> {
     }
 }
 
-/// One message from the server; `at` is its arrival time.
+/// One message from the server; `at` is its arrival time. Only a live
+/// message's chat state counts (STATES-09, STATES-14).
 pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Vec<Effect>) {
+    if message.kind == MessageType::Error && states::on_bounce(state, &message) {
+        return;
+    }
+    states::on_message(state, &message, at, effects);
     interpret(state, message, Origin::Live, at, effects);
 }
 
@@ -669,7 +676,11 @@ fn send_in(
     // Pending until the server acknowledges it, when it does (XEP-0198),
     // or until we are back online.
     let pending = state.acks || !state.is_online();
-    match state.chats.compose(id, kind, subject, body, at, pending) {
+    let mut message = state.chats.compose(id, kind, subject, body, at, pending);
+    if let Some(message) = &mut message {
+        states::on_send(state, id, message);
+    }
+    match message {
         Some(message) if !state.is_online() => {
             // Not on the wire yet: say so now, and "sent" once it is.
             if let (Some(id), Some(to)) = (&message.id, &message.to) {

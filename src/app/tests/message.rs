@@ -92,7 +92,8 @@ fn new_11_other_resources() {
     );
 }
 
-/// MSG-02, MSG-07: a new conversation goes to the bare JID with a fresh 128-bit thread.
+/// MSG-02, MSG-07: a new conversation goes to the bare JID with a fresh 128-bit thread; a
+/// first message carries `<active/>` (STATES-04).
 #[test]
 fn msg_02_msg_07_new_conversation_goes_to_the_bare_jid() {
     let mut state = logged_in();
@@ -104,7 +105,8 @@ fn msg_02_msg_07_new_conversation_goes_to_the_bare_jid() {
         sent_message(&effects),
         format!(
             "<message to='nurse@example.com' type='chat' id='ID'>\
-             <body>hello</body><thread>{thread}</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/></message>"
+             <body>hello</body><thread>{thread}</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/>\
+             <active xmlns='http://jabber.org/protocol/chatstates'/></message>"
         )
     );
     assert_eq!(state.active, Some(conversation.id));

@@ -811,3 +811,55 @@ fn top_of_a_read_history_still_asks_for_older_lines() {
     let effects = update(&mut state, Msg::View(ViewMsg::LoadOlder(id)));
     assert!(effects.is_empty(), "{effects:?}");
 }
+
+/// STATES-09: the title says what the contact is doing: `typing…` while
+/// composing, `paused`, and nothing once a message (with `<active/>`)
+/// came; it stays when a narrow pane cuts the rest of the title.
+#[test]
+fn states_09_title_shows_typing() {
+    const STATES: &str = "http://jabber.org/protocol/chatstates";
+    let mut state = state();
+    let from_romeo = |payload: &str| {
+        format!(
+            "<message from='romeo@example.net/orchard' type='chat'><thread>t-1</thread>\
+             {payload}</message>"
+        )
+    };
+    receive(&mut state, &from_romeo("<body>hi</body>"), NOON);
+    activate(&mut state, 0);
+    let mut view = View::default();
+    let top = &pane(&state, &mut view, 70, 6)[0];
+    assert!(!top.contains("typing") && !top.contains("paused"), "{top}");
+
+    receive(
+        &mut state,
+        &from_romeo(&format!("<composing xmlns='{STATES}'/>")),
+        NOON,
+    );
+    let top = &pane(&state, &mut view, 70, 6)[0];
+    assert!(
+        top.contains(" romeo@example.net → romeo@…/orchard · thread t-1 · typing… "),
+        "{top}"
+    );
+    let narrow = &pane(&state, &mut view, 30, 6)[0];
+    assert!(narrow.contains("· typing… "), "{narrow}");
+
+    receive(
+        &mut state,
+        &from_romeo(&format!("<paused xmlns='{STATES}'/>")),
+        NOON,
+    );
+    let top = &pane(&state, &mut view, 70, 6)[0];
+    assert!(top.contains("· paused "), "{top}");
+
+    receive(
+        &mut state,
+        &from_romeo(&format!("<body>back</body><active xmlns='{STATES}'/>")),
+        NOON,
+    );
+    let top = &pane(&state, &mut view, 70, 6)[0];
+    assert!(!top.contains("typing") && !top.contains("paused"), "{top}");
+    // The state-only messages drew no line.
+    let rows = body(&state, &mut view, 70, 8);
+    assert_eq!(rows.iter().filter(|r| r.contains("<Romeo>")).count(), 2);
+}

@@ -16,12 +16,14 @@ use crate::xmpp::stanza::privacy;
 use crate::xmpp::stanza::roster;
 
 /// The features we answer disco#info with; `urn:xmpp:receipts` because we
-/// ask for and give delivery receipts (RECEIPTS-01).
+/// ask for and give delivery receipts (RECEIPTS-01), chat states because we
+/// show and send them (STATES-01).
 pub const FEATURES: &[&str] = &[
     ns::DISCO_INFO,
     ns::PING,
     ns::ROSTER,
     ns::RECEIPTS,
+    ns::CHAT_STATES,
     "jabber:client",
 ];
 

@@ -2,15 +2,17 @@
 //! RFC 6121 §5.2 for `<thread parent=…>`): its type, language alternatives of
 //! body and subject, thread and error, and its XEP-0359 stable ids
 //! (`origin-id`, `stanza-id`, read by [`super::stable_id`]) and XEP-0184
-//! delivery receipts (request and receipt, [`super::receipts`]), read from and
-//! written to an [`Element`]. Conversation logic (lock-in, thread contexts) lives in the
-//! app; this file only says what a message contains.
+//! delivery receipts (request and receipt, [`super::receipts`]) and its XEP-0085
+//! chat state ([`super::chat_states`]), read from and written to an [`Element`].
+//! Conversation logic (lock-in, thread contexts) lives in the app; this file
+//! only says what a message contains.
 
 use std::fmt;
 use std::str::FromStr;
 
 use jid::Jid;
 
+use super::chat_states::ChatState;
 use super::lang::{self, LangText};
 use super::receipts;
 use super::stable_id::{self, StanzaId};
@@ -126,6 +128,10 @@ pub struct Message {
     /// receipt for one of the sender's recipient's messages. Written when
     /// sending (the receipt itself, RECEIPTS-02).
     pub receipt: Option<String>,
+    /// STATES-02, STATES-05: the message's one chat state (XEP-0085); an
+    /// unreadable one (two states, an unknown name) is none. Written when
+    /// sending.
+    pub chat_state: Option<ChatState>,
 }
 
 /// Longest body kept: a chat line, not a file transfer. Each conversation
@@ -161,6 +167,7 @@ impl Message {
             stanza_ids: Vec::new(),
             receipt_request: false,
             receipt: None,
+            chat_state: None,
         }
     }
 
@@ -210,6 +217,7 @@ impl Message {
             stanza_ids: stable_id::parse_stanza_ids(element),
             receipt_request: receipts::is_requested(element),
             receipt: receipts::received_id(element).map(cap::id),
+            chat_state: ChatState::of(element).ok().flatten(),
         })
     }
 
@@ -246,6 +254,9 @@ impl Message {
             element.push_child(receipts::received(id));
         } else if self.receipt_request {
             element.push_child(receipts::request());
+        }
+        if let Some(state) = self.chat_state {
+            element.push_child(state.to_element());
         }
         element
     }
