@@ -582,6 +582,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             lines,
             exhausted,
         } => state.chats.prepend(conversation, lines, exhausted),
+        // During the catch-up a message may come again that the history
+        // already showed (MAM-10): its row tells.
+        Msg::Recorded {
+            conversation,
+            seq,
+            row,
+        } if state.archive.running() => state.chats.set_row_once(conversation, seq, row),
         Msg::Recorded {
             conversation,
             seq,

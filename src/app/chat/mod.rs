@@ -344,6 +344,34 @@ impl Chats {
         }
     }
 
+    /// As [`Chats::set_row`], and when another line already shows that
+    /// row (the history knew the message: it came again, from the server
+    /// archive, without an id to tell), the new line goes: one message is
+    /// one line. Unread counts it no more. O(lines): for the archive
+    /// catch-up only.
+    pub fn set_row_once(&mut self, id: ConversationId, seq: u64, row: i64) {
+        let Some(conversation) = self.conversations.get_mut(&id) else {
+            return;
+        };
+        let Ok(at) = conversation.lines.binary_search_by_key(&seq, |l| l.seq) else {
+            return;
+        };
+        let shown = conversation
+            .lines
+            .iter()
+            .any(|l| l.seq != seq && l.row == Some(row));
+        if !shown {
+            conversation.lines[at].row = Some(row);
+            return;
+        }
+        if let Some(line) = conversation.lines.remove(at) {
+            conversation.bytes = conversation.bytes.saturating_sub(line_bytes(&line));
+            if line.direction == Direction::Incoming {
+                conversation.unread = conversation.unread.saturating_sub(1);
+            }
+        }
+    }
+
     /// The `seq` of the newest line of conversation `id`.
     pub fn last_seq(&self, id: ConversationId) -> Option<u64> {
         self.conversations.get(&id)?.lines.back().map(|l| l.seq)

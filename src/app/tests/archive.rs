@@ -694,3 +694,74 @@ fn mam_12_scrollback_pages_into_the_archive() {
     let effects = update(&mut state, Msg::View(crate::app::ViewMsg::LoadOlder(id)));
     assert!(effects.is_empty(), "{:?}", trace(&effects));
 }
+
+/// MAM-10: during the catch-up, a message the history already held (its
+/// cursor lagged behind it) and showed in the conversation comes again from
+/// the archive; once stored it has the same row as the line read from the
+/// history, and the new line goes: one message, one line, not unread.
+#[test]
+fn mam_10_a_message_the_history_showed_is_one_line() {
+    let mut state = catching_up();
+    page(
+        &mut state,
+        vec![from_romeo("B1", "one")],
+        fin(false, Some("B1"), Some("B1")),
+    );
+    let id = state
+        .chats
+        .latest_with(&bare("romeo@example.net"))
+        .unwrap()
+        .id;
+    // The history read back "two" (row 7) from an earlier session.
+    let stored = crate::app::chat::ChatLine {
+        direction: Direction::Incoming,
+        resource: Some("orchard".into()),
+        kind: crate::xmpp::stanza::message::MessageType::Chat,
+        subject: None,
+        body: "two".into(),
+        id: None,
+        at: 0,
+        error: None,
+        seq: 0,
+        pending: false,
+        receipt: false,
+        row: Some(7),
+    };
+    update(
+        &mut state,
+        Msg::HistoryLoaded {
+            conversation: id,
+            lines: vec![stored],
+            exhausted: true,
+        },
+    );
+    let unread = state.chats.get(id).unwrap().unread;
+    let effects = page(
+        &mut state,
+        vec![archived(
+            "B2",
+            "2026-01-02T10:00:00Z",
+            "<message xmlns='jabber:client' from='romeo@example.net/orchard' \
+             to='juliet@example.com/balcony' type='chat'><body>two</body></message>",
+        )],
+        fin(true, Some("B2"), Some("B2")),
+    );
+    let record = records(&effects)[0].line.unwrap();
+    assert_eq!(state.chats.get(id).unwrap().unread, unread + 1);
+    update(
+        &mut state,
+        Msg::Recorded {
+            conversation: record.0,
+            seq: record.1,
+            row: 7,
+        },
+    );
+    let conversation = state.chats.get(id).unwrap();
+    let twos = conversation
+        .lines
+        .iter()
+        .filter(|l| l.body == "two")
+        .count();
+    assert_eq!(twos, 1);
+    assert_eq!(conversation.unread, unread);
+}
