@@ -54,12 +54,16 @@ pub struct PrivacyConfig {
     /// Answer a message that asks for a delivery receipt (XEP-0184,
     /// RECEIPTS-05: the user can turn receipts off).
     pub send_receipts: bool,
+    /// Tell a contact when their messages have been seen (XEP-0333
+    /// displayed markers; MARKERS-08 asks for the opt-out).
+    pub send_markers: bool,
 }
 
 impl Default for PrivacyConfig {
     fn default() -> Self {
         PrivacyConfig {
             send_receipts: true,
+            send_markers: true,
         }
     }
 }

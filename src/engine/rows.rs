@@ -28,8 +28,11 @@ pub(super) fn stored_line(stored: StoredMessage) -> ChatLine {
         }),
         seq: 0,
         pending: stored.pending,
-        receipt: false,
+        receipt: stored.received,
         row: Some(stored.row),
+        edited: stored.edited,
+        correction: None,
+        displayed: stored.displayed,
     }
 }
 

@@ -16,7 +16,9 @@
 //! Lines are capped per conversation so memory stays bounded however long
 //! balcony runs.
 
+pub mod correction;
 pub mod delivery;
+pub mod markers;
 pub mod update;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -106,6 +108,15 @@ pub struct ChatLine {
     pub receipt: bool,
     /// The line's row in the history database, for lines loaded from it.
     pub row: Option<i64>,
+    /// CORRECT-08: the text is a correction of what was first sent
+    /// (XEP-0308); drawn with an "(edited)" mark.
+    pub edited: bool,
+    /// The `id` of the newest correction of this line, which receipts and
+    /// markers for it name (CORRECT-03, RECEIPTS-08).
+    pub correction: Option<String>,
+    /// MARKERS-06: the recipient's client showed this line of ours, or a
+    /// later one, to its user (XEP-0333).
+    pub displayed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -132,6 +143,9 @@ pub struct Conversation {
     pub history_exhausted: bool,
     /// The text the lines hold, in bytes (see [`MAX_CONVERSATION_BYTES`]).
     pub bytes: usize,
+    /// MARKERS-03: the id of the newest message that asked for a
+    /// displayed marker and has not been answered with one yet.
+    pub unmarked: Option<String>,
 }
 
 impl Conversation {
@@ -464,6 +478,7 @@ impl Chats {
                 history_requested: false,
                 history_exhausted: false,
                 bytes: 0,
+                unmarked: None,
             },
         );
         id
@@ -560,6 +575,9 @@ impl Chats {
                 pending: false,
                 receipt: false,
                 row: None,
+                edited: false,
+                correction: None,
+                displayed: false,
             });
             self.note_open(id);
         }
@@ -633,6 +651,9 @@ impl Chats {
                 pending: false,
                 receipt: false,
                 row: None,
+                edited: false,
+                correction: None,
+                displayed: false,
             });
             self.note_open(id);
         }
@@ -687,6 +708,8 @@ impl Chats {
         // RECEIPTS-06, RECEIPTS-07: chat and normal messages (to the bare
         // JID or a locked resource) ask the recipient's client to confirm.
         message.receipt_request = matches!(kind, MessageType::Chat | MessageType::Normal);
+        // MARKERS-02: a chat message asks to be marked displayed.
+        message.markable = kind == MessageType::Chat;
         message.thread = conversation
             .thread
             .clone()
@@ -710,6 +733,9 @@ impl Chats {
             pending,
             receipt: false,
             row: None,
+            edited: false,
+            correction: None,
+            displayed: false,
         });
         self.note_open(id);
         self.remember_sent(message_id, id, to);
