@@ -6,7 +6,10 @@ Logs in as JID (a full JID: the resource is the device) over STARTTLS to HOST:PO
 only CA_FILE, and is driven one JSON object a line on stdin:
 
     {"op": "send", "to": JID, "body": TEXT, "type": "chat", "id": ID, "origin_id": ID,
-     "request": true}                             "request" asks for a receipt (XEP-0184)
+     "request": true, "markable": true,           "request" asks for a receipt (XEP-0184),
+     "replace": ID}                               "markable" for a displayed marker (XEP-0333);
+                                                  "replace" corrects message ID (XEP-0308)
+    {"op": "displayed", "to": JID, "id": ID}      a displayed marker for message ID (XEP-0333)
     {"op": "raw", "xml": "<message .../>"}        sent as it is (for hostile stanzas)
     {"op": "quit"}
 
@@ -14,7 +17,9 @@ It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once 
 carbons enabled when --carbons is given), {"event": "done", "op": ...} after each command, and
 {"event": "message", ...} for every <message/> that arrives: from, to, type, id, body,
 origin_id, stanza_ids, "receipt" (the id a XEP-0184 <received/> names, or null),
-"receipt_request" (it carries a <request/>), and for a carbon copy "carbon" ("sent" or "received"), "carbon_from"
+"receipt_request" (it carries a <request/>), "replace" (the id a XEP-0308 <replace/> names, or
+null), "markable" (it carries a XEP-0333 <markable/>), "displayed" (the id a <displayed/> names,
+or null), and for a carbon copy "carbon" ("sent" or "received"), "carbon_from"
 (the wrapper's sender) and the forwarded message's fields. It exits when stdin closes, on
 "quit", or after a fixed lifetime, so a test that dies leaves nothing running.
 
@@ -35,6 +40,8 @@ CARBONS = "urn:xmpp:carbons:2"
 FORWARD = "urn:xmpp:forward:0"
 SID = "urn:xmpp:sid:0"
 RECEIPTS = "urn:xmpp:receipts"
+CORRECTION = "urn:xmpp:message-correct:0"
+MARKERS = "urn:xmpp:chat-markers:0"
 LOGIN_TIMEOUT = 30
 LIFETIME = 600
 
@@ -49,6 +56,8 @@ def describe(message):
     body = message.find("{%s}body" % CLIENT)
     origin = message.find("{%s}origin-id" % SID)
     receipt = message.find("{%s}received" % RECEIPTS)
+    replace = message.find("{%s}replace" % CORRECTION)
+    displayed = message.find("{%s}displayed" % MARKERS)
     return {
         "from": message.get("from"),
         "to": message.get("to"),
@@ -58,6 +67,9 @@ def describe(message):
         "origin_id": origin.get("id") if origin is not None else None,
         "receipt": receipt.get("id") if receipt is not None else None,
         "receipt_request": message.find("{%s}request" % RECEIPTS) is not None,
+        "replace": replace.get("id") if replace is not None else None,
+        "markable": message.find("{%s}markable" % MARKERS) is not None,
+        "displayed": displayed.get("id") if displayed is not None else None,
         "stanza_ids": [
             {"id": s.get("id"), "by": s.get("by")} for s in message.findall("{%s}stanza-id" % SID)
         ],
@@ -120,6 +132,14 @@ class Device(slixmpp.ClientXMPP):
                 msg.xml.append(ET.Element("{%s}origin-id" % SID, {"id": command["origin_id"]}))
             if command.get("request"):
                 msg.xml.append(ET.Element("{%s}request" % RECEIPTS))
+            if command.get("replace"):
+                msg.xml.append(ET.Element("{%s}replace" % CORRECTION, {"id": command["replace"]}))
+            if command.get("markable"):
+                msg.xml.append(ET.Element("{%s}markable" % MARKERS))
+            msg.send()
+        elif op == "displayed":
+            msg = self.make_message(mto=command["to"], mtype=command.get("type", "chat"))
+            msg.xml.append(ET.Element("{%s}displayed" % MARKERS, {"id": command["id"]}))
             msg.send()
         elif op == "raw":
             self.send_raw(command["xml"])

@@ -13,6 +13,10 @@
 //!   conversation (CARBONS-06); one message reaching us by several paths
 //!   is filed once, by its stable ids (CARBONS-14, SID-04, SID-05).
 //!
+//! - What became of our lines (acks, receipts, bounces) is in [`delivery`],
+//!   corrections (XEP-0308) in [`correction`], displayed markers (XEP-0333)
+//!   in [`markers`].
+//!
 //! Lines are capped per conversation so memory stays bounded however long
 //! balcony runs.
 

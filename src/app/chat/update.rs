@@ -6,7 +6,9 @@
 //! it notifies. Carbon copies of what our other devices sent and received
 //! (XEP-0280) are interpreted here too, and the stable ids (XEP-0359)
 //! decide when one message came by several paths. Delivery receipts
-//! (XEP-0184) are answered and matched to our lines here. Also the user's `/msg`,
+//! (XEP-0184) are answered and matched to our lines here; corrections and
+//! displayed markers are recognised here and handled by
+//! [`super::correction`] and [`super::markers`]. Also the user's `/msg`,
 //! `/normal`, plain text and `/search`, and turning carbons on at login.
 
 use jid::Jid;
