@@ -3,7 +3,9 @@
 //! (`common::slixmpp`): the contact's correction replaces their line in balcony and in its
 //! history (after a restart too), balcony's `/correct` reaches the contact naming the original
 //! id, balcony's marker goes out only once the store hears the window was seen, and the
-//! contact's marker marks balcony's lines read, in memory and in the history.
+//! contact's marker marks balcony's lines read, in memory and in the history. The last test
+//! runs the real binary in tmux and drives it by keys: the marker waits until the window is on
+//! screen, Up corrects the last message, and the marks are drawn.
 
 mod common;
 
@@ -13,6 +15,7 @@ use balcony::engine::Engine;
 use balcony::history::History;
 use balcony::xmpp::stanza::roster::Subscription;
 use common::slixmpp::Device;
+use common::tmux::{Tmux, shell_quote};
 use common::{Account, Client, ServerKind, TestServer};
 use jid::BareJid;
 
@@ -306,3 +309,103 @@ async fn exec_reports_corrections_and_markers(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(exec_reports_corrections_and_markers);
+
+/// Lets bob see alice's presence (MARKERS-08), approved from a balcony of alice's that then
+/// leaves: the subscription stays on the server.
+async fn bob_may_see_alice(server: &TestServer, alice: &Account, bob: &mut Device) {
+    let mut client = Client::start_with(server, alice, Preferences::default(), None, "setup").await;
+    bob.send_raw("<presence to='alice@localhost' type='subscribe'/>")
+        .await;
+    client
+        .event(
+            "bob's request",
+            |e| matches!(e, Event::SubscriptionRequest { jid, .. } if jid == BOB),
+        )
+        .await;
+    client.ok("/approve bob@localhost").await;
+    let peer = BareJid::new(BOB).expect("jid");
+    client
+        .until("bob sees alice", |c| {
+            c.engine.state.roster.get(&peer).is_some_and(|contact| {
+                matches!(
+                    contact.subscription,
+                    Subscription::From | Subscription::Both
+                )
+            })
+        })
+        .await;
+    client.ok("/quit").await;
+}
+
+/// Waits up to `within` for a message to bob matching `pred`; `None` when none came.
+async fn maybe_message(
+    bob: &mut Device,
+    within: std::time::Duration,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> Option<serde_json::Value> {
+    tokio::time::timeout(within, bob.expect_message("a message", pred))
+        .await
+        .ok()
+}
+
+/// The terminal UI by keys (tmux). MARKERS-03: bob's markable message gets no marker while its
+/// window is not the one on screen, and one as soon as C-n shows it. CORRECT-04: Up in the empty
+/// input line brings back the last message under `correct>`, Enter sends the edited text as a
+/// correction of it (CORRECT-03), drawn `(edited)`. MARKERS-06: bob's marker draws `✓✓ read`.
+async fn tui_markers_and_corrections_by_keys(kind: ServerKind) {
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+    let server = TestServer::start_kind(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    bob_may_see_alice(&server, &alice, &mut bob).await;
+    let config = server.write_config(&alice, "resource = \"tty\"\n");
+    let tmux = Tmux::start(&format!(
+        "{} --config {}",
+        shell_quote(env!("CARGO_BIN_EXE_balcony")),
+        shell_quote(&config.to_string_lossy())
+    ));
+    tmux.wait_for("online as alice@localhost/tty", WAIT);
+
+    let to = "alice@localhost/tty";
+    bob.send_markable(to, "look at this", "bob-t1").await;
+    tmux.wait_for("1:bob", WAIT);
+    let early = maybe_message(&mut bob, std::time::Duration::from_secs(2), |m| {
+        !m["displayed"].is_null()
+    })
+    .await;
+    assert_eq!(early, None, "MARKERS-03: marked before it was on screen");
+    tmux.send_keys(&["C-n"]);
+    tmux.wait_for("<bob> look at this", WAIT);
+    let marker = bob
+        .expect_message("balcony's marker", |m| !m["displayed"].is_null())
+        .await;
+    assert_eq!(marker["displayed"], "bob-t1");
+
+    tmux.type_text("i");
+    tmux.type_text("helo");
+    tmux.send_keys(&["Enter"]);
+    let first = bob
+        .expect_message("balcony's message", |m| m["body"] == "helo")
+        .await;
+    assert_eq!(first["markable"], true, "MARKERS-02");
+    tmux.wait_for("<me> helo", WAIT);
+    tmux.send_keys(&["Up"]);
+    tmux.wait_for("correct> helo", WAIT);
+    tmux.type_text("!");
+    tmux.send_keys(&["Enter"]);
+    let correction = bob
+        .expect_message("balcony's correction", |m| m["body"] == "helo!")
+        .await;
+    assert_eq!(correction["replace"], first["id"], "{correction}");
+    assert_ne!(correction["id"], first["id"]);
+    tmux.wait_for("<me> helo! (edited)", WAIT);
+
+    let id = correction["id"].as_str().unwrap_or_default().to_owned();
+    bob.send_displayed(to, &id).await;
+    tmux.wait_for("<me> helo! (edited) ✓✓ read", WAIT);
+    tmux.type_text("/quit");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("EXITED:0", WAIT);
+    bob.quit().await;
+}
+common::on_both_servers!(tui_markers_and_corrections_by_keys);

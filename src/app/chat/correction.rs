@@ -88,6 +88,7 @@ impl Chats {
         let line = self.last_own_line(id)?;
         let original = line.id.clone()?;
         let kind = line.kind;
+        let subject = line.subject.clone();
         let to = match self.sent.get(&original) {
             Some((_, to)) => to.clone(),
             None => self.conversations.get(&id)?.address(),
@@ -108,6 +109,11 @@ impl Chats {
             .clone()
             .map(|id| Thread { id, parent: None });
         message.bodies = vec![LangText::new(body.clone())];
+        // CORRECT-03, CORRECT-05: the whole message again, of the same
+        // nature: a normal message keeps its subject.
+        if let Some(subject) = subject {
+            message.subjects = vec![LangText::new(subject)];
+        }
         message.replace = Some(original.clone());
         let peer = conversation.peer.clone();
         let applied = self.apply_correction(
@@ -183,7 +189,7 @@ pub(super) fn apply_incoming(
     let Some(original) = &message.replace else {
         return false;
     };
-    if message.kind == MessageType::Groupchat || message.subject("").is_some() {
+    if message.kind == MessageType::Groupchat {
         return false;
     }
     let applied = state.chats.apply_correction(

@@ -129,6 +129,10 @@ pub(super) fn on_displayed_elsewhere(
 /// The user has seen the end of conversation `id` (the UI's word): one
 /// marker for the newest message there that asked for one, when allowed.
 pub fn on_seen(state: &mut State, id: ConversationId, effects: &mut Vec<Effect>) {
+    // Offline, the marker waits for the next time the window is seen.
+    if !state.is_online() {
+        return;
+    }
     let Some(conversation) = state.chats.get_mut(id) else {
         return;
     };
@@ -136,7 +140,7 @@ pub fn on_seen(state: &mut State, id: ConversationId, effects: &mut Vec<Effect>)
         return;
     };
     let peer = conversation.peer.clone();
-    if !state.prefs.send_markers || !state.is_online() {
+    if !state.prefs.send_markers {
         return;
     }
     // MARKERS-08: a marker says we are here, as a receipt does.

@@ -314,3 +314,48 @@ fn correct_06_sent_carbon_does_not_touch_the_contacts_line() {
         ]
     );
 }
+
+/// CORRECT-03, CORRECT-05: a correction repeats the message with the new
+/// text and keeps its nature: a normal message stays normal, with its
+/// subject, and asks for no marker.
+#[test]
+fn correct_05_correction_keeps_the_nature_of_the_message() {
+    use crate::xmpp::stanza::message::MessageType;
+    let mut state = logged_in();
+    let first = sent(&run(
+        &mut state,
+        1,
+        "/normal romeo@example.net Tonight | Meet me",
+    ));
+    let correction = sent(&run(&mut state, 2, "/correct Meet me below"));
+    assert_eq!(correction.kind, MessageType::Normal);
+    assert_eq!(correction.subject(""), Some("Tonight"));
+    assert_eq!(correction.replace, first.id);
+    assert!(!correction.markable);
+}
+
+/// MARKERS-03 with CORRECT-*: a contact's correction that asks for a
+/// marker leaves the marker for the message it corrects; a marker is sent
+/// once, for the newest message, when the window is seen.
+#[test]
+fn correct_a_markable_correction_sends_no_second_marker() {
+    let mut state = logged_in();
+    message(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat' id='m1'><body>helo</body>\
+         <markable xmlns='urn:xmpp:chat-markers:0'/></message>",
+    );
+    message(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat' id='c1'><body>hello</body>\
+         <replace xmlns='urn:xmpp:message-correct:0' id='m1'/>\
+         <markable xmlns='urn:xmpp:chat-markers:0'/></message>",
+    );
+    let id = state
+        .chats
+        .latest_with(&bare("romeo@example.net"))
+        .unwrap()
+        .id;
+    let effects = update(&mut state, Msg::View(crate::app::ViewMsg::Seen(id)));
+    assert_eq!(sent(&effects).displayed.as_deref(), Some("m1"));
+}

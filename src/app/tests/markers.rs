@@ -269,3 +269,25 @@ fn markers_06_marker_for_a_correction() {
     displayed(&mut state, "romeo@example.net/orchard", &correction);
     assert_eq!(read_marks(&state), [("hello".to_owned(), true)]);
 }
+
+/// MARKERS-03: while offline no marker goes; it goes when the window is
+/// seen once the session is back.
+#[test]
+fn markers_03_offline_the_marker_waits() {
+    let mut state = logged_in();
+    message(
+        &mut state,
+        &markable("romeo@example.net/orchard", "r1", "one"),
+    );
+    let id = conversation(&state, ROMEO);
+    connection_lost(&mut state);
+    assert!(sent_messages(&seen(&mut state, id)).is_empty());
+    online(&mut state, features(false, false));
+    assert_eq!(
+        sent_messages(&seen(&mut state, id)),
+        [
+            "message: <message to='romeo@example.net' type='chat' id='ID'>\
+          <displayed xmlns='urn:xmpp:chat-markers:0' id='r1'/></message>"
+        ]
+    );
+}
