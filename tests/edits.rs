@@ -247,6 +247,77 @@ async fn markers_both_ways(kind: ServerKind) {
         "one marker only: {:?}",
         bob.pending_messages()
     );
+
+    // Alice reads bob's next message on her phone: its marker, copied to balcony, clears the
+    // conversation's unread count there.
+    let mut phone = Device::start(&server, &alice, "phone", true).await;
+    bob.send_markable(to, "read it anywhere", "bob-m2").await;
+    client
+        .until("bob's unread message", |c| {
+            c.engine
+                .state
+                .chats
+                .get(conversation)
+                .is_some_and(|c| c.unread > 0)
+        })
+        .await;
+    phone.send_displayed(BOB, "bob-m2").await;
+    let event = client
+        .event(
+            "the phone's marker",
+            |e| matches!(e, Event::Displayed { from, .. } if from.ends_with("/phone")),
+        )
+        .await;
+    let Event::Displayed { to, id, .. } = &event else {
+        unreachable!()
+    };
+    assert_eq!((to.as_str(), id.as_str()), (BOB, "bob-m2"));
+    assert_eq!(
+        client
+            .engine
+            .state
+            .chats
+            .get(conversation)
+            .map(|c| c.unread),
+        Some(0)
+    );
+    // Read there: no marker from here (one would reach bob before this message).
+    client.engine.view(ViewMsg::Seen(conversation));
+    client
+        .ok(&format!("/msg {} after the phone", bob.jid))
+        .await;
+    bob.expect_message("balcony's last", |m| m["body"] == "after the phone")
+        .await;
+    let from_balcony = |m: &serde_json::Value| {
+        m["from"]
+            .as_str()
+            .is_some_and(|from| from.ends_with("/balcony"))
+    };
+    assert!(
+        !bob.pending_messages()
+            .iter()
+            .any(|m| !m["displayed"].is_null() && from_balcony(m)),
+        "a marker for what was read on the phone: {:?}",
+        bob.pending_messages()
+    );
+    phone.quit().await;
+    client.ok("/quit").await;
+    drop(client);
+
+    // A new run draws the read marks from the history.
+    let mut client = client_with_history(&server, &alice, &path).await;
+    client.ok(&format!("/msg {BOB}")).await;
+    client.until("the history", |c| lines(c).len() == 5).await;
+    assert_eq!(
+        lines(&client),
+        [
+            line("do you see this", false, false),
+            line("one", false, true),
+            line("two", false, true),
+            line("read it anywhere", false, false),
+            line("after the phone", false, false),
+        ]
+    );
     bob.quit().await;
 }
 common::on_both_servers!(markers_both_ways);
