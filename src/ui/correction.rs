@@ -3,7 +3,8 @@
 //! line of ours, puts that line's text in the input in correcting mode
 //! (the prompt reads `correct> `); Enter sends the text as `/correct`, and
 //! the key that leaves the input line (Esc) cancels instead. Switching to
-//! another window ends the mode too. Everything else is ordinary editing.
+//! another window ends the mode too. Up and Down do not walk the history
+//! meanwhile. Everything else is ordinary editing.
 
 use super::input::InputOutcome;
 use super::keymap::{Context, Key, UiAction};
@@ -36,6 +37,11 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Option<Vec<Reques
     if action.is_none() && view.keymap.lookup_typing(key) == Some(UiAction::FocusRoster) {
         stop(view);
         view.input.set_text("");
+        return Some(Vec::new());
+    }
+    // Walking the history would put another line under the prompt; in a
+    // one-line correction Up and Down have nothing else to do.
+    if matches!(action, Some(UiAction::Up | UiAction::Down)) && !view.input.text().contains('\n') {
         return Some(Vec::new());
     }
     if action != Some(UiAction::Submit) {

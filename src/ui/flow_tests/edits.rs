@@ -73,8 +73,8 @@ fn correct_04_up_in_empty_input_corrects_the_last_message() {
     assert_eq!(h.view.input.text(), "");
 }
 
-/// Esc leaves correcting mode without sending, and the input is empty
-/// again; Up in a non-empty line still moves through the text.
+/// Up while correcting keeps the text (no history walk); Esc leaves
+/// correcting mode without sending, and the input is empty again.
 #[test]
 fn correct_esc_cancels() {
     let mut h = open_romeo();
@@ -82,6 +82,9 @@ fn correct_esc_cancels() {
     h.press(KeyCode::Enter);
     h.press(KeyCode::Up);
     assert!(h.screen().contains("correct> hello"));
+    // Up again does not swap in another line of the history.
+    h.press(KeyCode::Up);
+    assert_eq!(h.view.input.text(), "hello");
     h.press(KeyCode::Esc);
     assert_eq!(h.view.input.text(), "");
     assert!(h.view.correcting.is_none());
