@@ -98,6 +98,23 @@ async fn corrections_both_ways(kind: ServerKind) {
             Some("helo wrld")
         );
 
+        // CORRECT-09: a correction of a message balcony never had is a new line, marked edited,
+        // and kept so.
+        bob.send_correction(to, "out of nowhere", "bob-3", "bob-unknown")
+            .await;
+        client
+            .event(
+                "bob's orphan correction",
+                |e| matches!(e, Event::Message { body, .. } if body == "out of nowhere"),
+            )
+            .await;
+        let rows = History::open(&path)
+            .expect("history")
+            .recent("alice@localhost", BOB, 10)
+            .expect("recent");
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows[1].edited, "{rows:?}");
+
         // Balcony corrects its own message.
         client.ok(&format!("/msg {} hallo", bob.jid)).await;
         let first = bob
@@ -118,17 +135,25 @@ async fn corrections_both_ways(kind: ServerKind) {
         }
         assert_eq!(
             lines(&client),
-            [line("hello world", true, false), line("hello", true, false)]
+            [
+                line("hello world", true, false),
+                line("out of nowhere", true, false),
+                line("hello", true, false)
+            ]
         );
         client.ok("/quit").await;
     }
     // A new run shows the corrected texts, marked.
     let mut client = client_with_history(&server, &alice, &path).await;
     client.ok(&format!("/msg {BOB}")).await;
-    client.until("the history", |c| lines(c).len() == 2).await;
+    client.until("the history", |c| lines(c).len() == 3).await;
     assert_eq!(
         lines(&client),
-        [line("hello world", true, false), line("hello", true, false)]
+        [
+            line("hello world", true, false),
+            line("out of nowhere", true, false),
+            line("hello", true, false)
+        ]
     );
     bob.quit().await;
 }
