@@ -185,6 +185,34 @@ mod tests {
         assert_eq!(h.search(ME, "hello, world", 10).unwrap().len(), 1);
     }
 
+    /// Every update finds its rows by an index, however long the history.
+    #[test]
+    fn updates_use_indexes() {
+        use rusqlite::ToSql;
+        let h = History::open_in_memory().unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = h
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let count = stmt.parameter_count();
+            let args: Vec<&dyn ToSql> = vec![&"x"; count];
+            stmt.query_map(args.as_slice(), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap()
+                .join("; ")
+        };
+        for sql in [APPLY_CORRECTION, MARK_RECEIVED] {
+            let p = plan(sql);
+            assert!(p.contains("messages_by_stanza_id"), "{p}");
+            assert!(!p.contains("SCAN messages"), "{p}");
+        }
+        let p = plan(MARK_DISPLAYED);
+        assert!(p.contains("messages_by_peer"), "{p}");
+        assert!(p.contains("messages_by_stanza_id"), "{p}");
+    }
+
     /// RECEIPTS-08, MARKERS-06: marks survive a restart; a displayed marker
     /// covers every earlier message of ours, and nothing after it.
     #[test]
