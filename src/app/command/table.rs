@@ -106,7 +106,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "correct",
         args: "TEXT",
-        summary: "replace your last message in the current conversation with TEXT",
+        summary: "replace your last message here with TEXT",
         details: "Sends TEXT as a correction of your last message there (XEP-0308); clients \
                   that support it show the new text in its place, marked as edited, others \
                   show it as a new message. Up in an empty input line does the same.",
