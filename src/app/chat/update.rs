@@ -352,8 +352,9 @@ fn interpret(
         .chats
         .last_seq(conversation)
         .map(|seq| (conversation, seq));
-    // CORRECT-09: a correction of a line we do not hold is a new line.
-    if message.replace.is_some() {
+    // CORRECT-09: a correction of a line we do not hold is a new line,
+    // marked edited; in a room it is an ordinary one (CORRECT-06).
+    if message.replace.is_some() && message.kind != MessageType::Groupchat {
         correction::mark_new_line_edited(state, conversation);
         record.edited = true;
     }

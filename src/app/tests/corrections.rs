@@ -223,7 +223,7 @@ fn correct_06_09_other_senders_and_unknown_ids_are_new_lines() {
 }
 
 /// CORRECT-06, CORRECT-07: in a room nothing tells whether the nick is
-/// still the same person, so a correction there is a new line.
+/// still the same person, so a correction there is an ordinary new line.
 #[test]
 fn correct_06_room_corrections_are_new_lines() {
     let mut state = logged_in();
@@ -236,7 +236,10 @@ fn correct_06_room_corrections_are_new_lines() {
          <body>hello</body><replace xmlns='urn:xmpp:message-correct:0' id='g1'/></message>",
     );
     assert!(history(&effects).is_empty());
-    assert_eq!(lines(&state, "verona@conference.example.com").len(), 2);
+    assert!(!records(&effects)[0].edited);
+    let lines = lines(&state, "verona@conference.example.com");
+    assert_eq!(lines.len(), 2);
+    assert!(!lines[1].2, "an ordinary new line");
 }
 
 /// CORRECT-11: our correction sent from another device (a `sent` carbon)
