@@ -13,11 +13,16 @@
 //!   conversation (CARBONS-06); one message reaching us by several paths
 //!   is filed once, by its stable ids (CARBONS-14, SID-04, SID-05).
 //! - Chat states (XEP-0085), both ways, are kept apart in [`states`].
+//! - What became of our lines (acks, receipts, bounces) is in [`delivery`],
+//!   corrections (XEP-0308) in [`correction`], displayed markers (XEP-0333)
+//!   in [`markers`].
 //!
 //! Lines are capped per conversation so memory stays bounded however long
 //! balcony runs.
 
+pub mod correction;
 pub mod delivery;
+pub mod markers;
 pub mod states;
 pub mod update;
 
@@ -108,6 +113,15 @@ pub struct ChatLine {
     pub receipt: bool,
     /// The line's row in the history database, for lines loaded from it.
     pub row: Option<i64>,
+    /// CORRECT-08: the text is a correction of what was first sent
+    /// (XEP-0308); drawn with an "(edited)" mark.
+    pub edited: bool,
+    /// The `id` of the newest correction of this line, which receipts and
+    /// markers for it name (CORRECT-03, RECEIPTS-08).
+    pub correction: Option<String>,
+    /// MARKERS-06: the recipient's client showed this line of ours, or a
+    /// later one, to its user (XEP-0333).
+    pub displayed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -134,6 +148,9 @@ pub struct Conversation {
     pub history_exhausted: bool,
     /// The text the lines hold, in bytes (see [`MAX_CONVERSATION_BYTES`]).
     pub bytes: usize,
+    /// MARKERS-03: the id of the newest message that asked for a
+    /// displayed marker and has not been answered with one yet.
+    pub unmarked: Option<String>,
 }
 
 impl Conversation {
@@ -473,6 +490,7 @@ impl Chats {
                 history_requested: false,
                 history_exhausted: false,
                 bytes: 0,
+                unmarked: None,
             },
         );
         id
@@ -569,6 +587,9 @@ impl Chats {
                 pending: false,
                 receipt: false,
                 row: None,
+                edited: false,
+                correction: None,
+                displayed: false,
             });
             self.note_open(id);
         }
@@ -642,6 +663,9 @@ impl Chats {
                 pending: false,
                 receipt: false,
                 row: None,
+                edited: false,
+                correction: None,
+                displayed: false,
             });
             self.note_open(id);
         }
@@ -696,6 +720,8 @@ impl Chats {
         // RECEIPTS-06, RECEIPTS-07: chat and normal messages (to the bare
         // JID or a locked resource) ask the recipient's client to confirm.
         message.receipt_request = matches!(kind, MessageType::Chat | MessageType::Normal);
+        // MARKERS-02: a chat message asks to be marked displayed.
+        message.markable = kind == MessageType::Chat;
         message.thread = conversation
             .thread
             .clone()
@@ -719,6 +745,9 @@ impl Chats {
             pending,
             receipt: false,
             row: None,
+            edited: false,
+            correction: None,
+            displayed: false,
         });
         self.note_open(id);
         self.remember_sent(message_id, id, to);
