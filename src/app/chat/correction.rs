@@ -173,7 +173,7 @@ pub fn correct(state: &mut State, text: String, _at: i64, effects: &mut Vec<Effe
 /// An incoming message with `<replace id='original'/>` from `from`, in
 /// `direction` (ours from a carbon of another device, or the contact's).
 /// Applies it to the line it names when that line is held (CORRECT-06,
-/// CORRECT-11) and reports it; returns false when the caller should file
+/// CORRECT-11) and reports it, returning its conversation; `None` when the caller should file
 /// the message as a new line instead (CORRECT-09). Corrections in rooms
 /// are shown as new lines: nothing here tells whether the nick still
 /// belongs to the same person (CORRECT-06, CORRECT-07).
@@ -185,12 +185,10 @@ pub(super) fn apply_incoming(
     direction: Direction,
     body: &str,
     effects: &mut Vec<Effect>,
-) -> bool {
-    let Some(original) = &message.replace else {
-        return false;
-    };
+) -> Option<ConversationId> {
+    let original = message.replace.as_ref()?;
     if message.kind == MessageType::Groupchat {
-        return false;
+        return None;
     }
     let applied = state.chats.apply_correction(
         peer,
@@ -199,10 +197,10 @@ pub(super) fn apply_incoming(
         message.id.clone(),
         body.to_owned(),
     );
-    if applied.is_none() {
+    let Some((conversation, _)) = applied else {
         tracing::debug!(%from, %original, "a correction of no line held: shown as new");
-        return false;
-    }
+        return None;
+    };
     effects.push(Effect::RecordCorrection {
         peer: peer.clone(),
         direction,
@@ -222,7 +220,7 @@ pub(super) fn apply_incoming(
         id: original.clone(),
         body: body.to_owned(),
     }));
-    true
+    Some(conversation)
 }
 
 /// CORRECT-09: a correction filed as a new line shows it was edited.

@@ -193,6 +193,7 @@ fn on_sent_elsewhere(state: &mut State, message: Message, at: i64, effects: &mut
             &body,
             effects,
         )
+        .is_some()
     {
         return;
     }
@@ -330,7 +331,7 @@ fn interpret(
     }
     // CORRECT-06: the contact's correction of their own line.
     if message.replace.is_some()
-        && correction::apply_incoming(
+        && let Some(conversation) = correction::apply_incoming(
             state,
             &message,
             &from.to_bare(),
@@ -340,6 +341,8 @@ fn interpret(
             effects,
         )
     {
+        // MARKERS-03: the correction is now the newest text seen there.
+        note_markable(state, conversation, &message);
         if carbon.is_none() {
             answer_receipt(state, &message, &from, effects);
         }
@@ -364,13 +367,7 @@ fn interpret(
         correction::mark_new_line_edited(state, conversation);
         record.edited = true;
     }
-    // MARKERS-02, MARKERS-07: a chat message that asked for a marker.
-    if message.markable
-        && message.kind == MessageType::Chat
-        && let Some(id) = &message.id
-    {
-        state.chats.note_markable(conversation, id.clone());
-    }
+    note_markable(state, conversation, &message);
     effects.push(Effect::Record(record));
     if carbon.is_none() {
         answer_receipt(state, &message, &from, effects);
@@ -616,5 +613,16 @@ fn send_in(
             Outcome::Done("sent".into())
         }
         None => Outcome::Failed("that conversation is gone".into()),
+    }
+}
+
+/// MARKERS-02, MARKERS-07: a chat message that asked for a marker is the one
+/// the next marker from this conversation names.
+fn note_markable(state: &mut State, conversation: ConversationId, message: &Message) {
+    if message.markable
+        && message.kind == MessageType::Chat
+        && let Some(id) = &message.id
+    {
+        state.chats.note_markable(conversation, id.clone());
     }
 }

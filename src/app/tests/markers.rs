@@ -179,6 +179,34 @@ fn markers_03_one_marker_for_the_newest_when_seen() {
     assert!(sent_messages(&seen(&mut state, id)).is_empty());
 }
 
+/// MARKERS-03 with CORRECT-06: a contact's correction that asks for a
+/// marker replaces its line's text, and the marker sent once the window is
+/// seen names the correction, the newest message there.
+#[test]
+fn markers_03_a_seen_correction_is_marked() {
+    let mut state = logged_in();
+    message(
+        &mut state,
+        &markable("romeo@example.net/orchard", "r1", "helo"),
+    );
+    let id = conversation(&state, ROMEO);
+    assert_eq!(sent_messages(&seen(&mut state, id)).len(), 1);
+    message(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat' id='r1b'><body>hello</body>\
+         <replace xmlns='urn:xmpp:message-correct:0' id='r1'/>\
+         <markable xmlns='urn:xmpp:chat-markers:0'/></message>",
+    );
+    assert_eq!(state.chats.get(id).unwrap().lines.len(), 1);
+    assert_eq!(
+        sent_messages(&seen(&mut state, id)),
+        [
+            "message: <message to='romeo@example.net' type='chat' id='ID'>\
+          <displayed xmlns='urn:xmpp:chat-markers:0' id='r1b'/></message>"
+        ]
+    );
+}
+
 /// MARKERS-08: no marker with `send_markers = false`, nor to a sender who
 /// may not see our presence.
 #[test]
