@@ -47,6 +47,7 @@ pub(super) fn outbox_message(stored: &StoredMessage) -> Option<Message> {
     if let Some(subject) = &stored.subject {
         message.subjects = vec![LangText::new(subject.clone())];
     }
+    crate::app::chat::stamp_outgoing(&mut message);
     Some(message)
 }
 
@@ -57,6 +58,41 @@ mod tests {
 
     /// RECEIPTS-08, MARKERS-06, CORRECT-08: the marks kept in the history
     /// come back on the line after a restart.
+    fn pending_chat() -> StoredMessage {
+        StoredMessage {
+            row: 3,
+            peer: "romeo@example.net".into(),
+            resource: None,
+            thread: Some("t1".into()),
+            direction: HistoryDirection::Outgoing,
+            kind: "chat".into(),
+            subject: None,
+            body: "still there?".into(),
+            stanza_id: Some("m9".into()),
+            at: 1,
+            pending: true,
+            error: None,
+            received: false,
+            displayed: false,
+            edited: false,
+        }
+    }
+
+    /// SID-01, RECEIPTS-06, MARKERS-02: a message sent again from the outbox
+    /// after a restart carries what it carried the first time, so the
+    /// archive and carbons recognise it and it can still be marked.
+    #[test]
+    fn outbox_message_is_stamped_as_when_first_sent() {
+        let message = outbox_message(&pending_chat()).unwrap();
+        assert_eq!(
+            message.to_element().to_xml(),
+            "<message to='romeo@example.net' type='chat' id='m9'>\
+             <body>still there?</body><thread>t1</thread>\
+             <origin-id xmlns='urn:xmpp:sid:0' id='m9'/><request xmlns='urn:xmpp:receipts'/>\
+             <markable xmlns='urn:xmpp:chat-markers:0'/></message>"
+        );
+    }
+
     #[test]
     fn stored_marks_come_back_on_the_line() {
         let stored = StoredMessage {

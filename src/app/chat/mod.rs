@@ -715,13 +715,7 @@ impl Chats {
         message.to = Some(to.clone());
         let message_id = id::next();
         message.id = Some(message_id.clone());
-        // SID-01: the same unpredictable value as the id.
-        message.origin_id = Some(message_id.clone());
-        // RECEIPTS-06, RECEIPTS-07: chat and normal messages (to the bare
-        // JID or a locked resource) ask the recipient's client to confirm.
-        message.receipt_request = matches!(kind, MessageType::Chat | MessageType::Normal);
-        // MARKERS-02: a chat message asks to be marked displayed.
-        message.markable = kind == MessageType::Chat;
+        stamp_outgoing(&mut message);
         message.thread = conversation
             .thread
             .clone()
@@ -794,3 +788,14 @@ impl Chats {
 
 #[cfg(test)]
 mod tests;
+
+/// What every message of ours carries beside its text, whether sent now or
+/// again from the outbox after a restart: the origin-id (SID-01, the same
+/// unpredictable value as the id, so the archive and carbons recognise it),
+/// a request for a receipt on chat and normal messages (RECEIPTS-06,
+/// RECEIPTS-07) and, on chat messages, for a displayed marker (MARKERS-02).
+pub fn stamp_outgoing(message: &mut Message) {
+    message.origin_id = message.id.clone();
+    message.receipt_request = matches!(message.kind, MessageType::Chat | MessageType::Normal);
+    message.markable = message.kind == MessageType::Chat;
+}
