@@ -98,12 +98,9 @@ impl Chats {
         let mut message = Message::new(kind);
         message.to = Some(to.clone());
         message.id = Some(message_id.clone());
-        // SID-01: the same unpredictable value as the id.
-        message.origin_id = Some(message_id.clone());
         // The correction is a message of its own: it asks for a receipt and
         // a marker as the original did (CORRECT-10).
-        message.receipt_request = matches!(kind, MessageType::Chat | MessageType::Normal);
-        message.markable = kind == MessageType::Chat;
+        super::stamp_outgoing(&mut message);
         message.thread = conversation
             .thread
             .clone()

@@ -338,10 +338,10 @@ fn correct_05_correction_keeps_the_nature_of_the_message() {
 }
 
 /// MARKERS-03 with CORRECT-*: a contact's correction that asks for a
-/// marker leaves the marker for the message it corrects; a marker is sent
-/// once, for the newest message, when the window is seen.
+/// marker is the newest message there; one marker is sent, naming it, when
+/// the window is seen (the sender matches it to the corrected line).
 #[test]
-fn correct_a_markable_correction_sends_no_second_marker() {
+fn correct_a_markable_correction_gets_the_one_marker() {
     let mut state = logged_in();
     message(
         &mut state,
@@ -360,5 +360,5 @@ fn correct_a_markable_correction_sends_no_second_marker() {
         .unwrap()
         .id;
     let effects = update(&mut state, Msg::View(crate::app::ViewMsg::Seen(id)));
-    assert_eq!(sent(&effects).displayed.as_deref(), Some("m1"));
+    assert_eq!(sent(&effects).displayed.as_deref(), Some("c1"));
 }
