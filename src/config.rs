@@ -57,6 +57,9 @@ pub struct PrivacyConfig {
     /// Tell a contact when we type, pause or leave the conversation
     /// (XEP-0085 chat states, STATES-03: the user can turn them off).
     pub send_chat_states: bool,
+    /// Tell a contact when their messages have been seen (XEP-0333
+    /// displayed markers; MARKERS-08 asks for the opt-out).
+    pub send_markers: bool,
 }
 
 impl Default for PrivacyConfig {
@@ -64,6 +67,7 @@ impl Default for PrivacyConfig {
         PrivacyConfig {
             send_receipts: true,
             send_chat_states: true,
+            send_markers: true,
         }
     }
 }

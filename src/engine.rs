@@ -27,7 +27,9 @@ use crate::app::chat::{ConversationId, Direction};
 use crate::app::command::{self, Action};
 use crate::app::event::Event;
 use crate::app::{self, Effect, Msg, Preferences, Purpose, State};
-use crate::history::{Direction as HistoryDirection, History, NewMessage, StoredMessage};
+use crate::history::{
+    Direction as HistoryDirection, History, Mark as HistoryMark, NewMessage, StoredMessage,
+};
 use crate::roster_cache::RosterCache;
 use crate::xmpp::ledger::Ledger;
 use crate::xmpp::session::{RequestError, Session, SessionEvent, SessionHandle};
@@ -380,6 +382,18 @@ impl Engine {
                 return;
             }
         };
+        // CORRECT-09: corrections kept as messages of their own.
+        let edited: Vec<i64> = records
+            .iter()
+            .zip(&rows)
+            .filter(|(record, _)| record.edited)
+            .map(|(_, row)| *row)
+            .collect();
+        if !edited.is_empty()
+            && let Err(error) = history.mark_edited(&edited)
+        {
+            warn!(%error, "cannot mark corrections as edited");
+        }
         self.write_cursor();
         for (record, row) in records.iter().zip(rows) {
             if let Some((conversation, seq)) = record.line {
@@ -437,6 +451,11 @@ impl Engine {
         let (Some(to), Some(body)) = (&message.to, message.body("")) else {
             return;
         };
+        // A correction changes the row of the message it corrects
+        // (`Effect::RecordCorrection`).
+        if message.replace.is_some() {
+            return;
+        }
         let peer = to.to_bare().to_string();
         let pending = self.state.acks || !self.state.is_online();
         let row = NewMessage {
@@ -623,6 +642,38 @@ impl Engine {
                     && let Err(error) = history.set_error(&self.account, &id, &error)
                 {
                     warn!(%error, "cannot record a bounce");
+                }
+            }
+            Effect::RecordCorrection {
+                peer,
+                direction,
+                original,
+                body,
+            } => {
+                // The row it changes may still wait in this batch.
+                self.write_records();
+                if let Some(history) = &mut self.history
+                    && let Err(error) = history.apply_correction(
+                        &self.account,
+                        peer.as_str(),
+                        history_direction(direction),
+                        &original,
+                        &body,
+                    )
+                {
+                    warn!(%error, "cannot record a correction");
+                }
+            }
+            Effect::RecordMark { peer, id, mark } => {
+                self.write_records();
+                let mark = match mark {
+                    app::Mark::Received => HistoryMark::Received,
+                    app::Mark::Displayed => HistoryMark::Displayed,
+                };
+                if let Some(history) = &mut self.history
+                    && let Err(error) = history.set_mark(&self.account, peer.as_str(), &id, mark)
+                {
+                    warn!(%error, "cannot record a delivery mark");
                 }
             }
             Effect::Request { query, purpose } => {
@@ -838,10 +889,7 @@ fn new_messages<'a>(
             peer,
             resource: record.resource.as_deref(),
             thread: record.thread.as_deref(),
-            direction: match record.direction {
-                Direction::Incoming => HistoryDirection::Incoming,
-                Direction::Outgoing => HistoryDirection::Outgoing,
-            },
+            direction: history_direction(record.direction),
             kind: record.kind.as_str(),
             subject: record.subject.as_deref(),
             body: &record.body,
@@ -860,6 +908,14 @@ pub fn now_unix_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// The history's word for which way a message went.
+fn history_direction(direction: Direction) -> HistoryDirection {
+    match direction {
+        Direction::Incoming => HistoryDirection::Incoming,
+        Direction::Outgoing => HistoryDirection::Outgoing,
+    }
 }
 
 /// Seconds since the Unix epoch.

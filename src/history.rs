@@ -8,7 +8,8 @@
 //! `MessageType::as_str`) and get plain rows back, so the store can turn rows
 //! into chat lines without the history knowing what a chat line is. New
 //! queries go in [`History`]; a schema change is one more entry at the end of
-//! `MIGRATIONS`, never an edit of an old one.
+//! `MIGRATIONS`, never an edit of an old one. Updates of stored rows for
+//! delivery marks and corrections are in `marks`.
 //!
 //! Why these settings: WAL lets the reader (scrollback) and writer (a flood of
 //! incoming messages) run without blocking each other, and with
@@ -29,6 +30,8 @@ use std::time::Duration;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
+mod marks;
+pub use marks::Mark;
 #[cfg(test)]
 mod tests;
 
@@ -90,7 +93,17 @@ const MIGRATIONS: &[&str] = &[
          WHERE archive_id IS NOT NULL;
      CREATE INDEX messages_by_origin_id ON messages (account, origin_id)
          WHERE origin_id IS NOT NULL;",
-    // v3: where the catch-up from our server archive goes on (XEP-0313,
+    // v3: how far our messages got (XEP-0184 receipts, XEP-0333 displayed
+    // markers) and corrections (XEP-0308): a corrected row holds the new
+    // text, marked edited, and its first text in `first_body`.
+    "ALTER TABLE messages ADD COLUMN received INTEGER NOT NULL DEFAULT 0
+         CHECK (received IN (0, 1));
+     ALTER TABLE messages ADD COLUMN displayed INTEGER NOT NULL DEFAULT 0
+         CHECK (displayed IN (0, 1));
+     ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0
+         CHECK (edited IN (0, 1));
+     ALTER TABLE messages ADD COLUMN first_body TEXT;",
+    // v4: where the catch-up from our server archive goes on (XEP-0313,
     // MAM-07): the archive id up to which the history holds the archive
     // without a gap. Kept apart from the stanza-ids of live messages
     // (MAM-11), which may arrive while older pages are still unfetched.
@@ -103,7 +116,8 @@ const MIGRATIONS: &[&str] = &[
 /// The columns of [`StoredMessage`], in the order [`read_message`] reads them.
 macro_rules! columns {
     () => {
-        "row, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending, error"
+        "row, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending, error, \
+         received, displayed, edited"
     };
 }
 
@@ -174,7 +188,8 @@ const BEFORE: &str = concat!(
 /// newest first, and the join keeps those of the account. `CROSS JOIN` pins
 /// the loop order so the index drives and `LIMIT` stops it early.
 const SEARCH_INDEXED: &str = "SELECT m.row, m.peer, m.resource, m.thread, m.direction, m.kind,
-         m.subject, m.body, m.stanza_id, m.at, m.pending, m.error
+         m.subject, m.body, m.stanza_id, m.at, m.pending, m.error,
+         m.received, m.displayed, m.edited
      FROM messages_fts CROSS JOIN messages AS m ON m.row = messages_fts.rowid
      WHERE messages_fts MATCH ?2 AND m.account = ?1
      ORDER BY messages_fts.rowid DESC LIMIT ?3";
@@ -308,6 +323,12 @@ pub struct StoredMessage {
     pub pending: bool,
     /// The error the server sent back for an outgoing message.
     pub error: Option<String>,
+    /// Ours, and the recipient's client confirmed it (XEP-0184).
+    pub received: bool,
+    /// Ours, and the recipient has seen it (XEP-0333).
+    pub displayed: bool,
+    /// The text is a correction of the first one (XEP-0308).
+    pub edited: bool,
 }
 
 /// Where the catch-up from the server archive starts (MAM-07, MAM-08).
@@ -844,6 +865,9 @@ fn read_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
         at: r.get(9)?,
         pending: r.get(10)?,
         error: r.get(11)?,
+        received: r.get(12)?,
+        displayed: r.get(13)?,
+        edited: r.get(14)?,
     })
 }
 

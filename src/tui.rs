@@ -7,7 +7,9 @@
 //! events, idle time) and the time when the store asks for it (chat
 //! states), and carries out the notifications the store decides
 //! on ([`Alerts`]): the bell, written through the terminal backend, the
-//! `[notify] command`, and the unread count in the terminal title.
+//! `[notify] command`, and the unread count in the terminal title. After a
+//! draw it tells the store which conversation's end the user sees, for
+//! displayed markers (XEP-0333).
 
 use std::time::Duration;
 
@@ -137,6 +139,10 @@ async fn event_loop(
             dirty = false;
             urgent = false;
             last_draw = Instant::now();
+            // MARKERS-03: what was just drawn is what the user sees.
+            if let Some(id) = ui::chat::seen_window(view, &engine.state) {
+                engine.view(ViewMsg::Seen(id));
+            }
         }
         if engine.state.quitting {
             if !engine.is_connected() {

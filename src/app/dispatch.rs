@@ -91,6 +91,7 @@ fn run(
         Action::Say { text } => chat::update::say(state, text, at, effects),
         // ME-03: the body is the line as typed.
         Action::Me { text } => chat::update::say(state, format!("/me {text}"), at, effects),
+        Action::Correct { text } => chat::correction::correct(state, text, at, effects),
         Action::Mute { jid } => attention::mute(state, jid, effects),
         Action::Unmute { jid } => attention::unmute(state, jid, effects),
         Action::Normal { to, subject, body } => {

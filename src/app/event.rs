@@ -61,6 +61,21 @@ pub enum Event {
         from: String,
         state: String,
     },
+    /// XEP-0308: `from` corrected the message `id` (the original's id) to
+    /// `body`: the contact, or another of our devices (CORRECT-11).
+    Correction {
+        from: String,
+        to: String,
+        id: String,
+        body: String,
+    },
+    /// XEP-0333: `from` has seen the message `id` and those before it; from
+    /// another of our devices (`to` the contact), we read it there.
+    Displayed {
+        from: String,
+        to: String,
+        id: String,
+    },
     /// A message of ours came back as an error (MSG-12).
     MessageError {
         from: String,
@@ -184,6 +199,14 @@ impl Event {
             Event::Receipt { from, id } => format!("receipt from {from} id={}", one_line(id)),
             Event::ChatState { from, state } => {
                 format!("chat-state from {}: {}", one_line(from), one_line(state))
+            }
+            Event::Correction { from, to, id, body } => format!(
+                "correction from {from} to {to} id={}: {}",
+                one_line(id),
+                one_line(body)
+            ),
+            Event::Displayed { from, to, id } => {
+                format!("displayed from {from} to {to} id={}", one_line(id))
             }
             Event::MessageError { from, id, error } => format!(
                 "message-error from {from} id={}: {}",
@@ -373,6 +396,40 @@ mod tests {
         }
         let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
         assert!(json.get("action").is_none(), "{json}");
+    }
+
+    /// CORRECT-11, MARKERS-06: corrections and markers name their sender,
+    /// recipient and the message's id in both forms, remote text made safe.
+    #[test]
+    fn correction_and_displayed_lines_and_json() {
+        let correction = Event::Correction {
+            from: "romeo@example.net/orchard".into(),
+            to: "juliet@example.com/balcony".into(),
+            id: "m1".into(),
+            body: "window\u{1b}[2J".into(),
+        };
+        assert_eq!(
+            correction.to_line(),
+            "correction from romeo@example.net/orchard to juliet@example.com/balcony id=m1: \
+             window[2J"
+        );
+        let json: serde_json::Value = serde_json::from_str(&correction.to_json()).unwrap();
+        assert_eq!(json["event"], "correction");
+        assert_eq!(json["id"], "m1");
+        assert_eq!(json["body"], "window\u{1b}[2J");
+        let displayed = Event::Displayed {
+            from: "romeo@example.net/orchard".into(),
+            to: "juliet@example.com/balcony".into(),
+            id: "m5".into(),
+        };
+        assert_eq!(
+            displayed.to_line(),
+            "displayed from romeo@example.net/orchard to juliet@example.com/balcony id=m5"
+        );
+        let json: serde_json::Value = serde_json::from_str(&displayed.to_json()).unwrap();
+        assert_eq!(json["event"], "displayed");
+        assert_eq!(json["from"], "romeo@example.net/orchard");
+        assert_eq!(json["id"], "m5");
     }
 
     /// RECEIPTS-08: a receipt names its sender and our message's id, in

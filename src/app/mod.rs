@@ -123,6 +123,8 @@ pub struct Preferences {
     pub first_login_messages: u32,
     /// STATES-03: tell contacts when we type (XEP-0085 chat states).
     pub send_chat_states: bool,
+    /// MARKERS-08: say when the user has seen a contact's messages.
+    pub send_markers: bool,
 }
 
 impl Preferences {
@@ -150,6 +152,7 @@ impl Preferences {
             send_receipts: config.privacy.send_receipts,
             first_login_messages: config.history.first_login_messages,
             send_chat_states: config.privacy.send_chat_states,
+            send_markers: config.privacy.send_markers,
         }
     }
 }
@@ -163,6 +166,7 @@ impl Default for Preferences {
             send_receipts: true,
             first_login_messages: archive::FIRST_LOGIN_MESSAGES,
             send_chat_states: true,
+            send_markers: true,
         }
     }
 }
@@ -415,6 +419,19 @@ pub struct Record {
     pub at: i64,
     /// The conversation line it is shown as: (conversation, seq).
     pub line: Option<(ConversationId, u64)>,
+    /// CORRECT-09: a correction of a message we do not hold, kept as a
+    /// message of its own that shows it was edited.
+    pub edited: bool,
+}
+
+/// How far one of our messages got, as the history keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// RECEIPTS-08: the recipient's client has it (XEP-0184).
+    Received,
+    /// MARKERS-06: the recipient has seen it and everything before it
+    /// (XEP-0333).
+    Displayed,
 }
 
 /// What the terminal UI tells the store about what the user looks at.
@@ -432,6 +449,9 @@ pub enum ViewMsg {
     LoadOlder(ConversationId),
     /// The terminal gained (`true`) or lost the focus.
     Focus(bool),
+    /// The user sees the end of this conversation: its window is on
+    /// screen, scrolled to the bottom, in a focused terminal (MARKERS-03).
+    Seen(ConversationId),
     /// No key for the idle time (`true`), or a key after that (`false`).
     Idle(bool),
     /// The input line changed: it holds text for the conversation on
@@ -468,6 +488,22 @@ pub enum Effect {
     RecordError {
         id: String,
         error: String,
+    },
+    /// CORRECT-08, CORRECT-11: the message `original` in the conversation
+    /// with `peer`, sent that way, now reads `body`; the history keeps its
+    /// first text too.
+    RecordCorrection {
+        peer: jid::BareJid,
+        direction: chat::Direction,
+        original: String,
+        body: String,
+    },
+    /// Our message `id` to `peer` got this far; [`Mark::Displayed`] covers
+    /// every earlier one too (MARKERS-06).
+    RecordMark {
+        peer: jid::BareJid,
+        id: String,
+        mark: Mark,
     },
     /// Search the history; the runner reports the matches and the result.
     Search {
@@ -739,6 +775,7 @@ fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
             }
         }
         ViewMsg::Focus(focused) => attention::on_focus(state, focused, effects),
+        ViewMsg::Seen(id) => chat::markers::on_seen(state, id, effects),
         ViewMsg::Idle(idle) => attention::on_idle(state, idle, effects),
         ViewMsg::Input { composing } => chat::states::on_input(state, composing),
         ViewMsg::HeadlinesRead => state.headlines.mark_read(),

@@ -20,7 +20,9 @@ mod attention;
 mod carbons;
 mod chat_states;
 mod closed;
+mod corrections;
 mod login;
+mod markers;
 mod message;
 mod presence;
 mod privacy;
@@ -246,7 +248,11 @@ fn trace(effects: &[Effect]) -> Vec<String> {
 fn is_history(effect: &Effect) -> bool {
     matches!(
         effect,
-        Effect::LoadHistory { .. } | Effect::Record(_) | Effect::RecordError { .. }
+        Effect::LoadHistory { .. }
+            | Effect::Record(_)
+            | Effect::RecordError { .. }
+            | Effect::RecordCorrection { .. }
+            | Effect::RecordMark { .. }
     )
 }
 
@@ -297,6 +303,13 @@ fn describe(effect: &Effect) -> String {
         Effect::LoadHistory { peer, .. } => format!("load-history {peer}"),
         Effect::Record(record) => format!("record {} {:?}", record.peer, record.body),
         Effect::RecordError { id, error } => format!("record-error {id}: {error}"),
+        Effect::RecordCorrection {
+            peer,
+            direction,
+            original,
+            body,
+        } => format!("record-correction {peer} {direction:?} {original}: {body:?}"),
+        Effect::RecordMark { peer, id, mark } => format!("record-mark {peer} {id}: {mark:?}"),
         Effect::Search { text, .. } => format!("search {text}"),
         Effect::SaveMuted => "save-muted".into(),
         Effect::Notify(n) => format!("notify {} in {}: {}", n.from, n.conversation, n.body),

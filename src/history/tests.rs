@@ -83,6 +83,9 @@ fn every_field_round_trips() {
             at: -5,
             pending: true,
             error: None,
+            received: false,
+            displayed: false,
+            edited: false,
         }]
     );
     let got = h.recent(ME, "b@x", 10).unwrap();
@@ -101,6 +104,9 @@ fn every_field_round_trips() {
             at: i64::MAX,
             pending: false,
             error: None,
+            received: false,
+            displayed: false,
+            edited: false,
         }]
     );
 }

@@ -3,7 +3,9 @@
 //! display width with a hanging indent. A normal message's subject leads
 //! its body as `[Subject]` (SYN-03), a bounce is marked under the line it
 //! answers (MSG-12), a line of ours the recipient's client confirmed ends
-//! in `✓✓` (XEP-0184, RECEIPTS-08), a groupchat sender reads `#nick`, and a
+//! in `✓✓` (XEP-0184, RECEIPTS-08) and one they have seen in `✓✓ read`
+//! (XEP-0333, MARKERS-06), a corrected line in `(edited)` (XEP-0308,
+//! CORRECT-08), a groupchat sender reads `#nick`, and a
 //! `── new messages ──` row separates what arrived while the user was
 //! elsewhere. A body starting with `/me ` is an action (XEP-0245, ME-01):
 //! `HH:MM * Romeo waves`, in italics, with our name for the sender (our
@@ -35,8 +37,10 @@ use super::{Focus, Request, View, text};
 
 /// XEP-0184: after our line once the recipient's client confirmed it.
 const RECEIPT_MARK: &str = " ✓✓";
-/// Its width in columns.
-const RECEIPT_MARK_COLS: usize = 3;
+/// XEP-0333: after our line once the recipient has seen it (MARKERS-06).
+const READ_MARK: &str = " ✓✓ read";
+/// XEP-0308: after a line whose text was corrected (CORRECT-08).
+const EDITED_MARK: &str = " (edited)";
 use crate::app::chat::{ChatLine, Conversation, ConversationId, Direction};
 use crate::app::{State, ViewMsg};
 use crate::sanitize::{for_terminal, one_line};
@@ -354,10 +358,10 @@ impl<'a> Layout<'a> {
         };
         let first_cols = self.width.saturating_sub(prefix_cols);
         let rest_cols = self.width.saturating_sub(indent);
-        // RECEIPTS-08: the recipient's client confirmed it; room is kept
-        // at the end of the last row for the mark.
-        let delivered = line.receipt && line.error.is_none();
-        let mark_cols = if delivered { RECEIPT_MARK_COLS } else { 0 };
+        // RECEIPTS-08, MARKERS-06, CORRECT-08: room is kept at the end of
+        // the last row for the marks.
+        let marks = marks(line);
+        let mark_cols = text::width(&marks);
         let wrapped = text::wrap_with(
             &content,
             first_cols.saturating_sub(mark_cols),
@@ -378,9 +382,10 @@ impl<'a> Layout<'a> {
             text::push_head_tail(&mut spans, head, tail);
             rows.push(Line::from(spans).style(row_style));
         }
-        if delivered && let Some(last) = rows.last_mut() {
-            last.spans
-                .push(Span::styled(RECEIPT_MARK, self.theme.dim()));
+        if !marks.is_empty()
+            && let Some(last) = rows.last_mut()
+        {
+            last.spans.push(Span::styled(marks, self.theme.dim()));
         }
         if line.pending && line.error.is_none() {
             // Not yet acknowledged by the server (or waiting for the
@@ -435,6 +440,24 @@ impl<'a> Layout<'a> {
             }
         }
     }
+}
+
+/// What follows a line's text: "(edited)" for a corrected one (CORRECT-08),
+/// then, for ours, `✓✓ read` once the recipient has seen it (MARKERS-06),
+/// else `✓✓` once their client confirmed it (RECEIPTS-08).
+fn marks(line: &ChatLine) -> String {
+    let mut marks = String::new();
+    if line.edited {
+        marks.push_str(EDITED_MARK);
+    }
+    if line.direction == Direction::Outgoing && line.error.is_none() {
+        if line.displayed {
+            marks.push_str(READ_MARK);
+        } else if line.receipt {
+            marks.push_str(RECEIPT_MARK);
+        }
+    }
+    marks
 }
 
 /// `HH:MM` in UTC of a Unix time.
@@ -690,6 +713,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
     }
     frame.render_widget(block, area);
     frame.render_widget(Paragraph::new(rows), inner);
+}
+
+/// MARKERS-03: the conversation whose newest lines the user sees now, when
+/// it has a message waiting for a displayed marker: the current window as
+/// last drawn, nothing over it, following its end, in a terminal that has
+/// the focus of a user who is not idle. The store decides the rest.
+pub fn seen_window(view: &View, state: &State) -> Option<ConversationId> {
+    let id = state.active?;
+    let chat = &view.chat;
+    let on_screen =
+        view.overlay.is_none() && chat.shown == Some(id) && chat.is_following() && chat.height > 0;
+    if !on_screen || !state.attention.looking() {
+        return None;
+    }
+    state.chats.get(id)?.unmarked.as_ref()?;
+    Some(id)
 }
 
 fn hint(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {

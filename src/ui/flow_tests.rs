@@ -2,6 +2,8 @@
 //! → screen, with the effects the store asks for checked too. No terminal
 //! and no server: the store is fed the session events a login produces.
 
+mod edits;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::test_support::{logged_in, screen};

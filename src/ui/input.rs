@@ -153,6 +153,9 @@ pub struct InputLine {
     cycle: Option<Cycle>,
     /// The text C-w, C-k, C-u… removed last, for C-y.
     killed: String,
+    /// Drawn before the first line instead of `> `, saying what the text
+    /// is for (`correct> `).
+    prompt: Option<&'static str>,
     /// Why a dialog refused this text, shown under it until it changes.
     problem: Option<String>,
     /// The first line and column drawn; cells so `draw` can keep the view
@@ -170,6 +173,7 @@ impl Default for InputLine {
             history: History::default(),
             cycle: None,
             killed: String::new(),
+            prompt: None,
             problem: None,
             top: Cell::new(0),
             left: Cell::new(0),
@@ -198,6 +202,11 @@ impl InputLine {
     /// Why a dialog refused the text, until the text changes.
     pub fn problem(&self) -> Option<&str> {
         self.problem.as_deref()
+    }
+
+    /// Shows `prompt` before the text instead of `> `; `None` restores it.
+    pub fn set_prompt(&mut self, prompt: Option<&'static str>) {
+        self.prompt = prompt;
     }
 
     pub fn set_problem(&mut self, problem: String) {
@@ -484,7 +493,9 @@ impl InputLine {
         let top = scroll_to_show(self.top.get(), line, rows).min(lines.len().saturating_sub(rows));
         self.top.set(top);
 
-        let prompt_width = PROMPT.len();
+        let first_prompt = self.prompt.unwrap_or(PROMPT);
+        let prompt_width = first_prompt.chars().count();
+        let indent = " ".repeat(prompt_width);
         let columns = usize::from(area.width).saturating_sub(prompt_width).max(1);
         let chars: Vec<char> = lines[line].chars().take(col).collect();
         let x = width(&chars);
@@ -497,7 +508,11 @@ impl InputLine {
             .skip(top)
             .take(rows)
             .map(|(i, text)| {
-                let prompt = if i == 0 && focused { PROMPT } else { "  " };
+                let prompt = if i == 0 && (focused || self.prompt.is_some()) {
+                    first_prompt
+                } else {
+                    indent.as_str()
+                };
                 Line::raw(format!("{prompt}{}", visible_part(text, left, columns)))
             })
             .collect();

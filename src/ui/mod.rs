@@ -5,10 +5,11 @@
 //! [`crate::sanitize`] before it reaches a cell.
 //!
 //! One file per pane ([`roster`], [`chat`], [`headline`]), the [`input`]
-//! line, the [`popup`]s (help, prompts, dialogs, details), the [`keymap`]
+//! line (and [`correction`], its mode for correcting our last message), the [`popup`]s (help, prompts, dialogs, details), the [`keymap`]
 //! and the [`theme`]; [`text`] wraps by display width.
 
 pub mod chat;
+pub mod correction;
 pub mod headline;
 pub mod input;
 pub mod keymap;
@@ -99,6 +100,9 @@ pub struct View {
     pub chat: chat::ChatView,
     pub headlines: headline::HeadlineView,
     pub input: InputLine,
+    /// The input line holds a correction of our last line in this
+    /// conversation (see [`correction`]).
+    pub correcting: Option<ConversationId>,
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -211,6 +215,9 @@ pub fn handle_key(
         return popup::handle_key(view, state, key);
     }
     if view.focus == Focus::Input {
+        if let Some(requests) = correction::handle_key(view, state, key) {
+            return requests;
+        }
         // The line editor's own keys first, then the chords that work
         // while typing; the rest is text.
         if view.keymap.lookup(Context::Input, key).is_none()

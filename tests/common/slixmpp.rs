@@ -132,6 +132,30 @@ impl Device {
         self.command(command).await;
     }
 
+    /// Sends a chat message with id `id` that asks for a displayed marker
+    /// (XEP-0333 `<markable/>`).
+    pub async fn send_markable(&mut self, to: &str, body: &str, id: &str) {
+        self.command(json!({
+            "op": "send", "to": to, "body": body, "type": "chat", "id": id, "markable": true
+        }))
+        .await;
+    }
+
+    /// Sends `body` with id `id` as a correction of message `original` (XEP-0308
+    /// `<replace/>`).
+    pub async fn send_correction(&mut self, to: &str, body: &str, id: &str, original: &str) {
+        self.command(json!({
+            "op": "send", "to": to, "body": body, "type": "chat", "id": id, "replace": original
+        }))
+        .await;
+    }
+
+    /// Sends a displayed marker for message `id` (XEP-0333 `<displayed/>`).
+    pub async fn send_displayed(&mut self, to: &str, id: &str) {
+        self.command(json!({"op": "displayed", "to": to, "id": id}))
+            .await;
+    }
+
     /// Sends `xml` as it is.
     pub async fn send_raw(&mut self, xml: &str) {
         self.command(json!({"op": "raw", "xml": xml})).await;

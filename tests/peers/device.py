@@ -6,9 +6,13 @@ Logs in as JID (a full JID: the resource is the device) over STARTTLS to HOST:PO
 only CA_FILE, and is driven one JSON object a line on stdin:
 
     {"op": "send", "to": JID, "body": TEXT, "type": "chat", "id": ID, "origin_id": ID,
-     "request": true, "state": STATE}             "request" asks for a receipt (XEP-0184);
-                                                  "state" adds a chat state (XEP-0085), and
-                                                  without "body" it is a standalone one
+     "request": true, "state": STATE,             "request" asks for a receipt (XEP-0184);
+     "markable": true, "replace": ID}             "state" adds a chat state (XEP-0085), and
+                                                  without "body" it is a standalone one;
+                                                  "markable" asks for a displayed marker
+                                                  (XEP-0333); "replace" corrects message ID
+                                                  (XEP-0308)
+    {"op": "displayed", "to": JID, "id": ID}      a displayed marker for message ID (XEP-0333)
     {"op": "raw", "xml": "<message .../>"}        sent as it is (for hostile stanzas)
     {"op": "quit"}
 
@@ -17,7 +21,9 @@ carbons enabled when --carbons is given), {"event": "done", "op": ...} after eac
 {"event": "message", ...} for every <message/> that arrives: from, to, type, id, body,
 origin_id, stanza_ids, "receipt" (the id a XEP-0184 <received/> names, or null),
 "receipt_request" (it carries a <request/>), "chat_state" (the name of its XEP-0085 state
-element, or null), and for a carbon copy "carbon" ("sent" or "received"), "carbon_from"
+element, or null), "replace" (the id a XEP-0308 <replace/> names, or null), "markable" (it
+carries a XEP-0333 <markable/>), "displayed" (the id a <displayed/> names, or null), and for a
+carbon copy "carbon" ("sent" or "received"), "carbon_from"
 (the wrapper's sender) and the forwarded message's fields. It exits when stdin closes, on
 "quit", or after a fixed lifetime, so a test that dies leaves nothing running.
 
@@ -39,6 +45,8 @@ FORWARD = "urn:xmpp:forward:0"
 SID = "urn:xmpp:sid:0"
 RECEIPTS = "urn:xmpp:receipts"
 CHAT_STATES = "http://jabber.org/protocol/chatstates"
+CORRECTION = "urn:xmpp:message-correct:0"
+MARKERS = "urn:xmpp:chat-markers:0"
 LOGIN_TIMEOUT = 30
 LIFETIME = 600
 
@@ -54,6 +62,8 @@ def describe(message):
     origin = message.find("{%s}origin-id" % SID)
     receipt = message.find("{%s}received" % RECEIPTS)
     states = [c.tag.split("}", 1)[1] for c in message if c.tag.startswith("{%s}" % CHAT_STATES)]
+    replace = message.find("{%s}replace" % CORRECTION)
+    displayed = message.find("{%s}displayed" % MARKERS)
     return {
         "from": message.get("from"),
         "to": message.get("to"),
@@ -64,6 +74,9 @@ def describe(message):
         "receipt": receipt.get("id") if receipt is not None else None,
         "receipt_request": message.find("{%s}request" % RECEIPTS) is not None,
         "chat_state": states[0] if len(states) == 1 else None,
+        "replace": replace.get("id") if replace is not None else None,
+        "markable": message.find("{%s}markable" % MARKERS) is not None,
+        "displayed": displayed.get("id") if displayed is not None else None,
         "stanza_ids": [
             {"id": s.get("id"), "by": s.get("by")} for s in message.findall("{%s}stanza-id" % SID)
         ],
@@ -128,6 +141,14 @@ class Device(slixmpp.ClientXMPP):
                 msg.xml.append(ET.Element("{%s}request" % RECEIPTS))
             if command.get("state"):
                 msg.xml.append(ET.Element("{%s}%s" % (CHAT_STATES, command["state"])))
+            if command.get("replace"):
+                msg.xml.append(ET.Element("{%s}replace" % CORRECTION, {"id": command["replace"]}))
+            if command.get("markable"):
+                msg.xml.append(ET.Element("{%s}markable" % MARKERS))
+            msg.send()
+        elif op == "displayed":
+            msg = self.make_message(mto=command["to"], mtype=command.get("type", "chat"))
+            msg.xml.append(ET.Element("{%s}displayed" % MARKERS, {"id": command["id"]}))
             msg.send()
         elif op == "raw":
             self.send_raw(command["xml"])

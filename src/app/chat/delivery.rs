@@ -1,6 +1,8 @@
 //! What became of the messages we sent, marked on their lines: the
 //! server has them (XEP-0198 acks), the recipient got them (XEP-0184
-//! receipts), or they bounced (MSG-12). Each mark is accepted only from
+//! receipts), or they bounced (MSG-12). A line's newest correction
+//! (XEP-0308) is matched as the line itself; read marks (XEP-0333) are in
+//! `markers`. Each mark is accepted only from
 //! where the message went, since message ids are not secret.
 
 use jid::Jid;
@@ -49,10 +51,9 @@ impl Chats {
             return;
         };
         if let Some(line) = self.conversations.get_mut(&id).and_then(|c| {
-            c.lines
-                .iter_mut()
-                .rev()
-                .find(|l| l.id.as_deref() == Some(message_id))
+            c.lines.iter_mut().rev().find(|l| {
+                l.id.as_deref() == Some(message_id) || l.correction.as_deref() == Some(message_id)
+            })
         }) {
             line.pending = false;
         }
@@ -73,7 +74,11 @@ impl Chats {
             .lines
             .iter_mut()
             .rev()
-            .find(|l| l.direction == Direction::Outgoing && l.id.as_deref() == Some(message_id))?;
+            .find(|l| {
+                l.direction == Direction::Outgoing
+                    && (l.id.as_deref() == Some(message_id)
+                        || l.correction.as_deref() == Some(message_id))
+            })?;
         line.receipt = true;
         Some(id)
     }

@@ -13,11 +13,16 @@
 //!   conversation (CARBONS-06); one message reaching us by several paths
 //!   is filed once, by its stable ids (CARBONS-14, SID-04, SID-05).
 //! - Chat states (XEP-0085), both ways, are kept apart in [`states`].
+//! - What became of our lines (acks, receipts, bounces) is in [`delivery`],
+//!   corrections (XEP-0308) in [`correction`], displayed markers (XEP-0333)
+//!   in [`markers`].
 //!
 //! Lines are capped per conversation so memory stays bounded however long
 //! balcony runs.
 
+pub mod correction;
 pub mod delivery;
+pub mod markers;
 pub mod states;
 pub mod update;
 
@@ -108,6 +113,15 @@ pub struct ChatLine {
     pub receipt: bool,
     /// The line's row in the history database, for lines loaded from it.
     pub row: Option<i64>,
+    /// CORRECT-08: the text is a correction of what was first sent
+    /// (XEP-0308); drawn with an "(edited)" mark.
+    pub edited: bool,
+    /// The `id` of the newest correction of this line, which receipts and
+    /// markers for it name (CORRECT-03, RECEIPTS-08).
+    pub correction: Option<String>,
+    /// MARKERS-06: the recipient's client showed this line of ours, or a
+    /// later one, to its user (XEP-0333).
+    pub displayed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -134,6 +148,9 @@ pub struct Conversation {
     pub history_exhausted: bool,
     /// The text the lines hold, in bytes (see [`MAX_CONVERSATION_BYTES`]).
     pub bytes: usize,
+    /// MARKERS-03: the id of the newest message that asked for a
+    /// displayed marker and has not been answered with one yet.
+    pub unmarked: Option<String>,
 }
 
 impl Conversation {
@@ -501,6 +518,7 @@ impl Chats {
                 history_requested: false,
                 history_exhausted: false,
                 bytes: 0,
+                unmarked: None,
             },
         );
         id
@@ -597,6 +615,9 @@ impl Chats {
                 pending: false,
                 receipt: false,
                 row: None,
+                edited: false,
+                correction: None,
+                displayed: false,
             });
             self.note_open(id);
         }
@@ -670,6 +691,9 @@ impl Chats {
                 pending: false,
                 receipt: false,
                 row: None,
+                edited: false,
+                correction: None,
+                displayed: false,
             });
             self.note_open(id);
         }
@@ -719,11 +743,7 @@ impl Chats {
         message.to = Some(to.clone());
         let message_id = id::next();
         message.id = Some(message_id.clone());
-        // SID-01: the same unpredictable value as the id.
-        message.origin_id = Some(message_id.clone());
-        // RECEIPTS-06, RECEIPTS-07: chat and normal messages (to the bare
-        // JID or a locked resource) ask the recipient's client to confirm.
-        message.receipt_request = matches!(kind, MessageType::Chat | MessageType::Normal);
+        stamp_outgoing(&mut message);
         message.thread = conversation
             .thread
             .clone()
@@ -747,6 +767,9 @@ impl Chats {
             pending,
             receipt: false,
             row: None,
+            edited: false,
+            correction: None,
+            displayed: false,
         });
         self.note_open(id);
         self.remember_sent(message_id, id, to);
@@ -793,3 +816,14 @@ impl Chats {
 
 #[cfg(test)]
 mod tests;
+
+/// What every message of ours carries beside its text, whether sent now or
+/// again from the outbox after a restart: the origin-id (SID-01, the same
+/// unpredictable value as the id, so the archive and carbons recognise it),
+/// a request for a receipt on chat and normal messages (RECEIPTS-06,
+/// RECEIPTS-07) and, on chat messages, for a displayed marker (MARKERS-02).
+pub fn stamp_outgoing(message: &mut Message) {
+    message.origin_id = message.id.clone();
+    message.receipt_request = matches!(message.kind, MessageType::Chat | MessageType::Normal);
+    message.markable = message.kind == MessageType::Chat;
+}

@@ -7,11 +7,13 @@
 //! (XEP-0280) are interpreted here too, and the stable ids (XEP-0359)
 //! decide when one message came by several paths. Delivery receipts
 //! (XEP-0184) are answered and matched to our lines here; a live message's
-//! chat state (XEP-0085) goes to [`super::states`] first. The messages the
-//! archive catch-up and scrollback fetched (XEP-0313) are interpreted here
-//! too, as history: never answered, never notified one by one (MAM-15).
-//! Also the user's `/msg`, `/normal`, plain text and `/search`, and turning
-//! carbons on at login.
+//! chat state (XEP-0085) goes to [`super::states`] first; corrections and
+//! displayed markers are recognised here and handled by
+//! [`super::correction`] and [`super::markers`]. The messages the archive
+//! catch-up and scrollback fetched (XEP-0313) are interpreted here too, as
+//! history: never answered, never notified one by one (MAM-15). Also the
+//! user's `/msg`, `/normal`, plain text and `/search`, and turning carbons
+//! on at login.
 
 use jid::Jid;
 
@@ -27,7 +29,7 @@ use crate::app::dispatch::{self, Outcome};
 use crate::app::event::Event;
 use crate::app::{Effect, Purpose, Record, State, attention, headline, privacy, push_notice};
 
-use super::{ConversationId, Devices, Direction, Incoming, StableKey, states};
+use super::{ConversationId, Devices, Direction, Incoming, StableKey, correction, markers, states};
 
 /// A new session (not a resumed one): carbons are off again until enabled
 /// (CARBONS-03), and nothing is known of our account's stanza-ids.
@@ -259,11 +261,19 @@ fn on_sent_elsewhere(
         tracing::warn!("dropped a sent carbon whose message is not from our account");
         return;
     }
-    // CARBONS-15 and SYN-09: errors and empty copies show nothing.
-    if message.kind == MessageType::Error || message.is_empty() {
+    if message.kind == MessageType::Error || to.node().is_none() {
         return;
     }
-    if to.node().is_none() {
+    let device = message
+        .from
+        .clone()
+        .unwrap_or_else(|| Jid::from(own.clone()));
+    // A marker we sent from there: read there.
+    if let Some(id) = &message.displayed {
+        markers::on_displayed_elsewhere(state, id, &device, &to.to_bare(), effects);
+    }
+    // CARBONS-15 and SYN-09: errors and empty copies show nothing.
+    if message.is_empty() {
         return;
     }
     let lang = state.prefs.language.clone();
@@ -278,11 +288,23 @@ fn on_sent_elsewhere(
         tracing::debug!(%to, "dropping a copy of a message already filed");
         return;
     }
-    let device = message
-        .from
-        .as_ref()
-        .and_then(|from| from.resource())
-        .map(|r| r.as_str().to_owned());
+    // CORRECT-06, CORRECT-11: our own correction from another device.
+    let corrects = message.replace.is_some();
+    if corrects
+        && correction::apply_incoming(
+            state,
+            &message,
+            &peer,
+            &device,
+            Direction::Outgoing,
+            &body,
+            effects,
+        )
+        .is_some()
+    {
+        return;
+    }
+    let device = device.resource().map(|r| r.as_str().to_owned());
     let thread = message.thread.as_ref().map(|t| t.id.clone());
     if let Origin::Scrollback(_) = origin {
         effects.push(Effect::Record(Record {
@@ -298,6 +320,7 @@ fn on_sent_elsewhere(
             archive_id,
             at,
             line: None,
+            edited: false,
         }));
         return;
     }
@@ -313,6 +336,9 @@ fn on_sent_elsewhere(
         },
         device.clone(),
     );
+    if corrects {
+        correction::mark_new_line_edited(state, conversation);
+    }
     effects.push(Effect::Record(Record {
         peer,
         resource: device.clone(),
@@ -329,6 +355,7 @@ fn on_sent_elsewhere(
             .chats
             .last_seq(conversation)
             .map(|seq| (conversation, seq)),
+        edited: corrects,
     }));
     if archived.is_some() {
         return;
@@ -382,6 +409,11 @@ fn interpret(
     if let Some(id) = &message.receipt {
         on_receipt(state, id, &from, effects);
     }
+    // MARKERS-06: the same for a displayed marker; MARKERS-04: never
+    // answered.
+    if let Some(id) = &message.displayed {
+        markers::on_displayed(state, id, &from, effects);
+    }
     // SYN-09: nothing we understand in it: nothing to show.
     if message.is_empty() {
         return false;
@@ -422,6 +454,7 @@ fn interpret(
         archive_id,
         at,
         line: None,
+        edited: false,
     };
     if message.kind == MessageType::Headline || from.node().is_none() {
         // MSG-13: announcements from a bare domain are system messages;
@@ -434,6 +467,28 @@ fn interpret(
     }
     if let Origin::Scrollback(_) = origin {
         effects.push(Effect::Record(record));
+        return false;
+    }
+    // CORRECT-06: the contact's correction of their own line.
+    if message.replace.is_some()
+        && let Some(conversation) = correction::apply_incoming(
+            state,
+            &message,
+            &from.to_bare(),
+            &from,
+            Direction::Incoming,
+            &body,
+            effects,
+        )
+    {
+        // MARKERS-03: the correction is now the newest text seen there;
+        // MAM-15: an archived one asks for no marker nor receipt.
+        if archived.is_none() {
+            note_markable(state, conversation, &message);
+        }
+        if origin == Origin::Live {
+            answer_receipt(state, &message, &from, effects);
+        }
         return false;
     }
     let conversation = state.chats.receive(Incoming {
@@ -449,6 +504,16 @@ fn interpret(
         .chats
         .last_seq(conversation)
         .map(|seq| (conversation, seq));
+    // CORRECT-09: a correction of a line we do not hold is a new line,
+    // marked edited; in a room it is an ordinary one (CORRECT-06).
+    if message.replace.is_some() && message.kind != MessageType::Groupchat {
+        correction::mark_new_line_edited(state, conversation);
+        record.edited = true;
+    }
+    // MAM-15: an archived message asks for no marker.
+    if archived.is_none() {
+        note_markable(state, conversation, &message);
+    }
     effects.push(Effect::Record(record));
     // RECEIPTS-04, MAM-15: only a live message is answered; an archived
     // one notifies only in the catch-up's summary.
@@ -484,9 +549,14 @@ fn interpret(
 
 /// RECEIPTS-08: `from` confirmed our message `id`; a receipt from anyone
 /// but the conversation's contact, or for an id we do not know, is
-/// ignored.
+/// ignored. The history keeps the mark.
 fn on_receipt(state: &mut State, id: &str, from: &Jid, effects: &mut Vec<Effect>) {
     if state.chats.mark_received(id, from).is_some() {
+        effects.push(Effect::RecordMark {
+            peer: from.to_bare(),
+            id: id.to_owned(),
+            mark: crate::app::Mark::Received,
+        });
         effects.push(Effect::Emit(Event::Receipt {
             from: from.to_string(),
             id: id.to_owned(),
@@ -694,5 +764,16 @@ fn send_in(
             Outcome::Done("sent".into())
         }
         None => Outcome::Failed("that conversation is gone".into()),
+    }
+}
+
+/// MARKERS-02, MARKERS-07: a chat message that asked for a marker is the one
+/// the next marker from this conversation names.
+fn note_markable(state: &mut State, conversation: ConversationId, message: &Message) {
+    if message.markable
+        && message.kind == MessageType::Chat
+        && let Some(id) = &message.id
+    {
+        state.chats.note_markable(conversation, id.clone());
     }
 }

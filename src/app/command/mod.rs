@@ -144,6 +144,9 @@ pub enum Action {
     /// `/me TEXT`: an action (XEP-0245), sent to the current conversation
     /// as the body `/me TEXT` (ME-03).
     Me { text: String },
+    /// `/correct TEXT`: TEXT replaces our last message in the current
+    /// conversation (XEP-0308, CORRECT-03, CORRECT-04).
+    Correct { text: String },
     /// `/mute JID`: JID's messages no longer notify.
     Mute { jid: BareJid },
     /// `/unmute JID`

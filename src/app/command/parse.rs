@@ -320,6 +320,12 @@ pub(super) fn parse_me(args: &mut Args<'_>) -> Result<Action, CommandError> {
     })
 }
 
+pub(super) fn parse_correct(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Correct {
+        text: args.required_text("the corrected text")?,
+    })
+}
+
 pub(super) fn parse_mute(args: &mut Args<'_>) -> Result<Action, CommandError> {
     Ok(Action::Mute {
         jid: args.only_bare_jid()?,

@@ -11,8 +11,8 @@
 
 use super::parse::{
     Args, parse_add, parse_approve, parse_block, parse_blocklist, parse_cancel, parse_contact,
-    parse_deny, parse_disconnect, parse_group, parse_headline, parse_help, parse_me, parse_msg,
-    parse_mute, parse_normal, parse_preapprove, parse_presence, parse_priority_command,
+    parse_correct, parse_deny, parse_disconnect, parse_group, parse_headline, parse_help, parse_me,
+    parse_msg, parse_mute, parse_normal, parse_preapprove, parse_presence, parse_priority_command,
     parse_privacy, parse_quit, parse_reconnect, parse_remove, parse_rename, parse_roster,
     parse_say, parse_search, parse_status, parse_subscribe, parse_unblock, parse_unmute,
     parse_unsubscribe,
@@ -99,6 +99,19 @@ pub static COMMANDS: &[CommandSpec] = &[
                   as an action with the sender's name.",
         args_kinds: &[ArgKind::Text],
         parse: parse_me,
+        works_offline: false,
+        may_wait: true,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "correct",
+        args: "TEXT",
+        summary: "replace your last message here with TEXT",
+        details: "Sends TEXT as a correction of your last message there (XEP-0308); clients \
+                  that support it show the new text in its place, marked as edited, others \
+                  show it as a new message. Up in an empty input line does the same.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_correct,
         works_offline: false,
         may_wait: true,
         touches_roster: false,
@@ -457,6 +470,7 @@ impl Action {
             Action::Message { .. } => const { row("msg") },
             Action::Normal { .. } => const { row("normal") },
             Action::Me { .. } => const { row("me") },
+            Action::Correct { .. } => const { row("correct") },
             Action::Mute { .. } => const { row("mute") },
             Action::Unmute { .. } => const { row("unmute") },
             Action::Headline { .. } => const { row("headline") },
@@ -495,6 +509,7 @@ impl Action {
             Action::Message { to, .. } => format!("/msg {to}"),
             Action::Normal { to, .. } => format!("/normal {to}"),
             Action::Me { .. } => "/me".to_owned(),
+            Action::Correct { .. } => "/correct".to_owned(),
             Action::Mute { jid } => format!("/mute {jid}"),
             Action::Unmute { jid } => format!("/unmute {jid}"),
             Action::Headline { to, .. } => format!("/headline {to}"),

@@ -726,6 +726,9 @@ fn mam_10_a_message_the_history_showed_is_one_line() {
         pending: false,
         receipt: false,
         row: Some(7),
+        edited: false,
+        correction: None,
+        displayed: false,
     };
     update(
         &mut state,

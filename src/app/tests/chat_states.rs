@@ -228,7 +228,8 @@ fn states_04_content_messages_carry_active_until_ignored() {
     let sent = trace(&effects).remove(0);
     assert!(
         sent.ends_with(&format!(
-            "<request xmlns='urn:xmpp:receipts'/><active xmlns='{NS}'/></message>"
+            "<request xmlns='urn:xmpp:receipts'/><active xmlns='{NS}'/>\
+             <markable xmlns='urn:xmpp:chat-markers:0'/></message>"
         )),
         "{sent}"
     );
@@ -297,7 +298,9 @@ fn states_06_08_typing_pausing_sending() {
     // Sent: the message says active; the emptied input adds nothing.
     let effects = run(&mut state, 1, "my answer");
     let sent = trace(&effects).remove(0);
-    assert!(sent.ends_with(&format!("<active xmlns='{NS}'/></message>")));
+    assert!(sent.ends_with(&format!(
+        "<active xmlns='{NS}'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>"
+    )));
     assert!(standalone(&key(&mut state, false, 20_000)).is_empty());
     assert_eq!(
         state.chat_states.told(state.active.unwrap()),

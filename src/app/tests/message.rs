@@ -35,7 +35,7 @@ fn msg_03_msg_08_new_11_reply_goes_to_the_locked_resource() {
         trace(&effects),
         [
             "message: <message to='romeo@example.net/orchard' type='chat' id='ID'>\
-             <body>a</body><thread>t-77</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/></message>",
+             <body>a</body><thread>t-77</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>",
             "emit: ok /msg romeo@example.net: sent",
         ]
     );
@@ -43,7 +43,7 @@ fn msg_03_msg_08_new_11_reply_goes_to_the_locked_resource() {
     assert_eq!(
         sent_message(&run(&mut state, 2, "b")),
         "<message to='romeo@example.net/orchard' type='chat' id='ID'>\
-         <body>b</body><thread>t-77</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/></message>"
+         <body>b</body><thread>t-77</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>"
     );
 }
 
@@ -61,7 +61,7 @@ fn new_11_presence_change_unlocks() {
         assert_eq!(
             sent_message(&run(&mut state, 2, "b")),
             "<message to='romeo@example.net' type='chat' id='ID'>\
-             <body>b</body><thread>t-77</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/></message>"
+             <body>b</body><thread>t-77</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>"
         );
     }
 }
@@ -106,7 +106,7 @@ fn msg_02_msg_07_new_conversation_goes_to_the_bare_jid() {
         format!(
             "<message to='nurse@example.com' type='chat' id='ID'>\
              <body>hello</body><thread>{thread}</thread><origin-id xmlns='urn:xmpp:sid:0' id='ID'/><request xmlns='urn:xmpp:receipts'/>\
-             <active xmlns='http://jabber.org/protocol/chatstates'/></message>"
+             <active xmlns='http://jabber.org/protocol/chatstates'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>"
         )
     );
     assert_eq!(state.active, Some(conversation.id));

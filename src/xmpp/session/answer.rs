@@ -17,13 +17,16 @@ use crate::xmpp::stanza::roster;
 
 /// The features we answer disco#info with; `urn:xmpp:receipts` because we
 /// ask for and give delivery receipts (RECEIPTS-01), chat states because we
-/// show and send them (STATES-01).
+/// show and send them (STATES-01), corrections because we apply them
+/// (CORRECT-01), and displayed markers (MARKERS-01).
 pub const FEATURES: &[&str] = &[
     ns::DISCO_INFO,
     ns::PING,
     ns::ROSTER,
     ns::RECEIPTS,
     ns::CHAT_STATES,
+    ns::CORRECTION,
+    ns::CHAT_MARKERS,
     "jabber:client",
 ];
 

@@ -14,9 +14,9 @@ use jid::Jid;
 
 use super::chat_states::ChatState;
 use super::lang::{self, LangText};
-use super::receipts;
 use super::stable_id::{self, StanzaId};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
+use super::{correction, markers, receipts};
 use crate::xmpp::element::Element;
 use crate::xmpp::error::StanzaError;
 use crate::xmpp::{cap, id, ns};
@@ -132,6 +132,16 @@ pub struct Message {
     /// unreadable one (two states, an unknown name) is none. Written when
     /// sending.
     pub chat_state: Option<ChatState>,
+    /// CORRECT-03 / CORRECT-10: the original message's `id` a
+    /// `<replace/>` names: this message corrects that one (XEP-0308).
+    /// Written when sending a correction.
+    pub replace: Option<String>,
+    /// MARKERS-02: the message asks for a displayed marker
+    /// (`<markable/>`, XEP-0333); written when sending.
+    pub markable: bool,
+    /// MARKERS-03: the id a `<displayed/>` names: the sender has seen that
+    /// message and those before it. Written when sending the marker.
+    pub displayed: Option<String>,
 }
 
 /// Longest body kept: a chat line, not a file transfer. Each conversation
@@ -168,6 +178,9 @@ impl Message {
             receipt_request: false,
             receipt: None,
             chat_state: None,
+            replace: None,
+            markable: false,
+            displayed: None,
         }
     }
 
@@ -218,6 +231,9 @@ impl Message {
             receipt_request: receipts::is_requested(element),
             receipt: receipts::received_id(element).map(cap::id),
             chat_state: ChatState::of(element).ok().flatten(),
+            replace: correction::replaced_id(element).map(cap::id),
+            markable: markers::is_markable(element),
+            displayed: markers::displayed_id(element).map(cap::id),
         })
     }
 
@@ -257,6 +273,15 @@ impl Message {
         }
         if let Some(state) = self.chat_state {
             element.push_child(state.to_element());
+        }
+        if let Some(id) = &self.replace {
+            element.push_child(correction::replace(id));
+        }
+        // MARKERS-04: a marker never asks for one.
+        if let Some(id) = &self.displayed {
+            element.push_child(markers::displayed(id));
+        } else if self.markable {
+            element.push_child(markers::markable());
         }
         element
     }
@@ -349,6 +374,47 @@ mod tests {
         assert_eq!(
             m.to_element().to_xml(),
             "<message type='chat' id='m1'><received xmlns='urn:xmpp:receipts' id='r1'/></message>"
+        );
+    }
+
+    /// CORRECT-03, MARKERS-02, MARKERS-03: a correction, a markable
+    /// message and a marker are read into typed fields and written back; a
+    /// marker never asks for one (MARKERS-04).
+    #[test]
+    fn correction_and_marker_fields() {
+        let correction = parse(
+            "<message from='romeo@example.net/orchard' type='chat' id='c2'><body>window</body>\
+             <replace xmlns='urn:xmpp:message-correct:0' id='m1'/>\
+             <markable xmlns='urn:xmpp:chat-markers:0'/></message>",
+        );
+        assert_eq!(correction.replace.as_deref(), Some("m1"));
+        assert!(correction.markable);
+        assert_eq!(correction.displayed, None);
+        let marker = parse(
+            "<message from='romeo@example.net/orchard' type='chat' id='d1'>\
+             <displayed xmlns='urn:xmpp:chat-markers:0' id='m6'/></message>",
+        );
+        assert_eq!(marker.displayed.as_deref(), Some("m6"));
+        assert!(marker.is_empty(), "a marker alone is not a line");
+        let mut m = Message::new(MessageType::Chat);
+        m.id = Some("c2".into());
+        m.bodies = vec![LangText::new("window")];
+        m.replace = Some("m1".into());
+        m.markable = true;
+        assert_eq!(
+            m.to_element().to_xml(),
+            "<message type='chat' id='c2'><body>window</body>\
+             <replace xmlns='urn:xmpp:message-correct:0' id='m1'/>\
+             <markable xmlns='urn:xmpp:chat-markers:0'/></message>"
+        );
+        let mut d = Message::new(MessageType::Chat);
+        d.id = Some("d1".into());
+        d.displayed = Some("m6".into());
+        d.markable = true;
+        assert_eq!(
+            d.to_element().to_xml(),
+            "<message type='chat' id='d1'><displayed xmlns='urn:xmpp:chat-markers:0' id='m6'/>\
+             </message>"
         );
     }
 

@@ -25,6 +25,7 @@ const EXAMPLES: &[&str] = &[
     "/msg romeo@example.net",
     "/msg romeo@example.net hello",
     "/me waves",
+    "/correct window",
     "/mute romeo@example.net",
     "/unmute romeo@example.net",
     "/normal romeo@example.net Tonight | Meet me",
@@ -99,7 +100,11 @@ fn listed_offline(action: &Action) -> bool {
 fn listed_may_wait(action: &Action) -> bool {
     matches!(
         action,
-        Action::Message { .. } | Action::Me { .. } | Action::Say { .. } | Action::Normal { .. }
+        Action::Message { .. }
+            | Action::Me { .. }
+            | Action::Correct { .. }
+            | Action::Say { .. }
+            | Action::Normal { .. }
     )
 }
 
@@ -109,6 +114,7 @@ fn listed_touches_roster(action: &Action) -> bool {
         action,
         Action::Message { .. }
             | Action::Me { .. }
+            | Action::Correct { .. }
             | Action::Mute { .. }
             | Action::Unmute { .. }
             | Action::Say { .. }
