@@ -129,8 +129,10 @@ async fn catch_up_stores_everything_once_in_order(kind: ServerKind) {
 
     // Balcony is not running.
     let mut phone = Device::start(&server, &alice, "phone", false).await;
-    // Each waits for the one before it to arrive, so the archive holds them in this order.
-    bob.send_chat("alice@localhost", "two", None).await;
+    // Each waits for the one before it to arrive, so the archive holds them in this order. "two"
+    // goes to the phone's full JID: sent to the bare JID, the server may still route it to the
+    // session balcony has just closed, and the phone would never see it.
+    bob.send_chat("alice@localhost/phone", "two", None).await;
     phone.expect_message("two", |m| m["body"] == "two").await;
     phone
         .send_chat("bob@localhost", "from my phone", Some("origin-phone-1"))

@@ -16,10 +16,10 @@ only CA_FILE, and is driven one JSON object a line on stdin:
     {"op": "raw", "xml": "<message .../>"}        sent as it is (for hostile stanzas)
     {"op": "quit"}
 
-It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once online (with
-carbons enabled when --carbons is given), {"event": "done", "op": ...} after each command, and
-{"event": "message", ...} for every <message/> that arrives: from, to, type, id, body,
-origin_id, stanza_ids, "receipt" (the id a XEP-0184 <received/> names, or null),
+It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once online (its
+own initial presence came back from the server, and carbons are enabled when --carbons is
+given), {"event": "done", "op": ...} after each command, and {"event": "message", ...} for
+every <message/> that arrives: from, to, type, id, body, origin_id, stanza_ids, "receipt" (the id a XEP-0184 <received/> names, or null),
 "receipt_request" (it carries a <request/>), "chat_state" (the name of its XEP-0085 state
 element, or null), "replace" (the id a XEP-0308 <replace/> names, or null), "markable" (it
 carries a XEP-0333 <markable/>), "displayed" (the id a <displayed/> names, or null), and for a
@@ -48,6 +48,7 @@ CHAT_STATES = "http://jabber.org/protocol/chatstates"
 CORRECTION = "urn:xmpp:message-correct:0"
 MARKERS = "urn:xmpp:chat-markers:0"
 LOGIN_TIMEOUT = 30
+SELF_PRESENCE_WAIT = 10
 LIFETIME = 600
 
 
@@ -91,7 +92,9 @@ class Device(slixmpp.ClientXMPP):
         self.ca_certs = ca_file
         self.want_carbons = carbons
         self.ready = asyncio.Event()
+        self.available = asyncio.Event()
         self.add_event_handler("session_start", self.on_start)
+        self.add_event_handler("presence_available", self.on_presence)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
         self.register_handler(
             Callback("every message", MatchXPath("{%s}message" % CLIENT), self.on_message)
@@ -101,8 +104,19 @@ class Device(slixmpp.ClientXMPP):
         say({"event": "error", "error": why})
         sys.exit(1)
 
+    def on_presence(self, presence):
+        if presence["from"] == self.boundjid:
+            self.available.set()
+
     async def on_start(self, _):
         self.send_presence()
+        # The server sends our initial presence back once it has made this
+        # resource available; a message to the bare JID sent before that may
+        # go to offline storage or to another resource instead.
+        try:
+            await asyncio.wait_for(self.available.wait(), SELF_PRESENCE_WAIT)
+        except asyncio.TimeoutError:
+            pass
         if self.want_carbons:
             iq = self.make_iq_set()
             iq.xml.append(ET.Element("{%s}enable" % CARBONS))
