@@ -252,7 +252,7 @@ fn prosody_version() -> String {
             String::from_utf8_lossy(&o.stdout).lines().find_map(|l| {
                 l.strip_prefix("Prosody ")
                     .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
-                    .map(str::to_owned)
+                    .map(|v| format!("Prosody {}", v.trim()))
             })
         })
         .unwrap_or_else(|| version("prosodyctl", &["about"]))
