@@ -1,7 +1,7 @@
-//! The archive catch-up benchmark (`--catchup`; bench/README.md, "Catch-up"): 10,000 messages
-//! from 50 contacts archived while alice's clients were closed, then how long balcony takes
-//! from launch until all are in its history and the unread counts are drawn, against the
-//! server floor (a raw session paging the same archive) and Profanity.
+//! The archive catch-up benchmark (`--catchup`; bench/README.md, "Catch-up from the archive"):
+//! 10,000 messages from 50 contacts archived while alice's clients were closed, then how long
+//! balcony takes from launch until all are in its history and the unread counts are drawn,
+//! against the server floor (a raw session paging the same archive) and Profanity.
 //!
 //! Order of one run: Prosody with `mod_mam` and `mod_offline` (both stores in memory) →
 //! warm-up message → balcony's warm-up launch (its idle RSS; its history now holds the warm-up

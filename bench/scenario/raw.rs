@@ -1,5 +1,6 @@
 //! A bare-bones XMPP client session over STARTTLS that keeps the bytes it receives: the online
-//! contacts, the flooder, the routing-floor receiver and the recorder of the login burst.
+//! contacts, the flooder, the routing-floor receiver, the recorder of the login burst, and the
+//! catch-up benchmark's senders and archive reader.
 //!
 //! It parses no XML: against our own Prosody it only has to find a few markers (end of the stream
 //! features, `<proceed`, `<success`, the bind result), and a parser here would add its own cost to
