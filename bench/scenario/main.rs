@@ -12,6 +12,7 @@ mod server;
 mod archive;
 mod backlog;
 mod catchup;
+mod catchup_report;
 mod clients;
 mod measure;
 mod profanity;
