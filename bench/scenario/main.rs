@@ -1,6 +1,7 @@
 //! The scenario runner: balcony against mcabber with big rosters and a message flood,
 //! on a private Prosody, each client in a 160×48 tmux pane. See bench/README.md, "Scenario
-//! runner", for what each figure means and how it is measured.
+//! runner", for what each figure means and how it is measured. With `--catchup` it runs the
+//! archive catch-up benchmark instead (catchup.rs; README, "Catch-up from the archive").
 //!
 //! `cargo run --release --example scenario -- --help`
 
@@ -8,8 +9,13 @@
 #[path = "../../tests/common/server.rs"]
 mod server;
 
+mod archive;
+mod backlog;
+mod catchup;
+mod catchup_report;
 mod clients;
 mod measure;
+mod profanity;
 mod provision;
 mod raw;
 mod record;
@@ -37,9 +43,16 @@ in a 160x48 tmux pane: launch until the roster is drawn (cold, and warm for balc
 idle CPU, a 10,000-message flood (time to the last message, CPU, key latency), and the server's
 routing floor. Prints a markdown table of medians.
 
+With --catchup: 10,000 messages from 50 contacts archived while alice's clients are closed;
+balcony's catch-up at launch against the server floor (a raw client paging the same archive)
+and against Profanity (the offline delivery of the same messages), and balcony's peak RSS
+against its idle RSS. --runs, --messages, --poll-ms, --balcony, --keep, --dir and --out apply;
+--client is balcony, profanity or both.
+
   --contacts LIST   roster sizes, comma-separated (default 100,1000,5000)
   --runs N          repetitions; the table shows medians (default 3)
   --client WHICH    balcony, mcabber or both (default both)
+  --catchup         the archive catch-up benchmark instead (see above)
   --skip-flood      no flood, no key latency, no routing floor
   --quick           smoke check: 100 contacts, 1 run, 5 s idle window
   --keep            keep the work directory (servers, client dirs, traces)
@@ -56,6 +69,9 @@ struct Options {
     contacts: Vec<usize>,
     runs: usize,
     clients: Vec<Client>,
+    /// `--client` as given, for `--catchup`, which knows other clients.
+    client_arg: Option<String>,
+    catchup: bool,
     flood: bool,
     keep: bool,
     record: Option<PathBuf>,
@@ -73,6 +89,8 @@ fn parse_args() -> Result<Options> {
         contacts: vec![100, 1000, 5000],
         runs: 3,
         clients: vec![Client::Balcony, Client::Mcabber],
+        client_arg: None,
+        catchup: false,
         flood: true,
         keep: false,
         record: None,
@@ -110,14 +128,8 @@ fn parse_args() -> Result<Options> {
                 o.runs = value(&mut it, "--runs")?.parse().context("bad --runs")?;
                 runs_given = true;
             }
-            "--client" => {
-                o.clients = match value(&mut it, "--client")?.as_str() {
-                    "balcony" => vec![Client::Balcony],
-                    "mcabber" => vec![Client::Mcabber],
-                    "both" => vec![Client::Balcony, Client::Mcabber],
-                    other => bail!("--client {other:?}: balcony, mcabber or both"),
-                }
-            }
+            "--client" => o.client_arg = Some(value(&mut it, "--client")?),
+            "--catchup" => o.catchup = true,
             "--skip-flood" => o.flood = false,
             "--quick" => quick = true,
             "--keep" => o.keep = true,
@@ -140,6 +152,16 @@ fn parse_args() -> Result<Options> {
                 std::process::exit(0);
             }
             other => bail!("unknown argument {other:?}\n\n{USAGE}"),
+        }
+    }
+    if let Some(which) = &o.client_arg
+        && !o.catchup
+    {
+        o.clients = match which.as_str() {
+            "balcony" => vec![Client::Balcony],
+            "mcabber" => vec![Client::Mcabber],
+            "both" => vec![Client::Balcony, Client::Mcabber],
+            other => bail!("--client {other:?}: balcony, mcabber or both"),
         }
     }
     if quick {
@@ -220,6 +242,23 @@ fn version(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+/// Prosody's version: the `Prosody X.Y.Z` line of `prosodyctl about`, which may start with a
+/// banner about missing optional libraries.
+fn prosody_version() -> String {
+    Command::new("prosodyctl")
+        .arg("about")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout).lines().find_map(|l| {
+                l.strip_prefix("Prosody ")
+                    .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+                    .map(|v| format!("Prosody {}", v.trim()))
+            })
+        })
+        .unwrap_or_else(|| version("prosodyctl", &["about"]))
+}
+
 /// ` (git abc1234, with uncommitted changes)` for the checkout the runner was built from.
 fn source_revision() -> String {
     let git = |args: &[&str]| {
@@ -248,11 +287,24 @@ fn source_revision() -> String {
     }
 }
 
+/// `--client` for `--catchup`: whether balcony and Profanity are measured.
+fn catchup_clients(o: &Options) -> Result<(bool, bool)> {
+    Ok(match o.client_arg.as_deref() {
+        None | Some("both") => (true, true),
+        Some("balcony") => (true, false),
+        Some("profanity") => (false, true),
+        Some(other) => bail!("--client {other:?}: balcony, profanity or both"),
+    })
+}
+
 fn main() -> Result<()> {
     let o = parse_args()?;
     require("tmux", "apt-get install -y tmux")?;
     require("prosody", "apt-get install -y prosody prosody-modules")?;
-    if o.clients.contains(&Client::Mcabber) {
+    if o.catchup && catchup_clients(&o)?.1 {
+        require("profanity", "apt-get install -y profanity")?;
+    }
+    if o.clients.contains(&Client::Mcabber) && !o.catchup {
         require("mcabber", "apt-get install -y mcabber")?;
     }
     let balcony = balcony_binary(o.balcony.clone())?;
@@ -290,15 +342,39 @@ fn run(o: &Options, balcony: &Path, rt: &Runtime, base: &Path) -> Result<()> {
     if let Some(n) = o.serve {
         return serve(n, balcony, rt, base);
     }
+    let balcony_version = format!(
+        "{}{}",
+        version(&balcony.to_string_lossy(), &["--version"]).trim_start_matches("balcony "),
+        source_revision()
+    );
+    if o.catchup {
+        let (with_balcony, with_profanity) = catchup_clients(o)?;
+        let c = catchup::Options {
+            runs: o.runs,
+            balcony: with_balcony,
+            profanity: with_profanity,
+            messages: o.messages,
+            keep: o.keep,
+        };
+        let out = o
+            .out
+            .clone()
+            .unwrap_or_else(|| target_dir().join("catchup-results.json"));
+        return catchup::run(
+            &c,
+            balcony,
+            rt,
+            base,
+            &s,
+            &out,
+            (prosody_version(), balcony_version),
+        );
+    }
     let mut report = report::Report {
         date: report::today(),
-        prosody: version("prosodyctl", &["about"]),
+        prosody: prosody_version(),
         mcabber: version("mcabber", &["-V"]),
-        balcony: format!(
-            "{}{}",
-            version(&balcony.to_string_lossy(), &["--version"]).trim_start_matches("balcony "),
-            source_revision()
-        ),
+        balcony: balcony_version,
         cpus: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),

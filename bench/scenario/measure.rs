@@ -41,7 +41,7 @@ pub struct CaptureCost {
 }
 
 impl CaptureCost {
-    fn timed(&mut self, pane: &Pane) -> Result<(String, Instant)> {
+    pub fn timed(&mut self, pane: &Pane) -> Result<(String, Instant)> {
         let t = Instant::now();
         let screen = pane.capture()?;
         let now = Instant::now();

@@ -118,12 +118,12 @@ impl Rng {
     }
 }
 
-const FIRST: &[&str] = &[
+pub const FIRST: &[&str] = &[
     "Anna", "Ben", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kofi",
     "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tamar", "Umar", "Vera",
     "Wen", "Ximena", "Yusuf", "Zofia", "Émile", "Søren", "Łucja", "Jürgen",
 ];
-const LAST: &[&str] = &[
+pub const LAST: &[&str] = &[
     "Schmidt",
     "Rossi",
     "Petrov",

@@ -1,5 +1,7 @@
 //! One server per roster size: Prosody started by the test harness, alice's roster and every
 //! contact written into its data directory, and the online fifth of the contacts logged in.
+//! The catch-up benchmark provisions its own contacts and server options the same way
+//! ([`Scenario::provision`]) and logs nobody in.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,13 +51,34 @@ impl Drop for Scenario {
 impl Scenario {
     /// Provisions `n` contacts in a fresh server directory under `base` and starts Prosody.
     pub fn start(base: &Path, n: usize, seed: u64, keep: bool, rt: &Runtime) -> Result<Scenario> {
-        let dir = base.join(format!("prosody-{n}"));
+        let mut scenario = Scenario::provision(
+            base,
+            &format!("prosody-{n}"),
+            provision::plan(n, seed),
+            ServerOptions::default(),
+            keep,
+        )?;
+        rt.block_on(scenario.connect_online())?;
+        Ok(scenario)
+    }
+
+    /// Writes `contacts` (and alice's roster of them) into a fresh server directory
+    /// `base/name` and starts Prosody with `opts`. Nobody is logged in yet.
+    pub fn provision(
+        base: &Path,
+        name: &str,
+        contacts: Vec<Contact>,
+        opts: ServerOptions,
+        keep: bool,
+    ) -> Result<Scenario> {
+        let n = contacts.len();
+        let dir = base.join(name);
         if dir.exists() {
             fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
         }
         fs::create_dir_all(&dir)?;
         let began = Instant::now();
-        let mut server = TestServer::start_in(dir.clone(), ServerOptions::default());
+        let mut server = TestServer::start_in(dir.clone(), opts);
         // One registered account, copied for every generated user.
         let contact_password = crate::server::generate_password();
         server.register("template", &contact_password);
@@ -67,7 +90,6 @@ impl Scenario {
         let alice = server.account("alice");
         server.stop();
 
-        let contacts = provision::plan(n, seed);
         provision::write_data(
             &dir.join("data"),
             &server.domain,
@@ -79,7 +101,11 @@ impl Scenario {
         // files are in place.
         server.restart();
         let target = Target::new(server.addr(), &server.domain, &server.ca_file)?;
-        let mut scenario = Scenario {
+        eprintln!(
+            "[{n}] provisioned {n} contacts in {:.1}s",
+            began.elapsed().as_secs_f64()
+        );
+        Ok(Scenario {
             server,
             n,
             contacts,
@@ -90,13 +116,7 @@ impl Scenario {
             flooder: None,
             dir,
             keep,
-        };
-        eprintln!(
-            "[{n}] provisioned {n} contacts in {:.1}s; logging in the online ones",
-            began.elapsed().as_secs_f64()
-        );
-        rt.block_on(scenario.connect_online())?;
-        Ok(scenario)
+        })
     }
 
     /// Logs in every online contact and sends its presence, a few at a time; the sessions then
