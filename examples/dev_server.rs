@@ -13,7 +13,8 @@
 //! - carol (Work) never logs in, so she shows offline;
 //! - dave is not a contact yet: he asks to see alice's presence, so the prompt shows at login.
 //!
-//! With `--no-bots` only the server runs (then you can log in as bob yourself).
+//! The server keeps an archive (XEP-0313) and has stream management. With `--no-bots` only the
+//! server runs (then you can log in as bob yourself).
 
 #[allow(dead_code)]
 #[path = "../tests/common/server.rs"]
@@ -111,8 +112,10 @@ fn main() -> Result<()> {
         dir.clone(),
         ServerOptions {
             port: args.port,
-            // Stream management, so the demo shows resumption after a cut.
+            // Stream management, so the demo shows resumption after a cut;
+            // the archive, so what came while balcony was closed is caught up.
             smacks: true,
+            mam: true,
             ..ServerOptions::default()
         },
     );
