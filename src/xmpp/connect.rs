@@ -9,6 +9,8 @@ use hickory_resolver::TokioResolver;
 use hickory_resolver::proto::rr::RData;
 use tokio::net::TcpStream;
 
+use super::quick_ack::QuickAck;
+
 use super::error::Error;
 use super::settings::{ConnectSettings, TlsMode};
 
@@ -147,14 +149,14 @@ fn random_u32() -> u32 {
 
 /// Connects to the first target that accepts, reporting every failure if
 /// none does.
-pub async fn connect_tcp(targets: &[Target]) -> Result<TcpStream, Error> {
+pub async fn connect_tcp(targets: &[Target]) -> Result<QuickAck, Error> {
     let mut failures = Vec::new();
     for target in targets {
         let address = (target.host.as_str(), target.port);
         match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await {
             Ok(Ok(stream)) => {
                 let _ = stream.set_nodelay(true);
-                return Ok(stream);
+                return Ok(QuickAck::new(stream));
             }
             Ok(Err(e)) => failures.push(format!("{}:{}: {e}", target.host, target.port)),
             Err(_) => failures.push(format!("{}:{}: timed out", target.host, target.port)),

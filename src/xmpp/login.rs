@@ -180,9 +180,9 @@ pub async fn connect_resuming(
 /// The plaintext phase: open the stream, insist on STARTTLS, get `<proceed/>`
 /// and hand back the raw TCP stream for the handshake (CORE-05, CORE-06).
 async fn starttls(
-    tcp: tokio::net::TcpStream,
+    tcp: super::quick_ack::QuickAck,
     settings: &ConnectSettings,
-) -> Result<tokio::net::TcpStream, Error> {
+) -> Result<super::quick_ack::QuickAck, Error> {
     let (read, write) = tokio::io::split(tcp);
     let mut reader = XmlReader::new(read, settings.limits);
     let mut writer = StreamWriter::new(write)

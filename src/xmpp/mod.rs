@@ -14,6 +14,7 @@ mod lexer;
 pub mod login;
 pub mod ns;
 pub mod query;
+pub mod quick_ack;
 pub mod reader;
 pub mod sasl;
 pub mod scram;

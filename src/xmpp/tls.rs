@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, RootCertStore};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -66,13 +66,14 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, Error>
     Ok(Arc::new(config))
 }
 
-/// Runs the TLS handshake for `domain` over an open TCP stream.
-pub async fn handshake(
-    tcp: TcpStream,
+/// Runs the TLS handshake for `domain` over an open TCP stream (the
+/// client's is a [`crate::xmpp::quick_ack::QuickAck`]).
+pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    tcp: S,
     domain: &str,
     config: Arc<ClientConfig>,
     has_ca_file: bool,
-) -> Result<TlsStream<TcpStream>, Error> {
+) -> Result<TlsStream<S>, Error> {
     let name = ServerName::try_from(domain.to_owned())
         .map_err(|_| Error::Tls(format!("{domain} is not a valid TLS server name")))?;
     TlsConnector::from(config)
@@ -86,7 +87,7 @@ pub async fn handshake(
 /// (RFC 5929) from the server's certificate on any version. rustls exposes
 /// neither the Finished message `tls-unique` needs nor whether a TLS 1.2
 /// session used the extended master secret, so those two stay undefined.
-pub fn channel_bindings(stream: &TlsStream<TcpStream>) -> TlsBindings {
+pub fn channel_bindings<S>(stream: &TlsStream<S>) -> TlsBindings {
     let (_, connection) = stream.get_ref();
     let exporter = (connection.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3))
         .then(|| {
