@@ -512,6 +512,11 @@ fn wal_mode_is_on() {
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .unwrap();
     assert_eq!(fk, 1);
+    let cache: i64 = h
+        .conn
+        .pragma_query_value(None, "cache_size", |r| r.get(0))
+        .unwrap();
+    assert_eq!(cache, -CACHE_KIB, "KiB, not pages");
 }
 
 #[test]

@@ -384,6 +384,7 @@ fn finish(
     }
     state.archive.catch_up = CatchUp::Done;
     state.archive.caught_up = complete;
+    state.chats.forget_shed_rows();
     let count = state.archive.filed;
     effects.push(Effect::Emit(Event::CatchUp { count, complete }));
     let senders = std::mem::take(&mut state.archive.senders);

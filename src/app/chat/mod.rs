@@ -18,7 +18,8 @@
 //!   in [`markers`].
 //!
 //! Lines are capped per conversation so memory stays bounded however long
-//! balcony runs.
+//! balcony runs; while the archive catch-up files a backlog, a conversation
+//! not on screen holds only its newest lines, the rest are in the history.
 
 pub mod correction;
 pub mod delivery;
@@ -26,7 +27,7 @@ pub mod markers;
 pub mod states;
 pub mod update;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use jid::{BareJid, Jid};
 
@@ -41,6 +42,12 @@ pub const MAX_LINES: usize = 5_000;
 /// and are paged back in by scrolling. Without it a flood of 64 KiB
 /// messages from one sender would hold 5,000 of them (300 MB).
 pub const MAX_CONVERSATION_BYTES: usize = 2 << 20;
+
+/// Lines a conversation not on screen keeps while the archive catch-up
+/// files into it, once they are stored: a backlog of thousands is read
+/// back from the history when its window is scrolled, not held for a
+/// window nobody opened.
+pub const CATCH_UP_LINES: usize = 100;
 
 /// What a line costs against [`MAX_CONVERSATION_BYTES`].
 fn line_bytes(line: &ChatLine) -> usize {
@@ -61,6 +68,26 @@ const MAX_SEEN_IDS: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationId(pub u64);
+
+/// What the bounded memories of messages already filed keep of each one
+/// (`Chats::is_known`, `Chats::is_redelivery`): 16 bytes instead of its
+/// JID and ids, so 10,000 of them stay small when a backlog is filed.
+type Fingerprint = u128;
+
+/// Two hashers with keys random to this process: a sender cannot aim at a
+/// fingerprint, and two different keys share one with odds of 2^-128.
+#[derive(Debug, Default)]
+struct Fingerprints {
+    low: std::hash::RandomState,
+    high: std::hash::RandomState,
+}
+
+impl Fingerprints {
+    fn of<T: std::hash::Hash + ?Sized>(&self, value: &T) -> Fingerprint {
+        use std::hash::BuildHasher;
+        (u128::from(self.high.hash_one(value)) << 64) | u128::from(self.low.hash_one(value))
+    }
+}
 
 /// What this session knows about our account's other devices.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -151,6 +178,11 @@ pub struct Conversation {
     /// MARKERS-03: the id of the newest message that asked for a
     /// displayed marker and has not been answered with one yet.
     pub unmarked: Option<String>,
+    /// History rows of the lines the archive catch-up let go
+    /// ([`CATCH_UP_LINES`]): still shown when scrolled back, so a message
+    /// coming again under one of them is no new line. Emptied when the
+    /// catch-up ends.
+    pub shed_rows: HashSet<i64>,
 }
 
 impl Conversation {
@@ -197,14 +229,16 @@ pub struct Chats {
     /// Sent message ids: the conversation and the address it went to.
     sent: HashMap<String, (ConversationId, Jid)>,
     sent_order: VecDeque<String>,
-    seen: std::collections::HashSet<(BareJid, String, u64)>,
+    /// Received messages (sender, id, content), to drop redeliveries.
+    seen: HashSet<Fingerprint>,
     /// False after a conversation opened, until its history was asked for.
     all_requested: bool,
-    seen_order: VecDeque<(BareJid, String, u64)>,
+    seen_order: VecDeque<Fingerprint>,
     /// Stable ids of the messages filed, to drop the same message coming
     /// again by another path. Bounded like `seen`.
-    stable: std::collections::HashSet<StableKey>,
-    stable_order: VecDeque<StableKey>,
+    stable: HashSet<Fingerprint>,
+    stable_order: VecDeque<Fingerprint>,
+    fingerprints: Fingerprints,
     next_id: u64,
     activity: u64,
     /// Conversations by their last activity (values are unique), so the
@@ -309,13 +343,12 @@ impl Chats {
         conversation.history_exhausted = exhausted;
         // A line shown live carries the row it was recorded as, so a
         // message without an id is recognised too.
-        let known: std::collections::HashSet<String> = conversation
+        let known: HashSet<String> = conversation
             .lines
             .iter()
             .filter_map(|l| l.id.clone())
             .collect();
-        let rows: std::collections::HashSet<i64> =
-            conversation.lines.iter().filter_map(|l| l.row).collect();
+        let rows: HashSet<i64> = conversation.lines.iter().filter_map(|l| l.row).collect();
         let mut fresh: Vec<ChatLine> = older
             .into_iter()
             .filter(|l| l.id.as_ref().is_none_or(|id| !known.contains(id)))
@@ -364,8 +397,9 @@ impl Chats {
     /// As [`Chats::set_row`], and when another line already shows that
     /// row (the history knew the message: it came again, from the server
     /// archive, without an id to tell), the new line goes: one message is
-    /// one line. Unread counts it no more. O(lines): for the archive
-    /// catch-up only.
+    /// one line. Unread counts it no more. A conversation not on screen
+    /// then lets go of its oldest stored lines past [`CATCH_UP_LINES`].
+    /// O(lines): for the archive catch-up only.
     pub fn set_row_once(&mut self, id: ConversationId, seq: u64, row: i64) {
         let Some(conversation) = self.conversations.get_mut(&id) else {
             return;
@@ -373,12 +407,14 @@ impl Chats {
         let Ok(at) = conversation.lines.binary_search_by_key(&seq, |l| l.seq) else {
             return;
         };
-        let shown = conversation
-            .lines
-            .iter()
-            .any(|l| l.seq != seq && l.row == Some(row));
+        let shown = conversation.shed_rows.contains(&row)
+            || conversation
+                .lines
+                .iter()
+                .any(|l| l.seq != seq && l.row == Some(row));
         if !shown {
             conversation.lines[at].row = Some(row);
+            self.shed(id);
             return;
         }
         if let Some(line) = conversation.lines.remove(at) {
@@ -386,6 +422,37 @@ impl Chats {
             if line.direction == Direction::Incoming {
                 conversation.unread = conversation.unread.saturating_sub(1);
             }
+        }
+    }
+
+    /// During the archive catch-up: a conversation not on screen keeps its
+    /// newest [`CATCH_UP_LINES`] lines; older ones that are stored go, and
+    /// scrolling reads them back from the history. A line not stored yet
+    /// stays, so nothing is held only by the history's absence.
+    fn shed(&mut self, id: ConversationId) {
+        if self.on_screen == Some(id) {
+            return;
+        }
+        let Some(conversation) = self.conversations.get_mut(&id) else {
+            return;
+        };
+        while conversation.lines.len() > CATCH_UP_LINES {
+            let Some(row) = conversation.lines.front().and_then(|l| l.row) else {
+                break;
+            };
+            if let Some(line) = conversation.lines.pop_front() {
+                conversation.bytes = conversation.bytes.saturating_sub(line_bytes(&line));
+            }
+            conversation.shed_rows.insert(row);
+            conversation.history_exhausted = false;
+        }
+    }
+
+    /// The archive catch-up is over: the rows it let go need no
+    /// remembering any more.
+    pub fn forget_shed_rows(&mut self) {
+        for conversation in self.conversations.values_mut() {
+            conversation.shed_rows = HashSet::new();
         }
     }
 
@@ -519,6 +586,7 @@ impl Chats {
                 history_exhausted: false,
                 bytes: 0,
                 unmarked: None,
+                shed_rows: HashSet::new(),
             },
         );
         id
@@ -531,10 +599,7 @@ impl Chats {
     /// text, which is a new message. Remembers the message otherwise.
     /// Bounded.
     pub fn is_redelivery(&mut self, from: &Jid, id: &str, content: &[&str]) -> bool {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        content.hash(&mut hasher);
-        let key = (from.to_bare(), id.to_owned(), hasher.finish());
+        let key = self.fingerprints.of(&(from.to_bare(), id, content));
         if self.seen.contains(&key) {
             return true;
         }
@@ -543,7 +608,7 @@ impl Chats {
         {
             self.seen.remove(&old);
         }
-        self.seen_order.push_back(key.clone());
+        self.seen_order.push_back(key);
         self.seen.insert(key);
         false
     }
@@ -552,23 +617,24 @@ impl Chats {
     /// filed already; remembers them otherwise. A `sent` copy whose
     /// origin-id is the id of a message this session sent is ours too.
     pub fn is_known(&mut self, keys: &[StableKey]) -> bool {
-        let known = keys.iter().any(|key| match key {
+        let prints: Vec<Fingerprint> = keys.iter().map(|key| self.fingerprints.of(key)).collect();
+        let known = keys.iter().zip(&prints).any(|(key, print)| match key {
             StableKey::Origin(_, Direction::Outgoing, id) => {
-                self.stable.contains(key) || self.sent.contains_key(id)
+                self.stable.contains(print) || self.sent.contains_key(id)
             }
-            _ => self.stable.contains(key),
+            _ => self.stable.contains(print),
         });
         if known {
             return true;
         }
-        for key in keys {
+        for print in prints {
             if self.stable_order.len() == MAX_SEEN_IDS
                 && let Some(old) = self.stable_order.pop_front()
             {
                 self.stable.remove(&old);
             }
-            self.stable_order.push_back(key.clone());
-            self.stable.insert(key.clone());
+            self.stable_order.push_back(print);
+            self.stable.insert(print);
         }
         false
     }

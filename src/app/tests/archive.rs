@@ -768,3 +768,98 @@ fn mam_10_a_message_the_history_showed_is_one_line() {
     assert_eq!(twos, 1);
     assert_eq!(conversation.unread, unread);
 }
+
+/// Files `count` messages from Romeo (archive ids `prefix` and a number)
+/// in pages of 50 and stores each as the next history row from
+/// `first_row` on, as the engine does once a page is written.
+fn backlog_from_romeo(state: &mut State, prefix: &str, count: usize, first_row: i64) {
+    let mut row = first_row;
+    for start in (0..count).step_by(50) {
+        let end = (start + 50).min(count);
+        let messages = (start..end)
+            .map(|n| from_romeo(&format!("{prefix}{n}"), &format!("line {n}")))
+            .collect();
+        let last = format!("{prefix}{}", end - 1);
+        let effects = page(state, messages, fin(false, None, Some(&last)));
+        for record in records(&effects) {
+            let (conversation, seq) = record.line.unwrap();
+            update(
+                state,
+                Msg::Recorded {
+                    conversation,
+                    seq,
+                    row,
+                },
+            );
+            row += 1;
+        }
+    }
+}
+
+/// A backlog for a window nobody is looking at is not held in memory:
+/// only the newest stored lines stay, every message still counts as
+/// unread, and scrolling reads the rest back from the history.
+#[test]
+fn the_catch_up_keeps_only_the_newest_lines_of_a_window_not_on_screen() {
+    use crate::app::chat::CATCH_UP_LINES;
+    let mut state = catching_up();
+    backlog_from_romeo(&mut state, "C", 250, 1);
+    let id = state
+        .chats
+        .latest_with(&bare("romeo@example.net"))
+        .unwrap()
+        .id;
+    let conversation = state.chats.get(id).unwrap();
+    assert_eq!(conversation.lines.len(), CATCH_UP_LINES);
+    assert_eq!(conversation.unread, 250);
+    assert!(!conversation.history_exhausted);
+    assert_eq!(conversation.lines.back().unwrap().body, "line 249");
+    assert_eq!(state.chats.oldest_row(id), Some(151));
+    // Line 3 comes again without an id to tell (MAM-10): the history
+    // gives it its row, which the window no longer holds but still shows.
+    let effects = page(
+        &mut state,
+        vec![archived(
+            "D1",
+            "2026-01-02T10:00:00Z",
+            "<message xmlns='jabber:client' from='romeo@example.net/orchard' \
+             to='juliet@example.com/balcony' type='chat'><body>line 3</body></message>",
+        )],
+        fin(false, None, Some("D1")),
+    );
+    let (conversation, seq) = records(&effects)[0].line.unwrap();
+    update(
+        &mut state,
+        Msg::Recorded {
+            conversation,
+            seq,
+            row: 4,
+        },
+    );
+    let conversation = state.chats.get(id).unwrap();
+    assert_eq!(conversation.unread, 250);
+    assert!(conversation.lines.iter().all(|l| l.body != "line 3"));
+    let effects = update(&mut state, Msg::View(crate::app::ViewMsg::LoadOlder(id)));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::LoadHistory {
+            before_row: Some(151),
+            ..
+        }]
+    ));
+}
+
+/// The window on screen keeps every line the catch-up files into it.
+#[test]
+fn the_catch_up_keeps_every_line_of_the_window_on_screen() {
+    let mut state = catching_up();
+    backlog_from_romeo(&mut state, "C", 1, 1);
+    let id = state
+        .chats
+        .latest_with(&bare("romeo@example.net"))
+        .unwrap()
+        .id;
+    update(&mut state, Msg::View(crate::app::ViewMsg::Activate(id)));
+    backlog_from_romeo(&mut state, "E", 250, 2);
+    assert_eq!(state.chats.get(id).unwrap().lines.len(), 251);
+}
