@@ -140,14 +140,23 @@ fn counts_after(line: &str, name: &str, style: Style) -> Vec<usize> {
     line.match_indices(name)
         .filter_map(|(at, _)| {
             let rest = &line[at + name.len()..];
-            let rest = match style {
-                // Right-aligned in the roster pane; `Name*N` in the window bar.
-                Style::Balcony => rest
-                    .strip_prefix('*')
-                    .or_else(|| Some(rest.strip_prefix(' ')?.trim_start_matches(' ')))?,
-                Style::Profanity => rest.strip_prefix(" (")?,
+            // `Name*N` in the window bar counts only when the entry ends there: the bar's last
+            // entry may be cut at the pane's edge (`Name*2` for 264).
+            let (rest, whole) = match style {
+                Style::Balcony => match rest.strip_prefix('*') {
+                    Some(rest) => (rest, Some([' ', ']'])),
+                    // Right-aligned in the roster pane.
+                    None => (rest.strip_prefix(' ')?.trim_start_matches(' '), None),
+                },
+                Style::Profanity => (rest.strip_prefix(" (")?, None),
             };
             let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if let Some(ends) = whole {
+                let next = rest[digits.len()..].chars().next()?;
+                if !ends.contains(&next) {
+                    return None;
+                }
+            }
             digits.parse().ok()
         })
         .collect()
