@@ -374,6 +374,15 @@ impl Engine {
         };
         let peers: Vec<String> = records.iter().map(|r| r.peer.to_string()).collect();
         let new = new_messages(&self.account, &records, &peers);
+        // New rows come after every row held; a row at or below this one
+        // is a message the history already had.
+        let newest_before = match history.newest_row() {
+            Ok(row) => row.unwrap_or(0),
+            Err(error) => {
+                warn!(%error, "cannot read the history");
+                i64::MIN
+            }
+        };
         let rows = match history.insert_batch(&new) {
             Ok(rows) => rows,
             Err(error) => {
@@ -401,6 +410,7 @@ impl Engine {
                     conversation,
                     seq,
                     row,
+                    stored_before: row <= newest_before,
                 });
             }
         }

@@ -528,6 +528,14 @@ impl History {
         self.insert(messages, false)
     }
 
+    /// The newest row id held, for any account; `None` when empty. Rows
+    /// [`History::insert_batch`] adds come after it.
+    pub fn newest_row(&self) -> Result<Option<i64>, HistoryError> {
+        self.conn
+            .query_row("SELECT max(row) FROM messages", [], |r| r.get(0))
+            .map_err(sql_err(&self.path))
+    }
+
     /// Stores `messages`, oldest first, as older than every message held:
     /// scrollback fetched from the server archive (XEP-0313, MAM-12). They
     /// get row ids below the lowest in the database, so [`History::before`]

@@ -371,11 +371,15 @@ pub enum Msg {
         text: String,
         result: Result<Vec<String>, String>,
     },
-    /// A [`Record`] that belongs to a line is in the history as `row`.
+    /// A [`Record`] that belongs to a line is in the history as `row`;
+    /// `stored_before` when the history already held that message (the
+    /// same archive id, origin-id, or sender, id and text), from an earlier
+    /// run or an earlier batch: then the line is a repeat.
     Recorded {
         conversation: ConversationId,
         seq: u64,
         row: i64,
+        stored_before: bool,
     },
     /// Where the catch-up from our archive starts, as the history says
     /// ([`Effect::ReadArchiveCursor`]); `None` when no history is kept.
@@ -620,15 +624,24 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => state.chats.prepend(conversation, lines, exhausted),
         // During the catch-up a message may come again that the history
         // already showed (MAM-10): its row tells.
+        // A message the history held before (a contact's client sending it
+        // again after a reconnect, the archive bringing it again) is not a
+        // new line, however it came (MAM-10).
         Msg::Recorded {
             conversation,
             seq,
             row,
-        } if state.archive.running() => state.chats.set_row_once(conversation, seq, row),
+            stored_before,
+        } if stored_before || state.archive.running() => {
+            state
+                .chats
+                .set_row_once(conversation, seq, row, stored_before)
+        }
         Msg::Recorded {
             conversation,
             seq,
             row,
+            ..
         } => state.chats.set_row(conversation, seq, row),
         Msg::ArchiveCursor(cursor) => archive::update::on_cursor(state, cursor, &mut effects),
         Msg::ArchiveScrollFrom {

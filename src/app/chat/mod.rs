@@ -394,20 +394,22 @@ impl Chats {
         }
     }
 
-    /// As [`Chats::set_row`], and when another line already shows that
-    /// row (the history knew the message: it came again, from the server
-    /// archive, without an id to tell), the new line goes: one message is
-    /// one line. Unread counts it no more. A conversation not on screen
+    /// As [`Chats::set_row`], and when the history held the message before
+    /// (`stored_before`) or another line already shows that row (it came
+    /// again, from the server archive or a contact's client resending it,
+    /// without an id to tell), the new line goes: one message is one line.
+    /// Unread counts it no more. A conversation not on screen
     /// then lets go of its oldest stored lines past [`CATCH_UP_LINES`].
     /// O(lines): for the archive catch-up only.
-    pub fn set_row_once(&mut self, id: ConversationId, seq: u64, row: i64) {
+    pub fn set_row_once(&mut self, id: ConversationId, seq: u64, row: i64, stored_before: bool) {
         let Some(conversation) = self.conversations.get_mut(&id) else {
             return;
         };
         let Ok(at) = conversation.lines.binary_search_by_key(&seq, |l| l.seq) else {
             return;
         };
-        let shown = conversation.shed_rows.contains(&row)
+        let shown = stored_before
+            || conversation.shed_rows.contains(&row)
             || conversation
                 .lines
                 .iter()

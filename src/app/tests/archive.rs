@@ -757,6 +757,7 @@ fn mam_10_a_message_the_history_showed_is_one_line() {
             conversation: record.0,
             seq: record.1,
             row: 7,
+            stored_before: false,
         },
     );
     let conversation = state.chats.get(id).unwrap();
@@ -789,6 +790,7 @@ fn backlog_from_romeo(state: &mut State, prefix: &str, count: usize, first_row: 
                     conversation,
                     seq,
                     row,
+                    stored_before: false,
                 },
             );
             row += 1;
@@ -834,6 +836,7 @@ fn the_catch_up_keeps_only_the_newest_lines_of_a_window_not_on_screen() {
             conversation,
             seq,
             row: 4,
+            stored_before: false,
         },
     );
     let conversation = state.chats.get(id).unwrap();

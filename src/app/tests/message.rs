@@ -579,6 +579,7 @@ fn shown_message_without_id_is_recorded_with_its_line_and_shown_once() {
             conversation,
             seq,
             row: 7,
+            stored_before: false,
         },
     );
     // The history read for the new conversation holds the same row.
@@ -607,4 +608,48 @@ fn shown_message_without_id_is_recorded_with_its_line_and_shown_once() {
         "<message from='romeo@example.net' type='headline'><body>news</body></message>",
     );
     assert_eq!(records(&headline)[0].line, None);
+}
+
+/// MAM-10: a message the history held before (here a contact's client
+/// resending it after its reconnect, with the same id and text, in a later
+/// run of ours) is stored once, and its line goes: shown once, unread once.
+#[test]
+fn a_message_the_history_held_before_is_no_new_line() {
+    let mut state = logged_in();
+    let effects = message(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat' id='r1'><body>again</body></message>",
+    );
+    let (conversation, seq) = records(&effects)[0].line.unwrap();
+    assert_eq!(state.chats.get(conversation).unwrap().unread, 1);
+    update(
+        &mut state,
+        Msg::Recorded {
+            conversation,
+            seq,
+            row: 3,
+            stored_before: true,
+        },
+    );
+    let chat = state.chats.get(conversation).unwrap();
+    assert!(chat.lines.is_empty(), "{:?}", chat.lines);
+    assert_eq!(chat.unread, 0);
+    // A new message is recorded as new and stays.
+    let effects = message(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat' id='r2'><body>new</body></message>",
+    );
+    let (conversation, seq) = records(&effects)[0].line.unwrap();
+    update(
+        &mut state,
+        Msg::Recorded {
+            conversation,
+            seq,
+            row: 4,
+            stored_before: false,
+        },
+    );
+    let chat = state.chats.get(conversation).unwrap();
+    assert_eq!(chat.lines.len(), 1);
+    assert_eq!(chat.unread, 1);
 }
