@@ -187,3 +187,35 @@ async fn catch_up_is_reported(kind: ServerKind) {
     assert!(caught_up < roster, "{output}");
 }
 common::on_both_servers!(catch_up_is_reported);
+
+/// SM2 with CORE-26: a script that sends a burst and quits at once leaves nothing
+/// unconfirmed behind. balcony asks the server to acknowledge what it has not confirmed
+/// before it closes the stream, so no message stays pending in the history to be sent again
+/// (and received twice) at the next login.
+async fn quitting_after_a_burst_leaves_nothing_to_resend(kind: ServerKind) {
+    let server = TestServer::start_with(ServerOptions {
+        kind,
+        smacks: true,
+        ..ServerOptions::default()
+    });
+    let (alice, _bob) = (server.account("alice"), server.account("bob"));
+    let config = server.write_config(&alice, "");
+    let data = tempfile::tempdir().unwrap();
+    let script: String = (1..=200)
+        .map(|n| format!("/msg bob@localhost burst line {n}\n"))
+        .collect();
+    let (ok, output) = exec(&config, data.path(), &["--wait", "0"], Some(&script)).await;
+    assert!(ok, "{output}");
+    let history = data.path().join("balcony").join("history.sqlite3");
+    let conn = rusqlite::Connection::open(&history).unwrap();
+    let (sent, pending): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), coalesce(sum(pending), 0) FROM messages \
+             WHERE account = 'alice@localhost' AND direction = 'out'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((sent, pending), (200, 0), "{output}");
+}
+common::on_both_servers!(quitting_after_a_burst_leaves_nothing_to_resend);

@@ -448,7 +448,29 @@ impl Runner {
     }
 
     /// CORE-26: our closing tag, then wait briefly for the server's.
+    ///
+    /// First, briefly, the server's acknowledgement of what we sent and it
+    /// has not confirmed yet (XEP-0198): a message left unconfirmed is sent
+    /// again at the next login, and its recipient would get it twice.
     async fn close_cleanly(&mut self, inbound: &mut mpsc::Receiver<Result<StreamEvent, XmlError>>) {
+        if self.sm.enabled && !self.sm.unacked.is_empty() {
+            let asked =
+                self.sm.requested || self.writer.send(&Element::new("r", ns::SM)).await.is_ok();
+            if asked {
+                self.sm.requested = true;
+                let _ = tokio::time::timeout(CLOSE_WAIT, async {
+                    while !self.sm.unacked.is_empty() {
+                        let Some(Ok(StreamEvent::Stanza(element))) = inbound.recv().await else {
+                            break;
+                        };
+                        if self.dispatch(element).await.is_err() {
+                            break;
+                        }
+                    }
+                })
+                .await;
+            }
+        }
         if self.writer.close().await.is_err() {
             return;
         }
