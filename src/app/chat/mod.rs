@@ -151,6 +151,30 @@ pub struct ChatLine {
     pub displayed: bool,
 }
 
+impl ChatLine {
+    /// A line as it first arrives or is sent: no error, mark or row yet;
+    /// its `seq` is given when it joins a conversation.
+    pub fn new(direction: Direction, kind: MessageType, body: String, at: i64) -> ChatLine {
+        ChatLine {
+            direction,
+            resource: None,
+            kind,
+            subject: None,
+            body,
+            id: None,
+            at,
+            error: None,
+            seq: 0,
+            pending: false,
+            receipt: false,
+            row: None,
+            edited: false,
+            correction: None,
+            displayed: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Conversation {
     pub id: ConversationId,
@@ -671,21 +695,10 @@ impl Chats {
             // Answered on another device: read there.
             conversation.unread = 0;
             conversation.push(ChatLine {
-                direction: Direction::Outgoing,
                 resource: device,
-                kind: message.kind,
                 subject: message.subject,
-                body: message.body,
                 id: message.id,
-                at: message.at,
-                error: None,
-                seq: 0,
-                pending: false,
-                receipt: false,
-                row: None,
-                edited: false,
-                correction: None,
-                displayed: false,
+                ..ChatLine::new(Direction::Outgoing, message.kind, message.body, message.at)
             });
             self.note_open(id);
         }
@@ -747,21 +760,10 @@ impl Chats {
             conversation.unread += 1;
             conversation.activity = activity;
             conversation.push(ChatLine {
-                direction: Direction::Incoming,
                 resource: message.from.resource().map(|r| r.as_str().to_owned()),
-                kind: message.kind,
                 subject: message.subject,
-                body: message.body,
                 id: message.id,
-                at: message.at,
-                error: None,
-                seq: 0,
-                pending: false,
-                receipt: false,
-                row: None,
-                edited: false,
-                correction: None,
-                displayed: false,
+                ..ChatLine::new(Direction::Incoming, message.kind, message.body, message.at)
             });
             self.note_open(id);
         }
@@ -823,21 +825,10 @@ impl Chats {
         conversation.activity = activity;
         conversation.unread = 0;
         conversation.push(ChatLine {
-            direction: Direction::Outgoing,
-            resource: None,
-            kind,
             subject,
-            body,
             id: Some(message_id.clone()),
-            at,
-            error: None,
-            seq: 0,
             pending,
-            receipt: false,
-            row: None,
-            edited: false,
-            correction: None,
-            displayed: false,
+            ..ChatLine::new(Direction::Outgoing, kind, body, at)
         });
         self.note_open(id);
         self.remember_sent(message_id, id, to);
