@@ -376,5 +376,16 @@ fn ejabberd_yml(server: &TestServer, bundle: &Path) -> String {
         // XEP-0313: ejabberd archives nothing unless told to (its `default` is `never`).
         y.push_str("  mod_mam:\n    default: always\n");
     }
+    if opts.muc {
+        // `mam: true` in the default room options archives every room when mod_mam is loaded.
+        y.push_str(&format!(
+            "  mod_muc:\n    host: {}\n    access: all\n    access_create: local\n    \
+             access_persistent: local\n    access_admin: none\n    history_size: 100\n    \
+             max_users: 5000\n    max_user_conferences: 1000\n    \
+             default_room_options:\n      mam: {}\n",
+            toml_str(&format!("conference.{}", server.domain)),
+            opts.mam
+        ));
+    }
     y
 }

@@ -110,6 +110,9 @@ fn prosody_config(server: &TestServer) -> String {
         // is `true` by default), in the internal store like everything else.
         modules.push("mam");
     }
+    if opts.pep {
+        modules.extend(["pep", "bookmarks", "private"]);
+    }
     let modules: Vec<String> = modules.iter().map(|m| lua_str(m)).collect();
     let level = if opts.debug_log || std::env::var_os(DEBUG_LOG_ENV).is_some() {
         "debug"
@@ -173,5 +176,20 @@ fn prosody_config(server: &TestServer) -> String {
         c.push('\n');
     }
     c.push_str(&format!("\nVirtualHost {}\n", lua_str(&server.domain)));
+    if opts.muc {
+        c.push_str(&format!(
+            "\nComponent {} \"muc\"\n",
+            lua_str(&format!("conference.{}", server.domain))
+        ));
+        if opts.mam {
+            // Room archives (XEP-0313 on the room): every room keeps its history.
+            c.push_str("  modules_enabled = { \"muc_mam\" }\n");
+            c.push_str("  muc_log_by_default = true\n");
+            c.push_str("  muc_log_all_rooms = true\n");
+        }
+        // Big rooms for the benchmarks and tests: Prosody's default caps a room at 20 history
+        // messages and rooms at no occupant limit.
+        c.push_str("  max_history_messages = 100\n");
+    }
     c
 }

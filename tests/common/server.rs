@@ -117,6 +117,13 @@ pub struct ServerOptions {
     /// Keep a message archive (XEP-0313) for every account: Prosody's `mod_mam`, ejabberd's
     /// `mod_mam` archiving everything. Off by default: it slows Prosody's routing a lot.
     pub mam: bool,
+    /// A multi-user chat service (XEP-0045) at `conference.<domain>`: Prosody's `muc` component
+    /// (with `muc_mam` when `mam` is on), ejabberd's `mod_muc` (rooms archived when `mam` is on).
+    pub muc: bool,
+    /// Personal eventing and private storage on Prosody (`mod_pep`, `mod_bookmarks`,
+    /// `mod_private`), as in Debian's config; ejabberd always has `mod_pubsub` (pep) and
+    /// `mod_private`.
+    pub pep: bool,
 }
 
 /// An account registered on a [`TestServer`].
