@@ -13,7 +13,8 @@
 //! - carol (Work) never logs in, so she shows offline;
 //! - dave is not a contact yet: he asks to see alice's presence, so the prompt shows at login.
 //!
-//! The server keeps an archive (XEP-0313) and has stream management. With `--no-bots` only the
+//! The server keeps an archive (XEP-0313), has stream management, a multi-user chat service at
+//! `conference.localhost` whose rooms keep archives, and PEP with bookmarks. With `--no-bots` only the
 //! server runs (then you can log in as bob yourself).
 
 #[allow(dead_code)]
@@ -113,9 +114,12 @@ fn main() -> Result<()> {
         ServerOptions {
             port: args.port,
             // Stream management, so the demo shows resumption after a cut;
-            // the archive, so what came while balcony was closed is caught up.
+            // the archive, so what came while balcony was closed is caught up;
+            // rooms at conference.localhost (archived too), and bookmarks in PEP.
             smacks: true,
             mam: true,
+            muc: true,
+            pep: true,
             ..ServerOptions::default()
         },
     );
