@@ -545,7 +545,13 @@ impl Engine {
 
     /// When the store next wants [`Engine::tick`], as an instant.
     pub fn tick_due(&self) -> Option<Instant> {
-        let due = app::chat::states::next_deadline(&self.state)?;
+        let due = [
+            app::chat::states::next_deadline(&self.state),
+            app::room::update::next_deadline(&self.state),
+        ]
+        .into_iter()
+        .flatten()
+        .min()?;
         // Within a day: a clock gone wrong must not overflow the instant.
         let wait = due.saturating_sub(now_unix_ms()).clamp(0, 86_400_000);
         Some(Instant::now() + Duration::from_millis(wait.unsigned_abs()))
