@@ -128,6 +128,9 @@ pub struct Preferences {
     pub send_chat_states: bool,
     /// MARKERS-08: say when the user has seen a contact's messages.
     pub send_markers: bool,
+    /// The nick `/join` uses when none is given; `None`: our JID's local
+    /// part.
+    pub room_nick: Option<String>,
 }
 
 impl Preferences {
@@ -156,6 +159,7 @@ impl Preferences {
             first_login_messages: config.history.first_login_messages,
             send_chat_states: config.privacy.send_chat_states,
             send_markers: config.privacy.send_markers,
+            room_nick: config.rooms.nick.clone().filter(|n| !n.trim().is_empty()),
         }
     }
 }
@@ -170,6 +174,7 @@ impl Default for Preferences {
             first_login_messages: archive::FIRST_LOGIN_MESSAGES,
             send_chat_states: true,
             send_markers: true,
+            room_nick: None,
         }
     }
 }

@@ -16,13 +16,16 @@
 //!   call it); the `<history/>` its presence asks for comes from
 //!   [`join_history`].
 //! - [`update`] applies what the room says (presence, messages, subject,
-//!   errors) and what the user does there (`/join`, `/leave`, `/nick`,
-//!   `/topic`, speaking).
+//!   errors) and what becomes of what we send there; [`command`] is what
+//!   the user does (`/join`, `/leave`, `/nick`, `/topic`; plain text and
+//!   `/msg ROOM/NICK` go through the chat area's composing, which asks
+//!   [`update::may_send`] and [`update::on_compose`]).
 //!
 //! Private messages are recorded with the room as peer and the nick as
 //! resource, like the room's own lines; their kind (`chat`) tells them
 //! apart.
 
+pub mod command;
 pub mod occupants;
 pub mod update;
 
@@ -210,6 +213,10 @@ pub struct Room {
     pub awaiting_reflection: std::collections::VecDeque<String>,
     /// Bumped at every occupant change, so a view can tell when to redraw.
     pub rev: u64,
+    /// The `/join` (tag, label) whose result waits for the join's end.
+    pub join_report: Option<(u64, String)>,
+    /// The `/leave` (tag, label) whose result waits for the room's answer.
+    pub leave_report: Option<(u64, String)>,
 }
 
 impl Room {
@@ -230,6 +237,8 @@ impl Room {
             since: at,
             awaiting_reflection: std::collections::VecDeque::new(),
             rev: 0,
+            join_report: None,
+            leave_report: None,
         }
     }
 

@@ -21,6 +21,7 @@
 use jid::{BareJid, Jid};
 
 use crate::app::chat::{ChatLine, ConversationId, Direction, StableKey};
+use crate::app::dispatch::Outcome;
 use crate::app::event::Event;
 use crate::app::{Effect, Purpose, Record, State, attention, push_notice};
 use crate::xmpp::error::{StanzaCondition, StanzaError};
@@ -349,6 +350,7 @@ pub fn leave_done(
         return;
     };
     entry.phase = JoinPhase::Left(exit.clone());
+    let reports = [entry.join_report.take(), entry.leave_report.take()];
     entry.occupants.clear();
     entry.self_seen = false;
     entry.pending_nick = None;
@@ -390,6 +392,14 @@ pub fn leave_done(
         }
     };
     notice(state, room, text.clone(), at);
+    for (tag, label) in reports.into_iter().flatten() {
+        let outcome = if why == "left" {
+            Outcome::Done(format!("left {room}"))
+        } else {
+            Outcome::Failed(text.clone())
+        };
+        crate::app::dispatch::report(state, tag, label, outcome, effects);
+    }
     if why != "left" && why != "disconnected" {
         push_notice(state, format!("{room}: {text}"), true);
     }
@@ -423,7 +433,12 @@ fn on_presence_error(
         entry.phase = JoinPhase::Failed(refusal.clone());
         entry.occupants.clear();
         entry.rev += 1;
-        explain_refusal(room, &nick, &refusal, &error)
+        let report = entry.join_report.take();
+        let text = explain_refusal(room, &nick, &refusal, &error);
+        if let Some((tag, label)) = report {
+            crate::app::dispatch::report(state, tag, label, Outcome::Failed(text.clone()), effects);
+        }
+        text
     } else if let Some(asked) = entry.pending_nick.take() {
         // MUC-16: the old nick stays.
         match error.condition {
@@ -651,6 +666,15 @@ fn on_subject(
         entry.phase = JoinPhase::Joined;
         let our_nick = entry.nick.clone();
         let occupants = entry.occupants.len() + entry.occupants.overflow;
+        if let Some((tag, label)) = entry.join_report.take() {
+            crate::app::dispatch::report(
+                state,
+                tag,
+                label,
+                Outcome::Done(format!("joined {room} as {our_nick} ({occupants} here)")),
+                effects,
+            );
+        }
         let text = format!("you joined as {our_nick}; {occupants} here");
         notice(state, room, text, at);
         effects.push(Effect::Emit(Event::RoomJoined {

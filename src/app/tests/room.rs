@@ -58,6 +58,7 @@ fn joined() -> State {
         state.rooms.get(&bare(ROOM)).unwrap().phase,
         JoinPhase::Joined
     );
+    state.active = state.chats.find_room(&bare(ROOM), None);
     state
 }
 
@@ -518,4 +519,194 @@ fn big_room_join_is_not_quadratic() {
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
     assert_eq!(state.rooms.get(&bare(ROOM)).unwrap().occupants.len(), 2_000);
+}
+
+/// MUC-07, MUC-25: `/join` uses the account's local part as nick, opens
+/// the room's window and reports once the join is complete; `/leave`
+/// reports once the room confirms.
+#[test]
+fn muc_07_join_and_leave_commands() {
+    let mut state = logged_in();
+    let effects = run(&mut state, 7, &format!("/join {ROOM}"));
+    assert!(
+        trace(&effects).iter().all(|l| !l.contains("emit: ")),
+        "pending"
+    );
+    let conversation = state.chats.find_room(&bare(ROOM), None);
+    assert_eq!(state.active, conversation);
+    let effects = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::RoomInfo { room: bare(ROOM) },
+            result: Err(RequestError::Stanza(StanzaError::new(
+                ErrorType::Cancel,
+                StanzaCondition::ItemNotFound,
+            ))),
+        },
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "presence: <presence to='verona@conference.example.com/juliet'>\
+          <x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ]
+    );
+    presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/juliet'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/>\
+         <status code='110'/></x></presence>",
+    );
+    let effects = message(
+        &mut state,
+        "<message from='verona@conference.example.com' type='groupchat'><subject/></message>",
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "emit: ok /join verona@conference.example.com: joined verona@conference.example.com as juliet (1 here)",
+            "emit: room-joined verona@conference.example.com as juliet occupants=1"
+        ]
+    );
+    let effects = run(&mut state, 8, "/topic");
+    assert_eq!(
+        trace(&effects),
+        ["emit: ok /topic: verona@conference.example.com has no subject"]
+    );
+    let effects = run(&mut state, 9, "/topic Act II");
+    assert_eq!(
+        trace(&effects),
+        [
+            "message: <message to='verona@conference.example.com' type='groupchat' id='ID'>\
+             <subject>Act II</subject></message>",
+            "emit: ok /topic: asking verona@conference.example.com to set the subject"
+        ]
+    );
+    let effects = run(&mut state, 10, "/leave good night");
+    assert_eq!(
+        trace(&effects),
+        [
+            "presence: <presence to='verona@conference.example.com/juliet' type='unavailable'>\
+          <status>good night</status></presence>"
+        ]
+    );
+    let effects = presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/juliet' type='unavailable'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='none'/>\
+         <status code='110'/></x></presence>",
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "emit: ok /leave: left verona@conference.example.com",
+            "emit: room-left verona@conference.example.com left"
+        ]
+    );
+    // Plain text to a room we left fails, saying how to get back.
+    let effects = run(&mut state, 11, "anyone?");
+    assert_eq!(
+        trace(&effects),
+        [
+            "emit: failed say: you are not in verona@conference.example.com: /join verona@conference.example.com first"
+        ]
+    );
+}
+
+/// MUC-25: a leave the room never answers ends after a timeout.
+#[test]
+fn muc_25_leave_times_out() {
+    let mut state = joined();
+    run(&mut state, 3, &format!("/leave {ROOM}"));
+    assert!(state.rooms.is_present(&bare(ROOM)), "still leaving");
+    let due = room::update::next_deadline(&state).unwrap();
+    let effects = update(&mut state, Msg::Tick { at_ms: due });
+    assert!(trace(&effects).contains(&format!("emit: ok /leave {ROOM}: left {ROOM}")));
+    assert!(!state.rooms.is_present(&bare(ROOM)));
+}
+
+/// MUC-16: our nick change: the room's 303 then the new self-presence;
+/// a refused one keeps the old nick.
+#[test]
+fn muc_16_our_nick_change() {
+    let mut state = joined();
+    let effects = run(&mut state, 4, "/nick jules");
+    assert_eq!(
+        trace(&effects)[0],
+        "presence: <presence to='verona@conference.example.com/jules'/>"
+    );
+    presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/juliet' type='unavailable'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'>\
+         <item affiliation='none' role='participant' nick='jules'/><status code='303'/><status code='110'/></x></presence>",
+    );
+    presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/jules'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/>\
+         <status code='110'/></x></presence>",
+    );
+    let entry = state.rooms.get(&bare(ROOM)).unwrap();
+    assert_eq!(entry.nick, "jules");
+    assert!(entry.occupants.get("juliet").is_none());
+    run(&mut state, 5, "/nick romeo");
+    let effects = presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/romeo' type='error'>\
+         <error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>",
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "emit: room-error verona@conference.example.com conflict: the nick romeo is taken in \
+          verona@conference.example.com; you are still jules"
+        ]
+    );
+    assert_eq!(state.rooms.get(&bare(ROOM)).unwrap().nick, "jules");
+    assert!(state.rooms.is_present(&bare(ROOM)));
+}
+
+/// MUC-22: `/msg ROOM/NICK` writes privately to one occupant.
+#[test]
+fn muc_22_msg_to_an_occupant() {
+    let mut state = joined();
+    let effects = run(&mut state, 6, &format!("/msg {ROOM}/romeo psst"));
+    assert_eq!(
+        trace(&effects)[0],
+        "message: <message to='verona@conference.example.com/romeo' type='chat' id='ID'>\
+         <body>psst</body><origin-id xmlns='urn:xmpp:sid:0' id='ID'/>\
+         <request xmlns='urn:xmpp:receipts'/><active xmlns='http://jabber.org/protocol/chatstates'/>\
+         <x xmlns='http://jabber.org/protocol/muc#user'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>"
+    );
+}
+
+#[test]
+fn room_commands_parse() {
+    use crate::app::command::{Action, parse};
+    assert_eq!(
+        parse("/join verona@conference.example.com/Juliet secret").unwrap(),
+        Action::Join {
+            room: bare(ROOM),
+            nick: Some("Juliet".into()),
+            password: Some("secret".into()),
+        }
+    );
+    assert!(parse("/join conference.example.com").is_err());
+    assert_eq!(
+        parse("/leave good night").unwrap(),
+        Action::Leave {
+            room: None,
+            text: Some("good night".into())
+        }
+    );
+    assert_eq!(
+        parse(&format!("/leave {ROOM} bye")).unwrap(),
+        Action::Leave {
+            room: Some(bare(ROOM)),
+            text: Some("bye".into())
+        }
+    );
+    assert!(parse("/nick").is_err());
+    assert_eq!(parse("/topic").unwrap(), Action::Topic { text: None });
 }
