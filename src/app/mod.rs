@@ -642,7 +642,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             conversation,
             lines,
             exhausted,
-        } => state.chats.prepend(conversation, lines, exhausted),
+        } => {
+            let lines = room::update::history_lines(state, conversation, lines);
+            state.chats.prepend(conversation, lines, exhausted)
+        }
         // During the catch-up a message may come again that the history
         // already showed (MAM-10): its row tells.
         // A message the history held before (a contact's client sending it
@@ -700,6 +703,8 @@ fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
 fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
     match event {
         SessionEvent::Online { jid, features } => {
+            // A new session: the rooms of the last one no longer have us.
+            room::update::on_session_lost(state, at, effects);
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }

@@ -1018,3 +1018,43 @@ pub fn on_compose(state: &mut State, id: ConversationId, message: &mut Message) 
         None => {}
     }
 }
+
+/// MUC-24: our new show and status reach every room we are in (servers do
+/// not forward broadcast presence to rooms): to our occupant JID, without
+/// the join `<x/>`.
+pub fn share_presence(state: &State, effects: &mut Vec<Effect>) {
+    for room in state.rooms.iter() {
+        if room.phase != JoinPhase::Joined {
+            continue;
+        }
+        let Some(to) = room.occupant_jid(&room.nick) else {
+            continue;
+        };
+        let mut presence = state.own.to_presence();
+        presence.priority = 0;
+        presence.to = Some(Jid::from(to));
+        effects.push(Effect::SendPresence(presence));
+    }
+}
+
+/// Lines read from the history for a room's conversation: the history
+/// keeps a room's lines and its private messages under the room, so a
+/// room's window takes its groupchat lines and a private conversation
+/// those with its nick.
+pub fn history_lines(
+    state: &State,
+    conversation: ConversationId,
+    lines: Vec<ChatLine>,
+) -> Vec<ChatLine> {
+    match super::room_of(state, conversation) {
+        None => lines,
+        Some((_, None)) => lines
+            .into_iter()
+            .filter(|l| l.kind == MessageType::Groupchat)
+            .collect(),
+        Some((_, Some(nick))) => lines
+            .into_iter()
+            .filter(|l| l.kind != MessageType::Groupchat && l.resource.as_deref() == Some(&nick))
+            .collect(),
+    }
+}

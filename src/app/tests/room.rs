@@ -710,3 +710,91 @@ fn room_commands_parse() {
     assert!(parse("/nick").is_err());
     assert_eq!(parse("/topic").unwrap(), Action::Topic { text: None });
 }
+
+/// MUC-24: a status change reaches the rooms we are in.
+#[test]
+fn muc_24_status_reaches_rooms() {
+    let mut state = joined();
+    let effects = run(&mut state, 2, "/status away at the window");
+    assert_eq!(
+        trace(&effects)[..2],
+        [
+            "presence: <presence><show>away</show><status>at the window</status></presence>",
+            "presence: <presence to='verona@conference.example.com/juliet'><show>away</show>\
+             <status>at the window</status></presence>"
+        ]
+    );
+}
+
+/// A new session (not a resumed one) means the rooms no longer have us:
+/// they count as left, for whoever rejoins them.
+#[test]
+fn new_session_leaves_rooms() {
+    let mut state = joined();
+    connection_lost_and_back(&mut state);
+    let entry = state.rooms.get(&bare(ROOM)).unwrap();
+    assert_eq!(
+        entry.phase,
+        JoinPhase::Left(room::Exit::Disconnected),
+        "{:?}",
+        entry.phase
+    );
+    assert!(entry.occupants.is_empty());
+}
+
+fn connection_lost_and_back(state: &mut State) {
+    session(
+        state,
+        SessionEvent::Reconnecting {
+            error: "connection reset".into(),
+            attempt: 1,
+            retry_in: std::time::Duration::from_secs(1),
+        },
+    );
+    online(state, features(false, false));
+}
+
+/// The history keeps a room's lines and its private messages under the
+/// room: each window takes its own.
+#[test]
+fn history_lines_go_to_their_window() {
+    use crate::app::chat::ChatLine;
+    use crate::xmpp::stanza::message::MessageType;
+    let mut state = joined();
+    message(
+        &mut state,
+        "<message from='verona@conference.example.com/romeo' type='chat'><body>psst</body></message>",
+    );
+    let room_id = state.chats.find_room(&bare(ROOM), None).unwrap();
+    let private = state.chats.find_room(&bare(ROOM), Some("romeo")).unwrap();
+    let stored = |kind, nick: &str, body: &str, row| ChatLine {
+        resource: Some(nick.into()),
+        row: Some(row),
+        ..ChatLine::new(Direction::Incoming, kind, body.into(), 0)
+    };
+    let lines = vec![
+        stored(MessageType::Groupchat, "romeo", "to all", 1),
+        stored(MessageType::Chat, "romeo", "old secret", 2),
+        stored(MessageType::Chat, "nurse", "other secret", 3),
+    ];
+    for (id, want) in [(room_id, "to all"), (private, "old secret")] {
+        update(
+            &mut state,
+            Msg::HistoryLoaded {
+                conversation: id,
+                lines: lines.clone(),
+                exhausted: true,
+            },
+        );
+        let bodies: Vec<_> = state
+            .chats
+            .get(id)
+            .unwrap()
+            .lines
+            .iter()
+            .filter(|l| l.row.is_some())
+            .map(|l| l.body.clone())
+            .collect();
+        assert_eq!(bodies, [want]);
+    }
+}
