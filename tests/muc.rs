@@ -2,7 +2,8 @@
 //! ejabberd (`mod_muc`), with slixmpp occupants (`common::slixmpp`) as the other people in the
 //! room: joining a room others are in, messages both ways shown once (our own by its
 //! reflection), private messages in their own conversation, nick changes on both sides, the
-//! subject, a refused join, leaving; and `balcony exec` joining, speaking and leaving.
+//! subject, a refused join, leaving; `balcony exec` joining, speaking and leaving; and the
+//! terminal UI joining and speaking in a room window (tmux).
 
 mod common;
 
@@ -267,3 +268,42 @@ async fn exec_joins_speaks_and_leaves(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(exec_joins_speaks_and_leaves);
+
+/// The terminal UI: `/join` opens the room's window, which the input line then speaks to; the
+/// room's lines show with the speaker's nick.
+async fn tui_joins_and_speaks(kind: ServerKind) {
+    use common::tmux::{Tmux, shell_quote};
+    use std::time::Duration;
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    bob.join_room(ROOM, "romeo").await;
+    let config = server.write_config(&alice, "");
+    let tmux = Tmux::start(&format!(
+        "{} --config {}",
+        shell_quote(env!("CARGO_BIN_EXE_balcony")),
+        shell_quote(&config.to_string_lossy())
+    ));
+    tmux.wait_for("online as alice@localhost/", Duration::from_secs(20));
+    tmux.type_text(&format!("/join {ROOM}/juliet"));
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("you joined as juliet", Duration::from_secs(20));
+    tmux.type_text("hello from the terminal");
+    tmux.send_keys(&["Enter"]);
+    bob.expect_message("juliet's line", |m| {
+        m["body"] == "hello from the terminal" && m["type"] == "groupchat"
+    })
+    .await;
+    bob.send_groupchat(ROOM, "welcome, juliet").await;
+    let screen = tmux.wait_for("<#romeo> welcome, juliet", Duration::from_secs(20));
+    assert_eq!(
+        screen.matches("hello from the terminal").count(),
+        1,
+        "MUC-17: our line once:\n{screen}"
+    );
+    tmux.type_text("/quit");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("EXITED:0", Duration::from_secs(10));
+    bob.quit().await;
+}
+common::on_both_servers!(tui_joins_and_speaks);
