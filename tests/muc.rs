@@ -307,3 +307,33 @@ async fn tui_joins_and_speaks(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(tui_joins_and_speaks);
+
+/// MUC-45: a room balcony creates by joining is opened at once (an instant room), so others
+/// can enter: Prosody keeps a new room locked until its creator does.
+async fn muc_45_created_room_lets_others_in(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut client = Client::start(&server, &alice).await;
+    let new_room = "capulet@conference.localhost";
+    let text = client.ok(&format!("/join {new_room}/juliet")).await;
+    assert_eq!(text, format!("joined {new_room} as juliet (1 here)"));
+    let room = BareJid::new(new_room).expect("jid");
+    client
+        .until("the instant room", |c| {
+            c.engine
+                .state
+                .rooms
+                .get(&room)
+                .is_some_and(|r| !r.awaiting_configuration)
+        })
+        .await;
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    bob.join_room(new_room, "romeo").await;
+    client
+        .event("romeo's arrival", |e| {
+            matches!(e, Event::Occupant { nick, change, .. } if nick == "romeo" && change == "joined")
+        })
+        .await;
+    bob.quit().await;
+}
+common::on_both_servers!(muc_45_created_room_lets_others_in);

@@ -572,6 +572,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // Only what can change a roster row invalidates the view's rows:
     // messages, acks and chat commands are the flood cases and never do.
     let touches_roster = match &msg {
+        // A room's presence is about its occupants, never a roster row: a
+        // big room's join must not rebuild the roster a thousand times.
+        Msg::Session {
+            event: SessionEvent::Presence(presence),
+            ..
+        } => room::route_presence(&state.rooms, presence) == room::Route::Elsewhere,
         Msg::Session { event, .. } => matches!(
             event,
             SessionEvent::Online { .. }

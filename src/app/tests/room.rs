@@ -798,3 +798,108 @@ fn history_lines_go_to_their_window() {
         assert_eq!(bodies, [want]);
     }
 }
+
+/// MUC-18: a refused room message says why and marks our line.
+#[test]
+fn muc_18_message_errors_are_explained() {
+    let mut state = joined();
+    let effects = run(&mut state, 1, "hear me");
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SendMessage(m) => m.id.clone(),
+            _ => None,
+        })
+        .unwrap();
+    let effects = message(
+        &mut state,
+        &format!(
+            "<message from='verona@conference.example.com' type='error' id='{id}'>\
+             <error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"
+        ),
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "emit: room-error verona@conference.example.com forbidden: you have no voice in \
+          verona@conference.example.com: a moderator must give it to you"
+        ]
+    );
+    let conversation = state.chats.find_room(&bare(ROOM), None).unwrap();
+    let line = state
+        .chats
+        .get(conversation)
+        .unwrap()
+        .lines
+        .iter()
+        .find(|l| l.body == "hear me")
+        .unwrap()
+        .clone();
+    assert!(line.error.is_some());
+    assert!(
+        state
+            .rooms
+            .get(&bare(ROOM))
+            .unwrap()
+            .awaiting_reflection
+            .is_empty(),
+        "no reflection is coming"
+    );
+}
+
+/// MUC-27: a destroyed room says so and offers its successor.
+#[test]
+fn muc_27_destroyed_room() {
+    let mut state = joined();
+    let effects = presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/juliet' type='unavailable'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='none'/>\
+         <destroy jid='mantua@conference.example.com'><reason>moved</reason></destroy>\
+         <status code='110'/></x></presence>",
+    );
+    assert_eq!(
+        trace(&effects),
+        ["emit: room-left verona@conference.example.com destroyed \
+          alternative=mantua@conference.example.com \"moved\""]
+    );
+    assert!(room_lines(&state).iter().any(|(_, _, body, _)| body
+        == "the room was destroyed: moved; it continues in mantua@conference.example.com: \
+            /join mantua@conference.example.com"));
+}
+
+/// MUC-29: status codes in a room message are notices; 104 asks the
+/// room's disco#info again.
+#[test]
+fn muc_29_room_notices() {
+    let mut state = joined();
+    let effects = message(
+        &mut state,
+        "<message from='verona@conference.example.com' type='groupchat'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><status code='104'/><status code='170'/></x></message>",
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "request RoomInfo { room: BareJid(\"verona@conference.example.com\") }: \
+             <iq type='get' id='ID' to='verona@conference.example.com'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+            "emit: room-notice verona@conference.example.com: the room's configuration changed",
+            "emit: room-notice verona@conference.example.com: the room is now logged publicly"
+        ]
+    );
+    assert!(state.rooms.get(&bare(ROOM)).unwrap().flags.logged);
+}
+
+/// A room's presence never touches the roster's rows.
+#[test]
+fn room_presence_leaves_the_roster_alone() {
+    let mut state = joined();
+    let rev = state.roster_rev;
+    presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/nurse'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/></x></presence>",
+    );
+    assert_eq!(state.roster_rev, rev);
+}
