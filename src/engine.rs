@@ -249,15 +249,30 @@ impl Engine {
     /// it can sit in a `select!` beside terminal input. Returns false when
     /// nothing can happen any more.
     pub async fn step(&mut self) -> bool {
-        let internal = match self.save_due {
-            Some(due) => tokio::select! {
+        // Rooms keep their own clock (a join waiting for disco#info, a leave
+        // waiting for the room) in `exec` too, where nothing else ticks.
+        let room_due = app::room::update::next_deadline(&self.state).map(|due| {
+            let wait = due.saturating_sub(now_unix_ms()).clamp(0, 86_400_000);
+            Instant::now() + Duration::from_millis(wait.unsigned_abs())
+        });
+        let internal = match (self.save_due, room_due) {
+            (save_due, Some(room_due)) if save_due.is_none_or(|save| room_due < save) => {
+                tokio::select! {
+                    internal = self.rx.recv() => internal,
+                    _ = tokio::time::sleep_until(room_due) => {
+                        self.tick();
+                        return true;
+                    }
+                }
+            }
+            (Some(due), _) => tokio::select! {
                 internal = self.rx.recv() => internal,
                 _ = tokio::time::sleep_until(due) => {
                     self.save_roster();
                     return true;
                 }
             },
-            None => self.rx.recv().await,
+            (None, _) => self.rx.recv().await,
         };
         let Some(first) = internal else {
             return false;
@@ -468,10 +483,17 @@ impl Engine {
         }
         let peer = to.to_bare().to_string();
         let pending = self.state.acks || !self.state.is_online();
+        // A private message in a room (MUC-22) is kept under the room, with
+        // the occupant's nick.
+        let resource = message
+            .muc
+            .as_ref()
+            .and(to.resource())
+            .map(|nick| nick.as_str());
         let row = NewMessage {
             account: &self.account,
             peer: &peer,
-            resource: None,
+            resource,
             thread: message.thread.as_ref().map(|t| t.id.as_str()),
             direction: HistoryDirection::Outgoing,
             kind: message.kind.as_str(),
@@ -545,7 +567,13 @@ impl Engine {
 
     /// When the store next wants [`Engine::tick`], as an instant.
     pub fn tick_due(&self) -> Option<Instant> {
-        let due = app::chat::states::next_deadline(&self.state)?;
+        let due = [
+            app::chat::states::next_deadline(&self.state),
+            app::room::update::next_deadline(&self.state),
+        ]
+        .into_iter()
+        .flatten()
+        .min()?;
         // Within a day: a clock gone wrong must not overflow the instant.
         let wait = due.saturating_sub(now_unix_ms()).clamp(0, 86_400_000);
         Some(Instant::now() + Duration::from_millis(wait.unsigned_abs()))

@@ -39,6 +39,7 @@ use balcony::xmpp::stanza::hints::{self, Hint};
 use balcony::xmpp::stanza::iq::{Iq, IqType};
 use balcony::xmpp::stanza::mam::{self, ArchivedMessage, Fin, MamQuery};
 use balcony::xmpp::stanza::message::{Message, MessageType};
+use balcony::xmpp::stanza::muc::{Join, MucUser};
 use balcony::xmpp::stanza::presence::Presence;
 use balcony::xmpp::stanza::privacy::{self, PrivacyItem};
 use balcony::xmpp::stanza::roster::{self, RosterItem, RosterQuery};
@@ -247,7 +248,7 @@ pub fn stanzas(data: &[u8]) {
 /// more than the rest, and the replay test's mutation loop has a budget.
 pub fn stanzas_with(data: &[u8], draw: bool) {
     let outcome = read_stream(&wrap(data), &[], ReaderLimits::default());
-    let mut app = App::logged_in();
+    let mut app = App::in_room();
     let mut written = String::new();
     for event in &outcome.events {
         if let StreamEvent::Stanza(element) = event {
@@ -420,6 +421,16 @@ fn decode_extensions(element: &Element, written: &mut String) {
     if let Some(state) = ClientState::parse(element) {
         written.push_str(&state.to_element().to_xml());
     }
+    // XEP-0045: what a room says, and the join we send.
+    if let Some(user) = MucUser::of(element) {
+        let x = user.to_element();
+        assert_eq!(MucUser::parse(&x), user, "a muc#user x reads back changed");
+        written.push_str(&x.to_xml());
+    }
+    if let Some(join) = Join::of(element) {
+        let again = Join::of(&Element::new("presence", ns::CLIENT).with_child(join.to_element()));
+        assert_eq!(again, Some(join), "a join x reads back changed");
+    }
     let _ = csi::offered(element);
     // Replies a careless app could build from what a peer sent: they must
     // still be XML a server reads.
@@ -463,6 +474,9 @@ fn assert_rereads(xml: &str) {
 
 /// A logged-in store and the requests it is waiting on, answered in order
 /// by the IQ results and errors of the input, as a server would.
+/// The room the fuzzed store is in.
+const ROOM: &str = "verona@conference.example.com";
+
 pub struct App {
     pub state: State,
     pending: VecDeque<(Purpose, Query)>,
@@ -506,6 +520,33 @@ impl App {
             disco.push_child(Element::new("feature", ns::DISCO_INFO).with_attr("var", feature));
         }
         app.answer(Ok(result(Some(disco))));
+        app
+    }
+
+    /// [`App::logged_in`], and in a room, so room traffic reaches the room
+    /// area (XEP-0045).
+    pub fn in_room() -> App {
+        let mut app = App::logged_in();
+        // In a room, so its traffic reaches the room area (XEP-0045).
+        let (Ok(room), mut effects) = (BareJid::new(ROOM), Vec::new()) else {
+            unreachable!("a valid JID");
+        };
+        let joined = balcony::app::room::join(
+            &mut app.state,
+            balcony::app::room::RoomJoin {
+                room: room.clone(),
+                nick: "juliet".into(),
+                password: None,
+            },
+            app.at,
+            &mut effects,
+        );
+        if joined.is_ok() {
+            app.update(Msg::Reply {
+                purpose: Purpose::RoomInfo { room },
+                result: Ok(balcony::xmpp::query::Answer::Features(Vec::new())),
+            });
+        }
         app
     }
 

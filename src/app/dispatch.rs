@@ -8,7 +8,7 @@ use super::event::Event;
 use super::{
     ConnectionState, Effect, State, attention, chat, headline, presence, privacy, push_notice,
 };
-use super::{roster, session, subscription};
+use super::{room, roster, session, subscription};
 
 /// Applies one command and records its outcome.
 pub fn apply(state: &mut State, tag: u64, action: Action, at: i64, effects: &mut Vec<Effect>) {
@@ -88,6 +88,16 @@ fn run(
     }
     match action {
         Action::Message { to, body } => chat::update::open(state, to, body, at, effects),
+        Action::Join {
+            room,
+            nick,
+            password,
+        } => room::command::join(state, tag, label, room, nick, password, at, effects),
+        Action::Leave { room, text } => {
+            room::command::leave(state, tag, label, room, text, at, effects)
+        }
+        Action::Nick { nick } => room::command::nick(state, nick, effects),
+        Action::Topic { text } => room::command::topic(state, text, effects),
         Action::Say { text } => chat::update::say(state, text, at, effects),
         // ME-03: the body is the line as typed.
         Action::Me { text } => chat::update::say(state, format!("/me {text}"), at, effects),

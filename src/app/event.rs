@@ -139,6 +139,73 @@ pub enum Event {
         count: usize,
         complete: bool,
     },
+    /// XEP-0045: the join of `room` is complete (MUC-10): our nick there
+    /// (MUC-11) and how many occupants it has, us included.
+    RoomJoined {
+        room: String,
+        nick: String,
+        occupants: usize,
+    },
+    /// An occupant of a room we are in changed (MUC-14, MUC-15, MUC-28):
+    /// `change` is `joined`, `left`, `renamed` (to `new_nick`), `removed`
+    /// (kicked, banned: `why`) or `changed` (role or affiliation).
+    Occupant {
+        room: String,
+        nick: String,
+        change: String,
+        role: String,
+        affiliation: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        jid: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        new_nick: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        actor: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Our message `id` came back from `room` (MUC-17): it is in the
+    /// room, shown once; `room_id` is the id the room's archive gave it.
+    Reflected {
+        room: String,
+        id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room_id: Option<String>,
+    },
+    /// The room's subject (MUC-19), set by `nick` when known; empty when
+    /// cleared.
+    RoomSubject {
+        room: String,
+        nick: Option<String>,
+        subject: String,
+    },
+    /// What a room told us, or what we tell the user about it (warnings
+    /// MUC-12, notices MUC-29).
+    RoomNotice {
+        room: String,
+        text: String,
+    },
+    /// We are out of `room` (MUC-25…27): `why` is `left`, `kicked`,
+    /// `banned`, `removed`, `destroyed` or `disconnected`.
+    RoomLeft {
+        room: String,
+        why: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        actor: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        alternative: Option<String>,
+    },
+    /// A room refused something (MUC-13, MUC-16, MUC-18): `error` is the
+    /// condition, `text` says what to do.
+    RoomError {
+        room: String,
+        error: String,
+        text: String,
+    },
 }
 
 impl Event {
@@ -289,6 +356,81 @@ impl Event {
                 let noun = if *count == 1 { "message" } else { "messages" };
                 let rest = if *complete { "" } else { " (incomplete)" };
                 format!("caught-up {count} {noun}{rest}")
+            }
+            Event::RoomJoined {
+                room,
+                nick,
+                occupants,
+            } => format!(
+                "room-joined {room} as {} occupants={occupants}",
+                one_line(nick)
+            ),
+            Event::Occupant {
+                room,
+                nick,
+                change,
+                role,
+                affiliation,
+                jid,
+                new_nick,
+                why,
+                actor,
+                reason,
+            } => {
+                let mut line = format!(
+                    "occupant {room}/{} {change} role={role} affiliation={affiliation}",
+                    one_line(nick)
+                );
+                if let Some(jid) = jid {
+                    line.push_str(&format!(" jid={}", one_line(jid)));
+                }
+                if let Some(new_nick) = opt(new_nick) {
+                    line.push_str(&format!(" new-nick={new_nick}"));
+                }
+                if let Some(why) = why {
+                    line.push_str(&format!(" why={why}"));
+                }
+                if let Some(actor) = opt(actor) {
+                    line.push_str(&format!(" by={actor}"));
+                }
+                if let Some(reason) = opt(reason) {
+                    line.push_str(&format!(" \"{reason}\""));
+                }
+                line
+            }
+            Event::Reflected { room, id, .. } => {
+                format!("reflected {room} id={}", one_line(id))
+            }
+            Event::RoomSubject {
+                room,
+                nick,
+                subject,
+            } => match opt(nick) {
+                Some(nick) => format!("room-subject {room} by {nick}: {}", one_line(subject)),
+                None => format!("room-subject {room}: {}", one_line(subject)),
+            },
+            Event::RoomNotice { room, text } => format!("room-notice {room}: {}", one_line(text)),
+            Event::RoomLeft {
+                room,
+                why,
+                actor,
+                reason,
+                alternative,
+            } => {
+                let mut line = format!("room-left {room} {why}");
+                if let Some(actor) = opt(actor) {
+                    line.push_str(&format!(" by={actor}"));
+                }
+                if let Some(alternative) = alternative {
+                    line.push_str(&format!(" alternative={alternative}"));
+                }
+                if let Some(reason) = opt(reason) {
+                    line.push_str(&format!(" \"{reason}\""));
+                }
+                line
+            }
+            Event::RoomError { room, error, text } => {
+                format!("room-error {room} {error}: {}", one_line(text))
             }
         }
     }
@@ -466,6 +608,57 @@ mod tests {
         assert_eq!(json["event"], "chat-state");
         assert_eq!(json["from"], "romeo@example.net/orchard");
         assert_eq!(json["state"], "composing");
+    }
+
+    /// XEP-0045: room events name the room, in both forms; remote text
+    /// (nicks, reasons) is made safe in the text form.
+    #[test]
+    fn room_lines_and_json() {
+        let occupant = Event::Occupant {
+            room: "verona@conference.example.com".into(),
+            nick: "romeo\u{1b}[2J".into(),
+            change: "removed".into(),
+            role: "participant".into(),
+            affiliation: "member".into(),
+            jid: None,
+            new_nick: None,
+            why: Some("kicked".into()),
+            actor: Some("nurse".into()),
+            reason: Some("brawling\nagain".into()),
+        };
+        assert_eq!(
+            occupant.to_line(),
+            "occupant verona@conference.example.com/romeo[2J removed role=participant \
+             affiliation=member why=kicked by=nurse \"brawling again\""
+        );
+        let json: serde_json::Value = serde_json::from_str(&occupant.to_json()).unwrap();
+        assert_eq!(json["event"], "occupant");
+        assert_eq!(json["why"], "kicked");
+        assert!(json.get("jid").is_none());
+        let joined = Event::RoomJoined {
+            room: "verona@conference.example.com".into(),
+            nick: "juliet".into(),
+            occupants: 2,
+        };
+        assert_eq!(
+            joined.to_line(),
+            "room-joined verona@conference.example.com as juliet occupants=2"
+        );
+        let json: serde_json::Value = serde_json::from_str(&joined.to_json()).unwrap();
+        assert_eq!(json["event"], "room-joined");
+        assert_eq!(json["occupants"], 2);
+        let left = Event::RoomLeft {
+            room: "verona@conference.example.com".into(),
+            why: "destroyed".into(),
+            actor: None,
+            reason: Some("moved".into()),
+            alternative: Some("mantua@conference.example.com".into()),
+        };
+        assert_eq!(
+            left.to_line(),
+            "room-left verona@conference.example.com destroyed \
+             alternative=mantua@conference.example.com \"moved\""
+        );
     }
 
     /// CARBONS-05 / CARBONS-06: a copy says which device, in both forms.

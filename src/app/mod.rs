@@ -5,7 +5,9 @@
 //!
 //! Organised by area, each holding its state and an `update` that applies
 //! both the server's facts and the user's commands: [`session`],
-//! [`roster`], [`presence`], [`subscription`], [`chat`], [`headline`],
+//! [`roster`], [`presence`], [`subscription`], [`chat`], [`room`] (group
+//! chat: rooms, occupants, and the one decision of which traffic is a
+//! room's), [`headline`],
 //! [`privacy`], [`archive`] (the login steps before initial presence
 //! and the catch-up from the server archive), and [`attention`] (whether the user is looking:
 //! notifications, mutes, client state indication). [`update`] only routes; [`dispatch`] runs a command in its
@@ -23,6 +25,7 @@ pub mod event;
 pub mod headline;
 pub mod presence;
 pub mod privacy;
+pub mod room;
 pub mod roster;
 pub mod session;
 pub mod subscription;
@@ -125,6 +128,9 @@ pub struct Preferences {
     pub send_chat_states: bool,
     /// MARKERS-08: say when the user has seen a contact's messages.
     pub send_markers: bool,
+    /// The nick `/join` uses when none is given; `None`: our JID's local
+    /// part.
+    pub room_nick: Option<String>,
 }
 
 impl Preferences {
@@ -153,6 +159,7 @@ impl Preferences {
             first_login_messages: config.history.first_login_messages,
             send_chat_states: config.privacy.send_chat_states,
             send_markers: config.privacy.send_markers,
+            room_nick: config.rooms.nick.clone().filter(|n| !n.trim().is_empty()),
         }
     }
 }
@@ -167,6 +174,7 @@ impl Default for Preferences {
             first_login_messages: archive::FIRST_LOGIN_MESSAGES,
             send_chat_states: true,
             send_markers: true,
+            room_nick: None,
         }
     }
 }
@@ -235,6 +243,8 @@ pub struct State {
     pub archive: archive::Archive,
     /// Chat states (XEP-0085): what contacts are doing, what we told them.
     pub chat_states: chat::states::ChatStates,
+    /// Rooms we are in, joining or were in (XEP-0045).
+    pub rooms: room::Rooms,
 }
 
 impl State {
@@ -318,6 +328,11 @@ pub enum Purpose {
     Scrollback { conversation: ConversationId },
     /// The current step of privacy/blocking job `tag`.
     Privacy { tag: u64 },
+    /// A room's disco#info before joining it (MUC-03), or after it said
+    /// its configuration changed (MUC-29).
+    RoomInfo { room: jid::BareJid },
+    /// Accepting the defaults of a room we created (MUC-45).
+    InstantRoom { room: jid::BareJid },
 }
 
 /// What `update` takes.
@@ -426,6 +441,10 @@ pub struct Record {
     /// CORRECT-09: a correction of a message we do not hold, kept as a
     /// message of its own that shows it was edited.
     pub edited: bool,
+    /// MUC-21, MAM-14: in a room (`peer` the room, `resource` the nick),
+    /// the id the room's archive gave the message (`<stanza-id by='room'/>`):
+    /// the same message from the room's history or archive is the same row.
+    pub room_id: Option<String>,
 }
 
 /// How far one of our messages got, as the history keeps it.
@@ -553,6 +572,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // Only what can change a roster row invalidates the view's rows:
     // messages, acks and chat commands are the flood cases and never do.
     let touches_roster = match &msg {
+        // A room's presence is about its occupants, never a roster row: a
+        // big room's join must not rebuild the roster a thousand times.
+        Msg::Session {
+            event: SessionEvent::Presence(presence),
+            ..
+        } => room::route_presence(&state.rooms, presence) == room::Route::Elsewhere,
         Msg::Session { event, .. } => matches!(
             event,
             SessionEvent::Online { .. }
@@ -571,6 +596,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::Carbons
                 | Purpose::CatchUp
                 | Purpose::Scrollback { .. }
+                | Purpose::RoomInfo { .. }
+                | Purpose::InstantRoom { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -621,7 +648,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             conversation,
             lines,
             exhausted,
-        } => state.chats.prepend(conversation, lines, exhausted),
+        } => {
+            let lines = room::update::history_lines(state, conversation, lines);
+            state.chats.prepend(conversation, lines, exhausted)
+        }
         // During the catch-up a message may come again that the history
         // already showed (MAM-10): its row tells.
         // A message the history held before (a contact's client sending it
@@ -648,7 +678,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             conversation,
             before,
         } => archive::update::on_scroll_from(state, conversation, before, &mut effects),
-        Msg::Tick { at_ms } => chat::states::on_tick(state, at_ms, &mut effects),
+        Msg::Tick { at_ms } => {
+            chat::states::on_tick(state, at_ms, &mut effects);
+            room::update::on_tick(state, at_ms, &mut effects);
+        }
     }
     if live {
         archive::update::follow_live(state, &mut effects);
@@ -676,17 +709,32 @@ fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
 fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
     match event {
         SessionEvent::Online { jid, features } => {
+            // A new session: the rooms of the last one no longer have us.
+            room::update::on_session_lost(state, at, effects);
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
-        SessionEvent::Message(message) => chat::update::on_message(state, message, at, effects),
+        SessionEvent::Message(message) => match room::route_message(&state.rooms, &message) {
+            room::Route::Room(jid) => room::update::on_message(state, jid, message, at, effects),
+            room::Route::Private { room, nick } => {
+                room::update::on_private(state, room, nick, message, at, effects)
+            }
+            room::Route::Stray => tracing::info!(
+                from = ?message.from.as_ref().map(ToString::to_string),
+                "dropped a groupchat message from a room we are not in (MUC-47)"
+            ),
+            room::Route::Elsewhere => chat::update::on_message(state, message, at, effects),
+        },
         SessionEvent::Carbon { direction, message } => {
             chat::update::on_carbon(state, direction, message, at, effects)
         }
-        SessionEvent::Presence(presence) => {
-            chat::states::on_presence(state, &presence);
-            presence::update::on_presence(state, presence, effects)
-        }
+        SessionEvent::Presence(presence) => match room::route_presence(&state.rooms, &presence) {
+            room::Route::Room(jid) => room::update::on_presence(state, jid, presence, at, effects),
+            _ => {
+                chat::states::on_presence(state, &presence);
+                presence::update::on_presence(state, presence, effects)
+            }
+        },
         SessionEvent::RosterPush { item, ver } => {
             roster::update::on_push(state, item, ver, effects)
         }
@@ -710,6 +758,7 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         SessionEvent::Rejected(text) => session::on_rejected(state, text, effects),
         SessionEvent::Closed { error, .. } => {
             chat::states::on_closed(state);
+            room::update::on_session_lost(state, at, effects);
             session::on_closed(state, error, effects)
         }
     }
@@ -745,6 +794,10 @@ fn apply_reply(
         Purpose::CatchUp => archive::update::on_page(state, result, effects),
         Purpose::Scrollback { conversation } => {
             archive::update::on_scroll_page(state, conversation, result, effects)
+        }
+        Purpose::RoomInfo { room } => room::update::on_room_info(state, room, result, effects),
+        Purpose::InstantRoom { room } => {
+            room::update::on_instant_room(state, room, result, effects)
         }
     }
 }

@@ -29,6 +29,7 @@ mod privacy;
 mod readiness;
 mod receipts;
 mod report;
+mod room;
 mod roster;
 mod roster_command;
 mod routing;
@@ -229,6 +230,41 @@ fn logged_in_with(prefs: Preferences, features: StreamFeatures) -> State {
 
 fn logged_in() -> State {
     logged_in_with(Preferences::default(), features(false, false))
+}
+
+/// In `room` as `nick` (MUC-10): joined, our own presence back, the
+/// subject (empty) received.
+fn in_room(state: &mut State, room: &str, nick: &str) {
+    let mut effects = Vec::new();
+    super::room::join(
+        state,
+        super::room::RoomJoin {
+            room: bare(room),
+            nick: nick.into(),
+            password: None,
+        },
+        0,
+        &mut effects,
+    )
+    .unwrap();
+    update(
+        state,
+        Msg::Reply {
+            purpose: Purpose::RoomInfo { room: bare(room) },
+            result: Ok(Answer::Features(Vec::new())),
+        },
+    );
+    presence(
+        state,
+        &format!(
+            "<presence from='{room}/{nick}'><x xmlns='http://jabber.org/protocol/muc#user'>\
+             <item affiliation='none' role='participant'/><status code='110'/></x></presence>"
+        ),
+    );
+    message(
+        state,
+        &format!("<message from='{room}' type='groupchat'><subject/></message>"),
+    );
 }
 
 /// Every effect as one line: stanzas as XML with a present `id` shown as

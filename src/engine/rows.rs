@@ -34,6 +34,8 @@ pub(super) fn stored_line(stored: StoredMessage) -> ChatLine {
         edited: stored.edited,
         correction: None,
         displayed: stored.displayed,
+        room_id: None,
+        notice: false,
     }
 }
 

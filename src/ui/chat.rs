@@ -332,6 +332,8 @@ impl<'a> Layout<'a> {
         };
         let (label, label_style) = self.sender(line, action.is_some());
         let (label, label_style, row_style) = match action {
+            // What a room or the client says, not a message.
+            _ if line.notice => ("--".to_owned(), self.theme.dim(), self.theme.dim()),
             Some(_) => {
                 let italic = Style::default().add_modifier(Modifier::ITALIC);
                 (format!("* {label}"), label_style.patch(italic), italic)
@@ -475,8 +477,16 @@ fn separator(width: usize, theme: &Theme) -> Line<'static> {
     ))
 }
 
-/// The roster name, else the JID's local part, else its domain.
+/// The roster name, else the JID's local part, else its domain; a private
+/// conversation in a room is `room/nick` (MUC-23).
 fn peer_name(state: &State, conversation: &Conversation) -> String {
+    if let crate::app::chat::ConversationKind::Private { nick } = &conversation.kind {
+        let room = conversation
+            .peer
+            .node()
+            .map_or_else(|| conversation.peer.to_string(), |n| n.to_string());
+        return text::truncate(&one_line(&format!("{room}/{nick}")), MAX_NAME_COLS);
+    }
     let name = state
         .roster
         .get(&conversation.peer)

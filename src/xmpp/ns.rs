@@ -50,6 +50,17 @@ pub const HINTS: &str = "urn:xmpp:hints";
 pub const CSI: &str = "urn:xmpp:csi:0";
 /// XEP-0359 unique and stable stanza ids.
 pub const SID: &str = "urn:xmpp:sid:0";
+/// XEP-0045 multi-user chat: the join `<x/>`, and the feature of a chat
+/// service and of a client that takes part (MUC-05).
+pub const MUC: &str = "http://jabber.org/protocol/muc";
+/// XEP-0045 §15.2.2: what a room tells occupants.
+pub const MUC_USER: &str = "http://jabber.org/protocol/muc#user";
+/// XEP-0045 §15.2.3: moderation and affiliation lists.
+pub const MUC_ADMIN: &str = "http://jabber.org/protocol/muc#admin";
+/// XEP-0045 §15.2.4: room configuration and destruction.
+pub const MUC_OWNER: &str = "http://jabber.org/protocol/muc#owner";
+/// XEP-0249 direct invitations (MUC-05, MUC-48).
+pub const CONFERENCE: &str = "jabber:x:conference";
 
 /// Namespaces seen in nearly every session, returned as `'static` so the
 /// stream reader does not allocate a copy for each element in them.
@@ -88,8 +99,11 @@ pub fn well_known(uri: &str) -> Option<&'static str> {
         SID,
         "http://jabber.org/protocol/caps",
         "http://jabber.org/protocol/disco#items",
-        "http://jabber.org/protocol/muc",
-        "http://jabber.org/protocol/muc#user",
+        MUC,
+        MUC_USER,
+        MUC_ADMIN,
+        MUC_OWNER,
+        CONFERENCE,
         "http://jabber.org/protocol/nick",
         "http://jabber.org/protocol/xhtml-im",
         "http://www.w3.org/1999/xhtml",

@@ -91,6 +91,11 @@ pub enum Query {
         /// The most messages wanted; the server may send fewer.
         max: u32,
     },
+    /// XEP-0045 §6.4 (MUC-03): a room's disco#info features (its flags).
+    RoomInfo(BareJid),
+    /// XEP-0045 §10.1.2 (MUC-45): accept the default configuration of a
+    /// room we just created (an empty submitted form), so others may enter.
+    InstantRoom(BareJid),
 }
 
 impl Query {
@@ -169,9 +174,14 @@ impl Query {
                     Err(_) => iq,
                 }
             }
-            Query::AccountInfo(own) => {
+            Query::AccountInfo(own) | Query::RoomInfo(own) => {
                 Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(Jid::from(own.clone()))
             }
+            Query::InstantRoom(room) => Iq::set(
+                Element::new("query", ns::MUC_OWNER)
+                    .with_child(Element::new("x", ns::DATA_FORMS).with_attr("type", "submit")),
+            )
+            .with_to(Jid::from(room.clone())),
             Query::PrivacyNames => Iq::get(privacy::get_names()),
             Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
             Query::PrivacySet(list) => Iq::set(privacy::set_list(list)),
@@ -236,7 +246,7 @@ impl Query {
                     })
                     .map_err(|e| unreadable(e.to_string())),
             },
-            Query::ServerInfo | Query::AccountInfo(_) => Ok(Answer::Features(
+            Query::ServerInfo | Query::AccountInfo(_) | Query::RoomInfo(_) => Ok(Answer::Features(
                 payload
                     .iter()
                     .flat_map(|q| q.children_named("feature", ns::DISCO_INFO))
@@ -282,7 +292,8 @@ impl Query {
             | Query::Block(_)
             | Query::Unblock(_)
             | Query::CarbonsEnable
-            | Query::CarbonsDisable => Ok(Answer::Done),
+            | Query::CarbonsDisable
+            | Query::InstantRoom(_) => Ok(Answer::Done),
         }
     }
 }

@@ -107,6 +107,8 @@ pub enum StableKey {
     /// SID-05: the sender's origin-id; only ever compared with the same
     /// sender's (peer and direction), since anyone can write one.
     Origin(BareJid, Direction, String),
+    /// MUC-21: the id a room's archive gave a message in that room.
+    Room(BareJid, String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -149,6 +151,12 @@ pub struct ChatLine {
     /// MARKERS-06: the recipient's client showed this line of ours, or a
     /// later one, to its user (XEP-0333).
     pub displayed: bool,
+    /// In a room: the id the room's archive gave the message (its
+    /// `<stanza-id by='room'/>`, MUC-21, MAM-14), ours once reflected.
+    pub room_id: Option<String>,
+    /// In a room: not a message but what the room or the client says
+    /// (joins, leaves, nick changes, warnings, errors); never recorded.
+    pub notice: bool,
 }
 
 impl ChatLine {
@@ -171,13 +179,31 @@ impl ChatLine {
             edited: false,
             correction: None,
             displayed: false,
+            room_id: None,
+            notice: false,
         }
     }
+}
+
+/// Whom a conversation is with.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ConversationKind {
+    /// A contact (or anyone writing to us): threads, lock-in, `/msg`.
+    Chat,
+    /// A room we take part in ([`crate::app::room`]): `peer` is the room;
+    /// incoming lines carry the speaker's nick as their resource.
+    Room,
+    /// MUC-23: private messages with one occupant of the room `peer`,
+    /// drawn as `room/nick`; never merged with a contact's chat.
+    Private { nick: String },
 }
 
 #[derive(Clone, Debug)]
 pub struct Conversation {
     pub id: ConversationId,
+    /// Rooms and private messages in rooms are kept out of the peer and
+    /// thread indexes: only [`Chats::room`] and [`Chats::private`] find them.
+    pub kind: ConversationKind,
     pub peer: BareJid,
     pub thread: Option<String>,
     /// The resource replies go to while locked (NEW-11).
@@ -212,6 +238,13 @@ pub struct Conversation {
 impl Conversation {
     /// Where the next message goes: the locked full JID or the bare JID.
     pub fn address(&self) -> Jid {
+        if let ConversationKind::Private { nick } = &self.kind {
+            return self
+                .peer
+                .with_resource_str(nick)
+                .map(Jid::from)
+                .unwrap_or_else(|_| Jid::from(self.peer.clone()));
+        }
         match &self.locked {
             Some(resource) => self
                 .peer
@@ -273,6 +306,9 @@ pub struct Chats {
     windows: Vec<ConversationId>,
     /// The conversation on screen, which eviction must spare.
     on_screen: Option<ConversationId>,
+    /// Room conversations and private ones with occupants, by room and
+    /// (room, nick): outside `by_peer`, so no contact's chat meets them.
+    by_room: HashMap<(BareJid, Option<String>), ConversationId>,
 }
 
 /// An incoming message reduced to what a conversation line needs.
@@ -555,7 +591,75 @@ impl Chats {
                     self.by_peer.remove(&conversation.peer);
                 }
             }
+            match conversation.kind {
+                ConversationKind::Chat => {}
+                ConversationKind::Room => {
+                    self.by_room.remove(&(conversation.peer, None));
+                }
+                ConversationKind::Private { nick } => {
+                    self.by_room.remove(&(conversation.peer, Some(nick)));
+                }
+            }
         }
+    }
+
+    /// The conversation of `room`, opened when there is none.
+    pub fn room(&mut self, room: &BareJid) -> ConversationId {
+        self.room_or_private(room, None)
+    }
+
+    /// MUC-23: the private conversation with `nick` in `room`, opened when
+    /// there is none.
+    pub fn private(&mut self, room: &BareJid, nick: &str) -> ConversationId {
+        self.room_or_private(room, Some(nick))
+    }
+
+    /// The conversation of `room` (or with `nick` in it), if there is one.
+    pub fn find_room(&self, room: &BareJid, nick: Option<&str>) -> Option<ConversationId> {
+        self.by_room
+            .get(&(room.clone(), nick.map(str::to_owned)))
+            .copied()
+    }
+
+    fn room_or_private(&mut self, room: &BareJid, nick: Option<&str>) -> ConversationId {
+        let key = (room.clone(), nick.map(str::to_owned));
+        if let Some(id) = self.by_room.get(&key) {
+            return *id;
+        }
+        let (kind, message_kind) = match nick {
+            None => (ConversationKind::Room, MessageType::Groupchat),
+            Some(nick) => (
+                ConversationKind::Private {
+                    nick: nick.to_owned(),
+                },
+                MessageType::Chat,
+            ),
+        };
+        let id = self.open_as(kind, room.clone(), None, message_kind);
+        self.by_room.insert(key, id);
+        id
+    }
+
+    /// Adds `line` to a room or private conversation `id`; an incoming
+    /// line counts as unread. Returns the line's `seq`.
+    pub fn push_line(&mut self, id: ConversationId, line: ChatLine) -> Option<u64> {
+        let activity = self.touch(id);
+        let conversation = self.conversations.get_mut(&id)?;
+        conversation.activity = activity;
+        match line.direction {
+            Direction::Incoming => conversation.unread += 1,
+            Direction::Outgoing => conversation.unread = 0,
+        }
+        conversation.push(line);
+        let seq = conversation.lines.back().map(|l| l.seq);
+        self.note_open(id);
+        seq
+    }
+
+    /// Remembers a message we sent in a room or private conversation, so
+    /// its error reply finds the line (MSG-12, MUC-18).
+    pub fn note_sent(&mut self, message_id: String, conversation: ConversationId, to: Jid) {
+        self.remember_sent(message_id, conversation, to);
     }
 
     /// The peer's most recent conversation.
@@ -580,6 +684,18 @@ impl Chats {
     }
 
     fn open(&mut self, peer: BareJid, thread: Option<String>, kind: MessageType) -> ConversationId {
+        let id = self.open_as(ConversationKind::Chat, peer.clone(), thread, kind);
+        self.by_peer.entry(peer).or_default().push(id);
+        id
+    }
+
+    fn open_as(
+        &mut self,
+        conversation_kind: ConversationKind,
+        peer: BareJid,
+        thread: Option<String>,
+        kind: MessageType,
+    ) -> ConversationId {
         if self.conversations.len() >= MAX_CONVERSATIONS {
             self.evict_oldest();
         }
@@ -589,7 +705,6 @@ impl Chats {
         if let Some(thread) = &thread {
             self.by_thread.insert((peer.clone(), thread.clone()), id);
         }
-        self.by_peer.entry(peer.clone()).or_default().push(id);
         let activity = self.touch(id);
         self.by_activity.insert(activity, id);
         self.windows.push(id);
@@ -597,6 +712,7 @@ impl Chats {
             id,
             Conversation {
                 id,
+                kind: conversation_kind,
                 peer,
                 thread,
                 locked: None,
@@ -864,6 +980,13 @@ impl Chats {
     pub fn mark_read(&mut self, id: ConversationId) {
         if let Some(conversation) = self.conversations.get_mut(&id) {
             conversation.unread = 0;
+        }
+    }
+
+    /// One line fewer to read in `id`: the one just added was not news.
+    pub fn mark_read_one(&mut self, id: ConversationId) {
+        if let Some(conversation) = self.conversations.get_mut(&id) {
+            conversation.unread = conversation.unread.saturating_sub(1);
         }
     }
 

@@ -321,6 +321,7 @@ fn on_sent_elsewhere(
             at,
             line: None,
             edited: false,
+            room_id: None,
         }));
         return;
     }
@@ -356,6 +357,7 @@ fn on_sent_elsewhere(
             .last_seq(conversation)
             .map(|seq| (conversation, seq)),
         edited: corrects,
+        room_id: None,
     }));
     if archived.is_some() {
         return;
@@ -455,6 +457,7 @@ fn interpret(
         at,
         line: None,
         edited: false,
+        room_id: None,
     };
     if message.kind == MessageType::Headline || from.node().is_none() {
         // MSG-13: announcements from a bare domain are system messages;
@@ -675,7 +678,10 @@ pub fn open(
     at: i64,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
-    let id = state.chats.conversation_for(&to);
+    let id = match crate::app::room::conversation_for(state, &to) {
+        Some(id) => id,
+        None => state.chats.conversation_for(&to),
+    };
     state.active = Some(id);
     match body {
         None => Outcome::Done(format!("conversation with {to} open")),
@@ -743,12 +749,16 @@ fn send_in(
     at: i64,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
+    if let Err(why) = crate::app::room::update::may_send(state, id) {
+        return Outcome::Failed(why);
+    }
     // Pending until the server acknowledges it, when it does (XEP-0198),
     // or until we are back online.
     let pending = state.acks || !state.is_online();
     let mut message = state.chats.compose(id, kind, subject, body, at, pending);
     if let Some(message) = &mut message {
         states::on_send(state, id, message);
+        crate::app::room::update::on_compose(state, id, message);
     }
     match message {
         Some(message) if !state.is_online() => {

@@ -141,6 +141,22 @@ impl PresenceChoice {
 pub enum Action {
     /// `/msg JID [TEXT]`; without text it only opens the conversation.
     Message { to: Jid, body: Option<String> },
+    /// `/join ROOM[/NICK] [PASSWORD]` (MUC-07, MUC-08).
+    Join {
+        room: BareJid,
+        nick: Option<String>,
+        password: Option<String>,
+    },
+    /// `/leave [ROOM] [TEXT]` (MUC-25); no room: the current one.
+    Leave {
+        room: Option<BareJid>,
+        text: Option<String>,
+    },
+    /// `/nick NICK` in the current room (MUC-16).
+    Nick { nick: String },
+    /// `/topic [TEXT]` in the current room: show the subject, or set it
+    /// (MUC-20).
+    Topic { text: Option<String> },
     /// `/me TEXT`: an action (XEP-0245), sent to the current conversation
     /// as the body `/me TEXT` (ME-03).
     Me { text: String },

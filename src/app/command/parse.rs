@@ -151,6 +151,48 @@ pub(super) fn parse_msg(args: &mut Args<'_>) -> Result<Action, CommandError> {
     })
 }
 
+/// `/join ROOM[/NICK] [PASSWORD]`: the nick is the address's resource.
+pub(super) fn parse_join(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let address = args.jid()?;
+    if address.node().is_none() {
+        return Err(args.usage(format!(
+            "{} is a service, not a room: a room is room@service",
+            address
+        )));
+    }
+    let password = args.word().map(str::to_owned);
+    args.finish()?;
+    Ok(Action::Join {
+        room: address.to_bare(),
+        nick: address.resource().map(|r| r.as_str().to_owned()),
+        password,
+    })
+}
+
+/// `/leave [ROOM] [TEXT]`: a first word with an `@` is the room.
+pub(super) fn parse_leave(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let rest = args.rest.trim_start();
+    let first = rest.split_whitespace().next().unwrap_or_default();
+    let room = if first.contains('@') {
+        Some(args.bare_jid()?)
+    } else {
+        None
+    };
+    Ok(Action::Leave {
+        room,
+        text: args.text(),
+    })
+}
+
+pub(super) fn parse_nick(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let nick = args.required_text("the nick")?;
+    Ok(Action::Nick { nick })
+}
+
+pub(super) fn parse_topic(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    Ok(Action::Topic { text: args.text() })
+}
+
 pub(super) fn parse_normal(args: &mut Args<'_>) -> Result<Action, CommandError> {
     let to = args.jid()?;
     let (subject, body) = args.subject_and_body()?;

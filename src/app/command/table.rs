@@ -11,11 +11,11 @@
 
 use super::parse::{
     Args, parse_add, parse_approve, parse_block, parse_blocklist, parse_cancel, parse_contact,
-    parse_correct, parse_deny, parse_disconnect, parse_group, parse_headline, parse_help, parse_me,
-    parse_msg, parse_mute, parse_normal, parse_preapprove, parse_presence, parse_priority_command,
-    parse_privacy, parse_quit, parse_reconnect, parse_remove, parse_rename, parse_roster,
-    parse_say, parse_search, parse_status, parse_subscribe, parse_unblock, parse_unmute,
-    parse_unsubscribe,
+    parse_correct, parse_deny, parse_disconnect, parse_group, parse_headline, parse_help,
+    parse_join, parse_leave, parse_me, parse_msg, parse_mute, parse_nick, parse_normal,
+    parse_preapprove, parse_presence, parse_priority_command, parse_privacy, parse_quit,
+    parse_reconnect, parse_remove, parse_rename, parse_roster, parse_say, parse_search,
+    parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
 };
 use super::{Action, CommandError, PrivacyCommand};
 
@@ -89,6 +89,52 @@ pub static COMMANDS: &[CommandSpec] = &[
         parse: parse_msg,
         works_offline: false,
         may_wait: true,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "join",
+        args: "ROOM[/NICK] [PASSWORD]",
+        summary: "join a group chat room",
+        details: "Enters ROOM (room@conference.example.org) as NICK, or as the [rooms] nick of \
+                  the config (else your JID's local part). Its window opens; plain text there \
+                  goes to the room, and /msg ROOM/NICK writes privately to one occupant.",
+        args_kinds: &[ArgKind::Jid, ArgKind::Text],
+        parse: parse_join,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "leave",
+        args: "[ROOM] [TEXT]",
+        summary: "leave a room (the current one without ROOM), saying TEXT",
+        details: "ROOM is a room's address (it has an @); anything else is the goodbye text.",
+        args_kinds: &[ArgKind::BareJid, ArgKind::Text],
+        parse: parse_leave,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: true,
+    },
+    CommandSpec {
+        name: "nick",
+        args: "NICK",
+        summary: "change your nick in the current room",
+        details: "The room may refuse a nick that is taken or reserved; you keep the old one then.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_nick,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "topic",
+        args: "[TEXT]",
+        summary: "show the current room's subject, or set it to TEXT",
+        details: "Rooms let moderators change the subject; some let every participant.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_topic,
+        works_offline: false,
+        may_wait: false,
         touches_roster: false,
     },
     CommandSpec {
@@ -468,6 +514,10 @@ impl Action {
     pub fn spec(&self) -> &'static CommandSpec {
         match self {
             Action::Message { .. } => const { row("msg") },
+            Action::Join { .. } => const { row("join") },
+            Action::Leave { .. } => const { row("leave") },
+            Action::Nick { .. } => const { row("nick") },
+            Action::Topic { .. } => const { row("topic") },
             Action::Normal { .. } => const { row("normal") },
             Action::Me { .. } => const { row("me") },
             Action::Correct { .. } => const { row("correct") },
@@ -507,6 +557,13 @@ impl Action {
     pub fn label(&self) -> String {
         match self {
             Action::Message { to, .. } => format!("/msg {to}"),
+            Action::Join { room, .. } => format!("/join {room}"),
+            Action::Leave {
+                room: Some(room), ..
+            } => format!("/leave {room}"),
+            Action::Leave { room: None, .. } => "/leave".to_owned(),
+            Action::Nick { nick } => format!("/nick {nick}"),
+            Action::Topic { .. } => "/topic".to_owned(),
             Action::Normal { to, .. } => format!("/normal {to}"),
             Action::Me { .. } => "/me".to_owned(),
             Action::Correct { .. } => "/correct".to_owned(),

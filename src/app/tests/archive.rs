@@ -729,6 +729,8 @@ fn mam_10_a_message_the_history_showed_is_one_line() {
         edited: false,
         correction: None,
         displayed: false,
+        room_id: None,
+        notice: false,
     };
     update(
         &mut state,

@@ -180,6 +180,7 @@ fn me_01_me_02_action_label() {
         ["emit: message chat from tybalt@example.org/x: * tybalt draws"]
     );
     // ME-04, ME-05: in a room the sender is the occupant's nick.
+    in_room(&mut state, "verona@rooms.example.net", "juliet");
     let effects = message(
         &mut state,
         "<message from='verona@rooms.example.net/nurse' type='groupchat' id='g1'>\

@@ -227,6 +227,7 @@ fn correct_06_09_other_senders_and_unknown_ids_are_new_lines() {
 #[test]
 fn correct_06_room_corrections_are_new_lines() {
     let mut state = logged_in();
+    in_room(&mut state, "verona@conference.example.com", "juliet");
     let room = "<message from='verona@conference.example.com/romeo' type='groupchat' id='g1'>\
                 <body>helo</body></message>";
     message(&mut state, room);
@@ -237,7 +238,17 @@ fn correct_06_room_corrections_are_new_lines() {
     );
     assert!(history(&effects).is_empty());
     assert!(!records(&effects)[0].edited);
-    let lines = lines(&state, "verona@conference.example.com");
+    let room = bare("verona@conference.example.com");
+    let id = state.chats.find_room(&room, None).unwrap();
+    let lines: Vec<_> = state
+        .chats
+        .get(id)
+        .unwrap()
+        .lines
+        .iter()
+        .filter(|l| !l.notice)
+        .map(|l| (l.direction, l.body.clone(), l.edited))
+        .collect();
     assert_eq!(lines.len(), 2);
     assert!(!lines[1].2, "an ordinary new line");
 }

@@ -268,6 +268,7 @@ fn i18n_03_body_picked_by_language() {
 #[test]
 fn syn_03_groupchat_is_shown_as_groupchat() {
     let mut state = logged_in();
+    in_room(&mut state, "room@conference.example.com", "juliet");
     assert_eq!(
         trace(&message(
             &mut state,
@@ -276,11 +277,11 @@ fn syn_03_groupchat_is_shown_as_groupchat() {
         )),
         ["emit: message groupchat from room@conference.example.com/nurse: hello all"]
     );
-    let conversation = state
+    let id = state
         .chats
-        .latest_with(&bare("room@conference.example.com"))
+        .find_room(&bare("room@conference.example.com"), None)
         .unwrap();
-    let line = conversation.lines.back().unwrap();
+    let line = state.chats.get(id).unwrap().lines.back().unwrap();
     assert_eq!(line.kind, MessageType::Groupchat);
     assert_eq!(line.resource.as_deref(), Some("nurse"));
 }
@@ -290,6 +291,7 @@ fn syn_03_groupchat_is_shown_as_groupchat() {
 
 fn syn_03_groupchat_reply_goes_to_the_room() {
     let mut state = logged_in();
+    in_room(&mut state, "room@conference.example.com", "juliet");
     message(
         &mut state,
         "<message from='room@conference.example.com/nurse' type='groupchat'>\

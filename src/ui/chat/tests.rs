@@ -36,6 +36,40 @@ fn state() -> State {
     logged_in(roster())
 }
 
+/// In `room` as `nick`: the join presence answered with our own, the
+/// empty subject received (MUC-10).
+fn join_room(state: &mut State, room: &str, nick: &str) {
+    let mut effects = Vec::new();
+    crate::app::room::join(
+        state,
+        crate::app::room::RoomJoin {
+            room: jid::BareJid::new(room).unwrap(),
+            nick: nick.into(),
+            password: None,
+        },
+        0,
+        &mut effects,
+    )
+    .unwrap();
+    let presence = crate::xmpp::stanza::presence::Presence::parse(&test_xml::parse(&format!(
+        "<presence from='{room}/{nick}'><x xmlns='http://jabber.org/protocol/muc#user'>\
+         <item affiliation='none' role='participant'/><status code='110'/></x></presence>"
+    )))
+    .unwrap();
+    update(
+        state,
+        Msg::Session {
+            event: SessionEvent::Presence(presence),
+            at: 0,
+        },
+    );
+    receive(
+        state,
+        &format!("<message from='{room}' type='groupchat'><subject/></message>"),
+        0,
+    );
+}
+
 /// A stanza from the wire, arriving at `at`.
 fn receive(state: &mut State, xml: &str, at: i64) {
     let message = Message::parse(&test_xml::parse(xml)).unwrap();
@@ -264,6 +298,7 @@ fn syn_03_normal_message_shows_subject() {
 #[test]
 fn groupchat_lines_are_marked() {
     let mut state = state();
+    join_room(&mut state, "verona@rooms.example.net", "juliet");
     receive(
         &mut state,
         "<message from='verona@rooms.example.net/mercutio' type='groupchat'>\
@@ -274,7 +309,12 @@ fn groupchat_lines_are_marked() {
     let mut view = View::default();
     let rows = pane(&state, &mut view, 60, 6);
     assert!(rows[0].contains("· groupchat"), "{}", rows[0]);
-    assert_eq!(inside(&rows)[1], "12:30 <#mercutio> A plague");
+    let inside = inside(&rows);
+    assert!(
+        inside[1].starts_with("00:00 -- you joined as juliet"),
+        "{inside:?}"
+    );
+    assert_eq!(inside[2], "12:30 <#mercutio> A plague");
 }
 
 /// MSG-12: the bounce is marked under the message it answers, not the

@@ -18,7 +18,8 @@ use crate::xmpp::stanza::roster;
 /// The features we answer disco#info with; `urn:xmpp:receipts` because we
 /// ask for and give delivery receipts (RECEIPTS-01), chat states because we
 /// show and send them (STATES-01), corrections because we apply them
-/// (CORRECT-01), and displayed markers (MARKERS-01).
+/// (CORRECT-01), and displayed markers (MARKERS-01); group chat and direct
+/// invitations, so others may invite us to rooms (MUC-05).
 pub const FEATURES: &[&str] = &[
     ns::DISCO_INFO,
     ns::PING,
@@ -27,6 +28,8 @@ pub const FEATURES: &[&str] = &[
     ns::CHAT_STATES,
     ns::CORRECTION,
     ns::CHAT_MARKERS,
+    ns::MUC,
+    ns::CONFERENCE,
     "jabber:client",
 ];
 

@@ -3,7 +3,8 @@
 //! body and subject, thread and error, and its XEP-0359 stable ids
 //! (`origin-id`, `stanza-id`, read by [`super::stable_id`]) and XEP-0184
 //! delivery receipts (request and receipt, [`super::receipts`]) and its XEP-0085
-//! chat state ([`super::chat_states`]), read from and written to an [`Element`].
+//! chat state ([`super::chat_states`]), its multi-user chat `<x/>`
+//! ([`super::muc`]) and `<delay/>` ([`super::delay`]), read from and written to an [`Element`].
 //! Conversation logic (lock-in, thread contexts) lives in the app; this file
 //! only says what a message contains.
 
@@ -13,7 +14,9 @@ use std::str::FromStr;
 use jid::Jid;
 
 use super::chat_states::ChatState;
+use super::delay::Delay;
 use super::lang::{self, LangText};
+use super::muc::MucUser;
 use super::stable_id::{self, StanzaId};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
 use super::{correction, markers, receipts};
@@ -142,6 +145,13 @@ pub struct Message {
     /// MARKERS-03: the id a `<displayed/>` names: the sender has seen that
     /// message and those before it. Written when sending the marker.
     pub displayed: Option<String>,
+    /// MUC-14, MUC-22, MUC-29, MUC-30: the multi-user chat `<x/>` (XEP-0045
+    /// muc#user): status codes of a room notice, an invitation, or the
+    /// empty one a private message carries. Read and written.
+    pub muc: Option<MucUser>,
+    /// MUC-21: the `<delay/>` (XEP-0203) a room puts on its history, or a
+    /// server on a message it held. Read only.
+    pub delay: Option<Delay>,
 }
 
 /// Longest body kept: a chat line, not a file transfer. Each conversation
@@ -181,6 +191,8 @@ impl Message {
             replace: None,
             markable: false,
             displayed: None,
+            muc: None,
+            delay: None,
         }
     }
 
@@ -234,6 +246,8 @@ impl Message {
             replace: correction::replaced_id(element).map(cap::id),
             markable: markers::is_markable(element),
             displayed: markers::displayed_id(element).map(cap::id),
+            muc: MucUser::of(element),
+            delay: Delay::of(element).ok().flatten(),
         })
     }
 
@@ -276,6 +290,9 @@ impl Message {
         }
         if let Some(id) = &self.replace {
             element.push_child(correction::replace(id));
+        }
+        if let Some(user) = &self.muc {
+            element.push_child(user.to_element());
         }
         // MARKERS-04: a marker never asks for one.
         if let Some(id) = &self.displayed {

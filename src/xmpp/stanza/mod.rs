@@ -3,7 +3,7 @@
 //! (privacy lists, blocking, and the message extensions of the IM suite:
 //! carbons, forwarding, delay, hints, stable ids, archive queries with
 //! result set management, receipts, markers, chat states, corrections,
-//! client state indication and /me), built from and back into the owned
+//! client state indication and /me, and multi-user chat), built from and back into the owned
 //! [`Element`] tree. This module owns only syntax: what a stanza says and how
 //! to write one. What to *do* with a stanza (routing, state, replies) belongs
 //! to the session and the app. It must not import `crate::app`, `crate::ui`
@@ -28,6 +28,7 @@ pub mod mam;
 pub mod markers;
 pub mod me;
 pub mod message;
+pub mod muc;
 pub mod presence;
 pub mod privacy;
 pub mod receipts;

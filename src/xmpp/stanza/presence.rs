@@ -2,7 +2,8 @@
 //! §6 subscription requests): availability with show, status and priority,
 //! and the subscription types. Per-resource presence tables and the
 //! subscription workflow live in the app; this file only reads and writes the
-//! stanza. Parsing is bounded: a hostile priority or status can neither
+//! stanza, with the multi-user chat `<x/>`s it may carry ([`super::muc`]).
+//! Parsing is bounded: a hostile priority or status can neither
 //! crash us nor make us keep megabytes per contact.
 
 use std::fmt;
@@ -11,6 +12,7 @@ use std::str::FromStr;
 use jid::{BareJid, Jid};
 
 use super::lang::{self, LangText};
+use super::muc::{Join, MucUser};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
 use crate::xmpp::element::Element;
 use crate::xmpp::error::StanzaError;
@@ -183,6 +185,12 @@ pub struct Presence {
     pub lang: Option<String>,
     /// Set for `type='error'` (SYN-15, PRES-12).
     pub error: Option<StanzaError>,
+    /// MUC-14: what a room says about the occupant (XEP-0045 muc#user);
+    /// read and written.
+    pub muc: Option<MucUser>,
+    /// MUC-07: the join `<x/>` (password, history limits); written when
+    /// entering a room, read back only for checks.
+    pub muc_join: Option<Join>,
 }
 
 impl Presence {
@@ -198,6 +206,8 @@ impl Presence {
             priority: 0,
             lang: None,
             error: None,
+            muc: None,
+            muc_join: None,
         }
     }
 
@@ -269,6 +279,8 @@ impl Presence {
             priority,
             lang: element.lang().map(str::to_owned),
             error: (kind == PresenceType::Error).then(|| StanzaError::from_stanza(element)),
+            muc: MucUser::of(element),
+            muc_join: Join::of(element),
         })
     }
 
@@ -291,6 +303,12 @@ impl Presence {
             element.push_child(
                 Element::new("priority", ns::CLIENT).with_text(self.priority.to_string()),
             );
+        }
+        if let Some(join) = &self.muc_join {
+            element.push_child(join.to_element());
+        }
+        if let Some(user) = &self.muc {
+            element.push_child(user.to_element());
         }
         if self.kind == PresenceType::Error {
             element.push_child(error_child(self.error.as_ref()));

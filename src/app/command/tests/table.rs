@@ -24,6 +24,10 @@ fn every_command_parses_and_has_kinds_for_its_args() {
 const EXAMPLES: &[&str] = &[
     "/msg romeo@example.net",
     "/msg romeo@example.net hello",
+    "/join verona@conference.example.com/juliet",
+    "/leave verona@conference.example.com good night",
+    "/nick jules",
+    "/topic Act II",
     "/me waves",
     "/correct window",
     "/mute romeo@example.net",
@@ -122,6 +126,8 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Headline { .. }
             | Action::Help { .. }
             | Action::Search { .. }
+            | Action::Nick { .. }
+            | Action::Topic { .. }
             | Action::Roster
             | Action::Contact { .. }
     )
