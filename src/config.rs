@@ -45,6 +45,17 @@ pub struct Config {
     pub notify: NotifyConfig,
     #[serde(default)]
     pub privacy: PrivacyConfig,
+    #[serde(default)]
+    pub rooms: RoomsConfig,
+}
+
+/// `[rooms]`: group chat (XEP-0045).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoomsConfig {
+    /// The nick for rooms joined from a bookmark without one
+    /// (BOOKMARKS-04); unset: the local part of the account's JID.
+    pub nick: Option<String>,
 }
 
 /// `[privacy]`: what our client tells others about us on its own.

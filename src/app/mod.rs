@@ -7,7 +7,8 @@
 //! both the server's facts and the user's commands: [`session`],
 //! [`roster`], [`presence`], [`subscription`], [`chat`], [`headline`],
 //! [`privacy`], [`archive`] (the login steps before initial presence
-//! and the catch-up from the server archive), and [`attention`] (whether the user is looking:
+//! and the catch-up from the server archive), [`bookmarks`] (the rooms
+//! bookmarked on the server), and [`attention`] (whether the user is looking:
 //! notifications, mutes, client state indication). [`update`] only routes; [`dispatch`] runs a command in its
 //! area and reports its one result; [`command`] is the command language;
 //! [`event`] is what the user is told. The roster keeps its contacts
@@ -16,6 +17,7 @@
 
 pub mod archive;
 pub mod attention;
+pub mod bookmarks;
 pub mod chat;
 pub mod command;
 pub mod dispatch;
@@ -125,6 +127,9 @@ pub struct Preferences {
     pub send_chat_states: bool,
     /// MARKERS-08: say when the user has seen a contact's messages.
     pub send_markers: bool,
+    /// BOOKMARKS-04: the nick for rooms whose bookmark names none; `None`:
+    /// our JID's local part.
+    pub room_nick: Option<String>,
 }
 
 impl Preferences {
@@ -153,6 +158,7 @@ impl Preferences {
             first_login_messages: config.history.first_login_messages,
             send_chat_states: config.privacy.send_chat_states,
             send_markers: config.privacy.send_markers,
+            room_nick: config.rooms.nick.clone().filter(|n| !n.trim().is_empty()),
         }
     }
 }
@@ -167,6 +173,7 @@ impl Default for Preferences {
             first_login_messages: archive::FIRST_LOGIN_MESSAGES,
             send_chat_states: true,
             send_markers: true,
+            room_nick: None,
         }
     }
 }
@@ -235,6 +242,8 @@ pub struct State {
     pub archive: archive::Archive,
     /// Chat states (XEP-0085): what contacts are doing, what we told them.
     pub chat_states: chat::states::ChatStates,
+    /// The rooms bookmarked on the server (XEP-0402, XEP-0048).
+    pub bookmarks: bookmarks::Bookmarks,
 }
 
 impl State {
@@ -318,6 +327,8 @@ pub enum Purpose {
     Scrollback { conversation: ConversationId },
     /// The current step of privacy/blocking job `tag`.
     Privacy { tag: u64 },
+    /// A bookmarks request (XEP-0402, XEP-0049).
+    Bookmarks(bookmarks::Step),
 }
 
 /// What `update` takes.
@@ -571,6 +582,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::Carbons
                 | Purpose::CatchUp
                 | Purpose::Scrollback { .. }
+                | Purpose::Bookmarks(_)
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -676,6 +688,7 @@ fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
 fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
     match event {
         SessionEvent::Online { jid, features } => {
+            bookmarks::update::begin_session(state);
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
@@ -686,6 +699,9 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         SessionEvent::Presence(presence) => {
             chat::states::on_presence(state, &presence);
             presence::update::on_presence(state, presence, effects)
+        }
+        SessionEvent::Pubsub { from, event } => {
+            bookmarks::update::on_pubsub(state, from, event, effects)
         }
         SessionEvent::RosterPush { item, ver } => {
             roster::update::on_push(state, item, ver, effects)
@@ -736,6 +752,7 @@ fn apply_reply(
         Purpose::Privacy { tag } => privacy::jobs::on_reply(state, tag, result, effects),
         Purpose::AccountInfo => {
             chat::update::on_account_info(state, &result);
+            bookmarks::update::on_account_info(state, &result, effects);
             archive::update::on_account_info(state, &result, effects);
         }
         Purpose::Carbons => {
@@ -743,6 +760,7 @@ fn apply_reply(
             archive::update::on_carbons_answered(state, effects);
         }
         Purpose::CatchUp => archive::update::on_page(state, result, effects),
+        Purpose::Bookmarks(step) => bookmarks::update::on_reply(state, step, result, effects),
         Purpose::Scrollback { conversation } => {
             archive::update::on_scroll_page(state, conversation, result, effects)
         }

@@ -162,6 +162,7 @@ pub fn send_initial_presence(state: &mut State, effects: &mut Vec<Effect>) {
         }
     }
     effects.push(Effect::RunStartupCommands);
+    super::bookmarks::update::on_initial_presence(state, effects);
     // Without acknowledgements, a queued message is sent once the new
     // stream has it (the session flushes its queue at login).
     if !state.acks {

@@ -61,6 +61,10 @@ const EXAMPLES: &[&str] = &[
     "/privacy rule public 1 deny jid romeo@example.net",
     "/privacy unrule public 1",
     "/search feast",
+    "/bookmark",
+    "/bookmark list",
+    "/bookmark add verona@conference.example.com --autojoin --nick jules --name The Verona",
+    "/bookmark remove verona@conference.example.com",
     "/reconnect",
     "/disconnect",
     "/quit off to Mantua",
@@ -124,6 +128,7 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Search { .. }
             | Action::Roster
             | Action::Contact { .. }
+            | Action::Bookmark(_)
     )
 }
 
