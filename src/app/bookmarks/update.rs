@@ -259,7 +259,9 @@ fn run(
     effects: &mut Vec<Effect>,
 ) -> Outcome {
     match (command, state.bookmarks.store) {
-        (BookmarkCommand::List, _) => list(state, effects),
+        // Private storage sends no notifications: a listing reads it again,
+        // so what other clients stored shows.
+        (BookmarkCommand::List, Store::Pep) => list(state, effects),
         (BookmarkCommand::Add(edit), Store::Pep) => {
             let bookmark = apply_edit(state.bookmarks.list.get(&edit.room), &edit);
             effects.push(Effect::Request {
@@ -331,8 +333,8 @@ fn bookmark_event(bookmark: &Bookmark) -> Event {
     }
 }
 
-/// The fresh private storage: change it as the command says and set it
-/// back whole, every other entry untouched (BOOKMARKS-13).
+/// The fresh private storage: listed, or changed as the command says and
+/// set back whole, every other entry untouched (BOOKMARKS-13).
 fn on_fetched(
     state: &mut State,
     tag: u64,
@@ -341,7 +343,7 @@ fn on_fetched(
     result: Result<Answer, RequestError>,
     effects: &mut Vec<Effect>,
 ) {
-    let mut storage = match result {
+    let storage = match result {
         Ok(Answer::PrivateBookmarks(storage)) => storage,
         Ok(_) => Storage::default(),
         Err(error) => {
@@ -350,6 +352,12 @@ fn on_fetched(
             return;
         }
     };
+    if command == BookmarkCommand::List {
+        apply_storage(state, &storage, effects);
+        let outcome = list(state, effects);
+        dispatch::report(state, tag, label, outcome, effects);
+        return;
+    }
     if storage.truncated {
         // Writing back what was read would drop the rest.
         let outcome = Outcome::Failed(format!(
@@ -359,6 +367,7 @@ fn on_fetched(
         dispatch::report(state, tag, label, outcome, effects);
         return;
     }
+    let mut storage = storage;
     match &command {
         BookmarkCommand::Add(edit) => {
             let bookmark = apply_edit(storage.get(&edit.room), edit);
