@@ -268,3 +268,75 @@ async fn bookmarks_08_precondition_not_met_is_told() {
     assert!(!xml.contains(ROOM), "nothing was published: {xml}");
     phone.quit().await;
 }
+
+/// `balcony exec ARGS` for `config`; returns (success, stdout and stderr).
+async fn exec(config: &std::path::Path, data: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .env("XDG_DATA_HOME", data)
+        .env("XDG_STATE_HOME", data)
+        .arg("--config")
+        .arg(config)
+        .arg("exec")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("run balcony exec");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// `exec` adds, lists (text and JSON: room, name, autojoin, nick) and removes bookmarks, and
+/// prints the autojoin a bookmark asks for.
+async fn exec_lists_bookmarks(kind: ServerKind) {
+    let server = server(kind);
+    let alice = server.account("alice");
+    let config = server.write_config(&alice, "");
+    let data = tempfile::tempdir().expect("tempdir");
+    let add = format!("/bookmark add {ROOM} --autojoin --nick jules --name Fair Verona");
+    let (ok, output) = exec(&config, data.path(), &[&add]).await;
+    assert!(ok, "{output}");
+    assert!(
+        output.contains(&format!("ok /bookmark add {ROOM}: bookmarked {ROOM}")),
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!("bookmark autojoin: {ROOM} as jules")),
+        "{output}"
+    );
+    let (ok, output) = exec(&config, data.path(), &["/bookmark list"]).await;
+    assert!(ok, "{output}");
+    assert!(
+        output.contains(&format!(
+            "bookmark {ROOM} name=\"Fair Verona\" autojoin=yes nick=jules"
+        )),
+        "{output}"
+    );
+    let (ok, output) = exec(&config, data.path(), &["--json", "/bookmark list"]).await;
+    assert!(ok, "{output}");
+    assert!(
+        output.contains(&format!(
+            "{{\"event\":\"bookmark\",\"room\":\"{ROOM}\",\"name\":\"Fair Verona\",\
+             \"autojoin\":true,\"nick\":\"jules\",\"password\":false}}"
+        )),
+        "{output}"
+    );
+    let remove = format!("/bookmark remove {ROOM}");
+    let (ok, output) = exec(&config, data.path(), &[&remove, &remove]).await;
+    assert!(!ok, "the second remove fails: {output}");
+    assert!(
+        output.contains(&format!("ok /bookmark remove {ROOM}")),
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!(
+            "failed /bookmark remove {ROOM}: there is no bookmark for {ROOM}"
+        )),
+        "{output}"
+    );
+}
+common::on_both_servers!(exec_lists_bookmarks);
