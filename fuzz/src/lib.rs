@@ -334,17 +334,17 @@ pub fn decode_everything(element: &Element, written: &mut String) {
 /// XEP-0402 conferences, XEP-0048 storage) on `element` and writes back
 /// what balcony would publish or store from them.
 fn decode_bookmarks(element: &Element, written: &mut String) {
-    if let Ok(event) = pubsub::parse_event(element, 64) {
-        if let pubsub::EventKind::Items { items, .. } = &event.kind {
-            for item in &items.items {
-                if let Ok(Some(bookmark)) = Bookmark::from_item(item) {
-                    let publish = pubsub::publish(
-                        &event.node,
-                        &bookmark.to_item(),
-                        Some(&bookmarks::publish_options()),
-                    );
-                    written.push_str(&publish.to_xml());
-                }
+    if let Ok(event) = pubsub::parse_event(element, 64)
+        && let pubsub::EventKind::Items { items, .. } = &event.kind
+    {
+        for item in &items.items {
+            if let Ok(Some(bookmark)) = Bookmark::from_item(item) {
+                let publish = pubsub::publish(
+                    &event.node,
+                    &bookmark.to_item(),
+                    Some(&bookmarks::publish_options()),
+                );
+                written.push_str(&publish.to_xml());
             }
         }
     }
