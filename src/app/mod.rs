@@ -673,13 +673,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 /// The terminal UI shows notices, not events: what an [`Event::Info`]
-/// tells the user becomes notice lines there too.
+/// tells the user becomes notice lines there too, and so do bookmarks
+/// (a listing, a change from another device, a room to join or leave),
+/// which have no pane of their own.
 fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
     for effect in effects {
-        if let Effect::Emit(Event::Info { text }) = effect {
-            for line in text.lines() {
-                push_notice(state, line.to_owned(), false);
+        match effect {
+            Effect::Emit(Event::Info { text }) => {
+                for line in text.lines() {
+                    push_notice(state, line.to_owned(), false);
+                }
             }
+            Effect::Emit(
+                event @ (Event::Bookmark { .. }
+                | Event::BookmarkRemoved { .. }
+                | Event::RoomChange { .. }),
+            ) => push_notice(state, event.to_line(), false),
+            _ => {}
         }
     }
 }

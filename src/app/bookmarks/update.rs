@@ -29,6 +29,17 @@ pub fn begin_session(state: &mut State) {
     state.bookmarks.begin_session();
 }
 
+/// The session ended: commands waiting for the list did not run, and the
+/// rooms are left with the stream.
+pub fn on_closed(state: &mut State, effects: &mut Vec<Effect>) {
+    for waiting in std::mem::take(&mut state.bookmarks.waiting) {
+        let outcome = Outcome::Failed("the connection was lost before it could run".into());
+        dispatch::report(state, waiting.tag, waiting.label, outcome, effects);
+    }
+    state.bookmarks.joined.clear();
+    state.bookmarks.deferred.clear();
+}
+
 /// BOOKMARKS-01, BOOKMARKS-18, PEP-01: our account's disco#info decides the
 /// store, and the list is read from it. An error means no PEP (DISCO-11).
 pub fn on_account_info(

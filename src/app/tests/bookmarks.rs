@@ -482,3 +482,69 @@ fn bookmarks_01_a_new_session_starts_over() {
     assert!(feature::PEP_SERVICE.starts_with('#'));
     let _ = Bookmark::new(bare("x@conference.example.com"));
 }
+
+/// A command waiting for the list fails when the connection is lost.
+#[test]
+fn a_waiting_bookmark_command_fails_with_the_connection() {
+    let mut state = logged_in();
+    account(&mut state, ACCOUNT_PEP);
+    assert!(results(&run(&mut state, 3, "/bookmark list")).is_empty());
+    let effects = connection_lost(&mut state);
+    let results = results(&effects);
+    assert!(
+        results.len() == 1 && results[0].contains("connection was lost"),
+        "{results:?}"
+    );
+}
+
+/// The terminal UI, which reads notices only, shows the listing and the
+/// autojoins as notice lines, remote text made safe.
+#[test]
+fn the_terminal_ui_shows_bookmarks_as_notices() {
+    let mut state = logged_in();
+    state.notices_only = true;
+    account(&mut state, ACCOUNT_PEP);
+    bookmarks_reply(&mut state, Step::Retrieve, &items_query(), ITEMS);
+    run(&mut state, 3, "/bookmark list");
+    let notices: Vec<&str> = state.notices.iter().map(|n| n.text.as_str()).collect();
+    assert!(
+        notices.contains(&"bookmark autojoin: verona@conference.example.com as jules"),
+        "{notices:?}"
+    );
+    assert!(
+        notices.contains(
+            &"bookmark verona@conference.example.com name=\"Verona\" autojoin=yes nick=jules"
+        ),
+        "{notices:?}"
+    );
+}
+
+/// A hostile server's flood of bookmarks is cut at the cap, and the user
+/// is told.
+#[test]
+fn a_flood_of_bookmarks_is_capped_and_told() {
+    let mut state = logged_in();
+    account(&mut state, ACCOUNT_PEP);
+    let mut xml = String::from(
+        "<iq type='result' id='bm1'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <items node='urn:xmpp:bookmarks:1'>",
+    );
+    for i in 0..crate::app::bookmarks::MAX_BOOKMARKS + 500 {
+        xml.push_str(&format!(
+            "<item id='r{i}@conference.example.com'><conference xmlns='urn:xmpp:bookmarks:1'/></item>"
+        ));
+    }
+    xml.push_str("</items></pubsub></iq>");
+    let effects = bookmarks_reply(&mut state, Step::Retrieve, &items_query(), &xml);
+    assert_eq!(
+        state.bookmarks.list.len(),
+        crate::app::bookmarks::MAX_BOOKMARKS
+    );
+    assert!(
+        emitted(&effects)
+            .iter()
+            .any(|l| l.contains("more bookmarks than balcony keeps")),
+        "{:?}",
+        emitted(&effects)
+    );
+}
