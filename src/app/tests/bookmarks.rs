@@ -7,7 +7,6 @@ use super::*;
 use crate::app::bookmarks::{Step, Store};
 use crate::xmpp::ns;
 use crate::xmpp::query::feature;
-use crate::xmpp::stanza::bookmarks::Bookmark;
 use crate::xmpp::stanza::pubsub;
 
 const ACCOUNT_PEP: &str = "<iq type='result' id='d2' from='juliet@example.com'>\
@@ -469,18 +468,33 @@ fn bookmarks_21_spoofed_events_are_ignored() {
     assert!(state.chats.window_ids().is_empty());
 }
 
-/// A new session decides the store again and joins again (rooms are left
-/// with the old stream).
+/// A new session decides the store again, reads the list again and
+/// joins the autojoin rooms again after its initial presence (rooms are
+/// left with the old stream).
 #[test]
-fn bookmarks_01_a_new_session_starts_over() {
+fn bookmarks_01_04_a_reconnect_joins_again() {
     let mut state = with_pep_bookmarks();
     assert_eq!(state.bookmarks.joined.len(), 2);
     connection_lost(&mut state);
     online(&mut state, features(false, false));
     assert_eq!(state.bookmarks.store, Store::Unknown);
     assert!(state.bookmarks.joined.is_empty());
+    let effects = account(&mut state, ACCOUNT_PEP);
+    assert_eq!(requests(&effects), [(Step::Retrieve, items_query())]);
+    bookmarks_reply(&mut state, Step::Retrieve, &items_query(), ITEMS);
+    let effects = roster_reply(&mut state, false, Ok(iq(ROSTER)));
+    let joins: Vec<String> = emitted(&effects)
+        .into_iter()
+        .filter(|l| l.starts_with("bookmark autojoin"))
+        .collect();
+    assert_eq!(
+        joins,
+        [
+            "bookmark autojoin: capulet@conference.example.com as juliet",
+            "bookmark autojoin: verona@conference.example.com as jules",
+        ]
+    );
     assert!(feature::PEP_SERVICE.starts_with('#'));
-    let _ = Bookmark::new(bare("x@conference.example.com"));
 }
 
 /// A command waiting for the list fails when the connection is lost.

@@ -217,3 +217,31 @@ fn is_caps_node(node: &str) -> bool {
         .and_then(|rest| rest.strip_prefix('#'))
         .is_some_and(|ver| ver == caps_ver())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CAPS-05, DISCO-02: our caps node is recognised, with its `ver`
+    /// only; the answer echoes it and lists the `+notify` interest
+    /// (PEP-02, BOOKMARKS-09).
+    #[test]
+    fn caps_05_our_node_is_answered() {
+        let node = format!("{}#{}", caps::NODE, caps_ver());
+        assert!(is_caps_node(&node));
+        assert!(!is_caps_node(caps::NODE));
+        assert!(!is_caps_node(&format!("{}#other", caps::NODE)));
+        assert!(!is_caps_node("x-unknown"));
+        let xml = disco_info(Some(&node)).to_xml();
+        assert!(xml.starts_with(&format!("<query xmlns='http://jabber.org/protocol/disco#info' node='{node}'><identity category='client' type='console' name='balcony'/>")), "{xml}");
+        assert!(
+            xml.contains("<feature var='urn:xmpp:bookmarks:1+notify'/>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<feature var='http://jabber.org/protocol/caps'/>"),
+            "{xml}"
+        );
+        assert_eq!(caps_ver(), caps::ver(&[IDENTITY], FEATURES));
+    }
+}
