@@ -4,8 +4,9 @@
 //! learn our `+notify` interests from it (PEP-10): without it Prosody and
 //! ejabberd send no PEP notifications, bookmark pushes included.
 //!
-//! Syntax only: which features we have is the session's (`answer.rs`);
-//! reading contacts' caps is not done yet. Must not import `crate::app`.
+//! Syntax only: which features we have is the session's (`answer.rs`).
+//! Only our own caps are written here; contacts' caps are not read. Must
+//! not import `crate::app`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
