@@ -157,9 +157,9 @@ async fn bookmarks_10_pushes_from_another_device_apply_live() {
     phone.quit().await;
 }
 
-/// BOOKMARKS-13 (ejabberd 23.01, private storage, no notifications): what the other device
-/// stores shows at balcony's next listing; balcony's add keeps the device's conference, its
-/// `<url/>` and an unknown child.
+/// BOOKMARKS-13, BOOKMARKS-17 (ejabberd 23.01, private storage): what the other device stores
+/// reaches balcony through the server's PEP copy (`storage:bookmarks`) and shows at the next
+/// listing; balcony's add keeps the device's conference, its `<url/>` and an unknown child.
 #[tokio::test]
 async fn bookmarks_13_private_storage_edits_keep_the_rest() {
     let server = server(ServerKind::Ejabberd);
@@ -175,6 +175,12 @@ async fn bookmarks_13_private_storage_edits_keep_the_rest() {
         )
         .await;
     assert_eq!(answer, "result", "{xml}");
+    // BOOKMARKS-17: the server's PEP copy brings it live, and it is joined.
+    client
+        .event("the converted copy's autojoin", |e| {
+            is_change(e, "join", "capulet@conference.localhost")
+        })
+        .await;
 
     assert_eq!(client.ok("/bookmark list").await, "1 bookmark");
     let listed = client

@@ -1,7 +1,7 @@
 //! The bookmarks area's update: the store chosen from our account's
 //! features and the list read at login (BOOKMARKS-01, -02, -11, -16, -18,
 //! PEP-01), `/bookmark list|add|remove` (BOOKMARKS-05, -07, -08, -13, -15),
-//! the live notifications from our other devices (BOOKMARKS-10, -21,
+//! the live notifications from our other devices (BOOKMARKS-10, -17, -21,
 //! PEP-03..05), and the rooms to join or leave after each (BOOKMARKS-04),
 //! held until initial presence has gone out.
 
@@ -459,10 +459,16 @@ pub fn on_pubsub(
     event: pubsub::Event,
     effects: &mut Vec<Effect>,
 ) {
-    if event.node != ns::BOOKMARKS {
-        tracing::debug!(node = %one_line(&event.node), "ignored a notification for a node we do not follow");
-        return;
-    }
+    let legacy = match event.node.as_str() {
+        ns::BOOKMARKS => false,
+        // BOOKMARKS-17: read, never written, and only where it is the store
+        // in use; where XEP-0402 is, it is a converted copy.
+        ns::LEGACY_BOOKMARKS if state.bookmarks.store == Store::Private => true,
+        _ => {
+            tracing::debug!(node = %one_line(&event.node), "ignored a notification for a node we do not follow");
+            return;
+        }
+    };
     let own = state.jid.as_ref().map(|j| j.to_bare());
     let trusted = match (&from, &own) {
         (None, _) => true,
@@ -474,6 +480,10 @@ pub fn on_pubsub(
             from = %from.as_ref().map(|f| one_line(f.as_str())).unwrap_or_default(),
             "ignored a bookmarks notification not from our own account (BOOKMARKS-21)"
         );
+        return;
+    }
+    if legacy {
+        on_legacy_event(state, event.kind, effects);
         return;
     }
     match event.kind {
@@ -495,6 +505,27 @@ pub fn on_pubsub(
             let rooms: Vec<BareJid> = state.bookmarks.list.keys().cloned().collect();
             remove(state, &rooms, effects);
         }
+    }
+}
+
+/// BOOKMARKS-17: the server republished the private-storage bookmarks to
+/// the PEP node `storage:bookmarks` (ejabberd's conversion): the newest
+/// `<storage/>` is the list now. Its retractions say nothing of rooms.
+fn on_legacy_event(state: &mut State, kind: EventKind, effects: &mut Vec<Effect>) {
+    let EventKind::Items { items, .. } = kind else {
+        return;
+    };
+    let newest = items.items.iter().rev().find_map(|item| {
+        item.payload
+            .as_ref()
+            .and_then(|payload| Storage::parse(payload, MAX_BOOKMARKS).ok())
+    });
+    if let Some(storage) = newest {
+        if storage.truncated {
+            state.bookmarks.truncated = true;
+            tell_truncated(state, effects);
+        }
+        apply_storage(state, &storage, effects);
     }
 }
 

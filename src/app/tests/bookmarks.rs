@@ -562,3 +562,35 @@ fn a_flood_of_bookmarks_is_capped_and_told() {
         emitted(&effects)
     );
 }
+
+/// BOOKMARKS-17: the server's PEP copy of the private-storage bookmarks
+/// (`storage:bookmarks`) is read where private storage is the store, and
+/// ignored where XEP-0402 is (there it is a converted copy).
+#[test]
+fn bookmarks_17_converted_copy_only_on_private_storage() {
+    let copy = "<message><event xmlns='http://jabber.org/protocol/pubsub#event'>\
+         <items node='storage:bookmarks'><item id='current'><storage xmlns='storage:bookmarks'>\
+         <conference jid='globe@conference.example.com' autojoin='true'/></storage></item>\
+         </items></event></message>";
+    let mut state = with_pep_bookmarks();
+    assert!(pubsub_event(&mut state, None, copy).is_empty());
+
+    let mut state = logged_in();
+    account(&mut state, "<iq type='result' id='d2'/>");
+    bookmarks_reply(
+        &mut state,
+        Step::Retrieve,
+        &Query::PrivateBookmarks,
+        "<iq type='result' id='pv1'/>",
+    );
+    let effects = pubsub_event(&mut state, Some("mallory@evil.example"), copy);
+    assert!(effects.is_empty(), "BOOKMARKS-21");
+    let effects = pubsub_event(&mut state, Some("juliet@example.com"), copy);
+    assert_eq!(
+        emitted(&effects),
+        [
+            "bookmark globe@conference.example.com autojoin=yes",
+            "bookmark autojoin: globe@conference.example.com as juliet",
+        ]
+    );
+}

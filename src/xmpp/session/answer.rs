@@ -20,8 +20,9 @@ use crate::xmpp::stanza::roster;
 /// ask for and give delivery receipts (RECEIPTS-01), chat states because we
 /// show and send them (STATES-01), corrections because we apply them
 /// (CORRECT-01), displayed markers (MARKERS-01), caps because every
-/// available presence carries ours (CAPS-01), and bookmark notifications
-/// because we apply them (BOOKMARKS-09, PEP-02).
+/// available presence carries ours (CAPS-01), and bookmark notifications,
+/// of both forms, because we apply them (BOOKMARKS-09, BOOKMARKS-17,
+/// PEP-02).
 pub const FEATURES: &[&str] = &[
     ns::DISCO_INFO,
     ns::PING,
@@ -32,11 +33,15 @@ pub const FEATURES: &[&str] = &[
     ns::CHAT_MARKERS,
     ns::CAPS,
     BOOKMARKS_NOTIFY,
+    LEGACY_BOOKMARKS_NOTIFY,
     "jabber:client",
 ];
 
 /// PEP-02: we want to hear of changes to our bookmarks (XEP-0402 §4).
 const BOOKMARKS_NOTIFY: &str = "urn:xmpp:bookmarks:1+notify";
+/// BOOKMARKS-17: and of the copy a server keeps of the private-storage
+/// bookmarks in PEP (ejabberd's conversion), where those are the store.
+const LEGACY_BOOKMARKS_NOTIFY: &str = "storage:bookmarks+notify";
 
 /// Our one identity (DISCO-01): a text-only client.
 const IDENTITY: caps::Identity<'static> = caps::Identity {
