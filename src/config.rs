@@ -53,8 +53,9 @@ pub struct Config {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoomsConfig {
-    /// The nick `/join ROOM` uses when none is given; unset: the local part
-    /// of the account's JID.
+    /// The nick `/join ROOM` uses when none is given, and for rooms joined
+    /// from a bookmark without one (BOOKMARKS-04); unset: the local part of
+    /// the account's JID.
     pub nick: Option<String>,
 }
 

@@ -20,6 +20,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use balcony::app::bookmarks::Step;
 use balcony::app::{Effect, Msg, Purpose, State, ViewMsg, update};
 use balcony::xmpp::element::Element;
 use balcony::xmpp::error::{
@@ -30,6 +31,7 @@ use balcony::xmpp::ns;
 use balcony::xmpp::query::Query;
 use balcony::xmpp::reader::{ReaderLimits, StreamEvent, XmlReader};
 use balcony::xmpp::session::{RequestError, SessionEvent};
+use balcony::xmpp::stanza::bookmarks::{self, Bookmark, Storage};
 use balcony::xmpp::stanza::carbons::{self, Carbon};
 use balcony::xmpp::stanza::chat_states::ChatState;
 use balcony::xmpp::stanza::csi::{self, ClientState};
@@ -42,6 +44,7 @@ use balcony::xmpp::stanza::message::{Message, MessageType};
 use balcony::xmpp::stanza::muc::{Join, MucUser};
 use balcony::xmpp::stanza::presence::Presence;
 use balcony::xmpp::stanza::privacy::{self, PrivacyItem};
+use balcony::xmpp::stanza::pubsub;
 use balcony::xmpp::stanza::roster::{self, RosterItem, RosterQuery};
 use balcony::xmpp::stanza::rsm::{Cursor, SetQuery, SetResult};
 use balcony::xmpp::stanza::{
@@ -324,7 +327,42 @@ pub fn decode_everything(element: &Element, written: &mut String) {
         let _ = StreamFeatures::parse(element);
         let _ = lang::collect(element, "body");
         decode_extensions(element, written);
+        decode_bookmarks(element, written);
     }
+}
+
+/// Runs the pubsub and bookmark decoders (XEP-0060 events and items,
+/// XEP-0402 conferences, XEP-0048 storage) on `element` and writes back
+/// what balcony would publish or store from them.
+fn decode_bookmarks(element: &Element, written: &mut String) {
+    if let Ok(event) = pubsub::parse_event(element, 64)
+        && let pubsub::EventKind::Items { items, .. } = &event.kind
+    {
+        for item in &items.items {
+            if let Ok(Some(bookmark)) = Bookmark::from_item(item) {
+                let publish = pubsub::publish(
+                    &event.node,
+                    &bookmark.to_item(),
+                    Some(&bookmarks::publish_options()),
+                );
+                written.push_str(&publish.to_xml());
+            }
+        }
+    }
+    if let Ok(items) = pubsub::parse_items(element, balcony::xmpp::ns::BOOKMARKS, 64) {
+        for item in &items.items {
+            let _ = Bookmark::from_item(item);
+        }
+    }
+    if let Ok(storage) = Storage::parse(element, 64) {
+        let mut again = storage.clone();
+        if let Some(first) = storage.bookmarks().next() {
+            again.upsert(first.clone());
+            let _ = again.remove(&first.room);
+        }
+        written.push_str(&bookmarks::private_set(&again).to_xml());
+    }
+    let _ = bookmarks::parse_private(Some(element), 64);
 }
 
 /// Our bare JID, as the trust checks of carbons, stable ids and archive
@@ -589,6 +627,15 @@ impl App {
             Some(p) if p.is("query", ns::DISCO_INFO) => {
                 Some((Purpose::ServerInfo, Query::ServerInfo))
             }
+            Some(p) if p.is("pubsub", ns::PUBSUB) => Some((
+                Purpose::Bookmarks(Step::Retrieve),
+                Query::PubsubItems {
+                    node: ns::BOOKMARKS.to_owned(),
+                },
+            )),
+            Some(p) if p.is("query", ns::PRIVATE) => {
+                Some((Purpose::Bookmarks(Step::Retrieve), Query::PrivateBookmarks))
+            }
             _ => None,
         };
         let (purpose, query) = match wanted {
@@ -625,6 +672,17 @@ impl App {
             return;
         }
         match element.name() {
+            // PEP-03: a notification, never a message (as the session
+            // decides).
+            "message" if pubsub::is_event(element) => {
+                match pubsub::parse_event(element, balcony::xmpp::query::MAX_ITEMS) {
+                    Ok(event) => match jid_attr(element, "from") {
+                        Ok(from) => self.apply(SessionEvent::Pubsub { from, event }),
+                        Err(error) => self.apply(SessionEvent::Rejected(error.to_string())),
+                    },
+                    Err(error) => self.apply(SessionEvent::Rejected(error.to_string())),
+                }
+            }
             "message" => match Message::parse(element) {
                 Ok(message) => self.apply(SessionEvent::Message(message)),
                 Err(error) => self.apply(SessionEvent::Rejected(error.to_string())),

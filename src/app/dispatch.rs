@@ -6,7 +6,8 @@
 use super::command::{self, Action};
 use super::event::Event;
 use super::{
-    ConnectionState, Effect, State, attention, chat, headline, presence, privacy, push_notice,
+    ConnectionState, Effect, State, attention, bookmarks, chat, headline, presence, privacy,
+    push_notice,
 };
 use super::{room, roster, session, subscription};
 
@@ -169,6 +170,9 @@ fn run(
             privacy::update::Command::Privacy(sub),
             effects,
         ),
+        Action::Bookmark(command) => {
+            bookmarks::update::command(state, tag, label, command, effects)
+        }
         Action::Reconnect => session::reconnect(effects),
         Action::Disconnect { status } => session::disconnect(state, status, effects),
         Action::Quit { status } => session::quit(state, status, effects),

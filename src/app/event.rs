@@ -132,6 +132,27 @@ pub enum Event {
     Error {
         text: String,
     },
+    /// A room bookmark (BOOKMARKS-03, BOOKMARKS-12): listed by
+    /// `/bookmark list`, or added or changed here or on another device
+    /// (BOOKMARKS-10). `password` says whether one is stored, never what.
+    Bookmark {
+        room: String,
+        name: Option<String>,
+        autojoin: bool,
+        nick: Option<String>,
+        password: bool,
+    },
+    /// A bookmark was removed, here or on another device.
+    BookmarkRemoved {
+        room: String,
+    },
+    /// A bookmark asks to `join` the room as `nick` (autojoin at login or
+    /// on a change, BOOKMARKS-04) or to `leave` it (BOOKMARKS-10).
+    RoomChange {
+        change: String,
+        room: String,
+        nick: Option<String>,
+    },
     /// The login's catch-up from the server archive is over (MAM-07):
     /// `count` messages from while we were away were filed; `complete`
     /// when it reached the end of the archive.
@@ -352,6 +373,37 @@ impl Event {
             }
             Event::Info { text } => crate::sanitize::for_terminal(text).into_owned(),
             Event::Error { text } => format!("error: {}", one_line(text)),
+            Event::Bookmark {
+                room,
+                name,
+                autojoin,
+                nick,
+                password,
+            } => {
+                let mut line = format!("bookmark {}", one_line(room));
+                if let Some(name) = opt(name) {
+                    line.push_str(&format!(" name=\"{name}\""));
+                }
+                line.push_str(if *autojoin {
+                    " autojoin=yes"
+                } else {
+                    " autojoin=no"
+                });
+                if let Some(nick) = opt(nick) {
+                    line.push_str(&format!(" nick={nick}"));
+                }
+                if *password {
+                    line.push_str(" password");
+                }
+                line
+            }
+            Event::BookmarkRemoved { room } => format!("bookmark-removed {}", one_line(room)),
+            Event::RoomChange { change, room, nick } => match (change.as_str(), opt(nick)) {
+                ("join", Some(nick)) => {
+                    format!("bookmark autojoin: {} as {nick}", one_line(room))
+                }
+                _ => format!("bookmark {}: {}", one_line(change), one_line(room)),
+            },
             Event::CatchUp { count, complete } => {
                 let noun = if *count == 1 { "message" } else { "messages" };
                 let rest = if *complete { "" } else { " (incomplete)" };

@@ -9,7 +9,8 @@
 //! chat: rooms, occupants, and the one decision of which traffic is a
 //! room's), [`headline`],
 //! [`privacy`], [`archive`] (the login steps before initial presence
-//! and the catch-up from the server archive), and [`attention`] (whether the user is looking:
+//! and the catch-up from the server archive), [`bookmarks`] (the rooms
+//! bookmarked on the server), and [`attention`] (whether the user is looking:
 //! notifications, mutes, client state indication). [`update`] only routes; [`dispatch`] runs a command in its
 //! area and reports its one result; [`command`] is the command language;
 //! [`event`] is what the user is told. The roster keeps its contacts
@@ -18,6 +19,7 @@
 
 pub mod archive;
 pub mod attention;
+pub mod bookmarks;
 pub mod chat;
 pub mod command;
 pub mod dispatch;
@@ -128,7 +130,8 @@ pub struct Preferences {
     pub send_chat_states: bool,
     /// MARKERS-08: say when the user has seen a contact's messages.
     pub send_markers: bool,
-    /// The nick `/join` uses when none is given; `None`: our JID's local
+    /// The nick `/join` uses when none is given, and the nick for rooms
+    /// whose bookmark names none (BOOKMARKS-04); `None`: our JID's local
     /// part.
     pub room_nick: Option<String>,
 }
@@ -245,6 +248,8 @@ pub struct State {
     pub chat_states: chat::states::ChatStates,
     /// Rooms we are in, joining or were in (XEP-0045).
     pub rooms: room::Rooms,
+    /// The rooms bookmarked on the server (XEP-0402, XEP-0048).
+    pub bookmarks: bookmarks::Bookmarks,
 }
 
 impl State {
@@ -333,6 +338,8 @@ pub enum Purpose {
     RoomInfo { room: jid::BareJid },
     /// Accepting the defaults of a room we created (MUC-45).
     InstantRoom { room: jid::BareJid },
+    /// A bookmarks request (XEP-0402, XEP-0049).
+    Bookmarks(bookmarks::Step),
 }
 
 /// What `update` takes.
@@ -598,6 +605,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::Scrollback { .. }
                 | Purpose::RoomInfo { .. }
                 | Purpose::InstantRoom { .. }
+                | Purpose::Bookmarks(_)
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -694,13 +702,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 /// The terminal UI shows notices, not events: what an [`Event::Info`]
-/// tells the user becomes notice lines there too.
+/// tells the user becomes notice lines there too, and so do bookmarks
+/// (a listing, a change from another device, a room to join or leave),
+/// which have no pane of their own.
 fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
     for effect in effects {
-        if let Effect::Emit(Event::Info { text }) = effect {
-            for line in text.lines() {
-                push_notice(state, line.to_owned(), false);
+        match effect {
+            Effect::Emit(Event::Info { text }) => {
+                for line in text.lines() {
+                    push_notice(state, line.to_owned(), false);
+                }
             }
+            Effect::Emit(
+                event @ (Event::Bookmark { .. }
+                | Event::BookmarkRemoved { .. }
+                | Event::RoomChange { .. }),
+            ) => push_notice(state, event.to_line(), false),
+            _ => {}
         }
     }
 }
@@ -711,6 +729,7 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         SessionEvent::Online { jid, features } => {
             // A new session: the rooms of the last one no longer have us.
             room::update::on_session_lost(state, at, effects);
+            bookmarks::update::begin_session(state);
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
@@ -735,6 +754,9 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
                 presence::update::on_presence(state, presence, effects)
             }
         },
+        SessionEvent::Pubsub { from, event } => {
+            bookmarks::update::on_pubsub(state, from, event, effects)
+        }
         SessionEvent::RosterPush { item, ver } => {
             roster::update::on_push(state, item, ver, effects)
         }
@@ -785,6 +807,7 @@ fn apply_reply(
         Purpose::Privacy { tag } => privacy::jobs::on_reply(state, tag, result, effects),
         Purpose::AccountInfo => {
             chat::update::on_account_info(state, &result);
+            bookmarks::update::on_account_info(state, &result, effects);
             archive::update::on_account_info(state, &result, effects);
         }
         Purpose::Carbons => {
@@ -792,6 +815,7 @@ fn apply_reply(
             archive::update::on_carbons_answered(state, effects);
         }
         Purpose::CatchUp => archive::update::on_page(state, result, effects),
+        Purpose::Bookmarks(step) => bookmarks::update::on_reply(state, step, result, effects),
         Purpose::Scrollback { conversation } => {
             archive::update::on_scroll_page(state, conversation, result, effects)
         }

@@ -136,6 +136,7 @@ pub fn on_closed(state: &mut State, error: Option<String>, effects: &mut Vec<Eff
     state.initial_presence_sent = false;
     state.archive.end_session();
     dispatch::fail_awaiting_features(state, effects);
+    super::bookmarks::update::on_closed(state, effects);
 }
 
 /// PRES-01: initial presence after the roster, even without one,
@@ -162,6 +163,7 @@ pub fn send_initial_presence(state: &mut State, effects: &mut Vec<Effect>) {
         }
     }
     effects.push(Effect::RunStartupCommands);
+    super::bookmarks::update::on_initial_presence(state, effects);
     // Without acknowledgements, a queued message is sent once the new
     // stream has it (the session flushes its queue at login).
     if !state.acks {

@@ -17,6 +17,7 @@
 
 mod archive;
 mod attention;
+mod bookmarks;
 mod carbons;
 mod chat_states;
 mod closed;

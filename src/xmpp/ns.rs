@@ -61,6 +61,24 @@ pub const MUC_ADMIN: &str = "http://jabber.org/protocol/muc#admin";
 pub const MUC_OWNER: &str = "http://jabber.org/protocol/muc#owner";
 /// XEP-0249 direct invitations (MUC-05, MUC-48).
 pub const CONFERENCE: &str = "jabber:x:conference";
+/// XEP-0060 publish-subscribe.
+pub const PUBSUB: &str = "http://jabber.org/protocol/pubsub";
+/// XEP-0060 §7.1.4: notifications.
+pub const PUBSUB_EVENT: &str = "http://jabber.org/protocol/pubsub#event";
+/// XEP-0060 §12: application-specific error conditions.
+pub const PUBSUB_ERRORS: &str = "http://jabber.org/protocol/pubsub#errors";
+/// XEP-0060 §7.1.5: publishing with options (and its `FORM_TYPE`).
+pub const PUBSUB_PUBLISH_OPTIONS: &str = "http://jabber.org/protocol/pubsub#publish-options";
+/// XEP-0115 entity capabilities.
+pub const CAPS: &str = "http://jabber.org/protocol/caps";
+/// XEP-0402 PEP native bookmarks: the node and the payload namespace.
+pub const BOOKMARKS: &str = "urn:xmpp:bookmarks:1";
+/// XEP-0402 §3: the server keeps the XEP-0049 store in sync with the node.
+pub const BOOKMARKS_COMPAT: &str = "urn:xmpp:bookmarks:1#compat";
+/// XEP-0048 bookmarks, as kept in XEP-0049 private storage.
+pub const LEGACY_BOOKMARKS: &str = "storage:bookmarks";
+/// XEP-0049 private XML storage.
+pub const PRIVATE: &str = "jabber:iq:private";
 
 /// Namespaces seen in nearly every session, returned as `'static` so the
 /// stream reader does not allocate a copy for each element in them.
@@ -97,7 +115,10 @@ pub fn well_known(uri: &str) -> Option<&'static str> {
         HINTS,
         CSI,
         SID,
-        "http://jabber.org/protocol/caps",
+        PUBSUB,
+        PUBSUB_EVENT,
+        CAPS,
+        BOOKMARKS,
         "http://jabber.org/protocol/disco#items",
         MUC,
         MUC_USER,

@@ -10,10 +10,12 @@ use jid::{BareJid, Jid};
 use super::element::Element;
 use super::ns;
 use super::session::RequestError;
+use super::stanza::bookmarks::{self, Storage};
 use super::stanza::delay::Stamp;
 use super::stanza::iq::Iq;
 use super::stanza::mam::{self, ArchivedMessage, Fin, MamQuery};
 use super::stanza::privacy::{self, ListNames, PrivacyList};
+use super::stanza::pubsub::{self, Item, Items, PublishOptions};
 use super::stanza::roster::{self, RosterItem, RosterQuery};
 use super::stanza::rsm::{Cursor, SetQuery};
 use super::stanza::{blocking, carbons};
@@ -34,7 +36,23 @@ pub mod feature {
     /// XEP-0313 message archive (MAM-01): our account keeps one we may
     /// page through.
     pub const ARCHIVE: &str = ns::MAM;
+    /// XEP-0402 §3 (BOOKMARKS-01): the account keeps the XEP-0049 store in
+    /// sync with the PEP node.
+    pub const BOOKMARKS_COMPAT: &str = ns::BOOKMARKS_COMPAT;
+    /// XEP-0060 §7.1.5 (BOOKMARKS-18): publish-options are honoured.
+    pub const PUBLISH_OPTIONS: &str = ns::PUBSUB_PUBLISH_OPTIONS;
+    /// XEP-0049 private storage.
+    pub const PRIVATE_STORAGE: &str = ns::PRIVATE;
+    /// Not a feature `var`: how a disco#info answer reports the identity
+    /// category `pubsub`, type `pep` (PEP-01): our account is a PEP service.
+    /// A `var` starts with a URI scheme, never with `#`, so no feature can
+    /// pass for it (and a received `var` like it is dropped).
+    pub const PEP_SERVICE: &str = "#identity pubsub/pep";
 }
+
+/// The most items of one node the store keeps (a hostile server may send
+/// any number).
+pub const MAX_ITEMS: usize = 2000;
 
 /// What the store asks the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +114,23 @@ pub enum Query {
     /// XEP-0045 §10.1.2 (MUC-45): accept the default configuration of a
     /// room we just created (an empty submitted form), so others may enter.
     InstantRoom(BareJid),
+    /// XEP-0060 §6.5 (PEP-08): every item of one of our own nodes (no
+    /// `to`); `item-not-found` means the node does not exist yet.
+    PubsubItems { node: String },
+    /// XEP-0060 §7.1 (PEP-06, PEP-07): publish `item` to our own `node`,
+    /// demanding `options`.
+    PubsubPublish {
+        node: String,
+        item: Item,
+        options: Option<PublishOptions>,
+    },
+    /// XEP-0060 §7.2: retract item `id` from our own `node`, telling the
+    /// subscribers (BOOKMARKS-07).
+    PubsubRetract { node: String, id: String },
+    /// XEP-0049 (BOOKMARKS-11): the XEP-0048 bookmarks in private storage.
+    PrivateBookmarks,
+    /// XEP-0049 (BOOKMARKS-13): store the whole `<storage/>`.
+    SetPrivateBookmarks(Storage),
 }
 
 impl Query {
@@ -145,6 +180,10 @@ pub enum Answer {
         messages: Vec<ArchivedMessage>,
         fin: Fin,
     },
+    /// The items of a node, at most [`MAX_ITEMS`] (BOOKMARKS-20).
+    PubsubItems(Items),
+    /// XEP-0048 bookmarks from private storage, whole (BOOKMARKS-12).
+    PrivateBookmarks(Storage),
     /// A set that was accepted.
     Done,
 }
@@ -193,6 +232,15 @@ impl Query {
             Query::Unblock(jids) => Iq::set(blocking::unblock(jids)),
             Query::CarbonsEnable => Iq::set(carbons::enable()),
             Query::CarbonsDisable => Iq::set(carbons::disable()),
+            Query::PubsubItems { node } => Iq::get(pubsub::items_request(node)),
+            Query::PubsubPublish {
+                node,
+                item,
+                options,
+            } => Iq::set(pubsub::publish(node, item, options.as_ref())),
+            Query::PubsubRetract { node, id } => Iq::set(pubsub::retract(node, id, true)),
+            Query::PrivateBookmarks => Iq::get(bookmarks::private_get()),
+            Query::SetPrivateBookmarks(storage) => Iq::set(bookmarks::private_set(storage)),
             Query::ArchivePage {
                 archive,
                 with,
@@ -246,13 +294,18 @@ impl Query {
                     })
                     .map_err(|e| unreadable(e.to_string())),
             },
-            Query::ServerInfo | Query::AccountInfo(_) | Query::RoomInfo(_) => Ok(Answer::Features(
-                payload
-                    .iter()
-                    .flat_map(|q| q.children_named("feature", ns::DISCO_INFO))
-                    .filter_map(|f| f.attr("var").map(str::to_owned))
-                    .collect(),
-            )),
+            Query::ServerInfo | Query::AccountInfo(_) | Query::RoomInfo(_) => {
+                Ok(Answer::Features(disco_features(payload.as_ref())))
+            }
+            Query::PubsubItems { node } => match payload {
+                None => Ok(Answer::PubsubItems(Items::default())),
+                Some(pubsub) => pubsub::parse_items(&pubsub, node, MAX_ITEMS)
+                    .map(Answer::PubsubItems)
+                    .map_err(|e| unreadable(e.to_string())),
+            },
+            Query::PrivateBookmarks => bookmarks::parse_private(payload.as_ref(), MAX_ITEMS)
+                .map(Answer::PrivateBookmarks)
+                .map_err(|e| unreadable(e.to_string())),
             Query::PrivacyNames => payload
                 .filter(|q| q.is("query", ns::PRIVACY))
                 .map(|q| privacy::parse_names(&q))
@@ -293,9 +346,35 @@ impl Query {
             | Query::Unblock(_)
             | Query::CarbonsEnable
             | Query::CarbonsDisable
-            | Query::InstantRoom(_) => Ok(Answer::Done),
+            | Query::InstantRoom(_)
+            | Query::PubsubPublish { .. }
+            | Query::PubsubRetract { .. }
+            | Query::SetPrivateBookmarks(_) => Ok(Answer::Done),
         }
     }
+}
+
+/// The feature `var`s of a disco#info result, with the identity that makes
+/// an account a PEP service as [`feature::PEP_SERVICE`] (PEP-01).
+fn disco_features(query: Option<&Element>) -> Vec<String> {
+    let Some(query) = query else {
+        return Vec::new();
+    };
+    let mut features: Vec<String> = query
+        .children_named("feature", ns::DISCO_INFO)
+        .filter_map(|f| f.attr("var"))
+        .filter(|var| !var.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    let pep = query
+        .children_named("identity", ns::DISCO_INFO)
+        .any(|identity| {
+            identity.attr("category") == Some("pubsub") && identity.attr("type") == Some("pep")
+        });
+    if pep {
+        features.push(feature::PEP_SERVICE.to_owned());
+    }
+    features
 }
 
 #[cfg(test)]
@@ -524,5 +603,73 @@ mod tests {
         ] {
             assert_eq!(query.decode(result(ok)), Ok(Answer::Done));
         }
+    }
+
+    /// PEP-01, BOOKMARKS-01: the account's PEP identity comes back as
+    /// [`feature::PEP_SERVICE`], next to `#compat` and publish-options; a
+    /// `var` posing as it is dropped.
+    #[test]
+    fn pep_01_account_identity_is_reported() {
+        let own = BareJid::new("juliet@example.com").unwrap();
+        let answer = Query::AccountInfo(own.clone()).decode(result(
+            "<iq type='result' id='d2' from='juliet@example.com'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'>\
+             <identity category='account' type='registered'/>\
+             <identity category='pubsub' type='pep'/>\
+             <feature var='urn:xmpp:bookmarks:1#compat'/>\
+             <feature var='http://jabber.org/protocol/pubsub#publish-options'/>\
+             </query></iq>",
+        ));
+        assert_eq!(
+            answer,
+            Ok(Answer::Features(vec![
+                feature::BOOKMARKS_COMPAT.to_owned(),
+                feature::PUBLISH_OPTIONS.to_owned(),
+                feature::PEP_SERVICE.to_owned(),
+            ]))
+        );
+        let spoofed = Query::AccountInfo(own).decode(result(
+            "<iq type='result' id='d2'><query xmlns='http://jabber.org/protocol/disco#info'>\
+             <feature var='#identity pubsub/pep'/></query></iq>",
+        ));
+        assert_eq!(spoofed, Ok(Answer::Features(Vec::new())));
+    }
+
+    /// BOOKMARKS-02, BOOKMARKS-07, BOOKMARKS-11: the bookmark queries go to
+    /// our own account (no `to`); an items result is decoded here.
+    #[test]
+    fn bookmark_queries() {
+        let items = Query::PubsubItems {
+            node: ns::BOOKMARKS.into(),
+        };
+        let iq = items.to_iq("example.com");
+        assert_eq!(iq.to, None);
+        let answer = items.decode(result(
+            "<iq type='result' id='bm1'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <items node='urn:xmpp:bookmarks:1'><item id='a@conference.example.com'>\
+             <conference xmlns='urn:xmpp:bookmarks:1'/></item></items></pubsub></iq>",
+        ));
+        let Ok(Answer::PubsubItems(got)) = answer else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(got.items.len(), 1);
+        let retract = Query::PubsubRetract {
+            node: ns::BOOKMARKS.into(),
+            id: "a@conference.example.com".into(),
+        };
+        let xml = retract.to_iq("example.com").to_element().to_xml();
+        assert!(xml.contains("notify='true'"), "{xml}");
+        assert_eq!(
+            retract.decode(result("<iq type='result' id='bm3'/>")),
+            Ok(Answer::Done)
+        );
+        let private = Query::PrivateBookmarks;
+        assert_eq!(
+            private.decode(result(
+                "<iq type='result' id='pv1'><query xmlns='jabber:iq:private'>\
+                 <storage xmlns='storage:bookmarks'/></query></iq>"
+            )),
+            Ok(Answer::PrivateBookmarks(Storage::default()))
+        );
     }
 }

@@ -210,7 +210,47 @@ impl Device {
         self.command(json!({"op": "raw", "xml": xml})).await;
     }
 
-    async fn command(&mut self, command: Value) {
+    /// Publishes a XEP-0402 bookmark for `room` with the `<conference/>` `xml`, as another
+    /// client does (BOOKMARKS-05); returns the answer's type and payload.
+    pub async fn publish_bookmark(&mut self, room: &str, xml: &str) -> (String, String) {
+        answer(
+            self.command(json!({"op": "publish_bookmark", "room": room, "xml": xml}))
+                .await,
+        )
+    }
+
+    /// Retracts the XEP-0402 bookmark for `room`, with notify (BOOKMARKS-07).
+    pub async fn retract_bookmark(&mut self, room: &str) -> (String, String) {
+        answer(
+            self.command(json!({"op": "retract_bookmark", "room": room}))
+                .await,
+        )
+    }
+
+    /// The items of the XEP-0402 node, as the server answers.
+    pub async fn bookmarks(&mut self) -> (String, String) {
+        answer(self.command(json!({"op": "bookmarks"})).await)
+    }
+
+    /// Stores a XEP-0048 `<storage/>` in private storage (XEP-0049).
+    pub async fn set_private_bookmarks(&mut self, xml: &str) -> (String, String) {
+        answer(
+            self.command(json!({"op": "set_private_bookmarks", "xml": xml}))
+                .await,
+        )
+    }
+
+    /// The XEP-0048 `<storage/>` in private storage.
+    pub async fn private_bookmarks(&mut self) -> (String, String) {
+        answer(self.command(json!({"op": "private_bookmarks"})).await)
+    }
+
+    /// Creates the XEP-0402 node with the open access model, as a careless client might.
+    pub async fn open_bookmarks_node(&mut self) -> (String, String) {
+        answer(self.command(json!({"op": "open_bookmarks_node"})).await)
+    }
+
+    async fn command(&mut self, command: Value) -> Value {
         let op = command["op"].clone();
         let line = format!("{command}\n");
         self.stdin
@@ -219,7 +259,7 @@ impl Device {
             .expect("write to the device");
         self.stdin.flush().await.expect("flush");
         self.next_event("done", |e| e["event"] == "done" && e["op"] == op)
-            .await;
+            .await
     }
 
     /// Reads lines until one matches `pred`; messages on the way are kept.
@@ -290,4 +330,12 @@ impl Device {
         let _ = self.stdin.write_all(b"{\"op\": \"quit\"}\n").await;
         let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
     }
+}
+
+/// An IQ op's answer: its type (`result` or `error`) and payload.
+fn answer(done: Value) -> (String, String) {
+    (
+        done["type"].as_str().unwrap_or_default().to_owned(),
+        done["xml"].as_str().unwrap_or_default().to_owned(),
+    )
 }

@@ -24,6 +24,15 @@ only CA_FILE, and is driven one JSON object a line on stdin:
     {"op": "leave", "room": ROOM, "nick": NICK}   leaves the room
     {"op": "pm", "to": ROOM/NICK, "body": TEXT}   a private message to an occupant, with the empty
                                                   muc#user <x/>
+    {"op": "publish_bookmark", "room": JID,       publishes a XEP-0402 bookmark (the
+     "xml": "<conference .../>"}                  payload as given) with private options
+    {"op": "retract_bookmark", "room": JID}       retracts it, with notify
+    {"op": "bookmarks"}                           the items of urn:xmpp:bookmarks:1
+    {"op": "set_private_bookmarks",               stores a XEP-0048 <storage/> in private
+     "xml": "<storage .../>"}                     storage (XEP-0049)
+    {"op": "private_bookmarks"}                   reads it back
+    {"op": "open_bookmarks_node"}                 creates urn:xmpp:bookmarks:1 with the open
+                                                  access model (for precondition-not-met)
     {"op": "quit"}
 
 It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once online (its
@@ -38,6 +47,8 @@ carbon copy "carbon" ("sent" or "received"), "carbon_from"
 null) and "delay" (a XEP-0203 stamp, or null). Every presence from a room prints
 {"event": "presence", "from", "type", "codes", "role", "affiliation", "nick", "jid"} (the
 muc#user status codes and item). It exits when stdin closes, on
+(the wrapper's sender) and the forwarded message's fields. The IQ ops answer
+{"event": "done", "op": ..., "type": "result" or "error", "xml": the reply's payload}. It exits when stdin closes, on
 "quit", or after a fixed lifetime, so a test that dies leaves nothing running.
 
 With --receipts, slixmpp's own XEP-0184 plugin answers every request for a receipt.
@@ -49,6 +60,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import slixmpp
+import slixmpp.exceptions
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
@@ -65,9 +77,25 @@ MUC_USER = "http://jabber.org/protocol/muc#user"
 MUC_OWNER = "http://jabber.org/protocol/muc#owner"
 DATA_FORMS = "jabber:x:data"
 DELAY = "urn:xmpp:delay"
+PUBSUB = "http://jabber.org/protocol/pubsub"
+PUBSUB_OWNER = "http://jabber.org/protocol/pubsub#owner"
+BOOKMARKS = "urn:xmpp:bookmarks:1"
+PRIVATE = "jabber:iq:private"
+DATA = "jabber:x:data"
 LOGIN_TIMEOUT = 30
 SELF_PRESENCE_WAIT = 10
 LIFETIME = 600
+
+
+def form(form_type, fields, kind="submit"):
+    """A jabber:x:data form with a hidden FORM_TYPE and (var, value) fields."""
+    x = ET.Element("{%s}x" % DATA, {"type": kind})
+    hidden = ET.SubElement(x, "{%s}field" % DATA, {"var": "FORM_TYPE", "type": "hidden"})
+    ET.SubElement(hidden, "{%s}value" % DATA).text = form_type
+    for var, value in fields:
+        field = ET.SubElement(x, "{%s}field" % DATA, {"var": var})
+        ET.SubElement(field, "{%s}value" % DATA).text = value
+    return x
 
 
 def say(obj):
@@ -258,9 +286,90 @@ class Device(slixmpp.ClientXMPP):
             msg = self.make_message(mto=command["to"], mbody=command["body"], mtype="chat")
             msg.xml.append(ET.Element("{%s}x" % MUC_USER))
             msg.send()
+        elif op in IQ_OPS:
+            return IQ_OPS[op](self, command)
         else:
             raise ValueError("unknown op %r" % op)
         say({"event": "done", "op": op})
+        return None
+
+    async def iq(self, op, kind, payload):
+        """Sends an IQ of `kind` with `payload` to our own account; says how it was answered."""
+        iq = self.make_iq_set() if kind == "set" else self.make_iq_get()
+        iq.xml.append(payload)
+        try:
+            reply = await iq.send(timeout=LOGIN_TIMEOUT)
+            answer = "result"
+        except slixmpp.exceptions.IqError as error:
+            reply = error.iq
+            answer = "error"
+        children = list(reply.xml)
+        say({
+            "event": "done",
+            "op": op,
+            "type": answer,
+            "xml": "".join(ET.tostring(c, encoding="unicode") for c in children),
+        })
+
+
+def publish_bookmark(device, command):
+    pubsub = ET.Element("{%s}pubsub" % PUBSUB)
+    publish = ET.SubElement(pubsub, "{%s}publish" % PUBSUB, {"node": BOOKMARKS})
+    item = ET.SubElement(publish, "{%s}item" % PUBSUB, {"id": command["room"]})
+    item.append(ET.fromstring(command["xml"]))
+    options = ET.SubElement(pubsub, "{%s}publish-options" % PUBSUB)
+    options.append(form("http://jabber.org/protocol/pubsub#publish-options", [
+        ("pubsub#persist_items", "true"),
+        ("pubsub#max_items", "max"),
+        ("pubsub#send_last_published_item", "never"),
+        ("pubsub#access_model", "whitelist"),
+    ]))
+    return device.iq("publish_bookmark", "set", pubsub)
+
+
+def retract_bookmark(device, command):
+    pubsub = ET.Element("{%s}pubsub" % PUBSUB)
+    retract = ET.SubElement(pubsub, "{%s}retract" % PUBSUB, {"node": BOOKMARKS, "notify": "true"})
+    ET.SubElement(retract, "{%s}item" % PUBSUB, {"id": command["room"]})
+    return device.iq("retract_bookmark", "set", pubsub)
+
+
+def bookmarks(device, _command):
+    pubsub = ET.Element("{%s}pubsub" % PUBSUB)
+    ET.SubElement(pubsub, "{%s}items" % PUBSUB, {"node": BOOKMARKS})
+    return device.iq("bookmarks", "get", pubsub)
+
+
+def set_private_bookmarks(device, command):
+    query = ET.Element("{%s}query" % PRIVATE)
+    query.append(ET.fromstring(command["xml"]))
+    return device.iq("set_private_bookmarks", "set", query)
+
+
+def private_bookmarks(device, _command):
+    query = ET.Element("{%s}query" % PRIVATE)
+    ET.SubElement(query, "{storage:bookmarks}storage")
+    return device.iq("private_bookmarks", "get", query)
+
+
+def open_bookmarks_node(device, _command):
+    pubsub = ET.Element("{%s}pubsub" % PUBSUB)
+    ET.SubElement(pubsub, "{%s}create" % PUBSUB, {"node": BOOKMARKS})
+    configure = ET.SubElement(pubsub, "{%s}configure" % PUBSUB)
+    configure.append(form("http://jabber.org/protocol/pubsub#node_config", [
+        ("pubsub#access_model", "open"),
+    ]))
+    return device.iq("open_bookmarks_node", "set", pubsub)
+
+
+IQ_OPS = {
+    "publish_bookmark": publish_bookmark,
+    "retract_bookmark": retract_bookmark,
+    "bookmarks": bookmarks,
+    "set_private_bookmarks": set_private_bookmarks,
+    "private_bookmarks": private_bookmarks,
+    "open_bookmarks_node": open_bookmarks_node,
+}
 
 
 async def drive(device):
@@ -287,7 +396,9 @@ async def drive(device):
             if command.get("op") == "join":
                 await device.join(command)
                 continue
-            device.perform(command)
+            pending = device.perform(command)
+            if pending is not None:
+                await pending
         except (KeyError, ValueError) as error:
             say({"event": "error", "error": str(error)})
 

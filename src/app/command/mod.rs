@@ -14,7 +14,7 @@
 //!
 //! Split by job:
 //! - `mod.rs` (this file): the user-intent types ([`Action`],
-//!   [`PrivacyCommand`], [`Availability`], [`PresenceChoice`]) and
+//!   [`PrivacyCommand`], [`BookmarkCommand`], [`Availability`], [`PresenceChoice`]) and
 //!   [`CommandError`];
 //! - `table.rs`: [`CommandSpec`] and its rows, [`COMMANDS`] and the [`SAY`]
 //!   row for plain text, with [`Action::spec`] and [`Action::label`];
@@ -241,6 +241,32 @@ pub enum Action {
     Blocklist,
     /// `/privacy …`
     Privacy(PrivacyCommand),
+    /// `/bookmark [list|add|remove] …` (XEP-0402, XEP-0048).
+    Bookmark(BookmarkCommand),
+}
+
+/// The `/bookmark` subcommands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookmarkCommand {
+    /// Every bookmark: room, name, autojoin, nick.
+    List,
+    /// Adds a bookmark, or edits the one for the room.
+    Add(BookmarkEdit),
+    /// Removes the bookmark for the room.
+    Remove(BareJid),
+}
+
+/// What `/bookmark add` sets; a field left `None` keeps the bookmark's
+/// value when it exists (and is unset for a new one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookmarkEdit {
+    pub room: BareJid,
+    pub name: Option<String>,
+    pub nick: Option<String>,
+    /// Given only when the user asked to store it (BOOKMARKS-15).
+    pub password: Option<String>,
+    /// `--autojoin` or `--no-autojoin`.
+    pub autojoin: Option<bool>,
 }
 
 /// Why a line could not become an [`Action`]. `Display` gives a sentence

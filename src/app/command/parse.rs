@@ -15,7 +15,10 @@ use crate::xmpp::stanza::privacy::PrivacyItem;
 
 use super::jid_input::{parse_bare_jid, parse_jid, shown};
 use super::table::{CommandSpec, SAY, find_command};
-use super::{Action, Availability, CommandError, PresenceChoice, PrivacyCommand};
+use super::{
+    Action, Availability, BookmarkCommand, BookmarkEdit, CommandError, PresenceChoice,
+    PrivacyCommand,
+};
 
 const AVAILABILITY_WORDS: &str = "online, chat, away, xa or dnd";
 
@@ -74,6 +77,13 @@ impl<'a> Args<'a> {
         let (word, rest) = rest.split_at(end);
         self.rest = rest;
         (!word.is_empty()).then_some(word)
+    }
+
+    /// The next word, left in place.
+    fn peek_word(&self) -> Option<&'a str> {
+        let rest = self.rest.trim_start();
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
     }
 
     fn required(&mut self, what: &str) -> Result<&'a str, CommandError> {
@@ -451,6 +461,95 @@ pub(super) fn parse_privacy(args: &mut Args<'_>) -> Result<Action, CommandError>
     };
     args.finish()?;
     Ok(Action::Privacy(command))
+}
+
+/// `/bookmark [list | add ROOM [FLAGS] | remove ROOM]`; a bare
+/// `/bookmark` lists them.
+pub(super) fn parse_bookmark(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let sub = args.word().unwrap_or("list").to_lowercase();
+    let command = match sub.as_str() {
+        "list" => BookmarkCommand::List,
+        "add" => BookmarkCommand::Add(parse_bookmark_edit(args)?),
+        "remove" => BookmarkCommand::Remove(bookmark_room(args)?),
+        other => {
+            return Err(args.usage(format!(
+                "unknown subcommand {}: use list, add or remove",
+                shown(other)
+            )));
+        }
+    };
+    args.finish()?;
+    Ok(Action::Bookmark(command))
+}
+
+/// A room's bare JID: a local part at a service.
+fn bookmark_room(args: &mut Args<'_>) -> Result<BareJid, CommandError> {
+    let word = args.required("the room (room@conference.example.com)")?;
+    let room = parse_bare_jid(word)?;
+    if room.node().is_none() {
+        return Err(args.usage(format!(
+            "{} is a service, not a room: give room@service",
+            shown(word)
+        )));
+    }
+    Ok(room)
+}
+
+/// `ROOM [--autojoin|--no-autojoin] [--nick NICK] [--name NAME]
+/// [--password PW]`; NAME runs to the next `--` flag.
+fn parse_bookmark_edit(args: &mut Args<'_>) -> Result<BookmarkEdit, CommandError> {
+    let room = bookmark_room(args)?;
+    let mut edit = BookmarkEdit {
+        room,
+        name: None,
+        nick: None,
+        password: None,
+        autojoin: None,
+    };
+    while let Some(flag) = args.word() {
+        let twice = |args: &Args<'_>| args.usage(format!("{flag} is given twice"));
+        match flag {
+            "--autojoin" | "--no-autojoin" => {
+                if edit.autojoin.is_some() {
+                    return Err(twice(args));
+                }
+                edit.autojoin = Some(flag == "--autojoin");
+            }
+            "--nick" => {
+                if edit.nick.is_some() {
+                    return Err(twice(args));
+                }
+                edit.nick = Some(args.required("the nick after --nick")?.to_owned());
+            }
+            "--password" => {
+                if edit.password.is_some() {
+                    return Err(twice(args));
+                }
+                edit.password = Some(args.required("the password after --password")?.to_owned());
+            }
+            "--name" => {
+                if edit.name.is_some() {
+                    return Err(twice(args));
+                }
+                let mut words = Vec::new();
+                while let Some(word) = args.peek_word().filter(|w| !w.starts_with("--")) {
+                    words.push(word);
+                    args.word();
+                }
+                if words.is_empty() {
+                    return Err(args.usage("missing the name after --name".into()));
+                }
+                edit.name = Some(words.join(" "));
+            }
+            other => {
+                return Err(args.usage(format!(
+                    "unknown option {}: use --autojoin, --no-autojoin, --nick, --name or --password",
+                    shown(other)
+                )));
+            }
+        }
+    }
+    Ok(edit)
 }
 
 fn parse_order(args: &mut Args<'_>) -> Result<u32, CommandError> {

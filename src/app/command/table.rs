@@ -16,8 +16,9 @@ use super::parse::{
     parse_preapprove, parse_presence, parse_priority_command, parse_privacy, parse_quit,
     parse_reconnect, parse_remove, parse_rename, parse_roster, parse_say, parse_search,
     parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
+    parse_bookmark,
 };
-use super::{Action, CommandError, PrivacyCommand};
+use super::{Action, BookmarkCommand, CommandError, PrivacyCommand};
 
 /// What an argument position holds; completion offers candidates by kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -419,6 +420,24 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: true,
     },
     CommandSpec {
+        name: "bookmark",
+        args: "[list|add|remove] …",
+        summary: "list, add or remove room bookmarks",
+        details: "/bookmark list, /bookmark add ROOM [OPTIONS], /bookmark remove ROOM. \
+                  Bookmarks live on your server (XEP-0402, or XEP-0048 private storage where \
+                  the server lacks it), shared by all your clients. OPTIONS: --autojoin or \
+                  --no-autojoin, --nick NICK, --name NAME, --password PW. add again to edit one: \
+                  what you give replaces, the rest stays. Rooms marked --autojoin are joined \
+                  at login with the bookmark's nick, else [rooms] nick, else your JID's local \
+                  part. A --password is stored in clear on your server; give it only if you \
+                  must. NAME runs to the next --flag.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_bookmark,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "search",
         args: "TEXT",
         summary: "find messages containing TEXT in the history",
@@ -549,6 +568,7 @@ impl Action {
             Action::Unblock { .. } => const { row("unblock") },
             Action::Blocklist => const { row("blocklist") },
             Action::Privacy(_) => const { row("privacy") },
+            Action::Bookmark(_) => const { row("bookmark") },
         }
     }
 
@@ -610,6 +630,11 @@ impl Action {
                     format!("/privacy unrule {list} {order}")
                 }
                 PrivacyCommand::Save(list) => format!("/privacy save {}", list.name),
+            },
+            Action::Bookmark(sub) => match sub {
+                BookmarkCommand::List => "/bookmark list".to_owned(),
+                BookmarkCommand::Add(edit) => format!("/bookmark add {}", edit.room),
+                BookmarkCommand::Remove(room) => format!("/bookmark remove {room}"),
             },
         }
     }

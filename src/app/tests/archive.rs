@@ -33,9 +33,30 @@ fn server_info(state: &mut State, xml: &str) -> Vec<Effect> {
     reply(state, Purpose::ServerInfo, &Query::ServerInfo, xml)
 }
 
+/// Our account's features; the bookmarks read it also starts (an account
+/// without PEP: private storage, BOOKMARKS-01, BOOKMARKS-11) is checked
+/// and left out of what is returned.
 fn account_info(state: &mut State, xml: &str) -> Vec<Effect> {
     let query = Query::AccountInfo(bare("juliet@example.com"));
-    reply(state, Purpose::AccountInfo, &query, xml)
+    let (bookmarks, rest): (Vec<_>, Vec<_>) = reply(state, Purpose::AccountInfo, &query, xml)
+        .into_iter()
+        .partition(|e| {
+            matches!(
+                e,
+                Effect::Request {
+                    purpose: Purpose::Bookmarks(_),
+                    ..
+                }
+            )
+        });
+    assert_eq!(
+        trace(&bookmarks),
+        [
+            "request Bookmarks(Retrieve): <iq type='get' id='ID'><query xmlns='jabber:iq:private'>\
+             <storage xmlns='storage:bookmarks'/></query></iq>"
+        ]
+    );
+    rest
 }
 
 fn carbons_on(state: &mut State) -> Vec<Effect> {

@@ -1,5 +1,5 @@
 //! Answering the IQ gets and sets the server sends us (CORE-22, CORE-23):
-//! ping and disco#info here, roster, privacy and blocklist pushes after the
+//! ping and disco#info here (with our caps node, CAPS-05), roster, privacy and blocklist pushes after the
 //! sender check (NEW-05, PRIV-21), anything else with an error. Results and
 //! errors complete our own requests instead (see `requests`).
 
@@ -11,6 +11,7 @@ use crate::xmpp::element::Element;
 use crate::xmpp::error::{Error, ErrorType, StanzaCondition, StanzaError};
 use crate::xmpp::ns;
 use crate::xmpp::stanza::blocking;
+use crate::xmpp::stanza::caps;
 use crate::xmpp::stanza::iq::{Iq, IqType};
 use crate::xmpp::stanza::privacy;
 use crate::xmpp::stanza::roster;
@@ -18,8 +19,11 @@ use crate::xmpp::stanza::roster;
 /// The features we answer disco#info with; `urn:xmpp:receipts` because we
 /// ask for and give delivery receipts (RECEIPTS-01), chat states because we
 /// show and send them (STATES-01), corrections because we apply them
-/// (CORRECT-01), and displayed markers (MARKERS-01); group chat and direct
-/// invitations, so others may invite us to rooms (MUC-05).
+/// (CORRECT-01), displayed markers (MARKERS-01), group chat and direct
+/// invitations, so others may invite us to rooms (MUC-05), caps because every
+/// available presence carries ours (CAPS-01), and bookmark notifications,
+/// of both forms, because we apply them (BOOKMARKS-09, BOOKMARKS-17,
+/// PEP-02).
 pub const FEATURES: &[&str] = &[
     ns::DISCO_INFO,
     ns::PING,
@@ -30,8 +34,49 @@ pub const FEATURES: &[&str] = &[
     ns::CHAT_MARKERS,
     ns::MUC,
     ns::CONFERENCE,
+    ns::CAPS,
+    BOOKMARKS_NOTIFY,
+    LEGACY_BOOKMARKS_NOTIFY,
     "jabber:client",
 ];
+
+/// PEP-02: we want to hear of changes to our bookmarks (XEP-0402 §4).
+const BOOKMARKS_NOTIFY: &str = "urn:xmpp:bookmarks:1+notify";
+/// BOOKMARKS-17: and of the copy a server keeps of the private-storage
+/// bookmarks in PEP (ejabberd's conversion), where those are the store.
+const LEGACY_BOOKMARKS_NOTIFY: &str = "storage:bookmarks+notify";
+
+/// Our one identity (DISCO-01): a text-only client.
+const IDENTITY: caps::Identity<'static> = caps::Identity {
+    category: "client",
+    kind: "console",
+    lang: "",
+    name: "balcony",
+};
+
+/// CAPS-02: our caps `ver`, computed once from our identity and
+/// [`FEATURES`].
+pub fn caps_ver() -> &'static str {
+    static VER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VER.get_or_init(|| caps::ver(&[IDENTITY], FEATURES))
+}
+
+/// DISCO-01, CAPS-05: our disco#info answer, echoing `node` when asked for
+/// our caps node.
+fn disco_info(node: Option<&str>) -> Element {
+    let mut query = Element::new("query", ns::DISCO_INFO)
+        .with_opt_attr("node", node)
+        .with_child(
+            Element::new("identity", ns::DISCO_INFO)
+                .with_attr("category", IDENTITY.category)
+                .with_attr("type", IDENTITY.kind)
+                .with_attr("name", IDENTITY.name),
+        );
+    for feature in FEATURES {
+        query.push_child(Element::new("feature", ns::DISCO_INFO).with_attr("var", *feature));
+    }
+    query
+}
 
 impl Runner {
     pub(super) async fn dispatch_iq(&mut self, element: Element) -> Result<(), Error> {
@@ -75,21 +120,22 @@ impl Runner {
                 self.send_stanza(Iq::result_for(&iq, None).to_element())
                     .await
             }
-            (IqType::Get, ns::DISCO_INFO, "query") if payload.attr("node").is_none() => {
-                let mut query = Element::new("query", ns::DISCO_INFO).with_child(
-                    Element::new("identity", ns::DISCO_INFO)
-                        .with_attr("category", "client")
-                        .with_attr("type", "console")
-                        .with_attr("name", "balcony"),
-                );
-                for feature in FEATURES {
-                    query.push_child(
-                        Element::new("feature", ns::DISCO_INFO).with_attr("var", *feature),
-                    );
+            (IqType::Get, ns::DISCO_INFO, "query") => match payload.attr("node") {
+                None => {
+                    let query = disco_info(None);
+                    self.send_stanza(Iq::result_for(&iq, Some(query)).to_element())
+                        .await
                 }
-                self.send_stanza(Iq::result_for(&iq, Some(query)).to_element())
-                    .await
-            }
+                // CAPS-05: servers ask our caps node to learn our
+                // `+notify` interests (PEP-10, DISCO-05).
+                Some(node) if is_caps_node(node) => {
+                    let query = disco_info(Some(node));
+                    self.send_stanza(Iq::result_for(&iq, Some(query)).to_element())
+                        .await
+                }
+                // DISCO-02: a node we don't serve.
+                Some(_) => self.refuse(&iq, StanzaCondition::ItemNotFound).await,
+            },
             (IqType::Set, ns::ROSTER, "query") => {
                 if !self.push_sender_ok(iq.from.as_ref()) {
                     // ROS-12: never apply and never acknowledge a spoofed push.
@@ -170,5 +216,40 @@ impl Runner {
         };
         let reply = Iq::error_for(iq, StanzaError::new(error_type, condition));
         self.send_stanza(reply.to_element()).await
+    }
+}
+
+/// `node` is `<our caps node>#<our ver>` (CAPS-05).
+fn is_caps_node(node: &str) -> bool {
+    node.strip_prefix(caps::NODE)
+        .and_then(|rest| rest.strip_prefix('#'))
+        .is_some_and(|ver| ver == caps_ver())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CAPS-05, DISCO-02: our caps node is recognised, with its `ver`
+    /// only; the answer echoes it and lists the `+notify` interest
+    /// (PEP-02, BOOKMARKS-09).
+    #[test]
+    fn caps_05_our_node_is_answered() {
+        let node = format!("{}#{}", caps::NODE, caps_ver());
+        assert!(is_caps_node(&node));
+        assert!(!is_caps_node(caps::NODE));
+        assert!(!is_caps_node(&format!("{}#other", caps::NODE)));
+        assert!(!is_caps_node("x-unknown"));
+        let xml = disco_info(Some(&node)).to_xml();
+        assert!(xml.starts_with(&format!("<query xmlns='http://jabber.org/protocol/disco#info' node='{node}'><identity category='client' type='console' name='balcony'/>")), "{xml}");
+        assert!(
+            xml.contains("<feature var='urn:xmpp:bookmarks:1+notify'/>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<feature var='http://jabber.org/protocol/caps'/>"),
+            "{xml}"
+        );
+        assert_eq!(caps_ver(), caps::ver(&[IDENTITY], FEATURES));
     }
 }

@@ -54,7 +54,7 @@ mod requests;
 mod runner;
 mod stream_management;
 
-pub use answer::FEATURES;
+pub use answer::{FEATURES, caps_ver};
 pub use runner::backoff;
 use runner::run;
 
@@ -76,6 +76,12 @@ pub enum SessionEvent {
         message: Message,
     },
     Presence(Presence),
+    /// A pubsub notification (PEP-03), from `from` as the stanza says; not
+    /// yet checked against the node's owner (PEP-05).
+    Pubsub {
+        from: Option<jid::Jid>,
+        event: crate::xmpp::stanza::pubsub::Event,
+    },
     /// A roster push that passed the sender check (ROS-11, NEW-05).
     RosterPush {
         item: RosterItem,

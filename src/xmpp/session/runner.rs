@@ -26,9 +26,11 @@ use crate::xmpp::ns;
 use crate::xmpp::query::Query;
 use crate::xmpp::reader::{StreamEvent, XmlError};
 use crate::xmpp::settings::ConnectSettings;
+use crate::xmpp::stanza::caps;
 use crate::xmpp::stanza::carbons::{Carbon, carbon_from_own_account};
 use crate::xmpp::stanza::message::Message;
 use crate::xmpp::stanza::presence::Presence;
+use crate::xmpp::stanza::pubsub;
 use crate::xmpp::writer::StreamWriter;
 
 /// How long we wait for the server's `</stream:stream>` after ours.
@@ -377,7 +379,10 @@ impl Runner {
                             return None;
                         }
                         Some(SessionCommand::Reconnect) => break,
-                        Some(SessionCommand::Send(stanza)) => self.queued.push(stanza),
+                        Some(SessionCommand::Send(mut stanza)) => {
+                            caps::stamp(&mut stanza, super::answer::caps_ver());
+                            self.queued.push(stanza)
+                        }
                         // The store says it again on the next stream.
                         Some(SessionCommand::ClientState(_)) => {}
                         Some(SessionCommand::Request { reply, .. }) => {
@@ -419,7 +424,11 @@ impl Runner {
 
     async fn execute(&mut self, command: SessionCommand) -> Result<(), Error> {
         match command {
-            SessionCommand::Send(stanza) => self.send_stanza(stanza).await,
+            SessionCommand::Send(mut stanza) => {
+                // CAPS-01: every available presence, broadcast or directed.
+                caps::stamp(&mut stanza, super::answer::caps_ver());
+                self.send_stanza(stanza).await
+            }
             SessionCommand::Request { iq, reply } => {
                 self.track(&iq, Some(reply));
                 self.send_stanza(iq.to_element()).await
@@ -530,6 +539,24 @@ impl Runner {
                 Outcome::Kept => {}
                 Outcome::OverCap => debug!("an archive result beyond the page asked was dropped"),
                 Outcome::Refused(why) => self.reject(why),
+            }
+            return;
+        }
+        // PEP-03: a notification is never a chat message, readable or not,
+        // and is never answered. Who may send it is the store's to check
+        // (PEP-05, BOOKMARKS-21): it depends on the node.
+        if pubsub::is_event(element) {
+            match pubsub::parse_event(element, crate::xmpp::query::MAX_ITEMS) {
+                // An unreadable `from` must not pass for none (BOOKMARKS-21).
+                Ok(event) => match element.attr("from").map(jid::Jid::new) {
+                    None => self.emit(SessionEvent::Pubsub { from: None, event }),
+                    Some(Ok(from)) => self.emit(SessionEvent::Pubsub {
+                        from: Some(from),
+                        event,
+                    }),
+                    Some(Err(_)) => warn!("dropped a pubsub notification with an invalid from"),
+                },
+                Err(error) => warn!(%error, "dropped a malformed pubsub notification"),
             }
             return;
         }

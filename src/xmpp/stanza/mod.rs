@@ -3,7 +3,8 @@
 //! (privacy lists, blocking, and the message extensions of the IM suite:
 //! carbons, forwarding, delay, hints, stable ids, archive queries with
 //! result set management, receipts, markers, chat states, corrections,
-//! client state indication and /me, and multi-user chat), built from and back into the owned
+//! client state indication and /me; multi-user chat; publish-subscribe as PEP uses it, and
+//! room bookmarks), built from and back into the owned
 //! [`Element`] tree. This module owns only syntax: what a stanza says and how
 //! to write one. What to *do* with a stanza (routing, state, replies) belongs
 //! to the session and the app. It must not import `crate::app`, `crate::ui`
@@ -15,6 +16,8 @@
 //! stanza payload gets its own file here, next to `roster.rs`.
 
 pub mod blocking;
+pub mod bookmarks;
+pub mod caps;
 pub mod carbons;
 pub mod chat_states;
 pub mod correction;
@@ -31,6 +34,7 @@ pub mod message;
 pub mod muc;
 pub mod presence;
 pub mod privacy;
+pub mod pubsub;
 pub mod receipts;
 pub mod roster;
 pub mod rsm;

@@ -375,3 +375,49 @@ fn say_and_double_slash_escape() {
         "the line is empty: type a message, or /help to list the commands"
     );
 }
+
+/// `/bookmark`: list by default; add with its options (NAME runs to the
+/// next option); remove; the room must be a room.
+#[test]
+fn bookmark_commands_parse() {
+    use crate::app::command::{BookmarkCommand, BookmarkEdit};
+    let room = BareJid::new("verona@conference.example.com").unwrap();
+    assert_eq!(ok("/bookmark"), Action::Bookmark(BookmarkCommand::List));
+    assert_eq!(
+        ok(
+            "/bookmark add verona@conference.example.com --name Fair Verona --autojoin --nick jules --password pw"
+        ),
+        Action::Bookmark(BookmarkCommand::Add(BookmarkEdit {
+            room: room.clone(),
+            name: Some("Fair Verona".into()),
+            nick: Some("jules".into()),
+            password: Some("pw".into()),
+            autojoin: Some(true),
+        }))
+    );
+    assert_eq!(
+        ok("/bookmark remove verona@conference.example.com"),
+        Action::Bookmark(BookmarkCommand::Remove(room))
+    );
+    for (line, want) in [
+        ("/bookmark add", "missing the room"),
+        (
+            "/bookmark add conference.example.com",
+            "is a service, not a room",
+        ),
+        ("/bookmark add v@c.example --nick", "missing the nick"),
+        (
+            "/bookmark add v@c.example --autojoin --no-autojoin",
+            "given twice",
+        ),
+        ("/bookmark add v@c.example --colour red", "unknown option"),
+        ("/bookmark edit v@c.example", "unknown subcommand"),
+        (
+            "/bookmark remove v@c.example extra",
+            "unexpected extra text",
+        ),
+    ] {
+        let error = err(line);
+        assert!(error.contains(want), "{line}: {error}");
+    }
+}

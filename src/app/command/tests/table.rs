@@ -65,6 +65,10 @@ const EXAMPLES: &[&str] = &[
     "/privacy rule public 1 deny jid romeo@example.net",
     "/privacy unrule public 1",
     "/search feast",
+    "/bookmark",
+    "/bookmark list",
+    "/bookmark add verona@conference.example.com --autojoin --nick jules --name The Verona",
+    "/bookmark remove verona@conference.example.com",
     "/reconnect",
     "/disconnect",
     "/quit off to Mantua",
@@ -130,6 +134,7 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Topic { .. }
             | Action::Roster
             | Action::Contact { .. }
+            | Action::Bookmark(_)
     )
 }
 
