@@ -452,6 +452,36 @@ pub fn route_message(rooms: &Rooms, message: &Message) -> Route {
     }
 }
 
+/// Where a carbon copy (XEP-0280) of a private message in a room goes: a
+/// copy of one with an occupant of a room we are in is that private
+/// conversation's (MUC-23); a copy marked as a room's private message
+/// (muc#user `<x/>`) for a room we are not in is dropped (CARBONS-13).
+pub fn route_carbon(
+    rooms: &Rooms,
+    direction: crate::xmpp::stanza::carbons::Direction,
+    message: &Message,
+) -> Route {
+    use crate::xmpp::stanza::carbons::Direction as Copy;
+    let peer = match direction {
+        Copy::Received => message.from.as_ref(),
+        Copy::Sent => message.to.as_ref(),
+    };
+    let Some(peer) = peer else {
+        return Route::Elsewhere;
+    };
+    let room = peer.to_bare();
+    match peer.resource() {
+        Some(nick) if rooms.is_present(&room) && message.kind != MessageType::Groupchat => {
+            Route::Private {
+                room,
+                nick: nick.as_str().to_owned(),
+            }
+        }
+        _ if message.muc.is_some() && !rooms.is_present(&room) => Route::Stray,
+        _ => Route::Elsewhere,
+    }
+}
+
 /// The one decision of where a presence goes: presence from a room we are
 /// in (or joining, or leaving) is about its occupants.
 pub fn route_presence(rooms: &Rooms, presence: &Presence) -> Route {
