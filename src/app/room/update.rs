@@ -591,11 +591,13 @@ pub fn on_message(
         Some(room_id) => state
             .chats
             .is_known(&[StableKey::Room(room.clone(), room_id.clone())]),
+        // The sender is the occupant (the nick), not the room.
         None => message.id.as_deref().is_some_and(|id| {
-            message
-                .from
-                .as_ref()
-                .is_some_and(|from| state.chats.is_redelivery(from, id, &[body.as_str()]))
+            message.from.as_ref().is_some_and(|from| {
+                state
+                    .chats
+                    .is_redelivery(from, id, &[nick.as_str(), body.as_str()])
+            })
         }),
     };
     if repeat {
@@ -842,7 +844,9 @@ pub fn on_private(
         return;
     };
     if let Some(id) = &message.id
-        && state.chats.is_redelivery(&from, id, &[body.as_str()])
+        && state
+            .chats
+            .is_redelivery(&from, id, &[nick.as_str(), body.as_str()])
     {
         return;
     }
