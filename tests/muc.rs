@@ -337,3 +337,53 @@ async fn muc_45_created_room_lets_others_in(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(muc_45_created_room_lets_others_in);
+
+/// MUC-21: what was said before we came is history: shown once, with the room's time, and
+/// not counted as unread.
+async fn muc_21_history_on_join(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    bob.join_room(ROOM, "romeo").await;
+    bob.send_groupchat(ROOM, "before you came").await;
+    bob.expect_message("the line back", |m| m["body"] == "before you came")
+        .await;
+    let mut client = Client::start(&server, &alice).await;
+    client.ok(&format!("/join {ROOM}/juliet")).await;
+    assert_eq!(
+        room_lines(&client, "before you came"),
+        [(Direction::Incoming, Some("romeo".to_owned()))]
+    );
+    let state = &client.engine.state;
+    let conversation = state
+        .chats
+        .find_room(&room(), None)
+        .and_then(|id| state.chats.get(id))
+        .expect("the room's window");
+    assert_eq!(conversation.unread, 0, "history is not news");
+    bob.quit().await;
+}
+common::on_both_servers!(muc_21_history_on_join);
+
+/// MUC-26: a moderator removes balcony: it says who and why, and the room counts as left.
+async fn muc_26_kicked_by_a_moderator(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (mut client, mut bob) = room_with_romeo(&server).await;
+    // Romeo created the room: he is its owner and a moderator.
+    bob.send_raw(&format!(
+        "<iq type='set' id='kick1' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#admin'>\
+         <item nick='juliet' role='none'><reason>hush</reason></item></query></iq>"
+    ))
+    .await;
+    let event = client
+        .event("our removal", |e| matches!(e, Event::RoomLeft { .. }))
+        .await;
+    let Event::RoomLeft { why, reason, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(why, "kicked");
+    assert_eq!(reason.as_deref(), Some("hush"));
+    assert!(!client.engine.state.rooms.is_present(&room()));
+    bob.quit().await;
+}
+common::on_both_servers!(muc_26_kicked_by_a_moderator);

@@ -745,7 +745,17 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             room::Route::Elsewhere => chat::update::on_message(state, message, at, effects),
         },
         SessionEvent::Carbon { direction, message } => {
-            chat::update::on_carbon(state, direction, message, at, effects)
+            match room::route_carbon(&state.rooms, direction, &message) {
+                room::Route::Private { room, nick } => room::update::on_private_carbon(
+                    state, room, nick, direction, message, at, effects,
+                ),
+                room::Route::Stray => tracing::info!(
+                    "dropped a copy of a private message in a room we are not in (CARBONS-13)"
+                ),
+                room::Route::Room(_) | room::Route::Elsewhere => {
+                    chat::update::on_carbon(state, direction, message, at, effects)
+                }
+            }
         }
         SessionEvent::Presence(presence) => match room::route_presence(&state.rooms, &presence) {
             room::Route::Room(jid) => room::update::on_presence(state, jid, presence, at, effects),

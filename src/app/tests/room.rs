@@ -903,3 +903,76 @@ fn room_presence_leaves_the_roster_alone() {
     );
     assert_eq!(state.roster_rev, rev);
 }
+
+/// MUC-23, CARBONS-13: copies of private messages in a room we are in
+/// belong to its private conversation; one for a room we are not in is
+/// dropped.
+#[test]
+fn carbons_13_private_message_copies() {
+    use crate::xmpp::stanza::carbons;
+    let mut state = joined();
+    let copy = |xml: &str| Message::parse(&test_xml::parse(xml)).unwrap();
+    session(
+        &mut state,
+        SessionEvent::Carbon {
+            direction: carbons::Direction::Sent,
+            message: copy(
+                "<message from='juliet@example.com/phone' to='verona@conference.example.com/romeo' \
+                 type='chat' id='p1'><body>from my phone</body>\
+                 <x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+            ),
+        },
+    );
+    let private = state.chats.find_room(&bare(ROOM), Some("romeo")).unwrap();
+    let line = state
+        .chats
+        .get(private)
+        .unwrap()
+        .lines
+        .back()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (line.direction, line.body.as_str()),
+        (Direction::Outgoing, "from my phone")
+    );
+    let effects = session(
+        &mut state,
+        SessionEvent::Carbon {
+            direction: carbons::Direction::Received,
+            message: copy(
+                "<message from='mantua@conference.example.com/tybalt' to='juliet@example.com/phone' \
+                 type='chat'><body>hi</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+            ),
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        state
+            .chats
+            .latest_with(&bare("mantua@conference.example.com"))
+            .is_none()
+    );
+}
+
+/// Two occupants may send the same text under the same id: both are
+/// lines (a repeat is the same sender's).
+#[test]
+fn same_id_from_two_occupants_is_two_lines() {
+    let mut state = joined();
+    for nick in ["romeo", "nurse", "romeo"] {
+        message(
+            &mut state,
+            &format!(
+                "<message from='verona@conference.example.com/{nick}' type='groupchat' id='1'>\
+                 <body>good morrow</body></message>"
+            ),
+        );
+    }
+    let senders: Vec<_> = room_lines(&state)
+        .into_iter()
+        .filter(|(_, _, body, _)| body == "good morrow")
+        .map(|(_, nick, _, _)| nick)
+        .collect();
+    assert_eq!(senders, [Some("romeo".into()), Some("nurse".into())]);
+}
