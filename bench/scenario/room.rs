@@ -8,7 +8,8 @@
 //! and left to settle (its idle RSS), `/join` is typed and timed until the last history line
 //! and the full occupant count are drawn (its CPU and RSS after the join), the component
 //! floods the room and the client is timed until the last message is drawn (its CPU), and it
-//! quits. The table and the JSON are in room_report.rs.
+//! quits → the server's floor: a raw session in the room reads one more flood. The table and
+//! the JSON are in room_report.rs.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -229,6 +230,18 @@ pub fn run(
             }
         }
     }
+    match flood_floor(&scenario, &mut component, &bots, rt, o, s) {
+        Ok((ms, cpu)) => {
+            eprintln!(
+                "[room] floor: a raw session in the room read the flood in {ms:.0} ms \
+                 (Prosody's CPU {} ms)",
+                crate::catchup_report::cell(cpu, 0)
+            );
+            report.floor_ms = Some(ms);
+            report.floor_server_cpu_ms = cpu;
+        }
+        Err(e) => eprintln!("[room] floor failed: {e:#}"),
+    }
     report.capture_ms = cost.samples_ms;
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent)?;
@@ -241,6 +254,54 @@ pub fn run(
         bail!("{} client(s) failed (see above)", report.failures.len());
     }
     Ok(())
+}
+
+/// The server's floor for the flood: after the clients, a raw session of a second account
+/// (`floor`, resource `floor`) joins the room (no history) and only reads bytes; time from the
+/// component's write until it has read the last message, and Prosody's CPU over that time.
+fn flood_floor(
+    scenario: &Scenario,
+    component: &mut Component,
+    bots: &[Bot],
+    rt: &Runtime,
+    o: &Options,
+    s: &Settings,
+) -> Result<(f64, Option<f64>)> {
+    let password = crate::server::generate_password();
+    scenario.server.register("floor", &password);
+    let server_pid = scenario.server.pid();
+    let stanzas = traffic::flood_stanzas(bots, o.messages, "fl-floor");
+    let last = traffic::flood_marker(o.messages);
+    rt.block_on(async {
+        let mut raw = crate::raw::Raw::login(&scenario.target, "floor", &password, "floor").await?;
+        let from = raw.received.len();
+        raw.send(&format!(
+            "<presence to='{ROOM}/floor'><x xmlns='http://jabber.org/protocol/muc'>\
+             <history maxstanzas='0'/></x></presence>"
+        ))
+        .await?;
+        raw.read_until_seen(from, "code='110'").await?;
+        raw.read_until_quiet(Duration::from_millis(500), Duration::from_secs(60))
+            .await?;
+        scenario.wait_server_idle(s.ticks_per_sec);
+        let from = raw.received.len();
+        let cpu_before = server_pid.and_then(|p| term::sample(p).ok());
+        let start = Instant::now();
+        let writer = component.writer();
+        let (sent, seen) = tokio::join!(crate::component::send(&writer, &stanzas), async {
+            let r = raw.read_until_seen(from, &last).await;
+            (r, Instant::now())
+        });
+        sent?;
+        seen.0?;
+        let took = ms(seen.1 - start);
+        let cpu = match (cpu_before, server_pid.and_then(|p| term::sample(p).ok())) {
+            (Some(a), Some(b)) => Some(ticks_ms(b.cpu_ticks - a.cpu_ticks, s)),
+            _ => None,
+        };
+        raw.close().await;
+        anyhow::Ok((took, cpu))
+    })
 }
 
 /// Polls the screen until `done` holds, for at most `timeout`; returns the screen and when it

@@ -79,6 +79,9 @@ pub struct Report {
     /// Sending the history again before each client, until handled.
     pub history_ms: Vec<f64>,
     pub runs: Vec<RoomRun>,
+    /// A raw session in the room reading the flood: the server's floor, and Prosody's CPU.
+    pub floor_ms: Option<f64>,
+    pub floor_server_cpu_ms: Option<f64>,
     pub failures: Vec<String>,
     pub capture_ms: Vec<f64>,
 }
@@ -111,6 +114,8 @@ impl Report {
             "fill_ms": self.fill_ms,
             "history_ms": self.history_ms,
             "runs": self.runs,
+            "floor_ms": self.floor_ms,
+            "floor_server_cpu_ms": self.floor_server_cpu_ms,
             "kib_per_occupant": self.runs.iter().map(|r| json!({
                 r.client.clone(): r.kib_per_occupant(self.occupants)
             })).collect::<Vec<_>>(),
@@ -168,6 +173,14 @@ impl Report {
         for f in &self.failures {
             let first = f.lines().next().unwrap_or_default();
             let _ = writeln!(s, "| {first} | failed | | | | | | |");
+        }
+        if self.floor_ms.is_some() {
+            let _ = writeln!(
+                s,
+                "| server floor (raw session) | | | {} | (Prosody {}) | | | |",
+                cell(self.floor_ms, 0),
+                cell(self.floor_server_cpu_ms, 0)
+            );
         }
         let _ = writeln!(s);
         let _ = writeln!(s, "| balcony / faster anchor | ratio | target | met |");

@@ -21,7 +21,8 @@ pub const BOTS: &str = "bots.localhost";
 pub const ROOM: &str = "room@conference.localhost";
 const NS_MUC: &str = "http://jabber.org/protocol/muc";
 /// The history's last message, searched on screen: once it is drawn the whole history is.
-pub const HISTORY_END: &str = "that is all from me before alice arrives, see you at the meetup";
+/// Short, so that no client wraps it beside an occupants pane at 160 columns.
+pub const HISTORY_END: &str = "last one before alice: see you at the meetup";
 
 /// The nick of the room's creator, the first occupant.
 pub const OWNER_NICK: &str = "Room Owner";
