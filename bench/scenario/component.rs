@@ -76,9 +76,21 @@ fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
 impl Component {
     /// Connects to the component port, authenticates as `domain` with `secret`.
     pub async fn connect(addr: SocketAddr, domain: &str, secret: &str) -> Result<Component> {
-        let mut tcp = TcpStream::connect(addr)
-            .await
-            .with_context(|| format!("connecting to the component port {addr}"))?;
+        // The harness waits for the client port; the component port may open a moment later.
+        let mut attempt = 0;
+        let mut tcp = loop {
+            match TcpStream::connect(addr).await {
+                Ok(tcp) => break tcp,
+                Err(_) if attempt < 50 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("connecting to the component port {addr}"));
+                }
+            }
+        };
         tcp.set_nodelay(true)?;
         tcp.write_all(
             format!(

@@ -71,6 +71,13 @@ local room_host = "conference.localhost";
 local suffix = "@bots.localhost";
 local owner = "u0000@bots.localhost";
 local jid_bare = require "util.jid".bare;
+-- Whether a bare JID is one of the simulated occupants, remembered per JID: this is asked
+-- once per occupant for every room message.
+local simulated = setmetatable({}, { __index = function(t, jid)
+	local v = jid:sub(-#suffix) == suffix;
+	t[jid] = v;
+	return v;
+end });
 local function patch()
 	local host = prosody.hosts[room_host];
 	local muc = host and host.modules and host.modules.muc;
@@ -79,7 +86,7 @@ local function patch()
 	local route = mt.route_stanza;
 	mt.route_stanza = function(self, stanza)
 		local to = jid_bare(stanza.attr.to) or "";
-		if to:sub(-#suffix) == suffix and not (stanza.name ~= "message" and to == owner) then
+		if simulated[to] and not (stanza.name ~= "message" and to == owner) then
 			return;
 		end
 		return route(self, stanza);
@@ -88,8 +95,7 @@ local function patch()
 	-- copies per message here; the simulated occupants are skipped before that.
 	mt.broadcast = function(self, stanza, cond_func)
 		for nick, occupant in pairs(self._occupants) do
-			local jid = occupant.bare_jid or "";
-			if jid:sub(-#suffix) ~= suffix and (cond_func == nil or cond_func(nick, occupant)) then
+			if not simulated[occupant.bare_jid or ""] and (cond_func == nil or cond_func(nick, occupant)) then
 				self:route_to_occupant(occupant, stanza);
 			end
 		end
