@@ -53,21 +53,24 @@ fn free_port() -> Result<u16> {
     Ok(l.local_addr()?.port())
 }
 
-/// The module that keeps the room's copies for the component's occupants on the server. In a
+/// The module that keeps the room's work for the component's occupants off the server. In a
 /// real room Prosody writes every message and presence to every occupant: 10 million stanzas
 /// for a flood of 10,000 into 1,000 occupants, which takes it minutes here (67 s per 1,000
-/// messages, and still about 40 s per 1,000 when they are dropped at the component's host after
-/// routing) and would make every client's figure the server's. Those copies are the server's
-/// work, the same whichever client alice uses. So the module, loaded on the component's host,
-/// wraps the rooms' `route_stanza` (mod_muc's global `room_mt`) once the MUC host is up: what
-/// a room sends to a JID of the component's domain is not routed, except presences and IQs
-/// for the room's owner (its creation needs status 201); and `broadcast`, the loop that sends a
-/// room message to every occupant, skips those occupants instead of copying each of them for
-/// each message (Prosody's `each_occupant` copies); and `publicise_occupant_status`, so that a
-/// simulated occupant's join is announced only to the others, and `send_occupant_list`, so
-/// that a simulated occupant is sent no list of the others: while the room fills that is
-/// nothing at all, instead of a million presences built (25–80 s of Prosody's time here).
-/// Everything alice gets is built and routed as before, her join's list of occupants included.
+/// messages, still about 40 s per 1,000 when they are dropped at the component's host) and
+/// would make every client's figure the server's; those copies are the same work whichever
+/// client alice uses. Loaded on the component's host, the module wraps four methods of the
+/// MUC's rooms (mod_muc's global `room_mt`) once the MUC host is up:
+///
+/// - `route_stanza`: nothing a room sends to the component's domain is routed, except
+///   presences and IQs for the room's owner (its creation needs status 201);
+/// - `broadcast` (a room message to every occupant): skips those occupants, instead of copying
+///   every occupant for every message as Prosody's `each_occupant` does;
+/// - `publicise_occupant_status`: a simulated occupant's join is announced only to the real
+///   occupants;
+/// - `send_occupant_list`: a simulated occupant that joins is sent no list of the others.
+///
+/// The last two make the fill take half a second instead of 25–80 s (a million presences
+/// built). Everything alice gets is built and routed as before, her join's list included.
 const QUIET_MODULE: &str = r#"-- Written by balcony's bench/scenario/room.rs: the room does not route its copies
 -- for the benchmark's simulated occupants (see QUIET_MODULE there).
 local room_host = "conference.localhost";
