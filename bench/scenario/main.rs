@@ -1,7 +1,8 @@
 //! The scenario runner: balcony against mcabber with big rosters and a message flood,
 //! on a private Prosody, each client in a 160×48 tmux pane. See bench/README.md, "Scenario
 //! runner", for what each figure means and how it is measured. With `--catchup` it runs the
-//! archive catch-up benchmark instead (catchup.rs; README, "Catch-up from the archive").
+//! archive catch-up benchmark instead (catchup.rs; README, "Catch-up from the archive"); with
+//! `--room` the group-chat benchmark (room.rs; README, "Group chat").
 //!
 //! `cargo run --release --example scenario -- --help`
 
@@ -14,12 +15,18 @@ mod backlog;
 mod catchup;
 mod catchup_report;
 mod clients;
+mod component;
 mod measure;
+mod poezio;
 mod profanity;
 mod provision;
 mod raw;
 mod record;
 mod report;
+mod room;
+mod room_clients;
+mod room_report;
+mod room_traffic;
 mod setup;
 mod term;
 mod trace;
@@ -49,10 +56,20 @@ and against Profanity (the offline delivery of the same messages), and balcony's
 against its idle RSS. --runs, --messages, --poll-ms, --balcony, --keep, --dir and --out apply;
 --client is balcony, profanity or both.
 
+With --room: a room of 1,000 occupants (an external component plays them) with 100 history
+messages; balcony, Profanity and Poezio (from PyPI, in a virtualenv the runner makes) each
+join it (Enter until the last history line and the occupant count are drawn) and take a flood
+of 10,000 groupchat messages; time, CPU, RSS idle and after the join. --client is a
+comma-separated list of balcony, profanity, poezio (default all three); --messages, --poll-ms,
+--balcony, --keep, --dir and --out apply.
+
   --contacts LIST   roster sizes, comma-separated (default 100,1000,5000)
   --runs N          repetitions; the table shows medians (default 3)
   --client WHICH    balcony, mcabber or both (default both)
   --catchup         the archive catch-up benchmark instead (see above)
+  --room            the group-chat benchmark instead (see above)
+  --occupants N     --room: occupants besides alice (default 1000)
+  --hold            --room: set the room up, print the clients' command lines, wait for Ctrl-C
   --skip-flood      no flood, no key latency, no routing floor
   --quick           smoke check: 100 contacts, 1 run, 5 s idle window
   --keep            keep the work directory (servers, client dirs, traces)
@@ -72,6 +89,9 @@ struct Options {
     /// `--client` as given, for `--catchup`, which knows other clients.
     client_arg: Option<String>,
     catchup: bool,
+    room: bool,
+    occupants: usize,
+    hold: bool,
     flood: bool,
     keep: bool,
     record: Option<PathBuf>,
@@ -91,6 +111,9 @@ fn parse_args() -> Result<Options> {
         clients: vec![Client::Balcony, Client::Mcabber],
         client_arg: None,
         catchup: false,
+        room: false,
+        occupants: 1000,
+        hold: false,
         flood: true,
         keep: false,
         record: None,
@@ -130,6 +153,13 @@ fn parse_args() -> Result<Options> {
             }
             "--client" => o.client_arg = Some(value(&mut it, "--client")?),
             "--catchup" => o.catchup = true,
+            "--room" => o.room = true,
+            "--hold" => o.hold = true,
+            "--occupants" => {
+                o.occupants = value(&mut it, "--occupants")?
+                    .parse()
+                    .context("bad --occupants")?;
+            }
             "--skip-flood" => o.flood = false,
             "--quick" => quick = true,
             "--keep" => o.keep = true,
@@ -156,6 +186,7 @@ fn parse_args() -> Result<Options> {
     }
     if let Some(which) = &o.client_arg
         && !o.catchup
+        && !o.room
     {
         o.clients = match which.as_str() {
             "balcony" => vec![Client::Balcony],
@@ -297,6 +328,26 @@ fn catchup_clients(o: &Options) -> Result<(bool, bool)> {
     })
 }
 
+/// `--client` for `--room`: which clients, in the order measured.
+fn room_clients(o: &Options) -> Result<Vec<room_clients::RoomClient>> {
+    use room_clients::RoomClient;
+    let Some(list) = o.client_arg.as_deref() else {
+        return Ok(vec![
+            RoomClient::Balcony,
+            RoomClient::Profanity,
+            RoomClient::Poezio,
+        ]);
+    };
+    list.split(',')
+        .map(|c| match c.trim() {
+            "balcony" => Ok(RoomClient::Balcony),
+            "profanity" => Ok(RoomClient::Profanity),
+            "poezio" => Ok(RoomClient::Poezio),
+            other => bail!("--client {other:?}: balcony, profanity or poezio"),
+        })
+        .collect()
+}
+
 fn main() -> Result<()> {
     let o = parse_args()?;
     require("tmux", "apt-get install -y tmux")?;
@@ -304,10 +355,24 @@ fn main() -> Result<()> {
     if o.catchup && catchup_clients(&o)?.1 {
         require("profanity", "apt-get install -y profanity")?;
     }
-    if o.clients.contains(&Client::Mcabber) && !o.catchup {
+    if o.room && room_clients(&o)?.contains(&room_clients::RoomClient::Profanity) {
+        require("profanity", "apt-get install -y profanity")?;
+    }
+    if o.clients.contains(&Client::Mcabber) && !o.catchup && !o.room {
         require("mcabber", "apt-get install -y mcabber")?;
     }
     let balcony = balcony_binary(o.balcony.clone())?;
+    let poezio = if o.room && room_clients(&o)?.contains(&room_clients::RoomClient::Poezio) {
+        match poezio::install() {
+            Ok(bin) => Some(bin),
+            Err(e) => {
+                eprintln!("Poezio cannot be measured: {e:#}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -323,7 +388,7 @@ fn main() -> Result<()> {
             .tempdir()?
             .keep(),
     };
-    let outcome = run(&o, &balcony, &rt, &base);
+    let outcome = run(&o, &balcony, poezio.as_deref(), &rt, &base);
     if !o.keep && o.dir.is_none() {
         let _ = std::fs::remove_dir_all(&base);
     } else {
@@ -332,7 +397,13 @@ fn main() -> Result<()> {
     outcome
 }
 
-fn run(o: &Options, balcony: &Path, rt: &Runtime, base: &Path) -> Result<()> {
+fn run(
+    o: &Options,
+    balcony: &Path,
+    poezio: Option<&Path>,
+    rt: &Runtime,
+    base: &Path,
+) -> Result<()> {
     let s = Settings {
         poll: o.poll,
         idle: o.idle,
@@ -347,6 +418,36 @@ fn run(o: &Options, balcony: &Path, rt: &Runtime, base: &Path) -> Result<()> {
         version(&balcony.to_string_lossy(), &["--version"]).trim_start_matches("balcony "),
         source_revision()
     );
+    if o.room {
+        let mut clients = room_clients(o)?;
+        if poezio.is_none() {
+            clients.retain(|&c| c != room_clients::RoomClient::Poezio);
+        }
+        let mut versions = vec![
+            ("server".to_owned(), prosody_version()),
+            ("balcony".to_owned(), format!("balcony {balcony_version}")),
+        ];
+        if clients.contains(&room_clients::RoomClient::Profanity) {
+            versions.push(("profanity".into(), version("profanity", &["--version"])));
+        }
+        if poezio.is_some() {
+            versions.push(("poezio".into(), poezio::version()));
+        }
+        let r = room::Options {
+            clients,
+            occupants: o.occupants,
+            history: 100,
+            messages: o.messages,
+            keep: o.keep,
+            hold: o.hold,
+        };
+        let out = o
+            .out
+            .clone()
+            .unwrap_or_else(|| target_dir().join("room-results.json"));
+        let bins = room_clients::Binaries { balcony, poezio };
+        return room::run(&r, &bins, rt, base, &s, &out, versions);
+    }
     if o.catchup {
         let (with_balcony, with_profanity) = catchup_clients(o)?;
         let c = catchup::Options {

@@ -45,8 +45,11 @@ pub fn prepare(
     fs::set_permissions(&file, fs::Permissions::from_mode(0o600))?;
     // Its defaults otherwise (chat logs on, roster with unread counts after the name, offline
     // contacts shown, MAM off); no desktop notifications or beeps (there is no desktop), no
-    // auto-away, as for balcony.
+    // auto-away, as for balcony. No keepalive pings: with its defaults (a ping every 60 s, the
+    // connection dropped when the answer takes 20 s) it hangs up in the middle of the room
+    // benchmark's flood, whose answer waits behind thousands of messages.
     let profrc = "[ui]\nbeep=false\nflash=false\n\n\
+                  [connection]\nautoping=0\n\n\
                   [notifications]\nmessage=false\nroom=false\ntyping=false\ninvite=false\nsub=false\n\n\
                   [presence]\nautoaway.mode=off\n";
     fs::write(config.join("profrc"), profrc)?;

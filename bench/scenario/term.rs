@@ -53,6 +53,22 @@ pub fn sh_quote(text: &str) -> String {
 impl Pane {
     /// Runs `argv` with `env` (on top of a minimal environment) in a fresh 160×48 pane.
     pub fn launch(tmpdir: &Path, argv: &[String], env: &BTreeMap<String, String>) -> Result<Pane> {
+        let program = argv
+            .first()
+            .and_then(|a| Path::new(a).file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Pane::launch_as(tmpdir, argv, env, &program)
+    }
+
+    /// [`Pane::launch`] for a command line that execs `program` in the end (`setpriv … poezio`):
+    /// the pane's pid is taken once it runs `program`.
+    pub fn launch_as(
+        tmpdir: &Path,
+        argv: &[String],
+        env: &BTreeMap<String, String>,
+        program: &str,
+    ) -> Result<Pane> {
         std::fs::create_dir_all(tmpdir)?;
         let socket = format!(
             "scenario-{}-{}",
@@ -102,10 +118,6 @@ impl Pane {
             .with_context(|| format!("tmux gave pane pid {pid_text:?}"))?;
         // The pane's process is tmux's fork, then the shell, then (exec) the client: wait for the
         // last step, so that /proc is read for the client itself.
-        let program = Path::new(&argv[0])
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         let want: String = program.chars().take(15).collect();
         let deadline = Instant::now() + Duration::from_secs(5);
         while comm(pid) != want {
