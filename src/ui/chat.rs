@@ -11,9 +11,10 @@
 //! `HH:MM * Romeo waves`, in italics, with our name for the sender (our
 //! own local part for our lines). The title ends in `typing…` or
 //! `paused` while the contact's client says so (XEP-0085, STATES-09).
-//! A room's window ([`room`]) colours each nick, highlights the lines that
-//! mention our nick, names us by our room nick in actions and carries our
-//! nick and the subject in its title; room notices are dimmed `--` lines.
+//! A room's window (the `room` module) colours each nick, highlights the
+//! lines that mention our nick, names us by our room nick in actions and
+//! carries its name, our nick and the subject in its title; room notices
+//! are dimmed `--` lines.
 //!
 //! Only what is visible is laid out. The view remembers which row of which
 //! line sits at its bottom (or follows the end) and wraps lines outward
@@ -561,10 +562,16 @@ fn title(
 }
 
 /// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… `, cut to fit;
-/// a room's ends in our nick and its subject (`room`).
+/// a room's is ` verona · groupchat · juliet · Balcony scene `: its name,
+/// then our nick and its subject (`room`).
 fn plain_title(conversation: &Conversation, room: Option<&str>, max_cols: usize) -> String {
     let peer = &conversation.peer;
-    let mut title = format!(" {}", one_line(&peer.to_string()));
+    // A room goes by its name: its JID's local part.
+    let name = match (room, peer.node()) {
+        (Some(_), Some(node)) => node.to_string(),
+        _ => peer.to_string(),
+    };
+    let mut title = format!(" {}", one_line(&name));
     if let Some(resource) = &conversation.locked {
         let short = match peer.node() {
             Some(node) => format!("{}@…", one_line(node.as_str())),

@@ -95,7 +95,7 @@ pub fn split(
         return (area, None);
     }
     let wanted = view.shown.unwrap_or(screen_width >= AUTO_MIN_WIDTH);
-    let width = (area.width / 4).clamp(20, 30);
+    let width = (area.width / 4).clamp(24, 32);
     if !wanted || area.width < width + MIN_CHAT_COLS {
         return (area, None);
     }

@@ -651,7 +651,10 @@ impl Chats {
         conversation.activity = activity;
         match line.direction {
             Direction::Incoming => conversation.unread += 1,
-            Direction::Outgoing => conversation.unread = 0,
+            Direction::Outgoing => {
+                conversation.unread = 0;
+                conversation.mentions = 0;
+            }
         }
         conversation.push(line);
         let seq = conversation.lines.back().map(|l| l.seq);
