@@ -39,6 +39,11 @@ use crate::app::room::occupants::{Occupant, SortKey};
 use crate::sanitize::one_line;
 use crate::xmpp::stanza::muc::{Affiliation, Role};
 
+/// What the marks mean, for the help overlay (F1).
+pub const LEGEND: &str = "Each occupant reads `PA nick`: P is the presence mark (o online, + chat, \
+a away, x xa, d dnd), A the affiliation (~ owner, & admin, + member, blank for none); your own \
+nick is bold. Groups by role: Moderators, Participants, Visitors.";
+
 /// From this terminal width on the pane shows by itself.
 pub const AUTO_MIN_WIDTH: u16 = 100;
 /// Columns the messages keep; below this the pane stays folded.

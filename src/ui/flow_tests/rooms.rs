@@ -403,3 +403,32 @@ fn actions_and_hostile_nicks() {
     assert!(screen.contains("o  eviltwin"), "{screen}");
     assert!(screen.contains("<#eviltwin> boo"), "{screen}");
 }
+
+/// The pane's keys come from the key table: rebound under `[keys.…]`,
+/// the new keys work and the old ones no longer do; F1 explains the marks.
+#[test]
+fn occupants_keys_rebind() {
+    use std::collections::HashMap;
+    let mut h = verona();
+    show_room(&mut h);
+    let overrides = HashMap::from([(
+        "global".to_owned(),
+        HashMap::from([("toggle-occupants".to_owned(), vec!["F6".to_owned()])]),
+    )]);
+    h.view.keymap = crate::ui::keymap::Keymap::with_overrides(&overrides).expect("keymap");
+    h.screen();
+    assert!(h.view.occupants.is_visible());
+    h.press(KeyCode::F(4));
+    h.screen();
+    assert!(h.view.occupants.is_visible());
+    h.press(KeyCode::F(6));
+    h.screen();
+    assert!(!h.view.occupants.is_visible());
+    let help = h.view.keymap.help_lines();
+    assert!(
+        help.iter()
+            .any(|(_, keys, text)| keys == "F6" && text.contains("occupants pane")),
+        "{help:?}"
+    );
+    assert!(crate::ui::occupants::LEGEND.contains("~ owner, & admin, + member"));
+}
