@@ -233,8 +233,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Option<Rect>, state: &State, view: &mut
 /// The pane's keys: the toggle, and paging while it shows.
 pub fn handle(view: &mut View, state: &State, action: UiAction) -> Vec<Request> {
     let pane = &mut view.occupants;
+    // Only where there is a pane to show or hide: a chat window keeps
+    // the choice as it was.
     if action == UiAction::ToggleOccupants {
-        pane.shown = Some(!pane.visible);
+        if room_on_screen(state).is_some() {
+            pane.shown = Some(!pane.visible);
+        }
         return Vec::new();
     }
     let Some(room) = room_on_screen(state).filter(|_| pane.visible) else {
