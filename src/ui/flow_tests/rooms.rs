@@ -376,6 +376,10 @@ fn rooms_group_rows_open_their_windows() {
     assert!(screen.contains("a word, madam"), "{screen}");
     // No occupants pane in a private window.
     assert!(!screen.contains("occupants"), "{screen}");
+    // Nor does its key change anything there.
+    h.press(KeyCode::Esc);
+    h.press(KeyCode::F(4));
+    assert_eq!(h.view.occupants.shown, None);
 }
 
 /// `/me` in a room reads `* nick does`, ours with our room nick; remote
@@ -396,9 +400,17 @@ fn actions_and_hostile_nicks() {
             "<message from='{ROOM}/Romeo' type='groupchat'><body>/me climbs the wall</body></message>"
         ),
     );
+    // Our own line, from another of our clients in the room.
+    receive(
+        &mut h,
+        &format!(
+            "<message from='{ROOM}/juliet' type='groupchat'><body>/me blushes</body></message>"
+        ),
+    );
     show_room(&mut h);
     let screen = crate::ui::test_support::screen(&h.state, &mut h.view, 120, 30);
     assert!(screen.contains("* Romeo climbs the wall"), "{screen}");
+    assert!(screen.contains("* juliet blushes"), "{screen}");
     assert!(!screen.contains('\u{fe0f}'), "{screen}");
     assert!(screen.contains("o  eviltwin"), "{screen}");
     assert!(screen.contains("<#eviltwin> boo"), "{screen}");
