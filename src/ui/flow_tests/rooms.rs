@@ -205,6 +205,9 @@ fn occupants_pane_folds_at_80_columns_and_toggles() {
         "{screen}"
     );
     assert!(!h.view.occupants.is_visible());
+    // The roster still lists the room, with its unread line.
+    assert!(screen.contains("# verona"), "{screen}");
+    assert!(screen.contains("(1)"), "{screen}");
     h.press(KeyCode::F(4));
     let screen = crate::ui::test_support::screen(&h.state, &mut h.view, 80, 24);
     assert!(screen.contains(" 5 occupants "), "{screen}");
