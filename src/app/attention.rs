@@ -1,6 +1,7 @@
 //! Whether the user is looking, and what follows from it: a notification
 //! for a message they cannot see ([`Effect::Notify`]; never for a muted
-//! contact), and client state indication (XEP-0352, CSI-*) as
+//! contact or room; in a room only for a message that mentions our nick,
+//! [`on_mention`]), and client state indication (XEP-0352, CSI-*) as
 //! [`Effect::ClientState`].
 //!
 //! The terminal UI reports focus changes and idleness as [`ViewMsg`]s
@@ -135,6 +136,26 @@ pub fn on_incoming(
         from: name,
         conversation: peer.to_string(),
     }));
+}
+
+/// A room message from `from` (`room/nick`) that mentions our nick:
+/// notified as [`on_incoming`] does, so muting the room or looking at its
+/// window keeps it quiet. Other room messages never notify.
+pub fn on_mention(
+    state: &State,
+    conversation: ConversationId,
+    from: &Jid,
+    body: &str,
+    effects: &mut Vec<Effect>,
+) {
+    on_incoming(
+        state,
+        conversation,
+        from,
+        MessageType::Groupchat,
+        body,
+        effects,
+    );
 }
 
 /// ME-01, ME-06: a `/me` body in words (`Romeo waves`), with our name for

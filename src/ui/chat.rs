@@ -11,6 +11,10 @@
 //! `HH:MM * Romeo waves`, in italics, with our name for the sender (our
 //! own local part for our lines). The title ends in `typing…` or
 //! `paused` while the contact's client says so (XEP-0085, STATES-09).
+//! A room's window (the `room` module) colours each nick, highlights the
+//! lines that mention our nick, names us by our room nick in actions and
+//! carries its name, our nick and the subject in its title; room notices
+//! are dimmed `--` lines.
 //!
 //! Only what is visible is laid out. The view remembers which row of which
 //! line sits at its bottom (or follows the end) and wraps lines outward
@@ -34,6 +38,9 @@ use super::keymap::{Context, UiAction};
 use super::popup::Overlay;
 use super::theme::Theme;
 use super::{Focus, Request, View, text};
+
+mod room;
+use room::RoomLook;
 
 /// XEP-0184: after our line once the recipient's client confirmed it.
 const RECEIPT_MARK: &str = " ✓✓";
@@ -296,8 +303,11 @@ struct Layout<'a> {
     marker: Option<u64>,
     /// The peer's label, worked out once per frame.
     peer: String,
-    /// Our name in our own actions: our JID's local part.
+    /// Our name in our own actions: our JID's local part, or our nick in
+    /// a room.
     own: String,
+    /// Set in a room's own window.
+    room: Option<RoomLook>,
 }
 
 impl<'a> Layout<'a> {
@@ -314,7 +324,11 @@ impl<'a> Layout<'a> {
             width,
             marker,
             peer: peer_name(state, conversation),
-            own: own_name(state),
+            own: match RoomLook::of(state, conversation) {
+                Some(room) => text::truncate(&one_line(&room.nick), MAX_NAME_COLS),
+                None => own_name(state),
+            },
+            room: RoomLook::of(state, conversation),
         }
     }
 
@@ -339,6 +353,11 @@ impl<'a> Layout<'a> {
                 (format!("* {label}"), label_style.patch(italic), italic)
             }
             None => (format!("<{label}>"), label_style, Style::default()),
+        };
+        // A line that names us stands out (its label keeps its colour).
+        let row_style = match &self.room {
+            Some(room) if room.mentions_us(line) => row_style.patch(self.theme.mention()),
+            _ => row_style,
         };
         let prefix_cols = TIME_COLS + text::width(&label) + 1;
         let indent = if prefix_cols <= self.width / 2 {
@@ -428,17 +447,20 @@ impl<'a> Layout<'a> {
                 (name, Style::default().fg(self.theme.own))
             }
             Direction::Incoming => {
+                let nick = line.resource.as_deref().map(one_line);
                 let label = if line.kind == MessageType::Groupchat {
-                    // In a room the resource is the speaker's nick.
-                    let nick = line.resource.as_deref().map(one_line);
-                    format!("#{}", nick.unwrap_or_else(|| self.peer.clone()))
+                    // In a room the resource is the speaker's nick; an
+                    // action reads `* mercutio waves`.
+                    let nick = nick.clone().unwrap_or_else(|| self.peer.clone());
+                    if action { nick } else { format!("#{nick}") }
                 } else {
                     self.peer.clone()
                 };
-                (
-                    text::truncate(&label, MAX_NAME_COLS),
-                    Style::default().fg(self.theme.peer),
-                )
+                let style = match (&self.room, &nick) {
+                    (Some(_), Some(nick)) => RoomLook::nick_style(self.theme, nick),
+                    _ => Style::default().fg(self.theme.peer),
+                };
+                (text::truncate(&label, MAX_NAME_COLS), style)
             }
         }
     }
@@ -522,22 +544,34 @@ fn activity(state: &State, conversation: &Conversation) -> Option<&'static str> 
 
 /// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… · typing… `, cut
 /// to fit; what the contact is doing stays when the rest is cut.
-fn title(conversation: &Conversation, activity: Option<&str>, max_cols: usize) -> String {
+fn title(
+    conversation: &Conversation,
+    activity: Option<&str>,
+    room: Option<&str>,
+    max_cols: usize,
+) -> String {
     let Some(activity) = activity else {
-        return plain_title(conversation, max_cols);
+        return plain_title(conversation, room, max_cols);
     };
     let tail = format!("· {activity} ");
     let room = max_cols.saturating_sub(text::width(&tail));
     if room == 0 {
         return text::truncate(&tail, max_cols);
     }
-    format!("{}{tail}", plain_title(conversation, room))
+    format!("{}{tail}", plain_title(conversation, None, room))
 }
 
-/// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… `, cut to fit.
-fn plain_title(conversation: &Conversation, max_cols: usize) -> String {
+/// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… `, cut to fit;
+/// a room's is ` verona · groupchat · juliet · Balcony scene `: its name,
+/// then our nick and its subject (`room`).
+fn plain_title(conversation: &Conversation, room: Option<&str>, max_cols: usize) -> String {
     let peer = &conversation.peer;
-    let mut title = format!(" {}", one_line(&peer.to_string()));
+    // A room goes by its name: its JID's local part.
+    let name = match (room, peer.node()) {
+        (Some(_), Some(node)) => node.to_string(),
+        _ => peer.to_string(),
+    };
+    let mut title = format!(" {}", one_line(&name));
     if let Some(resource) = &conversation.locked {
         let short = match peer.node() {
             Some(node) => format!("{}@…", one_line(node.as_str())),
@@ -553,6 +587,9 @@ fn plain_title(conversation: &Conversation, max_cols: usize) -> String {
     }
     if conversation.reply_kind == MessageType::Groupchat {
         title.push_str(" · groupchat");
+    }
+    if let Some(room) = room {
+        title.push_str(&format!(" · {room}"));
     }
     title.push(' ');
     text::truncate(&title, max_cols)
@@ -666,6 +703,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
         Some(conversation) => title(
             conversation,
             activity(state, conversation),
+            room::title_tail(state, conversation).as_deref(),
             usize::from(area.width.saturating_sub(2)),
         ),
         None => " Chat ".to_owned(),

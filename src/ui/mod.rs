@@ -4,7 +4,8 @@
 //! [`Request`]s the handlers return. Remote text goes through
 //! [`crate::sanitize`] before it reaches a cell.
 //!
-//! One file per pane ([`roster`], [`chat`], [`headline`]), the [`input`]
+//! One file per pane ([`roster`], [`chat`], [`headline`], and
+//! [`occupants`] beside a room's messages), the [`input`]
 //! line (and [`correction`], its mode for correcting our last message), the [`popup`]s (help, prompts, dialogs, details), the [`keymap`]
 //! and the [`theme`]; [`text`] wraps by display width.
 
@@ -13,6 +14,7 @@ pub mod correction;
 pub mod headline;
 pub mod input;
 pub mod keymap;
+pub mod occupants;
 pub mod popup;
 pub mod privacy;
 pub mod roster;
@@ -98,6 +100,7 @@ pub struct View {
     pub focus: Focus,
     pub roster: roster::RosterView,
     pub chat: chat::ChatView,
+    pub occupants: occupants::OccupantsView,
     pub headlines: headline::HeadlineView,
     pub input: InputLine,
     /// The input line holds a correction of our last line in this
@@ -187,7 +190,10 @@ pub fn window_title(state: &State) -> String {
 pub fn draw(frame: &mut Frame<'_>, state: &State, view: &mut View) {
     let areas = layout(frame.area(), view.input.line_count() as u16);
     roster::draw(frame, areas.roster, state, view);
-    chat::draw(frame, areas.chat, state, view);
+    let (chat_area, occupants_area) =
+        occupants::split(areas.chat, frame.area().width, state, &view.occupants);
+    chat::draw(frame, chat_area, state, view);
+    occupants::draw(frame, occupants_area, state, view);
     headline::draw(frame, areas.headlines, state, view);
     status::draw(frame, areas.status, state, view);
     view.input
@@ -336,6 +342,9 @@ pub fn dispatch(view: &mut View, state: &State, action: UiAction) -> Vec<Request
             switch_window(state, action == UiAction::NextWindow)
                 .map(|id| vec![Request::View(ViewMsg::Activate(id))])
                 .unwrap_or_default()
+        }
+        UiAction::ToggleOccupants | UiAction::OccupantsUp | UiAction::OccupantsDown => {
+            occupants::handle(view, state, action)
         }
         UiAction::Prompts => {
             view.overlay = Some(Overlay::Prompts { selected: 0 });

@@ -13,7 +13,9 @@
 //!
 //! Sections, top to bottom: "My devices" (our other resources, PRES-13,
 //! when there are any), "Requests" (pending inbound requests from JIDs not
-//! in the roster), the roster groups by name, then "No group". A contact in
+//! in the roster), "Rooms" (rooms we are in or were in, each followed by
+//! our private conversations with its occupants), the roster groups by
+//! name, then "No group". A contact in
 //! several groups appears in each. Within a section: by availability, then
 //! by name, then by JID.
 //!
@@ -28,6 +30,11 @@
 //! `▾ Friends  2/5` (online/total), `▸` when folded. Hidden offline
 //! contacts include the `?` and `!` ones. The filter matches a contact's
 //! name or JID, or the group it is listed under.
+//!
+//! A room row is `# verona  (12, 2@)`: its name (the JID's local part),
+//! then the unread lines and, of those, the ones that mention our nick;
+//! the `#` is dimmed once we are out of the room. A private conversation
+//! reads `» verona/romeo  3`. Enter opens either window, as for a contact.
 
 mod rows;
 
@@ -51,12 +58,13 @@ use crate::app::command::Action;
 use crate::app::presence::Availability;
 use crate::app::roster::contact::Contact;
 use crate::sanitize::one_line;
-use rows::{Anchor, Members, Row, SectionRows};
+use rows::{Anchor, Members, RoomEntry, Row, SectionRows};
 
 // Keys for the built-in sections in `collapsed`. XML cannot carry U+0000,
 // so no roster group can be named like these.
 const DEVICES_KEY: &str = "\0devices";
 const REQUESTS_KEY: &str = "\0requests";
+const ROOMS_KEY: &str = "\0rooms";
 const UNGROUPED_KEY: &str = "\0ungrouped";
 
 /// The key hint needs this many inner rows, so a short pane keeps its rows.
@@ -71,6 +79,8 @@ pub enum Section {
     Devices,
     /// Pending inbound requests from JIDs not in the roster.
     Requests,
+    /// Rooms (XEP-0045) and private conversations in them.
+    Rooms,
     /// A roster group, by its exact (unsanitised) name.
     Group(String),
     /// Contacts without a group.
@@ -83,6 +93,7 @@ impl Section {
         match self {
             Section::Devices => DEVICES_KEY,
             Section::Requests => REQUESTS_KEY,
+            Section::Rooms => ROOMS_KEY,
             Section::Group(name) => name,
             Section::Ungrouped => UNGROUPED_KEY,
         }
@@ -92,6 +103,7 @@ impl Section {
         match self {
             Section::Devices => "My devices".into(),
             Section::Requests => "Requests".into(),
+            Section::Rooms => "Rooms".into(),
             Section::Group(name) => one_line(name).into(),
             Section::Ungrouped => "No group".into(),
         }
@@ -257,7 +269,7 @@ fn row_spans(
             let (online, total) = (section.online, section.total);
             let count = match section.section {
                 Section::Group(_) | Section::Ungrouped => format!(" {online}/{total}"),
-                Section::Devices | Section::Requests => format!(" {total}"),
+                Section::Devices | Section::Requests | Section::Rooms => format!(" {total}"),
             };
             compose(
                 Span::styled(fold, Style::default().fg(theme.accent)),
@@ -290,6 +302,10 @@ fn row_spans(
                 width,
             )
         }
+        (Row::Room { index, .. }, Members::Rooms(entries)) => match entries.get(index) {
+            Some(entry) => room_spans(state, theme, entry, width),
+            None => Vec::new(),
+        },
         (Row::Device { index, .. }, Members::Devices(names)) => {
             let Some(r) = names
                 .get(index)
@@ -309,6 +325,65 @@ fn row_spans(
         }
         _ => Vec::new(),
     }
+}
+
+/// `# verona  (12, 2@)` or `» verona/romeo  3`.
+fn room_spans(state: &State, theme: &Theme, entry: &RoomEntry, width: usize) -> Vec<Span<'static>> {
+    let room = entry.room();
+    let name = room
+        .node()
+        .map_or_else(|| room.to_string(), |n| n.to_string());
+    let conversation = state
+        .chats
+        .find_room(room, entry.nick())
+        .and_then(|id| state.chats.get(id));
+    let unread = conversation.map_or(0, |c| c.unread);
+    let mentions = conversation.map_or(0, |c| c.mentions);
+    let counts = match (entry, unread, mentions) {
+        (_, 0, 0) => None,
+        (RoomEntry::Room(_), unread, 0) => Some(format!(" ({unread})")),
+        (RoomEntry::Room(_), unread, mentions) => Some(format!(" ({unread}, {mentions}@)")),
+        (RoomEntry::Private(..), unread, _) => Some(format!(" {unread}")),
+    };
+    let accent = Style::default()
+        .fg(theme.accent)
+        .add_modifier(Modifier::BOLD);
+    let suffix = counts
+        .map(|text| vec![Span::styled(text, accent)])
+        .unwrap_or_default();
+    let (mark, name) = match entry.nick() {
+        None => {
+            let present = state.rooms.is_present(room);
+            let style = if present {
+                Style::default().fg(theme.accent)
+            } else {
+                theme.dim()
+            };
+            (Span::styled("#", style), name)
+        }
+        Some(nick) => (Span::styled("»", theme.dim()), format!("{name}/{nick}")),
+    };
+    let subject = match entry {
+        RoomEntry::Room(room) => state
+            .rooms
+            .get(room)
+            .and_then(|r| r.subject.as_deref())
+            .map(one_line),
+        RoomEntry::Private(..) => None,
+    };
+    let name_style = if mentions > 0 {
+        accent
+    } else {
+        Style::default()
+    };
+    compose(
+        mark,
+        &one_line(&name),
+        name_style,
+        subject.as_deref().map(|s| (s, theme.dim())),
+        suffix,
+        width,
+    )
 }
 
 fn contact_spans(
@@ -573,6 +648,19 @@ fn act_on_row(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
                 toggle_group(&mut view.roster, state);
             }
             return Vec::new();
+        }
+        Anchor::Room(entry) => {
+            // A room's window, or a private one with an occupant, opens as
+            // a chat does (MUC-22, MUC-23).
+            let to = match entry.nick() {
+                None => Some(Jid::from(entry.room().clone())),
+                Some(nick) => entry.room().with_resource_str(nick).ok().map(Jid::from),
+            };
+            let Some(to) = to.filter(|_| action == UiAction::Open) else {
+                return Vec::new();
+            };
+            view.focus = Focus::Input;
+            return command(Action::Message { to, body: None });
         }
         Anchor::Device(resource) => {
             // Another device of ours: Enter chats with it; nothing else applies.

@@ -19,6 +19,8 @@ pub struct Theme {
     pub own: Color,
     pub peer: Color,
     pub dim: Color,
+    /// A room line that mentions our nick.
+    pub mention: Color,
 }
 
 impl Default for Theme {
@@ -33,6 +35,7 @@ impl Default for Theme {
             own: Color::Blue,
             peer: Color::Magenta,
             dim: Color::DarkGray,
+            mention: Color::Yellow,
         }
     }
 }
@@ -55,6 +58,7 @@ impl Theme {
                 "own" => &mut theme.own,
                 "peer" => &mut theme.peer,
                 "dim" => &mut theme.dim,
+                "mention" => &mut theme.mention,
                 other => return Err(format!("[theme] {other}: unknown colour name")),
             };
             *slot = color;
@@ -99,10 +103,44 @@ impl Theme {
         }
     }
 
+    /// A room line that mentions us: bold, in the mention colour.
+    pub fn mention(&self) -> Style {
+        Style::default()
+            .fg(self.mention)
+            .add_modifier(Modifier::BOLD)
+    }
+
+    /// A room nick's colour: picked from [`NICK_COLOURS`] by a hash of the
+    /// nick (case aside), the same in every run and every room.
+    pub fn nick(&self, nick: &str) -> Color {
+        // FNV-1a: stable across runs and Rust versions, unlike std's hasher.
+        let mut hash: u32 = 0x811c_9dc5;
+        for byte in nick.to_lowercase().bytes() {
+            hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+        NICK_COLOURS[hash as usize % NICK_COLOURS.len()]
+    }
+
     pub fn selected(&self) -> Style {
         Style::default().add_modifier(Modifier::REVERSED)
     }
 }
+
+/// The colours room nicks are drawn in: the terminal's palette, without
+/// the ones that mean something (red errors, grey dimmed text) or are
+/// hard to read on either background.
+pub const NICK_COLOURS: &[Color] = &[
+    Color::Green,
+    Color::Yellow,
+    Color::Blue,
+    Color::Magenta,
+    Color::Cyan,
+    Color::LightRed,
+    Color::LightGreen,
+    Color::LightBlue,
+    Color::LightMagenta,
+    Color::LightCyan,
+];
 
 /// The one-character presence mark drawn before a contact.
 pub fn mark(availability: Availability) -> &'static str {
@@ -132,5 +170,20 @@ mod tests {
         assert_eq!(theme.accent, Color::Rgb(0xff, 0x88, 0x00));
         o.insert("bogus".to_owned(), "red".to_owned());
         assert!(Theme::with_overrides(&o).is_err());
+    }
+
+    /// A nick keeps its colour, whatever its case; nicks spread over the
+    /// palette.
+    #[test]
+    fn nick_colours_are_stable() {
+        let theme = Theme::default();
+        assert_eq!(theme.nick("Romeo"), theme.nick("romeo"));
+        let colours: std::collections::HashSet<Color> = [
+            "romeo", "juliet", "nurse", "tybalt", "mercutio", "benvolio", "paris", "friar",
+        ]
+        .iter()
+        .map(|n| theme.nick(n))
+        .collect();
+        assert!(colours.len() >= 4, "{colours:?}");
     }
 }

@@ -212,6 +212,9 @@ pub struct Conversation {
     pub reply_kind: MessageType,
     pub lines: VecDeque<ChatLine>,
     pub unread: usize,
+    /// Of the unread lines in a room, those that mention our nick
+    /// ([`crate::app::room::mention`]).
+    pub mentions: usize,
     /// Store-wide activity counter, for "most recent".
     pub activity: u64,
     /// Shown in the window list; closing a window hides it until the next
@@ -648,7 +651,10 @@ impl Chats {
         conversation.activity = activity;
         match line.direction {
             Direction::Incoming => conversation.unread += 1,
-            Direction::Outgoing => conversation.unread = 0,
+            Direction::Outgoing => {
+                conversation.unread = 0;
+                conversation.mentions = 0;
+            }
         }
         conversation.push(line);
         let seq = conversation.lines.back().map(|l| l.seq);
@@ -719,6 +725,7 @@ impl Chats {
                 reply_kind: kind,
                 lines: VecDeque::new(),
                 unread: 0,
+                mentions: 0,
                 activity,
                 open: true,
                 // Lines read from the history later go before the first
@@ -980,6 +987,7 @@ impl Chats {
     pub fn mark_read(&mut self, id: ConversationId) {
         if let Some(conversation) = self.conversations.get_mut(&id) {
             conversation.unread = 0;
+            conversation.mentions = 0;
         }
     }
 

@@ -24,6 +24,8 @@
 //!   the user does (`/join`, `/leave`, `/nick`, `/topic`; plain text and
 //!   `/msg ROOM/NICK` go through the chat area's composing, which asks
 //!   [`update::may_send`] and [`update::on_compose`]).
+//! - [`mention`] tells whether a message names our nick: such a live line
+//!   counts in the conversation's `mentions` and notifies.
 //!
 //! Private messages are recorded with the room as peer and the nick as
 //! resource, like the room's own lines; their kind (`chat`) tells them
@@ -32,6 +34,7 @@
 //! on its [`Record`](crate::app::Record)).
 
 pub mod command;
+pub mod mention;
 pub mod occupants;
 pub mod update;
 
@@ -258,9 +261,17 @@ impl Room {
 #[derive(Debug, Default)]
 pub struct Rooms {
     rooms: HashMap<BareJid, Room>,
+    /// Bumped when a room is added or forgotten, so a view listing rooms
+    /// can tell when to list them again.
+    rev: u64,
 }
 
 impl Rooms {
+    /// Changes with the set of rooms held (not with what happens in them).
+    pub fn rev(&self) -> u64 {
+        self.rev
+    }
+
     pub fn get(&self, jid: &BareJid) -> Option<&Room> {
         self.rooms.get(jid)
     }
@@ -303,11 +314,13 @@ impl Rooms {
                 None => return false,
             }
         }
+        self.rev += 1;
         self.rooms.insert(room.jid.clone(), room);
         true
     }
 
     pub fn remove(&mut self, jid: &BareJid) -> Option<Room> {
+        self.rev += 1;
         self.rooms.remove(jid)
     }
 }

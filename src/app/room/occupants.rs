@@ -6,6 +6,11 @@
 //! ordered set of sort keys, so joining a room of thousands costs
 //! n log n, and drawing walks the set in order without sorting. At most
 //! [`MAX_OCCUPANTS`] are kept; the rest are counted, not held.
+//!
+//! A view scrolls by [`SortKey`]: [`Occupants::iter_from`] starts at a key
+//! and [`Occupants::step`] moves one by whole occupants, each in O(log n),
+//! so a pane shows a window of a large room without walking to it; the
+//! occupants of each role are counted as they change ([`Occupants::count`]).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -29,8 +34,9 @@ pub struct Occupant {
     pub status: Option<String>,
 }
 
-/// The place of an occupant in display order.
-type SortKey = (Role, String, String);
+/// The place of an occupant in display order: role, nick in lower case,
+/// nick.
+pub type SortKey = (Role, String, String);
 
 fn sort_key(occupant: &Occupant) -> SortKey {
     (
@@ -57,6 +63,8 @@ pub enum Change {
 pub struct Occupants {
     by_nick: HashMap<String, Occupant>,
     order: BTreeSet<SortKey>,
+    /// Occupants held per role, by [`role_index`].
+    counts: [usize; 4],
     /// Occupants the room announced beyond [`MAX_OCCUPANTS`].
     pub overflow: usize,
 }
@@ -94,6 +102,8 @@ impl Occupants {
                 if old.role != occupant.role {
                     self.order.remove(&sort_key(old));
                     self.order.insert(sort_key(&occupant));
+                    self.counts[role_index(old.role)] -= 1;
+                    self.counts[role_index(occupant.role)] += 1;
                 }
                 *old = occupant;
                 change
@@ -103,6 +113,7 @@ impl Occupants {
                 Change::Dropped
             }
             None => {
+                self.counts[role_index(occupant.role)] += 1;
                 self.order.insert(sort_key(&occupant));
                 self.by_nick.insert(occupant.nick.clone(), occupant);
                 Change::Joined
@@ -116,6 +127,7 @@ impl Occupants {
         match &occupant {
             Some(occupant) => {
                 self.order.remove(&sort_key(occupant));
+                self.counts[role_index(occupant.role)] -= 1;
             }
             None => self.overflow = self.overflow.saturating_sub(1),
         }
@@ -134,7 +146,77 @@ impl Occupants {
     pub fn clear(&mut self) {
         self.by_nick.clear();
         self.order.clear();
+        self.counts = [0; 4];
         self.overflow = 0;
+    }
+
+    /// Occupants held with `role`.
+    pub fn count(&self, role: Role) -> usize {
+        self.counts[role_index(role)]
+    }
+
+    /// Where `nick` sits in display order.
+    pub fn key_of(&self, nick: &str) -> Option<SortKey> {
+        self.by_nick.get(nick).map(sort_key)
+    }
+
+    /// Occupants in display order from `start` on (the first at or after
+    /// it; from the first when `None`), in O(log n) to the first.
+    pub fn iter_from(&self, start: Option<&SortKey>) -> impl Iterator<Item = &Occupant> {
+        use std::ops::Bound;
+        let lower = match start {
+            Some(key) => Bound::Included(key),
+            None => Bound::Unbounded,
+        };
+        self.order
+            .range::<SortKey, _>((lower, Bound::Unbounded))
+            .filter_map(|(_, _, nick)| self.by_nick.get(nick))
+    }
+
+    /// The key `by` occupants after (or, negative, before) the first at or
+    /// after `start`, stopping at either end; `None` for an empty list.
+    /// Costs O(|by| + log n).
+    pub fn step(&self, start: Option<&SortKey>, by: isize) -> Option<SortKey> {
+        use std::ops::Bound;
+        let here = match start {
+            Some(key) => self
+                .order
+                .range::<SortKey, _>((Bound::Included(key), Bound::Unbounded))
+                .next()
+                .or_else(|| self.order.last()),
+            None => self.order.first(),
+        }?;
+        let moved = if by >= 0 {
+            self.order
+                .range::<SortKey, _>((Bound::Included(here), Bound::Unbounded))
+                .nth(by.unsigned_abs())
+                .or_else(|| self.order.last())
+        } else {
+            self.order
+                .range::<SortKey, _>((Bound::Unbounded, Bound::Included(here)))
+                .nth_back(by.unsigned_abs())
+                .or_else(|| self.order.first())
+        };
+        moved.cloned()
+    }
+
+    /// The key `n` occupants before the end (the top of a last page).
+    pub fn key_from_end(&self, n: usize) -> Option<SortKey> {
+        self.order
+            .iter()
+            .nth_back(n.max(1) - 1)
+            .or_else(|| self.order.first())
+            .cloned()
+    }
+}
+
+/// The slot of `role` in [`Occupants::count`]'s table.
+fn role_index(role: Role) -> usize {
+    match role {
+        Role::Moderator => 0,
+        Role::Participant => 1,
+        Role::Visitor => 2,
+        Role::None => 3,
     }
 }
 
@@ -183,6 +265,35 @@ mod tests {
         );
         assert!(occupants.remove("nurse").is_some());
         assert_eq!(occupants.len(), 3);
+        assert_eq!(occupants.count(Role::Moderator), 1);
+        assert_eq!(occupants.count(Role::Participant), 2);
+        assert_eq!(occupants.count(Role::Visitor), 0);
+    }
+
+    /// A window of the list is reached by key, from either end.
+    #[test]
+    fn windows_by_key() {
+        let mut occupants = Occupants::default();
+        for nick in ["d", "a", "c", "b", "e"] {
+            occupants.upsert(occupant(nick, Role::Participant));
+        }
+        let from = |occupants: &Occupants, key: Option<SortKey>| -> Vec<String> {
+            occupants
+                .iter_from(key.as_ref())
+                .map(|o| o.nick.clone())
+                .collect()
+        };
+        let second = occupants.step(None, 1);
+        assert_eq!(from(&occupants, second.clone()), ["b", "c", "d", "e"]);
+        assert_eq!(occupants.step(second.as_ref(), 10), occupants.key_of("e"));
+        assert_eq!(occupants.step(second.as_ref(), -10), occupants.key_of("a"));
+        assert_eq!(occupants.key_from_end(2), occupants.key_of("d"));
+        // A key whose occupant left still places the window.
+        let gone = occupants.key_of("c");
+        occupants.remove("c");
+        assert_eq!(from(&occupants, gone.clone()), ["d", "e"]);
+        assert_eq!(occupants.step(gone.as_ref(), -1), occupants.key_of("b"));
+        assert_eq!(Occupants::default().step(None, 1), None);
     }
 
     /// A room cannot grow the list without bound.

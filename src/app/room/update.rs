@@ -10,7 +10,9 @@
 //! - Messages ([`on_message`]): the subject, which completes a join
 //!   (MUC-10, MUC-19); room notices (MUC-29); history with its time
 //!   (MUC-21); our own messages coming back, matched by origin-id (or id
-//!   in rooms with stable ids) and shown once (MUC-17); errors (MUC-18).
+//!   in rooms with stable ids) and shown once (MUC-17); errors (MUC-18);
+//!   a live message naming our nick counts as a mention and notifies
+//!   (through [`attention`], so mutes and focus apply).
 //! - Private messages ([`on_private`], [`on_private_carbon`], MUC-23) in
 //!   their own `room/nick` conversation.
 //! - What we send: plain text in a room's window waits for its reflection
@@ -586,6 +588,7 @@ pub fn on_message(
         return;
     }
     let own = nick == entry.nick;
+    let our_nick = entry.nick.clone();
     let history = message.delay.is_some();
     let at = message
         .delay
@@ -625,6 +628,10 @@ pub fn on_message(
         // History is not news (MUC-21), nor is what we said.
         state.chats.mark_read_one(conversation);
     }
+    let mentioned = !history && !own && super::mention::mentions(&body, &our_nick);
+    if mentioned && let Some(c) = state.chats.get_mut(conversation) {
+        c.mentions += 1;
+    }
     effects.push(Effect::Record(Record {
         peer: room.clone(),
         resource: Some(nick.clone()),
@@ -644,6 +651,9 @@ pub fn on_message(
     let Some(from) = message.from.as_ref() else {
         return;
     };
+    if mentioned {
+        attention::on_mention(state, conversation, from, &body, effects);
+    }
     let action = attention::action_text(state, from, MessageType::Groupchat, None, &body);
     effects.push(Effect::Emit(Event::Message {
         from: from.to_string(),

@@ -55,6 +55,9 @@ fn help_rows(keymap: &Keymap) -> (Vec<Row>, Vec<Row>) {
         "Text without a leading / goes to the open conversation. /help COMMAND tells more."
             .to_owned(),
     ));
+    other.push(Row::Blank);
+    other.push(Row::Heading("Room occupants".to_owned()));
+    other.push(Row::Text(crate::ui::occupants::LEGEND.to_owned()));
     (keys, other)
 }
 

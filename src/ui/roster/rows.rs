@@ -1,7 +1,9 @@
 //! The roster pane's rows without a row list. The store keeps every group
 //! sorted ([`crate::app::roster::order`]); the pane lays sections over
-//! those lists (our devices, requests, each group, no group) and finds
-//! row N by arithmetic, so it never copies or sorts contacts.
+//! those lists (our devices, requests, rooms, each group, no group) and
+//! finds row N by arithmetic, so it never copies or sorts contacts. Rooms
+//! (and private conversations in them) are few ([`crate::app::room::MAX_ROOMS`])
+//! and listed anew when the set of rooms or conversations changes.
 //!
 //! Two kinds of work, by what changed:
 //! - [`build_sections`] when items, requests, the filter, folding or
@@ -28,6 +30,8 @@ pub(super) enum Members {
     Devices(Vec<CompactString>),
     /// Requests from outside the roster, oldest first.
     Requests(Vec<BareJid>),
+    /// Rooms by name, each followed by our private conversations in it.
+    Rooms(Vec<RoomEntry>),
     /// A store list. With a filter that the group name does not match,
     /// `filtered` holds the members whose name or JID does, in store order.
     Contacts {
@@ -67,6 +71,29 @@ impl SectionRows {
     }
 }
 
+/// A row of the Rooms section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum RoomEntry {
+    Room(BareJid),
+    /// A private conversation with occupant `nick` (MUC-23).
+    Private(BareJid, String),
+}
+
+impl RoomEntry {
+    pub fn room(&self) -> &BareJid {
+        match self {
+            RoomEntry::Room(room) | RoomEntry::Private(room, _) => room,
+        }
+    }
+
+    pub fn nick(&self) -> Option<&str> {
+        match self {
+            RoomEntry::Room(_) => None,
+            RoomEntry::Private(_, nick) => Some(nick),
+        }
+    }
+}
+
 /// One row, resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Row {
@@ -74,6 +101,7 @@ pub(super) enum Row {
     Contact { section: usize, id: ContactId },
     Request { section: usize, index: usize },
     Device { section: usize, index: usize },
+    Room { section: usize, index: usize },
 }
 
 impl Row {
@@ -82,7 +110,8 @@ impl Row {
             Row::Header { section }
             | Row::Contact { section, .. }
             | Row::Request { section, .. }
-            | Row::Device { section, .. } => section,
+            | Row::Device { section, .. }
+            | Row::Room { section, .. } => section,
         }
     }
 }
@@ -95,13 +124,14 @@ pub(super) enum Anchor {
     Contact { section: Section, jid: BareJid },
     Request(BareJid),
     Device(CompactString),
+    Room(RoomEntry),
 }
 
 impl Anchor {
     pub fn jid(&self) -> Option<&BareJid> {
         match self {
             Anchor::Contact { jid, .. } | Anchor::Request(jid) => Some(jid),
-            Anchor::Header(_) | Anchor::Device(_) => None,
+            Anchor::Header(_) | Anchor::Device(_) | Anchor::Room(_) => None,
         }
     }
 }
@@ -112,6 +142,8 @@ pub(super) struct Built {
     roster_rev: u64,
     items_rev: u64,
     pending_rev: u64,
+    rooms_rev: u64,
+    conversations: usize,
 }
 
 /// Brings the rows up to date with the store and the view settings.
@@ -120,11 +152,16 @@ pub(super) fn sync(view: &mut RosterView, state: &State) {
         roster_rev: state.roster_rev,
         items_rev: state.roster.items_rev(),
         pending_rev: state.pending.rev(),
+        rooms_rev: state.rooms.rev(),
+        conversations: state.chats.len(),
     };
     let structure = view.stale
-        || view
-            .built
-            .is_none_or(|b| b.items_rev != now.items_rev || b.pending_rev != now.pending_rev);
+        || view.built.is_none_or(|b| {
+            b.items_rev != now.items_rev
+                || b.pending_rev != now.pending_rev
+                || b.rooms_rev != now.rooms_rev
+                || b.conversations != now.conversations
+        });
     if !structure && view.built == Some(now) {
         return;
     }
@@ -181,6 +218,7 @@ fn build_sections(view: &mut RosterView, state: &State) {
     let mut sections = vec![
         (Section::Devices, Members::Devices(Vec::new())),
         (Section::Requests, Members::Requests(requests)),
+        (Section::Rooms, Members::Rooms(room_entries(state, needle))),
     ];
     for (_, name, id) in groups {
         sections.push((
@@ -211,6 +249,46 @@ fn build_sections(view: &mut RosterView, state: &State) {
     view.rebuilds += 1;
 }
 
+/// The rooms by name (local part, case aside, then JID), each followed by
+/// the private conversations held with its occupants, by nick.
+fn room_entries(state: &State, needle: &str) -> Vec<RoomEntry> {
+    type Key = (String, BareJid, Option<String>);
+    let mut keyed: Vec<(Key, RoomEntry)> = state
+        .rooms
+        .iter()
+        .map(|room| RoomEntry::Room(room.jid.clone()))
+        .chain(
+            state
+                .chats
+                .by_activity()
+                .into_iter()
+                .filter_map(|c| match &c.kind {
+                    crate::app::chat::ConversationKind::Private { nick } => {
+                        Some(RoomEntry::Private(c.peer.clone(), nick.clone()))
+                    }
+                    _ => None,
+                }),
+        )
+        .filter(|entry| {
+            let text = match entry.nick() {
+                Some(nick) => format!("{}/{nick}", entry.room()),
+                None => entry.room().to_string(),
+            };
+            matches(needle, &one_line(&text))
+        })
+        .map(|entry| {
+            let room = entry.room();
+            let name = room
+                .node()
+                .map_or_else(|| room.to_string(), |n| n.to_lowercase());
+            let key = (name, room.clone(), entry.nick().map(str::to_lowercase));
+            (key, entry)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, entry)| entry).collect()
+}
+
 /// Counts, filtered members and row starts for the current store; then
 /// the cursor goes back to its row.
 fn refresh(view: &mut RosterView, state: &State) {
@@ -235,6 +313,7 @@ fn refresh(view: &mut RosterView, state: &State) {
                 (devices.len(), devices.len())
             }
             Members::Requests(requests) => (requests.len(), 0),
+            Members::Rooms(entries) => (entries.len(), 0),
             Members::Contacts {
                 list,
                 filtered: None,
@@ -292,6 +371,7 @@ pub(super) fn row_at(view: &RosterView, state: &State, index: usize) -> Option<R
     Some(match &view.sections[section].members {
         Members::Devices(_) => Row::Device { section, index },
         Members::Requests(_) => Row::Request { section, index },
+        Members::Rooms(_) => Row::Room { section, index },
         Members::Contacts { list, filtered } => {
             let members = filtered
                 .as_deref()
@@ -319,6 +399,9 @@ pub(super) fn anchor_at(view: &RosterView, state: &State, index: usize) -> Optio
         }
         (Row::Device { index, .. }, Members::Devices(names)) => {
             Anchor::Device(names.get(index)?.clone())
+        }
+        (Row::Room { index, .. }, Members::Rooms(entries)) => {
+            Anchor::Room(entries.get(index)?.clone())
         }
         _ => return None,
     })
@@ -351,6 +434,12 @@ fn find(view: &RosterView, state: &State, anchor: &Anchor) -> Option<usize> {
                 return None;
             };
             member_row(view, s, names.iter().position(|n| n == name)?)
+        }),
+        Anchor::Room(entry) => view.sections.iter().enumerate().find_map(|(s, section)| {
+            let Members::Rooms(entries) = &section.members else {
+                return None;
+            };
+            member_row(view, s, entries.iter().position(|e| e == entry)?)
         }),
     }
 }
