@@ -250,6 +250,9 @@ pub struct State {
     pub rooms: room::Rooms,
     /// The rooms bookmarked on the server (XEP-0402, XEP-0048).
     pub bookmarks: bookmarks::Bookmarks,
+    /// Unix seconds of the latest message that carried the time: what a
+    /// change caused by an IQ reply (which carries none) is dated with.
+    pub now: i64,
 }
 
 impl State {
@@ -633,6 +636,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     );
     if touches_roster {
         state.roster_rev += 1;
+    }
+    match &msg {
+        Msg::Session { at, .. } | Msg::Command { at, .. } => state.now = state.now.max(*at),
+        Msg::Tick { at_ms } => state.now = state.now.max(at_ms.div_euclid(1000)),
+        _ => {}
     }
     match msg {
         Msg::Session { event, at } => apply_session_event(state, event, at, &mut effects),

@@ -184,8 +184,6 @@ pub struct Bookmarks {
     pub loaded: bool,
     /// More bookmarks came than are kept.
     pub truncated: bool,
-    /// The rooms joined because of a bookmark, which a change may leave.
-    pub joined: BTreeSet<BareJid>,
     /// Joins found before initial presence went out, sent after it.
     pub deferred: Vec<RoomChange>,
     /// Commands given before the list was read.
@@ -198,7 +196,6 @@ impl Bookmarks {
     pub fn begin_session(&mut self) {
         self.store = Store::Unknown;
         self.loaded = false;
-        self.joined.clear();
         self.deferred.clear();
     }
 

@@ -10,6 +10,7 @@ use jid::{BareJid, Jid};
 use crate::app::command::BookmarkCommand;
 use crate::app::dispatch::{self, Outcome};
 use crate::app::event::Event;
+use crate::app::room::{self, JoinError, JoinPhase, RoomJoin};
 use crate::app::{Effect, Purpose, State, push_notice};
 use crate::sanitize::one_line;
 use crate::xmpp::error::StanzaCondition;
@@ -36,7 +37,6 @@ pub fn on_closed(state: &mut State, effects: &mut Vec<Effect>) {
         let outcome = Outcome::Failed("the connection was lost before it could run".into());
         dispatch::report(state, waiting.tag, waiting.label, outcome, effects);
     }
-    state.bookmarks.joined.clear();
     state.bookmarks.deferred.clear();
 }
 
@@ -549,7 +549,14 @@ fn default_nick(state: &State) -> String {
 /// presence, they wait for it.
 fn follow(state: &mut State, change: Change<'_>, effects: &mut Vec<Effect>) {
     let nick = default_nick(state);
-    let changes = super::autojoin_changes(change, &state.bookmarks.joined, &nick);
+    // The room area alone knows which rooms we are in.
+    let joined: std::collections::BTreeSet<BareJid> = state
+        .rooms
+        .iter()
+        .filter(|room| room.phase.is_present() && !matches!(room.phase, JoinPhase::Leaving { .. }))
+        .map(|room| room.jid.clone())
+        .collect();
+    let changes = super::autojoin_changes(change, &joined, &nick);
     for change in changes {
         if state.initial_presence_sent {
             carry_out(state, change, effects);
@@ -566,23 +573,37 @@ pub fn on_initial_presence(state: &mut State, effects: &mut Vec<Effect>) {
     }
 }
 
+/// Joins or leaves through the room area, the one way in and out; the
+/// window of a room joined this way opens without taking the screen.
 fn carry_out(state: &mut State, change: RoomChange, effects: &mut Vec<Effect>) {
+    let at = state.now;
     match change {
         RoomChange::Join {
             room,
             nick,
-            password: _,
+            password,
         } => {
-            if state.bookmarks.joined.insert(room.clone()) {
-                effects.push(Effect::Emit(Event::RoomChange {
+            let request = RoomJoin {
+                room: room.clone(),
+                nick: nick.clone(),
+                password,
+            };
+            match room::join(state, request, at, effects) {
+                Ok(_) => effects.push(Effect::Emit(Event::RoomChange {
                     change: "join".into(),
                     room: room.to_string(),
                     nick: Some(nick),
-                }));
+                })),
+                Err(JoinError::AlreadyIn(_)) => {}
+                Err(error) => push_notice(
+                    state,
+                    format!("bookmark {room}: cannot join: {error}"),
+                    true,
+                ),
             }
         }
         RoomChange::Leave { room } => {
-            if state.bookmarks.joined.remove(&room) {
+            if room::leave(state, &room, None, at, effects).is_ok() {
                 effects.push(Effect::Emit(Event::RoomChange {
                     change: "leave".into(),
                     room: room.to_string(),

@@ -10,13 +10,12 @@
 //! help and completion cannot offer it.
 
 use super::parse::{
-    Args, parse_add, parse_approve, parse_block, parse_blocklist, parse_cancel, parse_contact,
-    parse_correct, parse_deny, parse_disconnect, parse_group, parse_headline, parse_help,
-    parse_join, parse_leave, parse_me, parse_msg, parse_mute, parse_nick, parse_normal,
+    Args, parse_add, parse_approve, parse_block, parse_blocklist, parse_bookmark, parse_cancel,
+    parse_contact, parse_correct, parse_deny, parse_disconnect, parse_group, parse_headline,
+    parse_help, parse_join, parse_leave, parse_me, parse_msg, parse_mute, parse_nick, parse_normal,
     parse_preapprove, parse_presence, parse_priority_command, parse_privacy, parse_quit,
     parse_reconnect, parse_remove, parse_rename, parse_roster, parse_say, parse_search,
     parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
-    parse_bookmark,
 };
 use super::{Action, BookmarkCommand, CommandError, PrivacyCommand};
 

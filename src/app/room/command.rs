@@ -9,7 +9,6 @@ use crate::app::dispatch::Outcome;
 use crate::app::{Effect, State};
 use crate::xmpp::stanza::lang::LangText;
 use crate::xmpp::stanza::message::{Message, MessageType};
-use crate::xmpp::stanza::presence::Presence;
 
 use super::{JoinError, JoinPhase, RoomJoin};
 
@@ -94,23 +93,12 @@ pub fn leave(
         Ok(room) => room,
         Err(why) => return Outcome::Failed(why),
     };
-    let Some(entry) = state.rooms.get_mut(&room) else {
-        return Outcome::Failed(format!("you are not in {room}"));
-    };
-    if !entry.phase.is_present() {
-        return Outcome::Failed(format!("you are not in {room}"));
+    if let Err(why) = super::leave(state, &room, text, at, effects) {
+        return Outcome::Failed(why);
     }
-    let Some(to) = entry.occupant_jid(&entry.nick) else {
-        return Outcome::Failed(format!("you are not in {room}"));
-    };
-    let mut presence = Presence::unavailable();
-    presence.to = Some(Jid::from(to));
-    if let Some(text) = text {
-        presence = presence.with_status(text);
+    if let Some(entry) = state.rooms.get_mut(&room) {
+        entry.leave_report = Some((tag, label.to_owned()));
     }
-    entry.phase = JoinPhase::Leaving { since: at };
-    entry.leave_report = Some((tag, label.to_owned()));
-    effects.push(Effect::SendPresence(presence));
     Outcome::Pending
 }
 

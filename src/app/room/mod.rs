@@ -420,6 +420,32 @@ pub fn send_join(state: &mut State, room: &BareJid, effects: &mut Vec<Effect>) {
     effects.push(Effect::SendPresence(presence));
 }
 
+/// Starts leaving `room` (MUC-25): `unavailable`, with `text` as its
+/// status, to our occupant JID; the room is left when it answers, or after
+/// [`LEAVE_TIMEOUT_SECS`]. The one way out (`/leave`, bookmarks).
+pub fn leave(
+    state: &mut State,
+    room: &BareJid,
+    text: Option<String>,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) -> Result<(), String> {
+    let not_in = || format!("you are not in {room}");
+    let entry = state.rooms.get_mut(room).ok_or_else(not_in)?;
+    if !entry.phase.is_present() {
+        return Err(not_in());
+    }
+    let to = entry.occupant_jid(&entry.nick).ok_or_else(not_in)?;
+    let mut presence = Presence::unavailable();
+    presence.to = Some(Jid::from(to));
+    if let Some(text) = text {
+        presence = presence.with_status(text);
+    }
+    entry.phase = JoinPhase::Leaving { since: at };
+    effects.push(Effect::SendPresence(presence));
+    Ok(())
+}
+
 /// The `<history/>` a join asks for (MUC-09): none given, so the room
 /// sends its default.
 pub fn join_history(_state: &State, _room: &BareJid) -> Option<History> {
