@@ -495,6 +495,7 @@ impl Engine {
             stanza_id: message.id.as_deref(),
             origin_id: message.origin_id.as_deref(),
             archive_id: None,
+            room_id: None,
             at: now_unix(),
             pending,
         };
@@ -927,6 +928,7 @@ fn new_messages<'a>(
             stanza_id: record.stanza_id.as_deref(),
             origin_id: record.origin_id.as_deref(),
             archive_id: record.archive_id.as_deref(),
+            room_id: record.room_id.as_deref(),
             at: record.at,
             pending: false,
         })

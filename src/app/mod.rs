@@ -131,6 +131,12 @@ pub struct Preferences {
     /// The nick `/join` uses when none is given; `None`: our JID's local
     /// part.
     pub room_nick: Option<String>,
+    /// MUC-09, MAM-14: how many recent messages a first join of a room
+    /// brings.
+    pub room_history: u32,
+    /// MUC-54: seconds without traffic from a room before we ask whether
+    /// we are still in it.
+    pub self_ping_secs: i64,
 }
 
 impl Preferences {
@@ -160,6 +166,8 @@ impl Preferences {
             send_chat_states: config.privacy.send_chat_states,
             send_markers: config.privacy.send_markers,
             room_nick: config.rooms.nick.clone().filter(|n| !n.trim().is_empty()),
+            room_history: config.rooms.history_messages,
+            self_ping_secs: i64::from(config.rooms.self_ping_secs.max(1)),
         }
     }
 }
@@ -175,6 +183,8 @@ impl Default for Preferences {
             send_chat_states: true,
             send_markers: true,
             room_nick: None,
+            room_history: room::FIRST_JOIN_MESSAGES,
+            self_ping_secs: room::SELF_PING_SECS,
         }
     }
 }
@@ -333,6 +343,10 @@ pub enum Purpose {
     RoomInfo { room: jid::BareJid },
     /// Accepting the defaults of a room we created (MUC-45).
     InstantRoom { room: jid::BareJid },
+    /// A page of a room's archive after joining it (MAM-14).
+    RoomArchive { room: jid::BareJid },
+    /// Asking whether we are still in a room (MUC-54).
+    SelfPing { room: jid::BareJid },
 }
 
 /// What `update` takes.
@@ -592,6 +606,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::Scrollback { .. }
                 | Purpose::RoomInfo { .. }
                 | Purpose::InstantRoom { .. }
+                | Purpose::RoomArchive { .. }
+                | Purpose::SelfPing { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -621,7 +637,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         state.roster_rev += 1;
     }
     match msg {
-        Msg::Session { event, at } => apply_session_event(state, event, at, &mut effects),
+        Msg::Session { event, at } => {
+            state.rooms.clock = state.rooms.clock.max(at);
+            apply_session_event(state, event, at, &mut effects)
+        }
         Msg::Connecting => session::on_connecting(state),
         Msg::LoginFailed { error, recovery } => {
             session::on_login_failed(state, error, recovery, &mut effects)
@@ -642,7 +661,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             conversation,
             lines,
             exhausted,
-        } => state.chats.prepend(conversation, lines, exhausted),
+        } => {
+            room::history::on_lines_loaded(state, conversation, &lines);
+            state.chats.prepend(conversation, lines, exhausted)
+        }
         // During the catch-up a message may come again that the history
         // already showed (MAM-10): its row tells.
         // A message the history held before (a contact's client sending it
@@ -670,6 +692,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             before,
         } => archive::update::on_scroll_from(state, conversation, before, &mut effects),
         Msg::Tick { at_ms } => {
+            state.rooms.clock = state.rooms.clock.max(at_ms / 1000);
             chat::states::on_tick(state, at_ms, &mut effects);
             room::update::on_tick(state, at_ms, &mut effects);
         }
@@ -700,12 +723,17 @@ fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
 fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
     match event {
         SessionEvent::Online { jid, features } => {
+            room::rejoin::on_new_session(state);
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
         SessionEvent::Message(message) => match room::route_message(&state.rooms, &message) {
-            room::Route::Room(jid) => room::update::on_message(state, jid, message, at, effects),
+            room::Route::Room(jid) => {
+                room::self_ping::heard(state, &jid, at);
+                room::update::on_message(state, jid, message, at, effects)
+            }
             room::Route::Private { room, nick } => {
+                room::self_ping::heard(state, &room, at);
                 room::update::on_private(state, room, nick, message, at, effects)
             }
             room::Route::Stray => tracing::info!(
@@ -718,7 +746,10 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             chat::update::on_carbon(state, direction, message, at, effects)
         }
         SessionEvent::Presence(presence) => match room::route_presence(&state.rooms, &presence) {
-            room::Route::Room(jid) => room::update::on_presence(state, jid, presence, at, effects),
+            room::Route::Room(jid) => {
+                room::self_ping::heard(state, &jid, at);
+                room::update::on_presence(state, jid, presence, at, effects)
+            }
             _ => {
                 chat::states::on_presence(state, &presence);
                 presence::update::on_presence(state, presence, effects)
@@ -737,6 +768,8 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         SessionEvent::Resumed => {
             session::on_resumed(state, effects);
             attention::on_resumed(state, effects);
+            // MUC-46: the rooms still have us; MUC-54: the network changed.
+            room::self_ping::after_resume(state, effects);
         }
         SessionEvent::AcksEnabled => state.acks = true,
         SessionEvent::Acked { ids } => session::on_acked(state, ids, effects),
@@ -788,6 +821,11 @@ fn apply_reply(
         Purpose::InstantRoom { room } => {
             room::update::on_instant_room(state, room, result, effects)
         }
+        Purpose::RoomArchive { room } => {
+            let at = state.rooms.clock;
+            room::history::on_page(state, room, result, at, effects)
+        }
+        Purpose::SelfPing { room } => room::self_ping::on_answer(state, room, result, effects),
     }
 }
 

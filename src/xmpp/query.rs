@@ -96,6 +96,9 @@ pub enum Query {
     /// XEP-0045 §10.1.2 (MUC-45): accept the default configuration of a
     /// room we just created (an empty submitted form), so others may enter.
     InstantRoom(BareJid),
+    /// XEP-0410 §3 (MUC-54): a ping to our own occupant JID, asking whether
+    /// the room still has us.
+    SelfPing(jid::FullJid),
 }
 
 impl Query {
@@ -182,6 +185,9 @@ impl Query {
                     .with_child(Element::new("x", ns::DATA_FORMS).with_attr("type", "submit")),
             )
             .with_to(Jid::from(room.clone())),
+            Query::SelfPing(occupant) => {
+                Iq::get(Element::new("ping", ns::PING)).with_to(Jid::from(occupant.clone()))
+            }
             Query::PrivacyNames => Iq::get(privacy::get_names()),
             Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
             Query::PrivacySet(list) => Iq::set(privacy::set_list(list)),
@@ -293,7 +299,8 @@ impl Query {
             | Query::Unblock(_)
             | Query::CarbonsEnable
             | Query::CarbonsDisable
-            | Query::InstantRoom(_) => Ok(Answer::Done),
+            | Query::InstantRoom(_)
+            | Query::SelfPing(_) => Ok(Answer::Done),
         }
     }
 }

@@ -677,6 +677,7 @@ fn on_subject(
         }
         let text = format!("you joined as {our_nick}; {occupants} here");
         notice(state, room, text, at);
+        super::history::on_joined(state, room, effects);
         effects.push(Effect::Emit(Event::RoomJoined {
             room: room.to_string(),
             nick: our_nick,
@@ -781,9 +782,7 @@ fn on_message_error(
         StanzaCondition::Forbidden => {
             format!("you have no voice in {room}: a moderator must give it to you")
         }
-        StanzaCondition::NotAcceptable => {
-            format!("you are no longer in {room}: /join {room} to enter again")
-        }
+        StanzaCondition::NotAcceptable => format!("you are no longer in {room}"),
         _ => format!("{room} refused the message ({error})"),
     };
     notice(state, room, text.clone(), at);
@@ -792,6 +791,10 @@ fn on_message_error(
         error: error.condition.to_string(),
         text,
     }));
+    // MUC-18, MUC-58: the room dropped us: back in, with what was missed.
+    if error.condition == StanzaCondition::NotAcceptable {
+        super::rejoin::rejoin(state, room, at, effects);
+    }
 }
 
 /// MUC-23: a private message from (or an error about one to) `nick` in
@@ -956,6 +959,7 @@ pub fn on_tick(state: &mut State, at_ms: i64, effects: &mut Vec<Effect>) {
     for room in due_leaves {
         leave_done(state, &room, Exit::Left, now, effects);
     }
+    super::self_ping::on_tick(state, now, effects);
 }
 
 /// When [`on_tick`] next has something to do, in Unix milliseconds.
@@ -968,6 +972,7 @@ pub fn next_deadline(state: &State) -> Option<i64> {
             JoinPhase::Leaving { since } => Some(since + LEAVE_TIMEOUT_SECS),
             _ => None,
         })
+        .chain(super::self_ping::next_deadline(state))
         .min()
         .map(|secs| secs * 1000)
 }
