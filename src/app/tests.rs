@@ -30,6 +30,7 @@ mod readiness;
 mod receipts;
 mod report;
 mod room;
+mod room_history;
 mod roster;
 mod roster_command;
 mod routing;
