@@ -598,6 +598,21 @@ pub fn on_message(
                 .is_some_and(|from| state.chats.is_redelivery(from, id, &[body.as_str()]))
         }),
     };
+    // Our own line back as history (a rejoin, the room's archive): its
+    // origin-id is the id we sent it with.
+    let repeat = repeat
+        || (own
+            && message.origin_id.as_deref().is_some_and(|sent| {
+                state
+                    .chats
+                    .find_room(&room, None)
+                    .and_then(|c| state.chats.get(c))
+                    .is_some_and(|c| {
+                        c.lines.iter().any(|l| {
+                            l.direction == Direction::Outgoing && l.id.as_deref() == Some(sent)
+                        })
+                    })
+            }));
     if repeat {
         tracing::debug!(%room, "a room message seen before was dropped");
         return;

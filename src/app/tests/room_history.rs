@@ -400,3 +400,26 @@ fn muc_24_status_changes_reach_the_rooms() {
         "{lines:#?}"
     );
 }
+
+/// MUC-21: our own line held, back from the room as history with the
+/// origin-id we sent it with, is not shown twice.
+#[test]
+fn muc_21_our_own_line_back_as_history_is_not_repeated() {
+    let mut state = logged_in();
+    let mut ours = ChatLine::new(
+        Direction::Outgoing,
+        MessageType::Groupchat,
+        "said before".into(),
+        HELD_AT,
+    );
+    ours.id = Some("o1".into());
+    ours.row = Some(1);
+    join_with(&mut state, vec![ours], &[]);
+    message(
+        &mut state,
+        "<message from='verona@conference.example.com/juliet' type='groupchat' id='o1'>\
+         <body>said before</body><origin-id xmlns='urn:xmpp:sid:0' id='o1'/>\
+         <delay xmlns='urn:xmpp:delay' stamp='2026-01-02T09:00:00Z'/></message>",
+    );
+    assert_eq!(bodies(&state), ["said before"]);
+}
