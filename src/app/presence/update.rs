@@ -171,6 +171,7 @@ pub fn set_status(
     state.own.show = availability.show();
     state.own.status = text;
     broadcast_own(state, effects);
+    crate::app::room::update::share_presence(state, effects);
     Outcome::Done(String::new())
 }
 
@@ -192,7 +193,6 @@ pub fn set_priority(state: &mut State, priority: i8, effects: &mut Vec<Effect>) 
 fn broadcast_own(state: &State, effects: &mut Vec<Effect>) {
     if state.initial_presence_sent {
         effects.push(Effect::SendPresence(state.own.to_presence()));
-        crate::app::room::rejoin::send_presence_to_rooms(state, effects);
     }
 }
 

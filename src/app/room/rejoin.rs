@@ -1,10 +1,9 @@
-//! Staying in rooms across sessions (MUC-46, MUC-58) and keeping them
-//! told of our presence (MUC-24).
+//! Staying in rooms across sessions (MUC-46, MUC-58).
 //!
-//! - A new session that did not resume the stream ([`on_new_session`]):
-//!   the server took us out of every room, so each one we were in is
-//!   marked, and rejoined once initial presence is out
-//!   ([`after_initial_presence`]). A resumed stream keeps us in them.
+//! - A new session that did not resume the stream: the server took us out
+//!   of every room ([`super::update::on_session_lost`] marks them left as
+//!   [`Exit::Disconnected`]), and each is rejoined once initial presence is
+//!   out ([`after_initial_presence`]). A resumed stream keeps us in them.
 //! - A room that no longer has us (a self-ping's answer, MUC-55; a
 //!   `not-acceptable` to our message, MUC-18) is rejoined at once
 //!   ([`rejoin`]), with a notice that messages may have been missed.
@@ -14,30 +13,11 @@
 //! restart of balcony rejoins nothing here: rooms come back through
 //! bookmarks' autojoin or `/join`, and their history through the store.
 
-use jid::{BareJid, Jid};
+use jid::BareJid;
 
 use crate::app::{Effect, State};
 
 use super::{Exit, JoinPhase, RoomJoin};
-
-/// A new stream (not resumed): every room we were in is out now, and
-/// waits to be rejoined after initial presence.
-pub fn on_new_session(state: &mut State) {
-    let rooms: Vec<BareJid> = state
-        .rooms
-        .iter()
-        .filter(|r| r.phase.is_present() && !matches!(r.phase, JoinPhase::Leaving { .. }))
-        .map(|r| r.jid.clone())
-        .collect();
-    for room in rooms {
-        if let Some(entry) = state.rooms.get_mut(&room) {
-            entry.phase = JoinPhase::Left(Exit::Disconnected);
-            entry.occupants.clear();
-            entry.self_seen = false;
-            entry.rev += 1;
-        }
-    }
-}
 
 /// MUC-46: initial presence is out: the rooms the last session lost are
 /// joined again.
@@ -85,22 +65,5 @@ fn join_again(state: &mut State, room: &BareJid, at: i64, effects: &mut Vec<Effe
     if let Err(error) = super::join(state, request, at, effects) {
         let text = format!("cannot rejoin: {error}");
         super::update::notice(state, room, text, at);
-    }
-}
-
-/// MUC-24: our new show and status go to each room we are in, to our
-/// occupant JID (servers do not forward broadcast presence to rooms).
-pub fn send_presence_to_rooms(state: &State, effects: &mut Vec<Effect>) {
-    for entry in state.rooms.iter() {
-        if entry.phase != JoinPhase::Joined {
-            continue;
-        }
-        let Some(to) = entry.occupant_jid(&entry.nick) else {
-            continue;
-        };
-        let mut presence = state.own.to_presence();
-        presence.priority = 0;
-        presence.to = Some(Jid::from(to));
-        effects.push(Effect::SendPresence(presence));
     }
 }
