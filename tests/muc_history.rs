@@ -102,6 +102,16 @@ async fn room_lines_once_across_runs(kind: ServerKind, mam: bool) {
         .await;
     let mut client = client_with_history(&server, &alice, &path).await;
     client.ok(&format!("/join {ROOM}/juliet")).await;
+    let archived = client
+        .engine
+        .state
+        .rooms
+        .get(&room())
+        .is_some_and(|r| r.flags.archive);
+    assert_eq!(
+        archived, mam,
+        "the room keeps an archive exactly when the server does"
+    );
     wait_shown(&mut client, "while you were away").await;
     // Whatever else would come has come with the join or the archive's page.
     bob.send_groupchat(ROOM, "last").await;
@@ -174,3 +184,45 @@ async fn muc_46_rejoin_after_a_server_restart(kind: ServerKind) {
     assert_eq!(shown(&client, "before the restart"), 1);
 }
 common::on_both_servers!(muc_46_rejoin_after_a_server_restart);
+
+/// MUC-54, MUC-55: after the configured silence balcony pings its own occupant JID; each
+/// server's answer reads as "still joined" (no rejoin, no notice), and the next ping is due
+/// again after the silence.
+async fn muc_54_self_ping_reads_joined(kind: ServerKind) {
+    let server = muc_server(kind, false);
+    let alice = server.account("alice");
+    let mut settings = common::settings(&server, &alice);
+    settings.resource = Some("balcony".into());
+    let prefs = Preferences {
+        self_ping_secs: 1,
+        ..Preferences::default()
+    };
+    let mut client = Client::start_engine(Engine::new(settings, prefs, None, Vec::new())).await;
+    client.ok(&format!("/join {ROOM}/juliet")).await;
+    let joined_at = client.engine.state.rooms.clock;
+    client
+        .until("two self-pings answered", |c| {
+            c.engine
+                .state
+                .rooms
+                .get(&room())
+                .is_some_and(|r| r.ping.heard >= joined_at + 2)
+        })
+        .await;
+    let state = &client.engine.state;
+    let entry = state.rooms.get(&room()).expect("the room");
+    assert_eq!(entry.phase, JoinPhase::Joined);
+    let conversation = state
+        .chats
+        .find_room(&room(), None)
+        .and_then(|id| state.chats.get(id))
+        .expect("the room's window");
+    assert!(
+        !conversation
+            .lines
+            .iter()
+            .any(|l| l.body.contains("rejoining") || l.body.contains("cannot tell")),
+        "MUC-55: the answer means joined"
+    );
+}
+common::on_both_servers!(muc_54_self_ping_reads_joined);
