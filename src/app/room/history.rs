@@ -27,7 +27,6 @@
 use jid::{BareJid, Jid};
 
 use crate::app::chat::{ChatLine, ConversationId, ConversationKind, StableKey};
-use crate::app::event::Event;
 use crate::app::{Effect, Purpose, State};
 use crate::xmpp::error::StanzaCondition;
 use crate::xmpp::query::{Answer, Query};
@@ -212,10 +211,7 @@ pub fn on_page(
             let text = "the room's archive no longer has the last message this history holds; \
                         some messages may be missing"
                 .to_owned();
-            super::update::notice(state, &room, text.clone(), at);
-            effects.push(Effect::Emit(Event::Error {
-                text: format!("{room}: {text}"),
-            }));
+            super::update::tell(state, &room, text, at, effects);
             if let Some(since) = held.last_at {
                 ask(
                     &room,
@@ -231,7 +227,7 @@ pub fn on_page(
         }
         Err(error) => {
             let text = format!("the room's history could not be read: {error}");
-            super::update::notice(state, &room, text, at);
+            super::update::tell(state, &room, text, at, effects);
             return;
         }
         Ok(_) => return,

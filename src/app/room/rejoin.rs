@@ -44,11 +44,12 @@ pub fn rejoin(state: &mut State, room: &BareJid, at: i64, effects: &mut Vec<Effe
         return;
     }
     entry.phase = JoinPhase::Left(Exit::Disconnected);
-    super::update::notice(
+    super::update::tell(
         state,
         room,
         "the room no longer had you: rejoining (messages may have been missed)".to_owned(),
         at,
+        effects,
     );
     join_again(state, room, at, effects);
 }
@@ -64,6 +65,6 @@ fn join_again(state: &mut State, room: &BareJid, at: i64, effects: &mut Vec<Effe
     };
     if let Err(error) = super::join(state, request, at, effects) {
         let text = format!("cannot rejoin: {error}");
-        super::update::notice(state, room, text, at);
+        super::update::tell(state, room, text, at, effects);
     }
 }

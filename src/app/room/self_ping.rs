@@ -187,7 +187,7 @@ pub fn on_answer(
                     "cannot tell whether you are still in the room ({}); asking again soon",
                     result.err().map(|e| e.to_string()).unwrap_or_default()
                 );
-                super::update::notice(state, &room, text, now);
+                super::update::tell(state, &room, text, now, effects);
             }
         }
         Verdict::NotJoined => super::rejoin::rejoin(state, &room, now, effects),

@@ -46,7 +46,7 @@ pub fn notice(state: &mut State, room: &BareJid, text: String, at: i64) -> Conve
 }
 
 /// A notice line, and the same words as an [`Event::RoomNotice`].
-fn tell(state: &mut State, room: &BareJid, text: String, at: i64, effects: &mut Vec<Effect>) {
+pub fn tell(state: &mut State, room: &BareJid, text: String, at: i64, effects: &mut Vec<Effect>) {
     notice(state, room, text.clone(), at);
     effects.push(Effect::Emit(Event::RoomNotice {
         room: room.to_string(),

@@ -423,3 +423,47 @@ fn muc_21_our_own_line_back_as_history_is_not_repeated() {
     );
     assert_eq!(bodies(&state), ["said before"]);
 }
+
+/// MAM-14 (as MAM-08): the room's archive no longer knows the newest id
+/// held: read from that line's time, once, and say a gap is possible.
+#[test]
+fn mam_14_an_unknown_id_reads_from_the_time_held_once() {
+    let mut state = logged_in();
+    join_with(&mut state, vec![held("r1", "earlier")], &["urn:xmpp:mam:2"]);
+    complete_join(&mut state);
+    let not_found = || {
+        Err(RequestError::Stanza(StanzaError::new(
+            ErrorType::Cancel,
+            StanzaCondition::ItemNotFound,
+        )))
+    };
+    let effects = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::RoomArchive { room: bare(ROOM) },
+            result: not_found(),
+        },
+    );
+    assert!(
+        matches!(
+            &archive_requests(&effects)[..],
+            [Query::ArchivePage { cursor: None, start: Some(stamp), .. }]
+                if stamp.as_str() == "2026-01-02T09:00:00Z"
+        ),
+        "{:#?}",
+        trace(&effects)
+    );
+    assert!(
+        trace(&effects)
+            .iter()
+            .any(|l| l.contains("some messages may be missing"))
+    );
+    let effects = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::RoomArchive { room: bare(ROOM) },
+            result: not_found(),
+        },
+    );
+    assert!(archive_requests(&effects).is_empty());
+}
