@@ -703,6 +703,16 @@ impl Engine {
                     warn!(%error, "cannot record a correction");
                 }
             }
+            Effect::RecordRoomId { room, id, room_id } => {
+                // The row of our message may still wait in this batch.
+                self.write_records();
+                if let Some(history) = &mut self.history
+                    && let Err(error) =
+                        history.set_room_id(&self.account, room.as_str(), &id, &room_id)
+                {
+                    warn!(%error, "cannot record the id a room gave our message");
+                }
+            }
             Effect::RecordMark { peer, id, mark } => {
                 self.write_records();
                 let mark = match mark {

@@ -177,6 +177,10 @@ const FIND_INCOMING: &str = "SELECT row FROM messages
        AND body = ?4 AND subject IS ?5 AND (kind != 'groupchat' OR resource IS ?6)
      ORDER BY row LIMIT 1";
 
+const SET_ROOM_ID: &str = "UPDATE messages SET room_id = ?4
+     WHERE account = ?1 AND peer = ?2 AND stanza_id = ?3 AND direction = 'out'
+       AND room_id IS NULL";
+
 const ARCHIVE_CURSOR: &str = "SELECT last_id FROM archive_cursor WHERE account = ?1";
 
 const SET_ARCHIVE_CURSOR: &str = "INSERT INTO archive_cursor (account, last_id) VALUES (?1, ?2)
@@ -832,6 +836,22 @@ impl History {
             .and_then(|mut s| s.execute(params![account, last_id]))
             .map_err(fail)?;
         Ok(())
+    }
+
+    /// MUC-17, MUC-21: our message `stanza_id` in room `peer` came back
+    /// from the room with the id the room gave it. Returns how many rows
+    /// changed.
+    pub fn set_room_id(
+        &mut self,
+        account: &str,
+        peer: &str,
+        stanza_id: &str,
+        room_id: &str,
+    ) -> Result<usize, HistoryError> {
+        self.conn
+            .prepare_cached(SET_ROOM_ID)
+            .and_then(|mut s| s.execute(params![account, peer, stanza_id, room_id]))
+            .map_err(sql_err(&self.path))
     }
 
     /// How many messages `account` has stored.

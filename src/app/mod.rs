@@ -542,6 +542,13 @@ pub enum Effect {
         id: String,
         mark: Mark,
     },
+    /// MUC-17: our message `id` in `room` came back from the room, which
+    /// gave it `room_id` (MUC-21): the history keeps it for the next join.
+    RecordRoomId {
+        room: jid::BareJid,
+        id: String,
+        room_id: String,
+    },
     /// Search the history; the runner reports the matches and the result.
     Search {
         tag: u64,

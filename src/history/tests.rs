@@ -955,3 +955,29 @@ fn a_v4_history_is_upgraded_with_room_ids() {
     );
     assert_eq!(h.count(ME).unwrap(), 2);
 }
+
+/// MUC-17, MUC-21: our room message, reflected with the room's id, keeps
+/// it; the room's archive bringing it again is then the same row.
+#[test]
+fn muc_17_our_reflected_line_keeps_the_rooms_id() {
+    let mut h = History::open_in_memory().unwrap();
+    let ours = NewMessage {
+        peer: "room@conference.example.org",
+        kind: "groupchat",
+        stanza_id: Some("o1"),
+        ..msg("room@conference.example.org", Direction::Outgoing, "mine")
+    };
+    let rows = h.insert_batch(&[ours]).unwrap();
+    assert_eq!(
+        h.set_room_id(ME, "room@conference.example.org", "o1", "r5")
+            .unwrap(),
+        1
+    );
+    let back = NewMessage {
+        direction: Direction::Outgoing,
+        ..room_line("juliet", Some("r5"), "mine")
+    };
+    assert_eq!(h.insert_batch(&[back]).unwrap(), rows);
+    let stored = h.recent(ME, "room@conference.example.org", 10).unwrap();
+    assert_eq!(stored[0].room_id.as_deref(), Some("r5"));
+}

@@ -571,6 +571,11 @@ pub fn on_message(
             state
                 .chats
                 .is_known(&[StableKey::Room(room.clone(), room_id.clone())]);
+            effects.push(Effect::RecordRoomId {
+                room: room.clone(),
+                id: sent.clone(),
+                room_id: room_id.clone(),
+            });
         }
         effects.push(Effect::Emit(Event::Reflected {
             room: room.to_string(),
