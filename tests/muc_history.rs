@@ -76,8 +76,8 @@ async fn wait_shown(client: &mut Client, body: &str) {
 }
 
 /// MUC-09, MUC-21, MAM-14: romeo speaks before balcony's first join, while balcony is in the
-/// room, and while balcony is not running; the next run's join brings only what it missed,
-/// and every line is shown and stored once.
+/// room, and while balcony is not running, and balcony speaks too; the next run's join brings
+/// only what it missed, and every line (ours too) is shown and stored once.
 async fn room_lines_once_across_runs(kind: ServerKind, mam: bool) {
     let server = muc_server(kind, mam);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
@@ -95,6 +95,9 @@ async fn room_lines_once_across_runs(kind: ServerKind, mam: bool) {
         wait_shown(&mut client, "before you came").await;
         bob.send_groupchat(ROOM, "while you are here").await;
         wait_shown(&mut client, "while you are here").await;
+        client.ok("juliet was here").await;
+        bob.expect_message("our line", |m| m["body"] == "juliet was here")
+            .await;
         client.ok(&format!("/leave {ROOM}")).await;
     }
     bob.send_groupchat(ROOM, "while you were away").await;
@@ -119,6 +122,7 @@ async fn room_lines_once_across_runs(kind: ServerKind, mam: bool) {
     for body in [
         "before you came",
         "while you are here",
+        "juliet was here",
         "while you were away",
         "last",
     ] {
