@@ -320,12 +320,14 @@ pub fn on_lines_loaded(state: &mut State, conversation: ConversationId, lines: &
                 .chats
                 .is_known(&[StableKey::Room(room.clone(), id.clone())]);
         }
+        // The same key `update::on_message` asks about: sender, id, and
+        // the nick with the text.
         if let (Some(id), Some(nick)) = (&line.id, &line.resource)
             && let Ok(from) = room.with_resource_str(nick)
         {
             state
                 .chats
-                .is_redelivery(&Jid::from(from), id, &[line.body.as_str()]);
+                .is_redelivery(&Jid::from(from), id, &[nick.as_str(), line.body.as_str()]);
         }
     }
 }
