@@ -14,8 +14,11 @@
 //!   message from an occupant (or a carbon copy of one, either way) is a
 //!   private message in its own `room/nick` conversation (MUC-23).
 //! - A new session (not a resumed one) leaves every room
-//!   ([`Exit::Disconnected`]); rejoining is for whoever brings rooms back,
-//!   through [`join`].
+//!   ([`Exit::Disconnected`]); [`rejoin`] joins them again after initial
+//!   presence (MUC-46), and a room that no longer has us (MUC-18, MUC-55)
+//!   at once, with a notice (MUC-58).
+//! - [`self_ping`] asks a room that has been silent whether it still has us
+//!   (XEP-0410, MUC-54…57), by the clock of [`update::on_tick`].
 //! - [`join`] is the one way into a room (commands, bookmarks, invitations
 //!   call it); the `<history/>` its presence asks for comes from
 //!   [`join_history`], and the room's archive is read after it

@@ -17,7 +17,8 @@
 //!   and a private message carries the muc#user `<x/>` ([`on_compose`]);
 //!   our status reaches the rooms (MUC-24, [`share_presence`]).
 //! - The clock ([`on_tick`]): a join that waited long enough for the
-//!   room's disco#info goes ahead; a leave the room did not answer ends.
+//!   room's disco#info goes ahead; a leave the room did not answer ends;
+//!   a silent room is self-pinged ([`super::self_ping`]).
 //! - Replies: the room's disco#info ([`on_room_info`]) and the instant
 //!   room's configuration ([`on_instant_room`]).
 //!
