@@ -50,13 +50,29 @@ pub struct Config {
 }
 
 /// `[rooms]`: group chat (XEP-0045).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoomsConfig {
     /// The nick `/join ROOM` uses when none is given, and for rooms joined
     /// from a bookmark without one (BOOKMARKS-04); unset: the local part of
     /// the account's JID.
     pub nick: Option<String>,
+    /// How many recent messages the first join of a room brings (MUC-09,
+    /// MAM-14); later joins bring what came since the last line held.
+    pub history_messages: u32,
+    /// Seconds without traffic from a room before balcony checks that it
+    /// is still in it (XEP-0410 self-ping, MUC-54).
+    pub self_ping_secs: u32,
+}
+
+impl Default for RoomsConfig {
+    fn default() -> Self {
+        RoomsConfig {
+            nick: None,
+            history_messages: 50,
+            self_ping_secs: 900,
+        }
+    }
 }
 
 /// `[privacy]`: what our client tells others about us on its own.

@@ -502,6 +502,7 @@ impl Engine {
             stanza_id: message.id.as_deref(),
             origin_id: message.origin_id.as_deref(),
             archive_id: None,
+            room_id: None,
             at: now_unix(),
             pending,
         };
@@ -700,6 +701,16 @@ impl Engine {
                     )
                 {
                     warn!(%error, "cannot record a correction");
+                }
+            }
+            Effect::RecordRoomId { room, id, room_id } => {
+                // The row of our message may still wait in this batch.
+                self.write_records();
+                if let Some(history) = &mut self.history
+                    && let Err(error) =
+                        history.set_room_id(&self.account, room.as_str(), &id, &room_id)
+                {
+                    warn!(%error, "cannot record the id a room gave our message");
                 }
             }
             Effect::RecordMark { peer, id, mark } => {
@@ -934,6 +945,7 @@ fn new_messages<'a>(
             stanza_id: record.stanza_id.as_deref(),
             origin_id: record.origin_id.as_deref(),
             archive_id: record.archive_id.as_deref(),
+            room_id: record.room_id.as_deref(),
             at: record.at,
             pending: false,
         })

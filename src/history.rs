@@ -118,25 +118,37 @@ const MIGRATIONS: &[&str] = &[
          account TEXT PRIMARY KEY,
          last_id TEXT NOT NULL
      ) STRICT;",
+    // v5: group chat (XEP-0045). The `stanza-id` a room gave a message
+    // (by = the room's JID, MUC-21), so one room message that comes live,
+    // as join history and from the room's archive (MAM-14) is stored once.
+    "ALTER TABLE messages ADD COLUMN room_id TEXT;
+     CREATE INDEX messages_by_room_id ON messages (account, peer, room_id)
+         WHERE room_id IS NOT NULL;",
 ];
 
 /// The columns of [`StoredMessage`], in the order [`read_message`] reads them.
 macro_rules! columns {
     () => {
         "row, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending, error, \
-         received, displayed, edited"
+         received, displayed, edited, room_id"
     };
 }
 
 const INSERT: &str = "INSERT INTO messages
      (account, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending,
-      origin_id, archive_id)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING row";
+      origin_id, archive_id, room_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING row";
 
 const INSERT_AT: &str = "INSERT INTO messages
      (row, account, peer, resource, thread, direction, kind, subject, body, stanza_id, at, pending,
-      origin_id, archive_id)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+      origin_id, archive_id, room_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+// MUC-21: the id a room gave a message is only ever compared with that
+// room's own ids.
+const FIND_ROOM_ID: &str = "SELECT row FROM messages
+     WHERE account = ?1 AND peer = ?2 AND room_id = ?3
+     ORDER BY row LIMIT 1";
 
 const LOWEST_ROW: &str = "SELECT min(row) FROM messages";
 
@@ -158,10 +170,16 @@ const FIND_ORIGIN: &str = "SELECT row FROM messages
 
 // A redelivery is the same message: same id *and* same content. A sender
 // whose ids restart (a counter per session, a bot) reuses ids for new text.
+// In a room the sender is the nick (MUC-21): everyone writes from the
+// room's JID.
 const FIND_INCOMING: &str = "SELECT row FROM messages
      WHERE account = ?1 AND stanza_id = ?2 AND peer = ?3 AND direction = 'in'
-       AND body = ?4 AND subject IS ?5
+       AND body = ?4 AND subject IS ?5 AND (kind != 'groupchat' OR resource IS ?6)
      ORDER BY row LIMIT 1";
+
+const SET_ROOM_ID: &str = "UPDATE messages SET room_id = ?4
+     WHERE account = ?1 AND peer = ?2 AND stanza_id = ?3 AND direction = 'out'
+       AND room_id IS NULL";
 
 const ARCHIVE_CURSOR: &str = "SELECT last_id FROM archive_cursor WHERE account = ?1";
 
@@ -196,7 +214,7 @@ const BEFORE: &str = concat!(
 /// the loop order so the index drives and `LIMIT` stops it early.
 const SEARCH_INDEXED: &str = "SELECT m.row, m.peer, m.resource, m.thread, m.direction, m.kind,
          m.subject, m.body, m.stanza_id, m.at, m.pending, m.error,
-         m.received, m.displayed, m.edited
+         m.received, m.displayed, m.edited, m.room_id
      FROM messages_fts CROSS JOIN messages AS m ON m.row = messages_fts.rowid
      WHERE messages_fts MATCH ?2 AND m.account = ?1
      ORDER BY messages_fts.rowid DESC LIMIT ?3";
@@ -305,6 +323,8 @@ pub struct NewMessage<'a> {
     pub origin_id: Option<&'a str>,
     /// XEP-0359: the `stanza-id` our own archive gave it, when trusted.
     pub archive_id: Option<&'a str>,
+    /// MUC-21: the `stanza-id` the room `peer` gave it (by = the room).
+    pub room_id: Option<&'a str>,
     /// Unix seconds.
     pub at: i64,
     /// Outgoing and not yet acknowledged by the server.
@@ -336,6 +356,8 @@ pub struct StoredMessage {
     pub displayed: bool,
     /// The text is a correction of the first one (XEP-0308).
     pub edited: bool,
+    /// MUC-21: the `stanza-id` the room gave it.
+    pub room_id: Option<String>,
 }
 
 /// Where the catch-up from the server archive starts (MAM-07, MAM-08).
@@ -563,6 +585,7 @@ impl History {
             let mut find = tx.prepare_cached(FIND_INCOMING).map_err(&fail)?;
             let mut archived = tx.prepare_cached(FIND_ARCHIVED).map_err(&fail)?;
             let mut by_origin = tx.prepare_cached(FIND_ORIGIN).map_err(&fail)?;
+            let mut by_room = tx.prepare_cached(FIND_ROOM_ID).map_err(&fail)?;
             let mut insert = tx.prepare_cached(INSERT).map_err(&fail)?;
             let mut insert_at = tx.prepare_cached(INSERT_AT).map_err(&fail)?;
             // Older rows count down from below the lowest, newest first, so
@@ -579,7 +602,12 @@ impl History {
                 let mut fresh = Vec::with_capacity(messages.len());
                 for m in messages {
                     fresh.push(
-                        find_stored(m, &mut find, &mut archived, &mut by_origin, &fail)?.is_none(),
+                        find_stored(
+                            m,
+                            [&mut find, &mut archived, &mut by_origin, &mut by_room],
+                            &fail,
+                        )?
+                        .is_none(),
                     );
                 }
                 fresh
@@ -596,8 +624,11 @@ impl History {
                 }
             }
             for (m, at_row) in messages.iter().zip(planned) {
-                if let Some(row) = find_stored(m, &mut find, &mut archived, &mut by_origin, &fail)?
-                {
+                if let Some(row) = find_stored(
+                    m,
+                    [&mut find, &mut archived, &mut by_origin, &mut by_room],
+                    &fail,
+                )? {
                     rows.push(row);
                     continue;
                 }
@@ -618,6 +649,7 @@ impl History {
                             m.pending,
                             m.origin_id,
                             m.archive_id,
+                            m.room_id,
                         ])
                         .map_err(&fail)?;
                     rows.push(at_row);
@@ -639,6 +671,7 @@ impl History {
                             m.pending,
                             m.origin_id,
                             m.archive_id,
+                            m.room_id,
                         ],
                         |r| r.get(0),
                     )
@@ -805,6 +838,22 @@ impl History {
         Ok(())
     }
 
+    /// MUC-17, MUC-21: our message `stanza_id` in room `peer` came back
+    /// from the room with the id the room gave it. Returns how many rows
+    /// changed.
+    pub fn set_room_id(
+        &mut self,
+        account: &str,
+        peer: &str,
+        stanza_id: &str,
+        room_id: &str,
+    ) -> Result<usize, HistoryError> {
+        self.conn
+            .prepare_cached(SET_ROOM_ID)
+            .and_then(|mut s| s.execute(params![account, peer, stanza_id, room_id]))
+            .map_err(sql_err(&self.path))
+    }
+
     /// How many messages `account` has stored.
     pub fn count(&self, account: &str) -> Result<u64, HistoryError> {
         let fail = sql_err(&self.path);
@@ -829,18 +878,25 @@ impl History {
 }
 
 /// The row a message is already stored as: the same archive id; else the
-/// same origin-id from the same peer in the same direction; else, for an
-/// incoming message, the same peer, stanza id and content.
+/// same id from the same room (MUC-21); else the same origin-id from the
+/// same peer in the same direction; else, for an incoming message, the same
+/// peer (the room, for a room's line), resource, stanza id and content.
 fn find_stored(
     m: &NewMessage<'_>,
-    find: &mut rusqlite::CachedStatement<'_>,
-    archived: &mut rusqlite::CachedStatement<'_>,
-    by_origin: &mut rusqlite::CachedStatement<'_>,
+    [find, archived, by_origin, by_room]: [&mut rusqlite::CachedStatement<'_>; 4],
     fail: &impl Fn(rusqlite::Error) -> HistoryError,
 ) -> Result<Option<i64>, HistoryError> {
     if let Some(id) = m.archive_id
         && let Some(row) = archived
             .query_row(params![m.account, id], |r| r.get(0))
+            .optional()
+            .map_err(fail)?
+    {
+        return Ok(Some(row));
+    }
+    if let Some(id) = m.room_id
+        && let Some(row) = by_room
+            .query_row(params![m.account, m.peer, id], |r| r.get(0))
             .optional()
             .map_err(fail)?
     {
@@ -858,9 +914,10 @@ fn find_stored(
         && let Some(id) = m.stanza_id
     {
         return find
-            .query_row(params![m.account, id, m.peer, m.body, m.subject], |r| {
-                r.get(0)
-            })
+            .query_row(
+                params![m.account, id, m.peer, m.body, m.subject, m.resource],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(fail);
     }
@@ -885,6 +942,7 @@ fn read_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
         received: r.get(12)?,
         displayed: r.get(13)?,
         edited: r.get(14)?,
+        room_id: r.get(15)?,
     })
 }
 

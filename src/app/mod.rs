@@ -134,6 +134,12 @@ pub struct Preferences {
     /// whose bookmark names none (BOOKMARKS-04); `None`: our JID's local
     /// part.
     pub room_nick: Option<String>,
+    /// MUC-09, MAM-14: how many recent messages a first join of a room
+    /// brings.
+    pub room_history: u32,
+    /// MUC-54: seconds without traffic from a room before we ask whether
+    /// we are still in it.
+    pub self_ping_secs: i64,
 }
 
 impl Preferences {
@@ -163,6 +169,8 @@ impl Preferences {
             send_chat_states: config.privacy.send_chat_states,
             send_markers: config.privacy.send_markers,
             room_nick: config.rooms.nick.clone().filter(|n| !n.trim().is_empty()),
+            room_history: config.rooms.history_messages,
+            self_ping_secs: i64::from(config.rooms.self_ping_secs.max(1)),
         }
     }
 }
@@ -178,6 +186,8 @@ impl Default for Preferences {
             send_chat_states: true,
             send_markers: true,
             room_nick: None,
+            room_history: room::FIRST_JOIN_MESSAGES,
+            self_ping_secs: room::SELF_PING_SECS,
         }
     }
 }
@@ -250,9 +260,6 @@ pub struct State {
     pub rooms: room::Rooms,
     /// The rooms bookmarked on the server (XEP-0402, XEP-0048).
     pub bookmarks: bookmarks::Bookmarks,
-    /// Unix seconds of the latest message that carried the time: what a
-    /// change caused by an IQ reply (which carries none) is dated with.
-    pub now: i64,
 }
 
 impl State {
@@ -343,6 +350,10 @@ pub enum Purpose {
     InstantRoom { room: jid::BareJid },
     /// A bookmarks request (XEP-0402, XEP-0049).
     Bookmarks(bookmarks::Step),
+    /// A page of a room's archive after joining it (MAM-14).
+    RoomArchive { room: jid::BareJid },
+    /// Asking whether we are still in a room (MUC-54).
+    SelfPing { room: jid::BareJid },
 }
 
 /// What `update` takes.
@@ -538,6 +549,13 @@ pub enum Effect {
         id: String,
         mark: Mark,
     },
+    /// MUC-17: our message `id` in `room` came back from the room, which
+    /// gave it `room_id` (MUC-21): the history keeps it for the next join.
+    RecordRoomId {
+        room: jid::BareJid,
+        id: String,
+        room_id: String,
+    },
     /// Search the history; the runner reports the matches and the result.
     Search {
         tag: u64,
@@ -609,6 +627,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::RoomInfo { .. }
                 | Purpose::InstantRoom { .. }
                 | Purpose::Bookmarks(_)
+                | Purpose::RoomArchive { .. }
+                | Purpose::SelfPing { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -637,13 +657,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     if touches_roster {
         state.roster_rev += 1;
     }
-    match &msg {
-        Msg::Session { at, .. } | Msg::Command { at, .. } => state.now = state.now.max(*at),
-        Msg::Tick { at_ms } => state.now = state.now.max(at_ms.div_euclid(1000)),
-        _ => {}
+    // Replies carry no time: what they start is dated by the rooms' clock.
+    if let Msg::Command { at, .. } = &msg {
+        state.rooms.clock = state.rooms.clock.max(*at);
     }
     match msg {
-        Msg::Session { event, at } => apply_session_event(state, event, at, &mut effects),
+        Msg::Session { event, at } => {
+            state.rooms.clock = state.rooms.clock.max(at);
+            apply_session_event(state, event, at, &mut effects)
+        }
         Msg::Connecting => session::on_connecting(state),
         Msg::LoginFailed { error, recovery } => {
             session::on_login_failed(state, error, recovery, &mut effects)
@@ -666,6 +688,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             exhausted,
         } => {
             let lines = room::update::history_lines(state, conversation, lines);
+            room::history::on_lines_loaded(state, conversation, &lines);
             state.chats.prepend(conversation, lines, exhausted)
         }
         // During the catch-up a message may come again that the history
@@ -695,6 +718,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             before,
         } => archive::update::on_scroll_from(state, conversation, before, &mut effects),
         Msg::Tick { at_ms } => {
+            state.rooms.clock = state.rooms.clock.max(at_ms / 1000);
             chat::states::on_tick(state, at_ms, &mut effects);
             room::update::on_tick(state, at_ms, &mut effects);
         }
@@ -735,15 +759,20 @@ fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
 fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
     match event {
         SessionEvent::Online { jid, features } => {
-            // A new session: the rooms of the last one no longer have us.
+            // A new session: the rooms of the last one no longer have us
+            // (they are joined again after initial presence, MUC-46).
             room::update::on_session_lost(state, at, effects);
             bookmarks::update::begin_session(state);
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
         SessionEvent::Message(message) => match room::route_message(&state.rooms, &message) {
-            room::Route::Room(jid) => room::update::on_message(state, jid, message, at, effects),
+            room::Route::Room(jid) => {
+                room::self_ping::heard(state, &jid, at);
+                room::update::on_message(state, jid, message, at, effects)
+            }
             room::Route::Private { room, nick } => {
+                room::self_ping::heard(state, &room, at);
                 room::update::on_private(state, room, nick, message, at, effects)
             }
             room::Route::Stray => tracing::info!(
@@ -766,7 +795,10 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             }
         }
         SessionEvent::Presence(presence) => match room::route_presence(&state.rooms, &presence) {
-            room::Route::Room(jid) => room::update::on_presence(state, jid, presence, at, effects),
+            room::Route::Room(jid) => {
+                room::self_ping::heard(state, &jid, at);
+                room::update::on_presence(state, jid, presence, at, effects)
+            }
             _ => {
                 chat::states::on_presence(state, &presence);
                 presence::update::on_presence(state, presence, effects)
@@ -788,6 +820,8 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
         SessionEvent::Resumed => {
             session::on_resumed(state, effects);
             attention::on_resumed(state, effects);
+            // MUC-46: the rooms still have us; MUC-54: the network changed.
+            room::self_ping::after_resume(state, effects);
         }
         SessionEvent::AcksEnabled => state.acks = true,
         SessionEvent::Acked { ids } => session::on_acked(state, ids, effects),
@@ -841,6 +875,11 @@ fn apply_reply(
         Purpose::InstantRoom { room } => {
             room::update::on_instant_room(state, room, result, effects)
         }
+        Purpose::RoomArchive { room } => {
+            let at = state.rooms.clock;
+            room::history::on_page(state, room, result, at, effects)
+        }
+        Purpose::SelfPing { room } => room::self_ping::on_answer(state, room, result, effects),
     }
 }
 

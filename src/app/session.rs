@@ -162,6 +162,9 @@ pub fn send_initial_presence(state: &mut State, effects: &mut Vec<Effect>) {
             effects.push(Effect::SendPresence(presence));
         }
     }
+    // MUC-46: the rooms the last session was in, before anything the
+    // startup commands join.
+    crate::app::room::rejoin::after_initial_presence(state, effects);
     effects.push(Effect::RunStartupCommands);
     super::bookmarks::update::on_initial_presence(state, effects);
     // Without acknowledgements, a queued message is sent once the new

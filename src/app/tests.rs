@@ -31,6 +31,7 @@ mod readiness;
 mod receipts;
 mod report;
 mod room;
+mod room_history;
 mod roster;
 mod roster_command;
 mod routing;
@@ -290,6 +291,7 @@ fn is_history(effect: &Effect) -> bool {
             | Effect::RecordError { .. }
             | Effect::RecordCorrection { .. }
             | Effect::RecordMark { .. }
+            | Effect::RecordRoomId { .. }
     )
 }
 
@@ -347,6 +349,9 @@ fn describe(effect: &Effect) -> String {
             body,
         } => format!("record-correction {peer} {direction:?} {original}: {body:?}"),
         Effect::RecordMark { peer, id, mark } => format!("record-mark {peer} {id}: {mark:?}"),
+        Effect::RecordRoomId { room, id, room_id } => {
+            format!("record-room-id {room} {id}: {room_id}")
+        }
         Effect::Search { text, .. } => format!("search {text}"),
         Effect::SaveMuted => "save-muted".into(),
         Effect::Notify(n) => format!("notify {} in {}: {}", n.from, n.conversation, n.body),

@@ -85,6 +85,7 @@ fn record_sent(history: &mut History, account: &str, message: &Message) -> Resul
         stanza_id: message.id.as_deref(),
         origin_id: message.origin_id.as_deref(),
         archive_id: None,
+        room_id: None,
         at: crate::engine::now_unix(),
         pending: true,
     };

@@ -34,7 +34,7 @@ pub(super) fn stored_line(stored: StoredMessage) -> ChatLine {
         edited: stored.edited,
         correction: None,
         displayed: stored.displayed,
-        room_id: None,
+        room_id: stored.room_id,
         notice: false,
     }
 }
@@ -77,6 +77,7 @@ mod tests {
             received: false,
             displayed: false,
             edited: false,
+            room_id: None,
         }
     }
 
@@ -113,6 +114,7 @@ mod tests {
             received: true,
             displayed: true,
             edited: true,
+            room_id: None,
         };
         let line = stored_line(stored);
         assert!(line.receipt && line.displayed && line.edited);

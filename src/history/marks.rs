@@ -124,6 +124,7 @@ mod tests {
             stanza_id: Some(id),
             origin_id: None,
             archive_id: None,
+            room_id: None,
             at: 1,
             pending: false,
         }

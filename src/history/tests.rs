@@ -19,6 +19,7 @@ fn msg<'a>(peer: &'a str, direction: Direction, body: &'a str) -> NewMessage<'a>
         stanza_id: None,
         origin_id: None,
         archive_id: None,
+        room_id: None,
         at: 1_700_000_000,
         pending: false,
     }
@@ -56,6 +57,7 @@ fn every_field_round_trips() {
         stanza_id: Some("id-ü"),
         origin_id: None,
         archive_id: None,
+        room_id: None,
         at: -5,
         pending: true,
     };
@@ -86,6 +88,7 @@ fn every_field_round_trips() {
             received: false,
             displayed: false,
             edited: false,
+            room_id: None,
         }]
     );
     let got = h.recent(ME, "b@x", 10).unwrap();
@@ -107,6 +110,7 @@ fn every_field_round_trips() {
             received: false,
             displayed: false,
             edited: false,
+            room_id: None,
         }]
     );
 }
@@ -715,6 +719,7 @@ fn stable_ids_store_a_message_once() {
     let live = NewMessage {
         stanza_id: Some("live-id"),
         archive_id: Some("A7"),
+        room_id: None,
         ..incoming("a@x", "hi")
     };
     let copy = NewMessage {
@@ -863,4 +868,116 @@ fn mam_12_older_messages_go_below() {
         Some("A0")
     );
     assert_eq!(h.oldest_archive_id(ME, "b@x").unwrap(), None);
+}
+
+fn room_line<'a>(nick: &'a str, room_id: Option<&'a str>, body: &'a str) -> NewMessage<'a> {
+    NewMessage {
+        resource: Some(nick),
+        kind: "groupchat",
+        room_id,
+        ..incoming("room@conference.example.org", body)
+    }
+}
+
+/// MUC-21: a room's line that comes again (join history, the room's
+/// archive) with the id the room gave it is the row held.
+#[test]
+fn muc_21_a_room_line_is_stored_once_by_the_rooms_id() {
+    let mut h = History::open_in_memory().unwrap();
+    let first = h
+        .insert_batch(&[room_line("romeo", Some("r1"), "hi all")])
+        .unwrap();
+    let again = h
+        .insert_batch(&[room_line("romeo", Some("r1"), "hi all")])
+        .unwrap();
+    assert_eq!(first, again);
+    // Another room's id is no match, however it reads.
+    let other = h
+        .insert_batch(&[NewMessage {
+            peer: "other@conference.example.org",
+            ..room_line("romeo", Some("r1"), "hi all")
+        }])
+        .unwrap();
+    assert_ne!(other, first);
+    let stored = h.recent(ME, "room@conference.example.org", 10).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].room_id.as_deref(), Some("r1"));
+    assert_eq!(stored[0].resource.as_deref(), Some("romeo"));
+}
+
+/// MUC-21: without the room's id, the same nick, id and text is the same
+/// line; another nick's line with that id and text is not.
+#[test]
+fn muc_21_without_the_rooms_id_nick_id_and_text_decide() {
+    let mut h = History::open_in_memory().unwrap();
+    let line = |nick| NewMessage {
+        stanza_id: Some("m1"),
+        ..room_line(nick, None, "hello")
+    };
+    let first = h.insert_batch(&[line("romeo")]).unwrap();
+    assert_eq!(h.insert_batch(&[line("romeo")]).unwrap(), first);
+    assert_ne!(h.insert_batch(&[line("mercutio")]).unwrap(), first);
+    assert_eq!(h.count(ME).unwrap(), 2);
+}
+
+/// Schema v5 (the rooms' ids) upgrades a v4 history in place: its rows stay
+/// and read back without a room id.
+#[test]
+fn a_v4_history_is_upgraded_with_room_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for (version, sql) in MIGRATIONS.iter().take(4).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", version as i64 + 1)
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO messages (account, peer, resource, direction, kind, body, stanza_id, at)
+             VALUES (?1, 'room@conference.example.org', 'romeo', 'in', 'groupchat', 'old', 'x1', 5)",
+            params![ME],
+        )
+        .unwrap();
+    }
+    let mut h = History::open(&path).unwrap();
+    assert_eq!(user_version(&h.conn).unwrap(), 5);
+    let old = h.recent(ME, "room@conference.example.org", 10).unwrap();
+    assert_eq!(bodies(&old), ["old"]);
+    assert_eq!(old[0].room_id, None);
+    let rows = h
+        .insert_batch(&[room_line("romeo", Some("r9"), "new")])
+        .unwrap();
+    assert_eq!(
+        h.insert_batch(&[room_line("romeo", Some("r9"), "new")])
+            .unwrap(),
+        rows
+    );
+    assert_eq!(h.count(ME).unwrap(), 2);
+}
+
+/// MUC-17, MUC-21: our room message, reflected with the room's id, keeps
+/// it; the room's archive bringing it again is then the same row.
+#[test]
+fn muc_17_our_reflected_line_keeps_the_rooms_id() {
+    let mut h = History::open_in_memory().unwrap();
+    let ours = NewMessage {
+        peer: "room@conference.example.org",
+        kind: "groupchat",
+        stanza_id: Some("o1"),
+        ..msg("room@conference.example.org", Direction::Outgoing, "mine")
+    };
+    let rows = h.insert_batch(&[ours]).unwrap();
+    assert_eq!(
+        h.set_room_id(ME, "room@conference.example.org", "o1", "r5")
+            .unwrap(),
+        1
+    );
+    let back = NewMessage {
+        direction: Direction::Outgoing,
+        ..room_line("juliet", Some("r5"), "mine")
+    };
+    assert_eq!(h.insert_batch(&[back]).unwrap(), rows);
+    let stored = h.recent(ME, "room@conference.example.org", 10).unwrap();
+    assert_eq!(stored[0].room_id.as_deref(), Some("r5"));
 }

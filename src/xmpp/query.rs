@@ -131,6 +131,9 @@ pub enum Query {
     PrivateBookmarks,
     /// XEP-0049 (BOOKMARKS-13): store the whole `<storage/>`.
     SetPrivateBookmarks(Storage),
+    /// XEP-0410 §3 (MUC-54): a ping to our own occupant JID, asking whether
+    /// the room still has us.
+    SelfPing(jid::FullJid),
 }
 
 impl Query {
@@ -221,6 +224,9 @@ impl Query {
                     .with_child(Element::new("x", ns::DATA_FORMS).with_attr("type", "submit")),
             )
             .with_to(Jid::from(room.clone())),
+            Query::SelfPing(occupant) => {
+                Iq::get(Element::new("ping", ns::PING)).with_to(Jid::from(occupant.clone()))
+            }
             Query::PrivacyNames => Iq::get(privacy::get_names()),
             Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
             Query::PrivacySet(list) => Iq::set(privacy::set_list(list)),
@@ -349,7 +355,8 @@ impl Query {
             | Query::InstantRoom(_)
             | Query::PubsubPublish { .. }
             | Query::PubsubRetract { .. }
-            | Query::SetPrivateBookmarks(_) => Ok(Answer::Done),
+            | Query::SetPrivateBookmarks(_)
+            | Query::SelfPing(_) => Ok(Answer::Done),
         }
     }
 }

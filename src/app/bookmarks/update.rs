@@ -576,7 +576,7 @@ pub fn on_initial_presence(state: &mut State, effects: &mut Vec<Effect>) {
 /// Joins or leaves through the room area, the one way in and out; the
 /// window of a room joined this way opens without taking the screen.
 fn carry_out(state: &mut State, change: RoomChange, effects: &mut Vec<Effect>) {
-    let at = state.now;
+    let at = state.rooms.clock;
     match change {
         RoomChange::Join {
             room,

@@ -14,11 +14,15 @@
 //!   message from an occupant (or a carbon copy of one, either way) is a
 //!   private message in its own `room/nick` conversation (MUC-23).
 //! - A new session (not a resumed one) leaves every room
-//!   ([`Exit::Disconnected`]); rejoining is for whoever brings rooms back,
-//!   through [`join`].
+//!   ([`Exit::Disconnected`]); [`rejoin`] joins them again after initial
+//!   presence (MUC-46), and a room that no longer has us (MUC-18, MUC-55)
+//!   at once, with a notice (MUC-58).
+//! - [`self_ping`] asks a room that has been silent whether it still has us
+//!   (XEP-0410, MUC-54…57), by the clock of [`update::on_tick`].
 //! - [`join`] is the one way into a room (commands, bookmarks, invitations
 //!   call it); the `<history/>` its presence asks for comes from
-//!   [`join_history`].
+//!   [`join_history`], and the room's archive is read after it
+//!   ([`history`], MUC-09, MAM-14).
 //! - [`update`] applies what the room says (presence, messages, subject,
 //!   errors) and what becomes of what we send there; [`command`] is what
 //!   the user does (`/join`, `/leave`, `/nick`, `/topic`; plain text and
@@ -34,8 +38,11 @@
 //! on its [`Record`](crate::app::Record)).
 
 pub mod command;
+pub mod history;
 pub mod mention;
 pub mod occupants;
+pub mod rejoin;
+pub mod self_ping;
 pub mod update;
 
 use std::collections::HashMap;
@@ -53,6 +60,11 @@ pub use occupants::{Occupant, Occupants};
 
 /// Rooms kept at once.
 pub const MAX_ROOMS: usize = 512;
+/// How many recent messages a first join brings, unless configured
+/// (MUC-09, MAM-14).
+pub const FIRST_JOIN_MESSAGES: u32 = 50;
+/// Silence from a room before a self-ping, unless configured (MUC-54).
+pub const SELF_PING_SECS: i64 = 15 * 60;
 /// How long a leave waits for the room's answer before the room counts as
 /// left anyway (MUC-25), in seconds.
 pub const LEAVE_TIMEOUT_SECS: i64 = 10;
@@ -226,6 +238,10 @@ pub struct Room {
     pub join_report: Option<(u64, String)>,
     /// The `/leave` (tag, label) whose result waits for the room's answer.
     pub leave_report: Option<(u64, String)>,
+    /// Reading the room's archive after the join (MAM-14).
+    pub reading: history::Reading,
+    /// Whether we are still in the room (MUC-54…57).
+    pub ping: self_ping::Ping,
 }
 
 impl Room {
@@ -248,6 +264,8 @@ impl Room {
             rev: 0,
             join_report: None,
             leave_report: None,
+            reading: history::Reading::default(),
+            ping: self_ping::Ping::new(at),
         }
     }
 
@@ -264,6 +282,9 @@ pub struct Rooms {
     /// Bumped when a room is added or forgotten, so a view listing rooms
     /// can tell when to list them again.
     rev: u64,
+    /// The time of the last message the store applied (Unix seconds), for
+    /// answers, which carry none.
+    pub clock: i64,
 }
 
 impl Rooms {
@@ -398,6 +419,9 @@ pub fn join(
 
 /// The join presence of `room` goes out (MUC-07…09), once.
 pub fn send_join(state: &mut State, room: &BareJid, effects: &mut Vec<Effect>) {
+    if state.rooms.get(room).map(|r| &r.phase) != Some(&JoinPhase::Joining { sent: false }) {
+        return;
+    }
     let history = join_history(state, room);
     let own = state.own.clone();
     let Some(entry) = state.rooms.get_mut(room) else {
@@ -446,10 +470,9 @@ pub fn leave(
     Ok(())
 }
 
-/// The `<history/>` a join asks for (MUC-09): none given, so the room
-/// sends its default.
-pub fn join_history(_state: &State, _room: &BareJid) -> Option<History> {
-    None
+/// The `<history/>` a join asks for (MUC-09, MAM-14): see [`history`].
+pub fn join_history(state: &mut State, room: &BareJid) -> Option<History> {
+    history::join_history(state, room)
 }
 
 /// Where a stanza from (or about) a room goes.

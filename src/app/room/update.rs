@@ -19,7 +19,8 @@
 //!   and a private message carries the muc#user `<x/>` ([`on_compose`]);
 //!   our status reaches the rooms (MUC-24, [`share_presence`]).
 //! - The clock ([`on_tick`]): a join that waited long enough for the
-//!   room's disco#info goes ahead; a leave the room did not answer ends.
+//!   room's disco#info goes ahead; a leave the room did not answer ends;
+//!   a silent room is self-pinged ([`super::self_ping`]).
 //! - Replies: the room's disco#info ([`on_room_info`]) and the instant
 //!   room's configuration ([`on_instant_room`]).
 //!
@@ -54,7 +55,7 @@ pub fn notice(state: &mut State, room: &BareJid, text: String, at: i64) -> Conve
 }
 
 /// A notice line, and the same words as an [`Event::RoomNotice`].
-fn tell(state: &mut State, room: &BareJid, text: String, at: i64, effects: &mut Vec<Effect>) {
+pub fn tell(state: &mut State, room: &BareJid, text: String, at: i64, effects: &mut Vec<Effect>) {
     notice(state, room, text.clone(), at);
     effects.push(Effect::Emit(Event::RoomNotice {
         room: room.to_string(),
@@ -579,6 +580,11 @@ pub fn on_message(
             state
                 .chats
                 .is_known(&[StableKey::Room(room.clone(), room_id.clone())]);
+            effects.push(Effect::RecordRoomId {
+                room: room.clone(),
+                id: sent.clone(),
+                room_id: room_id.clone(),
+            });
         }
         effects.push(Effect::Emit(Event::Reflected {
             room: room.to_string(),
@@ -609,6 +615,21 @@ pub fn on_message(
             })
         }),
     };
+    // Our own line back as history (a rejoin, the room's archive): its
+    // origin-id is the id we sent it with.
+    let repeat = repeat
+        || (own
+            && message.origin_id.as_deref().is_some_and(|sent| {
+                state
+                    .chats
+                    .find_room(&room, None)
+                    .and_then(|c| state.chats.get(c))
+                    .is_some_and(|c| {
+                        c.lines.iter().any(|l| {
+                            l.direction == Direction::Outgoing && l.id.as_deref() == Some(sent)
+                        })
+                    })
+            }));
     if repeat {
         tracing::debug!(%room, "a room message seen before was dropped");
         return;
@@ -695,6 +716,7 @@ fn on_subject(
         }
         let text = format!("you joined as {our_nick}; {occupants} here");
         notice(state, room, text, at);
+        super::history::on_joined(state, room, effects);
         effects.push(Effect::Emit(Event::RoomJoined {
             room: room.to_string(),
             nick: our_nick,
@@ -799,9 +821,7 @@ fn on_message_error(
         StanzaCondition::Forbidden => {
             format!("you have no voice in {room}: a moderator must give it to you")
         }
-        StanzaCondition::NotAcceptable => {
-            format!("you are no longer in {room}: /join {room} to enter again")
-        }
+        StanzaCondition::NotAcceptable => format!("you are no longer in {room}"),
         _ => format!("{room} refused the message ({error})"),
     };
     notice(state, room, text.clone(), at);
@@ -810,6 +830,10 @@ fn on_message_error(
         error: error.condition.to_string(),
         text,
     }));
+    // MUC-18, MUC-58: the room dropped us: back in, with what was missed.
+    if error.condition == StanzaCondition::NotAcceptable {
+        super::rejoin::rejoin(state, room, at, effects);
+    }
 }
 
 /// MUC-23: a private message from (or an error about one to) `nick` in
@@ -1034,6 +1058,7 @@ pub fn on_tick(state: &mut State, at_ms: i64, effects: &mut Vec<Effect>) {
     for room in due_leaves {
         leave_done(state, &room, Exit::Left, now, effects);
     }
+    super::self_ping::on_tick(state, now, effects);
 }
 
 /// When [`on_tick`] next has something to do, in Unix milliseconds.
@@ -1046,6 +1071,7 @@ pub fn next_deadline(state: &State) -> Option<i64> {
             JoinPhase::Leaving { since } => Some(since + LEAVE_TIMEOUT_SECS),
             _ => None,
         })
+        .chain(super::self_ping::next_deadline(state))
         .min()
         .map(|secs| secs * 1000)
 }

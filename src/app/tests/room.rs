@@ -113,7 +113,7 @@ fn muc_07_join_presence_after_disco() {
         trace(&effects),
         [
             "presence: <presence to='verona@conference.example.com/juliet'>\
-          <x xmlns='http://jabber.org/protocol/muc'><password>montague</password></x></presence>"
+          <x xmlns='http://jabber.org/protocol/muc'><history maxchars='0'/><password>montague</password></x></presence>"
         ]
     );
     let entry = state.rooms.get(&bare(ROOM)).unwrap();
@@ -154,7 +154,7 @@ fn muc_03_join_does_not_wait_long_for_disco() {
         trace(&effects),
         [
             "presence: <presence to='verona@conference.example.com/juliet'>\
-          <x xmlns='http://jabber.org/protocol/muc'/></presence>"
+          <x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='50'/></x></presence>"
         ]
     );
 }
@@ -548,7 +548,7 @@ fn muc_07_join_and_leave_commands() {
         trace(&effects),
         [
             "presence: <presence to='verona@conference.example.com/juliet'>\
-          <x xmlns='http://jabber.org/protocol/muc'/></presence>"
+          <x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='50'/></x></presence>"
         ]
     );
     presence(
