@@ -617,6 +617,24 @@ impl Chats {
         self.room_or_private(room, Some(nick))
     }
 
+    /// MUC-15: the occupant `old` of `room` is now `new`; our private
+    /// conversation with them follows, unless one with `new` is open.
+    pub fn rename_private(&mut self, room: &BareJid, old: &str, new: &str) {
+        let new_key = (room.clone(), Some(new.to_owned()));
+        if self.by_room.contains_key(&new_key) {
+            return;
+        }
+        let Some(id) = self.by_room.remove(&(room.clone(), Some(old.to_owned()))) else {
+            return;
+        };
+        if let Some(conversation) = self.conversations.get_mut(&id) {
+            conversation.kind = ConversationKind::Private {
+                nick: new.to_owned(),
+            };
+        }
+        self.by_room.insert(new_key, id);
+    }
+
     /// The conversation of `room` (or with `nick` in it), if there is one.
     pub fn find_room(&self, room: &BareJid, nick: Option<&str>) -> Option<ConversationId> {
         self.by_room

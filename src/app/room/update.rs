@@ -243,6 +243,9 @@ fn on_unavailable(
             format!("{nick} is now known as {new}")
         };
         notice(state, room, text, at);
+        if !own {
+            state.chats.rename_private(room, &nick, &new);
+        }
         let occupant = renamed.unwrap_or(Occupant {
             nick: nick.clone(),
             role: item.role.unwrap_or(Role::Participant),

@@ -339,6 +339,46 @@ fn muc_23_private_message_has_its_own_conversation() {
     assert!(sent.muc.is_some(), "MUC-22: the empty muc#user x");
 }
 
+/// MUC-15, MUC-23: a private conversation follows its occupant's nick
+/// change, so a reply reaches them under the new nick.
+#[test]
+fn muc_15_private_conversation_follows_a_rename() {
+    let mut state = joined();
+    message(
+        &mut state,
+        "<message from='verona@conference.example.com/romeo' type='chat'><body>psst</body></message>",
+    );
+    let private = state.chats.find_room(&bare(ROOM), Some("romeo")).unwrap();
+    presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/romeo' type='unavailable'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'>\
+         <item affiliation='none' role='participant' nick='montague'/><status code='303'/></x></presence>",
+    );
+    assert_eq!(state.chats.find_room(&bare(ROOM), Some("romeo")), None);
+    assert_eq!(
+        state.chats.find_room(&bare(ROOM), Some("montague")),
+        Some(private)
+    );
+    state.active = Some(private);
+    let effects = update(
+        &mut state,
+        Msg::Command {
+            tag: 1,
+            action: command::parse("still there?").unwrap(),
+            at: 100,
+        },
+    );
+    let to = effects.iter().find_map(|e| match e {
+        Effect::SendMessage(m) => m.to.as_ref().map(ToString::to_string),
+        _ => None,
+    });
+    assert_eq!(
+        to.as_deref(),
+        Some("verona@conference.example.com/montague")
+    );
+}
+
 /// MUC-47: groupchat from a room we are not in is dropped.
 #[test]
 fn muc_47_stray_groupchat_is_dropped() {
