@@ -32,6 +32,7 @@ use balcony::xmpp::reader::{ReaderLimits, StreamEvent, XmlReader};
 use balcony::xmpp::session::{RequestError, SessionEvent};
 use balcony::xmpp::stanza::carbons::{self, Carbon};
 use balcony::xmpp::stanza::chat_states::ChatState;
+use balcony::xmpp::stanza::conference::DirectInvite;
 use balcony::xmpp::stanza::csi::{self, ClientState};
 use balcony::xmpp::stanza::delay::Delay;
 use balcony::xmpp::stanza::forward::Forwarded;
@@ -426,6 +427,16 @@ fn decode_extensions(element: &Element, written: &mut String) {
         let x = user.to_element();
         assert_eq!(MucUser::parse(&x), user, "a muc#user x reads back changed");
         written.push_str(&x.to_xml());
+    }
+    // XEP-0249: a direct invitation, read back as written.
+    if let Some(invite) = DirectInvite::of(element) {
+        let again =
+            DirectInvite::of(&Element::new("message", ns::CLIENT).with_child(invite.to_element()));
+        assert_eq!(
+            again,
+            Some(invite),
+            "a direct invitation reads back changed"
+        );
     }
     if let Some(join) = Join::of(element) {
         let again = Join::of(&Element::new("presence", ns::CLIENT).with_child(join.to_element()));

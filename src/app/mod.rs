@@ -245,6 +245,9 @@ pub struct State {
     pub chat_states: chat::states::ChatStates,
     /// Rooms we are in, joining or were in (XEP-0045).
     pub rooms: room::Rooms,
+    /// Invitations into rooms waiting for the user, and ours sent (MUC-30,
+    /// MUC-31, MUC-48).
+    pub invitations: room::invitation::Invitations,
 }
 
 impl State {
@@ -333,6 +336,12 @@ pub enum Purpose {
     RoomInfo { room: jid::BareJid },
     /// Accepting the defaults of a room we created (MUC-45).
     InstantRoom { room: jid::BareJid },
+    /// Moderation command `tag` (MUC-36…44), labelled `label`.
+    Moderation {
+        tag: u64,
+        label: String,
+        pending: room::moderation::Pending,
+    },
 }
 
 /// What `update` takes.
@@ -592,6 +601,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::Scrollback { .. }
                 | Purpose::RoomInfo { .. }
                 | Purpose::InstantRoom { .. }
+                | Purpose::Moderation { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -703,6 +713,9 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
+        SessionEvent::Message(message) if room::invitation::is_invitation(state, &message) => {
+            room::invitation::on_message(state, message, at, effects)
+        }
         SessionEvent::Message(message) => match room::route_message(&state.rooms, &message) {
             room::Route::Room(jid) => room::update::on_message(state, jid, message, at, effects),
             room::Route::Private { room, nick } => {
@@ -788,6 +801,11 @@ fn apply_reply(
         Purpose::InstantRoom { room } => {
             room::update::on_instant_room(state, room, result, effects)
         }
+        Purpose::Moderation {
+            tag,
+            label,
+            pending,
+        } => room::moderation::on_reply(state, tag, label, pending, result, effects),
     }
 }
 

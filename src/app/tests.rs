@@ -24,6 +24,7 @@ mod corrections;
 mod login;
 mod markers;
 mod message;
+mod moderation;
 mod presence;
 mod privacy;
 mod readiness;

@@ -16,7 +16,7 @@ use super::stanza::mam::{self, ArchivedMessage, Fin, MamQuery};
 use super::stanza::privacy::{self, ListNames, PrivacyList};
 use super::stanza::roster::{self, RosterItem, RosterQuery};
 use super::stanza::rsm::{Cursor, SetQuery};
-use super::stanza::{blocking, carbons};
+use super::stanza::{blocking, carbons, muc};
 
 /// Feature names a [`Answer::Features`] may hold (XEP-0030 `var`s).
 pub mod feature {
@@ -96,6 +96,17 @@ pub enum Query {
     /// XEP-0045 §10.1.2 (MUC-45): accept the default configuration of a
     /// room we just created (an empty submitted form), so others may enter.
     InstantRoom(BareJid),
+    /// XEP-0045 §8, §9 (MUC-36…39): one role or affiliation change in a
+    /// room, a muc#admin set.
+    RoomAdmin {
+        room: BareJid,
+        item: muc::admin::AdminItem,
+    },
+    /// XEP-0045 §10.9 (MUC-44): destroy a room we own.
+    RoomDestroy {
+        room: BareJid,
+        destroy: muc::Destroy,
+    },
 }
 
 impl Query {
@@ -177,11 +188,15 @@ impl Query {
             Query::AccountInfo(own) | Query::RoomInfo(own) => {
                 Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(Jid::from(own.clone()))
             }
-            Query::InstantRoom(room) => Iq::set(
-                Element::new("query", ns::MUC_OWNER)
-                    .with_child(Element::new("x", ns::DATA_FORMS).with_attr("type", "submit")),
-            )
-            .with_to(Jid::from(room.clone())),
+            Query::InstantRoom(room) => {
+                Iq::set(muc::owner::instant()).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomAdmin { room, item } => {
+                Iq::set(muc::admin::set(item)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomDestroy { room, destroy } => {
+                Iq::set(muc::owner::destroy(destroy)).with_to(Jid::from(room.clone()))
+            }
             Query::PrivacyNames => Iq::get(privacy::get_names()),
             Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
             Query::PrivacySet(list) => Iq::set(privacy::set_list(list)),
@@ -293,7 +308,9 @@ impl Query {
             | Query::Unblock(_)
             | Query::CarbonsEnable
             | Query::CarbonsDisable
-            | Query::InstantRoom(_) => Ok(Answer::Done),
+            | Query::InstantRoom(_)
+            | Query::RoomAdmin { .. }
+            | Query::RoomDestroy { .. } => Ok(Answer::Done),
         }
     }
 }

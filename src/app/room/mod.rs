@@ -20,12 +20,20 @@
 //!   the user does (`/join`, `/leave`, `/nick`, `/topic`; plain text and
 //!   `/msg ROOM/NICK` go through the chat area's composing, which asks
 //!   [`update::may_send`] and [`update::on_compose`]).
+//! - [`invitation`] keeps invitations into rooms until the user answers
+//!   them (`/invite`, `/invitations`, `/accept`, `/decline`); the session
+//!   event router asks [`invitation::is_invitation`] before
+//!   [`route_message`].
+//! - [`moderation`] is what a moderator, admin or owner does (`/kick`,
+//!   `/ban`, `/voice`, `/devoice`, `/role`, `/affiliation`, `/destroy`).
 //!
 //! Private messages are recorded with the room as peer and the nick as
 //! resource, like the room's own lines; their kind (`chat`) tells them
 //! apart.
 
 pub mod command;
+pub mod invitation;
+pub mod moderation;
 pub mod occupants;
 pub mod update;
 

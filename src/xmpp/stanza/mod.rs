@@ -17,6 +17,7 @@
 pub mod blocking;
 pub mod carbons;
 pub mod chat_states;
+pub mod conference;
 pub mod correction;
 pub mod csi;
 pub mod delay;
