@@ -483,10 +483,17 @@ impl Engine {
         }
         let peer = to.to_bare().to_string();
         let pending = self.state.acks || !self.state.is_online();
+        // A private message in a room (MUC-22) is kept under the room, with
+        // the occupant's nick.
+        let resource = message
+            .muc
+            .as_ref()
+            .and(to.resource())
+            .map(|nick| nick.as_str());
         let row = NewMessage {
             account: &self.account,
             peer: &peer,
-            resource: None,
+            resource,
             thread: message.thread.as_ref().map(|t| t.id.as_str()),
             direction: HistoryDirection::Outgoing,
             kind: message.kind.as_str(),

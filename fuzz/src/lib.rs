@@ -249,7 +249,7 @@ pub fn stanzas(data: &[u8]) {
 /// more than the rest, and the replay test's mutation loop has a budget.
 pub fn stanzas_with(data: &[u8], draw: bool) {
     let outcome = read_stream(&wrap(data), &[], ReaderLimits::default());
-    let mut app = App::logged_in();
+    let mut app = App::in_room();
     let mut written = String::new();
     for event in &outcome.events {
         if let StreamEvent::Stanza(element) = event {
@@ -531,6 +531,13 @@ impl App {
             disco.push_child(Element::new("feature", ns::DISCO_INFO).with_attr("var", feature));
         }
         app.answer(Ok(result(Some(disco))));
+        app
+    }
+
+    /// [`App::logged_in`], and in a room, so room traffic reaches the room
+    /// area (XEP-0045).
+    pub fn in_room() -> App {
+        let mut app = App::logged_in();
         // In a room, so its traffic reaches the room area (XEP-0045).
         let (Ok(room), mut effects) = (BareJid::new(ROOM), Vec::new()) else {
             unreachable!("a valid JID");

@@ -657,6 +657,57 @@ mod tests {
         assert_eq!(json["state"], "composing");
     }
 
+    /// XEP-0045: room events name the room, in both forms; remote text
+    /// (nicks, reasons) is made safe in the text form.
+    #[test]
+    fn room_lines_and_json() {
+        let occupant = Event::Occupant {
+            room: "verona@conference.example.com".into(),
+            nick: "romeo\u{1b}[2J".into(),
+            change: "removed".into(),
+            role: "participant".into(),
+            affiliation: "member".into(),
+            jid: None,
+            new_nick: None,
+            why: Some("kicked".into()),
+            actor: Some("nurse".into()),
+            reason: Some("brawling\nagain".into()),
+        };
+        assert_eq!(
+            occupant.to_line(),
+            "occupant verona@conference.example.com/romeo[2J removed role=participant \
+             affiliation=member why=kicked by=nurse \"brawling again\""
+        );
+        let json: serde_json::Value = serde_json::from_str(&occupant.to_json()).unwrap();
+        assert_eq!(json["event"], "occupant");
+        assert_eq!(json["why"], "kicked");
+        assert!(json.get("jid").is_none());
+        let joined = Event::RoomJoined {
+            room: "verona@conference.example.com".into(),
+            nick: "juliet".into(),
+            occupants: 2,
+        };
+        assert_eq!(
+            joined.to_line(),
+            "room-joined verona@conference.example.com as juliet occupants=2"
+        );
+        let json: serde_json::Value = serde_json::from_str(&joined.to_json()).unwrap();
+        assert_eq!(json["event"], "room-joined");
+        assert_eq!(json["occupants"], 2);
+        let left = Event::RoomLeft {
+            room: "verona@conference.example.com".into(),
+            why: "destroyed".into(),
+            actor: None,
+            reason: Some("moved".into()),
+            alternative: Some("mantua@conference.example.com".into()),
+        };
+        assert_eq!(
+            left.to_line(),
+            "room-left verona@conference.example.com destroyed \
+             alternative=mantua@conference.example.com \"moved\""
+        );
+    }
+
     /// CARBONS-05 / CARBONS-06: a copy says which device, in both forms.
     #[test]
     fn carbon_line_and_json() {

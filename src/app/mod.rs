@@ -581,6 +581,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     // Only what can change a roster row invalidates the view's rows:
     // messages, acks and chat commands are the flood cases and never do.
     let touches_roster = match &msg {
+        // A room's presence is about its occupants, never a roster row: a
+        // big room's join must not rebuild the roster a thousand times.
+        Msg::Session {
+            event: SessionEvent::Presence(presence),
+            ..
+        } => room::route_presence(&state.rooms, presence) == room::Route::Elsewhere,
         Msg::Session { event, .. } => matches!(
             event,
             SessionEvent::Online { .. }
@@ -652,7 +658,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             conversation,
             lines,
             exhausted,
-        } => state.chats.prepend(conversation, lines, exhausted),
+        } => {
+            let lines = room::update::history_lines(state, conversation, lines);
+            state.chats.prepend(conversation, lines, exhausted)
+        }
         // During the catch-up a message may come again that the history
         // already showed (MAM-10): its row tells.
         // A message the history held before (a contact's client sending it
@@ -710,6 +719,8 @@ fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
 fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects: &mut Vec<Effect>) {
     match event {
         SessionEvent::Online { jid, features } => {
+            // A new session: the rooms of the last one no longer have us.
+            room::update::on_session_lost(state, at, effects);
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
@@ -728,7 +739,17 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             room::Route::Elsewhere => chat::update::on_message(state, message, at, effects),
         },
         SessionEvent::Carbon { direction, message } => {
-            chat::update::on_carbon(state, direction, message, at, effects)
+            match room::route_carbon(&state.rooms, direction, &message) {
+                room::Route::Private { room, nick } => room::update::on_private_carbon(
+                    state, room, nick, direction, message, at, effects,
+                ),
+                room::Route::Stray => tracing::info!(
+                    "dropped a copy of a private message in a room we are not in (CARBONS-13)"
+                ),
+                room::Route::Room(_) | room::Route::Elsewhere => {
+                    chat::update::on_carbon(state, direction, message, at, effects)
+                }
+            }
         }
         SessionEvent::Presence(presence) => match room::route_presence(&state.rooms, &presence) {
             room::Route::Room(jid) => room::update::on_presence(state, jid, presence, at, effects),

@@ -46,6 +46,8 @@ pub struct Device {
     stdout: Lines<BufReader<ChildStdout>>,
     /// Messages received and not yet taken by [`Device::expect_message`].
     seen: Vec<Value>,
+    /// Room presences received and not yet taken by [`Device::expect_presence`].
+    presences: Vec<Value>,
 }
 
 impl Device {
@@ -99,6 +101,7 @@ impl Device {
             stdin,
             stdout,
             seen: Vec::new(),
+            presences: Vec::new(),
         };
         let ready = device.next_event("ready", |e| e["event"] == "ready").await;
         device.jid = ready["jid"].as_str().unwrap_or_default().to_owned();
@@ -157,6 +160,52 @@ impl Device {
     }
 
     /// Sends `xml` as it is.
+    /// Enters `room` as `nick` (XEP-0045) and waits for its own presence back; a room it
+    /// creates is opened as an instant room.
+    pub async fn join_room(&mut self, room: &str, nick: &str) {
+        self.command(json!({"op": "join", "room": room, "nick": nick}))
+            .await;
+    }
+
+    /// A groupchat message to `room`.
+    pub async fn send_groupchat(&mut self, room: &str, body: &str) {
+        self.command(json!({"op": "groupchat", "room": room, "body": body}))
+            .await;
+    }
+
+    /// Sets the subject of `room`.
+    pub async fn set_subject(&mut self, room: &str, subject: &str) {
+        self.command(json!({"op": "subject", "room": room, "subject": subject}))
+            .await;
+    }
+
+    /// Changes its nick in `room`.
+    pub async fn change_nick(&mut self, room: &str, nick: &str) {
+        self.command(json!({"op": "nick", "room": room, "nick": nick}))
+            .await;
+    }
+
+    /// Leaves `room`, where it is `nick`.
+    pub async fn leave_room(&mut self, room: &str, nick: &str) {
+        self.command(json!({"op": "leave", "room": room, "nick": nick}))
+            .await;
+    }
+
+    /// A private message to the occupant `to` (`room/nick`).
+    pub async fn send_private(&mut self, to: &str, body: &str) {
+        self.command(json!({"op": "pm", "to": to, "body": body}))
+            .await;
+    }
+
+    /// Waits for a room presence matching `pred`, and takes it.
+    pub async fn expect_presence(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.presences.iter().position(&pred) {
+            return self.presences.remove(i);
+        }
+        self.next_event(what, |e| e["event"] == "presence" && pred(e))
+            .await
+    }
+
     pub async fn send_raw(&mut self, xml: &str) {
         self.command(json!({"op": "raw", "xml": xml})).await;
     }
@@ -202,6 +251,8 @@ impl Device {
             }
             if event["event"] == "message" {
                 self.seen.push(event);
+            } else if event["event"] == "presence" {
+                self.presences.push(event);
             }
         }
     }

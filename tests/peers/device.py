@@ -14,6 +14,16 @@ only CA_FILE, and is driven one JSON object a line on stdin:
                                                   (XEP-0308)
     {"op": "displayed", "to": JID, "id": ID}      a displayed marker for message ID (XEP-0333)
     {"op": "raw", "xml": "<message .../>"}        sent as it is (for hostile stanzas)
+    {"op": "join", "room": ROOM, "nick": NICK}    enters a room (XEP-0045) and waits for its own
+                                                  presence back (status 110); a room it created
+                                                  (201) is opened as an instant room first
+    {"op": "groupchat", "room": ROOM, "body": T,  a message to the room, with an origin-id when
+     "origin_id": ID}                             given
+    {"op": "subject", "room": ROOM, "subject": T} sets the room's subject
+    {"op": "nick", "room": ROOM, "nick": NICK}    changes its nick in the room
+    {"op": "leave", "room": ROOM, "nick": NICK}   leaves the room
+    {"op": "pm", "to": ROOM/NICK, "body": TEXT}   a private message to an occupant, with the empty
+                                                  muc#user <x/>
     {"op": "quit"}
 
 It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once online (its
@@ -24,7 +34,10 @@ every <message/> that arrives: from, to, type, id, body, origin_id, stanza_ids, 
 element, or null), "replace" (the id a XEP-0308 <replace/> names, or null), "markable" (it
 carries a XEP-0333 <markable/>), "displayed" (the id a <displayed/> names, or null), and for a
 carbon copy "carbon" ("sent" or "received"), "carbon_from"
-(the wrapper's sender) and the forwarded message's fields. It exits when stdin closes, on
+(the wrapper's sender) and the forwarded message's fields; "subject" (the <subject/> text, or
+null) and "delay" (a XEP-0203 stamp, or null). Every presence from a room prints
+{"event": "presence", "from", "type", "codes", "role", "affiliation", "nick", "jid"} (the
+muc#user status codes and item). It exits when stdin closes, on
 "quit", or after a fixed lifetime, so a test that dies leaves nothing running.
 
 With --receipts, slixmpp's own XEP-0184 plugin answers every request for a receipt.
@@ -47,6 +60,11 @@ RECEIPTS = "urn:xmpp:receipts"
 CHAT_STATES = "http://jabber.org/protocol/chatstates"
 CORRECTION = "urn:xmpp:message-correct:0"
 MARKERS = "urn:xmpp:chat-markers:0"
+MUC = "http://jabber.org/protocol/muc"
+MUC_USER = "http://jabber.org/protocol/muc#user"
+MUC_OWNER = "http://jabber.org/protocol/muc#owner"
+DATA_FORMS = "jabber:x:data"
+DELAY = "urn:xmpp:delay"
 LOGIN_TIMEOUT = 30
 SELF_PRESENCE_WAIT = 10
 LIFETIME = 600
@@ -65,7 +83,11 @@ def describe(message):
     states = [c.tag.split("}", 1)[1] for c in message if c.tag.startswith("{%s}" % CHAT_STATES)]
     replace = message.find("{%s}replace" % CORRECTION)
     displayed = message.find("{%s}displayed" % MARKERS)
+    subject = message.find("{%s}subject" % CLIENT)
+    delay = message.find("{%s}delay" % DELAY)
     return {
+        "subject": (subject.text or "") if subject is not None else None,
+        "delay": delay.get("stamp") if delay is not None else None,
         "from": message.get("from"),
         "to": message.get("to"),
         "type": message.get("type", "normal"),
@@ -99,6 +121,15 @@ class Device(slixmpp.ClientXMPP):
         self.register_handler(
             Callback("every message", MatchXPath("{%s}message" % CLIENT), self.on_message)
         )
+        self.register_handler(
+            Callback(
+                "room presence",
+                MatchXPath("{%s}presence/{%s}x" % (CLIENT, MUC_USER)),
+                self.on_room_presence,
+            )
+        )
+        # Rooms being joined: room JID -> future of the status codes of our own presence.
+        self.joining = {}
 
     def fail(self, why):
         say({"event": "error", "error": why})
@@ -141,6 +172,47 @@ class Device(slixmpp.ClientXMPP):
                 }
         say(event)
 
+    def on_room_presence(self, presence):
+        stanza = presence.xml
+        x = stanza.find("{%s}x" % MUC_USER)
+        item = x.find("{%s}item" % MUC_USER)
+        codes = [s.get("code") for s in x.findall("{%s}status" % MUC_USER)]
+        sender = stanza.get("from") or ""
+        say({
+            "event": "presence",
+            "from": sender,
+            "type": stanza.get("type", "available"),
+            "codes": codes,
+            "role": item.get("role") if item is not None else None,
+            "affiliation": item.get("affiliation") if item is not None else None,
+            "nick": item.get("nick") if item is not None else None,
+            "jid": item.get("jid") if item is not None else None,
+        })
+        waiter = self.joining.get(sender.split("/", 1)[0])
+        if "110" in codes and waiter is not None and not waiter.done():
+            waiter.set_result(codes)
+
+    async def join(self, command):
+        room, nick = command["room"], command["nick"]
+        waiter = asyncio.get_running_loop().create_future()
+        self.joining[room] = waiter
+        presence = self.make_presence(pto="%s/%s" % (room, nick))
+        presence.xml.append(ET.Element("{%s}x" % MUC))
+        presence.send()
+        codes = await asyncio.wait_for(waiter, LOGIN_TIMEOUT)
+        del self.joining[room]
+        if "201" in codes:
+            iq = self.make_iq_set(ito=room)
+            query = ET.Element("{%s}query" % MUC_OWNER)
+            query.append(ET.Element("{%s}x" % DATA_FORMS, {"type": "submit"}))
+            iq.xml.append(query)
+            await iq.send(timeout=LOGIN_TIMEOUT)
+        say({"event": "done", "op": "join"})
+
+    def room_presence(self, to, kind=None):
+        presence = self.make_presence(pto=to, ptype=kind)
+        presence.send()
+
     def perform(self, command):
         op = command.get("op")
         if op == "send":
@@ -166,6 +238,26 @@ class Device(slixmpp.ClientXMPP):
             msg.send()
         elif op == "raw":
             self.send_raw(command["xml"])
+        elif op == "groupchat":
+            msg = self.make_message(mto=command["room"], mbody=command["body"], mtype="groupchat")
+            if command.get("origin_id"):
+                msg["id"] = command["origin_id"]
+                msg.xml.append(ET.Element("{%s}origin-id" % SID, {"id": command["origin_id"]}))
+            msg.send()
+        elif op == "subject":
+            msg = self.make_message(mto=command["room"], mtype="groupchat")
+            subject = ET.Element("{%s}subject" % CLIENT)
+            subject.text = command["subject"]
+            msg.xml.append(subject)
+            msg.send()
+        elif op == "nick":
+            self.room_presence("%s/%s" % (command["room"], command["nick"]))
+        elif op == "leave":
+            self.room_presence("%s/%s" % (command["room"], command["nick"]), "unavailable")
+        elif op == "pm":
+            msg = self.make_message(mto=command["to"], mbody=command["body"], mtype="chat")
+            msg.xml.append(ET.Element("{%s}x" % MUC_USER))
+            msg.send()
         else:
             raise ValueError("unknown op %r" % op)
         say({"event": "done", "op": op})
@@ -192,6 +284,9 @@ async def drive(device):
         if command.get("op") == "quit":
             break
         try:
+            if command.get("op") == "join":
+                await device.join(command)
+                continue
             device.perform(command)
         except (KeyError, ValueError) as error:
             say({"event": "error", "error": str(error)})

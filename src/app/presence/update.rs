@@ -171,6 +171,7 @@ pub fn set_status(
     state.own.show = availability.show();
     state.own.status = text;
     broadcast_own(state, effects);
+    crate::app::room::update::share_presence(state, effects);
     Outcome::Done(String::new())
 }
 

@@ -7,11 +7,15 @@
 //!   conversation its lines go to (a [`ConversationKind::Room`] in
 //!   [`crate::app::chat`], each incoming line carrying the speaker's nick as
 //!   its resource).
-//! - [`route_message`] and [`route_presence`] are the one decision of what
-//!   a stanza from a room is ([`Route`]): traffic from a room we are in (or
-//!   joining, or leaving) goes to [`update`]; a groupchat message from any
-//!   other room is dropped (MUC-47); a `chat` message from an occupant is a
+//! - [`route_message`], [`route_presence`] and [`route_carbon`] are the one
+//!   decision of what a stanza from a room is ([`Route`]): traffic from a
+//!   room we are in (or joining, or leaving) goes to [`update`]; a
+//!   groupchat message from any other room is dropped (MUC-47); a `chat`
+//!   message from an occupant (or a carbon copy of one, either way) is a
 //!   private message in its own `room/nick` conversation (MUC-23).
+//! - A new session (not a resumed one) leaves every room
+//!   ([`Exit::Disconnected`]); rejoining is for whoever brings rooms back,
+//!   through [`join`].
 //! - [`join`] is the one way into a room (commands, bookmarks, invitations
 //!   call it); the `<history/>` its presence asks for comes from
 //!   [`join_history`].
@@ -29,7 +33,9 @@
 //!
 //! Private messages are recorded with the room as peer and the nick as
 //! resource, like the room's own lines; their kind (`chat`) tells them
-//! apart.
+//! apart when the history is read back ([`update::history_lines`]). Room
+//! lines carry the room's own `<stanza-id/>` as `room_id` (on the line and
+//! on its [`Record`](crate::app::Record)).
 
 pub mod command;
 pub mod invitation;
@@ -456,6 +462,36 @@ pub fn route_message(rooms: &Rooms, message: &Message) -> Route {
         // Room notices without a body (MUC-29) are groupchat; a normal
         // message from the room itself (an invitation, a decline, a voice
         // request) is not the room's line.
+        _ => Route::Elsewhere,
+    }
+}
+
+/// Where a carbon copy (XEP-0280) of a private message in a room goes: a
+/// copy of one with an occupant of a room we are in is that private
+/// conversation's (MUC-23); a copy marked as a room's private message
+/// (muc#user `<x/>`) for a room we are not in is dropped (CARBONS-13).
+pub fn route_carbon(
+    rooms: &Rooms,
+    direction: crate::xmpp::stanza::carbons::Direction,
+    message: &Message,
+) -> Route {
+    use crate::xmpp::stanza::carbons::Direction as Copy;
+    let peer = match direction {
+        Copy::Received => message.from.as_ref(),
+        Copy::Sent => message.to.as_ref(),
+    };
+    let Some(peer) = peer else {
+        return Route::Elsewhere;
+    };
+    let room = peer.to_bare();
+    match peer.resource() {
+        Some(nick) if rooms.is_present(&room) && message.kind != MessageType::Groupchat => {
+            Route::Private {
+                room,
+                nick: nick.as_str().to_owned(),
+            }
+        }
+        _ if message.muc.is_some() && !rooms.is_present(&room) => Route::Stray,
         _ => Route::Elsewhere,
     }
 }

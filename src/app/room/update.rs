@@ -878,6 +878,64 @@ pub fn on_private(
     }));
 }
 
+/// MUC-23, CARBONS-05, CARBONS-06: a copy of a private message in a room
+/// that another of our devices received (an incoming line) or sent (ours).
+pub fn on_private_carbon(
+    state: &mut State,
+    room: BareJid,
+    nick: String,
+    direction: crate::xmpp::stanza::carbons::Direction,
+    message: Message,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) {
+    use crate::xmpp::stanza::carbons::Direction as Copy;
+    if direction == Copy::Received {
+        on_private(state, room, nick, message, at, effects);
+        return;
+    }
+    let Some(body) = message
+        .body(&state.prefs.language)
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let conversation = state.chats.private(&room, &nick);
+    let mut line = ChatLine::new(Direction::Outgoing, message.kind, body.clone(), at);
+    line.id = message.id.clone();
+    let seq = state.chats.push_line(conversation, line);
+    effects.push(Effect::Record(Record {
+        peer: room.clone(),
+        resource: Some(nick.clone()),
+        thread: message.thread.as_ref().map(|t| t.id.clone()),
+        kind: message.kind,
+        subject: None,
+        body: body.clone(),
+        stanza_id: message.id.clone(),
+        direction: Direction::Outgoing,
+        origin_id: message.origin_id.clone(),
+        archive_id: None,
+        at,
+        line: seq.map(|seq| (conversation, seq)),
+        edited: false,
+        room_id: None,
+    }));
+    effects.push(Effect::Emit(Event::Carbon {
+        direction: "sent".to_owned(),
+        from: message
+            .from
+            .as_ref()
+            .map(Jid::to_string)
+            .unwrap_or_default(),
+        to: format!("{room}/{nick}"),
+        kind: message.kind.to_string(),
+        thread: message.thread.as_ref().map(|t| t.id.clone()),
+        subject: None,
+        body,
+    }));
+}
+
 /// MUC-03: the room's features; the join goes ahead either way.
 pub fn on_room_info(
     state: &mut State,
@@ -1016,5 +1074,45 @@ pub fn on_compose(state: &mut State, id: ConversationId, message: &mut Message) 
         }
         Some((_, Some(_))) => message.muc = Some(MucUser::default()),
         None => {}
+    }
+}
+
+/// MUC-24: our new show and status reach every room we are in (servers do
+/// not forward broadcast presence to rooms): to our occupant JID, without
+/// the join `<x/>`.
+pub fn share_presence(state: &State, effects: &mut Vec<Effect>) {
+    for room in state.rooms.iter() {
+        if room.phase != JoinPhase::Joined {
+            continue;
+        }
+        let Some(to) = room.occupant_jid(&room.nick) else {
+            continue;
+        };
+        let mut presence = state.own.to_presence();
+        presence.priority = 0;
+        presence.to = Some(Jid::from(to));
+        effects.push(Effect::SendPresence(presence));
+    }
+}
+
+/// Lines read from the history for a room's conversation: the history
+/// keeps a room's lines and its private messages under the room, so a
+/// room's window takes its groupchat lines and a private conversation
+/// those with its nick.
+pub fn history_lines(
+    state: &State,
+    conversation: ConversationId,
+    lines: Vec<ChatLine>,
+) -> Vec<ChatLine> {
+    match super::room_of(state, conversation) {
+        None => lines,
+        Some((_, None)) => lines
+            .into_iter()
+            .filter(|l| l.kind == MessageType::Groupchat)
+            .collect(),
+        Some((_, Some(nick))) => lines
+            .into_iter()
+            .filter(|l| l.kind != MessageType::Groupchat && l.resource.as_deref() == Some(&nick))
+            .collect(),
     }
 }

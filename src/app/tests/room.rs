@@ -710,3 +710,247 @@ fn room_commands_parse() {
     assert!(parse("/nick").is_err());
     assert_eq!(parse("/topic").unwrap(), Action::Topic { text: None });
 }
+
+/// MUC-24: a status change reaches the rooms we are in.
+#[test]
+fn muc_24_status_reaches_rooms() {
+    let mut state = joined();
+    let effects = run(&mut state, 2, "/status away at the window");
+    assert_eq!(
+        trace(&effects)[..2],
+        [
+            "presence: <presence><show>away</show><status>at the window</status></presence>",
+            "presence: <presence to='verona@conference.example.com/juliet'><show>away</show>\
+             <status>at the window</status></presence>"
+        ]
+    );
+}
+
+/// A new session (not a resumed one) means the rooms no longer have us:
+/// they count as left, for whoever rejoins them.
+#[test]
+fn new_session_leaves_rooms() {
+    let mut state = joined();
+    connection_lost_and_back(&mut state);
+    let entry = state.rooms.get(&bare(ROOM)).unwrap();
+    assert_eq!(
+        entry.phase,
+        JoinPhase::Left(room::Exit::Disconnected),
+        "{:?}",
+        entry.phase
+    );
+    assert!(entry.occupants.is_empty());
+}
+
+fn connection_lost_and_back(state: &mut State) {
+    session(
+        state,
+        SessionEvent::Reconnecting {
+            error: "connection reset".into(),
+            attempt: 1,
+            retry_in: std::time::Duration::from_secs(1),
+        },
+    );
+    online(state, features(false, false));
+}
+
+/// The history keeps a room's lines and its private messages under the
+/// room: each window takes its own.
+#[test]
+fn history_lines_go_to_their_window() {
+    use crate::app::chat::ChatLine;
+    use crate::xmpp::stanza::message::MessageType;
+    let mut state = joined();
+    message(
+        &mut state,
+        "<message from='verona@conference.example.com/romeo' type='chat'><body>psst</body></message>",
+    );
+    let room_id = state.chats.find_room(&bare(ROOM), None).unwrap();
+    let private = state.chats.find_room(&bare(ROOM), Some("romeo")).unwrap();
+    let stored = |kind, nick: &str, body: &str, row| ChatLine {
+        resource: Some(nick.into()),
+        row: Some(row),
+        ..ChatLine::new(Direction::Incoming, kind, body.into(), 0)
+    };
+    let lines = vec![
+        stored(MessageType::Groupchat, "romeo", "to all", 1),
+        stored(MessageType::Chat, "romeo", "old secret", 2),
+        stored(MessageType::Chat, "nurse", "other secret", 3),
+    ];
+    for (id, want) in [(room_id, "to all"), (private, "old secret")] {
+        update(
+            &mut state,
+            Msg::HistoryLoaded {
+                conversation: id,
+                lines: lines.clone(),
+                exhausted: true,
+            },
+        );
+        let bodies: Vec<_> = state
+            .chats
+            .get(id)
+            .unwrap()
+            .lines
+            .iter()
+            .filter(|l| l.row.is_some())
+            .map(|l| l.body.clone())
+            .collect();
+        assert_eq!(bodies, [want]);
+    }
+}
+
+/// MUC-18: a refused room message says why and marks our line.
+#[test]
+fn muc_18_message_errors_are_explained() {
+    let mut state = joined();
+    let effects = run(&mut state, 1, "hear me");
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SendMessage(m) => m.id.clone(),
+            _ => None,
+        })
+        .unwrap();
+    let effects = message(
+        &mut state,
+        &format!(
+            "<message from='verona@conference.example.com' type='error' id='{id}'>\
+             <error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"
+        ),
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "emit: room-error verona@conference.example.com forbidden: you have no voice in \
+          verona@conference.example.com: a moderator must give it to you"
+        ]
+    );
+    let conversation = state.chats.find_room(&bare(ROOM), None).unwrap();
+    let line = state
+        .chats
+        .get(conversation)
+        .unwrap()
+        .lines
+        .iter()
+        .find(|l| l.body == "hear me")
+        .unwrap()
+        .clone();
+    assert!(line.error.is_some());
+    assert!(
+        state
+            .rooms
+            .get(&bare(ROOM))
+            .unwrap()
+            .awaiting_reflection
+            .is_empty(),
+        "no reflection is coming"
+    );
+}
+
+/// MUC-27: a destroyed room says so and offers its successor.
+#[test]
+fn muc_27_destroyed_room() {
+    let mut state = joined();
+    let effects = presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/juliet' type='unavailable'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='none'/>\
+         <destroy jid='mantua@conference.example.com'><reason>moved</reason></destroy>\
+         <status code='110'/></x></presence>",
+    );
+    assert_eq!(
+        trace(&effects),
+        ["emit: room-left verona@conference.example.com destroyed \
+          alternative=mantua@conference.example.com \"moved\""]
+    );
+    assert!(room_lines(&state).iter().any(|(_, _, body, _)| body
+        == "the room was destroyed: moved; it continues in mantua@conference.example.com: \
+            /join mantua@conference.example.com"));
+}
+
+/// MUC-29: status codes in a room message are notices; 104 asks the
+/// room's disco#info again.
+#[test]
+fn muc_29_room_notices() {
+    let mut state = joined();
+    let effects = message(
+        &mut state,
+        "<message from='verona@conference.example.com' type='groupchat'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><status code='104'/><status code='170'/></x></message>",
+    );
+    assert_eq!(
+        trace(&effects),
+        [
+            "request RoomInfo { room: BareJid(\"verona@conference.example.com\") }: \
+             <iq type='get' id='ID' to='verona@conference.example.com'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+            "emit: room-notice verona@conference.example.com: the room's configuration changed",
+            "emit: room-notice verona@conference.example.com: the room is now logged publicly"
+        ]
+    );
+    assert!(state.rooms.get(&bare(ROOM)).unwrap().flags.logged);
+}
+
+/// A room's presence never touches the roster's rows.
+#[test]
+fn room_presence_leaves_the_roster_alone() {
+    let mut state = joined();
+    let rev = state.roster_rev;
+    presence(
+        &mut state,
+        "<presence from='verona@conference.example.com/nurse'>\
+         <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/></x></presence>",
+    );
+    assert_eq!(state.roster_rev, rev);
+}
+
+/// MUC-23, CARBONS-13: copies of private messages in a room we are in
+/// belong to its private conversation; one for a room we are not in is
+/// dropped.
+#[test]
+fn carbons_13_private_message_copies() {
+    use crate::xmpp::stanza::carbons;
+    let mut state = joined();
+    let copy = |xml: &str| Message::parse(&test_xml::parse(xml)).unwrap();
+    session(
+        &mut state,
+        SessionEvent::Carbon {
+            direction: carbons::Direction::Sent,
+            message: copy(
+                "<message from='juliet@example.com/phone' to='verona@conference.example.com/romeo' \
+                 type='chat' id='p1'><body>from my phone</body>\
+                 <x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+            ),
+        },
+    );
+    let private = state.chats.find_room(&bare(ROOM), Some("romeo")).unwrap();
+    let line = state
+        .chats
+        .get(private)
+        .unwrap()
+        .lines
+        .back()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (line.direction, line.body.as_str()),
+        (Direction::Outgoing, "from my phone")
+    );
+    let effects = session(
+        &mut state,
+        SessionEvent::Carbon {
+            direction: carbons::Direction::Received,
+            message: copy(
+                "<message from='mantua@conference.example.com/tybalt' to='juliet@example.com/phone' \
+                 type='chat'><body>hi</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+            ),
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        state
+            .chats
+            .latest_with(&bare("mantua@conference.example.com"))
+            .is_none()
+    );
+}
