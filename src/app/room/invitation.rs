@@ -42,8 +42,9 @@ pub const MAX_REASON_CHARS: usize = 300;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     pub room: BareJid,
-    /// Who invites (a bare JID), when known.
-    pub from: Option<BareJid>,
+    /// Who invites, when known: a user's JID, or (from rooms that hide
+    /// real JIDs) the inviter's occupant JID in the room.
+    pub from: Option<Jid>,
     /// Sanitised, one line.
     pub reason: Option<String>,
     /// Through the room (a decline goes back there) rather than direct.
@@ -72,9 +73,19 @@ impl Request {
         self.password.is_some()
     }
 
+    /// Who invites, as shown: a bare JID, or the nick of an occupant of
+    /// the room itself.
+    pub fn inviter(&self) -> Option<String> {
+        let from = self.from.as_ref()?;
+        Some(match from.resource() {
+            Some(nick) if from.to_bare() == self.room => one_line(nick.as_str()),
+            _ => from.to_bare().to_string(),
+        })
+    }
+
     /// One line for lists and notices.
     pub fn describe(&self) -> String {
-        let mut line = match &self.from {
+        let mut line = match self.inviter() {
             Some(from) => format!("{from} invites you to {}", self.room),
             None => format!("an invitation to {}", self.room),
         };
@@ -206,7 +217,7 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
         if let Some(invite) = muc.invites.first() {
             let request = Request {
                 room,
-                from: invite.from.as_ref().map(Jid::to_bare),
+                from: invite.from.clone(),
                 reason: invite.reason.as_deref().and_then(clean),
                 mediated: true,
                 password: muc.password.clone(),
@@ -220,7 +231,7 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
     if let Some(direct) = message.direct_invite {
         let request = Request {
             room: direct.room,
-            from: Some(from.to_bare()),
+            from: Some(Jid::from(from.to_bare())),
             reason: direct.reason.as_deref().and_then(clean),
             mediated: false,
             password: direct.password,
@@ -251,7 +262,7 @@ fn offer(state: &mut State, request: Request, at: i64, effects: &mut Vec<Effect>
     let known = request
         .from
         .as_ref()
-        .is_some_and(|from| state.roster.get(from).is_some());
+        .is_some_and(|from| state.roster.get(&from.to_bare()).is_some());
     let repeat = state.invitations.get(&request.room).is_some();
     if !known && !repeat && !state.invitations.stranger_allowed(at) {
         tracing::info!(room = %request.room, "dropped an invitation from a stranger: too many (MUC-51)");
@@ -260,7 +271,7 @@ fn offer(state: &mut State, request: Request, at: i64, effects: &mut Vec<Effect>
     let text = request.describe();
     let event = Event::Invitation {
         room: request.room.to_string(),
-        from: request.from.as_ref().map(ToString::to_string),
+        from: request.inviter(),
         reason: request.reason.clone(),
         mediated: request.mediated,
     };
@@ -463,6 +474,7 @@ pub fn decline(
     let Some(request) = state.invitations.take(&room) else {
         return Outcome::Failed(format!("no invitation to {room}"));
     };
+    let who = request.inviter().unwrap_or_default();
     match (request.mediated, request.from) {
         (true, Some(inviter)) => {
             let mut message = Message::new(MessageType::Normal);
@@ -470,14 +482,20 @@ pub fn decline(
             message.id = Some(crate::xmpp::id::next());
             message.muc = Some(MucUser {
                 decline: Some(Decline {
-                    to: Some(Jid::from(inviter.clone())),
+                    // A user by bare JID (MUC-30); an occupant by its
+                    // occupant JID, from rooms that hide real JIDs.
+                    to: Some(if inviter.to_bare() == room {
+                        inviter.clone()
+                    } else {
+                        Jid::from(inviter.to_bare())
+                    }),
                     reason,
                     from: None,
                 }),
                 ..MucUser::default()
             });
             effects.push(Effect::SendMessage(message));
-            Outcome::Done(format!("declined {inviter}'s invitation to {room}"))
+            Outcome::Done(format!("declined {who}'s invitation to {room}"))
         }
         _ => Outcome::Done(format!("forgot the invitation to {room}")),
     }
