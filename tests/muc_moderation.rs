@@ -1,7 +1,8 @@
 //! Moderation and invitations in rooms (XEP-0045 §7.8, §8…§10, XEP-0249; checklist MUC-30,
 //! MUC-31, MUC-36…40, MUC-44, MUC-48, MUC-49) against a real Prosody (`muc` component) and a
 //! real ejabberd (`mod_muc`), with slixmpp occupants (`common::slixmpp`): balcony as owner
-//! kicking, banning and voicing a slixmpp occupant, who sees the room's codes; balcony banned
+//! kicking, banning and voicing a slixmpp occupant, who sees the room's codes, then
+//! configuring (MUC-41, MUC-42) and destroying (MUC-44) the room; balcony banned
 //! by a slixmpp owner; invitations from a slixmpp client declined and accepted; a command
 //! refused for lack of rights, with why; `balcony exec` moderating.
 
@@ -139,6 +140,38 @@ async fn muc_36_owner_kicks_bans_and_voices(kind: ServerKind) {
             .is_some_and(|c| c.contains(&json!("301"))),
         "{banned}"
     );
+
+    // MUC-41, MUC-42: the owner configures the room by field name; the form reads back.
+    assert_eq!(
+        client
+            .ok("/configure persistent=yes name=\"The feast\"")
+            .await,
+        format!("{ROOM} is configured")
+    );
+    let (ok, text) = client.run("/configure nosuchfield=1").await;
+    assert!(!ok && text.contains("no field"), "{text}");
+    client.ok("/configure").await;
+    let listing = client
+        .event(
+            "the configuration",
+            |e| matches!(e, Event::Info { text } if text.contains("configuration:")),
+        )
+        .await;
+    let Event::Info { text } = listing else {
+        unreachable!()
+    };
+    assert!(text.contains("name (text-single) = The feast"), "{text}");
+    assert!(text.contains("persistent (boolean) = 1"), "{text}");
+
+    // MUC-44: the owner destroys the room, and is out of it.
+    client.ok("/destroy the feast is over").await;
+    let event = client
+        .event("the room's end", |e| matches!(e, Event::RoomLeft { .. }))
+        .await;
+    let Event::RoomLeft { why, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(why, "destroyed");
     bob.quit().await;
 }
 common::on_both_servers!(muc_36_owner_kicks_bans_and_voices);

@@ -102,6 +102,9 @@ fn run(
             room::moderation::moderate(state, tag, label, room, order, at, effects)
         }
         Action::Invitations => room::invitation::list(state, effects),
+        Action::Configure { room, changes } => {
+            room::configure::configure(state, tag, label, room, changes, effects)
+        }
         Action::Accept { room } => room::invitation::accept(state, tag, label, room, at, effects),
         Action::Decline { room, reason } => room::invitation::decline(state, room, reason, effects),
         Action::Invite { room, jid, reason } => {

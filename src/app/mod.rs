@@ -336,6 +336,12 @@ pub enum Purpose {
     RoomInfo { room: jid::BareJid },
     /// Accepting the defaults of a room we created (MUC-45).
     InstantRoom { room: jid::BareJid },
+    /// A step of `/configure` command `tag` (MUC-41).
+    RoomConfig {
+        tag: u64,
+        label: String,
+        pending: room::configure::Pending,
+    },
     /// Moderation command `tag` (MUC-36…44), labelled `label`.
     Moderation {
         tag: u64,
@@ -608,6 +614,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::RoomInfo { .. }
                 | Purpose::InstantRoom { .. }
                 | Purpose::Moderation { .. }
+                | Purpose::RoomConfig { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -827,6 +834,11 @@ fn apply_reply(
             label,
             pending,
         } => room::moderation::on_reply(state, tag, label, pending, result, effects),
+        Purpose::RoomConfig {
+            tag,
+            label,
+            pending,
+        } => room::configure::on_reply(state, tag, label, pending, result, effects),
     }
 }
 

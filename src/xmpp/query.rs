@@ -102,6 +102,13 @@ pub enum Query {
         room: BareJid,
         item: muc::admin::AdminItem,
     },
+    /// XEP-0045 §10.2 (MUC-41): a room's configuration form.
+    RoomConfigForm(BareJid),
+    /// XEP-0045 §10.2 (MUC-41): the whole configuration form, submitted.
+    RoomConfigure {
+        room: BareJid,
+        form: super::stanza::data_form::DataForm,
+    },
     /// XEP-0045 §10.9 (MUC-44): destroy a room we own.
     RoomDestroy {
         room: BareJid,
@@ -156,6 +163,8 @@ pub enum Answer {
         messages: Vec<ArchivedMessage>,
         fin: Fin,
     },
+    /// A data form (XEP-0004), such as a room's configuration (MUC-41).
+    Form(super::stanza::data_form::DataForm),
     /// A set that was accepted.
     Done,
 }
@@ -193,6 +202,12 @@ impl Query {
             }
             Query::RoomAdmin { room, item } => {
                 Iq::set(muc::admin::set(item)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomConfigForm(room) => {
+                Iq::get(muc::owner::get_form()).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomConfigure { room, form } => {
+                Iq::set(muc::owner::submit(form)).with_to(Jid::from(room.clone()))
             }
             Query::RoomDestroy { room, destroy } => {
                 Iq::set(muc::owner::destroy(destroy)).with_to(Jid::from(room.clone()))
@@ -310,7 +325,13 @@ impl Query {
             | Query::CarbonsDisable
             | Query::InstantRoom(_)
             | Query::RoomAdmin { .. }
+            | Query::RoomConfigure { .. }
             | Query::RoomDestroy { .. } => Ok(Answer::Done),
+            Query::RoomConfigForm(_) => payload
+                .filter(|p| p.is("query", ns::MUC_OWNER))
+                .and_then(|p| super::stanza::data_form::DataForm::of(&p))
+                .map(Answer::Form)
+                .ok_or(RequestError::Unreadable(Unreadable::Empty)),
         }
     }
 }

@@ -171,6 +171,12 @@ pub enum Action {
         jid: BareJid,
         reason: Option<String>,
     },
+    /// `/configure [--room ROOM] [KEY=VALUE …]` (MUC-41, MUC-42): list the
+    /// room's configuration, or change the named fields.
+    Configure {
+        room: Option<BareJid>,
+        changes: Vec<(String, String)>,
+    },
     /// `/invitations`: the invitations waiting for an answer.
     Invitations,
     /// `/accept [ROOM]`: join the room of an invitation (MUC-30, MUC-48).

@@ -690,3 +690,34 @@ pub(super) fn parse_decline(args: &mut Args<'_>) -> Result<Action, CommandError>
         reason: args.text(),
     })
 }
+
+/// `/configure [--room ROOM] [KEY=VALUE …]`; a value may be "quoted" to
+/// hold spaces.
+pub(super) fn parse_configure(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = room_option(args)?;
+    let mut changes = Vec::new();
+    loop {
+        let rest = args.rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        let Some((key, after)) = rest.split_once('=') else {
+            return Err(args.usage(format!("{} is not KEY=VALUE", shown(rest))));
+        };
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err(args.usage(format!("{} is not KEY=VALUE", shown(rest))));
+        }
+        args.rest = after;
+        let value = if args.rest.starts_with('"') {
+            quoted_word(args)
+                .ok_or_else(|| args.usage("a quoted value is not closed".to_owned()))?
+        } else {
+            let end = after.find(char::is_whitespace).unwrap_or(after.len());
+            let (value, rest) = after.split_at(end);
+            args.rest = rest;
+            value.to_owned()
+        };
+        changes.push((key.to_owned(), value));
+    }
+    Ok(Action::Configure { room, changes })
+}

@@ -11,12 +11,12 @@
 
 use super::parse::{
     Args, parse_accept, parse_add, parse_affiliation, parse_approve, parse_ban, parse_block,
-    parse_blocklist, parse_cancel, parse_contact, parse_correct, parse_decline, parse_deny,
-    parse_destroy, parse_devoice, parse_disconnect, parse_group, parse_headline, parse_help,
-    parse_invitations, parse_invite, parse_join, parse_kick, parse_leave, parse_me, parse_msg,
-    parse_mute, parse_nick, parse_normal, parse_preapprove, parse_presence, parse_priority_command,
-    parse_privacy, parse_quit, parse_reconnect, parse_remove, parse_rename, parse_role,
-    parse_roster, parse_say, parse_search, parse_status, parse_subscribe, parse_topic,
+    parse_blocklist, parse_cancel, parse_configure, parse_contact, parse_correct, parse_decline,
+    parse_deny, parse_destroy, parse_devoice, parse_disconnect, parse_group, parse_headline,
+    parse_help, parse_invitations, parse_invite, parse_join, parse_kick, parse_leave, parse_me,
+    parse_msg, parse_mute, parse_nick, parse_normal, parse_preapprove, parse_presence,
+    parse_priority_command, parse_privacy, parse_quit, parse_reconnect, parse_remove, parse_rename,
+    parse_role, parse_roster, parse_say, parse_search, parse_status, parse_subscribe, parse_topic,
     parse_unblock, parse_unmute, parse_unsubscribe, parse_voice,
 };
 use super::{Action, CommandError, Moderation, PrivacyCommand};
@@ -556,6 +556,20 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "configure",
+        args: "[--room ROOM] [KEY=VALUE …]",
+        summary: "show the room's configuration, or change it (owners)",
+        details: "Keys: name, desc, persistent, public, membersonly, moderated, passwordprotected, \
+                  password, whois (moderators or anyone), allowpm, changesubject, allowinvites, \
+                  maxusers, or any field's full name. Example: /configure persistent=yes \
+                  name=\"The feast\"",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_configure,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "invite",
         args: "[--room ROOM] JID [TEXT]",
         summary: "invite someone into the room",
@@ -651,6 +665,7 @@ impl Action {
                 Moderation::Destroy { .. } => const { row("destroy") },
             },
             Action::Invite { .. } => const { row("invite") },
+            Action::Configure { .. } => const { row("configure") },
             Action::Invitations => const { row("invitations") },
             Action::Accept { .. } => const { row("accept") },
             Action::Decline { .. } => const { row("decline") },
@@ -713,6 +728,7 @@ impl Action {
                 Moderation::Destroy { .. } => "/destroy".to_owned(),
             },
             Action::Invite { jid, .. } => format!("/invite {jid}"),
+            Action::Configure { .. } => "/configure".to_owned(),
             Action::Invitations => "/invitations".to_owned(),
             Action::Accept { room: Some(room) } => format!("/accept {room}"),
             Action::Accept { room: None } => "/accept".to_owned(),

@@ -28,6 +28,7 @@
 //!   them (`/invite`, `/invitations`, `/accept`, `/decline`); the session
 //!   event router asks [`invitation::is_invitation`] before
 //!   [`route_message`].
+//! - [`configure`] is an owner's `/configure` of the room's form.
 //! - [`moderation`] is what a moderator, admin or owner does (`/kick`,
 //!   `/ban`, `/voice`, `/devoice`, `/role`, `/affiliation`, `/destroy`).
 //!
@@ -38,6 +39,7 @@
 //! on its [`Record`](crate::app::Record)).
 
 pub mod command;
+pub mod configure;
 pub mod invitation;
 pub mod moderation;
 pub mod occupants;

@@ -32,6 +32,8 @@ pub struct Pending {
     pub target: String,
     /// The result's text when the room agrees.
     pub done: String,
+    /// `/destroy`: the room is gone once it agrees.
+    pub destroys: bool,
     /// When the command was given: replies carry no clock, and a refusal's
     /// room line goes at this time.
     pub at: i64,
@@ -153,6 +155,7 @@ fn plan(
                 room: room.clone(),
                 target: nick,
                 done,
+                destroys: false,
                 at: 0,
             },
         ))
@@ -206,6 +209,7 @@ fn plan(
                     room: room.clone(),
                     target: String::new(),
                     done: format!("{room} is destroyed"),
+                    destroys: true,
                     at: 0,
                 },
             ))
@@ -276,6 +280,7 @@ fn affiliation_change(
             room: room.clone(),
             target: shown,
             done,
+            destroys: false,
             at: 0,
         },
     ))
@@ -302,6 +307,23 @@ pub fn on_reply(
     effects: &mut Vec<Effect>,
 ) {
     let outcome = match result {
+        Ok(_) if pending.destroys => {
+            // MUC-27, MUC-44: a service that sends the destroyer no
+            // `unavailable` (ejabberd) still leaves us out of the room.
+            if state.rooms.is_present(&pending.room) {
+                super::update::leave_done(
+                    state,
+                    &pending.room,
+                    super::Exit::Destroyed {
+                        alternative: None,
+                        reason: None,
+                    },
+                    pending.at,
+                    effects,
+                );
+            }
+            Outcome::Done(pending.done)
+        }
         Ok(_) => Outcome::Done(pending.done),
         Err(error) => {
             let why = explain(&pending, &error);

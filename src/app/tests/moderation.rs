@@ -75,6 +75,7 @@ fn muc_36_kick_by_nick_with_reason() {
                 room: bare(ROOM),
                 target: "tybalt".into(),
                 done: format!("tybalt was kicked from {ROOM}"),
+                destroys: false,
                 at: 100,
             }
         )]
@@ -387,4 +388,56 @@ fn muc_51_untrusted_invitations() {
         state.invitations.len(),
         crate::app::room::invitation::STRANGER_LIMIT
     );
+}
+
+/// MUC-41, MUC-42: `/configure KEY=VALUE` fetches the form, sets the
+/// named fields by type and submits the whole form; a field the form
+/// lacks, or a value its type refuses, fails before anything is sent.
+#[test]
+fn muc_41_configure_sets_named_fields_and_submits_the_whole_form() {
+    use crate::xmpp::stanza::data_form::DataForm;
+    let form = DataForm::parse(&crate::xmpp::stanza::test_xml::parse(
+        "<x xmlns='jabber:x:data' type='form'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/muc#roomconfig</value></field>\
+         <field var='muc#roomconfig_roomname' type='text-single'><value/></field>\
+         <field var='muc#roomconfig_persistentroom' type='boolean'><value>0</value></field>\
+         <field var='muc#roomconfig_whois' type='list-single'><value>moderators</value>\
+         <option><value>moderators</value></option><option><value>anyone</value></option></field></x>",
+    ));
+    let mut state = in_room_as("owner", "moderator");
+    let asked = run(
+        &mut state,
+        1,
+        "/configure persistent=yes name=\"The feast\" whois=anyone",
+    );
+    assert!(trace(&asked)[0].contains("<query xmlns='http://jabber.org/protocol/muc#owner'/>"));
+    let submitted = reply(&mut state, &asked, Ok(Answer::Form(form.clone())));
+    let sent = trace(&submitted);
+    assert!(
+        sent[0].contains(
+            "<x xmlns='jabber:x:data' type='submit'>\
+             <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/muc#roomconfig</value></field>\
+             <field var='muc#roomconfig_roomname' type='text-single'><value>The feast</value></field>\
+             <field var='muc#roomconfig_persistentroom' type='boolean'><value>1</value></field>\
+             <field var='muc#roomconfig_whois' type='list-single'><value>anyone</value></field></x>"
+        ),
+        "{sent:?}"
+    );
+    let done = reply(&mut state, &submitted, Ok(Answer::Done));
+    assert_eq!(
+        results(&done),
+        [format!("ok /configure: {ROOM} is configured")]
+    );
+    for (line, why) in [
+        ("/configure whois=everyone", "one of moderators, anyone"),
+        ("/configure persistent=maybe", "yes or no"),
+        ("/configure nosuch=1", "no field nosuch"),
+    ] {
+        let asked = run(&mut state, 2, line);
+        let refused = reply(&mut state, &asked, Ok(Answer::Form(form.clone())));
+        assert!(results(&refused)[0].contains(why), "{line}: {refused:?}");
+    }
+    let mut state = in_room_as("admin", "moderator");
+    let lines = results(&run(&mut state, 3, "/configure"));
+    assert!(lines[0].contains("only owners"), "{lines:?}");
 }

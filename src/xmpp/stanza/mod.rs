@@ -20,6 +20,7 @@ pub mod chat_states;
 pub mod conference;
 pub mod correction;
 pub mod csi;
+pub mod data_form;
 pub mod delay;
 pub mod forward;
 pub mod hints;

@@ -37,6 +37,7 @@ const EXAMPLES: &[&str] = &[
     "/destroy moved",
     "/invite romeo@example.net join us",
     "/invitations",
+    "/configure persistent=yes name=\"The feast\"",
     "/accept verona@conference.example.com",
     "/decline verona@conference.example.com busy",
     "/me waves",
@@ -143,6 +144,7 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Moderate { .. }
             | Action::Invite { .. }
             | Action::Invitations
+            | Action::Configure { .. }
             | Action::Decline { .. }
             | Action::Roster
             | Action::Contact { .. }

@@ -2,7 +2,9 @@
 //! only a room's owner sends. Destroying the room (§10.9, MUC-44), with
 //! an optional successor and reason, and cancelling a configuration
 //! (§10.1.3, MUC-43: during creation that destroys the room). The instant
-//! room's empty submitted form (MUC-45) is [`instant`].
+//! room's empty submitted form (MUC-45) is [`instant`]; the configuration
+//! form is asked with [`get_form`] and sent back whole with [`submit`]
+//! (MUC-41).
 
 use super::user::Destroy;
 use crate::xmpp::element::Element;
@@ -25,6 +27,16 @@ pub fn destroy(destroy: &Destroy) -> Element {
 pub fn instant() -> Element {
     Element::new("query", ns::MUC_OWNER)
         .with_child(Element::new("x", ns::DATA_FORMS).with_attr("type", "submit"))
+}
+
+/// The `<query/>` asking for the configuration form (MUC-41).
+pub fn get_form() -> Element {
+    Element::new("query", ns::MUC_OWNER)
+}
+
+/// The `<query/>` submitting `form` whole (MUC-41).
+pub fn submit(form: &crate::xmpp::stanza::data_form::DataForm) -> Element {
+    Element::new("query", ns::MUC_OWNER).with_child(form.to_submit())
 }
 
 /// The `<query/>` cancelling a configuration (MUC-43).
