@@ -34,6 +34,7 @@ use balcony::xmpp::stanza::carbons::{self, Carbon};
 use balcony::xmpp::stanza::chat_states::ChatState;
 use balcony::xmpp::stanza::conference::DirectInvite;
 use balcony::xmpp::stanza::csi::{self, ClientState};
+use balcony::xmpp::stanza::data_form::DataForm;
 use balcony::xmpp::stanza::delay::Delay;
 use balcony::xmpp::stanza::forward::Forwarded;
 use balcony::xmpp::stanza::hints::{self, Hint};
@@ -427,6 +428,16 @@ fn decode_extensions(element: &Element, written: &mut String) {
         let x = user.to_element();
         assert_eq!(MucUser::parse(&x), user, "a muc#user x reads back changed");
         written.push_str(&x.to_xml());
+    }
+    // XEP-0004: a form (a room's configuration) read, and submitted whole.
+    if let Some(form) = DataForm::of(element).or_else(|| element.children().find_map(DataForm::of))
+    {
+        let submitted = DataForm::parse(&form.to_submit());
+        assert!(
+            submitted.fields.len() <= form.fields.len(),
+            "a submit adds fields"
+        );
+        written.push_str(&form.to_submit().to_xml());
     }
     // XEP-0249: a direct invitation, read back as written.
     if let Some(invite) = DirectInvite::of(element) {
