@@ -1,4 +1,5 @@
-//! The room area's update: what a room says and what the user does there.
+//! The room area's update: what a room says, and what becomes of what we
+//! send there (the commands are in [`super::command`]).
 //!
 //! - Presence ([`on_presence`]): occupants come, change and go (MUC-14,
 //!   MUC-15, MUC-28); our own presence (`110`) fixes our nick (MUC-11) and
@@ -10,10 +11,15 @@
 //!   (MUC-10, MUC-19); room notices (MUC-29); history with its time
 //!   (MUC-21); our own messages coming back, matched by origin-id (or id
 //!   in rooms with stable ids) and shown once (MUC-17); errors (MUC-18).
-//! - Private messages ([`on_private`], MUC-23) in their own `room/nick`
-//!   conversation.
+//! - Private messages ([`on_private`], [`on_private_carbon`], MUC-23) in
+//!   their own `room/nick` conversation.
+//! - What we send: plain text in a room's window waits for its reflection
+//!   and a private message carries the muc#user `<x/>` ([`on_compose`]);
+//!   our status reaches the rooms (MUC-24, [`share_presence`]).
 //! - The clock ([`on_tick`]): a join that waited long enough for the
 //!   room's disco#info goes ahead; a leave the room did not answer ends.
+//! - Replies: the room's disco#info ([`on_room_info`]) and the instant
+//!   room's configuration ([`on_instant_room`]).
 //!
 //! Every line shown is also a [`Record`] (peer = room, resource = nick)
 //! and an [`Event`]; notices are lines but never records.
@@ -32,7 +38,7 @@ use crate::xmpp::stanza::muc::{Affiliation, JoinRefusal, MucUser, Role, Status};
 use crate::xmpp::stanza::presence::{Presence, PresenceType};
 
 use super::occupants::{Change, Occupant};
-use super::{Exit, INFO_WAIT_SECS, JoinPhase, LEAVE_TIMEOUT_SECS, Removal, Room};
+use super::{Exit, INFO_WAIT_SECS, JoinPhase, LEAVE_TIMEOUT_SECS, Removal};
 
 /// A notice line in the room's window: not a message, never recorded.
 pub fn notice(state: &mut State, room: &BareJid, text: String, at: i64) -> ConversationId {
@@ -591,11 +597,13 @@ pub fn on_message(
         Some(room_id) => state
             .chats
             .is_known(&[StableKey::Room(room.clone(), room_id.clone())]),
+        // The sender is the occupant (the nick), not the room.
         None => message.id.as_deref().is_some_and(|id| {
-            message
-                .from
-                .as_ref()
-                .is_some_and(|from| state.chats.is_redelivery(from, id, &[body.as_str()]))
+            message.from.as_ref().is_some_and(|from| {
+                state
+                    .chats
+                    .is_redelivery(from, id, &[nick.as_str(), body.as_str()])
+            })
         }),
     };
     if repeat {
@@ -842,7 +850,9 @@ pub fn on_private(
         return;
     };
     if let Some(id) = &message.id
-        && state.chats.is_redelivery(&from, id, &[body.as_str()])
+        && state
+            .chats
+            .is_redelivery(&from, id, &[nick.as_str(), body.as_str()])
     {
         return;
     }
@@ -1042,11 +1052,6 @@ pub fn on_session_lost(state: &mut State, at: i64, effects: &mut Vec<Effect>) {
     for room in present {
         leave_done(state, &room, Exit::Disconnected, at, effects);
     }
-}
-
-/// Whether `room` is a room entry at all (for commands).
-pub fn entry<'a>(state: &'a State, room: &BareJid) -> Option<&'a Room> {
-    state.rooms.get(room)
 }
 
 /// Whether plain text may go to conversation `id`: a room's only while we

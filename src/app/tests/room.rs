@@ -954,3 +954,25 @@ fn carbons_13_private_message_copies() {
             .is_none()
     );
 }
+
+/// Two occupants may send the same text under the same id: both are
+/// lines (a repeat is the same sender's).
+#[test]
+fn same_id_from_two_occupants_is_two_lines() {
+    let mut state = joined();
+    for nick in ["romeo", "nurse", "romeo"] {
+        message(
+            &mut state,
+            &format!(
+                "<message from='verona@conference.example.com/{nick}' type='groupchat' id='1'>\
+                 <body>good morrow</body></message>"
+            ),
+        );
+    }
+    let senders: Vec<_> = room_lines(&state)
+        .into_iter()
+        .filter(|(_, _, body, _)| body == "good morrow")
+        .map(|(_, nick, _, _)| nick)
+        .collect();
+    assert_eq!(senders, [Some("romeo".into()), Some("nurse".into())]);
+}
