@@ -34,7 +34,9 @@ use balcony::xmpp::session::{RequestError, SessionEvent};
 use balcony::xmpp::stanza::bookmarks::{self, Bookmark, Storage};
 use balcony::xmpp::stanza::carbons::{self, Carbon};
 use balcony::xmpp::stanza::chat_states::ChatState;
+use balcony::xmpp::stanza::conference::DirectInvite;
 use balcony::xmpp::stanza::csi::{self, ClientState};
+use balcony::xmpp::stanza::data_form::DataForm;
 use balcony::xmpp::stanza::delay::Delay;
 use balcony::xmpp::stanza::forward::Forwarded;
 use balcony::xmpp::stanza::hints::{self, Hint};
@@ -464,6 +466,26 @@ fn decode_extensions(element: &Element, written: &mut String) {
         let x = user.to_element();
         assert_eq!(MucUser::parse(&x), user, "a muc#user x reads back changed");
         written.push_str(&x.to_xml());
+    }
+    // XEP-0004: a form (a room's configuration) read, and submitted whole.
+    if let Some(form) = DataForm::of(element).or_else(|| element.children().find_map(DataForm::of))
+    {
+        let submitted = DataForm::parse(&form.to_submit());
+        assert!(
+            submitted.fields.len() <= form.fields.len(),
+            "a submit adds fields"
+        );
+        written.push_str(&form.to_submit().to_xml());
+    }
+    // XEP-0249: a direct invitation, read back as written.
+    if let Some(invite) = DirectInvite::of(element) {
+        let again =
+            DirectInvite::of(&Element::new("message", ns::CLIENT).with_child(invite.to_element()));
+        assert_eq!(
+            again,
+            Some(invite),
+            "a direct invitation reads back changed"
+        );
     }
     if let Some(join) = Join::of(element) {
         let again = Join::of(&Element::new("presence", ns::CLIENT).with_child(join.to_element()));

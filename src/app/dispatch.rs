@@ -99,6 +99,18 @@ fn run(
         }
         Action::Nick { nick } => room::command::nick(state, nick, effects),
         Action::Topic { text } => room::command::topic(state, text, effects),
+        Action::Moderate { room, order } => {
+            room::moderation::moderate(state, tag, label, room, order, at, effects)
+        }
+        Action::Invitations => room::invitation::list(state, effects),
+        Action::Configure { room, changes } => {
+            room::configure::configure(state, tag, label, room, changes, effects)
+        }
+        Action::Accept { room } => room::invitation::accept(state, tag, label, room, at, effects),
+        Action::Decline { room, reason } => room::invitation::decline(state, room, reason, effects),
+        Action::Invite { room, jid, reason } => {
+            room::invitation::invite(state, tag, label, room, jid, reason, at, effects)
+        }
         Action::Say { text } => chat::update::say(state, text, at, effects),
         // ME-03: the body is the line as typed.
         Action::Me { text } => chat::update::say(state, format!("/me {text}"), at, effects),

@@ -227,6 +227,25 @@ pub enum Event {
         error: String,
         text: String,
     },
+    /// An invitation into `room` waits for the user (MUC-30, MUC-48):
+    /// `mediated` when it came through the room. The password, if any, is
+    /// never shown (MUC-53).
+    Invitation {
+        room: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        mediated: bool,
+    },
+    /// Someone declined our invitation into `room` (MUC-31).
+    InvitationDeclined {
+        room: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 impl Event {
@@ -298,7 +317,7 @@ impl Event {
             }
             Event::MessageError { from, id, error } => format!(
                 "message-error from {from} id={}: {}",
-                id.as_deref().unwrap_or("-"),
+                id.as_deref().map_or_else(|| "-".to_owned(), one_line),
                 one_line(error)
             ),
             Event::Headline {
@@ -483,6 +502,34 @@ impl Event {
             }
             Event::RoomError { room, error, text } => {
                 format!("room-error {room} {error}: {}", one_line(text))
+            }
+            Event::Invitation {
+                room,
+                from,
+                reason,
+                mediated,
+            } => {
+                let mut line = format!(
+                    "invitation {room} {}",
+                    if *mediated { "mediated" } else { "direct" }
+                );
+                if let Some(from) = opt(from) {
+                    line.push_str(&format!(" from={from}"));
+                }
+                if let Some(reason) = opt(reason) {
+                    line.push_str(&format!(" \"{reason}\""));
+                }
+                line
+            }
+            Event::InvitationDeclined { room, by, reason } => {
+                let mut line = format!("invitation-declined {room}");
+                if let Some(by) = opt(by) {
+                    line.push_str(&format!(" by={by}"));
+                }
+                if let Some(reason) = opt(reason) {
+                    line.push_str(&format!(" \"{reason}\""));
+                }
+                line
             }
         }
     }

@@ -260,6 +260,9 @@ pub struct State {
     pub rooms: room::Rooms,
     /// The rooms bookmarked on the server (XEP-0402, XEP-0048).
     pub bookmarks: bookmarks::Bookmarks,
+    /// Invitations into rooms waiting for the user, and ours sent (MUC-30,
+    /// MUC-31, MUC-48).
+    pub invitations: room::invitation::Invitations,
 }
 
 impl State {
@@ -354,6 +357,18 @@ pub enum Purpose {
     RoomArchive { room: jid::BareJid },
     /// Asking whether we are still in a room (MUC-54).
     SelfPing { room: jid::BareJid },
+    /// A step of `/configure` command `tag` (MUC-41).
+    RoomConfig {
+        tag: u64,
+        label: String,
+        pending: room::configure::Pending,
+    },
+    /// Moderation command `tag` (MUC-36…44), labelled `label`.
+    Moderation {
+        tag: u64,
+        label: String,
+        pending: room::moderation::Pending,
+    },
 }
 
 /// What `update` takes.
@@ -629,6 +644,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::Bookmarks(_)
                 | Purpose::RoomArchive { .. }
                 | Purpose::SelfPing { .. }
+                | Purpose::Moderation { .. }
+                | Purpose::RoomConfig { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -766,6 +783,9 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
+        SessionEvent::Message(message) if room::invitation::is_invitation(state, &message) => {
+            room::invitation::on_message(state, message, at, effects)
+        }
         SessionEvent::Message(message) => match room::route_message(&state.rooms, &message) {
             room::Route::Room(jid) => {
                 room::self_ping::heard(state, &jid, at);
@@ -880,6 +900,16 @@ fn apply_reply(
             room::history::on_page(state, room, result, at, effects)
         }
         Purpose::SelfPing { room } => room::self_ping::on_answer(state, room, result, effects),
+        Purpose::Moderation {
+            tag,
+            label,
+            pending,
+        } => room::moderation::on_reply(state, tag, label, pending, result, effects),
+        Purpose::RoomConfig {
+            tag,
+            label,
+            pending,
+        } => room::configure::on_reply(state, tag, label, pending, result, effects),
     }
 }
 

@@ -25,6 +25,7 @@ mod corrections;
 mod login;
 mod markers;
 mod message;
+mod moderation;
 mod presence;
 mod privacy;
 mod readiness;

@@ -3,6 +3,7 @@
 //! and no server: the store is fed the session events a login produces.
 
 mod edits;
+mod invitations;
 mod rooms;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -1,5 +1,6 @@
 //! The status line: connection state and our JID, our own presence,
-//! unread counts, pending prompts, and the latest notice.
+//! unread counts, pending prompts and room invitations, and the latest
+//! notice.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -96,6 +97,12 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
                 Some(key) => format!("  {} requests ({key})", state.pending.len()),
                 None => format!("  {} requests", state.pending.len()),
             },
+            Style::default().fg(theme.away),
+        ));
+    }
+    if !state.invitations.is_empty() {
+        spans.push(Span::styled(
+            format!("  {} invitations (/invitations)", state.invitations.len()),
             Style::default().fg(theme.away),
         ));
     }

@@ -18,7 +18,7 @@ use super::stanza::privacy::{self, ListNames, PrivacyList};
 use super::stanza::pubsub::{self, Item, Items, PublishOptions};
 use super::stanza::roster::{self, RosterItem, RosterQuery};
 use super::stanza::rsm::{Cursor, SetQuery};
-use super::stanza::{blocking, carbons};
+use super::stanza::{blocking, carbons, muc};
 
 /// Feature names a [`Answer::Features`] may hold (XEP-0030 `var`s).
 pub mod feature {
@@ -134,6 +134,24 @@ pub enum Query {
     /// XEP-0410 §3 (MUC-54): a ping to our own occupant JID, asking whether
     /// the room still has us.
     SelfPing(jid::FullJid),
+    /// XEP-0045 §8, §9 (MUC-36…39): one role or affiliation change in a
+    /// room, a muc#admin set.
+    RoomAdmin {
+        room: BareJid,
+        item: muc::admin::AdminItem,
+    },
+    /// XEP-0045 §10.2 (MUC-41): a room's configuration form.
+    RoomConfigForm(BareJid),
+    /// XEP-0045 §10.2 (MUC-41): the whole configuration form, submitted.
+    RoomConfigure {
+        room: BareJid,
+        form: super::stanza::data_form::DataForm,
+    },
+    /// XEP-0045 §10.9 (MUC-44): destroy a room we own.
+    RoomDestroy {
+        room: BareJid,
+        destroy: muc::Destroy,
+    },
 }
 
 impl Query {
@@ -187,6 +205,8 @@ pub enum Answer {
     PubsubItems(Items),
     /// XEP-0048 bookmarks from private storage, whole (BOOKMARKS-12).
     PrivateBookmarks(Storage),
+    /// A data form (XEP-0004), such as a room's configuration (MUC-41).
+    Form(super::stanza::data_form::DataForm),
     /// A set that was accepted.
     Done,
 }
@@ -219,13 +239,23 @@ impl Query {
             Query::AccountInfo(own) | Query::RoomInfo(own) => {
                 Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(Jid::from(own.clone()))
             }
-            Query::InstantRoom(room) => Iq::set(
-                Element::new("query", ns::MUC_OWNER)
-                    .with_child(Element::new("x", ns::DATA_FORMS).with_attr("type", "submit")),
-            )
-            .with_to(Jid::from(room.clone())),
             Query::SelfPing(occupant) => {
                 Iq::get(Element::new("ping", ns::PING)).with_to(Jid::from(occupant.clone()))
+            }
+            Query::InstantRoom(room) => {
+                Iq::set(muc::owner::instant()).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomAdmin { room, item } => {
+                Iq::set(muc::admin::set(item)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomConfigForm(room) => {
+                Iq::get(muc::owner::get_form()).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomConfigure { room, form } => {
+                Iq::set(muc::owner::submit(form)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomDestroy { room, destroy } => {
+                Iq::set(muc::owner::destroy(destroy)).with_to(Jid::from(room.clone()))
             }
             Query::PrivacyNames => Iq::get(privacy::get_names()),
             Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
@@ -357,6 +387,14 @@ impl Query {
             | Query::PubsubRetract { .. }
             | Query::SetPrivateBookmarks(_)
             | Query::SelfPing(_) => Ok(Answer::Done),
+            Query::RoomAdmin { .. } | Query::RoomConfigure { .. } | Query::RoomDestroy { .. } => {
+                Ok(Answer::Done)
+            }
+            Query::RoomConfigForm(_) => payload
+                .filter(|p| p.is("query", ns::MUC_OWNER))
+                .and_then(|p| super::stanza::data_form::DataForm::of(&p))
+                .map(Answer::Form)
+                .ok_or(RequestError::Unreadable(Unreadable::Empty)),
         }
     }
 }

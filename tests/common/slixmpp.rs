@@ -206,6 +206,46 @@ impl Device {
             .await
     }
 
+    /// A muc#admin set on `room` (XEP-0045 §8, §9): `item` holds `nick` and `role`, or `jid`
+    /// and `affiliation`, and maybe `reason`. Returns the error condition, if refused.
+    pub async fn room_admin(&mut self, room: &str, item: Value) -> Option<String> {
+        let mut command = json!({"op": "admin", "room": room});
+        if let (Some(command), Some(item)) = (command.as_object_mut(), item.as_object()) {
+            command.extend(item.clone());
+        }
+        self.command(command).await["error"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// Destroys `room` (muc#owner); returns the error condition, if refused.
+    pub async fn destroy_room(&mut self, room: &str, reason: &str) -> Option<String> {
+        self.command(json!({"op": "destroy", "room": room, "reason": reason}))
+            .await["error"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// A mediated invitation of `to` through `room` (MUC-31).
+    pub async fn invite_mediated(&mut self, room: &str, to: &str, reason: &str) {
+        self.command(json!({"op": "invite", "room": room, "to": to, "reason": reason}))
+            .await;
+    }
+
+    /// A direct invitation (XEP-0249) of `to` into `room`.
+    pub async fn invite_direct(&mut self, to: &str, room: &str, reason: &str, password: &str) {
+        self.command(json!({
+            "op": "direct_invite", "to": to, "room": room, "reason": reason, "password": password
+        }))
+        .await;
+    }
+
+    /// Declines, through `room`, the invitation `to` sent (MUC-30).
+    pub async fn decline_invitation(&mut self, room: &str, to: &str, reason: &str) {
+        self.command(json!({"op": "decline", "room": room, "to": to, "reason": reason}))
+            .await;
+    }
+
     pub async fn send_raw(&mut self, xml: &str) {
         self.command(json!({"op": "raw", "xml": xml})).await;
     }
@@ -250,6 +290,7 @@ impl Device {
         answer(self.command(json!({"op": "open_bookmarks_node"})).await)
     }
 
+    /// Sends one op and returns its "done" event.
     async fn command(&mut self, command: Value) -> Value {
         let op = command["op"].clone();
         let line = format!("{command}\n");

@@ -33,6 +33,17 @@ only CA_FILE, and is driven one JSON object a line on stdin:
     {"op": "private_bookmarks"}                   reads it back
     {"op": "open_bookmarks_node"}                 creates urn:xmpp:bookmarks:1 with the open
                                                   access model (for precondition-not-met)
+    {"op": "admin", "room": ROOM, "nick": NICK,   a muc#admin set (XEP-0045 §8, §9): a role by
+     "role": ROLE, "reason": T}                   nick, or an affiliation by bare JID; waits for
+    {"op": "admin", "room": ROOM, "jid": JID,     the answer: "done" carries "error" (the
+     "affiliation": AFF, "reason": T}             condition, or null)
+    {"op": "destroy", "room": ROOM, "reason": T}  destroys the room (muc#owner); "done" as admin
+    {"op": "invite", "room": ROOM, "to": JID,     a mediated invitation through the room
+     "reason": T}
+    {"op": "direct_invite", "to": JID,            a direct invitation (XEP-0249)
+     "room": ROOM, "reason": T, "password": P}
+    {"op": "decline", "room": ROOM, "to": JID,    declines a mediated invitation through the room
+     "reason": T}
     {"op": "quit"}
 
 It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once online (its
@@ -44,11 +55,12 @@ element, or null), "replace" (the id a XEP-0308 <replace/> names, or null), "mar
 carries a XEP-0333 <markable/>), "displayed" (the id a <displayed/> names, or null), and for a
 carbon copy "carbon" ("sent" or "received"), "carbon_from"
 (the wrapper's sender) and the forwarded message's fields; "subject" (the <subject/> text, or
-null) and "delay" (a XEP-0203 stamp, or null). Every presence from a room prints
+null) and "delay" (a XEP-0203 stamp, or null); a message's "invite_from" and "decline_from"
+name the inviter or decliner of a muc#user <invite/> or <decline/> (with "muc_reason"), and
+"direct_invite" the room of a jabber:x:conference <x/>. Every presence from a room prints
 {"event": "presence", "from", "type", "codes", "role", "affiliation", "nick", "jid"} (the
-muc#user status codes and item). It exits when stdin closes, on
-(the wrapper's sender) and the forwarded message's fields. The IQ ops answer
-{"event": "done", "op": ..., "type": "result" or "error", "xml": the reply's payload}. It exits when stdin closes, on
+muc#user status codes and item). The bookmark IQ ops answer {"event": "done", "op": ...,
+"type": "result" or "error", "xml": the reply's payload}. It exits when stdin closes, on
 "quit", or after a fixed lifetime, so a test that dies leaves nothing running.
 
 With --receipts, slixmpp's own XEP-0184 plugin answers every request for a receipt.
@@ -61,6 +73,7 @@ import xml.etree.ElementTree as ET
 
 import slixmpp
 import slixmpp.exceptions
+from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
@@ -75,6 +88,7 @@ MARKERS = "urn:xmpp:chat-markers:0"
 MUC = "http://jabber.org/protocol/muc"
 MUC_USER = "http://jabber.org/protocol/muc#user"
 MUC_OWNER = "http://jabber.org/protocol/muc#owner"
+MUC_ADMIN = "http://jabber.org/protocol/muc#admin"
 DATA_FORMS = "jabber:x:data"
 DELAY = "urn:xmpp:delay"
 PUBSUB = "http://jabber.org/protocol/pubsub"
@@ -113,7 +127,19 @@ def describe(message):
     displayed = message.find("{%s}displayed" % MARKERS)
     subject = message.find("{%s}subject" % CLIENT)
     delay = message.find("{%s}delay" % DELAY)
+    user = message.find("{%s}x" % MUC_USER)
+    invite = user.find("{%s}invite" % MUC_USER) if user is not None else None
+    decline = user.find("{%s}decline" % MUC_USER) if user is not None else None
+    muc_reason = None
+    for element in (invite, decline):
+        if element is not None and element.find("{%s}reason" % MUC_USER) is not None:
+            muc_reason = element.find("{%s}reason" % MUC_USER).text
+    direct = message.find("{jabber:x:conference}x")
     return {
+        "invite_from": invite.get("from") if invite is not None else None,
+        "decline_from": decline.get("from") if decline is not None else None,
+        "muc_reason": muc_reason,
+        "direct_invite": direct.get("jid") if direct is not None else None,
         "subject": (subject.text or "") if subject is not None else None,
         "delay": delay.get("stamp") if delay is not None else None,
         "from": message.get("from"),
@@ -237,6 +263,60 @@ class Device(slixmpp.ClientXMPP):
             await iq.send(timeout=LOGIN_TIMEOUT)
         say({"event": "done", "op": "join"})
 
+    async def send_and_report(self, op, iq):
+        error = None
+        try:
+            await iq.send(timeout=LOGIN_TIMEOUT)
+        except IqError as failure:
+            error = failure.iq["error"]["condition"]
+        except IqTimeout:
+            error = "timeout"
+        say({"event": "done", "op": op, "error": error})
+
+    async def admin(self, command):
+        iq = self.make_iq_set(ito=command["room"])
+        query = ET.Element("{%s}query" % MUC_ADMIN)
+        attrs = {k: command[k] for k in ("nick", "role", "jid", "affiliation") if command.get(k)}
+        item = ET.SubElement(query, "{%s}item" % MUC_ADMIN, attrs)
+        if command.get("reason"):
+            ET.SubElement(item, "{%s}reason" % MUC_ADMIN).text = command["reason"]
+        iq.xml.append(query)
+        await self.send_and_report("admin", iq)
+
+    async def destroy(self, command):
+        iq = self.make_iq_set(ito=command["room"])
+        query = ET.Element("{%s}query" % MUC_OWNER)
+        destroy = ET.SubElement(query, "{%s}destroy" % MUC_OWNER)
+        if command.get("reason"):
+            ET.SubElement(destroy, "{%s}reason" % MUC_OWNER).text = command["reason"]
+        iq.xml.append(query)
+        await self.send_and_report("destroy", iq)
+
+    def invite(self, command):
+        msg = self.make_message(mto=command["room"])
+        x = ET.SubElement(msg.xml, "{%s}x" % MUC_USER)
+        invite = ET.SubElement(x, "{%s}invite" % MUC_USER, {"to": command["to"]})
+        if command.get("reason"):
+            ET.SubElement(invite, "{%s}reason" % MUC_USER).text = command["reason"]
+        msg.send()
+
+    def direct_invite(self, command):
+        msg = self.make_message(mto=command["to"])
+        attrs = {"jid": command["room"]}
+        for key in ("reason", "password"):
+            if command.get(key):
+                attrs[key] = command[key]
+        ET.SubElement(msg.xml, "{jabber:x:conference}x", attrs)
+        msg.send()
+
+    def decline(self, command):
+        msg = self.make_message(mto=command["room"])
+        x = ET.SubElement(msg.xml, "{%s}x" % MUC_USER)
+        decline = ET.SubElement(x, "{%s}decline" % MUC_USER, {"to": command["to"]})
+        if command.get("reason"):
+            ET.SubElement(decline, "{%s}reason" % MUC_USER).text = command["reason"]
+        msg.send()
+
     def room_presence(self, to, kind=None):
         presence = self.make_presence(pto=to, ptype=kind)
         presence.send()
@@ -266,6 +346,12 @@ class Device(slixmpp.ClientXMPP):
             msg.send()
         elif op == "raw":
             self.send_raw(command["xml"])
+        elif op == "invite":
+            self.invite(command)
+        elif op == "direct_invite":
+            self.direct_invite(command)
+        elif op == "decline":
+            self.decline(command)
         elif op == "groupchat":
             msg = self.make_message(mto=command["room"], mbody=command["body"], mtype="groupchat")
             if command.get("origin_id"):
@@ -395,6 +481,12 @@ async def drive(device):
         try:
             if command.get("op") == "join":
                 await device.join(command)
+                continue
+            if command.get("op") == "admin":
+                await device.admin(command)
+                continue
+            if command.get("op") == "destroy":
+                await device.destroy(command)
                 continue
             pending = device.perform(command)
             if pending is not None:

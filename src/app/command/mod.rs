@@ -10,7 +10,7 @@
 //! one source. Parsing is pure: a line becomes an [`Action`] or a
 //! [`CommandError`] the user can act on, and nothing here touches state, the
 //! terminal or the network. These modules import only the `jid` crate and
-//! the presence and privacy stanza types of `xmpp`.
+//! the presence, privacy and muc role/affiliation stanza types of `xmpp`.
 //!
 //! Split by job:
 //! - `mod.rs` (this file): the user-intent types ([`Action`],
@@ -52,6 +52,7 @@ pub use table::{ArgKind, COMMANDS, CommandSpec, SAY};
 
 use jid::{BareJid, Jid};
 
+use crate::xmpp::stanza::muc::{Affiliation, Role};
 use crate::xmpp::stanza::presence::Show;
 use crate::xmpp::stanza::privacy::{PrivacyItem, PrivacyList};
 
@@ -157,6 +158,34 @@ pub enum Action {
     /// `/topic [TEXT]` in the current room: show the subject, or set it
     /// (MUC-20).
     Topic { text: Option<String> },
+    /// A moderation command (MUC-36…44) in `room`, given as `--room ROOM`,
+    /// else the room of the current window.
+    Moderate {
+        room: Option<BareJid>,
+        order: Moderation,
+    },
+    /// `/invite JID [TEXT]` (MUC-31): a mediated invitation through `room`
+    /// (`--room ROOM`, else the current window's).
+    Invite {
+        room: Option<BareJid>,
+        jid: BareJid,
+        reason: Option<String>,
+    },
+    /// `/configure [--room ROOM] [KEY=VALUE …]` (MUC-41, MUC-42): list the
+    /// room's configuration, or change the named fields.
+    Configure {
+        room: Option<BareJid>,
+        changes: Vec<(String, String)>,
+    },
+    /// `/invitations`: the invitations waiting for an answer.
+    Invitations,
+    /// `/accept [ROOM]`: join the room of an invitation (MUC-30, MUC-48).
+    Accept { room: Option<BareJid> },
+    /// `/decline [ROOM] [TEXT]`: decline an invitation (MUC-30).
+    Decline {
+        room: Option<BareJid>,
+        reason: Option<String>,
+    },
     /// `/me TEXT`: an action (XEP-0245), sent to the current conversation
     /// as the body `/me TEXT` (ME-03).
     Me { text: String },
@@ -267,6 +296,51 @@ pub struct BookmarkEdit {
     pub password: Option<String>,
     /// `--autojoin` or `--no-autojoin`.
     pub autojoin: Option<bool>,
+}
+
+/// A moderation command's own part (XEP-0045 §8…§10).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Moderation {
+    /// `/kick NICK [TEXT]` (MUC-36).
+    Kick {
+        nick: String,
+        reason: Option<String>,
+    },
+    /// `/ban JID|NICK [TEXT]` (MUC-38).
+    Ban {
+        target: Target,
+        reason: Option<String>,
+    },
+    /// `/voice NICK` (MUC-37).
+    Voice { nick: String },
+    /// `/devoice NICK` (MUC-37).
+    Devoice { nick: String },
+    /// `/role NICK ROLE` (MUC-39).
+    Role { nick: String, role: Role },
+    /// `/affiliation JID|NICK AFFILIATION` (MUC-39).
+    Affiliation {
+        target: Target,
+        affiliation: Affiliation,
+    },
+    /// `/destroy [TEXT]` (MUC-44).
+    Destroy { reason: Option<String> },
+}
+
+/// Whom an affiliation change names: a user by bare JID, or an occupant
+/// whose real JID the room shows (MUC-38).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Jid(BareJid),
+    Nick(String),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Jid(jid) => write!(f, "{jid}"),
+            Target::Nick(nick) => f.write_str(nick),
+        }
+    }
 }
 
 /// Why a line could not become an [`Action`]. `Display` gives a sentence

@@ -16,9 +16,10 @@ use crate::xmpp::stanza::privacy::PrivacyItem;
 use super::jid_input::{parse_bare_jid, parse_jid, shown};
 use super::table::{CommandSpec, SAY, find_command};
 use super::{
-    Action, Availability, BookmarkCommand, BookmarkEdit, CommandError, PresenceChoice,
-    PrivacyCommand,
+    Action, Availability, BookmarkCommand, BookmarkEdit, CommandError, Moderation, PresenceChoice,
+    PrivacyCommand, Target,
 };
+use crate::xmpp::stanza::muc::{Affiliation, Role};
 
 const AVAILABILITY_WORDS: &str = "online, chat, away, xa or dnd";
 
@@ -631,4 +632,189 @@ pub(super) fn parse_quit(args: &mut Args<'_>) -> Result<Action, CommandError> {
     Ok(Action::Quit {
         status: args.text(),
     })
+}
+
+/// A leading `--room ROOM`: the room a room command acts on instead of
+/// the current window's.
+fn room_option(args: &mut Args<'_>) -> Result<Option<BareJid>, CommandError> {
+    let rest = args.rest.trim_start();
+    let Some(after) = rest.strip_prefix("--room") else {
+        return Ok(None);
+    };
+    if !after.is_empty() && !after.starts_with(char::is_whitespace) {
+        return Ok(None);
+    }
+    args.rest = after;
+    let word = args.required("the room after --room")?;
+    parse_bare_jid(word).map(Some)
+}
+
+/// A first word with an `@` is a JID, anything else a nick (MUC-38).
+fn target(args: &mut Args<'_>) -> Result<Target, CommandError> {
+    let word = args.required("the JID or nick")?;
+    if word.contains('@') {
+        parse_bare_jid(word).map(Target::Jid)
+    } else {
+        Ok(Target::Nick(word.to_owned()))
+    }
+}
+
+fn moderate(
+    args: &mut Args<'_>,
+    order: impl FnOnce(&mut Args<'_>) -> Result<Moderation, CommandError>,
+) -> Result<Action, CommandError> {
+    let room = room_option(args)?;
+    let order = order(args)?;
+    Ok(Action::Moderate { room, order })
+}
+
+pub(super) fn parse_kick(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    moderate(args, |args| {
+        let nick = args.required("the nick")?.to_owned();
+        Ok(Moderation::Kick {
+            nick,
+            reason: args.text(),
+        })
+    })
+}
+
+pub(super) fn parse_ban(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    moderate(args, |args| {
+        let target = target(args)?;
+        Ok(Moderation::Ban {
+            target,
+            reason: args.text(),
+        })
+    })
+}
+
+pub(super) fn parse_voice(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    moderate(args, |args| {
+        let nick = args.required("the nick")?.to_owned();
+        args.finish()?;
+        Ok(Moderation::Voice { nick })
+    })
+}
+
+pub(super) fn parse_devoice(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    moderate(args, |args| {
+        let nick = args.required("the nick")?.to_owned();
+        args.finish()?;
+        Ok(Moderation::Devoice { nick })
+    })
+}
+
+pub(super) fn parse_role(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    moderate(args, |args| {
+        let nick = args.required("the nick")?.to_owned();
+        let word = args.required("the role")?;
+        let role = word.to_ascii_lowercase().parse::<Role>().map_err(|_| {
+            args.usage(format!(
+                "roles are moderator, participant, visitor or none, not {}",
+                shown(word)
+            ))
+        })?;
+        args.finish()?;
+        Ok(Moderation::Role { nick, role })
+    })
+}
+
+pub(super) fn parse_affiliation(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    moderate(args, |args| {
+        let target = target(args)?;
+        let word = args.required("the affiliation")?;
+        let affiliation = word
+            .to_ascii_lowercase()
+            .parse::<Affiliation>()
+            .map_err(|_| {
+                args.usage(format!(
+                    "affiliations are owner, admin, member, none or outcast, not {}",
+                    shown(word)
+                ))
+            })?;
+        args.finish()?;
+        Ok(Moderation::Affiliation {
+            target,
+            affiliation,
+        })
+    })
+}
+
+pub(super) fn parse_destroy(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    moderate(args, |args| {
+        Ok(Moderation::Destroy {
+            reason: args.text(),
+        })
+    })
+}
+
+pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = room_option(args)?;
+    let jid = args.bare_jid()?;
+    Ok(Action::Invite {
+        room,
+        jid,
+        reason: args.text(),
+    })
+}
+
+pub(super) fn parse_invitations(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    args.finish()?;
+    Ok(Action::Invitations)
+}
+
+/// A first word with an `@` is the room.
+fn optional_room(args: &mut Args<'_>) -> Result<Option<BareJid>, CommandError> {
+    let rest = args.rest.trim_start();
+    let first = rest.split_whitespace().next().unwrap_or_default();
+    if first.contains('@') {
+        args.bare_jid().map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+pub(super) fn parse_accept(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = optional_room(args)?;
+    args.finish()?;
+    Ok(Action::Accept { room })
+}
+
+pub(super) fn parse_decline(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = optional_room(args)?;
+    Ok(Action::Decline {
+        room,
+        reason: args.text(),
+    })
+}
+
+/// `/configure [--room ROOM] [KEY=VALUE …]`; a value may be "quoted" to
+/// hold spaces.
+pub(super) fn parse_configure(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = room_option(args)?;
+    let mut changes = Vec::new();
+    loop {
+        let rest = args.rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        let Some((key, after)) = rest.split_once('=') else {
+            return Err(args.usage(format!("{} is not KEY=VALUE", shown(rest))));
+        };
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err(args.usage(format!("{} is not KEY=VALUE", shown(rest))));
+        }
+        args.rest = after;
+        let value = if args.rest.starts_with('"') {
+            quoted_word(args)
+                .ok_or_else(|| args.usage("a quoted value is not closed".to_owned()))?
+        } else {
+            let end = after.find(char::is_whitespace).unwrap_or(after.len());
+            let (value, rest) = after.split_at(end);
+            args.rest = rest;
+            value.to_owned()
+        };
+        changes.push((key.to_owned(), value));
+    }
+    Ok(Action::Configure { room, changes })
 }

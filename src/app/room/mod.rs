@@ -30,6 +30,13 @@
 //!   [`update::may_send`] and [`update::on_compose`]).
 //! - [`mention`] tells whether a message names our nick: such a live line
 //!   counts in the conversation's `mentions` and notifies.
+//! - [`invitation`] keeps invitations into rooms until the user answers
+//!   them (`/invite`, `/invitations`, `/accept`, `/decline`); the session
+//!   event router asks [`invitation::is_invitation`] before
+//!   [`route_message`].
+//! - [`configure`] is an owner's `/configure` of the room's form.
+//! - [`moderation`] is what a moderator, admin or owner does (`/kick`,
+//!   `/ban`, `/voice`, `/devoice`, `/role`, `/affiliation`, `/destroy`).
 //!
 //! Private messages are recorded with the room as peer and the nick as
 //! resource, like the room's own lines; their kind (`chat`) tells them
@@ -38,8 +45,11 @@
 //! on its [`Record`](crate::app::Record)).
 
 pub mod command;
+pub mod configure;
 pub mod history;
+pub mod invitation;
 pub mod mention;
+pub mod moderation;
 pub mod occupants;
 pub mod rejoin;
 pub mod self_ping;

@@ -4,7 +4,8 @@
 //! (`origin-id`, `stanza-id`, read by [`super::stable_id`]) and XEP-0184
 //! delivery receipts (request and receipt, [`super::receipts`]) and its XEP-0085
 //! chat state ([`super::chat_states`]), its multi-user chat `<x/>`
-//! ([`super::muc`]) and `<delay/>` ([`super::delay`]), read from and written to an [`Element`].
+//! ([`super::muc`]), its direct invitation ([`super::conference`]) and
+//! `<delay/>` ([`super::delay`]), read from and written to an [`Element`].
 //! Conversation logic (lock-in, thread contexts) lives in the app; this file
 //! only says what a message contains.
 
@@ -14,6 +15,7 @@ use std::str::FromStr;
 use jid::Jid;
 
 use super::chat_states::ChatState;
+use super::conference::DirectInvite;
 use super::delay::Delay;
 use super::lang::{self, LangText};
 use super::muc::MucUser;
@@ -149,6 +151,9 @@ pub struct Message {
     /// muc#user): status codes of a room notice, an invitation, or the
     /// empty one a private message carries. Read and written.
     pub muc: Option<MucUser>,
+    /// MUC-48: a direct invitation (XEP-0249 `jabber:x:conference`). Read
+    /// and written.
+    pub direct_invite: Option<DirectInvite>,
     /// MUC-21: the `<delay/>` (XEP-0203) a room puts on its history, or a
     /// server on a message it held. Read only.
     pub delay: Option<Delay>,
@@ -192,6 +197,7 @@ impl Message {
             markable: false,
             displayed: None,
             muc: None,
+            direct_invite: None,
             delay: None,
         }
     }
@@ -247,6 +253,7 @@ impl Message {
             markable: markers::is_markable(element),
             displayed: markers::displayed_id(element).map(cap::id),
             muc: MucUser::of(element),
+            direct_invite: DirectInvite::of(element),
             delay: Delay::of(element).ok().flatten(),
         })
     }
@@ -293,6 +300,9 @@ impl Message {
         }
         if let Some(user) = &self.muc {
             element.push_child(user.to_element());
+        }
+        if let Some(invite) = &self.direct_invite {
+            element.push_child(invite.to_element());
         }
         // MARKERS-04: a marker never asks for one.
         if let Some(id) = &self.displayed {

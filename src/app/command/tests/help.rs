@@ -22,8 +22,9 @@ fn unknown_command_with_did_you_mean() {
         err("/rem romeo@example.net"),
         "unknown command /rem: did you mean /remove? (try /help)"
     );
-    // "/re" is close to nothing and a prefix of three commands.
-    assert_eq!(err("/re"), "unknown command /re (try /help)");
+    // "/pr" is close to nothing and a prefix of four commands ("/re" was
+    // too, until "/role" came within two edits of it).
+    assert_eq!(err("/pr"), "unknown command /pr (try /help)");
     assert_eq!(
         err("/ msg"),
         "a command name must follow the / (try /help; type // to send text \

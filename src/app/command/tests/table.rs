@@ -28,6 +28,18 @@ const EXAMPLES: &[&str] = &[
     "/leave verona@conference.example.com good night",
     "/nick jules",
     "/topic Act II",
+    "/kick tybalt brawling",
+    "/ban --room verona@conference.example.com tybalt@example.com",
+    "/voice nurse",
+    "/devoice nurse",
+    "/role nurse moderator",
+    "/affiliation romeo@example.net member",
+    "/destroy moved",
+    "/invite romeo@example.net join us",
+    "/invitations",
+    "/configure persistent=yes name=\"The feast\"",
+    "/accept verona@conference.example.com",
+    "/decline verona@conference.example.com busy",
     "/me waves",
     "/correct window",
     "/mute romeo@example.net",
@@ -100,6 +112,7 @@ fn listed_offline(action: &Action) -> bool {
             | Action::Search { .. }
             | Action::Mute { .. }
             | Action::Unmute { .. }
+            | Action::Invitations
     )
 }
 
@@ -132,6 +145,11 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Search { .. }
             | Action::Nick { .. }
             | Action::Topic { .. }
+            | Action::Moderate { .. }
+            | Action::Invite { .. }
+            | Action::Invitations
+            | Action::Configure { .. }
+            | Action::Decline { .. }
             | Action::Roster
             | Action::Contact { .. }
             | Action::Bookmark(_)
@@ -266,5 +284,69 @@ fn labels_name_the_row() {
     assert_eq!(
         ok("/privacy rule public 7 deny").label(),
         "/privacy rule public 7"
+    );
+}
+
+/// MUC-36…44, MUC-31: the room commands read their words, with an
+/// optional leading `--room ROOM`.
+#[test]
+fn moderation_commands_read_their_words() {
+    use crate::app::command::{Moderation, Target};
+    use crate::xmpp::stanza::muc::{Affiliation, Role};
+    let room = || Some(jid::BareJid::new("verona@conference.example.com").unwrap());
+    assert_eq!(
+        ok("/kick tybalt for brawling"),
+        Action::Moderate {
+            room: None,
+            order: Moderation::Kick {
+                nick: "tybalt".into(),
+                reason: Some("for brawling".into())
+            }
+        }
+    );
+    assert_eq!(
+        ok("/ban --room verona@conference.example.com tybalt"),
+        Action::Moderate {
+            room: room(),
+            order: Moderation::Ban {
+                target: Target::Nick("tybalt".into()),
+                reason: None
+            }
+        }
+    );
+    assert!(
+        parse("/ban tybalt@example.com/x brawling").is_err(),
+        "a ban is by bare JID"
+    );
+    assert_eq!(
+        ok("/role nurse Moderator"),
+        Action::Moderate {
+            room: None,
+            order: Moderation::Role {
+                nick: "nurse".into(),
+                role: Role::Moderator
+            }
+        }
+    );
+    assert_eq!(
+        ok("/affiliation romeo@example.net outcast"),
+        Action::Moderate {
+            room: None,
+            order: Moderation::Affiliation {
+                target: Target::Jid(jid::BareJid::new("romeo@example.net").unwrap()),
+                affiliation: Affiliation::Outcast
+            }
+        }
+    );
+    assert!(err("/role nurse king").contains("roles are moderator"));
+    assert!(err("/affiliation romeo@example.net boss").contains("affiliations are owner"));
+    assert!(err("/kick").contains("missing the nick"));
+    assert!(err("/voice --room").contains("missing the room"));
+    assert_eq!(
+        ok("/decline busy tonight"),
+        Action::Decline {
+            room: None,
+            reason: Some("busy tonight".into())
+        }
     );
 }

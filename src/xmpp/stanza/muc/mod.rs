@@ -13,11 +13,18 @@
 //!   `<x/>` with `<password/>` and `<history/>`, MUC-07…09), and what a
 //!   refused join means ([`JoinRefusal`], MUC-13).
 //!
-//! Admin, owner and register payloads (`muc#admin`, `muc#owner`,
-//! `jabber:iq:register`) get files of their own next to these. Only
-//! syntax lives here: what a status code *does* is the app's room area.
+//! - [`admin`]: the `muc#admin` query a moderator or admin sends to change
+//!   one role (by nick) or affiliation (by bare JID), MUC-36…39.
+//! - [`owner`]: the `muc#owner` queries only an owner sends: destroy
+//!   (MUC-44), the instant room's empty form (MUC-45), cancel (MUC-43).
+//!
+//! The register payload (`jabber:iq:register`) gets a file of its own
+//! next to these. Only syntax lives here: what a status code *does* is the
+//! app's room area.
 
+pub mod admin;
 pub mod join;
+pub mod owner;
 pub mod user;
 
 use std::fmt;

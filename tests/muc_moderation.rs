@@ -1,0 +1,392 @@
+//! Moderation and invitations in rooms (XEP-0045 §7.8, §8…§10, XEP-0249; checklist MUC-30,
+//! MUC-31, MUC-36…40, MUC-44, MUC-48, MUC-49) against a real Prosody (`muc` component) and a
+//! real ejabberd (`mod_muc`), with slixmpp occupants (`common::slixmpp`): balcony as owner
+//! kicking, banning and voicing a slixmpp occupant, who sees the room's codes, then
+//! configuring (MUC-41, MUC-42) and destroying (MUC-44) the room; balcony banned
+//! by a slixmpp owner; invitations from a slixmpp client declined and accepted; a command
+//! refused for lack of rights, with why; `balcony exec` moderating.
+
+mod common;
+
+use balcony::app::event::Event;
+use balcony::app::room::{Exit, JoinPhase, Removal};
+use common::slixmpp::Device;
+use common::{Client, ServerKind, ServerOptions, TestServer};
+use jid::BareJid;
+use serde_json::json;
+
+const ROOM: &str = "capulet@conference.localhost";
+
+fn room() -> BareJid {
+    BareJid::new(ROOM).expect("jid")
+}
+
+/// The bare part of a full JID.
+fn bare(jid: &str) -> &str {
+    jid.split('/').next().unwrap_or_default()
+}
+
+fn muc_server(kind: ServerKind) -> TestServer {
+    TestServer::start_with(ServerOptions {
+        kind,
+        muc: true,
+        ..ServerOptions::default()
+    })
+}
+
+/// Balcony (alice) creates the room as juliet and owns it; bob (slixmpp) joins as tybalt.
+async fn owned_room(server: &TestServer) -> (Client, Device) {
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut client = Client::start(server, &alice).await;
+    client.ok(&format!("/join {ROOM}/juliet")).await;
+    // MUC-45: others may enter once the room is opened.
+    client
+        .until("the instant room", |c| {
+            c.engine
+                .state
+                .rooms
+                .get(&room())
+                .is_some_and(|r| !r.awaiting_configuration)
+        })
+        .await;
+    let mut bob = Device::start(server, &bob, "laptop", false).await;
+    bob.join_room(ROOM, "tybalt").await;
+    client
+        .until("tybalt in the room", |c| {
+            c.engine
+                .state
+                .rooms
+                .get(&room())
+                .and_then(|r| r.occupants.get("tybalt"))
+                .is_some()
+        })
+        .await;
+    (client, bob)
+}
+
+/// MUC-36, MUC-37, MUC-38, MUC-40: the owner devoices, voices, kicks and bans tybalt; he
+/// sees each change with the room's codes (307 kicked, 301 banned), and balcony's room
+/// shows the role change as a line.
+async fn muc_36_owner_kicks_bans_and_voices(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (mut client, mut bob) = owned_room(&server).await;
+    let tybalt = format!("{ROOM}/tybalt");
+
+    assert_eq!(
+        client.ok("/devoice tybalt").await,
+        format!("tybalt is a visitor in {ROOM} now")
+    );
+    bob.expect_presence("devoiced", |p| {
+        p["from"] == tybalt && p["role"] == "visitor"
+    })
+    .await;
+    client
+        .until("the role line (MUC-40)", |c| {
+            c.engine
+                .state
+                .chats
+                .find_room(&room(), None)
+                .and_then(|id| c.engine.state.chats.get(id))
+                .is_some_and(|conv| {
+                    conv.lines
+                        .iter()
+                        .any(|l| l.notice && l.body.starts_with("tybalt is now visitor"))
+                })
+        })
+        .await;
+    client.ok("/voice tybalt").await;
+    bob.expect_presence("voiced", |p| {
+        p["from"] == tybalt && p["role"] == "participant"
+    })
+    .await;
+
+    client.ok("/kick tybalt brawling").await;
+    let kicked = bob
+        .expect_presence("kicked", |p| {
+            p["from"] == tybalt && p["type"] == "unavailable"
+        })
+        .await;
+    assert!(
+        kicked["codes"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!("307"))),
+        "{kicked}"
+    );
+
+    bob.join_room(ROOM, "tybalt").await;
+    client
+        .until("tybalt back", |c| {
+            c.engine
+                .state
+                .rooms
+                .get(&room())
+                .and_then(|r| r.occupants.get("tybalt"))
+                .is_some()
+        })
+        .await;
+    // MUC-38: by nick, resolved through the real JID the owner sees.
+    assert_eq!(
+        client.ok("/ban tybalt enough").await,
+        format!("tybalt is banned from {ROOM}")
+    );
+    let banned = bob
+        .expect_presence("banned", |p| {
+            p["from"] == tybalt && p["type"] == "unavailable"
+        })
+        .await;
+    assert!(
+        banned["codes"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!("301"))),
+        "{banned}"
+    );
+
+    // MUC-41, MUC-42: the owner configures the room by field name; the form reads back.
+    assert_eq!(
+        client
+            .ok("/configure persistent=yes name=\"The feast\"")
+            .await,
+        format!("{ROOM} is configured")
+    );
+    let (ok, text) = client.run("/configure nosuchfield=1").await;
+    assert!(!ok && text.contains("no field"), "{text}");
+    client.ok("/configure").await;
+    let listing = client
+        .event(
+            "the configuration",
+            |e| matches!(e, Event::Info { text } if text.contains("configuration:")),
+        )
+        .await;
+    let Event::Info { text } = listing else {
+        unreachable!()
+    };
+    assert!(text.contains("name (text-single) = The feast"), "{text}");
+    assert!(text.contains("persistent (boolean) = 1"), "{text}");
+
+    // MUC-44: the owner destroys the room, and is out of it.
+    client.ok("/destroy the feast is over").await;
+    let event = client
+        .event("the room's end", |e| matches!(e, Event::RoomLeft { .. }))
+        .await;
+    let Event::RoomLeft { why, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(why, "destroyed");
+    bob.quit().await;
+}
+common::on_both_servers!(muc_36_owner_kicks_bans_and_voices);
+
+/// MUC-26, MUC-38: a slixmpp owner bans balcony by JID: balcony says so and who did it, the
+/// room counts as left and nothing rejoins it.
+async fn muc_38_banned_by_a_slixmpp_owner(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    bob.join_room(ROOM, "capulet").await;
+    let mut client = Client::start(&server, &alice).await;
+    client.ok(&format!("/join {ROOM}/juliet")).await;
+    let refused = bob
+        .room_admin(
+            ROOM,
+            json!({"jid": alice.jid.to_string(), "affiliation": "outcast", "reason": "feud"}),
+        )
+        .await;
+    assert_eq!(refused, None);
+    let event = client
+        .event("our removal", |e| matches!(e, Event::RoomLeft { .. }))
+        .await;
+    let Event::RoomLeft { why, reason, .. } = event else {
+        unreachable!()
+    };
+    assert_eq!(why, "banned");
+    assert_eq!(reason.as_deref(), Some("feud"));
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    client.until("quiet", |_| true).await;
+    let entry = client.engine.state.rooms.get(&room()).expect("the room");
+    assert!(
+        matches!(
+            entry.phase,
+            JoinPhase::Left(Exit::Removed {
+                why: Removal::Banned,
+                ..
+            })
+        ),
+        "no rejoin after a ban: {:?}",
+        entry.phase
+    );
+    // MUC-13: joining again is refused, with why.
+    let (ok, text) = client.run(&format!("/join {ROOM}/juliet")).await;
+    assert!(!ok, "{text}");
+    bob.quit().await;
+}
+common::on_both_servers!(muc_38_banned_by_a_slixmpp_owner);
+
+/// MUC-30, MUC-31, MUC-48, MUC-49: capulet (slixmpp) invites balcony through the room;
+/// balcony declines and capulet sees the decline. Then a direct invitation, accepted: balcony
+/// joins. Nothing joins by itself.
+async fn muc_30_invitations_declined_and_accepted(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    bob.join_room(ROOM, "capulet").await;
+    let mut client = Client::start(&server, &alice).await;
+    let alice_jid = alice.jid.to_string();
+
+    bob.invite_mediated(ROOM, &alice_jid, "the feast").await;
+    let event = client
+        .event("the mediated invitation", |e| {
+            matches!(e, Event::Invitation { mediated: true, .. })
+        })
+        .await;
+    let Event::Invitation {
+        room: invited,
+        from,
+        reason,
+        ..
+    } = event
+    else {
+        unreachable!()
+    };
+    assert_eq!(invited, ROOM);
+    // Prosody names the inviter by nick (its occupant JID), ejabberd by JID.
+    assert!(
+        from.as_deref() == Some(bare(&bob.jid)) || from.as_deref() == Some("capulet"),
+        "{from:?}"
+    );
+    assert_eq!(reason.as_deref(), Some("the feast"));
+    assert!(client.engine.state.rooms.get(&room()).is_none(), "MUC-51");
+
+    client.ok(&format!("/decline {ROOM} not tonight")).await;
+    let declined = bob
+        .expect_message("the decline", |m| !m["decline_from"].is_null())
+        .await;
+    assert!(
+        declined["decline_from"]
+            .as_str()
+            .is_some_and(|f| f.starts_with(&alice_jid)),
+        "{declined}"
+    );
+    assert_eq!(declined["muc_reason"], "not tonight");
+
+    bob.invite_direct(&alice_jid, ROOM, "come after all", "")
+        .await;
+    client
+        .event("the direct invitation", |e| {
+            matches!(
+                e,
+                Event::Invitation {
+                    mediated: false,
+                    ..
+                }
+            )
+        })
+        .await;
+    let text = client.ok("/accept").await;
+    assert!(
+        text.starts_with(&format!("joined {ROOM} as alice")),
+        "{text}"
+    );
+    assert!(client.engine.state.invitations.is_empty());
+    bob.quit().await;
+}
+common::on_both_servers!(muc_30_invitations_declined_and_accepted);
+
+/// MUC-36, MUC-44: a participant may not kick or destroy: refused with why, nothing sent; a
+/// ban of the owner by an admin is refused by balcony too.
+async fn muc_36_refused_for_lack_of_rights(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    bob.join_room(ROOM, "capulet").await;
+    let mut client = Client::start(&server, &alice).await;
+    client.ok(&format!("/join {ROOM}/juliet")).await;
+    let (ok, text) = client.run("/kick capulet").await;
+    assert!(!ok);
+    assert!(text.contains("only moderators"), "{text}");
+    let (ok, text) = client.run("/destroy").await;
+    assert!(!ok);
+    assert!(text.contains("only owners may destroy"), "{text}");
+    // Made an admin, balcony still may not ban the owner.
+    let refused = bob
+        .room_admin(
+            ROOM,
+            json!({"jid": alice.jid.to_string(), "affiliation": "admin"}),
+        )
+        .await;
+    assert_eq!(refused, None);
+    client
+        .until("the admin affiliation", |c| {
+            c.engine
+                .state
+                .rooms
+                .get(&room())
+                .and_then(|r| r.occupants.get("juliet"))
+                .is_some_and(|o| o.affiliation == balcony::xmpp::stanza::muc::Affiliation::Admin)
+        })
+        .await;
+    // Refused before sending when balcony knows tybalt's affiliation (Prosody shows the new
+    // admin the real JIDs), else by the room, and explained either way (ejabberd).
+    let (ok, text) = client.run(&format!("/ban {}", bare(&bob.jid))).await;
+    assert!(!ok);
+    assert!(
+        text.contains("only owners") || text.contains("outranks you"),
+        "{text}"
+    );
+    bob.quit().await;
+}
+common::on_both_servers!(muc_36_refused_for_lack_of_rights);
+
+/// exec moderates: `/kick` and `/invite` report success, a refusal its reason.
+async fn exec_moderates(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    bob.join_room(ROOM, "capulet").await;
+    let config = server.write_config(&alice, "");
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_balcony"))
+        .env("XDG_DATA_HOME", data.path())
+        .env("XDG_STATE_HOME", data.path())
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "exec",
+            "--wait",
+            "1",
+            &format!("/join {ROOM}/juliet"),
+            "/kick capulet",
+            &format!("/invite {} come", bare(&bob.jid)),
+        ])
+        .output()
+        .await
+        .expect("exec");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for wanted in [
+        format!("failed /kick capulet: only moderators may do that in {ROOM}"),
+        format!("ok /invite {}: invited", bare(&bob.jid)),
+    ] {
+        assert!(
+            stdout.contains(&wanted),
+            "{wanted:?} missing from:\n{stdout}"
+        );
+    }
+    match kind {
+        // Prosody lets occupants invite.
+        ServerKind::Prosody => {
+            let invitation = bob
+                .expect_message("the invitation", |m| !m["invite_from"].is_null())
+                .await;
+            assert_eq!(invitation["muc_reason"], "come");
+        }
+        // ejabberd's rooms do not by default (allow_user_invites): the refusal is explained.
+        ServerKind::Ejabberd => {
+            let wanted = format!("room-error {ROOM} not-allowed: {ROOM} does not let you invite");
+            assert!(
+                stdout.contains(&wanted),
+                "{wanted:?} missing from:\n{stdout}"
+            );
+        }
+    }
+    bob.quit().await;
+}
+common::on_both_servers!(exec_moderates);
