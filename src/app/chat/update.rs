@@ -161,6 +161,18 @@ fn file_archived(
         on_sent_elsewhere(state, message, origin, at, effects);
         return None;
     }
+    if !older && let Some((room, nick)) = crate::app::room::route_archived(&message) {
+        crate::app::room::update::on_archived_private(
+            state,
+            room.clone(),
+            nick,
+            message,
+            at,
+            archived.id.clone(),
+            effects,
+        );
+        return Some(room);
+    }
     let from = message.from.as_ref().map(|from| from.to_bare());
     interpret(state, message, origin, at, effects)
         .then_some(from)

@@ -530,6 +530,18 @@ pub fn route_message(rooms: &Rooms, message: &Message) -> Route {
     }
 }
 
+/// MUC-22, MUC-23: a message from our own archive that is a private
+/// message in a room (a `chat` from an occupant JID carrying the muc#user
+/// `<x/>`): its room and the occupant's nick, whether or not we are in the
+/// room now, so the catch-up files it where a live one would have gone.
+pub fn route_archived(message: &Message) -> Option<(BareJid, String)> {
+    let from = message.from.as_ref()?;
+    let nick = from.resource()?;
+    let marked = message.muc.as_ref().is_some_and(|x| x.invites.is_empty());
+    (message.kind == MessageType::Chat && marked)
+        .then(|| (from.to_bare(), nick.as_str().to_owned()))
+}
+
 /// Where a carbon copy (XEP-0280) of a private message in a room goes: a
 /// copy of one with an occupant of a room we are in is that private
 /// conversation's (MUC-23); a copy marked as a room's private message

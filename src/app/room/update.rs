@@ -849,6 +849,34 @@ pub fn on_private(
     at: i64,
     effects: &mut Vec<Effect>,
 ) {
+    file_private(state, room, nick, message, at, None, effects);
+}
+
+/// MUC-23, MAM-15: a private message in a room from our own archive's
+/// catch-up (`archive_id` is its id there): filed and recorded like a live
+/// one, without a notification.
+pub fn on_archived_private(
+    state: &mut State,
+    room: BareJid,
+    nick: String,
+    message: Message,
+    at: i64,
+    archive_id: String,
+    effects: &mut Vec<Effect>,
+) {
+    file_private(state, room, nick, message, at, Some(archive_id), effects);
+}
+
+fn file_private(
+    state: &mut State,
+    room: BareJid,
+    nick: String,
+    message: Message,
+    at: i64,
+    archive_id: Option<String>,
+    effects: &mut Vec<Effect>,
+) {
+    let live = archive_id.is_none();
     let Some(from) = message.from.clone() else {
         return;
     };
@@ -908,13 +936,15 @@ pub fn on_private(
         stanza_id: message.id.clone(),
         direction: Direction::Incoming,
         origin_id: message.origin_id.clone(),
-        archive_id: None,
+        archive_id,
         at,
         line: seq.map(|seq| (conversation, seq)),
         edited: false,
         room_id: None,
     }));
-    attention::on_incoming(state, conversation, &from, message.kind, &body, effects);
+    if live {
+        attention::on_incoming(state, conversation, &from, message.kind, &body, effects);
+    }
     effects.push(Effect::Emit(Event::Message {
         from: from.to_string(),
         kind: message.kind.to_string(),

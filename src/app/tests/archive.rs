@@ -392,6 +392,49 @@ fn mam_15_no_receipts_and_one_notification() {
     );
 }
 
+/// MUC-23, MAM-15: a private message in a room, from the catch-up, goes
+/// to its `room/nick` conversation (the muc#user `<x/>` says what it is),
+/// never to a chat with the room's JID, and rings no bell of its own.
+#[test]
+fn muc_23_archived_private_message_has_its_own_conversation() {
+    let mut state = catching_up();
+    state.attention.notify = true;
+    let pm = archived(
+        "P1",
+        "2026-01-02T10:00:00Z",
+        "<message xmlns='jabber:client' from='verona@conference.example.com/romeo' \
+         to='juliet@example.com/balcony' type='chat' id='pm-1'><body>psst</body>\
+         <x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+    );
+    let effects = page(&mut state, vec![pm], fin(true, Some("P1"), Some("P1")));
+    let room: jid::BareJid = "verona@conference.example.com".parse().unwrap();
+    let private = state
+        .chats
+        .find_room(&room, Some("romeo"))
+        .expect("room/nick");
+    let line = state.chats.get(private).unwrap().lines.back().unwrap();
+    assert_eq!(
+        (line.body.as_str(), line.resource.as_deref()),
+        ("psst", Some("romeo"))
+    );
+    assert!(state.chats.latest_with(&room).is_none(), "no contact chat");
+    let recorded: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Record(r) => Some((r.peer.to_string(), r.archive_id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        recorded,
+        [(
+            "verona@conference.example.com".to_owned(),
+            Some("P1".to_owned())
+        )]
+    );
+    assert!(!trace(&effects).iter().any(|l| l.starts_with("notify")));
+}
+
 /// MAM-10, MAM-11: a live message with our archive's stanza-id during the
 /// catch-up is shown once when its page brings it again, and does not
 /// move the cursor; once caught up, live archive ids do.
