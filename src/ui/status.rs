@@ -102,7 +102,10 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
     }
     if !state.invitations.is_empty() {
         spans.push(Span::styled(
-            format!("  {} invitations (/invitations)", state.invitations.len()),
+            match state.invitations.len() {
+                1 => "  1 invitation (/invitations)".to_owned(),
+                n => format!("  {n} invitations (/invitations)"),
+            },
             Style::default().fg(theme.away),
         ));
     }

@@ -43,5 +43,5 @@ fn an_invitation_waits_without_taking_keys() {
         h.effects
     );
     let screen = h.screen();
-    assert!(screen.contains("1 invitations (/invitations)"), "{screen}");
+    assert!(screen.contains("1 invitation (/invitations)"), "{screen}");
 }
