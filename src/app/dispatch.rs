@@ -93,7 +93,15 @@ fn run(
             room,
             nick,
             password,
-        } => room::command::join(state, tag, label, room, nick, password, at, effects),
+            configure,
+        } => {
+            let join = room::RoomJoin {
+                room,
+                nick: nick.unwrap_or_default(),
+                password,
+            };
+            room::command::join(state, tag, label, join, configure, at, effects)
+        }
         Action::Leave { room, text } => {
             room::command::leave(state, tag, label, room, text, at, effects)
         }
@@ -103,9 +111,11 @@ fn run(
             room::moderation::moderate(state, tag, label, room, order, at, effects)
         }
         Action::Invitations => room::invitation::list(state, effects),
-        Action::Configure { room, changes } => {
-            room::configure::configure(state, tag, label, room, changes, effects)
-        }
+        Action::Configure {
+            room,
+            changes,
+            step,
+        } => room::configure::configure(state, tag, label, room, changes, step, effects),
         Action::Accept { room } => room::invitation::accept(state, tag, label, room, at, effects),
         Action::Decline { room, reason } => room::invitation::decline(state, room, reason, effects),
         Action::Invite { room, jid, reason } => {

@@ -142,11 +142,14 @@ impl PresenceChoice {
 pub enum Action {
     /// `/msg JID [TEXT]`; without text it only opens the conversation.
     Message { to: Jid, body: Option<String> },
-    /// `/join ROOM[/NICK] [PASSWORD]` (MUC-07, MUC-08).
+    /// `/join ROOM[/NICK] [PASSWORD] [--configure]` (MUC-07, MUC-08);
+    /// `--configure`: a room the join creates waits for its configuration
+    /// form instead of opening as an instant room (MUC-45).
     Join {
         room: BareJid,
         nick: Option<String>,
         password: Option<String>,
+        configure: bool,
     },
     /// `/leave [ROOM] [TEXT]` (MUC-25); no room: the current one.
     Leave {
@@ -171,11 +174,14 @@ pub enum Action {
         jid: BareJid,
         reason: Option<String>,
     },
-    /// `/configure [--room ROOM] [KEY=VALUE …]` (MUC-41, MUC-42): list the
-    /// room's configuration, or change the named fields.
+    /// `/configure [--room ROOM] [KEY=VALUE …|submit|cancel]` (MUC-41…43,
+    /// MUC-45): list the room's configuration, change the named fields,
+    /// submit the form as it is, or cancel (a room being created is then
+    /// destroyed).
     Configure {
         room: Option<BareJid>,
         changes: Vec<(String, String)>,
+        step: crate::app::room::configure::Step,
     },
     /// `/invitations`: the invitations waiting for an answer.
     Invitations,

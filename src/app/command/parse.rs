@@ -162,7 +162,8 @@ pub(super) fn parse_msg(args: &mut Args<'_>) -> Result<Action, CommandError> {
     })
 }
 
-/// `/join ROOM[/NICK] [PASSWORD]`: the nick is the address's resource.
+/// `/join ROOM[/NICK] [PASSWORD] [--configure]`: the nick is the
+/// address's resource.
 pub(super) fn parse_join(args: &mut Args<'_>) -> Result<Action, CommandError> {
     let address = args.jid()?;
     if address.node().is_none() {
@@ -171,12 +172,23 @@ pub(super) fn parse_join(args: &mut Args<'_>) -> Result<Action, CommandError> {
             address
         )));
     }
-    let password = args.word().map(str::to_owned);
+    let mut password = None;
+    let mut configure = false;
+    while let Some(word) = args.word() {
+        if word == "--configure" {
+            configure = true;
+        } else if password.is_none() {
+            password = Some(word.to_owned());
+        } else {
+            return Err(args.usage(format!("{} is one word too many", shown(word))));
+        }
+    }
     args.finish()?;
     Ok(Action::Join {
         room: address.to_bare(),
         nick: address.resource().map(|r| r.as_str().to_owned()),
         password,
+        configure,
     })
 }
 
@@ -788,10 +800,22 @@ pub(super) fn parse_decline(args: &mut Args<'_>) -> Result<Action, CommandError>
     })
 }
 
-/// `/configure [--room ROOM] [KEY=VALUE …]`; a value may be "quoted" to
-/// hold spaces.
+/// `/configure [--room ROOM] [KEY=VALUE …|submit|cancel]`; a value may be
+/// "quoted" to hold spaces.
 pub(super) fn parse_configure(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    use crate::app::room::configure::Step;
     let room = room_option(args)?;
+    let word = args.rest.trim();
+    for (name, step) in [("submit", Step::Submit), ("cancel", Step::Cancel)] {
+        if word.eq_ignore_ascii_case(name) {
+            args.rest = "";
+            return Ok(Action::Configure {
+                room,
+                changes: Vec::new(),
+                step,
+            });
+        }
+    }
     let mut changes = Vec::new();
     loop {
         let rest = args.rest.trim_start();
@@ -816,5 +840,9 @@ pub(super) fn parse_configure(args: &mut Args<'_>) -> Result<Action, CommandErro
         };
         changes.push((key.to_owned(), value));
     }
-    Ok(Action::Configure { room, changes })
+    Ok(Action::Configure {
+        room,
+        changes,
+        step: Step::Ask,
+    })
 }

@@ -95,11 +95,14 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "join",
-        args: "ROOM[/NICK] [PASSWORD]",
+        args: "ROOM[/NICK] [PASSWORD] [--configure]",
         summary: "join a group chat room",
         details: "Enters ROOM (room@conference.example.org) as NICK, or as the [rooms] nick of \
                   the config (else your JID's local part). Its window opens; plain text there \
-                  goes to the room, and /msg ROOM/NICK writes privately to one occupant.",
+                  goes to the room, and /msg ROOM/NICK writes privately to one occupant. A room \
+                  the join creates opens with the default configuration, or, with --configure \
+                  (or [rooms] create = \"configure\"), shows its configuration form and stays \
+                  closed to others until /configure KEY=VALUE… or /configure submit.",
         args_kinds: &[ArgKind::Jid, ArgKind::Text],
         parse: parse_join,
         works_offline: false,
@@ -575,12 +578,13 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "configure",
-        args: "[--room ROOM] [KEY=VALUE …]",
+        args: "[--room ROOM] [KEY=VALUE …|submit|cancel]",
         summary: "show the room's configuration, or change it (owners)",
         details: "Keys: name, desc, persistent, public, membersonly, moderated, passwordprotected, \
                   password, whois (moderators or anyone), allowpm, changesubject, allowinvites, \
                   maxusers, or any field's full name. Example: /configure persistent=yes \
-                  name=\"The feast\"",
+                  name=\"The feast\". submit sends the form as it is; cancel drops it (a room \
+                  being created is then destroyed by the service).",
         args_kinds: &[ArgKind::Text],
         parse: parse_configure,
         works_offline: false,

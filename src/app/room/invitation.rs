@@ -456,7 +456,12 @@ pub fn accept(
     let Some(request) = state.invitations.take(&room) else {
         return Outcome::Failed(format!("no invitation to {room}"));
     };
-    super::command::join(state, tag, label, room, None, request.password, at, effects)
+    let join = super::RoomJoin {
+        room,
+        nick: String::new(),
+        password: request.password,
+    };
+    super::command::join(state, tag, label, join, false, at, effects)
 }
 
 /// `/decline [ROOM] [TEXT]`: a mediated invitation is declined through the

@@ -730,8 +730,27 @@ fn room_commands_parse() {
             room: bare(ROOM),
             nick: Some("Juliet".into()),
             password: Some("secret".into()),
+            configure: false,
         }
     );
+    // MUC-45: the creation choice goes before or after the password.
+    for line in [
+        "/join verona@conference.example.com --configure",
+        "/join verona@conference.example.com secret --configure",
+        "/join verona@conference.example.com --configure secret",
+    ] {
+        let Action::Join {
+            configure,
+            password,
+            ..
+        } = parse(line).unwrap()
+        else {
+            panic!("{line}");
+        };
+        assert!(configure, "{line}");
+        assert_eq!(password.is_some(), line.contains("secret"), "{line}");
+    }
+    assert!(parse("/join verona@conference.example.com a b").is_err());
     assert!(parse("/join conference.example.com").is_err());
     assert_eq!(
         parse("/leave good night").unwrap(),
