@@ -118,9 +118,12 @@ fn run(
         } => room::configure::configure(state, tag, label, room, changes, step, effects),
         Action::Accept { room } => room::invitation::accept(state, tag, label, room, at, effects),
         Action::Decline { room, reason } => room::invitation::decline(state, room, reason, effects),
-        Action::Invite { room, jid, reason } => {
-            room::invitation::invite(state, tag, label, room, jid, reason, at, effects)
-        }
+        Action::Invite {
+            room,
+            jid,
+            reason,
+            via,
+        } => room::invitation::invite(state, tag, label, room, jid, reason, via, effects),
         Action::Say { text } => chat::update::say(state, text, at, effects),
         // ME-03: the body is the line as typed.
         Action::Me { text } => chat::update::say(state, format!("/me {text}"), at, effects),

@@ -167,12 +167,14 @@ pub enum Action {
         room: Option<BareJid>,
         order: Moderation,
     },
-    /// `/invite JID [TEXT]` (MUC-31): a mediated invitation through `room`
-    /// (`--room ROOM`, else the current window's).
+    /// `/invite JID [TEXT]` (MUC-31, MUC-50): an invitation into `room`
+    /// (`--room ROOM`, else the current window's), direct or mediated
+    /// (`--direct`, `--mediated`, else by the room's members-only flag).
     Invite {
         room: Option<BareJid>,
         jid: BareJid,
         reason: Option<String>,
+        via: crate::app::room::invitation::Via,
     },
     /// `/configure [--room ROOM] [KEY=VALUE …|submit|cancel]` (MUC-41…43,
     /// MUC-45): list the room's configuration, change the named fields,

@@ -760,13 +760,36 @@ pub(super) fn parse_destroy(args: &mut Args<'_>) -> Result<Action, CommandError>
     })
 }
 
+/// `/invite [--room ROOM] [--direct|--mediated] JID [TEXT]`, the options
+/// in any order.
 pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, CommandError> {
-    let room = room_option(args)?;
+    use crate::app::room::invitation::Via;
+    let mut room = None;
+    let mut via = Via::Auto;
+    loop {
+        if let Some(named) = room_option(args)? {
+            room = Some(named);
+            continue;
+        }
+        let rest = args.rest.trim_start();
+        let chosen = [("--direct", Via::Direct), ("--mediated", Via::Mediated)]
+            .into_iter()
+            .find(|(flag, _)| {
+                rest.strip_prefix(flag)
+                    .is_some_and(|after| after.is_empty() || after.starts_with(char::is_whitespace))
+            });
+        let Some((flag, chosen)) = chosen else {
+            break;
+        };
+        args.rest = &rest[flag.len()..];
+        via = chosen;
+    }
     let jid = args.bare_jid()?;
     Ok(Action::Invite {
         room,
         jid,
         reason: args.text(),
+        via,
     })
 }
 

@@ -593,9 +593,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "invite",
-        args: "[--room ROOM] JID [TEXT]",
+        args: "[--room ROOM] [--direct|--mediated] JID [TEXT]",
         summary: "invite someone into the room",
-        details: "The invitation goes through the room, so it works for members-only rooms; TEXT is the reason the invitee sees.",
+        details: "The invitation goes straight to JID (XEP-0249, with the room's password when it has one), or, in a members-only room, through the room, which makes JID a member; --direct or --mediated choose. TEXT is the reason the invitee sees.",
         args_kinds: &[ArgKind::BareJid, ArgKind::Text],
         parse: parse_invite,
         works_offline: false,

@@ -268,6 +268,11 @@ pub fn on_reply(
         }),
         (Ok(_), Step::Submitted) => {
             end_creation(state, &room, true, effects);
+            // The room's flags (members-only, password…) follow the form.
+            effects.push(Effect::Request {
+                query: Query::RoomInfo(room.clone()),
+                purpose: Purpose::RoomInfo { room: room.clone() },
+            });
             Outcome::Done(format!("{room} is configured"))
         }
         (Ok(_), Step::Cancel) => {

@@ -213,12 +213,17 @@ fn room_option_or_current_window() {
     assert!(effects.iter().any(|e| matches!(e, Effect::Request { .. })));
 }
 
-/// MUC-31: `/invite` is a muc#user `<invite to/>` through the room; the
-/// room's refusal of it becomes a room line and a room-error event.
+/// MUC-31: `/invite --mediated` is a muc#user `<invite to/>` through the
+/// room; the room's refusal of it becomes a room line and a room-error
+/// event.
 #[test]
 fn muc_31_mediated_invitation_and_its_refusal() {
     let mut state = in_room_as("none", "participant");
-    let effects = run(&mut state, 1, "/invite romeo@example.net join us");
+    let effects = run(
+        &mut state,
+        1,
+        "/invite --mediated romeo@example.net join us",
+    );
     assert_eq!(
         trace(&effects),
         [
@@ -590,4 +595,71 @@ fn muc_45_configured_creation_by_preference() {
     let rooms: RoomsConfig = toml::from_str("").unwrap();
     assert_eq!(rooms.create, RoomCreation::Instant);
     assert!(toml::from_str::<RoomsConfig>("create = \"later\"").is_err());
+}
+
+/// MUC-50: in a room that is not members-only `/invite` sends a direct
+/// invitation (XEP-0249) to the invitee, with the password the room was
+/// joined with; in a members-only one it goes through the room (MUC-31);
+/// `--direct` and `--mediated` choose.
+#[test]
+fn muc_50_direct_invitation_unless_members_only() {
+    let mut state = in_room_as("none", "participant");
+    state.rooms.get_mut(&bare(ROOM)).unwrap().password = Some("tomb".into());
+    let effects = run(&mut state, 1, "/invite romeo@example.net join us");
+    assert_eq!(
+        trace(&effects),
+        [
+            format!(
+                "message: <message to='romeo@example.net' type='normal' id='ID'>\
+                 <x xmlns='jabber:x:conference' jid='{ROOM}' password='tomb' reason='join us'/></message>"
+            ),
+            format!(
+                "emit: ok /invite romeo@example.net: invited romeo@example.net to {ROOM} (direct invitation)"
+            ),
+        ]
+    );
+    state.rooms.get_mut(&bare(ROOM)).unwrap().flags.members_only = true;
+    let mediated = trace(&run(&mut state, 2, "/invite romeo@example.net"));
+    assert!(
+        mediated[0].contains(&format!("<message to='{ROOM}'"))
+            && mediated[0].contains("<invite to='romeo@example.net'/>"),
+        "{mediated:?}"
+    );
+    let forced = trace(&run(&mut state, 3, "/invite --direct romeo@example.net"));
+    assert!(forced[0].contains("jabber:x:conference"), "{forced:?}");
+}
+
+#[test]
+fn invite_options_parse() {
+    use crate::app::command::{Action, parse};
+    use crate::app::room::invitation::Via;
+    for (line, room, via) in [
+        ("/invite romeo@example.net hi", None, Via::Auto),
+        ("/invite --direct romeo@example.net", None, Via::Direct),
+        (
+            "/invite --mediated --room verona@conference.example.com romeo@example.net",
+            Some(bare(ROOM)),
+            Via::Mediated,
+        ),
+        (
+            "/invite --room verona@conference.example.com --direct romeo@example.net",
+            Some(bare(ROOM)),
+            Via::Direct,
+        ),
+    ] {
+        let Action::Invite {
+            room: r,
+            via: v,
+            jid,
+            ..
+        } = parse(line).unwrap()
+        else {
+            panic!("{line}");
+        };
+        assert_eq!(
+            (r, v, jid),
+            (room, via, bare("romeo@example.net")),
+            "{line}"
+        );
+    }
 }
