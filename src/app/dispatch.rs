@@ -198,6 +198,10 @@ fn run(
         Action::Bookmark(command) => {
             bookmarks::update::command(state, tag, label, command, effects)
         }
+        Action::BookmarkHere(here) => match bookmarks::update::here(state, here) {
+            Ok(command) => bookmarks::update::command(state, tag, label, command, effects),
+            Err(why) => Outcome::Failed(why),
+        },
         Action::Reconnect => session::reconnect(effects),
         Action::Disconnect { status } => session::disconnect(state, status, effects),
         Action::Quit { status } => session::quit(state, status, effects),

@@ -280,6 +280,21 @@ pub enum Action {
     Privacy(PrivacyCommand),
     /// `/bookmark [list|add|remove] …` (XEP-0402, XEP-0048).
     Bookmark(BookmarkCommand),
+    /// `/bookmark add|remove` without ROOM: the room window on screen.
+    BookmarkHere(BookmarkHere),
+}
+
+/// `/bookmark add|remove` for the room window on screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookmarkHere {
+    /// As [`BookmarkEdit`]; without `--nick`, our nick in the room.
+    Add {
+        name: Option<String>,
+        nick: Option<String>,
+        password: Option<String>,
+        autojoin: Option<bool>,
+    },
+    Remove,
 }
 
 /// The `/bookmark` subcommands.

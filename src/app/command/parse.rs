@@ -16,8 +16,8 @@ use crate::xmpp::stanza::privacy::PrivacyItem;
 use super::jid_input::{parse_bare_jid, parse_jid, shown};
 use super::table::{CommandSpec, SAY, find_command};
 use super::{
-    Action, Availability, BookmarkCommand, BookmarkEdit, CommandError, Moderation, PresenceChoice,
-    PrivacyCommand, Target,
+    Action, Availability, BookmarkCommand, BookmarkEdit, BookmarkHere, CommandError, Moderation,
+    PresenceChoice, PrivacyCommand, Target,
 };
 use crate::xmpp::stanza::muc::{Affiliation, Role};
 
@@ -482,6 +482,20 @@ pub(super) fn parse_bookmark(args: &mut Args<'_>) -> Result<Action, CommandError
     let sub = args.word().unwrap_or("list").to_lowercase();
     let command = match sub.as_str() {
         "list" => BookmarkCommand::List,
+        // Without ROOM: the room window on screen.
+        "add" if args.peek_word().is_none_or(|w| w.starts_with("--")) => {
+            let edit = parse_bookmark_options(args)?;
+            args.finish()?;
+            return Ok(Action::BookmarkHere(BookmarkHere::Add {
+                name: edit.name,
+                nick: edit.nick,
+                password: edit.password,
+                autojoin: edit.autojoin,
+            }));
+        }
+        "remove" if args.peek_word().is_none() => {
+            return Ok(Action::BookmarkHere(BookmarkHere::Remove));
+        }
         "add" => BookmarkCommand::Add(parse_bookmark_edit(args)?),
         "remove" => BookmarkCommand::Remove(bookmark_room(args)?),
         other => {
@@ -512,8 +526,28 @@ fn bookmark_room(args: &mut Args<'_>) -> Result<BareJid, CommandError> {
 /// [--password PW]`; NAME runs to the next `--` flag.
 fn parse_bookmark_edit(args: &mut Args<'_>) -> Result<BookmarkEdit, CommandError> {
     let room = bookmark_room(args)?;
-    let mut edit = BookmarkEdit {
+    let options = parse_bookmark_options(args)?;
+    Ok(BookmarkEdit {
         room,
+        name: options.name,
+        nick: options.nick,
+        password: options.password,
+        autojoin: options.autojoin,
+    })
+}
+
+/// The options of `/bookmark add`.
+struct BookmarkOptions {
+    name: Option<String>,
+    nick: Option<String>,
+    password: Option<String>,
+    autojoin: Option<bool>,
+}
+
+/// `[--autojoin|--no-autojoin] [--nick NICK] [--name NAME] [--password
+/// PW]`.
+fn parse_bookmark_options(args: &mut Args<'_>) -> Result<BookmarkOptions, CommandError> {
+    let mut edit = BookmarkOptions {
         name: None,
         nick: None,
         password: None,

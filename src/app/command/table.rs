@@ -19,7 +19,7 @@ use super::parse::{
     parse_remove, parse_rename, parse_role, parse_roster, parse_say, parse_search, parse_status,
     parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe, parse_voice,
 };
-use super::{Action, BookmarkCommand, CommandError, Moderation, PrivacyCommand};
+use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
 
 /// What an argument position holds; completion offers candidates by kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -427,7 +427,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "bookmark",
         args: "[list|add|remove] …",
         summary: "list, add or remove room bookmarks",
-        details: "/bookmark list, /bookmark add ROOM [OPTIONS], /bookmark remove ROOM. \
+        details: "/bookmark list, /bookmark add [ROOM] [OPTIONS], /bookmark remove [ROOM]; \
+                  without ROOM, the room window on screen (with your nick there). \
                   Bookmarks live on your server (XEP-0402, or XEP-0048 private storage where \
                   the server lacks it), shared by all your clients. OPTIONS: --autojoin or \
                   --no-autojoin, --nick NICK, --name NAME, --password PW. add again to edit one: \
@@ -722,7 +723,7 @@ impl Action {
             Action::Unblock { .. } => const { row("unblock") },
             Action::Blocklist => const { row("blocklist") },
             Action::Privacy(_) => const { row("privacy") },
-            Action::Bookmark(_) => const { row("bookmark") },
+            Action::Bookmark(_) | Action::BookmarkHere(_) => const { row("bookmark") },
         }
     }
 
@@ -811,6 +812,8 @@ impl Action {
                 BookmarkCommand::Add(edit) => format!("/bookmark add {}", edit.room),
                 BookmarkCommand::Remove(room) => format!("/bookmark remove {room}"),
             },
+            Action::BookmarkHere(BookmarkHere::Add { .. }) => "/bookmark add".to_owned(),
+            Action::BookmarkHere(BookmarkHere::Remove) => "/bookmark remove".to_owned(),
         }
     }
 }
