@@ -665,3 +665,22 @@ fn bookmark_add_and_remove_the_room_on_screen() {
     );
     assert!(parse("/bookmark add --bogus").is_err());
 }
+
+/// BOOKMARKS-18, PEP-01: a PEP service without publish-options is not used
+/// for private data: the bookmarks stay in private storage.
+#[test]
+fn bookmarks_18_no_publish_options_no_pep_store() {
+    let mut state = logged_in();
+    let effects = account(
+        &mut state,
+        "<iq type='result' id='d2' from='juliet@example.com'>\
+         <query xmlns='http://jabber.org/protocol/disco#info'>\
+         <identity category='pubsub' type='pep'/>\
+         <feature var='urn:xmpp:bookmarks:1#compat'/></query></iq>",
+    );
+    assert_eq!(state.bookmarks.store, Store::Private);
+    assert_eq!(
+        requests(&effects),
+        [(Step::Retrieve, Query::PrivateBookmarks)]
+    );
+}
