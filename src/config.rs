@@ -63,6 +63,21 @@ pub struct RoomsConfig {
     /// Seconds without traffic from a room before balcony checks that it
     /// is still in it (XEP-0410 self-ping, MUC-54).
     pub self_ping_secs: u32,
+    /// What a room created by `/join` gets (MUC-45): `instant`, the
+    /// service's default configuration at once, or `configure`, its
+    /// configuration form, the room closed to others until submitted.
+    pub create: RoomCreation,
+}
+
+/// `[rooms] create`: how a room created by `/join` is opened (MUC-45).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RoomCreation {
+    /// The default configuration, at once (an instant room).
+    #[default]
+    Instant,
+    /// The configuration form is shown; the room opens when it is submitted.
+    Configure,
 }
 
 impl Default for RoomsConfig {
@@ -71,6 +86,7 @@ impl Default for RoomsConfig {
             nick: None,
             history_messages: 50,
             self_ping_secs: 900,
+            create: RoomCreation::Instant,
         }
     }
 }

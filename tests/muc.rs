@@ -2,7 +2,8 @@
 //! ejabberd (`mod_muc`), with slixmpp occupants (`common::slixmpp`) as the other people in the
 //! room: joining a room others are in, messages both ways shown once (our own by its
 //! reflection), private messages in their own conversation, nick changes on both sides, the
-//! subject, a refused join, leaving; `balcony exec` joining, speaking and leaving; and the
+//! subject, a refused join, leaving; a room created as an instant room or through its
+//! configuration form (`/join --configure`, submitted or cancelled); `balcony exec` joining, speaking and leaving; and the
 //! terminal UI joining and speaking in a room window (tmux).
 
 mod common;
@@ -337,6 +338,95 @@ async fn muc_45_created_room_lets_others_in(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(muc_45_created_room_lets_others_in);
+
+/// The result of command `tag`, once it came: (ok, text).
+async fn result_of(client: &mut Client, tag: u64) -> (bool, String) {
+    let event = client
+        .event(
+            "the command's result",
+            |e| matches!(e, Event::Result { tag: t, .. } if *t == tag),
+        )
+        .await;
+    let Event::Result { ok, text, .. } = event else {
+        unreachable!()
+    };
+    (ok, text)
+}
+
+/// MUC-45: `/join --configure` creating a room shows its configuration form instead of opening
+/// it; the join completes when the user submits the form, and only then can others enter
+/// (Prosody keeps the room locked meanwhile).
+async fn muc_45_join_configure_submits_the_form(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut client = Client::start(&server, &alice).await;
+    let new_room = "montague@conference.localhost";
+    let room = BareJid::new(new_room).expect("jid");
+    let tag = client
+        .engine
+        .command_line(&format!("/join {new_room}/juliet --configure"));
+    client
+        .event(
+            "the configuration form",
+            |e| matches!(e, Event::Info { text } if text.contains("/configure submit")),
+        )
+        .await;
+    assert!(
+        client
+            .engine
+            .state
+            .rooms
+            .get(&room)
+            .is_some_and(|r| r.awaiting_configuration)
+    );
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    if kind == ServerKind::Prosody {
+        assert_eq!(
+            bob.try_join_room(new_room, "romeo").await.as_deref(),
+            Some("item-not-found"),
+            "MUC-45: the room stays locked until the form is submitted"
+        );
+    }
+    let text = client.ok("/configure name=Montague").await;
+    assert_eq!(text, format!("{new_room} is configured"));
+    let (ok, text) = result_of(&mut client, tag).await;
+    assert!(ok && text.contains("the room is open"), "{text}");
+    if kind == ServerKind::Prosody {
+        assert_eq!(bob.try_join_room(new_room, "romeo").await, None);
+    } else {
+        bob.join_room(new_room, "romeo").await;
+    }
+    client
+        .event("romeo's arrival", |e| {
+            matches!(e, Event::Occupant { nick, change, .. } if nick == "romeo" && change == "joined")
+        })
+        .await;
+    bob.quit().await;
+}
+common::on_both_servers!(muc_45_join_configure_submits_the_form);
+
+/// MUC-43, MUC-45: `/configure cancel` while a room is being created cancels it: the `/join`
+/// fails, and the user is told the service destroys the room.
+async fn muc_43_cancel_during_creation(kind: ServerKind) {
+    let server = muc_server(kind);
+    let alice = server.account("alice");
+    let mut client = Client::start(&server, &alice).await;
+    let new_room = "rosaline@conference.localhost";
+    let tag = client
+        .engine
+        .command_line(&format!("/join {new_room}/juliet --configure"));
+    client
+        .event(
+            "the configuration form",
+            |e| matches!(e, Event::Info { text } if text.contains("/configure cancel")),
+        )
+        .await;
+    let text = client.ok("/configure cancel").await;
+    assert!(text.contains("destroys the room"), "{text}");
+    let (ok, text) = result_of(&mut client, tag).await;
+    assert!(!ok && text.contains("cancelled"), "{text}");
+}
+common::on_both_servers!(muc_43_cancel_during_creation);
 
 /// MUC-21: what was said before we came is history: shown once, with the room's time, and
 /// not counted as unread.

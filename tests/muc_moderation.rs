@@ -3,7 +3,8 @@
 //! real ejabberd (`mod_muc`), with slixmpp occupants (`common::slixmpp`): balcony as owner
 //! kicking, banning and voicing a slixmpp occupant, who sees the room's codes, then
 //! configuring (MUC-41, MUC-42) and destroying (MUC-44) the room; balcony banned
-//! by a slixmpp owner; invitations from a slixmpp client declined and accepted; a command
+//! by a slixmpp owner; invitations from a slixmpp client declined and accepted; ours sent direct
+//! (XEP-0249, MUC-50) or, in a members-only room, through the room (MUC-31); a command
 //! refused for lack of rights, with why; `balcony exec` moderating.
 
 mod common;
@@ -355,7 +356,7 @@ async fn exec_moderates(kind: ServerKind) {
             "1",
             &format!("/join {ROOM}/juliet"),
             "/kick capulet",
-            &format!("/invite {} come", bare(&bob.jid)),
+            &format!("/invite --mediated {} come", bare(&bob.jid)),
         ])
         .output()
         .await
@@ -390,3 +391,72 @@ async fn exec_moderates(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(exec_moderates);
+
+/// MUC-50, MUC-31, MUC-45: in a room that is not members-only `/invite` sends a direct
+/// invitation (XEP-0249) the slixmpp invitee receives; a room balcony creates members-only
+/// through its configuration form gets mediated invitations, and `--direct` still sends a
+/// direct one.
+async fn muc_50_direct_or_mediated_invitation(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    let bob_jid = bare(&bob.jid).to_owned();
+    let mut client = Client::start(&server, &alice).await;
+    client.ok(&format!("/join {ROOM}/juliet")).await;
+    let text = client.ok(&format!("/invite {bob_jid} come")).await;
+    assert_eq!(
+        text,
+        format!("invited {bob_jid} to {ROOM} (direct invitation)")
+    );
+    let invitation = bob
+        .expect_message("the direct invitation", |m| !m["direct_invite"].is_null())
+        .await;
+    assert_eq!(invitation["direct_invite"], ROOM);
+
+    let closed = "montague@conference.localhost";
+    let closed_jid = BareJid::new(closed).expect("jid");
+    let tag = client
+        .engine
+        .command_line(&format!("/join {closed}/juliet --configure"));
+    client
+        .event(
+            "the configuration form",
+            |e| matches!(e, Event::Info { text } if text.contains("/configure submit")),
+        )
+        .await;
+    client.ok("/configure membersonly=yes").await;
+    client
+        .event(
+            "the join's end",
+            |e| matches!(e, Event::Result { tag: t, ok: true, .. } if *t == tag),
+        )
+        .await;
+    client
+        .until("the members-only flag", |c| {
+            c.engine
+                .state
+                .rooms
+                .get(&closed_jid)
+                .is_some_and(|r| r.flags.members_only)
+        })
+        .await;
+    let text = client
+        .ok(&format!("/invite --room {closed} {bob_jid} members"))
+        .await;
+    assert_eq!(text, format!("invited {bob_jid} to {closed}"));
+    let invitation = bob
+        .expect_message("the mediated invitation", |m| !m["invite_from"].is_null())
+        .await;
+    assert_eq!(invitation["from"], closed);
+    client
+        .ok(&format!("/invite --room {closed} --direct {bob_jid}"))
+        .await;
+    let invitation = bob
+        .expect_message("the forced direct invitation", |m| {
+            m["direct_invite"] == closed
+        })
+        .await;
+    assert_eq!(invitation["direct_invite"], closed);
+    bob.quit().await;
+}
+common::on_both_servers!(muc_50_direct_or_mediated_invitation);

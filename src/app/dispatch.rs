@@ -93,7 +93,15 @@ fn run(
             room,
             nick,
             password,
-        } => room::command::join(state, tag, label, room, nick, password, at, effects),
+            configure,
+        } => {
+            let join = room::RoomJoin {
+                room,
+                nick: nick.unwrap_or_default(),
+                password,
+            };
+            room::command::join(state, tag, label, join, configure, at, effects)
+        }
         Action::Leave { room, text } => {
             room::command::leave(state, tag, label, room, text, at, effects)
         }
@@ -103,14 +111,19 @@ fn run(
             room::moderation::moderate(state, tag, label, room, order, at, effects)
         }
         Action::Invitations => room::invitation::list(state, effects),
-        Action::Configure { room, changes } => {
-            room::configure::configure(state, tag, label, room, changes, effects)
-        }
+        Action::Configure {
+            room,
+            changes,
+            step,
+        } => room::configure::configure(state, tag, label, room, changes, step, effects),
         Action::Accept { room } => room::invitation::accept(state, tag, label, room, at, effects),
         Action::Decline { room, reason } => room::invitation::decline(state, room, reason, effects),
-        Action::Invite { room, jid, reason } => {
-            room::invitation::invite(state, tag, label, room, jid, reason, at, effects)
-        }
+        Action::Invite {
+            room,
+            jid,
+            reason,
+            via,
+        } => room::invitation::invite(state, tag, label, room, jid, reason, via, effects),
         Action::Say { text } => chat::update::say(state, text, at, effects),
         // ME-03: the body is the line as typed.
         Action::Me { text } => chat::update::say(state, format!("/me {text}"), at, effects),
@@ -185,6 +198,10 @@ fn run(
         Action::Bookmark(command) => {
             bookmarks::update::command(state, tag, label, command, effects)
         }
+        Action::BookmarkHere(here) => match bookmarks::update::here(state, here) {
+            Ok(command) => bookmarks::update::command(state, tag, label, command, effects),
+            Err(why) => Outcome::Failed(why),
+        },
         Action::Reconnect => session::reconnect(effects),
         Action::Disconnect { status } => session::disconnect(state, status, effects),
         Action::Quit { status } => session::quit(state, status, effects),

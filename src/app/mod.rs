@@ -134,6 +134,9 @@ pub struct Preferences {
     /// whose bookmark names none (BOOKMARKS-04); `None`: our JID's local
     /// part.
     pub room_nick: Option<String>,
+    /// MUC-45: a room `/join` creates shows its configuration form
+    /// (`[rooms] create = "configure"`) instead of opening at once.
+    pub room_create_configure: bool,
     /// MUC-09, MAM-14: how many recent messages a first join of a room
     /// brings.
     pub room_history: u32,
@@ -169,6 +172,7 @@ impl Preferences {
             send_chat_states: config.privacy.send_chat_states,
             send_markers: config.privacy.send_markers,
             room_nick: config.rooms.nick.clone().filter(|n| !n.trim().is_empty()),
+            room_create_configure: config.rooms.create == crate::config::RoomCreation::Configure,
             room_history: config.rooms.history_messages,
             self_ping_secs: i64::from(config.rooms.self_ping_secs.max(1)),
         }
@@ -186,6 +190,7 @@ impl Default for Preferences {
             send_chat_states: true,
             send_markers: true,
             room_nick: None,
+            room_create_configure: false,
             room_history: room::FIRST_JOIN_MESSAGES,
             self_ping_secs: room::SELF_PING_SECS,
         }

@@ -142,6 +142,9 @@ pub enum Query {
     },
     /// XEP-0045 §10.2 (MUC-41): a room's configuration form.
     RoomConfigForm(BareJid),
+    /// XEP-0045 §10.1.3, §10.2 (MUC-43): cancel the configuration (a
+    /// room being created is destroyed).
+    RoomConfigCancel(BareJid),
     /// XEP-0045 §10.2 (MUC-41): the whole configuration form, submitted.
     RoomConfigure {
         room: BareJid,
@@ -253,6 +256,9 @@ impl Query {
             }
             Query::RoomConfigure { room, form } => {
                 Iq::set(muc::owner::submit(form)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomConfigCancel(room) => {
+                Iq::set(muc::owner::cancel()).with_to(Jid::from(room.clone()))
             }
             Query::RoomDestroy { room, destroy } => {
                 Iq::set(muc::owner::destroy(destroy)).with_to(Jid::from(room.clone()))
@@ -387,9 +393,10 @@ impl Query {
             | Query::PubsubRetract { .. }
             | Query::SetPrivateBookmarks(_)
             | Query::SelfPing(_) => Ok(Answer::Done),
-            Query::RoomAdmin { .. } | Query::RoomConfigure { .. } | Query::RoomDestroy { .. } => {
-                Ok(Answer::Done)
-            }
+            Query::RoomAdmin { .. }
+            | Query::RoomConfigure { .. }
+            | Query::RoomConfigCancel(_)
+            | Query::RoomDestroy { .. } => Ok(Answer::Done),
             Query::RoomConfigForm(_) => payload
                 .filter(|p| p.is("query", ns::MUC_OWNER))
                 .and_then(|p| super::stanza::data_form::DataForm::of(&p))

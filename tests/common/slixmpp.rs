@@ -167,6 +167,15 @@ impl Device {
             .await;
     }
 
+    /// Tries to enter `room` as `nick`, leaving a room it creates as it is; the condition of a
+    /// refused join (`item-not-found` for a room still locked), or `None` when it entered.
+    pub async fn try_join_room(&mut self, room: &str, nick: &str) -> Option<String> {
+        self.command(json!({"op": "try_join", "room": room, "nick": nick}))
+            .await["error"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
     /// A groupchat message to `room`.
     pub async fn send_groupchat(&mut self, room: &str, body: &str) {
         self.command(json!({"op": "groupchat", "room": room, "body": body}))

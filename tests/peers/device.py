@@ -17,6 +17,9 @@ only CA_FILE, and is driven one JSON object a line on stdin:
     {"op": "join", "room": ROOM, "nick": NICK}    enters a room (XEP-0045) and waits for its own
                                                   presence back (status 110); a room it created
                                                   (201) is opened as an instant room first
+    {"op": "try_join", "room": ROOM,             enters a room as join does, but leaves a room it
+     "nick": NICK}                                created as it is; "done" carries "error" (the
+                                                  condition of a refused join, or null)
     {"op": "groupchat", "room": ROOM, "body": T,  a message to the room, with an origin-id when
      "origin_id": ID}                             given
     {"op": "subject", "room": ROOM, "subject": T} sets the room's subject
@@ -171,6 +174,7 @@ class Device(slixmpp.ClientXMPP):
         self.available = asyncio.Event()
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("presence_available", self.on_presence)
+        self.add_event_handler("presence_error", self.on_presence_error)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
         self.register_handler(
             Callback("every message", MatchXPath("{%s}message" % CLIENT), self.on_message)
@@ -262,6 +266,24 @@ class Device(slixmpp.ClientXMPP):
             iq.xml.append(query)
             await iq.send(timeout=LOGIN_TIMEOUT)
         say({"event": "done", "op": "join"})
+
+    def on_presence_error(self, presence):
+        room = (presence.xml.get("from") or "").split("/", 1)[0]
+        waiter = self.joining.get(room)
+        if waiter is not None and not waiter.done():
+            waiter.set_result({"error": presence["error"]["condition"]})
+
+    async def try_join(self, command):
+        room, nick = command["room"], command["nick"]
+        waiter = asyncio.get_running_loop().create_future()
+        self.joining[room] = waiter
+        presence = self.make_presence(pto="%s/%s" % (room, nick))
+        presence.xml.append(ET.Element("{%s}x" % MUC))
+        presence.send()
+        outcome = await asyncio.wait_for(waiter, LOGIN_TIMEOUT)
+        del self.joining[room]
+        error = outcome.get("error") if isinstance(outcome, dict) else None
+        say({"event": "done", "op": "try_join", "error": error})
 
     async def send_and_report(self, op, iq):
         error = None
@@ -481,6 +503,9 @@ async def drive(device):
         try:
             if command.get("op") == "join":
                 await device.join(command)
+                continue
+            if command.get("op") == "try_join":
+                await device.try_join(command)
                 continue
             if command.get("op") == "admin":
                 await device.admin(command)

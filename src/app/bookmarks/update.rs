@@ -1,13 +1,14 @@
 //! The bookmarks area's update: the store chosen from our account's
 //! features and the list read at login (BOOKMARKS-01, -02, -11, -16, -18,
-//! PEP-01), `/bookmark list|add|remove` (BOOKMARKS-05, -07, -08, -13, -15),
+//! PEP-01), `/bookmark list|add|remove` (BOOKMARKS-05, -07, -08, -13, -15;
+//! without ROOM, the room window on screen, [`here`]),
 //! the live notifications from our other devices (BOOKMARKS-10, -17, -21,
 //! PEP-03..05), and the rooms to join or leave after each (BOOKMARKS-04),
 //! held until initial presence has gone out.
 
 use jid::{BareJid, Jid};
 
-use crate::app::command::BookmarkCommand;
+use crate::app::command::{BookmarkCommand, BookmarkEdit, BookmarkHere};
 use crate::app::dispatch::{self, Outcome};
 use crate::app::event::Event;
 use crate::app::room::{self, JoinError, JoinPhase, RoomJoin};
@@ -241,6 +242,31 @@ fn read_items(items: &Items) -> Vec<Bookmark> {
             }
         })
         .collect()
+}
+
+/// `/bookmark add|remove` without ROOM: the room of the window on screen,
+/// our nick there as the bookmark's nick unless `--nick` names one.
+pub fn here(state: &State, here: BookmarkHere) -> Result<BookmarkCommand, String> {
+    let room = crate::app::room::moderation::current_room(state, None)
+        .map_err(|_| "no room here: name one, or switch to a room's window".to_owned())?;
+    Ok(match here {
+        BookmarkHere::Remove => BookmarkCommand::Remove(room),
+        BookmarkHere::Add {
+            name,
+            nick,
+            password,
+            autojoin,
+        } => {
+            let nick = nick.or_else(|| state.rooms.get(&room).map(|r| r.nick.clone()));
+            BookmarkCommand::Add(BookmarkEdit {
+                room,
+                name,
+                nick,
+                password,
+                autojoin,
+            })
+        }
+    })
 }
 
 /// `/bookmark …`: runs now when the list is known, else once it is.

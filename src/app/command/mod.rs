@@ -142,11 +142,14 @@ impl PresenceChoice {
 pub enum Action {
     /// `/msg JID [TEXT]`; without text it only opens the conversation.
     Message { to: Jid, body: Option<String> },
-    /// `/join ROOM[/NICK] [PASSWORD]` (MUC-07, MUC-08).
+    /// `/join ROOM[/NICK] [PASSWORD] [--configure]` (MUC-07, MUC-08);
+    /// `--configure`: a room the join creates waits for its configuration
+    /// form instead of opening as an instant room (MUC-45).
     Join {
         room: BareJid,
         nick: Option<String>,
         password: Option<String>,
+        configure: bool,
     },
     /// `/leave [ROOM] [TEXT]` (MUC-25); no room: the current one.
     Leave {
@@ -164,18 +167,23 @@ pub enum Action {
         room: Option<BareJid>,
         order: Moderation,
     },
-    /// `/invite JID [TEXT]` (MUC-31): a mediated invitation through `room`
-    /// (`--room ROOM`, else the current window's).
+    /// `/invite JID [TEXT]` (MUC-31, MUC-50): an invitation into `room`
+    /// (`--room ROOM`, else the current window's), direct or mediated
+    /// (`--direct`, `--mediated`, else by the room's members-only flag).
     Invite {
         room: Option<BareJid>,
         jid: BareJid,
         reason: Option<String>,
+        via: crate::app::room::invitation::Via,
     },
-    /// `/configure [--room ROOM] [KEY=VALUE …]` (MUC-41, MUC-42): list the
-    /// room's configuration, or change the named fields.
+    /// `/configure [--room ROOM] [KEY=VALUE …|submit|cancel]` (MUC-41…43,
+    /// MUC-45): list the room's configuration, change the named fields,
+    /// submit the form as it is, or cancel (a room being created is then
+    /// destroyed).
     Configure {
         room: Option<BareJid>,
         changes: Vec<(String, String)>,
+        step: crate::app::room::configure::Step,
     },
     /// `/invitations`: the invitations waiting for an answer.
     Invitations,
@@ -272,6 +280,21 @@ pub enum Action {
     Privacy(PrivacyCommand),
     /// `/bookmark [list|add|remove] …` (XEP-0402, XEP-0048).
     Bookmark(BookmarkCommand),
+    /// `/bookmark add|remove` without ROOM: the room window on screen.
+    BookmarkHere(BookmarkHere),
+}
+
+/// `/bookmark add|remove` for the room window on screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookmarkHere {
+    /// As [`BookmarkEdit`]; without `--nick`, our nick in the room.
+    Add {
+        name: Option<String>,
+        nick: Option<String>,
+        password: Option<String>,
+        autojoin: Option<bool>,
+    },
+    Remove,
 }
 
 /// The `/bookmark` subcommands.

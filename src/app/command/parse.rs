@@ -16,8 +16,8 @@ use crate::xmpp::stanza::privacy::PrivacyItem;
 use super::jid_input::{parse_bare_jid, parse_jid, shown};
 use super::table::{CommandSpec, SAY, find_command};
 use super::{
-    Action, Availability, BookmarkCommand, BookmarkEdit, CommandError, Moderation, PresenceChoice,
-    PrivacyCommand, Target,
+    Action, Availability, BookmarkCommand, BookmarkEdit, BookmarkHere, CommandError, Moderation,
+    PresenceChoice, PrivacyCommand, Target,
 };
 use crate::xmpp::stanza::muc::{Affiliation, Role};
 
@@ -162,7 +162,8 @@ pub(super) fn parse_msg(args: &mut Args<'_>) -> Result<Action, CommandError> {
     })
 }
 
-/// `/join ROOM[/NICK] [PASSWORD]`: the nick is the address's resource.
+/// `/join ROOM[/NICK] [PASSWORD] [--configure]`: the nick is the
+/// address's resource.
 pub(super) fn parse_join(args: &mut Args<'_>) -> Result<Action, CommandError> {
     let address = args.jid()?;
     if address.node().is_none() {
@@ -171,12 +172,23 @@ pub(super) fn parse_join(args: &mut Args<'_>) -> Result<Action, CommandError> {
             address
         )));
     }
-    let password = args.word().map(str::to_owned);
+    let mut password = None;
+    let mut configure = false;
+    while let Some(word) = args.word() {
+        if word == "--configure" {
+            configure = true;
+        } else if password.is_none() {
+            password = Some(word.to_owned());
+        } else {
+            return Err(args.usage(format!("{} is one word too many", shown(word))));
+        }
+    }
     args.finish()?;
     Ok(Action::Join {
         room: address.to_bare(),
         nick: address.resource().map(|r| r.as_str().to_owned()),
         password,
+        configure,
     })
 }
 
@@ -470,6 +482,20 @@ pub(super) fn parse_bookmark(args: &mut Args<'_>) -> Result<Action, CommandError
     let sub = args.word().unwrap_or("list").to_lowercase();
     let command = match sub.as_str() {
         "list" => BookmarkCommand::List,
+        // Without ROOM: the room window on screen.
+        "add" if args.peek_word().is_none_or(|w| w.starts_with("--")) => {
+            let edit = parse_bookmark_options(args)?;
+            args.finish()?;
+            return Ok(Action::BookmarkHere(BookmarkHere::Add {
+                name: edit.name,
+                nick: edit.nick,
+                password: edit.password,
+                autojoin: edit.autojoin,
+            }));
+        }
+        "remove" if args.peek_word().is_none() => {
+            return Ok(Action::BookmarkHere(BookmarkHere::Remove));
+        }
         "add" => BookmarkCommand::Add(parse_bookmark_edit(args)?),
         "remove" => BookmarkCommand::Remove(bookmark_room(args)?),
         other => {
@@ -500,8 +526,28 @@ fn bookmark_room(args: &mut Args<'_>) -> Result<BareJid, CommandError> {
 /// [--password PW]`; NAME runs to the next `--` flag.
 fn parse_bookmark_edit(args: &mut Args<'_>) -> Result<BookmarkEdit, CommandError> {
     let room = bookmark_room(args)?;
-    let mut edit = BookmarkEdit {
+    let options = parse_bookmark_options(args)?;
+    Ok(BookmarkEdit {
         room,
+        name: options.name,
+        nick: options.nick,
+        password: options.password,
+        autojoin: options.autojoin,
+    })
+}
+
+/// The options of `/bookmark add`.
+struct BookmarkOptions {
+    name: Option<String>,
+    nick: Option<String>,
+    password: Option<String>,
+    autojoin: Option<bool>,
+}
+
+/// `[--autojoin|--no-autojoin] [--nick NICK] [--name NAME] [--password
+/// PW]`.
+fn parse_bookmark_options(args: &mut Args<'_>) -> Result<BookmarkOptions, CommandError> {
+    let mut edit = BookmarkOptions {
         name: None,
         nick: None,
         password: None,
@@ -748,13 +794,36 @@ pub(super) fn parse_destroy(args: &mut Args<'_>) -> Result<Action, CommandError>
     })
 }
 
+/// `/invite [--room ROOM] [--direct|--mediated] JID [TEXT]`, the options
+/// in any order.
 pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, CommandError> {
-    let room = room_option(args)?;
+    use crate::app::room::invitation::Via;
+    let mut room = None;
+    let mut via = Via::Auto;
+    loop {
+        if let Some(named) = room_option(args)? {
+            room = Some(named);
+            continue;
+        }
+        let rest = args.rest.trim_start();
+        let chosen = [("--direct", Via::Direct), ("--mediated", Via::Mediated)]
+            .into_iter()
+            .find(|(flag, _)| {
+                rest.strip_prefix(flag)
+                    .is_some_and(|after| after.is_empty() || after.starts_with(char::is_whitespace))
+            });
+        let Some((flag, chosen)) = chosen else {
+            break;
+        };
+        args.rest = &rest[flag.len()..];
+        via = chosen;
+    }
     let jid = args.bare_jid()?;
     Ok(Action::Invite {
         room,
         jid,
         reason: args.text(),
+        via,
     })
 }
 
@@ -788,10 +857,22 @@ pub(super) fn parse_decline(args: &mut Args<'_>) -> Result<Action, CommandError>
     })
 }
 
-/// `/configure [--room ROOM] [KEY=VALUE …]`; a value may be "quoted" to
-/// hold spaces.
+/// `/configure [--room ROOM] [KEY=VALUE …|submit|cancel]`; a value may be
+/// "quoted" to hold spaces.
 pub(super) fn parse_configure(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    use crate::app::room::configure::Step;
     let room = room_option(args)?;
+    let word = args.rest.trim();
+    for (name, step) in [("submit", Step::Submit), ("cancel", Step::Cancel)] {
+        if word.eq_ignore_ascii_case(name) {
+            args.rest = "";
+            return Ok(Action::Configure {
+                room,
+                changes: Vec::new(),
+                step,
+            });
+        }
+    }
     let mut changes = Vec::new();
     loop {
         let rest = args.rest.trim_start();
@@ -816,5 +897,9 @@ pub(super) fn parse_configure(args: &mut Args<'_>) -> Result<Action, CommandErro
         };
         changes.push((key.to_owned(), value));
     }
-    Ok(Action::Configure { room, changes })
+    Ok(Action::Configure {
+        room,
+        changes,
+        step: Step::Ask,
+    })
 }

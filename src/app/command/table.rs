@@ -19,7 +19,7 @@ use super::parse::{
     parse_remove, parse_rename, parse_role, parse_roster, parse_say, parse_search, parse_status,
     parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe, parse_voice,
 };
-use super::{Action, BookmarkCommand, CommandError, Moderation, PrivacyCommand};
+use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
 
 /// What an argument position holds; completion offers candidates by kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,11 +95,14 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "join",
-        args: "ROOM[/NICK] [PASSWORD]",
+        args: "ROOM[/NICK] [PASSWORD] [--configure]",
         summary: "join a group chat room",
         details: "Enters ROOM (room@conference.example.org) as NICK, or as the [rooms] nick of \
                   the config (else your JID's local part). Its window opens; plain text there \
-                  goes to the room, and /msg ROOM/NICK writes privately to one occupant.",
+                  goes to the room, and /msg ROOM/NICK writes privately to one occupant. A room \
+                  the join creates opens with the default configuration, or, with --configure \
+                  (or [rooms] create = \"configure\"), shows its configuration form and stays \
+                  closed to others until /configure KEY=VALUE… or /configure submit.",
         args_kinds: &[ArgKind::Jid, ArgKind::Text],
         parse: parse_join,
         works_offline: false,
@@ -424,7 +427,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "bookmark",
         args: "[list|add|remove] …",
         summary: "list, add or remove room bookmarks",
-        details: "/bookmark list, /bookmark add ROOM [OPTIONS], /bookmark remove ROOM. \
+        details: "/bookmark list, /bookmark add [ROOM] [OPTIONS], /bookmark remove [ROOM]; \
+                  without ROOM, the room window on screen (with your nick there). \
                   Bookmarks live on your server (XEP-0402, or XEP-0048 private storage where \
                   the server lacks it), shared by all your clients. OPTIONS: --autojoin or \
                   --no-autojoin, --nick NICK, --name NAME, --password PW. add again to edit one: \
@@ -575,12 +579,13 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "configure",
-        args: "[--room ROOM] [KEY=VALUE …]",
+        args: "[--room ROOM] [KEY=VALUE …|submit|cancel]",
         summary: "show the room's configuration, or change it (owners)",
         details: "Keys: name, desc, persistent, public, membersonly, moderated, passwordprotected, \
                   password, whois (moderators or anyone), allowpm, changesubject, allowinvites, \
                   maxusers, or any field's full name. Example: /configure persistent=yes \
-                  name=\"The feast\"",
+                  name=\"The feast\". submit sends the form as it is; cancel drops it (a room \
+                  being created is then destroyed by the service).",
         args_kinds: &[ArgKind::Text],
         parse: parse_configure,
         works_offline: false,
@@ -589,9 +594,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "invite",
-        args: "[--room ROOM] JID [TEXT]",
+        args: "[--room ROOM] [--direct|--mediated] JID [TEXT]",
         summary: "invite someone into the room",
-        details: "The invitation goes through the room, so it works for members-only rooms; TEXT is the reason the invitee sees.",
+        details: "The invitation goes straight to JID (XEP-0249, with the room's password when it has one), or, in a members-only room, through the room, which makes JID a member; --direct or --mediated choose. TEXT is the reason the invitee sees.",
         args_kinds: &[ArgKind::BareJid, ArgKind::Text],
         parse: parse_invite,
         works_offline: false,
@@ -718,7 +723,7 @@ impl Action {
             Action::Unblock { .. } => const { row("unblock") },
             Action::Blocklist => const { row("blocklist") },
             Action::Privacy(_) => const { row("privacy") },
-            Action::Bookmark(_) => const { row("bookmark") },
+            Action::Bookmark(_) | Action::BookmarkHere(_) => const { row("bookmark") },
         }
     }
 
@@ -807,6 +812,8 @@ impl Action {
                 BookmarkCommand::Add(edit) => format!("/bookmark add {}", edit.room),
                 BookmarkCommand::Remove(room) => format!("/bookmark remove {room}"),
             },
+            Action::BookmarkHere(BookmarkHere::Add { .. }) => "/bookmark add".to_owned(),
+            Action::BookmarkHere(BookmarkHere::Remove) => "/bookmark remove".to_owned(),
         }
     }
 }

@@ -24,22 +24,31 @@ pub fn default_nick(state: &State) -> Option<String> {
     })
 }
 
-/// `/join ROOM[/NICK] [PASSWORD]`: opens the room's window; the result
-/// follows the join.
-#[allow(clippy::too_many_arguments)]
+/// `/join ROOM[/NICK] [PASSWORD] [--configure]`: opens the room's
+/// window; the result follows the join. An empty nick in `request` means
+/// the default one. `configure` (or `[rooms] create = "configure"`): a
+/// room the join creates waits for its configuration (MUC-45).
 pub fn join(
     state: &mut State,
     tag: u64,
     label: &str,
-    room: BareJid,
-    nick: Option<String>,
-    password: Option<String>,
+    request: RoomJoin,
+    configure: bool,
     at: i64,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
-    let Some(nick) = nick.or_else(|| default_nick(state)) else {
+    let RoomJoin {
+        room,
+        nick,
+        password,
+    } = request;
+    let Some(nick) = Some(nick)
+        .filter(|n| !n.is_empty())
+        .or_else(|| default_nick(state))
+    else {
         return Outcome::Failed(format!("give a nick: /join {room}/NICK"));
     };
+    let configure = configure || state.prefs.room_create_configure;
     match super::join(
         state,
         RoomJoin {
@@ -54,6 +63,7 @@ pub fn join(
             state.active = Some(conversation);
             if let Some(entry) = state.rooms.get_mut(&room) {
                 entry.join_report = Some((tag, label.to_owned()));
+                entry.configure_on_create = configure;
             }
             Outcome::Pending
         }

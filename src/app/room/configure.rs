@@ -1,12 +1,19 @@
-//! Room configuration by its owner (XEP-0045 §10.2, MUC-41, MUC-42):
-//! `/configure [--room ROOM] [KEY=VALUE …]`.
+//! Room configuration by its owner (XEP-0045 §10.1, §10.2, MUC-41…43,
+//! MUC-45): `/configure [--room ROOM] [KEY=VALUE …|submit|cancel]`.
 //!
 //! The room's muc#owner form is fetched; without changes its fields are
 //! listed (name, type, value), with them the named fields are set and the
-//! whole form goes back submitted, hidden `FORM_TYPE` included. The common
-//! fields have short names ([`COMMON`], MUC-42); any other field is named
-//! by its `var`. A change naming a field the form lacks fails before
-//! anything is sent. Booleans take 1/0, yes/no, true/false or on/off.
+//! whole form goes back submitted, hidden `FORM_TYPE` included; `submit`
+//! sends it back as it is. The common fields have short names
+//! ([`COMMON`], MUC-42); any other field is named by its `var`. A change
+//! naming a field the form lacks fails before anything is sent. Booleans
+//! take 1/0, yes/no, true/false or on/off.
+//!
+//! A room created by `/join --configure` (or `[rooms] create =
+//! "configure"`) is not opened as an instant room: its form is fetched and
+//! listed ([`creation_form`]), and the `/join` completes when the form is
+//! submitted. `cancel` sends `<x type='cancel'/>` (MUC-43); during the
+//! creation the service then destroys the room (Prosody does).
 
 use jid::BareJid;
 
@@ -39,14 +46,28 @@ pub const COMMON: &[(&str, &str)] = &[
     ("maxusers", "muc#roomconfig_maxusers"),
 ];
 
+/// What `/configure` was asked to do, and where it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Fetch the form: list it, or set the changes and submit it.
+    Ask,
+    /// Fetch the form and submit it as it is.
+    Submit,
+    /// Cancel the configuration (MUC-43).
+    Cancel,
+    /// The form went back; the answer is the result.
+    Submitted,
+    /// The form of a room we just created, to be listed (MUC-45).
+    Creating,
+}
+
 /// Where a `/configure` stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub room: BareJid,
     /// (var, value) changes asked; empty to list the form.
     pub changes: Vec<(String, String)>,
-    /// The form went back; the answer is the result.
-    pub submitted: bool,
+    pub step: Step,
 }
 
 /// The `var` a typed key means.
@@ -64,6 +85,7 @@ pub fn configure(
     label: &str,
     room: Option<BareJid>,
     changes: Vec<(String, String)>,
+    step: Step,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
     let room = match super::moderation::current_room(state, room) {
@@ -73,7 +95,7 @@ pub fn configure(
     let Some(entry) = state
         .rooms
         .get(&room)
-        .filter(|r| r.phase == JoinPhase::Joined)
+        .filter(|r| r.phase == JoinPhase::Joined || r.awaiting_configuration)
     else {
         return Outcome::Failed(format!("you are not in {room}"));
     };
@@ -85,19 +107,66 @@ pub fn configure(
         .into_iter()
         .map(|(key, value)| (var_of(&key), value))
         .collect();
+    let query = if step == Step::Cancel {
+        Query::RoomConfigCancel(room.clone())
+    } else {
+        Query::RoomConfigForm(room.clone())
+    };
     effects.push(Effect::Request {
-        query: Query::RoomConfigForm(room.clone()),
+        query,
         purpose: Purpose::RoomConfig {
             tag,
             label: label.to_owned(),
             pending: Pending {
                 room,
                 changes,
-                submitted: false,
+                step,
             },
         },
     });
     Outcome::Pending
+}
+
+/// MUC-45: we created `room` and asked to configure it; its form is
+/// fetched and listed, the room staying closed until it is submitted.
+pub fn creation_form(room: &BareJid, effects: &mut Vec<Effect>) {
+    effects.push(Effect::Request {
+        query: Query::RoomConfigForm(room.clone()),
+        purpose: Purpose::RoomConfig {
+            tag: 0,
+            label: "/join".to_owned(),
+            pending: Pending {
+                room: room.clone(),
+                changes: Vec::new(),
+                step: Step::Creating,
+            },
+        },
+    });
+}
+
+/// The room being created was configured (`ok`) or its creation
+/// cancelled: the `/join` waiting for it ends.
+fn end_creation(state: &mut State, room: &BareJid, ok: bool, effects: &mut Vec<Effect>) {
+    let Some(entry) = state
+        .rooms
+        .get_mut(room)
+        .filter(|r| r.awaiting_configuration)
+    else {
+        return;
+    };
+    entry.awaiting_configuration = false;
+    let nick = entry.nick.clone();
+    let occupants = entry.occupants.len() + entry.occupants.overflow;
+    if let Some((tag, label)) = entry.join_report.take() {
+        let outcome = if ok {
+            Outcome::Done(format!(
+                "joined {room} as {nick} ({occupants} here); the room is open"
+            ))
+        } else {
+            Outcome::Failed(format!("the creation of {room} is cancelled"))
+        };
+        report(state, tag, label, outcome, effects);
+    }
 }
 
 /// Sets `value` on the field `var`, as its type wants.
@@ -170,21 +239,57 @@ pub fn on_reply(
     effects: &mut Vec<Effect>,
 ) {
     let room = pending.room.clone();
-    let outcome = match (result, pending.submitted) {
+    let creating = state
+        .rooms
+        .get(&room)
+        .is_some_and(|r| r.awaiting_configuration);
+    if pending.step == Step::Creating {
+        let text = match result {
+            Ok(Answer::Form(form)) => format!(
+                "{}\nthe room stays closed to others until you submit it: \
+                 /configure KEY=VALUE… or /configure submit; /configure cancel destroys it",
+                listing(&room, &form)
+            ),
+            Ok(_) => format!("{room} sent no configuration form: /configure submit opens it"),
+            Err(error) => format!(
+                "{room} did not send its configuration form ({error}): \
+                 /configure submit opens it"
+            ),
+        };
+        effects.push(Effect::Emit(Event::Info { text }));
+        return;
+    }
+    let outcome = match (result, pending.step) {
         (Err(error), _) => Outcome::Failed(match &error {
             RequestError::Stanza(e) if e.condition == StanzaCondition::Forbidden => {
                 format!("only owners may configure {room}")
             }
             _ => format!("{room} refused: {error}"),
         }),
-        (Ok(_), true) => Outcome::Done(format!("{room} is configured")),
-        (Ok(Answer::Form(form)), false) if pending.changes.is_empty() => {
+        (Ok(_), Step::Submitted) => {
+            end_creation(state, &room, true, effects);
+            // The room's flags (members-only, password…) follow the form.
+            effects.push(Effect::Request {
+                query: Query::RoomInfo(room.clone()),
+                purpose: Purpose::RoomInfo { room: room.clone() },
+            });
+            Outcome::Done(format!("{room} is configured"))
+        }
+        (Ok(_), Step::Cancel) => {
+            end_creation(state, &room, false, effects);
+            Outcome::Done(if creating {
+                format!("the creation of {room} is cancelled: the service destroys the room")
+            } else {
+                format!("the configuration of {room} is left as it was")
+            })
+        }
+        (Ok(Answer::Form(form)), _) if pending.changes.is_empty() && pending.step == Step::Ask => {
             effects.push(Effect::Emit(Event::Info {
                 text: listing(&room, &form),
             }));
             Outcome::Done(String::new())
         }
-        (Ok(Answer::Form(mut form)), false) => {
+        (Ok(Answer::Form(mut form)), _) => {
             match pending
                 .changes
                 .iter()
@@ -200,7 +305,7 @@ pub fn on_reply(
                             tag,
                             label,
                             pending: Pending {
-                                submitted: true,
+                                step: Step::Submitted,
                                 ..pending
                             },
                         },
@@ -210,7 +315,7 @@ pub fn on_reply(
                 Err(why) => Outcome::Failed(why),
             }
         }
-        (Ok(_), false) => Outcome::Failed(format!("{room} sent no configuration form")),
+        (Ok(_), _) => Outcome::Failed(format!("{room} sent no configuration form")),
     };
     report(state, tag, label, outcome, effects);
 }

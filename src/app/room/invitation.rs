@@ -1,5 +1,7 @@
-//! Invitations into rooms: the ones we send (`/invite`, mediated through
-//! the room, MUC-31) and the ones we get, mediated (MUC-30) or direct
+//! Invitations into rooms: the ones we send (`/invite`: direct, XEP-0249
+//! with the room's password, MUC-50, unless the room is members-only, then
+//! mediated through the room, MUC-31; `--direct`/`--mediated` choose) and
+//! the ones we get, mediated (MUC-30) or direct
 //! (XEP-0249, MUC-48), kept as [`Invitations`] until the user answers.
 //!
 //! An invitation is never acted on by itself (MUC-51): it waits as one
@@ -22,10 +24,23 @@ use crate::app::event::Event;
 use crate::app::{Effect, State, push_notice};
 use crate::sanitize::one_line;
 use crate::xmpp::error::StanzaCondition;
+use crate::xmpp::stanza::conference::DirectInvite;
 use crate::xmpp::stanza::message::{Message, MessageType};
 use crate::xmpp::stanza::muc::{Decline, Invite, MucUser};
 
 use super::JoinPhase;
+
+/// How `/invite` sends its invitation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Via {
+    /// Direct, unless the room is members-only (MUC-50).
+    #[default]
+    Auto,
+    /// XEP-0249 to the invitee.
+    Direct,
+    /// Through the room (MUC-31).
+    Mediated,
+}
 
 /// Invitations kept waiting for an answer.
 pub const MAX_REQUESTS: usize = 64;
@@ -353,9 +368,12 @@ fn on_refused(state: &mut State, message: &Message, at: i64, effects: &mut Vec<E
     }));
 }
 
-/// `/invite [--room ROOM] JID [TEXT]` (MUC-31): a mediated invitation. The
-/// room confirms nothing; a refusal comes later as a room line and a
-/// `room-error` event.
+/// `/invite [--room ROOM] [--direct|--mediated] JID [TEXT]`: a direct
+/// invitation (XEP-0249, with the password the room was joined with,
+/// MUC-50) unless the room is members-only (disco's `muc_membersonly`),
+/// where it goes through the room (MUC-31) so the room makes the invitee a
+/// member. The room confirms nothing; a refusal of a mediated one comes
+/// later as a room line and a `room-error` event.
 #[allow(clippy::too_many_arguments)]
 pub fn invite(
     state: &mut State,
@@ -364,19 +382,38 @@ pub fn invite(
     room: Option<BareJid>,
     jid: BareJid,
     reason: Option<String>,
-    _at: i64,
+    via: Via,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
     let room = match super::moderation::current_room(state, room) {
         Ok(room) => room,
         Err(why) => return Outcome::Failed(why),
     };
-    if state
+    let Some(entry) = state
         .rooms
         .get(&room)
-        .is_none_or(|r| r.phase != JoinPhase::Joined)
-    {
+        .filter(|r| r.phase == JoinPhase::Joined)
+    else {
         return Outcome::Failed(format!("you are not in {room}"));
+    };
+    let direct = match via {
+        Via::Direct => true,
+        Via::Mediated => false,
+        Via::Auto => !entry.flags.members_only,
+    };
+    if direct {
+        let mut message = Message::new(MessageType::Normal);
+        message.to = Some(Jid::from(jid.clone()));
+        message.id = Some(crate::xmpp::id::next());
+        message.direct_invite = Some(DirectInvite {
+            room: room.clone(),
+            password: entry.password.clone(),
+            reason,
+            continues: false,
+            thread: None,
+        });
+        effects.push(Effect::SendMessage(message));
+        return Outcome::Done(format!("invited {jid} to {room} (direct invitation)"));
     }
     let id = crate::xmpp::id::next();
     let mut message = Message::new(MessageType::Normal);
@@ -456,7 +493,12 @@ pub fn accept(
     let Some(request) = state.invitations.take(&room) else {
         return Outcome::Failed(format!("no invitation to {room}"));
     };
-    super::command::join(state, tag, label, room, None, request.password, at, effects)
+    let join = super::RoomJoin {
+        room,
+        nick: String::new(),
+        password: request.password,
+    };
+    super::command::join(state, tag, label, join, false, at, effects)
 }
 
 /// `/decline [ROOM] [TEXT]`: a mediated invitation is declined through the

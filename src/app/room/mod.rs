@@ -237,6 +237,9 @@ pub struct Room {
     pub pending_nick: Option<String>,
     /// We created the room and it waits for its configuration (MUC-45).
     pub awaiting_configuration: bool,
+    /// A room this join creates shows its configuration form instead of
+    /// opening as an instant room (MUC-45, `/join --configure`).
+    pub configure_on_create: bool,
     /// When the join started (Unix seconds), for the disco#info wait.
     pub since: i64,
     /// Ids (and origin-ids) of our messages not yet reflected, oldest
@@ -269,6 +272,7 @@ impl Room {
             password,
             pending_nick: None,
             awaiting_configuration: false,
+            configure_on_create: false,
             since: at,
             awaiting_reflection: std::collections::VecDeque::new(),
             rev: 0,

@@ -197,7 +197,18 @@ fn on_self_presence(
     for text in warnings {
         tell(state, room, text, at, effects);
     }
-    if created {
+    if created && entry_configures(state, room) {
+        // MUC-45: asked for, the configuration form instead.
+        tell(
+            state,
+            room,
+            "you created this room; it is closed to others until you submit its configuration"
+                .to_owned(),
+            at,
+            effects,
+        );
+        super::configure::creation_form(room, effects);
+    } else if created {
         // MUC-45: others can enter once the room is configured; by default
         // it takes the service's defaults (an instant room).
         tell(
@@ -212,6 +223,11 @@ fn on_self_presence(
             purpose: Purpose::InstantRoom { room: room.clone() },
         });
     }
+}
+
+/// Whether the room we just created waits for our configuration form.
+fn entry_configures(state: &State, room: &BareJid) -> bool {
+    state.rooms.get(room).is_some_and(|r| r.configure_on_create)
 }
 
 /// MUC-15, MUC-25…28: an occupant (or we) left, was renamed or removed.
@@ -708,7 +724,9 @@ fn on_subject(
         entry.phase = JoinPhase::Joined;
         let our_nick = entry.nick.clone();
         let occupants = entry.occupants.len() + entry.occupants.overflow;
-        if let Some((tag, label)) = entry.join_report.take() {
+        // MUC-45: a room being configured completes the join when submitted.
+        let held = entry.awaiting_configuration && entry.configure_on_create;
+        if let Some((tag, label)) = entry.join_report.take_if(|_| !held) {
             crate::app::dispatch::report(
                 state,
                 tag,

@@ -615,3 +615,72 @@ fn rooms_in(state: &State) -> usize {
         .filter(|room| room.phase.is_present())
         .count()
 }
+
+/// `/bookmark add` without ROOM bookmarks the room window on screen, with
+/// our nick there (unless `--nick`); `/bookmark remove` without ROOM
+/// removes its bookmark; outside a room both say to name one.
+#[test]
+fn bookmark_add_and_remove_the_room_on_screen() {
+    let mut state = with_pep_bookmarks();
+    let lines = results(&run(&mut state, 1, "/bookmark add --autojoin"));
+    assert!(lines[0].contains("no room here"), "{lines:?}");
+    in_room(&mut state, "montague@conference.example.com", "jules");
+    state.active = state
+        .chats
+        .find_room(&bare("montague@conference.example.com"), None);
+    let effects = run(&mut state, 2, "/bookmark add --autojoin");
+    let sent = requests(&effects);
+    let [(_, query)] = &sent[..] else {
+        panic!("{sent:?}")
+    };
+    let xml = query.to_iq("example.com").to_element().to_xml();
+    assert!(
+        xml.contains("<item id='montague@conference.example.com'>")
+            && xml.contains("autojoin='true'")
+            && xml.contains("<nick>jules</nick>"),
+        "{xml}"
+    );
+    let effects = run(&mut state, 3, "/bookmark add --nick romeo");
+    let xml = requests(&effects)[0]
+        .1
+        .to_iq("example.com")
+        .to_element()
+        .to_xml();
+    assert!(xml.contains("<nick>romeo</nick>"), "{xml}");
+    state.active = state
+        .chats
+        .find_room(&bare("verona@conference.example.com"), None);
+    let effects = run(&mut state, 4, "/bookmark remove");
+    assert_eq!(
+        requests(&effects)[0].1,
+        Query::PubsubRetract {
+            node: ns::BOOKMARKS.into(),
+            id: "verona@conference.example.com".into()
+        }
+    );
+    use crate::app::command::{Action, BookmarkHere, parse};
+    assert_eq!(
+        parse("/bookmark remove").unwrap(),
+        Action::BookmarkHere(BookmarkHere::Remove)
+    );
+    assert!(parse("/bookmark add --bogus").is_err());
+}
+
+/// BOOKMARKS-18, PEP-01: a PEP service without publish-options is not used
+/// for private data: the bookmarks stay in private storage.
+#[test]
+fn bookmarks_18_no_publish_options_no_pep_store() {
+    let mut state = logged_in();
+    let effects = account(
+        &mut state,
+        "<iq type='result' id='d2' from='juliet@example.com'>\
+         <query xmlns='http://jabber.org/protocol/disco#info'>\
+         <identity category='pubsub' type='pep'/>\
+         <feature var='urn:xmpp:bookmarks:1#compat'/></query></iq>",
+    );
+    assert_eq!(state.bookmarks.store, Store::Private);
+    assert_eq!(
+        requests(&effects),
+        [(Step::Retrieve, Query::PrivateBookmarks)]
+    );
+}

@@ -213,12 +213,17 @@ fn room_option_or_current_window() {
     assert!(effects.iter().any(|e| matches!(e, Effect::Request { .. })));
 }
 
-/// MUC-31: `/invite` is a muc#user `<invite to/>` through the room; the
-/// room's refusal of it becomes a room line and a room-error event.
+/// MUC-31: `/invite --mediated` is a muc#user `<invite to/>` through the
+/// room; the room's refusal of it becomes a room line and a room-error
+/// event.
 #[test]
 fn muc_31_mediated_invitation_and_its_refusal() {
     let mut state = in_room_as("none", "participant");
-    let effects = run(&mut state, 1, "/invite romeo@example.net join us");
+    let effects = run(
+        &mut state,
+        1,
+        "/invite --mediated romeo@example.net join us",
+    );
     assert_eq!(
         trace(&effects),
         [
@@ -440,4 +445,221 @@ fn muc_41_configure_sets_named_fields_and_submits_the_whole_form() {
     let mut state = in_room_as("admin", "moderator");
     let lines = results(&run(&mut state, 3, "/configure"));
     assert!(lines[0].contains("only owners"), "{lines:?}");
+}
+
+/// `/join ROOM/NICK --configure` up to the room's own presence with 201.
+fn creating(line: &str) -> (State, Vec<Effect>) {
+    let mut state = logged_in();
+    let asked = run(&mut state, 7, line);
+    let mut effects = reply(&mut state, &asked, Ok(Answer::Features(Vec::new())));
+    effects.extend(presence(
+        &mut state,
+        &format!(
+            "<presence from='{ROOM}/juliet'><x xmlns='http://jabber.org/protocol/muc#user'>\
+             <item affiliation='owner' role='moderator'/><status code='110'/><status code='201'/></x></presence>"
+        ),
+    ));
+    (state, effects)
+}
+
+fn config_form() -> crate::xmpp::stanza::data_form::DataForm {
+    crate::xmpp::stanza::data_form::DataForm::parse(&crate::xmpp::stanza::test_xml::parse(
+        "<x xmlns='jabber:x:data' type='form'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/muc#roomconfig</value></field>\
+         <field var='muc#roomconfig_roomname' type='text-single'><value/></field>\
+         <field var='muc#roomconfig_persistentroom' type='boolean'><value>0</value></field></x>",
+    ))
+}
+
+/// MUC-45: `/join --configure` creating a room fetches and lists its
+/// form instead of making it instant; the join completes only when the
+/// form, changed or as it is, is submitted.
+#[test]
+fn muc_45_join_configure_shows_the_form_and_completes_on_submit() {
+    for (submit, sent_field) in [
+        (
+            "/configure name=Feast",
+            "<field var='muc#roomconfig_roomname' type='text-single'><value>Feast</value></field>",
+        ),
+        (
+            "/configure submit",
+            "<field var='muc#roomconfig_roomname' type='text-single'><value/></field>",
+        ),
+    ] {
+        let (mut state, effects) =
+            creating("/join verona@conference.example.com/juliet --configure");
+        let lines = trace(&effects);
+        assert!(
+            !lines.iter().any(|l| l.contains("InstantRoom")),
+            "{lines:#?}"
+        );
+        let form_request = effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Request { .. }))
+            .cloned()
+            .collect::<Vec<_>>();
+        assert!(
+            trace(&form_request)
+                .last()
+                .is_some_and(|l| l.contains("step: Creating")
+                    && l.contains("<query xmlns='http://jabber.org/protocol/muc#owner'/>")),
+            "{lines:#?}"
+        );
+        let shown = reply(
+            &mut state,
+            &form_request[form_request.len() - 1..],
+            Ok(Answer::Form(config_form())),
+        );
+        let shown = trace(&shown).join("\n");
+        assert!(
+            shown.contains("name (text-single) =") && shown.contains("/configure submit"),
+            "{shown}"
+        );
+        // The subject ends the usual join, but not this one.
+        let subject = message(
+            &mut state,
+            &format!("<message from='{ROOM}' type='groupchat'><subject/></message>"),
+        );
+        assert!(results(&subject).is_empty(), "{subject:?}");
+        let asked = run(&mut state, 8, submit);
+        let submitted = reply(&mut state, &asked, Ok(Answer::Form(config_form())));
+        let sent = trace(&submitted);
+        assert!(
+            sent[0].contains("type='submit'") && sent[0].contains(sent_field),
+            "{sent:?}"
+        );
+        let done = reply(&mut state, &submitted, Ok(Answer::Done));
+        let done = results(&done);
+        assert!(
+            done.iter()
+                .any(|l| l.contains("/join") && l.contains("room is open")),
+            "{done:?}"
+        );
+        assert!(done.iter().any(|l| l.contains("is configured")), "{done:?}");
+        assert!(!state.rooms.get(&bare(ROOM)).unwrap().awaiting_configuration);
+    }
+}
+
+/// MUC-43, MUC-45: `/configure cancel` during the creation sends a
+/// cancel form; the `/join` fails and the user is told the room goes.
+#[test]
+fn muc_43_cancel_during_creation_destroys_the_room() {
+    let (mut state, _) = creating("/join verona@conference.example.com/juliet --configure");
+    let asked = run(&mut state, 8, "/configure cancel");
+    assert!(
+        trace(&asked)[0].contains(
+            "<query xmlns='http://jabber.org/protocol/muc#owner'>\
+             <x xmlns='jabber:x:data' type='cancel'/></query>"
+        ),
+        "{asked:?}"
+    );
+    let done = results(&reply(&mut state, &asked, Ok(Answer::Done)));
+    assert!(
+        done.iter()
+            .any(|l| l.contains("/join") && l.contains("cancelled")),
+        "{done:?}"
+    );
+    assert!(
+        done.iter().any(|l| l.contains("destroys the room")),
+        "{done:?}"
+    );
+}
+
+/// MUC-45: `[rooms] create = "configure"` makes every `/join` creation
+/// wait for the form; the default stays instant.
+#[test]
+fn muc_45_configured_creation_by_preference() {
+    let mut state = logged_in();
+    state.prefs.room_create_configure = true;
+    let asked = run(&mut state, 7, "/join verona@conference.example.com/juliet");
+    reply(&mut state, &asked, Ok(Answer::Features(Vec::new())));
+    let effects = presence(
+        &mut state,
+        &format!(
+            "<presence from='{ROOM}/juliet'><x xmlns='http://jabber.org/protocol/muc#user'>\
+             <item affiliation='owner' role='moderator'/><status code='110'/><status code='201'/></x></presence>"
+        ),
+    );
+    let lines = trace(&effects);
+    assert!(
+        lines.iter().any(|l| l.contains("step: Creating")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("InstantRoom")),
+        "{lines:#?}"
+    );
+    use crate::config::{RoomCreation, RoomsConfig};
+    let rooms: RoomsConfig = toml::from_str("create = \"configure\"").unwrap();
+    assert_eq!(rooms.create, RoomCreation::Configure);
+    let rooms: RoomsConfig = toml::from_str("").unwrap();
+    assert_eq!(rooms.create, RoomCreation::Instant);
+    assert!(toml::from_str::<RoomsConfig>("create = \"later\"").is_err());
+}
+
+/// MUC-50: in a room that is not members-only `/invite` sends a direct
+/// invitation (XEP-0249) to the invitee, with the password the room was
+/// joined with; in a members-only one it goes through the room (MUC-31);
+/// `--direct` and `--mediated` choose.
+#[test]
+fn muc_50_direct_invitation_unless_members_only() {
+    let mut state = in_room_as("none", "participant");
+    state.rooms.get_mut(&bare(ROOM)).unwrap().password = Some("tomb".into());
+    let effects = run(&mut state, 1, "/invite romeo@example.net join us");
+    assert_eq!(
+        trace(&effects),
+        [
+            format!(
+                "message: <message to='romeo@example.net' type='normal' id='ID'>\
+                 <x xmlns='jabber:x:conference' jid='{ROOM}' password='tomb' reason='join us'/></message>"
+            ),
+            format!(
+                "emit: ok /invite romeo@example.net: invited romeo@example.net to {ROOM} (direct invitation)"
+            ),
+        ]
+    );
+    state.rooms.get_mut(&bare(ROOM)).unwrap().flags.members_only = true;
+    let mediated = trace(&run(&mut state, 2, "/invite romeo@example.net"));
+    assert!(
+        mediated[0].contains(&format!("<message to='{ROOM}'"))
+            && mediated[0].contains("<invite to='romeo@example.net'/>"),
+        "{mediated:?}"
+    );
+    let forced = trace(&run(&mut state, 3, "/invite --direct romeo@example.net"));
+    assert!(forced[0].contains("jabber:x:conference"), "{forced:?}");
+}
+
+#[test]
+fn invite_options_parse() {
+    use crate::app::command::{Action, parse};
+    use crate::app::room::invitation::Via;
+    for (line, room, via) in [
+        ("/invite romeo@example.net hi", None, Via::Auto),
+        ("/invite --direct romeo@example.net", None, Via::Direct),
+        (
+            "/invite --mediated --room verona@conference.example.com romeo@example.net",
+            Some(bare(ROOM)),
+            Via::Mediated,
+        ),
+        (
+            "/invite --room verona@conference.example.com --direct romeo@example.net",
+            Some(bare(ROOM)),
+            Via::Direct,
+        ),
+    ] {
+        let Action::Invite {
+            room: r,
+            via: v,
+            jid,
+            ..
+        } = parse(line).unwrap()
+        else {
+            panic!("{line}");
+        };
+        assert_eq!(
+            (r, v, jid),
+            (room, via, bare("romeo@example.net")),
+            "{line}"
+        );
+    }
 }

@@ -730,8 +730,27 @@ fn room_commands_parse() {
             room: bare(ROOM),
             nick: Some("Juliet".into()),
             password: Some("secret".into()),
+            configure: false,
         }
     );
+    // MUC-45: the creation choice goes before or after the password.
+    for line in [
+        "/join verona@conference.example.com --configure",
+        "/join verona@conference.example.com secret --configure",
+        "/join verona@conference.example.com --configure secret",
+    ] {
+        let Action::Join {
+            configure,
+            password,
+            ..
+        } = parse(line).unwrap()
+        else {
+            panic!("{line}");
+        };
+        assert!(configure, "{line}");
+        assert_eq!(password.is_some(), line.contains("secret"), "{line}");
+    }
+    assert!(parse("/join verona@conference.example.com a b").is_err());
     assert!(parse("/join conference.example.com").is_err());
     assert_eq!(
         parse("/leave good night").unwrap(),
@@ -1015,4 +1034,50 @@ fn same_id_from_two_occupants_is_two_lines() {
         .map(|(_, nick, _, _)| nick)
         .collect();
     assert_eq!(senders, [Some("romeo".into()), Some("nurse".into())]);
+}
+
+/// MUC-57, MUC-03: a room advertising self-ping optimisation is noted
+/// from its disco#info, with its other flags; its answers to a self-ping
+/// follow the same rules (MUC-55).
+#[test]
+fn muc_57_self_ping_optimization_flag() {
+    let flags = crate::app::room::RoomFlags::from_features(&[
+        "http://jabber.org/protocol/muc#self-ping-optimization".to_owned(),
+        "muc_membersonly".to_owned(),
+        "muc_passwordprotected".to_owned(),
+    ]);
+    assert!(flags.self_ping_optimization && flags.members_only && flags.password_protected);
+    assert!(flags.known);
+    let plain = crate::app::room::RoomFlags::from_features(&[]);
+    assert!(!plain.self_ping_optimization && !plain.members_only);
+}
+
+/// MUC-19, MUC-20: a subject change from an occupant is shown and kept
+/// with who set it; `/topic` shows it, `/topic TEXT` asks the room for a
+/// new one with a groupchat `<subject/>` and no body.
+#[test]
+fn muc_19_20_subject_shown_and_set() {
+    let mut state = joined();
+    let effects = message(
+        &mut state,
+        "<message from='verona@conference.example.com/romeo' type='groupchat'>\
+         <subject>Act II</subject></message>",
+    );
+    assert!(
+        trace(&effects)
+            .iter()
+            .any(|l| l.contains("room-subject verona@conference.example.com")
+                && l.contains("Act II")),
+        "{effects:?}"
+    );
+    assert_eq!(
+        results(&run(&mut state, 1, "/topic")),
+        ["ok /topic: verona@conference.example.com: Act II (set by romeo)"]
+    );
+    let sent = trace(&run(&mut state, 2, "/topic Act III"));
+    assert_eq!(
+        sent[0],
+        "message: <message to='verona@conference.example.com' type='groupchat' id='ID'>\
+         <subject>Act III</subject></message>"
+    );
 }

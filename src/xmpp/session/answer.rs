@@ -252,4 +252,35 @@ mod tests {
         );
         assert_eq!(caps_ver(), caps::ver(&[IDENTITY], FEATURES));
     }
+
+    /// MUC-05: we advertise group chat and direct invitations, so other
+    /// clients may invite us.
+    #[test]
+    fn muc_05_group_chat_features_advertised() {
+        let xml = disco_info(None).to_xml();
+        for var in [ns::MUC, ns::CONFERENCE] {
+            assert!(
+                xml.contains(&format!("<feature var='{var}'/>")),
+                "{var}: {xml}"
+            );
+        }
+    }
+
+    /// MUC-56: a ping the room forwards from our own occupant JID (another
+    /// client of ours self-pinging) is answered to that occupant JID.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn muc_56_forwarded_self_ping_is_answered() {
+        let iq = Iq::parse(&crate::xmpp::stanza::test_xml::parse(
+            "<iq type='get' id='c0ffee-sp1' from='verona@conference.example.com/juliet' \
+             to='juliet@example.com/balcony'><ping xmlns='urn:xmpp:ping'/></iq>",
+        ))
+        .unwrap();
+        let payload = iq.payload.as_ref().unwrap();
+        assert_eq!((payload.ns(), payload.name()), (ns::PING, "ping"));
+        assert_eq!(
+            Iq::result_for(&iq, None).to_element().to_xml(),
+            "<iq type='result' id='c0ffee-sp1' to='verona@conference.example.com/juliet'/>"
+        );
+    }
 }

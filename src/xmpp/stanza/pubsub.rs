@@ -414,4 +414,31 @@ mod tests {
         );
         assert!(!is_precondition_not_met(&plain));
     }
+
+    /// PEP-06, PEP-07: a publish goes to our own PEP service (no `to`),
+    /// with publish-options when the node's configuration matters.
+    #[test]
+    fn pep_06_07_publish_to_our_own_service_with_options() {
+        let item = Item {
+            id: Some("verona@conference.example.com".into()),
+            payload: Some(Element::new("conference", ns::BOOKMARKS)),
+        };
+        let mut iq = Iq::set(publish(
+            ns::BOOKMARKS,
+            &item,
+            Some(&PublishOptions::private()),
+        ));
+        iq.id = "pp1".into();
+        let xml = iq.to_element().to_xml();
+        assert!(
+            xml.starts_with(
+                "<iq type='set' id='pp1'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+                 <publish node='urn:xmpp:bookmarks:1'>"
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("<publish-options>"), "{xml}");
+        let bare = publish(ns::BOOKMARKS, &item, None).to_xml();
+        assert!(!bare.contains("publish-options"), "{bare}");
+    }
 }

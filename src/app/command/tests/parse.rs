@@ -399,8 +399,19 @@ fn bookmark_commands_parse() {
         ok("/bookmark remove verona@conference.example.com"),
         Action::Bookmark(BookmarkCommand::Remove(room))
     );
+    // Without ROOM: the room window on screen, resolved when it runs.
+    assert_eq!(
+        ok("/bookmark add --autojoin"),
+        Action::BookmarkHere(BookmarkHere::Add {
+            name: None,
+            nick: None,
+            password: None,
+            autojoin: Some(true),
+        })
+    );
     for (line, want) in [
-        ("/bookmark add", "missing the room"),
+        ("/bookmark add --nick", "missing the nick"),
+        ("/bookmark add --autojoin extra", "unknown option"),
         (
             "/bookmark add conference.example.com",
             "is a service, not a room",
