@@ -103,6 +103,9 @@ fn run(
             room::moderation::moderate(state, tag, label, room, order, at, effects)
         }
         Action::Invitations => room::invitation::list(state, effects),
+        Action::Members { room, kind } => {
+            room::members::fetch(state, tag, label, room, kind, effects)
+        }
         Action::Configure { room, changes } => {
             room::configure::configure(state, tag, label, room, changes, effects)
         }

@@ -363,6 +363,12 @@ pub enum Purpose {
         label: String,
         pending: room::configure::Pending,
     },
+    /// `/members` command `tag` (MUC-35, MUC-39), labelled `label`.
+    RoomList {
+        tag: u64,
+        label: String,
+        pending: room::members::Pending,
+    },
     /// Moderation command `tag` (MUC-36…44), labelled `label`.
     Moderation {
         tag: u64,
@@ -645,6 +651,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::RoomArchive { .. }
                 | Purpose::SelfPing { .. }
                 | Purpose::Moderation { .. }
+                | Purpose::RoomList { .. }
                 | Purpose::RoomConfig { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
@@ -905,6 +912,11 @@ fn apply_reply(
             label,
             pending,
         } => room::moderation::on_reply(state, tag, label, pending, result, effects),
+        Purpose::RoomList {
+            tag,
+            label,
+            pending,
+        } => room::members::on_reply(state, tag, label, pending, result, effects),
         Purpose::RoomConfig {
             tag,
             label,

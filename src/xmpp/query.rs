@@ -140,6 +140,12 @@ pub enum Query {
         room: BareJid,
         item: muc::admin::AdminItem,
     },
+    /// XEP-0045 §9.5, §10.5 (MUC-35, MUC-39): one affiliation or role
+    /// list of a room, a muc#admin get.
+    RoomList {
+        room: BareJid,
+        kind: muc::admin::ListKind,
+    },
     /// XEP-0045 §10.2 (MUC-41): a room's configuration form.
     RoomConfigForm(BareJid),
     /// XEP-0045 §10.2 (MUC-41): the whole configuration form, submitted.
@@ -205,6 +211,9 @@ pub enum Answer {
     PubsubItems(Items),
     /// XEP-0048 bookmarks from private storage, whole (BOOKMARKS-12).
     PrivateBookmarks(Storage),
+    /// The items of a room's affiliation or role list (MUC-35, MUC-39), at
+    /// most [`muc::admin::MAX_LIST`].
+    RoomList(Vec<muc::user::Item>),
     /// A data form (XEP-0004), such as a room's configuration (MUC-41).
     Form(super::stanza::data_form::DataForm),
     /// A set that was accepted.
@@ -247,6 +256,9 @@ impl Query {
             }
             Query::RoomAdmin { room, item } => {
                 Iq::set(muc::admin::set(item)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomList { room, kind } => {
+                Iq::get(muc::admin::get_list(*kind)).with_to(Jid::from(room.clone()))
             }
             Query::RoomConfigForm(room) => {
                 Iq::get(muc::owner::get_form()).with_to(Jid::from(room.clone()))
@@ -389,6 +401,9 @@ impl Query {
             | Query::SelfPing(_) => Ok(Answer::Done),
             Query::RoomAdmin { .. } | Query::RoomConfigure { .. } | Query::RoomDestroy { .. } => {
                 Ok(Answer::Done)
+            }
+            Query::RoomList { .. } => {
+                Ok(Answer::RoomList(muc::admin::parse_list(payload.as_ref())))
             }
             Query::RoomConfigForm(_) => payload
                 .filter(|p| p.is("query", ns::MUC_OWNER))

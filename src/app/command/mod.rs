@@ -171,6 +171,12 @@ pub enum Action {
         jid: BareJid,
         reason: Option<String>,
     },
+    /// `/members [--room ROOM] AFFILIATION|ROLE` (MUC-35, MUC-39): one of
+    /// the room's affiliation or role lists.
+    Members {
+        room: Option<BareJid>,
+        kind: crate::xmpp::stanza::muc::admin::ListKind,
+    },
     /// `/configure [--room ROOM] [KEY=VALUE …]` (MUC-41, MUC-42): list the
     /// room's configuration, or change the named fields.
     Configure {

@@ -19,6 +19,7 @@ use super::{
     Action, Availability, BookmarkCommand, BookmarkEdit, CommandError, Moderation, PresenceChoice,
     PrivacyCommand, Target,
 };
+use crate::xmpp::stanza::muc::admin::ListKind;
 use crate::xmpp::stanza::muc::{Affiliation, Role};
 
 const AVAILABILITY_WORDS: &str = "online, chat, away, xa or dnd";
@@ -746,6 +747,19 @@ pub(super) fn parse_destroy(args: &mut Args<'_>) -> Result<Action, CommandError>
             reason: args.text(),
         })
     })
+}
+
+pub(super) fn parse_members(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = room_option(args)?;
+    let word = args.required("the affiliation or role")?;
+    let kind = ListKind::parse(&word.to_ascii_lowercase()).ok_or_else(|| {
+        args.usage(format!(
+            "lists are owner, admin, member, outcast, moderator or participant, not {}",
+            shown(word)
+        ))
+    })?;
+    args.finish()?;
+    Ok(Action::Members { room, kind })
 }
 
 pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, CommandError> {

@@ -48,6 +48,7 @@ pub mod command;
 pub mod configure;
 pub mod history;
 pub mod invitation;
+pub mod members;
 pub mod mention;
 pub mod moderation;
 pub mod occupants;
