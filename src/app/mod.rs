@@ -363,6 +363,8 @@ pub enum Purpose {
         label: String,
         pending: room::configure::Pending,
     },
+    /// A step of a `/rooms` command (MUC-01, MUC-02).
+    Directory(room::directory::Pending),
     /// `/members` command `tag` (MUC-35, MUC-39), labelled `label`.
     RoomList {
         tag: u64,
@@ -652,6 +654,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::SelfPing { .. }
                 | Purpose::Moderation { .. }
                 | Purpose::RoomList { .. }
+                | Purpose::Directory(_)
                 | Purpose::RoomConfig { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
@@ -912,6 +915,7 @@ fn apply_reply(
             label,
             pending,
         } => room::moderation::on_reply(state, tag, label, pending, result, effects),
+        Purpose::Directory(pending) => room::directory::on_reply(state, pending, result, effects),
         Purpose::RoomList {
             tag,
             label,

@@ -171,6 +171,9 @@ pub enum Action {
         jid: BareJid,
         reason: Option<String>,
     },
+    /// `/rooms [SERVICE]` (MUC-01, MUC-02): the public rooms of a chat
+    /// service, found on our server when not named.
+    Rooms { service: Option<BareJid> },
     /// `/members [--room ROOM] AFFILIATION|ROLE` (MUC-35, MUC-39): one of
     /// the room's affiliation or role lists.
     Members {

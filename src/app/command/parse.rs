@@ -749,6 +749,15 @@ pub(super) fn parse_destroy(args: &mut Args<'_>) -> Result<Action, CommandError>
     })
 }
 
+pub(super) fn parse_rooms(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let service = match args.peek_word() {
+        Some(_) => Some(args.only_bare_jid()?),
+        None => None,
+    };
+    args.finish()?;
+    Ok(Action::Rooms { service })
+}
+
 pub(super) fn parse_members(args: &mut Args<'_>) -> Result<Action, CommandError> {
     let room = room_option(args)?;
     let word = args.required("the affiliation or role")?;

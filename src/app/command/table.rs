@@ -16,9 +16,9 @@ use super::parse::{
     parse_headline, parse_help, parse_invitations, parse_invite, parse_join, parse_kick,
     parse_leave, parse_me, parse_members, parse_msg, parse_mute, parse_nick, parse_normal,
     parse_preapprove, parse_presence, parse_priority_command, parse_privacy, parse_quit,
-    parse_reconnect, parse_remove, parse_rename, parse_role, parse_roster, parse_say, parse_search,
-    parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
-    parse_voice,
+    parse_reconnect, parse_remove, parse_rename, parse_role, parse_rooms, parse_roster, parse_say,
+    parse_search, parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute,
+    parse_unsubscribe, parse_voice,
 };
 use super::{Action, BookmarkCommand, CommandError, Moderation, PrivacyCommand};
 
@@ -575,6 +575,18 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "rooms",
+        args: "[SERVICE]",
+        summary: "list the public rooms of a chat service",
+        details: "Without SERVICE, the chat service of your server is found first. \
+                  Example: /rooms conference.example.org",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_rooms,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "members",
         args: "[--room ROOM] AFFILIATION|ROLE",
         summary: "list a room's owners, admins, members, outcasts, moderators or participants",
@@ -697,6 +709,7 @@ impl Action {
             },
             Action::Invite { .. } => const { row("invite") },
             Action::Members { .. } => const { row("members") },
+            Action::Rooms { .. } => const { row("rooms") },
             Action::Configure { .. } => const { row("configure") },
             Action::Invitations => const { row("invitations") },
             Action::Accept { .. } => const { row("accept") },
@@ -762,6 +775,10 @@ impl Action {
             },
             Action::Invite { jid, .. } => format!("/invite {jid}"),
             Action::Members { kind, .. } => format!("/members {kind}"),
+            Action::Rooms {
+                service: Some(service),
+            } => format!("/rooms {service}"),
+            Action::Rooms { service: None } => "/rooms".to_owned(),
             Action::Configure { .. } => "/configure".to_owned(),
             Action::Invitations => "/invitations".to_owned(),
             Action::Accept { room: Some(room) } => format!("/accept {room}"),

@@ -39,6 +39,7 @@ const EXAMPLES: &[&str] = &[
     "/invitations",
     "/configure persistent=yes name=\"The feast\"",
     "/members --room verona@conference.example.com outcast",
+    "/rooms conference.example.com",
     "/accept verona@conference.example.com",
     "/decline verona@conference.example.com busy",
     "/me waves",
@@ -151,6 +152,7 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Invitations
             | Action::Configure { .. }
             | Action::Members { .. }
+            | Action::Rooms { .. }
             | Action::Decline { .. }
             | Action::Roster
             | Action::Contact { .. }
