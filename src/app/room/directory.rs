@@ -6,7 +6,8 @@
 //! service has the identity `conference`/`text` and the feature
 //! `http://jabber.org/protocol/muc`. The rooms of the first service found
 //! (or the one named) come from its disco#items, paged with `<after/>`
-//! while the service pages (RSM) and until [`MAX_ROOMS`] rooms; they are
+//! while the service pages (RSM), its `<count/>` is not reached and a page
+//! brings rooms, until [`MAX_ROOMS`] rooms; they are
 //! shown as one listing (JID and name, sanitised), the other services
 //! found named below it. One [`Step`] rides along with each request.
 //! Imports nothing from `ui`.
@@ -239,8 +240,14 @@ pub fn on_reply(
                 }
             }
             let pages = pages + 1;
+            // The set's count, when given, says when every room is in.
+            let counted = page
+                .set
+                .as_ref()
+                .and_then(|set| set.count)
+                .is_some_and(|count| rooms.len() >= count as usize);
             let next = page.set.and_then(|set| set.last);
-            let more = added > 0 && rooms.len() < MAX_ROOMS && pages < MAX_PAGES;
+            let more = added > 0 && !counted && rooms.len() < MAX_ROOMS && pages < MAX_PAGES;
             if let (Some(after), true) = (next, more) {
                 let pending = Pending {
                     step: Step::Rooms {
