@@ -2,7 +2,8 @@
 //! MUC-31, MUC-36…40, MUC-44, MUC-48, MUC-49) against a real Prosody (`muc` component) and a
 //! real ejabberd (`mod_muc`), with slixmpp occupants (`common::slixmpp`): balcony as owner
 //! kicking, banning and voicing a slixmpp occupant, who sees the room's codes, then
-//! configuring (MUC-41, MUC-42) and destroying (MUC-44) the room; balcony banned
+//! configuring (MUC-41, MUC-42) and destroying (MUC-44) the room, and listing its outcasts,
+//! members and owners (MUC-35, MUC-39); balcony banned
 //! by a slixmpp owner; invitations from a slixmpp client declined and accepted; ours sent direct
 //! (XEP-0249, MUC-50) or, in a members-only room, through the room (MUC-31); a command
 //! refused for lack of rights, with why; `balcony exec` moderating.
@@ -177,6 +178,58 @@ async fn muc_36_owner_kicks_bans_and_voices(kind: ServerKind) {
 }
 common::on_both_servers!(muc_36_owner_kicks_bans_and_voices);
 
+/// MUC-35, MUC-39: the owner lists the room's outcasts after a ban (the JID and the reason),
+/// its members after granting membership, and its owners.
+async fn muc_35_owner_lists_members_and_outcasts(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (mut client, bob) = owned_room(&server).await;
+    let tybalt = bare(&bob.jid).to_owned();
+    client.ok("/ban tybalt brawling").await;
+    assert_eq!(
+        client.ok("/members outcast").await,
+        format!("1 outcast in {ROOM}")
+    );
+    let event = client
+        .event(
+            "the outcast list",
+            |e| matches!(e, Event::Info { text } if text.starts_with("outcasts of")),
+        )
+        .await;
+    let Event::Info { text } = event else {
+        unreachable!()
+    };
+    assert!(text.contains(&format!("\n  {tybalt}")), "{text}");
+    // ejabberd keeps the ban's reason in the list; this Prosody gives the JID only.
+    if kind == ServerKind::Ejabberd {
+        assert!(text.contains(&format!("\n  {tybalt} — brawling")), "{text}");
+    }
+    assert_eq!(
+        client.ok("/members member").await,
+        format!("no members in {ROOM}")
+    );
+    client.ok("/affiliation romeo@localhost member").await;
+    assert_eq!(
+        client.ok("/members member").await,
+        format!("1 member in {ROOM}")
+    );
+    let event = client
+        .event(
+            "the member list",
+            |e| matches!(e, Event::Info { text } if text.starts_with("members of")),
+        )
+        .await;
+    let Event::Info { text } = event else {
+        unreachable!()
+    };
+    assert!(text.contains("\n  romeo@localhost"), "{text}");
+    let (ok, text) = client.run("/members owner").await;
+    assert!(ok, "{text}");
+    let (ok, text) = client.run("/members none").await;
+    assert!(!ok && text.contains("lists are"), "{text}");
+    bob.quit().await;
+}
+common::on_both_servers!(muc_35_owner_lists_members_and_outcasts);
+
 /// MUC-26, MUC-38: a slixmpp owner bans balcony by JID: balcony says so and who did it, the
 /// room counts as left and nothing rejoins it.
 async fn muc_38_banned_by_a_slixmpp_owner(kind: ServerKind) {
@@ -307,6 +360,10 @@ async fn muc_36_refused_for_lack_of_rights(kind: ServerKind) {
     let (ok, text) = client.run("/destroy").await;
     assert!(!ok);
     assert!(text.contains("only owners may destroy"), "{text}");
+    // MUC-35: a participant may not see the ban list: the room's refusal is explained.
+    let (ok, text) = client.run("/members outcast").await;
+    assert!(!ok);
+    assert!(text.contains("only to those allowed"), "{text}");
     // Made an admin, balcony still may not ban the owner.
     let refused = bob
         .room_admin(

@@ -365,6 +365,12 @@ fn decode_bookmarks(element: &Element, written: &mut String) {
         written.push_str(&bookmarks::private_set(&again).to_xml());
     }
     let _ = bookmarks::parse_private(Some(element), 64);
+    // MUC-01, MUC-02, MUC-35: room listings and affiliation lists.
+    let page = balcony::xmpp::stanza::disco::parse_items(Some(element), 64);
+    if let Some(last) = page.set.and_then(|set| set.last) {
+        written.push_str(&balcony::xmpp::stanza::disco::items_request(Some(&last), 100).to_xml());
+    }
+    let _ = balcony::xmpp::stanza::muc::admin::parse_list(Some(element));
 }
 
 /// Our bare JID, as the trust checks of carbons, stable ids and archive

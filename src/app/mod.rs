@@ -368,6 +368,14 @@ pub enum Purpose {
         label: String,
         pending: room::configure::Pending,
     },
+    /// A step of a `/rooms` command (MUC-01, MUC-02).
+    Directory(room::directory::Pending),
+    /// `/members` command `tag` (MUC-35, MUC-39), labelled `label`.
+    RoomList {
+        tag: u64,
+        label: String,
+        pending: room::members::Pending,
+    },
     /// Moderation command `tag` (MUC-36…44), labelled `label`.
     Moderation {
         tag: u64,
@@ -650,6 +658,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::RoomArchive { .. }
                 | Purpose::SelfPing { .. }
                 | Purpose::Moderation { .. }
+                | Purpose::RoomList { .. }
+                | Purpose::Directory(_)
                 | Purpose::RoomConfig { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
@@ -910,6 +920,12 @@ fn apply_reply(
             label,
             pending,
         } => room::moderation::on_reply(state, tag, label, pending, result, effects),
+        Purpose::Directory(pending) => room::directory::on_reply(state, pending, result, effects),
+        Purpose::RoomList {
+            tag,
+            label,
+            pending,
+        } => room::members::on_reply(state, tag, label, pending, result, effects),
         Purpose::RoomConfig {
             tag,
             label,

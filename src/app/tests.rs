@@ -22,6 +22,7 @@ mod carbons;
 mod chat_states;
 mod closed;
 mod corrections;
+mod directory;
 mod login;
 mod markers;
 mod message;

@@ -14,6 +14,7 @@ pub const ROSTER_VER: &str = "urn:xmpp:features:rosterver";
 pub const PRE_APPROVAL: &str = "urn:xmpp:features:pre-approval";
 pub const PING: &str = "urn:xmpp:ping";
 pub const DISCO_INFO: &str = "http://jabber.org/protocol/disco#info";
+pub const DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
 pub const PRIVACY: &str = "jabber:iq:privacy";
 pub const BLOCKING: &str = "urn:xmpp:blocking";
 pub const BLOCKING_ERRORS: &str = "urn:xmpp:blocking:errors";
@@ -119,7 +120,7 @@ pub fn well_known(uri: &str) -> Option<&'static str> {
         PUBSUB_EVENT,
         CAPS,
         BOOKMARKS,
-        "http://jabber.org/protocol/disco#items",
+        DISCO_ITEMS,
         MUC,
         MUC_USER,
         MUC_ADMIN,

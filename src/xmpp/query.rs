@@ -18,7 +18,7 @@ use super::stanza::privacy::{self, ListNames, PrivacyList};
 use super::stanza::pubsub::{self, Item, Items, PublishOptions};
 use super::stanza::roster::{self, RosterItem, RosterQuery};
 use super::stanza::rsm::{Cursor, SetQuery};
-use super::stanza::{blocking, carbons, muc};
+use super::stanza::{blocking, carbons, disco, muc};
 
 /// Feature names a [`Answer::Features`] may hold (XEP-0030 `var`s).
 pub mod feature {
@@ -48,7 +48,19 @@ pub mod feature {
     /// A `var` starts with a URI scheme, never with `#`, so no feature can
     /// pass for it (and a received `var` like it is dropped).
     pub const PEP_SERVICE: &str = "#identity pubsub/pep";
+    /// Not a feature `var` either: the identity category `conference`,
+    /// type `text` (MUC-01), which a chat service (and each of its rooms)
+    /// has.
+    pub const CHAT_IDENTITY: &str = "#identity conference/text";
+    /// XEP-0045 (MUC-01): a chat service speaks multi-user chat.
+    pub const MUC: &str = ns::MUC;
 }
+
+/// The most items of a disco#items page kept.
+pub const MAX_DISCO_ITEMS: usize = 1000;
+
+/// How many items a disco#items page asks for (MUC-02).
+pub const DISCO_PAGE: u32 = 100;
 
 /// The most items of one node the store keeps (a hostile server may send
 /// any number).
@@ -111,6 +123,15 @@ pub enum Query {
     },
     /// XEP-0045 §6.4 (MUC-03): a room's disco#info features (its flags).
     RoomInfo(BareJid),
+    /// XEP-0030 (MUC-01): the disco#info of an item of our server, to tell
+    /// whether it is a chat service.
+    ServiceInfo(BareJid),
+    /// XEP-0030 §4 with XEP-0059 (MUC-01, MUC-02): one page of the items of
+    /// `to` (our server when `None`), after the item id `after`.
+    DiscoItems {
+        to: Option<BareJid>,
+        after: Option<String>,
+    },
     /// XEP-0045 §10.1.2 (MUC-45): accept the default configuration of a
     /// room we just created (an empty submitted form), so others may enter.
     InstantRoom(BareJid),
@@ -139,6 +160,12 @@ pub enum Query {
     RoomAdmin {
         room: BareJid,
         item: muc::admin::AdminItem,
+    },
+    /// XEP-0045 §9.5, §10.5 (MUC-35, MUC-39): one affiliation or role
+    /// list of a room, a muc#admin get.
+    RoomList {
+        room: BareJid,
+        kind: muc::admin::ListKind,
     },
     /// XEP-0045 §10.2 (MUC-41): a room's configuration form.
     RoomConfigForm(BareJid),
@@ -208,6 +235,11 @@ pub enum Answer {
     PubsubItems(Items),
     /// XEP-0048 bookmarks from private storage, whole (BOOKMARKS-12).
     PrivateBookmarks(Storage),
+    /// The items of a room's affiliation or role list (MUC-35, MUC-39), at
+    /// most [`muc::admin::MAX_LIST`].
+    RoomList(Vec<muc::user::Item>),
+    /// One page of disco#items, at most [`MAX_DISCO_ITEMS`] (MUC-02).
+    DiscoItems(super::stanza::disco::ItemsPage),
     /// A data form (XEP-0004), such as a room's configuration (MUC-41).
     Form(super::stanza::data_form::DataForm),
     /// A set that was accepted.
@@ -239,7 +271,18 @@ impl Query {
                     Err(_) => iq,
                 }
             }
-            Query::AccountInfo(own) | Query::RoomInfo(own) => {
+            Query::DiscoItems { to, after } => {
+                let iq = Iq::get(disco::items_request(after.as_deref(), DISCO_PAGE));
+                let to = match to {
+                    Some(to) => Ok(Jid::from(to.clone())),
+                    None => Jid::new(domain),
+                };
+                match to {
+                    Ok(to) => iq.with_to(to),
+                    Err(_) => iq,
+                }
+            }
+            Query::AccountInfo(own) | Query::RoomInfo(own) | Query::ServiceInfo(own) => {
                 Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(Jid::from(own.clone()))
             }
             Query::SelfPing(occupant) => {
@@ -250,6 +293,9 @@ impl Query {
             }
             Query::RoomAdmin { room, item } => {
                 Iq::set(muc::admin::set(item)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomList { room, kind } => {
+                Iq::get(muc::admin::get_list(*kind)).with_to(Jid::from(room.clone()))
             }
             Query::RoomConfigForm(room) => {
                 Iq::get(muc::owner::get_form()).with_to(Jid::from(room.clone()))
@@ -336,9 +382,14 @@ impl Query {
                     })
                     .map_err(|e| unreadable(e.to_string())),
             },
-            Query::ServerInfo | Query::AccountInfo(_) | Query::RoomInfo(_) => {
-                Ok(Answer::Features(disco_features(payload.as_ref())))
-            }
+            Query::DiscoItems { .. } => Ok(Answer::DiscoItems(disco::parse_items(
+                payload.as_ref(),
+                MAX_DISCO_ITEMS,
+            ))),
+            Query::ServerInfo
+            | Query::AccountInfo(_)
+            | Query::RoomInfo(_)
+            | Query::ServiceInfo(_) => Ok(Answer::Features(disco_features(payload.as_ref()))),
             Query::PubsubItems { node } => match payload {
                 None => Ok(Answer::PubsubItems(Items::default())),
                 Some(pubsub) => pubsub::parse_items(&pubsub, node, MAX_ITEMS)
@@ -397,6 +448,9 @@ impl Query {
             | Query::RoomConfigure { .. }
             | Query::RoomConfigCancel(_)
             | Query::RoomDestroy { .. } => Ok(Answer::Done),
+            Query::RoomList { .. } => {
+                Ok(Answer::RoomList(muc::admin::parse_list(payload.as_ref())))
+            }
             Query::RoomConfigForm(_) => payload
                 .filter(|p| p.is("query", ns::MUC_OWNER))
                 .and_then(|p| super::stanza::data_form::DataForm::of(&p))
@@ -407,7 +461,8 @@ impl Query {
 }
 
 /// The feature `var`s of a disco#info result, with the identity that makes
-/// an account a PEP service as [`feature::PEP_SERVICE`] (PEP-01).
+/// an account a PEP service as [`feature::PEP_SERVICE`] (PEP-01) and a chat
+/// identity as [`feature::CHAT_IDENTITY`] (MUC-01).
 fn disco_features(query: Option<&Element>) -> Vec<String> {
     let Some(query) = query else {
         return Vec::new();
@@ -425,6 +480,14 @@ fn disco_features(query: Option<&Element>) -> Vec<String> {
         });
     if pep {
         features.push(feature::PEP_SERVICE.to_owned());
+    }
+    let chat = query
+        .children_named("identity", ns::DISCO_INFO)
+        .any(|identity| {
+            identity.attr("category") == Some("conference") && identity.attr("type") == Some("text")
+        });
+    if chat {
+        features.push(feature::CHAT_IDENTITY.to_owned());
     }
     features
 }

@@ -176,6 +176,15 @@ pub enum Action {
         reason: Option<String>,
         via: crate::app::room::invitation::Via,
     },
+    /// `/rooms [SERVICE]` (MUC-01, MUC-02): the public rooms of a chat
+    /// service, found on our server when not named.
+    Rooms { service: Option<BareJid> },
+    /// `/members [--room ROOM] AFFILIATION|ROLE` (MUC-35, MUC-39): one of
+    /// the room's affiliation or role lists.
+    Members {
+        room: Option<BareJid>,
+        kind: crate::xmpp::stanza::muc::admin::ListKind,
+    },
     /// `/configure [--room ROOM] [KEY=VALUE …|submit|cancel]` (MUC-41…43,
     /// MUC-45): list the room's configuration, change the named fields,
     /// submit the form as it is, or cancel (a room being created is then

@@ -19,6 +19,7 @@ use super::{
     Action, Availability, BookmarkCommand, BookmarkEdit, BookmarkHere, CommandError, Moderation,
     PresenceChoice, PrivacyCommand, Target,
 };
+use crate::xmpp::stanza::muc::admin::ListKind;
 use crate::xmpp::stanza::muc::{Affiliation, Role};
 
 const AVAILABILITY_WORDS: &str = "online, chat, away, xa or dnd";
@@ -792,6 +793,28 @@ pub(super) fn parse_destroy(args: &mut Args<'_>) -> Result<Action, CommandError>
             reason: args.text(),
         })
     })
+}
+
+pub(super) fn parse_rooms(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let service = match args.peek_word() {
+        Some(_) => Some(args.only_bare_jid()?),
+        None => None,
+    };
+    args.finish()?;
+    Ok(Action::Rooms { service })
+}
+
+pub(super) fn parse_members(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = room_option(args)?;
+    let word = args.required("the affiliation or role")?;
+    let kind = ListKind::parse(&word.to_ascii_lowercase()).ok_or_else(|| {
+        args.usage(format!(
+            "lists are owner, admin, member, outcast, moderator or participant, not {}",
+            shown(word)
+        ))
+    })?;
+    args.finish()?;
+    Ok(Action::Members { room, kind })
 }
 
 /// `/invite [--room ROOM] [--direct|--mediated] JID [TEXT]`, the options

@@ -14,10 +14,11 @@ use super::parse::{
     parse_blocklist, parse_bookmark, parse_cancel, parse_configure, parse_contact, parse_correct,
     parse_decline, parse_deny, parse_destroy, parse_devoice, parse_disconnect, parse_group,
     parse_headline, parse_help, parse_invitations, parse_invite, parse_join, parse_kick,
-    parse_leave, parse_me, parse_msg, parse_mute, parse_nick, parse_normal, parse_preapprove,
-    parse_presence, parse_priority_command, parse_privacy, parse_quit, parse_reconnect,
-    parse_remove, parse_rename, parse_role, parse_roster, parse_say, parse_search, parse_status,
-    parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe, parse_voice,
+    parse_leave, parse_me, parse_members, parse_msg, parse_mute, parse_nick, parse_normal,
+    parse_preapprove, parse_presence, parse_priority_command, parse_privacy, parse_quit,
+    parse_reconnect, parse_remove, parse_rename, parse_role, parse_rooms, parse_roster, parse_say,
+    parse_search, parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute,
+    parse_unsubscribe, parse_voice,
 };
 use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
 
@@ -578,6 +579,30 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "rooms",
+        args: "[SERVICE]",
+        summary: "list the public rooms of a chat service",
+        details: "Without SERVICE, the chat service of your server is found first. \
+                  Example: /rooms conference.example.org",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_rooms,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "members",
+        args: "[--room ROOM] AFFILIATION|ROLE",
+        summary: "a room's affiliation or role list (owners, members, bans…)",
+        details: "Rooms show their lists to those allowed to see them, usually admins and owners; \
+                  outcast is the ban list. Example: /members outcast",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_members,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "configure",
         args: "[--room ROOM] [KEY=VALUE …|submit|cancel]",
         summary: "show the room's configuration, or change it (owners)",
@@ -688,6 +713,8 @@ impl Action {
                 Moderation::Destroy { .. } => const { row("destroy") },
             },
             Action::Invite { .. } => const { row("invite") },
+            Action::Members { .. } => const { row("members") },
+            Action::Rooms { .. } => const { row("rooms") },
             Action::Configure { .. } => const { row("configure") },
             Action::Invitations => const { row("invitations") },
             Action::Accept { .. } => const { row("accept") },
@@ -752,6 +779,11 @@ impl Action {
                 Moderation::Destroy { .. } => "/destroy".to_owned(),
             },
             Action::Invite { jid, .. } => format!("/invite {jid}"),
+            Action::Members { kind, .. } => format!("/members {kind}"),
+            Action::Rooms {
+                service: Some(service),
+            } => format!("/rooms {service}"),
+            Action::Rooms { service: None } => "/rooms".to_owned(),
             Action::Configure { .. } => "/configure".to_owned(),
             Action::Invitations => "/invitations".to_owned(),
             Action::Accept { room: Some(room) } => format!("/accept {room}"),

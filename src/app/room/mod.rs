@@ -35,6 +35,9 @@
 //!   event router asks [`invitation::is_invitation`] before
 //!   [`route_message`].
 //! - [`configure`] is an owner's `/configure` of the room's form.
+//! - [`directory`] finds the chat service and lists its public rooms
+//!   (`/rooms`); [`members`] fetches a room's affiliation or role list
+//!   (`/members`).
 //! - [`moderation`] is what a moderator, admin or owner does (`/kick`,
 //!   `/ban`, `/voice`, `/devoice`, `/role`, `/affiliation`, `/destroy`).
 //!
@@ -46,8 +49,10 @@
 
 pub mod command;
 pub mod configure;
+pub mod directory;
 pub mod history;
 pub mod invitation;
+pub mod members;
 pub mod mention;
 pub mod moderation;
 pub mod occupants;

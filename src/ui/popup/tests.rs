@@ -126,7 +126,11 @@ fn help_uses_two_columns_at_200x60() {
                 // Usages too wide for the column stand on a line of their own.
                 seen.iter().any(|l| l.contains(&spec.usage()))
                     && seen.iter().any(|l| l.contains(spec.summary))
-            }
+            },
+            "{}: {} / {}",
+            spec.name,
+            spec.usage(),
+            spec.summary
         );
     }
     // Keys on the left and commands on the right share the first rows.

@@ -3,7 +3,7 @@
 //! (privacy lists, blocking, and the message extensions of the IM suite:
 //! carbons, forwarding, delay, hints, stable ids, archive queries with
 //! result set management, receipts, markers, chat states, corrections,
-//! client state indication and /me; multi-user chat; publish-subscribe as PEP uses it, and
+//! client state indication and /me; service discovery items; multi-user chat; publish-subscribe as PEP uses it, and
 //! room bookmarks), built from and back into the owned
 //! [`Element`] tree. This module owns only syntax: what a stanza says and how
 //! to write one. What to *do* with a stanza (routing, state, replies) belongs
@@ -25,6 +25,7 @@ pub mod correction;
 pub mod csi;
 pub mod data_form;
 pub mod delay;
+pub mod disco;
 pub mod forward;
 pub mod hints;
 pub mod iq;

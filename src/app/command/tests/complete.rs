@@ -11,7 +11,10 @@ fn complete_command_names() {
     assert!(complete("/zz", &ctx).is_empty());
     assert!(complete("hello", &ctx).is_empty());
     assert!(complete("//re", &ctx).is_empty());
-    assert_eq!(complete("/help ro", &ctx), ["/help role", "/help roster"]);
+    assert_eq!(
+        complete("/help ro", &ctx),
+        ["/help role", "/help rooms", "/help roster"]
+    );
 }
 
 #[test]

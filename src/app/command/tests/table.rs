@@ -38,6 +38,8 @@ const EXAMPLES: &[&str] = &[
     "/invite romeo@example.net join us",
     "/invitations",
     "/configure persistent=yes name=\"The feast\"",
+    "/members --room verona@conference.example.com outcast",
+    "/rooms conference.example.com",
     "/accept verona@conference.example.com",
     "/decline verona@conference.example.com busy",
     "/me waves",
@@ -149,6 +151,8 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Invite { .. }
             | Action::Invitations
             | Action::Configure { .. }
+            | Action::Members { .. }
+            | Action::Rooms { .. }
             | Action::Decline { .. }
             | Action::Roster
             | Action::Contact { .. }
