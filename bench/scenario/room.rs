@@ -298,7 +298,8 @@ pub fn run(
 }
 
 /// The server's floor for the flood: after the clients, a raw session of a second account
-/// (`floor`, resource `floor`) joins the room (no history) and only reads bytes; time from the
+/// (`floor`, resource `floor`) joins the room (timed, with the history: the join's floor) and
+/// only reads bytes; time from the
 /// component's write until it has read the last message, and Prosody's CPU over that time.
 fn flood_floor(
     scenario: &Scenario,
@@ -315,13 +316,26 @@ fn flood_floor(
     let last = traffic::flood_marker(o.messages);
     rt.block_on(async {
         let mut raw = crate::raw::Raw::login(&scenario.target, "floor", &password, "floor").await?;
+        // The join's floor: the same room and history the clients joined, read until the
+        // subject (which closes the join, MUC-10), by a session that parses nothing.
+        traffic::history(component, bots, o.history, SEED).await?;
+        scenario.wait_server_idle(s.ticks_per_sec);
         let from = raw.received.len();
+        let start = Instant::now();
         raw.send(&format!(
             "<presence to='{ROOM}/floor'><x xmlns='http://jabber.org/protocol/muc'>\
-             <history maxstanzas='0'/></x></presence>"
+             <history maxstanzas='{}'/></x></presence>",
+            o.history
         ))
         .await?;
-        raw.read_until_seen(from, "code='110'").await?;
+        raw.read_until_seen(from, "<subject").await?;
+        eprintln!(
+            "[room] join floor: a raw session joined the room ({} occupants, {} history \
+             messages) in {:.0} ms",
+            o.occupants,
+            o.history,
+            ms(Instant::now() - start)
+        );
         raw.read_until_quiet(Duration::from_millis(500), Duration::from_secs(60))
             .await?;
         scenario.wait_server_idle(s.ticks_per_sec);
