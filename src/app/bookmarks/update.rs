@@ -451,15 +451,21 @@ fn apply_storage(state: &mut State, storage: &Storage, effects: &mut Vec<Effect>
 /// Keeps a new or changed bookmark: reported, and its room joined or left
 /// (BOOKMARKS-10). The same bookmark again changes nothing (PEP-04).
 fn upsert(state: &mut State, bookmark: Bookmark, effects: &mut Vec<Effect>) {
-    if state.bookmarks.list.get(&bookmark.room) == Some(&bookmark) {
+    let before = state.bookmarks.list.get(&bookmark.room);
+    if before == Some(&bookmark) {
         return;
     }
+    let was_autojoin = before.is_some_and(|b| b.autojoin);
     if !state.bookmarks.keep(bookmark.clone()) {
         tell_truncated(state, effects);
         return;
     }
     effects.push(Effect::Emit(bookmark_event(&bookmark)));
-    follow(state, Change::Updated(&bookmark), effects);
+    // BOOKMARKS-10: turning autojoin off leaves the room; bookmarking a
+    // room we are in without autojoin (here or on another device) does not.
+    if bookmark.autojoin || was_autojoin {
+        follow(state, Change::Updated(&bookmark), effects);
+    }
 }
 
 /// Forgets the bookmarks of `rooms`: reported, and the rooms left.

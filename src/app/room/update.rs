@@ -724,14 +724,22 @@ fn on_subject(
         entry.phase = JoinPhase::Joined;
         let our_nick = entry.nick.clone();
         let occupants = entry.occupants.len() + entry.occupants.overflow;
-        // MUC-45: a room being configured completes the join when submitted.
-        let held = entry.awaiting_configuration && entry.configure_on_create;
-        if let Some((tag, label)) = entry.join_report.take_if(|_| !held) {
+        // MUC-45: a room we are configuring stays closed to others until the
+        // form is submitted; the join itself is done, so a script goes on to
+        // its `/configure` line.
+        let closed = if entry.awaiting_configuration && entry.configure_on_create {
+            "; it stays closed to others until you submit its configuration"
+        } else {
+            ""
+        };
+        if let Some((tag, label)) = entry.join_report.take() {
             crate::app::dispatch::report(
                 state,
                 tag,
                 label,
-                Outcome::Done(format!("joined {room} as {our_nick} ({occupants} here)")),
+                Outcome::Done(format!(
+                    "joined {room} as {our_nick} ({occupants} here){closed}"
+                )),
                 effects,
             );
         }

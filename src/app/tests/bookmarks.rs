@@ -449,6 +449,53 @@ fn bookmarks_10_pushes_apply_live() {
     assert!(state.bookmarks.list.is_empty());
 }
 
+/// BOOKMARKS-10: bookmarking a room we are in, without autojoin, leaves us
+/// in it (found by trying `/bookmark add` in a room: the echo of our own
+/// publish left the room); turning autojoin off afterwards still leaves.
+#[test]
+fn bookmarks_10_a_new_bookmark_without_autojoin_stays() {
+    let mut state = with_pep_bookmarks();
+    let item = |autojoin: &str| {
+        format!(
+            "<message><event xmlns='http://jabber.org/protocol/pubsub#event'>\
+             <items node='urn:xmpp:bookmarks:1'><item id='verona@conference.example.com'>\
+             <conference xmlns='urn:xmpp:bookmarks:1' autojoin='{autojoin}'/></item>\
+             </items></event></message>"
+        )
+    };
+    // verona is joined and bookmarked with autojoin: switching it off leaves.
+    let effects = pubsub_event(&mut state, None, &item("false"));
+    assert!(
+        emitted(&effects).contains(&"bookmark leave: verona@conference.example.com".to_owned())
+    );
+    // A room joined by hand, then bookmarked without autojoin: no leave.
+    let room: BareJid = "globe@conference.example.com".parse().unwrap();
+    crate::app::room::join(
+        &mut state,
+        crate::app::room::RoomJoin {
+            room: room.clone(),
+            nick: "juliet".into(),
+            password: None,
+        },
+        0,
+        &mut Vec::new(),
+    )
+    .unwrap();
+    let globe = "<message><event xmlns='http://jabber.org/protocol/pubsub#event'>\
+         <items node='urn:xmpp:bookmarks:1'><item id='globe@conference.example.com'>\
+         <conference xmlns='urn:xmpp:bookmarks:1' autojoin='false'/></item>\
+         </items></event></message>";
+    let effects = pubsub_event(&mut state, None, globe);
+    assert_eq!(
+        emitted(&effects),
+        ["bookmark globe@conference.example.com autojoin=no"]
+    );
+    assert_eq!(
+        state.rooms.get(&room).map(|r| r.phase.clone()),
+        Some(crate::app::room::JoinPhase::Joining { sent: false })
+    );
+}
+
 /// BOOKMARKS-21, PEP-05: an event from another account, or from one of
 /// our resources, or for another node, is ignored; PEP-03: never a line.
 #[test]
