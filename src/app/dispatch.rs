@@ -111,6 +111,8 @@ fn run(
             room::moderation::moderate(state, tag, label, room, order, at, effects)
         }
         Action::Invitations => room::invitation::list(state, effects),
+        Action::RequestVoice { room } => room::voice::request(state, room, effects),
+        Action::AllowVoice { room, nick } => room::voice::allow(state, room, nick, effects),
         Action::Rooms { service } => room::directory::rooms(tag, label, service, effects),
         Action::Members { room, kind } => {
             room::members::fetch(state, tag, label, room, kind, effects)

@@ -268,6 +268,8 @@ pub struct State {
     /// Invitations into rooms waiting for the user, and ours sent (MUC-30,
     /// MUC-31, MUC-48).
     pub invitations: room::invitation::Invitations,
+    /// Voice requests relayed by rooms we moderate (MUC-37).
+    pub voice_requests: room::voice::VoiceRequests,
 }
 
 impl State {
@@ -797,6 +799,9 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             bookmarks::update::begin_session(state);
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
+        }
+        SessionEvent::Message(message) if room::voice::is_voice_request(state, &message) => {
+            room::voice::on_message(state, message, at, effects)
         }
         SessionEvent::Message(message) if room::invitation::is_invitation(state, &message) => {
             room::invitation::on_message(state, message, at, effects)

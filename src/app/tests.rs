@@ -39,6 +39,7 @@ mod roster_command;
 mod routing;
 mod scale;
 mod subscription;
+mod voice;
 
 use jid::{BareJid, FullJid};
 

@@ -40,6 +40,10 @@
 //!   (`/members`).
 //! - [`moderation`] is what a moderator, admin or owner does (`/kick`,
 //!   `/ban`, `/voice`, `/devoice`, `/role`, `/affiliation`, `/destroy`).
+//! - [`voice`] asks for voice as a visitor (`/requestvoice`) and keeps the
+//!   voice requests a room relays to us until `/allowvoice` or `/voice`
+//!   answers them; the router asks [`voice::is_voice_request`] before
+//!   [`route_message`].
 //!
 //! Private messages are recorded with the room as peer and the nick as
 //! resource, like the room's own lines; their kind (`chat`) tells them
@@ -59,6 +63,7 @@ pub mod occupants;
 pub mod rejoin;
 pub mod self_ping;
 pub mod update;
+pub mod voice;
 
 use std::collections::HashMap;
 

@@ -32,6 +32,8 @@ const EXAMPLES: &[&str] = &[
     "/ban --room verona@conference.example.com tybalt@example.com",
     "/voice nurse",
     "/devoice nurse",
+    "/requestvoice --room verona@conference.example.com",
+    "/allowvoice tybalt",
     "/role nurse moderator",
     "/affiliation romeo@example.net member",
     "/destroy moved",
@@ -152,6 +154,8 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Invitations
             | Action::Configure { .. }
             | Action::Members { .. }
+            | Action::RequestVoice { .. }
+            | Action::AllowVoice { .. }
             | Action::Rooms { .. }
             | Action::Decline { .. }
             | Action::Roster
