@@ -97,6 +97,7 @@ fn run(
         } => {
             let join = room::RoomJoin {
                 room,
+                nick_is_default: nick.is_none(),
                 nick: nick.unwrap_or_default(),
                 password,
             };

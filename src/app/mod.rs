@@ -356,6 +356,9 @@ pub enum Purpose {
     /// A room's disco#info before joining it (MUC-03), or after it said
     /// its configuration changed (MUC-29).
     RoomInfo { room: jid::BareJid },
+    /// The nick a room reserves for us, before a join without a nick
+    /// (MUC-06).
+    ReservedNick { room: jid::BareJid },
     /// Accepting the defaults of a room we created (MUC-45).
     InstantRoom { room: jid::BareJid },
     /// A bookmarks request (XEP-0402, XEP-0049).
@@ -655,6 +658,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::CatchUp
                 | Purpose::Scrollback { .. }
                 | Purpose::RoomInfo { .. }
+                | Purpose::ReservedNick { .. }
                 | Purpose::InstantRoom { .. }
                 | Purpose::Bookmarks(_)
                 | Purpose::RoomArchive { .. }
@@ -912,6 +916,9 @@ fn apply_reply(
             archive::update::on_scroll_page(state, conversation, result, effects)
         }
         Purpose::RoomInfo { room } => room::update::on_room_info(state, room, result, effects),
+        Purpose::ReservedNick { room } => {
+            room::update::on_reserved_nick(state, room, result, effects)
+        }
         Purpose::InstantRoom { room } => {
             room::update::on_instant_room(state, room, result, effects)
         }

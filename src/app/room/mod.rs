@@ -250,6 +250,8 @@ pub struct Room {
     /// A room this join creates shows its configuration form instead of
     /// opening as an instant room (MUC-45, `/join --configure`).
     pub configure_on_create: bool,
+    /// The join waits for the nick the room reserves for us (MUC-06).
+    pub awaiting_reserved_nick: bool,
     /// When the join started (Unix seconds), for the disco#info wait.
     pub since: i64,
     /// Ids (and origin-ids) of our messages not yet reflected, oldest
@@ -283,6 +285,7 @@ impl Room {
             pending_nick: None,
             awaiting_configuration: false,
             configure_on_create: false,
+            awaiting_reserved_nick: false,
             since: at,
             awaiting_reflection: std::collections::VecDeque::new(),
             rev: 0,
@@ -376,6 +379,9 @@ pub struct RoomJoin {
     pub room: BareJid,
     pub nick: String,
     pub password: Option<String>,
+    /// The user typed no nick: `nick` is the default, and a nick the room
+    /// reserves for us takes its place (MUC-06).
+    pub nick_is_default: bool,
 }
 
 /// Why a join could not start.
@@ -399,8 +405,10 @@ impl std::fmt::Display for JoinError {
 }
 
 /// Starts joining a room: the one way in. Asks the room's disco#info
-/// first (MUC-03, to learn its flags); the join presence goes out when it
-/// answers, or after [`INFO_WAIT_SECS`] (see [`update::on_tick`]). Opens
+/// first (MUC-03, to learn its flags), and, when the user typed no nick,
+/// the nick the room reserves for us (MUC-06); the join presence goes out
+/// when both answered, or after [`INFO_WAIT_SECS`] (see
+/// [`update::on_tick`]). Opens
 /// the room's window.
 pub fn join(
     state: &mut State,
@@ -412,6 +420,7 @@ pub fn join(
         room,
         nick,
         password,
+        nick_is_default,
     } = request;
     if let Some(existing) = state.rooms.get(&room)
         && existing.phase.is_present()
@@ -427,6 +436,7 @@ pub fn join(
     let flags = state.rooms.get(&room).map(|r| r.flags).unwrap_or_default();
     let mut entry = Room::new(room.clone(), nick, password, at);
     entry.flags = flags;
+    entry.awaiting_reserved_nick = nick_is_default;
     if !state.rooms.insert(entry) {
         return Err(JoinError::TooManyRooms);
     }
@@ -435,7 +445,12 @@ pub fn join(
         query: Query::RoomInfo(room.clone()),
         purpose: Purpose::RoomInfo { room: room.clone() },
     });
-    if flags.known {
+    if nick_is_default {
+        effects.push(Effect::Request {
+            query: Query::ReservedNick(room.clone()),
+            purpose: Purpose::ReservedNick { room: room.clone() },
+        });
+    } else if flags.known {
         send_join(state, &room, effects);
     }
     Ok(conversation)
@@ -451,7 +466,7 @@ pub fn send_join(state: &mut State, room: &BareJid, effects: &mut Vec<Effect>) {
     let Some(entry) = state.rooms.get_mut(room) else {
         return;
     };
-    if entry.phase != (JoinPhase::Joining { sent: false }) {
+    if entry.phase != (JoinPhase::Joining { sent: false }) || entry.awaiting_reserved_nick {
         return;
     }
     let Some(to) = entry.occupant_jid(&entry.nick) else {

@@ -1,5 +1,5 @@
 //! Voice requests in moderated rooms (XEP-0045 §7.13, §8.6; checklist
-//! MUC-34, MUC-37).
+//! MUC-34, MUC-37), and the nick a room reserves for us (§7.12, MUC-06).
 
 use super::*;
 
@@ -137,4 +137,82 @@ fn muc_37_requests_from_other_rooms_are_ignored() {
     let mut state = logged_in();
     message(&mut state, &relayed("tybalt"));
     assert!(state.voice_requests.is_empty());
+}
+
+/// MUC-06: `/join ROOM` without a nick asks the room for the nick it
+/// reserves for us and joins with it, whichever answer comes first.
+#[test]
+fn muc_06_join_without_nick_uses_the_reserved_nick() {
+    let mut state = logged_in();
+    let effects = run(&mut state, 1, &format!("/join {ROOM}"));
+    let lines = trace(&effects);
+    assert!(
+        lines.iter().any(|l| l.starts_with("request ReservedNick")
+            && l.contains(
+                "<query xmlns='http://jabber.org/protocol/disco#info' node='x-roomuser-item'/>"
+            )),
+        "{lines:?}"
+    );
+    let info = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::RoomInfo { room: bare(ROOM) },
+            result: Ok(Answer::Features(Vec::new())),
+        },
+    );
+    assert!(
+        sent_presences(&info).is_empty(),
+        "waits for the reserved nick"
+    );
+    let reserved = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::ReservedNick { room: bare(ROOM) },
+            result: Ok(Answer::ReservedNick(Some("thirdwitch".into()))),
+        },
+    );
+    let sent = sent_presences(&reserved);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].starts_with(&format!("<presence to='{ROOM}/thirdwitch'>")),
+        "{sent:?}"
+    );
+}
+
+/// MUC-06: a typed nick is used as typed; the room is not asked.
+#[test]
+fn muc_06_typed_nick_is_not_replaced() {
+    let mut state = logged_in();
+    let effects = run(&mut state, 1, &format!("/join {ROOM}/juliet"));
+    assert!(!trace(&effects).iter().any(|l| l.contains("ReservedNick")));
+}
+
+/// MUC-06: a refused reserved-nick query leaves the default nick.
+#[test]
+fn muc_06_no_reserved_nick_keeps_the_default() {
+    let mut state = logged_in();
+    run(&mut state, 1, &format!("/join {ROOM}"));
+    update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::ReservedNick { room: bare(ROOM) },
+            result: Err(RequestError::Stanza(StanzaError::new(
+                ErrorType::Cancel,
+                StanzaCondition::FeatureNotImplemented,
+            ))),
+        },
+    );
+    let info = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::RoomInfo { room: bare(ROOM) },
+            result: Ok(Answer::Features(Vec::new())),
+        },
+    );
+    let sent = sent_presences(&info);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].starts_with(&format!("<presence to='{ROOM}/juliet'>")),
+        "{sent:?}"
+    );
 }
