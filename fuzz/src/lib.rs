@@ -664,6 +664,22 @@ impl App {
                     )
                 })
             }
+            Some(p) if p.is("query", balcony::xmpp::stanza::muc::register::NS) => {
+                BareJid::new(ROOM).ok().map(|room| {
+                    (
+                        Purpose::RoomRegister {
+                            tag: 0,
+                            label: String::new(),
+                            pending: balcony::app::room::register::Pending {
+                                room: room.clone(),
+                                nick: "juliet".into(),
+                                submitted: false,
+                            },
+                        },
+                        Query::RoomRegisterForm(room),
+                    )
+                })
+            }
             Some(p) if p.is("query", ns::DISCO_INFO) => {
                 Some((Purpose::ServerInfo, Query::ServerInfo))
             }

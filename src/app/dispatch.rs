@@ -112,6 +112,9 @@ fn run(
             room::moderation::moderate(state, tag, label, room, order, at, effects)
         }
         Action::Invitations => room::invitation::list(state, effects),
+        Action::Register { room, nick } => {
+            room::register::register(state, tag, label, room, nick, effects)
+        }
         Action::RequestVoice { room } => room::voice::request(state, room, effects),
         Action::AllowVoice { room, nick } => room::voice::allow(state, room, nick, effects),
         Action::Rooms { service } => room::directory::rooms(tag, label, service, effects),

@@ -375,6 +375,12 @@ pub enum Purpose {
     },
     /// A step of a `/rooms` command (MUC-01, MUC-02).
     Directory(room::directory::Pending),
+    /// `/register` command `tag` (MUC-33), labelled `label`.
+    RoomRegister {
+        tag: u64,
+        label: String,
+        pending: room::register::Pending,
+    },
     /// `/members` command `tag` (MUC-35, MUC-39), labelled `label`.
     RoomList {
         tag: u64,
@@ -665,6 +671,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::SelfPing { .. }
                 | Purpose::Moderation { .. }
                 | Purpose::RoomList { .. }
+                | Purpose::RoomRegister { .. }
                 | Purpose::Directory(_)
                 | Purpose::RoomConfig { .. }
         ),
@@ -938,6 +945,11 @@ fn apply_reply(
             label,
             pending,
         } => room::members::on_reply(state, tag, label, pending, result, effects),
+        Purpose::RoomRegister {
+            tag,
+            label,
+            pending,
+        } => room::register::on_reply(state, tag, label, pending, result, effects),
         Purpose::RoomConfig {
             tag,
             label,

@@ -31,6 +31,7 @@ mod presence;
 mod privacy;
 mod readiness;
 mod receipts;
+mod register;
 mod report;
 mod room;
 mod room_history;

@@ -170,6 +170,16 @@ pub enum Query {
         room: BareJid,
         kind: muc::admin::ListKind,
     },
+    /// XEP-0045 §7.10 (MUC-33): a room's registration form, or word that
+    /// we are registered.
+    RoomRegisterForm(BareJid),
+    /// XEP-0045 §7.10 (MUC-33): the registration form submitted with
+    /// `nick`.
+    RoomRegister {
+        room: BareJid,
+        form: crate::xmpp::stanza::data_form::DataForm,
+        nick: String,
+    },
     /// XEP-0045 §10.2 (MUC-41): a room's configuration form.
     RoomConfigForm(BareJid),
     /// XEP-0045 §10.1.3, §10.2 (MUC-43): cancel the configuration (a
@@ -243,6 +253,8 @@ pub enum Answer {
     /// The items of a room's affiliation or role list (MUC-35, MUC-39), at
     /// most [`muc::admin::MAX_LIST`].
     RoomList(Vec<muc::user::Item>),
+    /// MUC-33: a room's answer to a registration get.
+    RoomRegistration(muc::register::Registration),
     /// One page of disco#items, at most [`MAX_DISCO_ITEMS`] (MUC-02).
     DiscoItems(super::stanza::disco::ItemsPage),
     /// A data form (XEP-0004), such as a room's configuration (MUC-41).
@@ -302,6 +314,12 @@ impl Query {
             }
             Query::RoomAdmin { room, item } => {
                 Iq::set(muc::admin::set(item)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomRegisterForm(room) => {
+                Iq::get(muc::register::get()).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomRegister { room, form, nick } => {
+                Iq::set(muc::register::submit(form, nick)).with_to(Jid::from(room.clone()))
             }
             Query::RoomList { room, kind } => {
                 Iq::get(muc::admin::get_list(*kind)).with_to(Jid::from(room.clone()))
@@ -458,6 +476,10 @@ impl Query {
             | Query::RoomConfigure { .. }
             | Query::RoomConfigCancel(_)
             | Query::RoomDestroy { .. } => Ok(Answer::Done),
+            Query::RoomRegisterForm(_) => Ok(Answer::RoomRegistration(muc::register::parse(
+                payload.as_ref(),
+            ))),
+            Query::RoomRegister { .. } => Ok(Answer::Done),
             Query::RoomList { .. } => {
                 Ok(Answer::RoomList(muc::admin::parse_list(payload.as_ref())))
             }

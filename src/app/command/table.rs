@@ -16,9 +16,9 @@ use super::parse::{
     parse_group, parse_headline, parse_help, parse_invitations, parse_invite, parse_join,
     parse_kick, parse_leave, parse_me, parse_members, parse_msg, parse_mute, parse_nick,
     parse_normal, parse_preapprove, parse_presence, parse_priority_command, parse_privacy,
-    parse_quit, parse_reconnect, parse_remove, parse_rename, parse_requestvoice, parse_role,
-    parse_rooms, parse_roster, parse_say, parse_search, parse_status, parse_subscribe, parse_topic,
-    parse_unblock, parse_unmute, parse_unsubscribe, parse_voice,
+    parse_quit, parse_reconnect, parse_register, parse_remove, parse_rename, parse_requestvoice,
+    parse_role, parse_rooms, parse_roster, parse_say, parse_search, parse_status, parse_subscribe,
+    parse_topic, parse_unblock, parse_unmute, parse_unsubscribe, parse_voice,
 };
 use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
 
@@ -535,6 +535,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "register",
+        args: "ROOM [NICK]",
+        summary: "register a nick with a room (often how one becomes a member)",
+        details: "Without NICK, your default nick. The room's form is sent back with the nick; a room that has you already says so.",
+        args_kinds: &[ArgKind::BareJid, ArgKind::Text],
+        parse: parse_register,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "requestvoice",
         args: "[--room ROOM]",
         summary: "ask the moderators for voice in a moderated room (visitors)",
@@ -737,6 +748,7 @@ impl Action {
             Action::Invite { .. } => const { row("invite") },
             Action::Members { .. } => const { row("members") },
             Action::RequestVoice { .. } => const { row("requestvoice") },
+            Action::Register { .. } => const { row("register") },
             Action::AllowVoice { .. } => const { row("allowvoice") },
             Action::Rooms { .. } => const { row("rooms") },
             Action::Configure { .. } => const { row("configure") },
@@ -805,6 +817,7 @@ impl Action {
             Action::Invite { jid, .. } => format!("/invite {jid}"),
             Action::Members { kind, .. } => format!("/members {kind}"),
             Action::RequestVoice { .. } => "/requestvoice".to_owned(),
+            Action::Register { room, .. } => format!("/register {room}"),
             Action::AllowVoice {
                 nick: Some(nick), ..
             } => format!("/allowvoice {nick}"),

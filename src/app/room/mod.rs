@@ -38,6 +38,7 @@
 //! - [`directory`] finds the chat service and lists its public rooms
 //!   (`/rooms`); [`members`] fetches a room's affiliation or role list
 //!   (`/members`).
+//! - [`register`] registers a nick with a room (`/register`, MUC-33).
 //! - [`moderation`] is what a moderator, admin or owner does (`/kick`,
 //!   `/ban`, `/voice`, `/devoice`, `/role`, `/affiliation`, `/destroy`).
 //! - [`voice`] asks for voice as a visitor (`/requestvoice`) and keeps the
@@ -60,6 +61,7 @@ pub mod members;
 pub mod mention;
 pub mod moderation;
 pub mod occupants;
+pub mod register;
 pub mod rejoin;
 pub mod self_ping;
 pub mod update;

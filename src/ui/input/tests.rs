@@ -346,11 +346,12 @@ fn completion_extends_to_the_common_prefix_then_cycles() {
 fn completion_cycles_when_no_prefix_is_shared() {
     let state = state();
     let mut line = typed("/re");
-    let cycle: Vec<String> = (0..6).map(|_| tab(&mut line, &state)).collect();
+    let cycle: Vec<String> = (0..7).map(|_| tab(&mut line, &state)).collect();
     assert_eq!(
         cycle,
         [
             "/reconnect",
+            "/register",
             "/remove",
             "/rename",
             "/requestvoice",

@@ -7,7 +7,13 @@ fn complete_command_names() {
     let ctx = CompletionContext::default();
     assert_eq!(
         complete("/re", &ctx),
-        ["/reconnect", "/remove", "/rename", "/requestvoice"]
+        [
+            "/reconnect",
+            "/register",
+            "/remove",
+            "/rename",
+            "/requestvoice"
+        ]
     );
     assert_eq!(complete("/PRE", &ctx), ["/preapprove", "/presence"]);
     assert_eq!(complete("/", &ctx).len(), COMMANDS.len());

@@ -32,6 +32,7 @@ const EXAMPLES: &[&str] = &[
     "/ban --room verona@conference.example.com tybalt@example.com",
     "/voice nurse",
     "/devoice nurse",
+    "/register verona@conference.example.com thirdwitch",
     "/requestvoice --room verona@conference.example.com",
     "/allowvoice tybalt",
     "/role nurse moderator",
@@ -155,6 +156,7 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Configure { .. }
             | Action::Members { .. }
             | Action::RequestVoice { .. }
+            | Action::Register { .. }
             | Action::AllowVoice { .. }
             | Action::Rooms { .. }
             | Action::Decline { .. }

@@ -21,13 +21,16 @@
 //!   answer (MUC-34, MUC-37), read on every message as its
 //!   `voice_request` field.
 //!
-//! The register payload (`jabber:iq:register`) gets a file of its own
-//! next to these. Only syntax lives here: what a status code *does* is the
+//! - [`register`]: registering a nick with a room (`jabber:iq:register`,
+//!   MUC-33).
+//!
+//! Only syntax lives here: what a status code *does* is the
 //! app's room area.
 
 pub mod admin;
 pub mod join;
 pub mod owner;
+pub mod register;
 pub mod request;
 pub mod user;
 
