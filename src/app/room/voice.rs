@@ -137,9 +137,6 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
     let nick = one_line(&request.nick);
     if state.voice_requests.add(request) {
         let hint = format!("/allowvoice --room {room} {nick}");
-        if state.rooms.get(&room).is_some() {
-            super::update::notice(state, &room, format!("{text} ({hint})"), at);
-        }
         push_notice(state, format!("{text} ({hint})"), false);
         effects.push(Effect::Emit(event));
     }
