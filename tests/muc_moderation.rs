@@ -6,7 +6,8 @@
 //! members and owners (MUC-35, MUC-39); balcony banned
 //! by a slixmpp owner; invitations from a slixmpp client declined and accepted; ours sent direct
 //! (XEP-0249, MUC-50) or, in a members-only room, through the room (MUC-31); a command
-//! refused for lack of rights, with why; `balcony exec` moderating.
+//! refused for lack of rights, with why; `balcony exec` moderating; a slixmpp visitor's voice
+//! request approved with `/allowvoice` (MUC-37).
 
 mod common;
 
@@ -517,3 +518,45 @@ async fn muc_50_direct_or_mediated_invitation(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(muc_50_direct_or_mediated_invitation);
+
+/// MUC-37: in a moderated room, a visitor's voice request (sent by slixmpp's bob as the
+/// muc#request form) reaches balcony, the owner, as a waiting request; nothing is approved
+/// until `/allowvoice tybalt`, which gives him the participant role.
+async fn muc_37_voice_request_approved(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (mut client, mut bob) = owned_room(&server).await;
+    let tybalt = format!("{ROOM}/tybalt");
+    client.ok("/configure moderated=1").await;
+    client.ok("/devoice tybalt").await;
+    bob.expect_presence("devoiced", |p| {
+        p["from"] == tybalt && p["role"] == "visitor"
+    })
+    .await;
+    bob.send_raw(&format!(
+        "<message to='{ROOM}'><x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#request</value></field>\
+         <field var='muc#role' type='list-single'><value>participant</value></field>\
+         </x></message>"
+    ))
+    .await;
+    client
+        .until("the voice request", |c| {
+            c.engine
+                .state
+                .voice_requests
+                .iter()
+                .any(|r| r.nick == "tybalt")
+        })
+        .await;
+    assert_eq!(
+        client.ok("/allowvoice tybalt").await,
+        format!("approved tybalt's voice request in {ROOM}")
+    );
+    bob.expect_presence("voiced", |p| {
+        p["from"] == tybalt && p["role"] == "participant"
+    })
+    .await;
+    assert!(client.engine.state.voice_requests.is_empty());
+    bob.quit().await;
+}
+common::on_both_servers!(muc_37_voice_request_approved);

@@ -603,6 +603,7 @@ impl App {
                 room: room.clone(),
                 nick: "juliet".into(),
                 password: None,
+                nick_is_default: false,
             },
             app.at,
             &mut effects,
@@ -652,6 +653,33 @@ impl App {
         };
         let wanted = match payload {
             Some(p) if p.is("query", ns::ROSTER) => Some(roster_get()),
+            Some(p)
+                if p.is("query", ns::DISCO_INFO)
+                    && p.attr("node") == Some(balcony::xmpp::query::RESERVED_NICK_NODE) =>
+            {
+                BareJid::new(ROOM).ok().map(|room| {
+                    (
+                        Purpose::ReservedNick { room: room.clone() },
+                        Query::ReservedNick(room),
+                    )
+                })
+            }
+            Some(p) if p.is("query", balcony::xmpp::stanza::muc::register::NS) => {
+                BareJid::new(ROOM).ok().map(|room| {
+                    (
+                        Purpose::RoomRegister {
+                            tag: 0,
+                            label: String::new(),
+                            pending: balcony::app::room::register::Pending {
+                                room: room.clone(),
+                                nick: "juliet".into(),
+                                submitted: false,
+                            },
+                        },
+                        Query::RoomRegisterForm(room),
+                    )
+                })
+            }
             Some(p) if p.is("query", ns::DISCO_INFO) => {
                 Some((Purpose::ServerInfo, Query::ServerInfo))
             }

@@ -97,6 +97,7 @@ fn run(
         } => {
             let join = room::RoomJoin {
                 room,
+                nick_is_default: nick.is_none(),
                 nick: nick.unwrap_or_default(),
                 password,
             };
@@ -111,6 +112,11 @@ fn run(
             room::moderation::moderate(state, tag, label, room, order, at, effects)
         }
         Action::Invitations => room::invitation::list(state, effects),
+        Action::Register { room, nick } => {
+            room::register::register(state, tag, label, room, nick, effects)
+        }
+        Action::RequestVoice { room } => room::voice::request(state, room, effects),
+        Action::AllowVoice { room, nick } => room::voice::allow(state, room, nick, effects),
         Action::Rooms { service } => room::directory::rooms(tag, label, service, effects),
         Action::Members { room, kind } => {
             room::members::fetch(state, tag, label, room, kind, effects)

@@ -238,6 +238,13 @@ pub enum Event {
         reason: Option<String>,
         mediated: bool,
     },
+    /// A visitor in `room` asks us, a moderator, for voice (MUC-37).
+    VoiceRequest {
+        room: String,
+        nick: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        jid: Option<String>,
+    },
     /// Someone declined our invitation into `room` (MUC-31).
     InvitationDeclined {
         room: String,
@@ -518,6 +525,13 @@ impl Event {
                 }
                 if let Some(reason) = opt(reason) {
                     line.push_str(&format!(" \"{reason}\""));
+                }
+                line
+            }
+            Event::VoiceRequest { room, nick, jid } => {
+                let mut line = format!("voice-request {room} {}", one_line(nick));
+                if let Some(jid) = opt(jid) {
+                    line.push_str(&format!(" jid={jid}"));
                 }
                 line
             }

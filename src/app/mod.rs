@@ -268,6 +268,8 @@ pub struct State {
     /// Invitations into rooms waiting for the user, and ours sent (MUC-30,
     /// MUC-31, MUC-48).
     pub invitations: room::invitation::Invitations,
+    /// Voice requests relayed by rooms we moderate (MUC-37).
+    pub voice_requests: room::voice::VoiceRequests,
 }
 
 impl State {
@@ -354,6 +356,9 @@ pub enum Purpose {
     /// A room's disco#info before joining it (MUC-03), or after it said
     /// its configuration changed (MUC-29).
     RoomInfo { room: jid::BareJid },
+    /// The nick a room reserves for us, before a join without a nick
+    /// (MUC-06).
+    ReservedNick { room: jid::BareJid },
     /// Accepting the defaults of a room we created (MUC-45).
     InstantRoom { room: jid::BareJid },
     /// A bookmarks request (XEP-0402, XEP-0049).
@@ -370,6 +375,12 @@ pub enum Purpose {
     },
     /// A step of a `/rooms` command (MUC-01, MUC-02).
     Directory(room::directory::Pending),
+    /// `/register` command `tag` (MUC-33), labelled `label`.
+    RoomRegister {
+        tag: u64,
+        label: String,
+        pending: room::register::Pending,
+    },
     /// `/members` command `tag` (MUC-35, MUC-39), labelled `label`.
     RoomList {
         tag: u64,
@@ -653,12 +664,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::CatchUp
                 | Purpose::Scrollback { .. }
                 | Purpose::RoomInfo { .. }
+                | Purpose::ReservedNick { .. }
                 | Purpose::InstantRoom { .. }
                 | Purpose::Bookmarks(_)
                 | Purpose::RoomArchive { .. }
                 | Purpose::SelfPing { .. }
                 | Purpose::Moderation { .. }
                 | Purpose::RoomList { .. }
+                | Purpose::RoomRegister { .. }
                 | Purpose::Directory(_)
                 | Purpose::RoomConfig { .. }
         ),
@@ -798,6 +811,9 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             session::on_online(state, jid, features, effects);
             attention::on_online(state, effects);
         }
+        SessionEvent::Message(message) if room::voice::is_voice_request(state, &message) => {
+            room::voice::on_message(state, message, at, effects)
+        }
         SessionEvent::Message(message) if room::invitation::is_invitation(state, &message) => {
             room::invitation::on_message(state, message, at, effects)
         }
@@ -907,6 +923,9 @@ fn apply_reply(
             archive::update::on_scroll_page(state, conversation, result, effects)
         }
         Purpose::RoomInfo { room } => room::update::on_room_info(state, room, result, effects),
+        Purpose::ReservedNick { room } => {
+            room::update::on_reserved_nick(state, room, result, effects)
+        }
         Purpose::InstantRoom { room } => {
             room::update::on_instant_room(state, room, result, effects)
         }
@@ -926,6 +945,11 @@ fn apply_reply(
             label,
             pending,
         } => room::members::on_reply(state, tag, label, pending, result, effects),
+        Purpose::RoomRegister {
+            tag,
+            label,
+            pending,
+        } => room::register::on_reply(state, tag, label, pending, result, effects),
         Purpose::RoomConfig {
             tag,
             label,

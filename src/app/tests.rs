@@ -31,6 +31,7 @@ mod presence;
 mod privacy;
 mod readiness;
 mod receipts;
+mod register;
 mod report;
 mod room;
 mod room_history;
@@ -39,6 +40,7 @@ mod roster_command;
 mod routing;
 mod scale;
 mod subscription;
+mod voice;
 
 use jid::{BareJid, FullJid};
 
@@ -246,6 +248,7 @@ fn in_room(state: &mut State, room: &str, nick: &str) {
             room: bare(room),
             nick: nick.into(),
             password: None,
+            nick_is_default: false,
         },
         0,
         &mut effects,
@@ -269,6 +272,18 @@ fn in_room(state: &mut State, room: &str, nick: &str) {
         state,
         &format!("<message from='{room}' type='groupchat'><subject/></message>"),
     );
+}
+
+/// MUC-06: `room` reserves no nick for us; nothing goes out yet.
+fn no_reserved_nick(state: &mut State, room: &str) {
+    let effects = update(
+        state,
+        Msg::Reply {
+            purpose: Purpose::ReservedNick { room: bare(room) },
+            result: Ok(Answer::ReservedNick(None)),
+        },
+    );
+    assert!(trace(&effects).is_empty(), "{:?}", trace(&effects));
 }
 
 /// Every effect as one line: stanzas as XML with a present `id` shown as

@@ -109,6 +109,15 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
             Style::default().fg(theme.away),
         ));
     }
+    if !state.voice_requests.is_empty() {
+        spans.push(Span::styled(
+            match state.voice_requests.len() {
+                1 => "  1 voice request (/allowvoice)".to_owned(),
+                n => format!("  {n} voice requests (/allowvoice)"),
+            },
+            Style::default().fg(theme.away),
+        ));
+    }
     if let Some(notice) = state.notices.back() {
         let style = if notice.is_error {
             theme.error()

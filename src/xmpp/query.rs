@@ -123,6 +123,9 @@ pub enum Query {
     },
     /// XEP-0045 §6.4 (MUC-03): a room's disco#info features (its flags).
     RoomInfo(BareJid),
+    /// XEP-0045 §7.12 (MUC-06): the nick the room reserves for us, asked
+    /// as disco#info of node `x-roomuser-item`.
+    ReservedNick(BareJid),
     /// XEP-0030 (MUC-01): the disco#info of an item of our server, to tell
     /// whether it is a chat service.
     ServiceInfo(BareJid),
@@ -166,6 +169,16 @@ pub enum Query {
     RoomList {
         room: BareJid,
         kind: muc::admin::ListKind,
+    },
+    /// XEP-0045 §7.10 (MUC-33): a room's registration form, or word that
+    /// we are registered.
+    RoomRegisterForm(BareJid),
+    /// XEP-0045 §7.10 (MUC-33): the registration form submitted with
+    /// `nick`.
+    RoomRegister {
+        room: BareJid,
+        form: crate::xmpp::stanza::data_form::DataForm,
+        nick: String,
     },
     /// XEP-0045 §10.2 (MUC-41): a room's configuration form.
     RoomConfigForm(BareJid),
@@ -221,6 +234,8 @@ pub enum Answer {
     /// current.
     RosterUnchanged,
     Features(Vec<String>),
+    /// MUC-06: the nick a room reserves for us, if it names one.
+    ReservedNick(Option<String>),
     PrivacyNames(ListNames),
     PrivacyList(PrivacyList),
     Blocklist(Vec<Jid>),
@@ -238,6 +253,8 @@ pub enum Answer {
     /// The items of a room's affiliation or role list (MUC-35, MUC-39), at
     /// most [`muc::admin::MAX_LIST`].
     RoomList(Vec<muc::user::Item>),
+    /// MUC-33: a room's answer to a registration get.
+    RoomRegistration(muc::register::Registration),
     /// One page of disco#items, at most [`MAX_DISCO_ITEMS`] (MUC-02).
     DiscoItems(super::stanza::disco::ItemsPage),
     /// A data form (XEP-0004), such as a room's configuration (MUC-41).
@@ -285,6 +302,10 @@ impl Query {
             Query::AccountInfo(own) | Query::RoomInfo(own) | Query::ServiceInfo(own) => {
                 Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(Jid::from(own.clone()))
             }
+            Query::ReservedNick(room) => {
+                Iq::get(Element::new("query", ns::DISCO_INFO).with_attr("node", RESERVED_NICK_NODE))
+                    .with_to(Jid::from(room.clone()))
+            }
             Query::SelfPing(occupant) => {
                 Iq::get(Element::new("ping", ns::PING)).with_to(Jid::from(occupant.clone()))
             }
@@ -293,6 +314,12 @@ impl Query {
             }
             Query::RoomAdmin { room, item } => {
                 Iq::set(muc::admin::set(item)).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomRegisterForm(room) => {
+                Iq::get(muc::register::get()).with_to(Jid::from(room.clone()))
+            }
+            Query::RoomRegister { room, form, nick } => {
+                Iq::set(muc::register::submit(form, nick)).with_to(Jid::from(room.clone()))
             }
             Query::RoomList { room, kind } => {
                 Iq::get(muc::admin::get_list(*kind)).with_to(Jid::from(room.clone()))
@@ -390,6 +417,7 @@ impl Query {
             | Query::AccountInfo(_)
             | Query::RoomInfo(_)
             | Query::ServiceInfo(_) => Ok(Answer::Features(disco_features(payload.as_ref()))),
+            Query::ReservedNick(_) => Ok(Answer::ReservedNick(reserved_nick(payload.as_ref()))),
             Query::PubsubItems { node } => match payload {
                 None => Ok(Answer::PubsubItems(Items::default())),
                 Some(pubsub) => pubsub::parse_items(&pubsub, node, MAX_ITEMS)
@@ -448,6 +476,10 @@ impl Query {
             | Query::RoomConfigure { .. }
             | Query::RoomConfigCancel(_)
             | Query::RoomDestroy { .. } => Ok(Answer::Done),
+            Query::RoomRegisterForm(_) => Ok(Answer::RoomRegistration(muc::register::parse(
+                payload.as_ref(),
+            ))),
+            Query::RoomRegister { .. } => Ok(Answer::Done),
             Query::RoomList { .. } => {
                 Ok(Answer::RoomList(muc::admin::parse_list(payload.as_ref())))
             }
@@ -463,6 +495,23 @@ impl Query {
 /// The feature `var`s of a disco#info result, with the identity that makes
 /// an account a PEP service as [`feature::PEP_SERVICE`] (PEP-01) and a chat
 /// identity as [`feature::CHAT_IDENTITY`] (MUC-01).
+/// XEP-0045 §7.12: the disco#info node that names our reserved nick.
+pub const RESERVED_NICK_NODE: &str = "x-roomuser-item";
+
+/// Longest reserved nick kept (a resourcepart is at most 1023 bytes).
+const MAX_NICK_BYTES: usize = 1023;
+
+/// MUC-06: the `name` of the `conference/text` identity of a
+/// `x-roomuser-item` answer; none when the room reserves nothing.
+fn reserved_nick(query: Option<&Element>) -> Option<String> {
+    query?
+        .children_named("identity", ns::DISCO_INFO)
+        .filter(|i| i.attr("category") == Some("conference"))
+        .find_map(|i| i.attr("name"))
+        .filter(|name| !name.trim().is_empty())
+        .map(|name| crate::xmpp::cap::cut_owned(name.to_owned(), MAX_NICK_BYTES))
+}
+
 fn disco_features(query: Option<&Element>) -> Vec<String> {
     let Some(query) = query else {
         return Vec::new();
@@ -706,6 +755,25 @@ mod tests {
             query.decode(result("<iq type='result' id='q1'/>")),
             Err(RequestError::Unreadable(Unreadable::Empty))
         );
+    }
+
+    /// MUC-06: the reserved nick is the name of the conference identity;
+    /// an answer without one reserves nothing.
+    #[test]
+    fn muc_06_reserved_nick_is_read() {
+        let room = BareJid::new("verona@conference.example.com").unwrap();
+        let query = Query::ReservedNick(room);
+        let named = query.decode(result(
+            "<iq type='result' id='r'><query xmlns='http://jabber.org/protocol/disco#info' \
+             node='x-roomuser-item'><identity category='conference' type='text' name='thirdwitch'/>\
+             </query></iq>",
+        ));
+        assert_eq!(named, Ok(Answer::ReservedNick(Some("thirdwitch".into()))));
+        let none = query.decode(result(
+            "<iq type='result' id='r'><query xmlns='http://jabber.org/protocol/disco#info' \
+             node='x-roomuser-item'/></iq>",
+        ));
+        assert_eq!(none, Ok(Answer::ReservedNick(None)));
     }
 
     #[test]

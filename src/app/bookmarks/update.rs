@@ -619,6 +619,7 @@ fn carry_out(state: &mut State, change: RoomChange, effects: &mut Vec<Effect>) {
                 room: room.clone(),
                 nick: nick.clone(),
                 password,
+                nick_is_default: false,
             };
             match room::join(state, request, at, effects) {
                 Ok(_) => effects.push(Effect::Emit(Event::RoomChange {

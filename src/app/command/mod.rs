@@ -179,6 +179,16 @@ pub enum Action {
     /// `/rooms [SERVICE]` (MUC-01, MUC-02): the public rooms of a chat
     /// service, found on our server when not named.
     Rooms { service: Option<BareJid> },
+    /// `/register ROOM [NICK]` (MUC-33): register a nick with a room.
+    Register { room: BareJid, nick: Option<String> },
+    /// `/requestvoice [--room ROOM]` (MUC-34): a visitor asks for voice.
+    RequestVoice { room: Option<BareJid> },
+    /// `/allowvoice [--room ROOM] [NICK]` (MUC-37): approve a waiting
+    /// voice request, the named one or the only one.
+    AllowVoice {
+        room: Option<BareJid>,
+        nick: Option<String>,
+    },
     /// `/members [--room ROOM] AFFILIATION|ROLE` (MUC-35, MUC-39): one of
     /// the room's affiliation or role lists.
     Members {

@@ -743,6 +743,26 @@ pub(super) fn parse_voice(args: &mut Args<'_>) -> Result<Action, CommandError> {
     })
 }
 
+pub(super) fn parse_register(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = args.bare_jid()?;
+    let nick = args.word().map(str::to_owned);
+    args.finish()?;
+    Ok(Action::Register { room, nick })
+}
+
+pub(super) fn parse_requestvoice(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = room_option(args)?;
+    args.finish()?;
+    Ok(Action::RequestVoice { room })
+}
+
+pub(super) fn parse_allowvoice(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let room = room_option(args)?;
+    let nick = args.word().map(str::to_owned);
+    args.finish()?;
+    Ok(Action::AllowVoice { room, nick })
+}
+
 pub(super) fn parse_devoice(args: &mut Args<'_>) -> Result<Action, CommandError> {
     moderate(args, |args| {
         let nick = args.required("the nick")?.to_owned();

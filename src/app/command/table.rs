@@ -10,15 +10,15 @@
 //! help and completion cannot offer it.
 
 use super::parse::{
-    Args, parse_accept, parse_add, parse_affiliation, parse_approve, parse_ban, parse_block,
-    parse_blocklist, parse_bookmark, parse_cancel, parse_configure, parse_contact, parse_correct,
-    parse_decline, parse_deny, parse_destroy, parse_devoice, parse_disconnect, parse_group,
-    parse_headline, parse_help, parse_invitations, parse_invite, parse_join, parse_kick,
-    parse_leave, parse_me, parse_members, parse_msg, parse_mute, parse_nick, parse_normal,
-    parse_preapprove, parse_presence, parse_priority_command, parse_privacy, parse_quit,
-    parse_reconnect, parse_remove, parse_rename, parse_role, parse_rooms, parse_roster, parse_say,
-    parse_search, parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute,
-    parse_unsubscribe, parse_voice,
+    Args, parse_accept, parse_add, parse_affiliation, parse_allowvoice, parse_approve, parse_ban,
+    parse_block, parse_blocklist, parse_bookmark, parse_cancel, parse_configure, parse_contact,
+    parse_correct, parse_decline, parse_deny, parse_destroy, parse_devoice, parse_disconnect,
+    parse_group, parse_headline, parse_help, parse_invitations, parse_invite, parse_join,
+    parse_kick, parse_leave, parse_me, parse_members, parse_msg, parse_mute, parse_nick,
+    parse_normal, parse_preapprove, parse_presence, parse_priority_command, parse_privacy,
+    parse_quit, parse_reconnect, parse_register, parse_remove, parse_rename, parse_requestvoice,
+    parse_role, parse_rooms, parse_roster, parse_say, parse_search, parse_status, parse_subscribe,
+    parse_topic, parse_unblock, parse_unmute, parse_unsubscribe, parse_voice,
 };
 use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
 
@@ -535,6 +535,39 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "register",
+        args: "ROOM [NICK]",
+        summary: "register a nick with a room (often how one becomes a member)",
+        details: "Without NICK, your default nick. The room's form is sent back with the nick; a room that has you already says so.",
+        args_kinds: &[ArgKind::BareJid, ArgKind::Text],
+        parse: parse_register,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "requestvoice",
+        args: "[--room ROOM]",
+        summary: "ask the moderators for voice in a moderated room (visitors)",
+        details: "The room passes the request on to its moderators; voice, if given, shows as your new role.",
+        args_kinds: &[ArgKind::BareJid],
+        parse: parse_requestvoice,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
+        name: "allowvoice",
+        args: "[--room ROOM] [NICK]",
+        summary: "approve a visitor's voice request (moderators)",
+        details: "Without NICK, the only request waiting; several are listed. /voice NICK answers a request too.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_allowvoice,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "devoice",
         args: "[--room ROOM] NICK",
         summary: "take an occupant's voice away (moderators)",
@@ -714,6 +747,9 @@ impl Action {
             },
             Action::Invite { .. } => const { row("invite") },
             Action::Members { .. } => const { row("members") },
+            Action::RequestVoice { .. } => const { row("requestvoice") },
+            Action::Register { .. } => const { row("register") },
+            Action::AllowVoice { .. } => const { row("allowvoice") },
             Action::Rooms { .. } => const { row("rooms") },
             Action::Configure { .. } => const { row("configure") },
             Action::Invitations => const { row("invitations") },
@@ -780,6 +816,12 @@ impl Action {
             },
             Action::Invite { jid, .. } => format!("/invite {jid}"),
             Action::Members { kind, .. } => format!("/members {kind}"),
+            Action::RequestVoice { .. } => "/requestvoice".to_owned(),
+            Action::Register { room, .. } => format!("/register {room}"),
+            Action::AllowVoice {
+                nick: Some(nick), ..
+            } => format!("/allowvoice {nick}"),
+            Action::AllowVoice { nick: None, .. } => "/allowvoice".to_owned(),
             Action::Rooms {
                 service: Some(service),
             } => format!("/rooms {service}"),

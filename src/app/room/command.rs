@@ -41,7 +41,9 @@ pub fn join(
         room,
         nick,
         password,
+        nick_is_default,
     } = request;
+    let nick_is_default = nick_is_default || nick.is_empty();
     let Some(nick) = Some(nick)
         .filter(|n| !n.is_empty())
         .or_else(|| default_nick(state))
@@ -55,6 +57,7 @@ pub fn join(
             room: room.clone(),
             nick,
             password,
+            nick_is_default,
         },
         at,
         effects,

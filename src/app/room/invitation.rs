@@ -497,6 +497,7 @@ pub fn accept(
         room,
         nick: String::new(),
         password: request.password,
+        nick_is_default: true,
     };
     super::command::join(state, tag, label, join, false, at, effects)
 }

@@ -38,8 +38,13 @@
 //! - [`directory`] finds the chat service and lists its public rooms
 //!   (`/rooms`); [`members`] fetches a room's affiliation or role list
 //!   (`/members`).
+//! - [`register`] registers a nick with a room (`/register`, MUC-33).
 //! - [`moderation`] is what a moderator, admin or owner does (`/kick`,
 //!   `/ban`, `/voice`, `/devoice`, `/role`, `/affiliation`, `/destroy`).
+//! - [`voice`] asks for voice as a visitor (`/requestvoice`) and keeps the
+//!   voice requests a room relays to us until `/allowvoice` or `/voice`
+//!   answers them; the router asks [`voice::is_voice_request`] before
+//!   [`route_message`].
 //!
 //! Private messages are recorded with the room as peer and the nick as
 //! resource, like the room's own lines; their kind (`chat`) tells them
@@ -56,9 +61,11 @@ pub mod members;
 pub mod mention;
 pub mod moderation;
 pub mod occupants;
+pub mod register;
 pub mod rejoin;
 pub mod self_ping;
 pub mod update;
+pub mod voice;
 
 use std::collections::HashMap;
 
@@ -245,6 +252,8 @@ pub struct Room {
     /// A room this join creates shows its configuration form instead of
     /// opening as an instant room (MUC-45, `/join --configure`).
     pub configure_on_create: bool,
+    /// The join waits for the nick the room reserves for us (MUC-06).
+    pub awaiting_reserved_nick: bool,
     /// When the join started (Unix seconds), for the disco#info wait.
     pub since: i64,
     /// Ids (and origin-ids) of our messages not yet reflected, oldest
@@ -278,6 +287,7 @@ impl Room {
             pending_nick: None,
             awaiting_configuration: false,
             configure_on_create: false,
+            awaiting_reserved_nick: false,
             since: at,
             awaiting_reflection: std::collections::VecDeque::new(),
             rev: 0,
@@ -371,6 +381,9 @@ pub struct RoomJoin {
     pub room: BareJid,
     pub nick: String,
     pub password: Option<String>,
+    /// The user typed no nick: `nick` is the default, and a nick the room
+    /// reserves for us takes its place (MUC-06).
+    pub nick_is_default: bool,
 }
 
 /// Why a join could not start.
@@ -394,8 +407,10 @@ impl std::fmt::Display for JoinError {
 }
 
 /// Starts joining a room: the one way in. Asks the room's disco#info
-/// first (MUC-03, to learn its flags); the join presence goes out when it
-/// answers, or after [`INFO_WAIT_SECS`] (see [`update::on_tick`]). Opens
+/// first (MUC-03, to learn its flags), and, when the user typed no nick,
+/// the nick the room reserves for us (MUC-06); the join presence goes out
+/// when both answered, or after [`INFO_WAIT_SECS`] (see
+/// [`update::on_tick`]). Opens
 /// the room's window.
 pub fn join(
     state: &mut State,
@@ -407,6 +422,7 @@ pub fn join(
         room,
         nick,
         password,
+        nick_is_default,
     } = request;
     if let Some(existing) = state.rooms.get(&room)
         && existing.phase.is_present()
@@ -422,6 +438,7 @@ pub fn join(
     let flags = state.rooms.get(&room).map(|r| r.flags).unwrap_or_default();
     let mut entry = Room::new(room.clone(), nick, password, at);
     entry.flags = flags;
+    entry.awaiting_reserved_nick = nick_is_default;
     if !state.rooms.insert(entry) {
         return Err(JoinError::TooManyRooms);
     }
@@ -430,7 +447,12 @@ pub fn join(
         query: Query::RoomInfo(room.clone()),
         purpose: Purpose::RoomInfo { room: room.clone() },
     });
-    if flags.known {
+    if nick_is_default {
+        effects.push(Effect::Request {
+            query: Query::ReservedNick(room.clone()),
+            purpose: Purpose::ReservedNick { room: room.clone() },
+        });
+    } else if flags.known {
         send_join(state, &room, effects);
     }
     Ok(conversation)
@@ -446,7 +468,7 @@ pub fn send_join(state: &mut State, room: &BareJid, effects: &mut Vec<Effect>) {
     let Some(entry) = state.rooms.get_mut(room) else {
         return;
     };
-    if entry.phase != (JoinPhase::Joining { sent: false }) {
+    if entry.phase != (JoinPhase::Joining { sent: false }) || entry.awaiting_reserved_nick {
         return;
     }
     let Some(to) = entry.occupant_jid(&entry.nick) else {

@@ -64,9 +64,14 @@ pub fn moderate(
     at: i64,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
+    let voice = matches!(order, Moderation::Voice { .. });
     match plan(state, room, order) {
         Ok((query, mut pending)) => {
             pending.at = at;
+            if voice {
+                // MUC-37: the role given answers a waiting request.
+                state.voice_requests.forget(&pending.room, &pending.target);
+            }
             effects.push(Effect::Request {
                 query,
                 purpose: Purpose::Moderation {

@@ -62,6 +62,7 @@ fn join_again(state: &mut State, room: &BareJid, at: i64, effects: &mut Vec<Effe
         room: room.clone(),
         nick: entry.nick.clone(),
         password: entry.password.clone(),
+        nick_is_default: false,
     };
     if let Err(error) = super::join(state, request, at, effects) {
         let text = format!("cannot rejoin: {error}");

@@ -1065,6 +1065,39 @@ pub fn on_room_info(
     super::send_join(state, &room, effects);
 }
 
+/// MUC-06: the nick the room reserves for us, asked because the user
+/// typed none. A reserved nick replaces the default one; no answer, an
+/// error or an unusable name leaves the default. The join goes out once
+/// the room's disco#info is in too.
+pub fn on_reserved_nick(
+    state: &mut State,
+    room: BareJid,
+    result: Result<Answer, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    let Some(entry) = state.rooms.get_mut(&room) else {
+        return;
+    };
+    if !entry.awaiting_reserved_nick || entry.phase != (JoinPhase::Joining { sent: false }) {
+        return;
+    }
+    entry.awaiting_reserved_nick = false;
+    match result {
+        Ok(Answer::ReservedNick(Some(nick)))
+            if crate::xmpp::stanza::muc::join::check_nick(&nick).is_ok()
+                && room.with_resource_str(&nick).is_ok() =>
+        {
+            tracing::debug!(%room, "joining with the nick the room reserves (MUC-06)");
+            entry.nick = nick;
+        }
+        Ok(_) => {}
+        Err(error) => tracing::debug!(%room, %error, "no reserved nick"),
+    }
+    if entry.flags.known {
+        super::send_join(state, &room, effects);
+    }
+}
+
 /// MUC-45: the instant room is configured (or refused).
 pub fn on_instant_room(
     state: &mut State,
@@ -1112,6 +1145,9 @@ pub fn on_tick(state: &mut State, at_ms: i64, effects: &mut Vec<Effect>) {
         }
     }
     for room in due_joins {
+        if let Some(entry) = state.rooms.get_mut(&room) {
+            entry.awaiting_reserved_nick = false;
+        }
         super::send_join(state, &room, effects);
     }
     for room in due_leaves {

@@ -311,6 +311,7 @@ fn muc_49_one_request_per_room_joined_on_accept() {
 
     let effects = run(&mut state, 1, "/accept");
     assert!(state.invitations.is_empty());
+    no_reserved_nick(&mut state, ROOM);
     let joined = update(
         &mut state,
         Msg::Reply {

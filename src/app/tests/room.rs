@@ -18,6 +18,7 @@ fn start_join(state: &mut State, nick: &str, features: &[&str]) -> Vec<Effect> {
             room: bare(ROOM),
             nick: nick.into(),
             password: None,
+            nick_is_default: false,
         },
         0,
         &mut effects,
@@ -86,6 +87,7 @@ fn muc_07_join_presence_after_disco() {
             room: bare(ROOM),
             nick: "juliet".into(),
             password: Some("montague".into()),
+            nick_is_default: false,
         },
         0,
         &mut effects,
@@ -133,6 +135,7 @@ fn muc_03_join_does_not_wait_long_for_disco() {
             room: bare(ROOM),
             nick: "juliet".into(),
             password: None,
+            nick_is_default: false,
         },
         10,
         &mut effects,
@@ -574,6 +577,8 @@ fn muc_07_join_and_leave_commands() {
     );
     let conversation = state.chats.find_room(&bare(ROOM), None);
     assert_eq!(state.active, conversation);
+    // MUC-06: no nick typed, so the room is asked for a reserved one.
+    no_reserved_nick(&mut state, ROOM);
     let effects = update(
         &mut state,
         Msg::Reply {

@@ -22,6 +22,7 @@ fn join_with(state: &mut State, held: Vec<ChatLine>, features: &[&str]) -> Vec<E
             room: bare(ROOM),
             nick: "juliet".into(),
             password: None,
+            nick_is_default: false,
         },
         HELD_AT + 100,
         &mut effects,

@@ -46,6 +46,7 @@ fn join_room(state: &mut State, room: &str, nick: &str) {
             room: jid::BareJid::new(room).unwrap(),
             nick: nick.into(),
             password: None,
+            nick_is_default: false,
         },
         0,
         &mut effects,

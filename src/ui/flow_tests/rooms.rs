@@ -73,6 +73,7 @@ fn joined(others: &[(&str, &str, &str, Option<&str>)]) -> Harness {
             room: room_jid(),
             nick: "juliet".into(),
             password: None,
+            nick_is_default: false,
         },
         45_000,
         &mut effects,

@@ -346,10 +346,18 @@ fn completion_extends_to_the_common_prefix_then_cycles() {
 fn completion_cycles_when_no_prefix_is_shared() {
     let state = state();
     let mut line = typed("/re");
-    let cycle: Vec<String> = (0..5).map(|_| tab(&mut line, &state)).collect();
+    let cycle: Vec<String> = (0..7).map(|_| tab(&mut line, &state)).collect();
     assert_eq!(
         cycle,
-        ["/reconnect", "/remove", "/rename", "/re", "/reconnect"]
+        [
+            "/reconnect",
+            "/register",
+            "/remove",
+            "/rename",
+            "/requestvoice",
+            "/re",
+            "/reconnect"
+        ]
     );
     line.press(key(KeyCode::Backspace));
     assert_eq!(line.text(), "/reconnec");

@@ -19,6 +19,7 @@ use super::conference::DirectInvite;
 use super::delay::Delay;
 use super::lang::{self, LangText};
 use super::muc::MucUser;
+use super::muc::request::VoiceRequest;
 use super::stable_id::{self, StanzaId};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
 use super::{correction, markers, receipts};
@@ -154,6 +155,9 @@ pub struct Message {
     /// MUC-48: a direct invitation (XEP-0249 `jabber:x:conference`). Read
     /// and written.
     pub direct_invite: Option<DirectInvite>,
+    /// MUC-34, MUC-37: a voice request (the `muc#request` data form), as a
+    /// room relays it to moderators or as we send it. Read and written.
+    pub voice_request: Option<VoiceRequest>,
     /// MUC-21: the `<delay/>` (XEP-0203) a room puts on its history, or a
     /// server on a message it held. Read only.
     pub delay: Option<Delay>,
@@ -198,6 +202,7 @@ impl Message {
             displayed: None,
             muc: None,
             direct_invite: None,
+            voice_request: None,
             delay: None,
         }
     }
@@ -254,6 +259,7 @@ impl Message {
             displayed: markers::displayed_id(element).map(cap::id),
             muc: MucUser::of(element),
             direct_invite: DirectInvite::of(element),
+            voice_request: VoiceRequest::of(element),
             delay: Delay::of(element).ok().flatten(),
         })
     }
@@ -303,6 +309,9 @@ impl Message {
         }
         if let Some(invite) = &self.direct_invite {
             element.push_child(invite.to_element());
+        }
+        if let Some(request) = &self.voice_request {
+            element.push_child(request.to_element());
         }
         // MARKERS-04: a marker never asks for one.
         if let Some(id) = &self.displayed {

@@ -5,7 +5,16 @@ use super::*;
 #[test]
 fn complete_command_names() {
     let ctx = CompletionContext::default();
-    assert_eq!(complete("/re", &ctx), ["/reconnect", "/remove", "/rename"]);
+    assert_eq!(
+        complete("/re", &ctx),
+        [
+            "/reconnect",
+            "/register",
+            "/remove",
+            "/rename",
+            "/requestvoice"
+        ]
+    );
     assert_eq!(complete("/PRE", &ctx), ["/preapprove", "/presence"]);
     assert_eq!(complete("/", &ctx).len(), COMMANDS.len());
     assert!(complete("/zz", &ctx).is_empty());

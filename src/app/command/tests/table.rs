@@ -32,6 +32,9 @@ const EXAMPLES: &[&str] = &[
     "/ban --room verona@conference.example.com tybalt@example.com",
     "/voice nurse",
     "/devoice nurse",
+    "/register verona@conference.example.com thirdwitch",
+    "/requestvoice --room verona@conference.example.com",
+    "/allowvoice tybalt",
     "/role nurse moderator",
     "/affiliation romeo@example.net member",
     "/destroy moved",
@@ -152,6 +155,9 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Invitations
             | Action::Configure { .. }
             | Action::Members { .. }
+            | Action::RequestVoice { .. }
+            | Action::Register { .. }
+            | Action::AllowVoice { .. }
             | Action::Rooms { .. }
             | Action::Decline { .. }
             | Action::Roster

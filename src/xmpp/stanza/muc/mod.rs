@@ -17,14 +17,21 @@
 //!   one role (by nick) or affiliation (by bare JID), MUC-36…39.
 //! - [`owner`]: the `muc#owner` queries only an owner sends: destroy
 //!   (MUC-44), the instant room's empty form (MUC-45), cancel (MUC-43).
+//! - [`request`]: the `muc#request` form of a voice request and its
+//!   answer (MUC-34, MUC-37), read on every message as its
+//!   `voice_request` field.
 //!
-//! The register payload (`jabber:iq:register`) gets a file of its own
-//! next to these. Only syntax lives here: what a status code *does* is the
+//! - [`register`]: registering a nick with a room (`jabber:iq:register`,
+//!   MUC-33).
+//!
+//! Only syntax lives here: what a status code *does* is the
 //! app's room area.
 
 pub mod admin;
 pub mod join;
 pub mod owner;
+pub mod register;
+pub mod request;
 pub mod user;
 
 use std::fmt;
