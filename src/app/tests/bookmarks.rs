@@ -476,6 +476,7 @@ fn bookmarks_10_a_new_bookmark_without_autojoin_stays() {
             room: room.clone(),
             nick: "juliet".into(),
             password: None,
+            nick_is_default: false,
         },
         0,
         &mut Vec::new(),
