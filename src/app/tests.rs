@@ -291,6 +291,22 @@ fn no_reserved_nick(state: &mut State, room: &str) {
 /// The effects as lines. Reading a new conversation's history is left out
 /// here; `message::new_conversation_reads_its_history` covers it. So is
 /// keeping messages in the history, which [`records`] shows.
+/// Answers the first request among `effects` with `result`.
+fn reply_to_request(
+    state: &mut State,
+    effects: &[Effect],
+    result: Result<Answer, RequestError>,
+) -> Vec<Effect> {
+    let purpose = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Request { purpose, .. } => Some(purpose.clone()),
+            _ => None,
+        })
+        .unwrap();
+    update(state, Msg::Reply { purpose, result })
+}
+
 fn trace(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()

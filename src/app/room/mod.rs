@@ -460,7 +460,10 @@ pub fn join(
 
 /// The join presence of `room` goes out (MUC-07…09), once.
 pub fn send_join(state: &mut State, room: &BareJid, effects: &mut Vec<Effect>) {
-    if state.rooms.get(room).map(|r| &r.phase) != Some(&JoinPhase::Joining { sent: false }) {
+    let ready = state.rooms.get(room).is_some_and(|r| {
+        r.phase == (JoinPhase::Joining { sent: false }) && !r.awaiting_reserved_nick
+    });
+    if !ready {
         return;
     }
     let history = join_history(state, room);
@@ -468,9 +471,6 @@ pub fn send_join(state: &mut State, room: &BareJid, effects: &mut Vec<Effect>) {
     let Some(entry) = state.rooms.get_mut(room) else {
         return;
     };
-    if entry.phase != (JoinPhase::Joining { sent: false }) || entry.awaiting_reserved_nick {
-        return;
-    }
     let Some(to) = entry.occupant_jid(&entry.nick) else {
         return;
     };

@@ -1105,17 +1105,13 @@ pub fn on_instant_room(
     result: Result<Answer, RequestError>,
     effects: &mut Vec<Effect>,
 ) {
+    let clock = state.rooms.clock;
     let Some(entry) = state.rooms.get_mut(&room) else {
         return;
     };
     entry.awaiting_configuration = false;
-    // Replies carry no clock: the line goes at the join's time at least.
-    let at = state
-        .chats
-        .find_room(&room, None)
-        .and_then(|c| state.chats.get(c))
-        .and_then(|c| c.lines.back())
-        .map_or(entry.since, |l| l.at);
+    // Replies carry no time: the rooms' clock dates the line.
+    let at = clock.max(entry.since);
     if let Err(error) = result {
         tell(
             state,

@@ -37,21 +37,6 @@ fn in_room_as(affiliation: &str, role: &str) -> State {
     state
 }
 
-fn reply(
-    state: &mut State,
-    effects: &[Effect],
-    result: Result<Answer, RequestError>,
-) -> Vec<Effect> {
-    let purpose = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Request { purpose, .. } => Some(purpose.clone()),
-            _ => None,
-        })
-        .unwrap();
-    update(state, Msg::Reply { purpose, result })
-}
-
 fn refusal(condition: StanzaCondition) -> Result<Answer, RequestError> {
     Err(RequestError::Stanza(StanzaError::new(
         ErrorType::Cancel,
@@ -80,7 +65,7 @@ fn muc_36_kick_by_nick_with_reason() {
             }
         )]
     );
-    let done = reply(&mut state, &effects, Ok(Answer::Done));
+    let done = reply_to_request(&mut state, &effects, Ok(Answer::Done));
     assert_eq!(
         results(&done),
         [format!("ok /kick tybalt: tybalt was kicked from {ROOM}")]
@@ -93,7 +78,7 @@ fn muc_36_kick_by_nick_with_reason() {
 fn muc_36_refusal_is_explained() {
     let mut state = in_room_as("none", "moderator");
     let effects = run(&mut state, 1, "/kick tybalt");
-    let refused = reply(&mut state, &effects, refusal(StanzaCondition::NotAllowed));
+    let refused = reply_to_request(&mut state, &effects, refusal(StanzaCondition::NotAllowed));
     let lines = results(&refused);
     assert_eq!(lines.len(), 1);
     assert!(lines[0].contains("tybalt outranks you"), "{lines:?}");
@@ -198,7 +183,7 @@ fn muc_44_destroy() {
         ),
         "{sent:?}"
     );
-    let refused = reply(&mut state, &effects, refusal(StanzaCondition::Forbidden));
+    let refused = reply_to_request(&mut state, &effects, refusal(StanzaCondition::Forbidden));
     assert!(results(&refused)[0].contains("does not allow it"));
 }
 
@@ -417,7 +402,7 @@ fn muc_41_configure_sets_named_fields_and_submits_the_whole_form() {
         "/configure persistent=yes name=\"The feast\" whois=anyone",
     );
     assert!(trace(&asked)[0].contains("<query xmlns='http://jabber.org/protocol/muc#owner'/>"));
-    let submitted = reply(&mut state, &asked, Ok(Answer::Form(form.clone())));
+    let submitted = reply_to_request(&mut state, &asked, Ok(Answer::Form(form.clone())));
     let sent = trace(&submitted);
     assert!(
         sent[0].contains(
@@ -429,7 +414,7 @@ fn muc_41_configure_sets_named_fields_and_submits_the_whole_form() {
         ),
         "{sent:?}"
     );
-    let done = reply(&mut state, &submitted, Ok(Answer::Done));
+    let done = reply_to_request(&mut state, &submitted, Ok(Answer::Done));
     assert_eq!(
         results(&done),
         [format!("ok /configure: {ROOM} is configured")]
@@ -440,7 +425,7 @@ fn muc_41_configure_sets_named_fields_and_submits_the_whole_form() {
         ("/configure nosuch=1", "no field nosuch"),
     ] {
         let asked = run(&mut state, 2, line);
-        let refused = reply(&mut state, &asked, Ok(Answer::Form(form.clone())));
+        let refused = reply_to_request(&mut state, &asked, Ok(Answer::Form(form.clone())));
         assert!(results(&refused)[0].contains(why), "{line}: {refused:?}");
     }
     let mut state = in_room_as("admin", "moderator");
@@ -452,7 +437,7 @@ fn muc_41_configure_sets_named_fields_and_submits_the_whole_form() {
 fn creating(line: &str) -> (State, Vec<Effect>) {
     let mut state = logged_in();
     let asked = run(&mut state, 7, line);
-    let mut effects = reply(&mut state, &asked, Ok(Answer::Features(Vec::new())));
+    let mut effects = reply_to_request(&mut state, &asked, Ok(Answer::Features(Vec::new())));
     effects.extend(presence(
         &mut state,
         &format!(
@@ -507,7 +492,7 @@ fn muc_45_join_configure_shows_the_form_and_completes_on_submit() {
                     && l.contains("<query xmlns='http://jabber.org/protocol/muc#owner'/>")),
             "{lines:#?}"
         );
-        let shown = reply(
+        let shown = reply_to_request(
             &mut state,
             &form_request[form_request.len() - 1..],
             Ok(Answer::Form(config_form())),
@@ -532,13 +517,13 @@ fn muc_45_join_configure_shows_the_form_and_completes_on_submit() {
         );
         assert!(state.rooms.get(&bare(ROOM)).unwrap().awaiting_configuration);
         let asked = run(&mut state, 8, submit);
-        let submitted = reply(&mut state, &asked, Ok(Answer::Form(config_form())));
+        let submitted = reply_to_request(&mut state, &asked, Ok(Answer::Form(config_form())));
         let sent = trace(&submitted);
         assert!(
             sent[0].contains("type='submit'") && sent[0].contains(sent_field),
             "{sent:?}"
         );
-        let done = reply(&mut state, &submitted, Ok(Answer::Done));
+        let done = reply_to_request(&mut state, &submitted, Ok(Answer::Done));
         let done = results(&done);
         assert!(done.iter().any(|l| l.contains("is configured")), "{done:?}");
         assert!(!state.rooms.get(&bare(ROOM)).unwrap().awaiting_configuration);
@@ -558,7 +543,7 @@ fn muc_43_cancel_during_creation_destroys_the_room() {
         ),
         "{asked:?}"
     );
-    let done = results(&reply(&mut state, &asked, Ok(Answer::Done)));
+    let done = results(&reply_to_request(&mut state, &asked, Ok(Answer::Done)));
     assert!(
         done.iter()
             .any(|l| l.contains("/join") && l.contains("cancelled")),
@@ -577,7 +562,7 @@ fn muc_45_configured_creation_by_preference() {
     let mut state = logged_in();
     state.prefs.room_create_configure = true;
     let asked = run(&mut state, 7, "/join verona@conference.example.com/juliet");
-    reply(&mut state, &asked, Ok(Answer::Features(Vec::new())));
+    reply_to_request(&mut state, &asked, Ok(Answer::Features(Vec::new())));
     let effects = presence(
         &mut state,
         &format!(

@@ -13,21 +13,6 @@ fn form() -> crate::xmpp::stanza::data_form::DataForm {
     ))
 }
 
-fn answer(
-    state: &mut State,
-    effects: &[Effect],
-    result: Result<Answer, RequestError>,
-) -> Vec<Effect> {
-    let purpose = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Request { purpose, .. } => Some(purpose.clone()),
-            _ => None,
-        })
-        .unwrap();
-    update(state, Msg::Reply { purpose, result })
-}
-
 /// MUC-33: the form is asked for, sent back with the nick, and the
 /// room's result is the command's.
 #[test]
@@ -41,7 +26,7 @@ fn muc_33_register_submits_the_form_with_the_nick() {
         )),
         "{lines:?}"
     );
-    let submit = answer(
+    let submit = reply_to_request(
         &mut state,
         &effects,
         Ok(Answer::RoomRegistration(Registration::Form(form()))),
@@ -53,7 +38,7 @@ fn muc_33_register_submits_the_form_with_the_nick() {
             && lines[0].contains("<value>thirdwitch</value>"),
         "{lines:?}"
     );
-    let done = answer(&mut state, &submit, Ok(Answer::Done));
+    let done = reply_to_request(&mut state, &submit, Ok(Answer::Done));
     assert_eq!(
         results(&done),
         [format!(
@@ -67,7 +52,7 @@ fn muc_33_register_submits_the_form_with_the_nick() {
 fn muc_33_registered_already() {
     let mut state = logged_in();
     let effects = run(&mut state, 1, &format!("/register {ROOM}"));
-    let done = answer(
+    let done = reply_to_request(
         &mut state,
         &effects,
         Ok(Answer::RoomRegistration(Registration::Registered)),
@@ -85,12 +70,12 @@ fn muc_33_registered_already() {
 fn muc_33_conflict_is_explained() {
     let mut state = logged_in();
     let effects = run(&mut state, 1, &format!("/register {ROOM} thirdwitch"));
-    let submit = answer(
+    let submit = reply_to_request(
         &mut state,
         &effects,
         Ok(Answer::RoomRegistration(Registration::Form(form()))),
     );
-    let refused = answer(
+    let refused = reply_to_request(
         &mut state,
         &submit,
         Err(RequestError::Stanza(StanzaError::new(
