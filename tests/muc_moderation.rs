@@ -7,7 +7,8 @@
 //! by a slixmpp owner; invitations from a slixmpp client declined and accepted; ours sent direct
 //! (XEP-0249, MUC-50) or, in a members-only room, through the room (MUC-31); a command
 //! refused for lack of rights, with why; `balcony exec` moderating; a slixmpp visitor's voice
-//! request approved with `/allowvoice` (MUC-37).
+//! request approved with `/allowvoice` (MUC-37); a chat carried on in a room, both ways
+//! (MUC-32, MUC-52).
 
 mod common;
 
@@ -560,3 +561,97 @@ async fn muc_37_voice_request_approved(kind: ServerKind) {
     bob.quit().await;
 }
 common::on_both_servers!(muc_37_voice_request_approved);
+
+/// MUC-32: from a chat with bob (slixmpp), `/continue` makes a room, posts the chat's lines
+/// there in the chat's thread and invites bob with `<continue thread/>`; bob joins and reads
+/// them.
+async fn muc_32_a_chat_continues_in_a_room(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    let bob_jid = bare(&bob.jid).to_owned();
+    let mut client = Client::start(&server, &alice).await;
+    client
+        .ok(&format!("/msg {bob_jid} shall we ask the others?"))
+        .await;
+    let first = bob
+        .expect_message("the chat line", |m| m["body"] == "shall we ask the others?")
+        .await;
+    let thread = first["thread"].as_str().expect("a thread").to_owned();
+    let text = client
+        .ok(&format!("/continue --room {ROOM} --history"))
+        .await;
+    assert!(
+        text.starts_with(&format!("joined {ROOM} as alice"))
+            && text.contains(&format!("invited {bob_jid} to continue the chat here")),
+        "{text}"
+    );
+    // A direct invitation (the room is not members-only), continuing the thread.
+    let invitation = bob
+        .expect_message("the invitation", |m| m["direct_invite"] == ROOM)
+        .await;
+    assert_eq!(
+        invitation["direct_continues"],
+        thread.as_str(),
+        "{invitation}"
+    );
+    bob.join_room(ROOM, "bob").await;
+    let history = bob
+        .expect_message("the chat's lines in the room", |m| {
+            m["type"] == "groupchat"
+                && m["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("> alice: shall we ask the others?"))
+        })
+        .await;
+    assert_eq!(history["thread"], thread.as_str());
+    bob.quit().await;
+}
+common::on_both_servers!(muc_32_a_chat_continues_in_a_room);
+
+/// MUC-52: bob (slixmpp) invites balcony to a room that continues their chat; accepting it
+/// links the panes (a notice in each) and balcony's lines there carry the chat's thread.
+async fn muc_52_an_invitation_continues_our_chat(kind: ServerKind) {
+    let server = muc_server(kind);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    let bob_jid = bare(&bob.jid).to_owned();
+    let mut client = Client::start(&server, &alice).await;
+    let alice_jid = client.engine.state.jid.clone().expect("bound").to_bare();
+    client.ok(&format!("/msg {bob_jid} let us meet")).await;
+    let first = bob
+        .expect_message("the chat line", |m| m["body"] == "let us meet")
+        .await;
+    let thread = first["thread"].as_str().expect("a thread").to_owned();
+    bob.join_room(ROOM, "bob").await;
+    bob.invite_to_continue(&alice_jid.to_string(), ROOM, &thread)
+        .await;
+    client
+        .event(
+            "the invitation",
+            |e| matches!(e, Event::Invitation { continues: Some(t), .. } if *t == thread),
+        )
+        .await;
+    let text = client.ok("/accept").await;
+    assert!(
+        text.starts_with(&format!("joined {ROOM} as alice")),
+        "{text}"
+    );
+    let chat = client
+        .engine
+        .state
+        .chats
+        .latest_with(&BareJid::new(&bob_jid).expect("jid"))
+        .expect("the chat");
+    let last = chat.lines.back().expect("a notice");
+    assert!(last.notice && last.body.contains(ROOM), "{last:?}");
+    client.ok(&format!("/msg {ROOM} here we are")).await;
+    let line = bob
+        .expect_message("alice's room line", |m| {
+            m["type"] == "groupchat" && m["body"] == "here we are"
+        })
+        .await;
+    assert_eq!(line["thread"], thread.as_str());
+    bob.quit().await;
+}
+common::on_both_servers!(muc_52_an_invitation_continues_our_chat);

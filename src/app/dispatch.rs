@@ -112,6 +112,11 @@ fn run(
             room::moderation::moderate(state, tag, label, room, order, at, effects)
         }
         Action::Invitations => room::invitation::list(state, effects),
+        Action::Continue {
+            room,
+            history,
+            others,
+        } => room::continuation::start(state, tag, label, room, history, others, at, effects),
         Action::Register { room, nick } => {
             room::register::register(state, tag, label, room, nick, effects)
         }

@@ -237,6 +237,9 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
         mediated: bool,
+        /// The room continues our 1:1 chat in this thread (MUC-52).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        continues: Option<String>,
     },
     /// A visitor in `room` asks us, a moderator, for voice (MUC-37).
     VoiceRequest {
@@ -515,6 +518,7 @@ impl Event {
                 from,
                 reason,
                 mediated,
+                continues,
             } => {
                 let mut line = format!(
                     "invitation {room} {}",
@@ -522,6 +526,9 @@ impl Event {
                 );
                 if let Some(from) = opt(from) {
                     line.push_str(&format!(" from={from}"));
+                }
+                if let Some(thread) = opt(continues) {
+                    line.push_str(&format!(" continues={}", one_line(&thread)));
                 }
                 if let Some(reason) = opt(reason) {
                     line.push_str(&format!(" \"{reason}\""));

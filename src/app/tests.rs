@@ -21,6 +21,7 @@ mod bookmarks;
 mod carbons;
 mod chat_states;
 mod closed;
+mod continuation;
 mod corrections;
 mod directory;
 mod login;

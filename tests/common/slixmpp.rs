@@ -241,6 +241,13 @@ impl Device {
             .await;
     }
 
+    /// A direct invitation (XEP-0249) of `to` into `room` that continues the 1:1 chat in
+    /// `thread` (MUC-52).
+    pub async fn invite_to_continue(&mut self, to: &str, room: &str, thread: &str) {
+        self.command(json!({"op": "direct_invite", "to": to, "room": room, "thread": thread}))
+            .await;
+    }
+
     /// A direct invitation (XEP-0249) of `to` into `room`.
     pub async fn invite_direct(&mut self, to: &str, room: &str, reason: &str, password: &str) {
         self.command(json!({

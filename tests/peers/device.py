@@ -41,10 +41,11 @@ only CA_FILE, and is driven one JSON object a line on stdin:
     {"op": "admin", "room": ROOM, "jid": JID,     the answer: "done" carries "error" (the
      "affiliation": AFF, "reason": T}             condition, or null)
     {"op": "destroy", "room": ROOM, "reason": T}  destroys the room (muc#owner); "done" as admin
-    {"op": "invite", "room": ROOM, "to": JID,     a mediated invitation through the room
-     "reason": T}
-    {"op": "direct_invite", "to": JID,            a direct invitation (XEP-0249)
-     "room": ROOM, "reason": T, "password": P}
+    {"op": "invite", "room": ROOM, "to": JID,     a mediated invitation through the room; with
+     "reason": T, "thread": TH}                   "thread", one continuing that 1:1 chat
+    {"op": "direct_invite", "to": JID,            a direct invitation (XEP-0249); with "thread",
+     "room": ROOM, "reason": T, "password": P,    continue='true' and that thread
+     "thread": TH}
     {"op": "decline", "room": ROOM, "to": JID,    declines a mediated invitation through the room
      "reason": T}
     {"op": "quit"}
@@ -60,7 +61,10 @@ carbon copy "carbon" ("sent" or "received"), "carbon_from"
 (the wrapper's sender) and the forwarded message's fields; "subject" (the <subject/> text, or
 null) and "delay" (a XEP-0203 stamp, or null); a message's "invite_from" and "decline_from"
 name the inviter or decliner of a muc#user <invite/> or <decline/> (with "muc_reason"), and
-"direct_invite" the room of a jabber:x:conference <x/>. Every presence from a room prints
+"direct_invite" the room of a jabber:x:conference <x/> ("direct_continues" its thread when it
+has continue='true'); "thread" is the message's <thread/>
+and "continue_thread" the thread of an invitation's <continue/> ("" without one, null when
+absent). Every presence from a room prints
 {"event": "presence", "from", "type", "codes", "role", "affiliation", "nick", "jid"} (the
 muc#user status codes and item). The bookmark IQ ops answer {"event": "done", "op": ...,
 "type": "result" or "error", "xml": the reply's payload}. It exits when stdin closes, on
@@ -138,11 +142,18 @@ def describe(message):
         if element is not None and element.find("{%s}reason" % MUC_USER) is not None:
             muc_reason = element.find("{%s}reason" % MUC_USER).text
     direct = message.find("{jabber:x:conference}x")
+    thread = message.find("{%s}thread" % CLIENT)
+    continued = invite.find("{%s}continue" % MUC_USER) if invite is not None else None
     return {
+        "thread": thread.text if thread is not None else None,
+        "continue_thread": continued.get("thread", "") if continued is not None else None,
         "invite_from": invite.get("from") if invite is not None else None,
         "decline_from": decline.get("from") if decline is not None else None,
         "muc_reason": muc_reason,
         "direct_invite": direct.get("jid") if direct is not None else None,
+        "direct_continues": direct.get("thread")
+        if direct is not None and direct.get("continue") in ("true", "1")
+        else None,
         "subject": (subject.text or "") if subject is not None else None,
         "delay": delay.get("stamp") if delay is not None else None,
         "from": message.get("from"),
@@ -320,14 +331,18 @@ class Device(slixmpp.ClientXMPP):
         invite = ET.SubElement(x, "{%s}invite" % MUC_USER, {"to": command["to"]})
         if command.get("reason"):
             ET.SubElement(invite, "{%s}reason" % MUC_USER).text = command["reason"]
+        if command.get("thread"):
+            ET.SubElement(invite, "{%s}continue" % MUC_USER, {"thread": command["thread"]})
         msg.send()
 
     def direct_invite(self, command):
         msg = self.make_message(mto=command["to"])
         attrs = {"jid": command["room"]}
-        for key in ("reason", "password"):
+        for key in ("reason", "password", "thread"):
             if command.get(key):
                 attrs[key] = command[key]
+        if command.get("thread"):
+            attrs["continue"] = "true"
         ET.SubElement(msg.xml, "{jabber:x:conference}x", attrs)
         msg.send()
 

@@ -686,6 +686,41 @@ impl Chats {
         self.remember_sent(message_id, conversation, to);
     }
 
+    /// A notice line (not a message, never recorded, not unread) in
+    /// conversation `id`.
+    pub fn push_notice_line(&mut self, id: ConversationId, text: String, at: i64) {
+        let Some(kind) = self.conversations.get(&id).map(|c| c.reply_kind) else {
+            return;
+        };
+        let mut line = ChatLine::new(Direction::Incoming, kind, text, at);
+        line.notice = true;
+        self.push_line(id, line);
+        self.mark_read_one(id);
+    }
+
+    /// The chat with `peer` in `thread`, if there is one.
+    pub fn with_thread(&self, peer: &BareJid, thread: &str) -> Option<ConversationId> {
+        self.by_thread
+            .get(&(peer.clone(), thread.to_owned()))
+            .copied()
+    }
+
+    /// The thread of chat `id`, given one now if it had none (a chat the
+    /// peer began without a thread), so what continues it can name it.
+    pub fn ensure_thread(&mut self, id: ConversationId) -> String {
+        let Some(conversation) = self.conversations.get_mut(&id) else {
+            return Thread::new_random().id;
+        };
+        if let Some(thread) = &conversation.thread {
+            return thread.clone();
+        }
+        let thread = Thread::new_random().id;
+        conversation.thread = Some(thread.clone());
+        let peer = conversation.peer.clone();
+        self.by_thread.insert((peer, thread.clone()), id);
+        thread
+    }
+
     /// The peer's most recent conversation.
     pub fn latest_with(&self, peer: &BareJid) -> Option<&Conversation> {
         self.by_peer

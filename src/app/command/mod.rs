@@ -176,6 +176,13 @@ pub enum Action {
         reason: Option<String>,
         via: crate::app::room::invitation::Via,
     },
+    /// `/continue [--room ROOM] [--history] [JID…]` (MUC-32): the 1:1 chat
+    /// on screen goes on in a new room, its peer (and `others`) invited.
+    Continue {
+        room: Option<BareJid>,
+        history: bool,
+        others: Vec<BareJid>,
+    },
     /// `/rooms [SERVICE]` (MUC-01, MUC-02): the public rooms of a chat
     /// service, found on our server when not named.
     Rooms { service: Option<BareJid> },

@@ -870,6 +870,36 @@ pub(super) fn parse_invite(args: &mut Args<'_>) -> Result<Action, CommandError> 
     })
 }
 
+/// `/continue [--room ROOM] [--history] [JID…]`, the options in any
+/// order before the JIDs.
+pub(super) fn parse_continue(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let mut room = None;
+    let mut history = false;
+    loop {
+        if let Some(named) = room_option(args)? {
+            room = Some(named);
+            continue;
+        }
+        let rest = args.rest.trim_start();
+        match rest.strip_prefix("--history") {
+            Some(after) if after.is_empty() || after.starts_with(char::is_whitespace) => {
+                args.rest = after;
+                history = true;
+            }
+            _ => break,
+        }
+    }
+    let mut others = Vec::new();
+    while args.peek_word().is_some() {
+        others.push(args.bare_jid()?);
+    }
+    Ok(Action::Continue {
+        room,
+        history,
+        others,
+    })
+}
+
 pub(super) fn parse_invitations(args: &mut Args<'_>) -> Result<Action, CommandError> {
     args.finish()?;
     Ok(Action::Invitations)

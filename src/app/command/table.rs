@@ -12,13 +12,14 @@
 use super::parse::{
     Args, parse_accept, parse_add, parse_affiliation, parse_allowvoice, parse_approve, parse_ban,
     parse_block, parse_blocklist, parse_bookmark, parse_cancel, parse_configure, parse_contact,
-    parse_correct, parse_decline, parse_deny, parse_destroy, parse_devoice, parse_disconnect,
-    parse_group, parse_headline, parse_help, parse_invitations, parse_invite, parse_join,
-    parse_kick, parse_leave, parse_me, parse_members, parse_msg, parse_mute, parse_nick,
-    parse_normal, parse_preapprove, parse_presence, parse_priority_command, parse_privacy,
-    parse_quit, parse_reconnect, parse_register, parse_remove, parse_rename, parse_requestvoice,
-    parse_role, parse_rooms, parse_roster, parse_say, parse_search, parse_status, parse_subscribe,
-    parse_topic, parse_unblock, parse_unmute, parse_unsubscribe, parse_voice,
+    parse_continue, parse_correct, parse_decline, parse_deny, parse_destroy, parse_devoice,
+    parse_disconnect, parse_group, parse_headline, parse_help, parse_invitations, parse_invite,
+    parse_join, parse_kick, parse_leave, parse_me, parse_members, parse_msg, parse_mute,
+    parse_nick, parse_normal, parse_preapprove, parse_presence, parse_priority_command,
+    parse_privacy, parse_quit, parse_reconnect, parse_register, parse_remove, parse_rename,
+    parse_requestvoice, parse_role, parse_rooms, parse_roster, parse_say, parse_search,
+    parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
+    parse_voice,
 };
 use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
 
@@ -662,6 +663,21 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "continue",
+        args: "[--room ROOM] [--history] [JID…]",
+        summary: "carry this chat on in a new room",
+        details: "From a chat with one person: joins a new room (ROOM, or a made-up name on the \
+                  chat service of the rooms you know; a service alone, like \
+                  conference.example.org, picks the name there) and invites that person, and \
+                  each JID named, to continue the chat there, in the same thread. --history also \
+                  posts the chat's last lines to the room, where everyone in it can read them.",
+        args_kinds: &[ArgKind::Jid, ArgKind::BareJid],
+        parse: parse_continue,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "invitations",
         args: "",
         summary: "list the invitations into rooms waiting for an answer",
@@ -753,6 +769,7 @@ impl Action {
             Action::Rooms { .. } => const { row("rooms") },
             Action::Configure { .. } => const { row("configure") },
             Action::Invitations => const { row("invitations") },
+            Action::Continue { .. } => const { row("continue") },
             Action::Accept { .. } => const { row("accept") },
             Action::Decline { .. } => const { row("decline") },
             Action::Normal { .. } => const { row("normal") },
@@ -828,6 +845,7 @@ impl Action {
             Action::Rooms { service: None } => "/rooms".to_owned(),
             Action::Configure { .. } => "/configure".to_owned(),
             Action::Invitations => "/invitations".to_owned(),
+            Action::Continue { .. } => "/continue".to_owned(),
             Action::Accept { room: Some(room) } => format!("/accept {room}"),
             Action::Accept { room: None } => "/accept".to_owned(),
             Action::Decline {

@@ -13,7 +13,9 @@
 //! is kept only for the join and never shown (MUC-53); prompts from
 //! people outside the roster are rate-limited ([`STRANGER_LIMIT`] per
 //! [`STRANGER_WINDOW_SECS`]). A `<decline/>` the room relays to us, and
-//! a room's refusal of our own invitation, become room lines.
+//! a room's refusal of our own invitation, become room lines. An
+//! invitation that continues a 1:1 chat (MUC-52) is accepted into a room
+//! linked to that chat ([`super::continuation`]).
 
 use std::collections::VecDeque;
 
@@ -66,6 +68,8 @@ pub struct Request {
     pub mediated: bool,
     /// Only for the join (MUC-53); never shown or stored.
     password: Option<String>,
+    /// The room continues our 1:1 chat in this thread (MUC-52).
+    pub continues: Option<String>,
     pub at: i64,
 }
 
@@ -77,6 +81,7 @@ impl std::fmt::Debug for Request {
             .field("reason", &self.reason)
             .field("mediated", &self.mediated)
             .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("continues", &self.continues)
             .field("at", &self.at)
             .finish()
     }
@@ -104,6 +109,9 @@ impl Request {
             Some(from) => format!("{from} invites you to {}", self.room),
             None => format!("an invitation to {}", self.room),
         };
+        if self.continues.is_some() {
+            line.push_str(" to continue your chat");
+        }
         if let Some(reason) = &self.reason {
             line.push_str(&format!(": {reason}"));
         }
@@ -163,6 +171,7 @@ impl Invitations {
             existing.from = existing.from.take().or(request.from);
             existing.reason = existing.reason.take().or(request.reason);
             existing.password = existing.password.take().or(request.password);
+            existing.continues = existing.continues.take().or(request.continues);
             return false;
         }
         if self.requests.len() >= MAX_REQUESTS {
@@ -236,6 +245,7 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
                 reason: invite.reason.as_deref().and_then(clean),
                 mediated: true,
                 password: muc.password.clone(),
+                continues: invite.continue_thread.clone().filter(|t| !t.is_empty()),
                 at,
             };
             // MUC-30: a server adding a direct `<x/>` too gives one request.
@@ -250,6 +260,7 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
             reason: direct.reason.as_deref().and_then(clean),
             mediated: false,
             password: direct.password,
+            continues: direct.thread.filter(|t| direct.continues && !t.is_empty()),
             at,
         };
         offer(state, request, at, effects);
@@ -289,6 +300,7 @@ fn offer(state: &mut State, request: Request, at: i64, effects: &mut Vec<Effect>
         from: request.inviter(),
         reason: request.reason.clone(),
         mediated: request.mediated,
+        continues: request.continues.clone(),
     };
     if state.invitations.add(request.clone()) {
         push_notice(
@@ -402,19 +414,67 @@ pub fn invite(
         Via::Auto => !entry.flags.members_only,
     };
     if direct {
-        let mut message = Message::new(MessageType::Normal);
-        message.to = Some(Jid::from(jid.clone()));
-        message.id = Some(crate::xmpp::id::next());
-        message.direct_invite = Some(DirectInvite {
-            room: room.clone(),
-            password: entry.password.clone(),
-            reason,
-            continues: false,
-            thread: None,
-        });
-        effects.push(Effect::SendMessage(message));
+        send_direct(state, &room, &jid, reason, None, effects);
         return Outcome::Done(format!("invited {jid} to {room} (direct invitation)"));
     }
+    send_mediated(state, &room, &jid, reason, None, effects);
+    Outcome::Done(format!("invited {jid} to {room}"))
+}
+
+/// An invitation that continues the 1:1 chat in `thread` (MUC-32): direct
+/// (`continue='true'`), unless the room is members-only, then through the
+/// room (`<continue thread/>`), as `/invite` chooses. Direct is also what
+/// reaches the invitee whole: Prosody rebuilds mediated invitations
+/// without `<continue/>`.
+pub fn send_continuing(
+    state: &mut State,
+    room: &BareJid,
+    jid: &BareJid,
+    reason: Option<String>,
+    thread: String,
+    effects: &mut Vec<Effect>,
+) {
+    let members_only = state.rooms.get(room).is_some_and(|r| r.flags.members_only);
+    if members_only {
+        send_mediated(state, room, jid, reason, Some(thread), effects);
+    } else {
+        send_direct(state, room, jid, reason, Some(thread), effects);
+    }
+}
+
+/// A direct invitation (XEP-0249) with the password the room was joined
+/// with (MUC-50); `continues` names the 1:1 chat's thread.
+fn send_direct(
+    state: &State,
+    room: &BareJid,
+    jid: &BareJid,
+    reason: Option<String>,
+    continues: Option<String>,
+    effects: &mut Vec<Effect>,
+) {
+    let mut message = Message::new(MessageType::Normal);
+    message.to = Some(Jid::from(jid.clone()));
+    message.id = Some(crate::xmpp::id::next());
+    message.direct_invite = Some(DirectInvite {
+        room: room.clone(),
+        password: state.rooms.get(room).and_then(|r| r.password.clone()),
+        reason,
+        continues: continues.is_some(),
+        thread: continues,
+    });
+    effects.push(Effect::SendMessage(message));
+}
+
+/// An invitation through the room (MUC-31), kept to explain a refusal;
+/// `continues` names the 1:1 chat's thread the room goes on with (MUC-32).
+fn send_mediated(
+    state: &mut State,
+    room: &BareJid,
+    jid: &BareJid,
+    reason: Option<String>,
+    continues: Option<String>,
+    effects: &mut Vec<Effect>,
+) {
     let id = crate::xmpp::id::next();
     let mut message = Message::new(MessageType::Normal);
     message.to = Some(Jid::from(room.clone()));
@@ -423,6 +483,7 @@ pub fn invite(
         invites: vec![Invite {
             to: Some(Jid::from(jid.clone())),
             reason,
+            continue_thread: continues,
             ..Invite::default()
         }],
         ..MucUser::default()
@@ -437,7 +498,6 @@ pub fn invite(
         invitee: jid.clone(),
     });
     effects.push(Effect::SendMessage(message));
-    Outcome::Done(format!("invited {jid} to {room}"))
 }
 
 /// `/invitations`: the waiting ones.
@@ -493,13 +553,23 @@ pub fn accept(
     let Some(request) = state.invitations.take(&room) else {
         return Outcome::Failed(format!("no invitation to {room}"));
     };
+    let inviter = request
+        .from
+        .as_ref()
+        .map(Jid::to_bare)
+        .filter(|from| *from != room);
     let join = super::RoomJoin {
-        room,
+        room: room.clone(),
         nick: String::new(),
         password: request.password,
         nick_is_default: true,
     };
-    super::command::join(state, tag, label, join, false, at, effects)
+    let outcome = super::command::join(state, tag, label, join, false, at, effects);
+    // MUC-52: the room goes on with the inviter's chat, in its thread.
+    if let (Outcome::Pending, Some(thread), Some(peer)) = (&outcome, request.continues, inviter) {
+        super::continuation::accepted(state, &room, peer, thread);
+    }
+    outcome
 }
 
 /// `/decline [ROOM] [TEXT]`: a mediated invitation is declined through the

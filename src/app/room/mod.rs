@@ -35,6 +35,8 @@
 //!   event router asks [`invitation::is_invitation`] before
 //!   [`route_message`].
 //! - [`configure`] is an owner's `/configure` of the room's form.
+//! - [`continuation`] turns a 1:1 chat into a room (`/continue`, MUC-32)
+//!   and links a room to the chat it continues (MUC-52).
 //! - [`directory`] finds the chat service and lists its public rooms
 //!   (`/rooms`); [`members`] fetches a room's affiliation or role list
 //!   (`/members`).
@@ -54,6 +56,7 @@
 
 pub mod command;
 pub mod configure;
+pub mod continuation;
 pub mod directory;
 pub mod history;
 pub mod invitation;
@@ -269,6 +272,8 @@ pub struct Room {
     pub reading: history::Reading,
     /// Whether we are still in the room (MUC-54…57).
     pub ping: self_ping::Ping,
+    /// The 1:1 chat this room continues (MUC-32, MUC-52).
+    pub continues: Option<continuation::Continuation>,
 }
 
 impl Room {
@@ -295,6 +300,7 @@ impl Room {
             leave_report: None,
             reading: history::Reading::default(),
             ping: self_ping::Ping::new(at),
+            continues: None,
         }
     }
 

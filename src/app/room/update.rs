@@ -732,19 +732,23 @@ fn on_subject(
         } else {
             ""
         };
-        if let Some((tag, label)) = entry.join_report.take() {
+        let report = entry.join_report.take();
+        let text = format!("you joined as {our_nick}; {occupants} here");
+        notice(state, room, text, at);
+        let continued = super::continuation::on_joined(state, room, at, effects)
+            .map(|done| format!("; {done}"))
+            .unwrap_or_default();
+        if let Some((tag, label)) = report {
             crate::app::dispatch::report(
                 state,
                 tag,
                 label,
                 Outcome::Done(format!(
-                    "joined {room} as {our_nick} ({occupants} here){closed}"
+                    "joined {room} as {our_nick} ({occupants} here){closed}{continued}"
                 )),
                 effects,
             );
         }
-        let text = format!("you joined as {our_nick}; {occupants} here");
-        notice(state, room, text, at);
         super::history::on_joined(state, room, effects);
         effects.push(Effect::Emit(Event::RoomJoined {
             room: room.to_string(),

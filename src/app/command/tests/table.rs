@@ -40,6 +40,7 @@ const EXAMPLES: &[&str] = &[
     "/destroy moved",
     "/invite romeo@example.net join us",
     "/invitations",
+    "/continue --room verona@conference.example.com --history romeo@example.net",
     "/configure persistent=yes name=\"The feast\"",
     "/members --room verona@conference.example.com outcast",
     "/rooms conference.example.com",
@@ -153,6 +154,7 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Moderate { .. }
             | Action::Invite { .. }
             | Action::Invitations
+            | Action::Continue { .. }
             | Action::Configure { .. }
             | Action::Members { .. }
             | Action::RequestVoice { .. }
