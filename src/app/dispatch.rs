@@ -38,12 +38,19 @@ pub fn report(
     effects: &mut Vec<Effect>,
 ) {
     match outcome {
-        Outcome::Done(text) => effects.push(Effect::Emit(Event::Result {
-            tag,
-            command: label,
-            ok: true,
-            text,
-        })),
+        Outcome::Done(text) => {
+            // The status line shows the latest notice: an earlier failure
+            // must not linger there over this success.
+            if !text.is_empty() && state.notices.back().is_some_and(|n| n.is_error) {
+                push_notice(state, format!("{label}: {text}"), false);
+            }
+            effects.push(Effect::Emit(Event::Result {
+                tag,
+                command: label,
+                ok: true,
+                text,
+            }));
+        }
         Outcome::Failed(text) => {
             push_notice(state, format!("{label}: {text}"), true);
             effects.push(Effect::Emit(Event::Result {

@@ -211,7 +211,7 @@ pub fn on_joined(
     if let Some(chat) = chat {
         state.chats.push_notice_line(
             chat,
-            format!("the conversation continues in {room} (/join {room})"),
+            format!("the conversation continues in {room}"),
             at,
         );
     }

@@ -71,3 +71,28 @@ fn a_failed_search_says_why() {
     );
     assert_eq!(texts(&state), ["/search x: the history is not open"]);
 }
+
+/// A success after a failure replaces the failure in the status line, so
+/// the error does not stand for the later command.
+#[test]
+fn a_success_replaces_a_lingering_failure() {
+    let mut state = State::new(Preferences::default());
+    let mut effects = Vec::new();
+    crate::app::dispatch::report(
+        &mut state,
+        1,
+        "/continue".into(),
+        crate::app::dispatch::Outcome::Failed("name the room".into()),
+        &mut effects,
+    );
+    crate::app::dispatch::report(
+        &mut state,
+        2,
+        "/continue --room verona@conference.example.com".into(),
+        crate::app::dispatch::Outcome::Done("joined".into()),
+        &mut effects,
+    );
+    let last = state.notices.back().unwrap();
+    assert!(!last.is_error);
+    assert_eq!(last.text, "/continue --room verona@conference.example.com: joined");
+}
