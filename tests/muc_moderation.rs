@@ -558,6 +558,20 @@ async fn muc_37_voice_request_approved(kind: ServerKind) {
     })
     .await;
     assert!(client.engine.state.voice_requests.is_empty());
+    // The approval carried the request's muc#jid: ejabberd refuses one without it.
+    client.ok("/topic").await;
+    let window = client
+        .engine
+        .state
+        .chats
+        .find_room(&room(), None)
+        .expect("window");
+    let refused = client.engine.state.chats.get(window).is_some_and(|c| {
+        c.lines
+            .iter()
+            .any(|l| l.body.contains("refused the message"))
+    });
+    assert!(!refused, "the room refused the approval");
     bob.quit().await;
 }
 common::on_both_servers!(muc_37_voice_request_approved);

@@ -209,11 +209,9 @@ pub fn on_joined(
             .or_else(|| state.chats.latest_with(&peer).map(|c| c.id))
     });
     if let Some(chat) = chat {
-        state.chats.push_notice_line(
-            chat,
-            format!("the conversation continues in {room}"),
-            at,
-        );
+        state
+            .chats
+            .push_notice_line(chat, format!("the conversation continues in {room}"), at);
     }
     let plan = plan?;
     let mut done = Vec::new();

@@ -37,6 +37,9 @@ pub struct Request {
     pub nick: String,
     /// The visitor's real JID, when the room shows it.
     pub jid: Option<BareJid>,
+    /// `muc#jid` as the room sent it, which the answer gives back: ejabberd
+    /// refuses an approval without it (XEP-0045 §8.6).
+    pub form_jid: Option<Jid>,
     pub at: i64,
 }
 
@@ -124,7 +127,8 @@ pub fn on_message(state: &mut State, message: Message, at: i64, effects: &mut Ve
     let request = Request {
         room: from.to_bare(),
         nick,
-        jid: form.jid.map(|j| j.to_bare()),
+        jid: form.jid.as_ref().map(Jid::to_bare),
+        form_jid: form.jid,
         at,
     };
     let text = request.describe();
@@ -216,7 +220,11 @@ pub fn allow(
     let mut message = Message::new(MessageType::Normal);
     message.to = Some(Jid::from(request.room.clone()));
     message.id = Some(crate::xmpp::id::next());
-    message.voice_request = Some(VoiceRequest::answer(&request.nick, true));
+    message.voice_request = Some(VoiceRequest::answer(
+        &request.nick,
+        request.form_jid.clone(),
+        true,
+    ));
     effects.push(Effect::SendMessage(message));
     Outcome::Done(format!(
         "approved {}'s voice request in {}",

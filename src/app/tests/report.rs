@@ -94,5 +94,8 @@ fn a_success_replaces_a_lingering_failure() {
     );
     let last = state.notices.back().unwrap();
     assert!(!last.is_error);
-    assert_eq!(last.text, "/continue --room verona@conference.example.com: joined");
+    assert_eq!(
+        last.text,
+        "/continue --room verona@conference.example.com: joined"
+    );
 }

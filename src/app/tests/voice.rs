@@ -67,7 +67,8 @@ fn muc_34_participant_needs_no_voice() {
 
 /// MUC-37: a relayed request waits (never approved by itself), is
 /// counted and described, and `/allowvoice` submits it back with
-/// `muc#request_allow`.
+/// `muc#request_allow` and the `muc#jid` it came with (ejabberd refuses an
+/// approval without it).
 #[test]
 fn muc_37_relayed_request_waits_until_allowed() {
     let mut state = in_room_with_role("moderator");
@@ -94,6 +95,7 @@ fn muc_37_relayed_request_waits_until_allowed() {
             .iter()
             .any(|l| l.contains(&format!("to='{ROOM}' type='normal'"))
                 && l.contains("var='muc#roomnick'")
+                && l.contains("<value>tybalt@example.com/x</value>")
                 && l.contains("<value>tybalt</value>")
                 && l.contains("var='muc#request_allow' type='boolean'><value>true</value>")),
         "{lines:?}"

@@ -72,11 +72,12 @@ impl VoiceRequest {
         VoiceRequest::default()
     }
 
-    /// MUC-37: a moderator's answer to `nick`'s request (XEP-0045 §8.6).
-    pub fn answer(nick: &str, allow: bool) -> VoiceRequest {
+    /// MUC-37: a moderator's answer to `nick`'s request (XEP-0045 §8.6),
+    /// with the `muc#jid` the request carried.
+    pub fn answer(nick: &str, jid: Option<Jid>, allow: bool) -> VoiceRequest {
         VoiceRequest {
             nick: Some(nick.to_owned()),
-            jid: None,
+            jid,
             allow: Some(allow),
         }
     }
@@ -150,7 +151,7 @@ mod tests {
         let read = VoiceRequest::of(&asked).unwrap();
         assert_eq!(read.nick, None);
         let mut answered = Element::new("message", ns::CLIENT);
-        answered.push_child(VoiceRequest::answer("tybalt", true).to_element());
+        answered.push_child(VoiceRequest::answer("tybalt", None, true).to_element());
         let read = VoiceRequest::of(&answered).unwrap();
         assert_eq!(read.nick.as_deref(), Some("tybalt"));
         assert_eq!(read.allow, Some(true));
