@@ -94,7 +94,7 @@ async fn muc_36_owner_kicks_bans_and_voices(kind: ServerKind) {
                 .is_some_and(|conv| {
                     conv.lines
                         .iter()
-                        .any(|l| l.notice && l.body.starts_with("tybalt is now visitor"))
+                        .any(|l| l.notice && l.body == "tybalt is now a visitor")
                 })
         })
         .await;

@@ -43,6 +43,41 @@ use crate::xmpp::stanza::presence::{Presence, PresenceType};
 use super::occupants::{Change, Occupant};
 use super::{Exit, INFO_WAIT_SECS, JoinPhase, LEAVE_TIMEOUT_SECS, Removal};
 
+/// MUC-40: what changed in an occupant's role or affiliation, in words:
+/// "tybalt is now a visitor", "nurse is now an admin and a moderator",
+/// "tybalt is no longer a member".
+fn rank_change(nick: &str, (role, affiliation): (Role, Affiliation), now: &Occupant) -> String {
+    let article = |word: &str| {
+        if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            format!("an {word}")
+        } else {
+            format!("a {word}")
+        }
+    };
+    let mut gained = Vec::new();
+    let mut lost = Vec::new();
+    if affiliation != now.affiliation {
+        match now.affiliation {
+            Affiliation::None => lost.push(article(affiliation.as_str())),
+            Affiliation::Outcast => gained.push("banned".to_owned()),
+            other => gained.push(article(other.as_str())),
+        }
+    }
+    if role != now.role && now.role != Role::None {
+        gained.push(article(now.role.as_str()));
+    }
+    match (gained.is_empty(), lost.is_empty()) {
+        (false, true) => format!("{nick} is now {}", gained.join(" and ")),
+        (true, false) => format!("{nick} is no longer {}", lost.join(" and ")),
+        (false, false) => format!(
+            "{nick} is now {} and no longer {}",
+            gained.join(" and "),
+            lost.join(" and ")
+        ),
+        (true, true) => format!("{nick} is now {} ({})", now.role, now.affiliation),
+    }
+}
+
 /// A notice line in the room's window: not a message, never recorded.
 pub fn notice(state: &mut State, room: &BareJid, text: String, at: i64) -> ConversationId {
     let conversation = state.chats.room(room);
@@ -123,7 +158,7 @@ pub fn on_presence(
                     if role != occupant.role || affiliation != occupant.affiliation =>
                 {
                     Some((
-                        format!("{nick} is now {} ({})", occupant.role, occupant.affiliation),
+                        rank_change(&nick, (role, affiliation), &occupant),
                         "changed",
                     ))
                 }

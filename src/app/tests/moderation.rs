@@ -653,3 +653,45 @@ fn invite_options_parse() {
         );
     }
 }
+
+/// MUC-40: a change of role or affiliation is a line in words.
+#[test]
+fn muc_40_rank_changes_in_words() {
+    let mut state = in_room_as("owner", "moderator");
+    let change = |state: &mut State, affiliation: &str, role: &str| {
+        presence(
+            state,
+            &format!(
+                "<presence from='{ROOM}/tybalt'><x xmlns='http://jabber.org/protocol/muc#user'>\
+                 <item affiliation='{affiliation}' role='{role}' jid='tybalt@example.com/sword'/>\
+                 </x></presence>"
+            ),
+        );
+        let window = state.chats.find_room(&bare(ROOM), None).unwrap();
+        state
+            .chats
+            .get(window)
+            .unwrap()
+            .lines
+            .back()
+            .unwrap()
+            .body
+            .clone()
+    };
+    assert_eq!(
+        change(&mut state, "none", "visitor"),
+        "tybalt is now a visitor"
+    );
+    assert_eq!(
+        change(&mut state, "admin", "moderator"),
+        "tybalt is now an admin and a moderator"
+    );
+    assert_eq!(
+        change(&mut state, "none", "moderator"),
+        "tybalt is no longer an admin"
+    );
+    assert_eq!(
+        change(&mut state, "member", "participant"),
+        "tybalt is now a member and a participant"
+    );
+}
