@@ -268,12 +268,20 @@ pub fn on_reply(
         }),
         (Ok(_), Step::Submitted) => {
             end_creation(state, &room, true, effects);
-            // The room's flags (members-only, password…) follow the form.
+            // The room's flags (members-only, password…) follow the form:
+            // the result waits for them.
             effects.push(Effect::Request {
                 query: Query::RoomInfo(room.clone()),
                 purpose: Purpose::RoomInfo { room: room.clone() },
             });
-            Outcome::Done(format!("{room} is configured"))
+            let done = format!("{room} is configured");
+            match state.rooms.get_mut(&room) {
+                Some(entry) => {
+                    entry.configured_report = Some((tag, label, done));
+                    return;
+                }
+                None => Outcome::Done(done),
+            }
         }
         (Ok(_), Step::Cancel) => {
             end_creation(state, &room, false, effects);

@@ -274,6 +274,10 @@ pub struct Room {
     pub ping: self_ping::Ping,
     /// The 1:1 chat this room continues (MUC-32, MUC-52).
     pub continues: Option<continuation::Continuation>,
+    /// A `/configure` (tag, label, result) reported once the room's
+    /// disco#info has the new flags, so the next command (a script's
+    /// `/invite` into a room just made members-only) sees them.
+    pub configured_report: Option<(u64, String, String)>,
 }
 
 impl Room {
@@ -301,6 +305,7 @@ impl Room {
             reading: history::Reading::default(),
             ping: self_ping::Ping::new(at),
             continues: None,
+            configured_report: None,
         }
     }
 

@@ -1101,6 +1101,9 @@ pub fn on_room_info(
             entry.flags.known = true;
         }
     }
+    if let Some((tag, label, done)) = entry.configured_report.take() {
+        crate::app::dispatch::report(state, tag, label, Outcome::Done(done), effects);
+    }
     super::send_join(state, &room, effects);
 }
 

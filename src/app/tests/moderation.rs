@@ -415,10 +415,18 @@ fn muc_41_configure_sets_named_fields_and_submits_the_whole_form() {
         "{sent:?}"
     );
     let done = reply_to_request(&mut state, &submitted, Ok(Answer::Done));
+    // The result waits for the room's new flags, so the next command sees them.
+    assert!(results(&done).is_empty(), "{:?}", trace(&done));
+    let info = reply_to_request(
+        &mut state,
+        &done,
+        Ok(Answer::Features(vec!["muc_membersonly".to_owned()])),
+    );
     assert_eq!(
-        results(&done),
+        results(&info),
         [format!("ok /configure: {ROOM} is configured")]
     );
+    assert!(state.rooms.get(&bare(ROOM)).unwrap().flags.members_only);
     for (line, why) in [
         ("/configure whois=everyone", "one of moderators, anyone"),
         ("/configure persistent=maybe", "yes or no"),
@@ -524,6 +532,7 @@ fn muc_45_join_configure_shows_the_form_and_completes_on_submit() {
             "{sent:?}"
         );
         let done = reply_to_request(&mut state, &submitted, Ok(Answer::Done));
+        let done = reply_to_request(&mut state, &done, Ok(Answer::Features(Vec::new())));
         let done = results(&done);
         assert!(done.iter().any(|l| l.contains("is configured")), "{done:?}");
         assert!(!state.rooms.get(&bare(ROOM)).unwrap().awaiting_configuration);
