@@ -33,6 +33,7 @@ pub enum Context {
     Help,
     Prompt,
     Prompts,
+    Invitations,
     Confirm,
     Details,
     Entry,
@@ -44,7 +45,7 @@ pub enum Context {
 }
 
 /// Every context, in the order F1 lists them.
-const CONTEXTS: [(Context, &str, &str); 16] = [
+const CONTEXTS: [(Context, &str, &str); 17] = [
     (Context::Global, "global", "Everywhere"),
     (Context::Roster, "roster", "Roster pane"),
     (Context::Chat, "chat", "Chat pane"),
@@ -53,6 +54,7 @@ const CONTEXTS: [(Context, &str, &str); 16] = [
     (Context::Help, "help", "Help (this screen)"),
     (Context::Prompt, "prompt", "Subscription request"),
     (Context::Prompts, "prompts", "Subscription requests (F2)"),
+    (Context::Invitations, "invitations", "Invitations into rooms (F5)"),
     (Context::Confirm, "confirm", "Yes/no questions"),
     (Context::Details, "details", "Contact details"),
     (Context::Entry, "entry", "One-line dialogs"),
@@ -152,6 +154,7 @@ ui_actions! {
     PrevWindow = "prev-window": "previous chat window",
     CloseWindow = "close-window": "close this chat window",
     Prompts = "prompts": "list pending subscription requests",
+    Invitations = "invitations": "list invitations into rooms",
     Up = "up": "move up",
     Down = "down": "move down",
     PageUp = "page-up": "scroll a page up",
@@ -288,7 +291,9 @@ impl UiAction {
             (Context::PrivacyForm, UiAction::Close) => "cancel",
             (_, UiAction::NextField) => "field",
             (Context::Prompts, UiAction::ApproveAndAdd) => "and add",
-            (Context::Prompts, UiAction::Up | UiAction::Down) => "select",
+            (Context::Prompts | Context::Invitations, UiAction::Up | UiAction::Down) => "select",
+            (Context::Invitations, UiAction::Approve) => "join",
+            (Context::Invitations, UiAction::Deny) => "decline",
             (_, UiAction::Up | UiAction::Down) => "scroll",
             (_, UiAction::Later) => "decide later (F2 lists requests)",
             (_, UiAction::ApproveAndAdd) => "approve and add to your roster",

@@ -350,6 +350,10 @@ pub fn dispatch(view: &mut View, state: &State, action: UiAction) -> Vec<Request
             view.overlay = Some(Overlay::Prompts { selected: 0 });
             Vec::new()
         }
+        UiAction::Invitations => {
+            view.overlay = Some(Overlay::Invitations { selected: 0 });
+            Vec::new()
+        }
         UiAction::AddContact => {
             view.overlay = Some(Overlay::entry(popup::EntryKind::Add, ""));
             Vec::new()

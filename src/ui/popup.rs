@@ -1,6 +1,6 @@
 //! Overlays drawn over the panes: the help, subscription prompts (one
 //! request, or the list of all of them), one-line dialogs, yes/no
-//! questions and a contact's details. Each is a centred box that clears
+//! questions, a contact's details and the invitations into rooms. Each is a centred box that clears
 //! what is under it and shrinks to the screen (80×24 and up); long
 //! content scrolls.
 //!
@@ -14,13 +14,14 @@
 //! with the JID filled in, so the user can name the contact (or cancel
 //! the add and keep only the approval). A new overlay is a variant, a
 //! `draw_*` and a `*_key` function (here, or in a sibling file when it is
-//! long: `help`, `details`, `password`), and a keymap context: the key
+//! long: `help`, `details`, `password`, `invitations`), and a keymap context: the key
 //! function looks keys up in the keymap and the hints are built from it
 //! (`*_HINTS`), so they cannot disagree. `layout` holds the box and
 //! listing helpers they share.
 
 mod details;
 mod help;
+mod invitations;
 mod layout;
 mod password;
 
@@ -111,6 +112,8 @@ pub enum Overlay {
     Confirm { question: String, action: Action },
     /// Everything the store knows about a contact.
     Details { jid: BareJid, scroll: usize },
+    /// The invitations into rooms waiting for an answer (F5).
+    Invitations { selected: usize },
     /// The privacy-list editor, which keeps its own screens.
     Privacy(Box<crate::ui::privacy::Editor>),
     /// The password again, after the server refused it (CORE-12).
@@ -203,6 +206,9 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
             return crate::ui::privacy::handle_key(view, state, key);
         }
         Overlay::Details { jid, scroll } => details::details_key(&view.keymap, jid, scroll, key),
+        Overlay::Invitations { selected } => {
+            invitations::invitations_key(&view.keymap, state, selected, key)
+        }
     };
     view.overlay = next;
     requests
@@ -372,6 +378,9 @@ pub fn draw(
     match overlay {
         Overlay::Help { scroll } => help::draw_help(frame, area, keymap, theme, scroll),
         Overlay::Prompts { selected } => draw_prompts(frame, area, state, keymap, theme, selected),
+        Overlay::Invitations { selected } => {
+            invitations::draw_invitations(frame, area, state, keymap, theme, selected)
+        }
         Overlay::Prompt { jid } => draw_prompt(frame, area, state, keymap, theme, jid),
         Overlay::Entry { kind, editor } => draw_entry(frame, area, keymap, theme, kind, editor),
         Overlay::Confirm { question, .. } => draw_confirm(frame, area, keymap, theme, question),

@@ -101,10 +101,15 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
         ));
     }
     if !state.invitations.is_empty() {
+        let how = view
+            .keymap
+            .keys_for(Context::Global, UiAction::Invitations)
+            .first()
+            .map_or_else(|| "/invitations".to_owned(), ToString::to_string);
         spans.push(Span::styled(
             match state.invitations.len() {
-                1 => "  1 invitation (/invitations)".to_owned(),
-                n => format!("  {n} invitations (/invitations)"),
+                1 => format!("  1 invitation ({how})"),
+                n => format!("  {n} invitations ({how})"),
             },
             Style::default().fg(theme.away),
         ));
