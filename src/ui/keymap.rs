@@ -54,7 +54,11 @@ const CONTEXTS: [(Context, &str, &str); 17] = [
     (Context::Help, "help", "Help (this screen)"),
     (Context::Prompt, "prompt", "Subscription request"),
     (Context::Prompts, "prompts", "Subscription requests (F2)"),
-    (Context::Invitations, "invitations", "Invitations into rooms (F5)"),
+    (
+        Context::Invitations,
+        "invitations",
+        "Invitations into rooms (F5)",
+    ),
     (Context::Confirm, "confirm", "Yes/no questions"),
     (Context::Details, "details", "Contact details"),
     (Context::Entry, "entry", "One-line dialogs"),

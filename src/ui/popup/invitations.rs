@@ -105,7 +105,11 @@ pub(super) fn draw_invitations(
         INVITATIONS_HINTS
     };
     let footer = owned_hints(theme, &keymap.hints(Context::Invitations, hints));
-    let rect = centred(area, box_width, to_u16(items.len() + 4).min(room(area.height)));
+    let rect = centred(
+        area,
+        box_width,
+        to_u16(items.len() + 4).min(room(area.height)),
+    );
     let inner = frame_box(frame, rect, "Invitations", footer, theme);
     let [top, _, rest] = Layout::vertical([
         Constraint::Length(1),
