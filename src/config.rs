@@ -47,6 +47,28 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     #[serde(default)]
     pub rooms: RoomsConfig,
+    #[serde(default)]
+    pub links: LinksConfig,
+}
+
+/// `[links]`: links in messages (XEP-0066) and HTTP uploads (XEP-0363).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinksConfig {
+    /// The program `/open` runs with the link as its last argument.
+    pub command: Vec<String>,
+    /// Offer plain `http://` links and use upload slots over plain HTTP
+    /// (UPLOAD-10, UPLOAD-11); for test servers only.
+    pub allow_http: bool,
+}
+
+impl Default for LinksConfig {
+    fn default() -> Self {
+        LinksConfig {
+            command: vec!["xdg-open".to_owned()],
+            allow_http: false,
+        }
+    }
 }
 
 /// `[rooms]`: group chat (XEP-0045).

@@ -105,6 +105,9 @@ pub struct Engine {
     /// Where the archive catch-up goes on next (MAM-07), written after the
     /// records the store kept before it.
     cursor_due: Option<String>,
+    /// The tasks reading or sending `/upload` files, by command tag, so
+    /// `/upload cancel` can stop them; at most one per upload in flight.
+    uploads: HashMap<u64, tokio::task::AbortHandle>,
 }
 
 impl Engine {
@@ -147,6 +150,7 @@ impl Engine {
             unsent: Vec::new(),
             notifications: VecDeque::new(),
             cursor_due: None,
+            uploads: HashMap::new(),
         };
         engine.account = engine.settings.jid.to_string();
         if let Some(mutes) = &engine.mutes {
@@ -342,6 +346,15 @@ impl Engine {
                     }
                 ) {
                     self.fail_requests();
+                }
+                if let Msg::Upload {
+                    report:
+                        app::upload::Report::Inspected { tag, .. }
+                        | app::upload::Report::Finished { tag, .. },
+                    ..
+                } = &msg
+                {
+                    self.uploads.remove(tag);
                 }
                 self.process(msg);
             }
@@ -831,6 +844,7 @@ impl Engine {
                 let result = self.search(&text);
                 queue.push_back(Msg::Searched { tag, text, result });
             }
+            Effect::Upload(job) => self.run_upload(job),
             Effect::Disconnect => {
                 self.flush();
                 // Logging in, or waiting to retry: stop, and go Offline as a
@@ -850,6 +864,82 @@ impl Engine {
                     None => self.events.push_back(Event::Offline { error: None }),
                 }
             }
+        }
+    }
+
+    /// Carries out an `/upload` step in a task of its own: the disk and the
+    /// network are never touched here (UPLOAD-06, UPLOAD-11).
+    fn run_upload(&mut self, job: app::upload::Job) {
+        use app::upload::{Job, Report};
+        let tx = self.tx.clone();
+        let report = move |report: Report| {
+            let _ = tx.send(Internal::Msg(Msg::Upload {
+                report,
+                at: now_unix(),
+            }));
+        };
+        let (tag, task) = match job {
+            Job::Cancel { tag } => {
+                if let Some(task) = self.uploads.remove(&tag) {
+                    task.abort();
+                }
+                return;
+            }
+            Job::Inspect { tag, path } => (
+                tag,
+                tokio::spawn(async move {
+                    let size = crate::upload::file_size(&path).await;
+                    report(Report::Inspected { tag, size });
+                }),
+            ),
+            Job::Put {
+                tag,
+                path,
+                url,
+                headers,
+                size,
+                content_type,
+            } => {
+                // UPLOAD-11: the login's trust, `ca_file` included.
+                let tls = crate::xmpp::tls::client_config(self.settings.ca_file.as_deref());
+                let allow_http = self.state.prefs.allow_http_links;
+                let put = crate::upload::Put {
+                    path,
+                    url,
+                    headers,
+                    size,
+                    content_type,
+                };
+                (
+                    tag,
+                    tokio::spawn(async move {
+                        let tls = match tls {
+                            Ok(tls) => tls,
+                            Err(error) => {
+                                let result = Err(error.to_string());
+                                report(Report::Finished { tag, result });
+                                return;
+                            }
+                        };
+                        // At most about a hundred progress reports.
+                        let step = (size / 100).max(1);
+                        let last = std::sync::atomic::AtomicU64::new(0);
+                        let progress_report = report.clone();
+                        let progress = move |sent: u64| {
+                            let before = last.load(std::sync::atomic::Ordering::Relaxed);
+                            if sent >= before + step || sent == size {
+                                last.store(sent, std::sync::atomic::Ordering::Relaxed);
+                                progress_report(Report::Progress { tag, sent });
+                            }
+                        };
+                        let result = crate::upload::put(put, tls, allow_http, progress).await;
+                        report(Report::Finished { tag, result });
+                    }),
+                )
+            }
+        };
+        if let Some(old) = self.uploads.insert(tag, task.abort_handle()) {
+            old.abort();
         }
     }
 

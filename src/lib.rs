@@ -13,6 +13,7 @@
 //! - [`sanitize`]: making remote text safe to print.
 //! - [`history`]: every message in and out, kept in SQLite; paging and search.
 //! - [`notify`]: running the `[notify] command` for a notification the store decided on.
+//! - [`upload`]: the HTTPS PUT of an `/upload` (XEP-0363), with the login's TLS trust.
 
 pub mod app;
 pub mod cli;
@@ -25,4 +26,5 @@ pub mod roster_cache;
 pub mod sanitize;
 pub mod tui;
 pub mod ui;
+pub mod upload;
 pub mod xmpp;

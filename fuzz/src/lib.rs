@@ -371,6 +371,31 @@ fn decode_bookmarks(element: &Element, written: &mut String) {
         written.push_str(&balcony::xmpp::stanza::disco::items_request(Some(&last), 100).to_xml());
     }
     let _ = balcony::xmpp::stanza::muc::admin::parse_list(Some(element));
+    // DISCO-13, UPLOAD-01: a whole disco#info with its extended forms.
+    let info = balcony::xmpp::stanza::disco::parse_info(Some(element));
+    if let Some(node) = &info.node {
+        written.push_str(&balcony::xmpp::stanza::disco::info_request(Some(node)).to_xml());
+    }
+    for form in &info.forms {
+        let _ = form.form_type();
+    }
+    // UPLOAD-04, UPLOAD-05, UPLOAD-10: a slot, and a link in a message.
+    if let Ok(slot) = balcony::xmpp::stanza::upload::parse_slot(Some(element)) {
+        for (name, value) in &slot.headers {
+            assert!(
+                !name.contains(['\r', '\n']) && !value.contains(['\r', '\n']),
+                "a header kept a line break"
+            );
+        }
+    }
+    if let Some(oob) = balcony::xmpp::stanza::oob::Oob::of(element) {
+        let again = Element::new("message", ns::CLIENT).with_child(oob.to_element());
+        assert_eq!(
+            balcony::xmpp::stanza::oob::Oob::of(&again),
+            Some(oob),
+            "a link reads back as written"
+        );
+    }
 }
 
 /// Our bare JID, as the trust checks of carbons, stable ids and archive

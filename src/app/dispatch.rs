@@ -129,7 +129,12 @@ fn run(
         }
         Action::RequestVoice { room } => room::voice::request(state, room, effects),
         Action::AllowVoice { room, nick } => room::voice::allow(state, room, nick, effects),
-        Action::Rooms { service } => room::directory::rooms(tag, label, service, effects),
+        Action::Upload { path, to } => super::upload::start(state, tag, label, path, to, effects),
+        Action::UploadCancel => super::upload::cancel(state, effects),
+        Action::Rooms { service } => {
+            let known = state.services.done.then(|| state.services.chat.clone());
+            room::directory::rooms(tag, label, service, known, effects)
+        }
         Action::Members { room, kind } => {
             room::members::fetch(state, tag, label, room, kind, effects)
         }

@@ -256,6 +256,22 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// `/upload` command `tag` has sent `sent` of the `total` bytes of
+    /// `file` (UPLOAD-06).
+    UploadProgress {
+        tag: u64,
+        file: String,
+        sent: u64,
+        total: u64,
+    },
+}
+
+/// `sent` of `total` in whole percent (100 for an empty file).
+pub fn percent(sent: u64, total: u64) -> u64 {
+    if total == 0 {
+        return 100;
+    }
+    (u128::from(sent.min(total)) * 100 / u128::from(total)) as u64
 }
 
 impl Event {
@@ -552,6 +568,13 @@ impl Event {
                 }
                 line
             }
+            Event::UploadProgress {
+                file, sent, total, ..
+            } => format!(
+                "upload-progress {}: {sent}/{total} bytes ({}%)",
+                one_line(file),
+                percent(*sent, *total)
+            ),
         }
     }
 

@@ -29,8 +29,10 @@ pub mod presence;
 pub mod privacy;
 pub mod room;
 pub mod roster;
+pub mod service;
 pub mod session;
 pub mod subscription;
+pub mod upload;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -143,6 +145,9 @@ pub struct Preferences {
     /// MUC-54: seconds without traffic from a room before we ask whether
     /// we are still in it.
     pub self_ping_secs: i64,
+    /// UPLOAD-10, UPLOAD-11: plain `http://` links are offered and upload
+    /// slots over plain HTTP are used (`[links] allow_http`).
+    pub allow_http_links: bool,
 }
 
 impl Preferences {
@@ -175,6 +180,7 @@ impl Preferences {
             room_create_configure: config.rooms.create == crate::config::RoomCreation::Configure,
             room_history: config.rooms.history_messages,
             self_ping_secs: i64::from(config.rooms.self_ping_secs.max(1)),
+            allow_http_links: config.links.allow_http,
         }
     }
 }
@@ -193,6 +199,7 @@ impl Default for Preferences {
             room_create_configure: false,
             room_history: room::FIRST_JOIN_MESSAGES,
             self_ping_secs: room::SELF_PING_SECS,
+            allow_http_links: false,
         }
     }
 }
@@ -270,6 +277,10 @@ pub struct State {
     pub invitations: room::invitation::Invitations,
     /// Voice requests relayed by rooms we moderate (MUC-37).
     pub voice_requests: room::voice::VoiceRequests,
+    /// Our server's services found this session (DISCO-09, UPLOAD-01).
+    pub services: service::Services,
+    /// `/upload`s in flight (UPLOAD-02…09).
+    pub uploads: upload::Uploads,
 }
 
 impl State {
@@ -393,6 +404,10 @@ pub enum Purpose {
         label: String,
         pending: room::moderation::Pending,
     },
+    /// A step of finding our server's services (DISCO-09).
+    Services(service::Step),
+    /// The slot for `/upload` command `tag` (UPLOAD-03).
+    Upload { tag: u64 },
 }
 
 /// What `update` takes.
@@ -469,6 +484,8 @@ pub enum Msg {
     /// The time is `at_ms` (Unix milliseconds): sent after every
     /// [`Msg::View`] and when [`chat::states::next_deadline`] comes.
     Tick { at_ms: i64 },
+    /// The runner's news of an `/upload` (UPLOAD-06), at Unix second `at`.
+    Upload { report: upload::Report, at: i64 },
 }
 
 /// A message for the history. The store decides what is kept, as it
@@ -629,6 +646,9 @@ pub enum Effect {
     /// Keep these messages from the archive in the history as older than
     /// every one held (MAM-12), in this order, oldest first.
     RecordOlder(Vec<Record>),
+    /// Read or send a file for `/upload`, or stop doing so; the runner
+    /// answers with [`Msg::Upload`].
+    Upload(upload::Job),
 }
 
 /// Applies one message; returns the effects to carry out.
@@ -674,6 +694,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::RoomRegister { .. }
                 | Purpose::Directory(_)
                 | Purpose::RoomConfig { .. }
+                | Purpose::Services(_)
+                | Purpose::Upload { .. }
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -688,7 +710,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Recorded { .. }
         | Msg::ArchiveCursor(_)
         | Msg::ArchiveScrollFrom { .. }
-        | Msg::Tick { .. } => false,
+        | Msg::Tick { .. }
+        | Msg::Upload { .. } => false,
     };
     // MAM-11: once caught up, live messages with our archive's ids carry
     // the cursor on; before, only the catch-up's own pages do.
@@ -767,6 +790,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             chat::states::on_tick(state, at_ms, &mut effects);
             room::update::on_tick(state, at_ms, &mut effects);
         }
+        Msg::Upload { report, at } => upload::on_report(state, report, at, &mut effects),
     }
     if live {
         archive::update::follow_live(state, &mut effects);
@@ -906,6 +930,7 @@ fn apply_reply(
             archive::update::on_server_info(state, &result);
             privacy::update::on_server_info(state, result, effects);
             dispatch::run_awaiting_features(state, effects);
+            service::discover(state, effects);
         }
         Purpose::Privacy { tag } => privacy::jobs::on_reply(state, tag, result, effects),
         Purpose::AccountInfo => {
@@ -955,6 +980,8 @@ fn apply_reply(
             label,
             pending,
         } => room::configure::on_reply(state, tag, label, pending, result, effects),
+        Purpose::Services(step) => service::on_reply(state, step, result, effects),
+        Purpose::Upload { tag } => upload::on_slot(state, tag, result, effects),
     }
 }
 

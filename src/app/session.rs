@@ -46,6 +46,7 @@ pub fn on_online(
     privacy::update::discover(state, effects);
     chat::update::discover(state);
     archive::update::begin_session(state);
+    super::service::begin_session(state);
 }
 
 /// A new login attempt has started.

@@ -40,7 +40,9 @@ mod roster;
 mod roster_command;
 mod routing;
 mod scale;
+mod service;
 mod subscription;
+mod upload;
 mod voice;
 
 use jid::{BareJid, FullJid};
@@ -394,6 +396,7 @@ fn describe(effect: &Effect) -> String {
         Effect::SaveArchiveCursor(id) => format!("archive-cursor {id}"),
         Effect::ReadOldestArchiveId { peer, .. } => format!("read-oldest-archive-id {peer}"),
         Effect::RecordOlder(records) => format!("record-older {}", records.len()),
+        Effect::Upload(job) => format!("upload {job:?}"),
     }
 }
 

@@ -235,6 +235,11 @@ pub struct StanzaError {
     /// Name and namespace of an application-specific condition, such as
     /// `blocked` in `urn:xmpp:blocking:errors`.
     pub app_condition: Option<(String, String)>,
+    /// What the application-specific condition says beyond its name: the
+    /// text of its first child (XEP-0363's `<max-file-size/>` in
+    /// `<file-too-large/>`) or else its `stamp` (XEP-0363's `<retry/>`),
+    /// capped.
+    pub app_detail: Option<String>,
     /// The legacy numeric code (XEP-0086), kept for display.
     pub code: Option<u16>,
 }
@@ -246,6 +251,7 @@ impl StanzaError {
             condition,
             text: None,
             app_condition: None,
+            app_detail: None,
             code: None,
         }
     }
@@ -274,6 +280,7 @@ impl StanzaError {
         let mut condition = None;
         let mut text = None;
         let mut app_condition = None;
+        let mut app_detail = None;
         for child in error.children() {
             if child.ns() == ns::STANZAS {
                 if child.name() == "text" {
@@ -286,6 +293,12 @@ impl StanzaError {
                 }
             } else if app_condition.is_none() {
                 app_condition = Some((child.name().to_owned(), child.ns().to_owned()));
+                app_detail = child
+                    .children()
+                    .next()
+                    .map(Element::text)
+                    .or_else(|| child.attr("stamp").map(str::to_owned))
+                    .map(|detail| cap::cut_owned(detail, cap::MAX_ERROR_TEXT_BYTES));
             }
         }
         let condition = condition
@@ -300,6 +313,7 @@ impl StanzaError {
             condition,
             text,
             app_condition,
+            app_detail,
             code,
         }
     }

@@ -80,6 +80,10 @@ pub const BOOKMARKS_COMPAT: &str = "urn:xmpp:bookmarks:1#compat";
 pub const LEGACY_BOOKMARKS: &str = "storage:bookmarks";
 /// XEP-0049 private XML storage.
 pub const PRIVATE: &str = "jabber:iq:private";
+/// XEP-0363 HTTP file upload: slots, their errors, the service's feature.
+pub const HTTP_UPLOAD: &str = "urn:xmpp:http:upload:0";
+/// XEP-0066 out-of-band data in messages.
+pub const OOB: &str = "jabber:x:oob";
 
 /// Namespaces seen in nearly every session, returned as `'static` so the
 /// stream reader does not allocate a copy for each element in them.

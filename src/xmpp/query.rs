@@ -195,6 +195,17 @@ pub enum Query {
         room: BareJid,
         destroy: muc::Destroy,
     },
+    /// XEP-0030 §3 with XEP-0128 (DISCO-13): the whole disco#info of any
+    /// entity (a contact's resource, a service), of `node` when given.
+    EntityInfo { jid: Jid, node: Option<String> },
+    /// XEP-0363 §4 (UPLOAD-03): a slot for one file from the upload
+    /// `service`.
+    UploadSlot {
+        service: BareJid,
+        filename: String,
+        size: u64,
+        content_type: Option<String>,
+    },
 }
 
 impl Query {
@@ -259,6 +270,11 @@ pub enum Answer {
     DiscoItems(super::stanza::disco::ItemsPage),
     /// A data form (XEP-0004), such as a room's configuration (MUC-41).
     Form(super::stanza::data_form::DataForm),
+    /// A whole disco#info result: identities, features, extended forms
+    /// (DISCO-13).
+    Info(disco::Info),
+    /// UPLOAD-04: an upload slot, its headers already filtered (UPLOAD-05).
+    Slot(super::stanza::upload::Slot),
     /// A set that was accepted.
     Done,
 }
@@ -336,6 +352,20 @@ impl Query {
             Query::RoomDestroy { room, destroy } => {
                 Iq::set(muc::owner::destroy(destroy)).with_to(Jid::from(room.clone()))
             }
+            Query::EntityInfo { jid, node } => {
+                Iq::get(disco::info_request(node.as_deref())).with_to(jid.clone())
+            }
+            Query::UploadSlot {
+                service,
+                filename,
+                size,
+                content_type,
+            } => Iq::get(super::stanza::upload::request(
+                filename,
+                *size,
+                content_type.as_deref(),
+            ))
+            .with_to(Jid::from(service.clone())),
             Query::PrivacyNames => Iq::get(privacy::get_names()),
             Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
             Query::PrivacySet(list) => Iq::set(privacy::set_list(list)),
@@ -488,13 +518,14 @@ impl Query {
                 .and_then(|p| super::stanza::data_form::DataForm::of(&p))
                 .map(Answer::Form)
                 .ok_or(RequestError::Unreadable(Unreadable::Empty)),
+            Query::EntityInfo { .. } => Ok(Answer::Info(disco::parse_info(payload.as_ref()))),
+            Query::UploadSlot { .. } => super::stanza::upload::parse_slot(payload.as_ref())
+                .map(Answer::Slot)
+                .map_err(|e| unreadable(e.to_string())),
         }
     }
 }
 
-/// The feature `var`s of a disco#info result, with the identity that makes
-/// an account a PEP service as [`feature::PEP_SERVICE`] (PEP-01) and a chat
-/// identity as [`feature::CHAT_IDENTITY`] (MUC-01).
 /// XEP-0045 §7.12: the disco#info node that names our reserved nick.
 pub const RESERVED_NICK_NODE: &str = "x-roomuser-item";
 
@@ -512,30 +543,21 @@ fn reserved_nick(query: Option<&Element>) -> Option<String> {
         .map(|name| crate::xmpp::cap::cut_owned(name.to_owned(), MAX_NICK_BYTES))
 }
 
+/// The feature `var`s of a disco#info result, with the identity that makes
+/// an account a PEP service as [`feature::PEP_SERVICE`] (PEP-01) and a chat
+/// identity as [`feature::CHAT_IDENTITY`] (MUC-01).
 fn disco_features(query: Option<&Element>) -> Vec<String> {
-    let Some(query) = query else {
-        return Vec::new();
-    };
-    let mut features: Vec<String> = query
-        .children_named("feature", ns::DISCO_INFO)
-        .filter_map(|f| f.attr("var"))
+    let info = disco::parse_info(query);
+    let mut features: Vec<String> = info
+        .features
+        .iter()
         .filter(|var| !var.starts_with('#'))
-        .map(str::to_owned)
+        .cloned()
         .collect();
-    let pep = query
-        .children_named("identity", ns::DISCO_INFO)
-        .any(|identity| {
-            identity.attr("category") == Some("pubsub") && identity.attr("type") == Some("pep")
-        });
-    if pep {
+    if info.has_identity("pubsub", "pep") {
         features.push(feature::PEP_SERVICE.to_owned());
     }
-    let chat = query
-        .children_named("identity", ns::DISCO_INFO)
-        .any(|identity| {
-            identity.attr("category") == Some("conference") && identity.attr("type") == Some("text")
-        });
-    if chat {
+    if info.has_identity("conference", "text") {
         features.push(feature::CHAT_IDENTITY.to_owned());
     }
     features
@@ -619,6 +641,35 @@ mod tests {
                 feature::BLOCKING.to_owned()
             ]))
         );
+    }
+
+    /// DISCO-13, UPLOAD-01: the whole disco#info of an entity, with its
+    /// node and extended form.
+    #[test]
+    fn entity_info_keeps_node_identities_and_forms() {
+        let query = Query::EntityInfo {
+            jid: Jid::new("upload.example.com").unwrap(),
+            node: Some("n".into()),
+        };
+        let iq = query.to_iq("example.com");
+        assert_eq!(
+            iq.to.as_ref().map(|to| to.to_string()).as_deref(),
+            Some("upload.example.com")
+        );
+        assert_eq!(iq.payload.as_ref().and_then(|p| p.attr("node")), Some("n"));
+        let Ok(Answer::Info(info)) = query.decode(result(
+            "<iq type='result' id='u0'><query xmlns='http://jabber.org/protocol/disco#info'>\
+             <identity category='store' type='file'/><feature var='urn:xmpp:http:upload:0'/>\
+             <x xmlns='jabber:x:data' type='result'>\
+             <field var='FORM_TYPE' type='hidden'><value>urn:xmpp:http:upload:0</value></field>\
+             <field var='max-file-size'><value>1024</value></field></x></query></iq>",
+        )) else {
+            panic!("not an Info answer");
+        };
+        assert!(info.has_identity("store", "file"));
+        assert!(info.form("urn:xmpp:http:upload:0").is_some());
+        let empty = query.decode(result("<iq type='result' id='u1'/>"));
+        assert_eq!(empty, Ok(Answer::Info(disco::Info::default())));
     }
 
     /// DISCO-08, SID-02: our account's disco#info goes to our bare JID;

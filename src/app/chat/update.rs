@@ -789,6 +789,28 @@ fn send_in(
     }
 }
 
+/// UPLOAD-09: sends `link` into conversation `id` as a message whose body
+/// is the URL, marked with `jabber:x:oob`.
+pub fn send_link(
+    state: &mut State,
+    id: ConversationId,
+    link: crate::xmpp::stanza::oob::Oob,
+    at: i64,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    let before = effects.len();
+    let outcome = send_in(state, id, None, None, link.url.clone(), at, effects);
+    for effect in &mut effects[before..] {
+        if let Effect::SendMessage(message) = effect
+            && message.oob.is_none()
+            && message.body("") == Some(link.url.as_str())
+        {
+            message.oob = Some(link.clone());
+        }
+    }
+    outcome
+}
+
 /// MARKERS-02, MARKERS-07: a chat message that asked for a marker is the one
 /// the next marker from this conversation names.
 fn note_markable(state: &mut State, conversation: ConversationId, message: &Message) {

@@ -186,6 +186,12 @@ pub enum Action {
     /// `/rooms [SERVICE]` (MUC-01, MUC-02): the public rooms of a chat
     /// service, found on our server when not named.
     Rooms { service: Option<BareJid> },
+    /// `/upload PATH [JID]` (UPLOAD-02…09): upload a file and send its
+    /// link to `to`, else into the current window.
+    Upload { path: String, to: Option<BareJid> },
+    /// `/upload cancel`: stop the upload of the current window, else the
+    /// most recent one.
+    UploadCancel,
     /// `/register ROOM [NICK]` (MUC-33): register a nick with a room.
     Register { room: BareJid, nick: Option<String> },
     /// `/requestvoice [--room ROOM]` (MUC-34): a visitor asks for voice.

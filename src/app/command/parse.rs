@@ -824,6 +824,50 @@ pub(super) fn parse_rooms(args: &mut Args<'_>) -> Result<Action, CommandError> {
     Ok(Action::Rooms { service })
 }
 
+/// `/upload PATH [JID]`, PATH quoted with `"` when it has spaces; or
+/// `/upload cancel`.
+pub(super) fn parse_upload(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let text = args.required_text("the file's path")?;
+    if text == "cancel" {
+        return Ok(Action::UploadCancel);
+    }
+    let (path, rest) = match text.strip_prefix('"') {
+        Some(quoted) => match quoted.split_once('"') {
+            Some((path, rest)) => (path.to_owned(), rest.trim().to_owned()),
+            None => return Err(args.usage("the path's closing quote is missing".to_owned())),
+        },
+        None => match text.split_once(char::is_whitespace) {
+            Some((path, rest)) => (path.to_owned(), rest.trim().to_owned()),
+            None => (text.clone(), String::new()),
+        },
+    };
+    if path.is_empty() {
+        return Err(args.usage("missing the file's path".to_owned()));
+    }
+    let to = match rest.as_str() {
+        "" => None,
+        jid if jid.contains(char::is_whitespace) => {
+            return Err(args.usage(format!("unexpected extra text {}", shown(jid))));
+        }
+        jid => Some(parse_bare_jid(jid)?),
+    };
+    Ok(Action::Upload {
+        path: expand_home(&path),
+        to,
+    })
+}
+
+/// `~/` at the start of a path is the home directory.
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home)
+            .join(rest)
+            .to_string_lossy()
+            .into_owned(),
+        _ => path.to_owned(),
+    }
+}
+
 pub(super) fn parse_members(args: &mut Args<'_>) -> Result<Action, CommandError> {
     let room = room_option(args)?;
     let word = args.required("the affiliation or role")?;

@@ -19,7 +19,7 @@ use super::parse::{
     parse_privacy, parse_quit, parse_reconnect, parse_register, parse_remove, parse_rename,
     parse_requestvoice, parse_role, parse_rooms, parse_roster, parse_say, parse_search,
     parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
-    parse_voice,
+    parse_upload, parse_voice,
 };
 use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
 
@@ -625,6 +625,20 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "upload",
+        args: "PATH [JID] | cancel",
+        summary: "upload a file over HTTP and send its link",
+        details: "The link goes to JID, else into the current chat or room window. \
+                  The file is stored unencrypted on your server's upload service; anyone \
+                  with the link can fetch it. Quote a PATH with spaces: /upload \"my file.png\". \
+                  /upload cancel (or Esc in the window) stops it. Example: /upload ~/cat.jpg",
+        args_kinds: &[ArgKind::Text, ArgKind::BareJid],
+        parse: parse_upload,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "members",
         args: "[--room ROOM] AFFILIATION|ROLE",
         summary: "a room's affiliation or role list (owners, members, bans…)",
@@ -767,6 +781,7 @@ impl Action {
             Action::Register { .. } => const { row("register") },
             Action::AllowVoice { .. } => const { row("allowvoice") },
             Action::Rooms { .. } => const { row("rooms") },
+            Action::Upload { .. } | Action::UploadCancel => const { row("upload") },
             Action::Configure { .. } => const { row("configure") },
             Action::Invitations => const { row("invitations") },
             Action::Continue { .. } => const { row("continue") },
@@ -843,6 +858,9 @@ impl Action {
                 service: Some(service),
             } => format!("/rooms {service}"),
             Action::Rooms { service: None } => "/rooms".to_owned(),
+            Action::Upload { path, to: Some(to) } => format!("/upload {path} {to}"),
+            Action::Upload { path, to: None } => format!("/upload {path}"),
+            Action::UploadCancel => "/upload cancel".to_owned(),
             Action::Configure { .. } => "/configure".to_owned(),
             Action::Invitations => "/invitations".to_owned(),
             Action::Continue { .. } => "/continue".to_owned(),

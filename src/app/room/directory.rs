@@ -1,7 +1,9 @@
 //! Finding chat services and their public rooms (XEP-0045 §6.1…§6.3;
 //! MUC-01, MUC-02): `/rooms [SERVICE]`.
 //!
-//! Without a service, our server's disco#items are asked, then the
+//! Without a service, the chat services found at login are used when
+//! discovery found any (DISCO-09, [`crate::app::service`]); else our
+//! server's disco#items are asked, then the
 //! disco#info of each item in turn (at most [`MAX_CANDIDATES`]): a chat
 //! service has the identity `conference`/`text` and the feature
 //! `http://jabber.org/protocol/muc`. The rooms of the first service found
@@ -60,14 +62,36 @@ pub struct Pending {
     pub step: Step,
 }
 
-/// Starts `/rooms`: the rooms of `service`, or first the search for one.
+/// Starts `/rooms`: the rooms of `service`, or of the first of the chat
+/// services `known` from login, or first the search for one.
 pub fn rooms(
     tag: u64,
     label: &str,
     service: Option<BareJid>,
+    known: Option<Vec<BareJid>>,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
     let label = label.to_owned();
+    let mut known = known.unwrap_or_default().into_iter();
+    if service.is_none()
+        && let Some(first) = known.next()
+    {
+        ask_rooms(
+            Pending {
+                tag,
+                label,
+                step: Step::Rooms {
+                    service: first,
+                    others: known.collect(),
+                    rooms: Vec::new(),
+                    pages: 0,
+                },
+            },
+            None,
+            effects,
+        );
+        return Outcome::Pending;
+    }
     match service {
         Some(service) => ask_rooms(
             Pending {

@@ -1,7 +1,8 @@
 //! XEP-0004 data forms (`jabber:x:data`), as far as a room's
 //! configuration needs them (MUC-41, MUC-42): a form read from a result,
 //! its fields with type, label, values and options, and the same fields
-//! written back as a submitted form.
+//! written back as a submitted form. A form's hidden `FORM_TYPE` names it
+//! (XEP-0068), as disco#info's extended forms are found (DISCO-13).
 //!
 //! Everything read is bounded: at most [`MAX_FIELDS`] fields of at most
 //! [`MAX_VALUES`] values and options, each text cut to [`MAX_TEXT_BYTES`].
@@ -83,6 +84,15 @@ impl DataForm {
             title: x.child("title", ns::DATA_FORMS).map(text),
             fields,
         }
+    }
+
+    /// XEP-0068: the value of the hidden `FORM_TYPE` field that names the
+    /// form, if it has one (DISCO-13).
+    pub fn form_type(&self) -> Option<&str> {
+        self.field("FORM_TYPE")
+            .filter(|field| field.kind.as_deref() == Some("hidden"))
+            .and_then(|field| field.values.first())
+            .map(String::as_str)
     }
 
     pub fn field(&self, var: &str) -> Option<&Field> {

@@ -161,6 +161,9 @@ pub struct Message {
     /// MUC-21: the `<delay/>` (XEP-0203) a room puts on its history, or a
     /// server on a message it held. Read only.
     pub delay: Option<Delay>,
+    /// UPLOAD-09, UPLOAD-10: an out-of-band link (XEP-0066), such as a
+    /// shared upload. Read and written.
+    pub oob: Option<super::oob::Oob>,
 }
 
 /// Longest body kept: a chat line, not a file transfer. Each conversation
@@ -204,6 +207,7 @@ impl Message {
             direct_invite: None,
             voice_request: None,
             delay: None,
+            oob: None,
         }
     }
 
@@ -261,6 +265,7 @@ impl Message {
             direct_invite: DirectInvite::of(element),
             voice_request: VoiceRequest::of(element),
             delay: Delay::of(element).ok().flatten(),
+            oob: super::oob::Oob::of(element),
         })
     }
 
@@ -312,6 +317,9 @@ impl Message {
         }
         if let Some(request) = &self.voice_request {
             element.push_child(request.to_element());
+        }
+        if let Some(oob) = &self.oob {
+            element.push_child(oob.to_element());
         }
         // MARKERS-04: a marker never asks for one.
         if let Some(id) = &self.displayed {

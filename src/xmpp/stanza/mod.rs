@@ -35,6 +35,7 @@ pub mod markers;
 pub mod me;
 pub mod message;
 pub mod muc;
+pub mod oob;
 pub mod presence;
 pub mod privacy;
 pub mod pubsub;
@@ -42,6 +43,7 @@ pub mod receipts;
 pub mod roster;
 pub mod rsm;
 pub mod stable_id;
+pub mod upload;
 
 use jid::Jid;
 

@@ -432,3 +432,26 @@ fn bookmark_commands_parse() {
         assert!(error.contains(want), "{line}: {error}");
     }
 }
+
+/// UPLOAD-02: `/upload PATH [JID]`, a quoted path with spaces, `cancel`.
+#[test]
+fn upload_path_jid_and_cancel() {
+    assert_eq!(
+        ok("/upload /tmp/cat.png"),
+        Action::Upload {
+            path: "/tmp/cat.png".into(),
+            to: None
+        }
+    );
+    assert_eq!(
+        ok("/upload \"/tmp/my cat.png\"  romeo@example.net"),
+        Action::Upload {
+            path: "/tmp/my cat.png".into(),
+            to: Some(BareJid::new(ROMEO).unwrap())
+        }
+    );
+    assert_eq!(ok("/upload cancel"), Action::UploadCancel);
+    assert!(err("/upload").contains("missing the file's path"));
+    assert!(err("/upload \"/tmp/a").contains("closing quote"));
+    assert!(err("/upload a b c").contains("unexpected extra text"));
+}

@@ -44,6 +44,9 @@ const EXAMPLES: &[&str] = &[
     "/configure persistent=yes name=\"The feast\"",
     "/members --room verona@conference.example.com outcast",
     "/rooms conference.example.com",
+    "/upload \"/tmp/my cat.png\" romeo@example.net",
+    "/upload /tmp/cat.png",
+    "/upload cancel",
     "/accept verona@conference.example.com",
     "/decline verona@conference.example.com busy",
     "/me waves",
@@ -161,6 +164,8 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Register { .. }
             | Action::AllowVoice { .. }
             | Action::Rooms { .. }
+            | Action::Upload { .. }
+            | Action::UploadCancel
             | Action::Decline { .. }
             | Action::Roster
             | Action::Contact { .. }
