@@ -176,6 +176,11 @@ pub fn ready_lines(server: &TestServer) -> Vec<String> {
             "Start accepting TLS connections at 127.0.0.1:{p} for ejabberd_c2s"
         ));
     }
+    if let Some(p) = server.https_port {
+        wanted.push(format!(
+            "Start accepting TLS connections at 127.0.0.1:{p} for ejabberd_http"
+        ));
+    }
     wanted
 }
 
@@ -318,7 +323,7 @@ fn ejabberd_yml(server: &TestServer, bundle: &Path) -> String {
     y.push_str(&format!("loglevel: {level}\n"));
     y.push_str("log_rotate_count: 0\n");
     y.push_str(&format!("hosts:\n  - {}\n", toml_str(&server.domain)));
-    if tls || server.direct_tls_port.is_some() {
+    if tls || server.direct_tls_port.is_some() || server.https_port.is_some() {
         y.push_str(&format!(
             "certfiles:\n  - {}\n",
             toml_str(&bundle.to_string_lossy())
@@ -343,6 +348,12 @@ fn ejabberd_yml(server: &TestServer, bundle: &Path) -> String {
     ));
     if let Some(p) = server.direct_tls_port {
         y.push_str(&listener(p, "    tls: true\n"));
+    }
+    if let Some(p) = server.https_port {
+        y.push_str(&format!(
+            "  -\n    port: {p}\n    ip: \"127.0.0.1\"\n    module: ejabberd_http\n    \
+             tls: true\n    request_handlers:\n      /upload: mod_http_upload\n"
+        ));
     }
     y.push_str(
         "s2s_access: none\n\
@@ -385,6 +396,17 @@ fn ejabberd_yml(server: &TestServer, bundle: &Path) -> String {
              default_room_options:\n      mam: {}\n",
             toml_str(&format!("conference.{}", server.domain)),
             opts.mam
+        ));
+    }
+    if let Some(p) = server.https_port {
+        // Slots on the listener above; files in the server's directory.
+        y.push_str(&format!(
+            "  mod_http_upload:\n    host: {}\n    put_url: {}\n    docroot: {}\n    \
+             max_size: {}\n",
+            toml_str(&format!("upload.{}", server.domain)),
+            toml_str(&format!("https://{}:{p}/upload", server.domain)),
+            toml_str(&server.dir.join("upload").to_string_lossy()),
+            super::UPLOAD_LIMIT
         ));
     }
     y

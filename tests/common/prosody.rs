@@ -51,6 +51,9 @@ pub fn ready_lines(server: &TestServer) -> Vec<String> {
             "Activated service 'c2s_direct_tls' on [127.0.0.1]:{p}"
         ));
     }
+    if let Some(p) = server.https_port {
+        wanted.push(format!("Activated service 'https' on [127.0.0.1]:{p}"));
+    }
     wanted
 }
 
@@ -137,7 +140,15 @@ fn prosody_config(server: &TestServer) -> String {
     c.push_str("s2s_ports = { }\n");
     c.push_str("s2s_direct_tls_ports = { }\n");
     c.push_str("http_ports = { }\n");
-    c.push_str("https_ports = { }\n");
+    match server.https_port {
+        // The upload component's slots; the certificate is the c2s one (SAN localhost).
+        Some(p) => c.push_str(&format!(
+            "https_ports = {{ {p} }}\nhttps_certificate = {}\nhttps_key = {}\n",
+            path("localhost.crt"),
+            path("localhost.key")
+        )),
+        None => c.push_str("https_ports = { }\n"),
+    }
     c.push_str("component_ports = { }\n");
     c.push_str(&format!("modules_enabled = {{ {} }}\n", modules.join(", ")));
     c.push_str("authentication = \"internal_hashed\"\n");
@@ -190,6 +201,18 @@ fn prosody_config(server: &TestServer) -> String {
         // Big rooms for the benchmarks and tests: Prosody's default caps a room at 20 history
         // messages and rooms at no occupant limit.
         c.push_str("  max_history_messages = 100\n");
+    }
+    if let Some(p) = server.https_port {
+        // Slot URLs name `localhost`, which resolves and which the certificate covers, not the
+        // component's own name.
+        c.push_str(&format!(
+            "\nComponent {} \"http_file_share\"\n  http_host = {}\n  \
+             http_external_url = {}\n  http_file_share_size_limit = {}\n",
+            lua_str(&format!("upload.{}", server.domain)),
+            lua_str(&server.domain),
+            lua_str(&format!("https://{}:{p}/", server.domain)),
+            super::UPLOAD_LIMIT
+        ));
     }
     c
 }

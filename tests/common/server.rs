@@ -124,7 +124,15 @@ pub struct ServerOptions {
     /// `mod_private`), as in Debian's config; ejabberd always has `mod_pubsub` (pep) and
     /// `mod_private`.
     pub pep: bool,
+    /// HTTP file upload (XEP-0363) at `upload.<domain>`, its slots on an HTTPS port of its own
+    /// ([`TestServer::https_port`]) with the server's certificate: Prosody's `http_file_share`
+    /// component, ejabberd's `mod_http_upload` behind an `ejabberd_http` listener. Files up to
+    /// [`UPLOAD_LIMIT`] bytes.
+    pub upload: bool,
 }
+
+/// The largest file the test servers' upload services take.
+pub const UPLOAD_LIMIT: u64 = 8 * 1024 * 1024;
 
 /// An account registered on a [`TestServer`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,6 +150,8 @@ pub struct TestServer {
     pub port: u16,
     /// The direct TLS port, when [`ServerOptions::direct_tls`] was asked for.
     pub direct_tls_port: Option<u16>,
+    /// The HTTPS port of the upload service, when [`ServerOptions::upload`] was asked for.
+    pub https_port: Option<u16>,
     /// The only virtual host: `localhost`.
     pub domain: String,
     /// The CA that signed the server certificate; clients trust this file.
@@ -220,6 +230,7 @@ impl TestServer {
         let mut server = TestServer {
             port: 0,
             direct_tls_port: None,
+            https_port: None,
             domain: "localhost".to_string(),
             ca_file,
             config_file,
@@ -236,9 +247,10 @@ impl TestServer {
             tempdir,
         };
         for attempt in 1..=BIND_ATTEMPTS {
-            let ports = process::free_ports(3);
+            let ports = process::free_ports(4);
             server.port = server.opts.port.unwrap_or(ports[0]);
             server.direct_tls_port = server.opts.direct_tls.then_some(ports[1]);
+            server.https_port = server.opts.upload.then_some(ports[3]);
             if let Some(node) = server.node.as_mut() {
                 node.dist_port = ports[2];
             }

@@ -262,6 +262,19 @@ impl Device {
             .await;
     }
 
+    /// Sends a chat message carrying `url` as an out-of-band link (XEP-0066), as clients share
+    /// an upload.
+    pub async fn send_link(&mut self, to: &str, body: &str, url: &str) {
+        self.command(json!({"op": "send", "to": to, "body": body, "type": "chat", "oob_url": url}))
+            .await;
+    }
+
+    /// Downloads `url` over HTTPS trusting only the server's CA: `status`, `size`, `sha256`
+    /// and `content_type`, or `error`.
+    pub async fn fetch(&mut self, url: &str) -> Value {
+        self.command(json!({"op": "fetch", "url": url})).await
+    }
+
     pub async fn send_raw(&mut self, xml: &str) {
         self.command(json!({"op": "raw", "xml": xml})).await;
     }

@@ -14,6 +14,10 @@ only CA_FILE, and is driven one JSON object a line on stdin:
                                                   (XEP-0308)
     {"op": "displayed", "to": JID, "id": ID}      a displayed marker for message ID (XEP-0333)
     {"op": "raw", "xml": "<message .../>"}        sent as it is (for hostile stanzas)
+    {"op": "send", ..., "oob_url": URL}           also carries a jabber:x:oob <x/> (XEP-0066)
+    {"op": "fetch", "url": URL}                   downloads URL over HTTPS trusting only CA_FILE;
+                                                  "done" carries "status", "size", "sha256" and
+                                                  "content_type", or "error"
     {"op": "join", "room": ROOM, "nick": NICK}    enters a room (XEP-0045) and waits for its own
                                                   presence back (status 110); a room it created
                                                   (201) is opened as an instant room first
@@ -58,7 +62,8 @@ every <message/> that arrives: from, to, type, id, body, origin_id, stanza_ids, 
 element, or null), "replace" (the id a XEP-0308 <replace/> names, or null), "markable" (it
 carries a XEP-0333 <markable/>), "displayed" (the id a <displayed/> names, or null), and for a
 carbon copy "carbon" ("sent" or "received"), "carbon_from"
-(the wrapper's sender) and the forwarded message's fields; "subject" (the <subject/> text, or
+(the wrapper's sender) and the forwarded message's fields; "oob_url" the url of a jabber:x:oob
+<x/> (or null); "subject" (the <subject/> text, or
 null) and "delay" (a XEP-0203 stamp, or null); a message's "invite_from" and "decline_from"
 name the inviter or decliner of a muc#user <invite/> or <decline/> (with "muc_reason"), and
 "direct_invite" the room of a jabber:x:conference <x/> ("direct_continues" its thread when it
@@ -74,7 +79,10 @@ With --receipts, slixmpp's own XEP-0184 plugin answers every request for a recei
 """
 
 import asyncio
+import hashlib
 import json
+import ssl
+import urllib.request
 import sys
 import xml.etree.ElementTree as ET
 
@@ -119,6 +127,29 @@ def form(form_type, fields, kind="submit"):
     return x
 
 
+def fetch(url, ca_file):
+    """GETs url over HTTPS trusting only ca_file, as the other side of an upload does."""
+    context = ssl.create_default_context(cafile=ca_file)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with urllib.request.urlopen(url, context=context, timeout=LOGIN_TIMEOUT) as reply:
+            while True:
+                chunk = reply.read(65536)
+                if not chunk:
+                    break
+                digest.update(chunk)
+                size += len(chunk)
+            return {
+                "status": reply.status,
+                "size": size,
+                "sha256": digest.hexdigest(),
+                "content_type": reply.headers.get("Content-Type"),
+            }
+    except (OSError, ValueError) as error:
+        return {"error": str(error)}
+
+
 def say(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -143,8 +174,10 @@ def describe(message):
             muc_reason = element.find("{%s}reason" % MUC_USER).text
     direct = message.find("{jabber:x:conference}x")
     thread = message.find("{%s}thread" % CLIENT)
+    oob_url = message.find("{jabber:x:oob}x/{jabber:x:oob}url")
     continued = invite.find("{%s}continue" % MUC_USER) if invite is not None else None
     return {
+        "oob_url": oob_url.text if oob_url is not None else None,
         "thread": thread.text if thread is not None else None,
         "continue_thread": continued.get("thread", "") if continued is not None else None,
         "invite_from": invite.get("from") if invite is not None else None,
@@ -376,6 +409,9 @@ class Device(slixmpp.ClientXMPP):
                 msg.xml.append(ET.Element("{%s}replace" % CORRECTION, {"id": command["replace"]}))
             if command.get("markable"):
                 msg.xml.append(ET.Element("{%s}markable" % MARKERS))
+            if command.get("oob_url"):
+                x = ET.SubElement(msg.xml, "{jabber:x:oob}x")
+                ET.SubElement(x, "{jabber:x:oob}url").text = command["oob_url"]
             msg.send()
         elif op == "displayed":
             msg = self.make_message(mto=command["to"], mtype=command.get("type", "chat"))
@@ -527,6 +563,10 @@ async def drive(device):
                 continue
             if command.get("op") == "destroy":
                 await device.destroy(command)
+                continue
+            if command.get("op") == "fetch":
+                result = await loop.run_in_executor(None, fetch, command["url"], device.ca_certs)
+                say({"event": "done", "op": "fetch", **result})
                 continue
             pending = device.perform(command)
             if pending is not None:

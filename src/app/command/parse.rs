@@ -824,23 +824,14 @@ pub(super) fn parse_rooms(args: &mut Args<'_>) -> Result<Action, CommandError> {
     Ok(Action::Rooms { service })
 }
 
-/// `/upload PATH [JID]`, PATH quoted with `"` when it has spaces; or
-/// `/upload cancel`.
+/// `/upload PATH [JID]`, PATH quoted with `"` or `'` or its spaces escaped
+/// with `\` (as a terminal pastes a dropped file); or `/upload cancel`.
 pub(super) fn parse_upload(args: &mut Args<'_>) -> Result<Action, CommandError> {
     let text = args.required_text("the file's path")?;
     if text == "cancel" {
         return Ok(Action::UploadCancel);
     }
-    let (path, rest) = match text.strip_prefix('"') {
-        Some(quoted) => match quoted.split_once('"') {
-            Some((path, rest)) => (path.to_owned(), rest.trim().to_owned()),
-            None => return Err(args.usage("the path's closing quote is missing".to_owned())),
-        },
-        None => match text.split_once(char::is_whitespace) {
-            Some((path, rest)) => (path.to_owned(), rest.trim().to_owned()),
-            None => (text.clone(), String::new()),
-        },
-    };
+    let (path, rest) = split_path(&text).map_err(|why| args.usage(why.to_owned()))?;
     if path.is_empty() {
         return Err(args.usage("missing the file's path".to_owned()));
     }
@@ -855,6 +846,32 @@ pub(super) fn parse_upload(args: &mut Args<'_>) -> Result<Action, CommandError> 
         path: expand_home(&path),
         to,
     })
+}
+
+/// The first word of `text` read as a shell would read a path: quoted
+/// with `"` or `'`, or with `\` before a space; and the rest, trimmed.
+fn split_path(text: &str) -> Result<(String, String), &'static str> {
+    let mut path = String::new();
+    let mut chars = text.char_indices();
+    let mut quote = None;
+    while let Some((at, c)) = chars.next() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '\\') => match chars.next() {
+                Some((_, escaped)) => path.push(escaped),
+                None => path.push('\\'),
+            },
+            (None, c) if c.is_whitespace() => {
+                return Ok((path, text[at..].trim().to_owned()));
+            }
+            (_, c) => path.push(c),
+        }
+    }
+    match quote {
+        Some(_) => Err("the path's closing quote is missing"),
+        None => Ok((path, String::new())),
+    }
 }
 
 /// `~/` at the start of a path is the home directory.

@@ -858,8 +858,8 @@ impl Action {
                 service: Some(service),
             } => format!("/rooms {service}"),
             Action::Rooms { service: None } => "/rooms".to_owned(),
-            Action::Upload { path, to: Some(to) } => format!("/upload {path} {to}"),
-            Action::Upload { path, to: None } => format!("/upload {path}"),
+            Action::Upload { path, to: Some(to) } => format!("/upload {} {to}", quoted(path)),
+            Action::Upload { path, to: None } => format!("/upload {}", quoted(path)),
             Action::UploadCancel => "/upload cancel".to_owned(),
             Action::Configure { .. } => "/configure".to_owned(),
             Action::Invitations => "/invitations".to_owned(),
@@ -982,5 +982,14 @@ pub(super) fn usage_line(name: &str, args: &str) -> String {
         format!("/{name}")
     } else {
         format!("/{name} {args}")
+    }
+}
+
+/// A path as `/upload` reads it back: in double quotes when it has spaces.
+fn quoted(path: &str) -> String {
+    if path.contains(char::is_whitespace) {
+        format!("\"{path}\"")
+    } else {
+        path.to_owned()
     }
 }

@@ -173,6 +173,35 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Longest subject kept.
 pub const MAX_SUBJECT_BYTES: usize = 1024;
 
+/// UPLOAD-10: the link a message carries out of band (XEP-0066) is part of
+/// what it says, decided here once for every reader (chats, rooms, copies,
+/// archives): a body that does not already show the URL ends with it on a
+/// line of its own (after its description, if any), and a message with the
+/// link alone gets that line as its body. What we send has the URL as its
+/// body, so it reads back unchanged.
+fn with_link_shown(mut bodies: Vec<LangText>, oob: Option<&super::oob::Oob>) -> Vec<LangText> {
+    let Some(oob) = oob else {
+        return bodies;
+    };
+    let line = match &oob.desc {
+        Some(desc) => format!("{}: {}", desc.trim(), oob.url),
+        None => oob.url.clone(),
+    };
+    if bodies.iter().all(|body| body.text.trim().is_empty()) {
+        return vec![LangText {
+            lang: None,
+            text: line,
+        }];
+    }
+    for body in &mut bodies {
+        if !body.text.contains(&oob.url) {
+            body.text.push('\n');
+            body.text.push_str(&line);
+        }
+    }
+    bodies
+}
+
 /// Cuts each text to `max` bytes, visibly.
 fn capped(mut texts: Vec<LangText>, max: usize) -> Vec<LangText> {
     for text in &mut texts {
@@ -242,13 +271,15 @@ impl Message {
                 parent: owned_attr(t, "parent").map(cap::id),
             })
         });
+        let oob = super::oob::Oob::of(element);
+        let bodies = capped(lang::collect(element, "body"), MAX_BODY_BYTES);
         Ok(Message {
             from: jid_attr(element, "from")?,
             to: jid_attr(element, "to")?,
             id: owned_attr(element, "id").map(cap::id),
             kind,
             lang: element.lang().map(str::to_owned),
-            bodies: capped(lang::collect(element, "body"), MAX_BODY_BYTES),
+            bodies: with_link_shown(bodies, oob.as_ref()),
             subjects: capped(lang::collect(element, "subject"), MAX_SUBJECT_BYTES),
             thread,
             error: (kind == MessageType::Error).then(|| StanzaError::from_stanza(element)),
@@ -265,7 +296,7 @@ impl Message {
             direct_invite: DirectInvite::of(element),
             voice_request: VoiceRequest::of(element),
             delay: Delay::of(element).ok().flatten(),
-            oob: super::oob::Oob::of(element),
+            oob,
         })
     }
 
@@ -387,6 +418,41 @@ mod tests {
 
     fn jid(s: &str) -> Jid {
         Jid::new(s).unwrap()
+    }
+
+    /// UPLOAD-10: a link carried out of band is shown once: after a body
+    /// that does not show it, as the body when there is none, and not
+    /// again when the body is the URL (what we and most clients send).
+    #[test]
+    fn upload_10_an_oob_link_is_part_of_the_body() {
+        let oob = "<x xmlns='jabber:x:oob'><url>https://up.example/a%20b.png</url></x>";
+        let with_text = parse(&format!(
+            "<message from='romeo@example.net/o' type='chat'><body>look</body>{oob}</message>"
+        ));
+        assert_eq!(
+            with_text.body(""),
+            Some("look\nhttps://up.example/a%20b.png")
+        );
+        let alone = parse(&format!(
+            "<message from='romeo@example.net/o' type='chat'>{oob}</message>"
+        ));
+        assert_eq!(alone.body(""), Some("https://up.example/a%20b.png"));
+        assert!(!alone.is_empty());
+        let same = parse(&format!(
+            "<message from='romeo@example.net/o' type='chat'>\
+             <body>https://up.example/a%20b.png</body>{oob}</message>"
+        ));
+        assert_eq!(same.body(""), Some("https://up.example/a%20b.png"));
+        let described = parse(
+            "<message from='romeo@example.net/o' type='chat'><x xmlns='jabber:x:oob'>\
+             <url>https://up.example/c.pdf</url><desc>the contract</desc></x></message>",
+        );
+        assert_eq!(
+            described.body(""),
+            Some("the contract: https://up.example/c.pdf")
+        );
+        let plain = parse("<message from='romeo@example.net/o'><body>hi</body></message>");
+        assert_eq!(plain.body(""), Some("hi"));
     }
 
     /// RECEIPTS-07 / RECEIPTS-08: a request and a receipt are read into

@@ -450,6 +450,25 @@ fn upload_path_jid_and_cancel() {
             to: Some(BareJid::new(ROMEO).unwrap())
         }
     );
+    // As terminals paste a dropped file: single quotes, or escaped spaces.
+    for pasted in ["/upload '/tmp/my cat.png'", "/upload /tmp/my\\ cat.png"] {
+        assert_eq!(
+            ok(pasted),
+            Action::Upload {
+                path: "/tmp/my cat.png".into(),
+                to: None
+            },
+            "{pasted}"
+        );
+    }
+    assert_eq!(
+        Action::Upload {
+            path: "/tmp/my cat.png".into(),
+            to: None
+        }
+        .label(),
+        "/upload \"/tmp/my cat.png\""
+    );
     assert_eq!(ok("/upload cancel"), Action::UploadCancel);
     assert!(err("/upload").contains("missing the file's path"));
     assert!(err("/upload \"/tmp/a").contains("closing quote"));
