@@ -845,6 +845,20 @@ impl Engine {
                 queue.push_back(Msg::Searched { tag, text, result });
             }
             Effect::Upload(job) => self.run_upload(job),
+            Effect::OpenLink {
+                tag,
+                label,
+                command,
+                url,
+            } => {
+                let result = open_link(&command, &url);
+                queue.push_back(Msg::Opened {
+                    tag,
+                    label,
+                    url,
+                    result,
+                });
+            }
             Effect::Disconnect => {
                 self.flush();
                 // Logging in, or waiting to retry: stop, and go Offline as a
@@ -1064,4 +1078,26 @@ pub fn now_unix() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// Starts the `[links] command` on `url` (UPLOAD-10) without a shell and
+/// without the terminal: its output would tear the TUI. The child is
+/// waited for in a task so it leaves no zombie; its exit is its own affair.
+fn open_link(command: &[String], url: &str) -> Result<(), String> {
+    let Some((program, args)) = command.split_first() else {
+        return Err("no [links] command is set".to_owned());
+    };
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(false)
+        .spawn()
+        .map_err(|error| format!("{program}: {error}"))?;
+    tokio::spawn(async move {
+        let _ = child.wait().await;
+    });
+    Ok(())
 }

@@ -219,3 +219,55 @@ async fn quitting_after_a_burst_leaves_nothing_to_resend(kind: ServerKind) {
     assert_eq!((sent, pending), (200, 0), "{output}");
 }
 common::on_both_servers!(quitting_after_a_burst_leaves_nothing_to_resend);
+
+/// UPLOAD-01, UPLOAD-06, UPLOAD-09: an upload piped right after login waits for the server's
+/// upload service to be found, reports its progress, and ends before the next line runs; the
+/// contact gets the link before the message that follows it.
+async fn an_upload_piped_after_login_runs_in_order(kind: ServerKind) {
+    let server = TestServer::start_with(ServerOptions {
+        kind,
+        upload: true,
+        ..ServerOptions::default()
+    });
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = common::slixmpp::Device::start(&server, &bob, "laptop", false).await;
+    let config = server.write_config(&alice, "");
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("notes from today.txt");
+    std::fs::write(&path, vec![b'x'; 300 * 1024]).unwrap();
+    let script = format!(
+        "/upload '{}' bob@localhost\n/msg bob@localhost that was the file\n",
+        path.display()
+    );
+    let (ok, output) = exec(&config, data.path(), &["--wait", "0"], Some(&script)).await;
+    assert!(ok, "{output}");
+    let outcomes = outcomes(&output);
+    assert_eq!(outcomes.len(), 3, "{output}");
+    assert!(outcomes[0].starts_with("ok /upload "), "{output}");
+    assert_eq!(outcomes[1], "ok /msg bob@localhost", "{output}");
+    assert!(
+        output.contains(&format!(
+            "upload-progress notes from today.txt: {0}/{0} bytes (100%)",
+            300 * 1024
+        )),
+        "{output}"
+    );
+    let first = bob
+        .expect_message("alice's first message", |m| {
+            m["from"].as_str().is_some_and(|f| f.starts_with("alice@"))
+        })
+        .await;
+    assert!(
+        first["oob_url"].is_string(),
+        "the link comes first: {first}"
+    );
+    bob.expect_message("the text", |m| m["body"] == "that was the file")
+        .await;
+    let link = first;
+    let fetched = bob
+        .fetch(link["oob_url"].as_str().unwrap_or_default())
+        .await;
+    assert_eq!(fetched["size"], 300 * 1024, "{fetched}");
+    bob.quit().await;
+}
+common::on_both_servers!(an_upload_piped_after_login_runs_in_order);

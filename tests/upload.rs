@@ -8,6 +8,7 @@ mod common;
 
 use std::io::Write;
 
+use balcony::app::Preferences;
 use balcony::app::event::Event;
 use common::slixmpp::Device;
 use common::{Client, ServerKind, ServerOptions, TestServer, UPLOAD_LIMIT};
@@ -173,21 +174,52 @@ async fn a_server_without_upload_says_so(kind: ServerKind) {
 common::on_both_servers!(a_server_without_upload_says_so);
 
 /// UPLOAD-10: a link the contact shares out of band is shown in its message: after the text
-/// when the text does not have it, once when the body is the URL.
-async fn a_contacts_link_is_shown(kind: ServerKind) {
+/// when the text does not have it, once when the body is the URL. Nothing opens it until
+/// `/open` hands it, newest first, to the `[links] command`.
+async fn a_contacts_link_is_shown_and_opened_on_request(kind: ServerKind) {
     let server = TestServer::start_kind(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
-    let mut client = Client::start(&server, &alice).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opened = dir.path().join("opened");
+    let prefs = Preferences {
+        link_command: vec![
+            "sh".into(),
+            "-c".into(),
+            format!("printf '%s\\n' \"$1\" >> '{}'", opened.display()),
+            "opener".into(),
+        ],
+        ..Preferences::default()
+    };
+    let mut client = Client::start_with(&server, &alice, prefs, None, "balcony").await;
     let mut bob = Device::start(&server, &bob, "laptop", false).await;
 
-    let url = "https://files.example/share/a%20b.png";
-    bob.send_link("alice@localhost", "look at this", url).await;
-    bob.send_link("alice@localhost", url, url).await;
+    let first = "https://files.example/share/a%20b.png";
+    let second = "https://files.example/share/c.pdf";
+    bob.send_link("alice@localhost", "look at this", first)
+        .await;
+    bob.send_link("alice@localhost", second, second).await;
     client
         .until("both links", |c| bodies(c, "bob@localhost").len() >= 2)
         .await;
     let shown = bodies(&client, "bob@localhost");
-    assert_eq!(shown, vec![format!("look at this\n{url}"), url.to_owned()]);
+    assert_eq!(
+        shown,
+        vec![format!("look at this\n{first}"), second.to_owned()]
+    );
+    assert!(!opened.exists(), "nothing is opened on its own");
+
+    client.ok("/msg bob@localhost").await;
+    assert_eq!(client.ok("/open").await, format!("opened {second}"));
+    assert_eq!(client.ok("/open 2").await, format!("opened {first}"));
+    let (ok, text) = client.run("/open 3").await;
+    assert!(!ok && text.contains("2 links"), "{text}");
+    client
+        .until("the opener ran twice", |_| {
+            std::fs::read_to_string(&opened).is_ok_and(|s| s.lines().count() == 2)
+        })
+        .await;
+    let ran = std::fs::read_to_string(&opened).expect("opener output");
+    assert_eq!(ran, format!("{second}\n{first}\n"));
     bob.quit().await;
 }
-common::on_both_servers!(a_contacts_link_is_shown);
+common::on_both_servers!(a_contacts_link_is_shown_and_opened_on_request);

@@ -131,6 +131,7 @@ fn run(
         Action::AllowVoice { room, nick } => room::voice::allow(state, room, nick, effects),
         Action::Upload { path, to } => super::upload::start(state, tag, label, path, to, effects),
         Action::UploadCancel => super::upload::cancel(state, effects),
+        Action::Open { n } => super::link::open(state, tag, label, n, effects),
         Action::Rooms { service } => {
             let known = state.services.done.then(|| state.services.chat.clone());
             room::directory::rooms(tag, label, service, known, effects)

@@ -25,6 +25,7 @@ pub mod command;
 pub mod dispatch;
 pub mod event;
 pub mod headline;
+pub mod link;
 pub mod presence;
 pub mod privacy;
 pub mod room;
@@ -148,6 +149,9 @@ pub struct Preferences {
     /// UPLOAD-10, UPLOAD-11: plain `http://` links are offered and upload
     /// slots over plain HTTP are used (`[links] allow_http`).
     pub allow_http_links: bool,
+    /// UPLOAD-10: the program `/open` hands a link to (`[links] command`),
+    /// the link being its last argument.
+    pub link_command: Vec<String>,
 }
 
 impl Preferences {
@@ -181,6 +185,7 @@ impl Preferences {
             room_history: config.rooms.history_messages,
             self_ping_secs: i64::from(config.rooms.self_ping_secs.max(1)),
             allow_http_links: config.links.allow_http,
+            link_command: config.links.command.clone(),
         }
     }
 }
@@ -200,6 +205,7 @@ impl Default for Preferences {
             room_history: room::FIRST_JOIN_MESSAGES,
             self_ping_secs: room::SELF_PING_SECS,
             allow_http_links: false,
+            link_command: vec!["xdg-open".to_owned()],
         }
     }
 }
@@ -461,6 +467,13 @@ pub enum Msg {
         text: String,
         result: Result<Vec<String>, String>,
     },
+    /// The opener `/open` (command `tag`) ran for `url` started, or why not.
+    Opened {
+        tag: u64,
+        label: String,
+        url: String,
+        result: Result<(), String>,
+    },
     /// A [`Record`] that belongs to a line is in the history as `row`;
     /// `stored_before` when the history already held that message (the
     /// same archive id, origin-id, or sender, id and text), from an earlier
@@ -649,6 +662,14 @@ pub enum Effect {
     /// Read or send a file for `/upload`, or stop doing so; the runner
     /// answers with [`Msg::Upload`].
     Upload(upload::Job),
+    /// `/open`: run `command` with `url` as its last argument; the runner
+    /// answers with [`Msg::Opened`].
+    OpenLink {
+        tag: u64,
+        label: String,
+        command: Vec<String>,
+        url: String,
+    },
 }
 
 /// Applies one message; returns the effects to carry out.
@@ -707,6 +728,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::HistoryLoaded { .. }
         | Msg::Invalid { .. }
         | Msg::Searched { .. }
+        | Msg::Opened { .. }
         | Msg::Recorded { .. }
         | Msg::ArchiveCursor(_)
         | Msg::ArchiveScrollFrom { .. }
@@ -745,6 +767,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Searched { tag, text, result } => {
             chat::update::on_searched(state, tag, text, result, &mut effects)
+        }
+        Msg::Opened {
+            tag,
+            label,
+            url,
+            result,
+        } => {
+            let outcome = match result {
+                Ok(()) => dispatch::Outcome::Done(format!("opened {url}")),
+                Err(why) => dispatch::Outcome::Failed(format!("could not open {url}: {why}")),
+            };
+            dispatch::report(state, tag, label, outcome, &mut effects)
         }
         Msg::RosterCache { ver, items } => state.roster.load_cache(ver, items),
         Msg::Warning(text) => push_notice(state, text, false),

@@ -397,6 +397,7 @@ fn describe(effect: &Effect) -> String {
         Effect::ReadOldestArchiveId { peer, .. } => format!("read-oldest-archive-id {peer}"),
         Effect::RecordOlder(records) => format!("record-older {}", records.len()),
         Effect::Upload(job) => format!("upload {job:?}"),
+        Effect::OpenLink { command, url, .. } => format!("open {command:?} {url}"),
     }
 }
 

@@ -192,6 +192,9 @@ pub enum Action {
     /// `/upload cancel`: stop the upload of the current window, else the
     /// most recent one.
     UploadCancel,
+    /// `/open [N]` (UPLOAD-10): hand the `n`th newest link of the current
+    /// window (1 the newest) to the `[links] command`.
+    Open { n: usize },
     /// `/register ROOM [NICK]` (MUC-33): register a nick with a room.
     Register { room: BareJid, nick: Option<String> },
     /// `/requestvoice [--room ROOM]` (MUC-34): a visitor asks for voice.

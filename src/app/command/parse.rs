@@ -824,6 +824,24 @@ pub(super) fn parse_rooms(args: &mut Args<'_>) -> Result<Action, CommandError> {
     Ok(Action::Rooms { service })
 }
 
+/// `/open [N]`: N counts from 1, the newest link.
+pub(super) fn parse_open(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let n = match args.word() {
+        None => 1,
+        Some(word) => match word.parse::<usize>() {
+            Ok(n) if (1..=super::super::link::MAX_LINKS).contains(&n) => n,
+            _ => {
+                return Err(args.usage(format!(
+                    "N is a number from 1 (the newest link) to {}",
+                    super::super::link::MAX_LINKS
+                )));
+            }
+        },
+    };
+    args.finish()?;
+    Ok(Action::Open { n })
+}
+
 /// `/upload PATH [JID]`, PATH quoted with `"` or `'` or its spaces escaped
 /// with `\` (as a terminal pastes a dropped file); or `/upload cancel`.
 pub(super) fn parse_upload(args: &mut Args<'_>) -> Result<Action, CommandError> {

@@ -15,7 +15,7 @@ use super::parse::{
     parse_continue, parse_correct, parse_decline, parse_deny, parse_destroy, parse_devoice,
     parse_disconnect, parse_group, parse_headline, parse_help, parse_invitations, parse_invite,
     parse_join, parse_kick, parse_leave, parse_me, parse_members, parse_msg, parse_mute,
-    parse_nick, parse_normal, parse_preapprove, parse_presence, parse_priority_command,
+    parse_nick, parse_normal, parse_open, parse_preapprove, parse_presence, parse_priority_command,
     parse_privacy, parse_quit, parse_reconnect, parse_register, parse_remove, parse_rename,
     parse_requestvoice, parse_role, parse_rooms, parse_roster, parse_say, parse_search,
     parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
@@ -639,6 +639,20 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "open",
+        args: "[N]",
+        summary: "open a link of this window with the [links] command",
+        details: "Opens the newest https link shown in the current window, or the Nth newest \
+                  (/open 2 is the one before). Links are never opened on their own. The \
+                  program is [links] command in the config (xdg-open unless set); it gets the \
+                  link as its last argument.",
+        args_kinds: &[ArgKind::Number],
+        parse: parse_open,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "members",
         args: "[--room ROOM] AFFILIATION|ROLE",
         summary: "a room's affiliation or role list (owners, members, bans…)",
@@ -782,6 +796,7 @@ impl Action {
             Action::AllowVoice { .. } => const { row("allowvoice") },
             Action::Rooms { .. } => const { row("rooms") },
             Action::Upload { .. } | Action::UploadCancel => const { row("upload") },
+            Action::Open { .. } => const { row("open") },
             Action::Configure { .. } => const { row("configure") },
             Action::Invitations => const { row("invitations") },
             Action::Continue { .. } => const { row("continue") },
@@ -861,6 +876,7 @@ impl Action {
             Action::Upload { path, to: Some(to) } => format!("/upload {} {to}", quoted(path)),
             Action::Upload { path, to: None } => format!("/upload {}", quoted(path)),
             Action::UploadCancel => "/upload cancel".to_owned(),
+            Action::Open { n } => format!("/open {n}"),
             Action::Configure { .. } => "/configure".to_owned(),
             Action::Invitations => "/invitations".to_owned(),
             Action::Continue { .. } => "/continue".to_owned(),

@@ -23,7 +23,8 @@ use crate::xmpp::stanza::roster;
 /// invitations, so others may invite us to rooms (MUC-05), caps because every
 /// available presence carries ours (CAPS-01), and bookmark notifications,
 /// of both forms, because we apply them (BOOKMARKS-09, BOOKMARKS-17,
-/// PEP-02).
+/// PEP-02), and out-of-band links, because we show them and open them on
+/// request (UPLOAD-10).
 pub const FEATURES: &[&str] = &[
     ns::DISCO_INFO,
     ns::PING,
@@ -35,6 +36,7 @@ pub const FEATURES: &[&str] = &[
     ns::MUC,
     ns::CONFERENCE,
     ns::CAPS,
+    ns::OOB,
     BOOKMARKS_NOTIFY,
     LEGACY_BOOKMARKS_NOTIFY,
     "jabber:client",

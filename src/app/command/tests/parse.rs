@@ -470,6 +470,10 @@ fn upload_path_jid_and_cancel() {
         "/upload \"/tmp/my cat.png\""
     );
     assert_eq!(ok("/upload cancel"), Action::UploadCancel);
+    assert_eq!(ok("/open"), Action::Open { n: 1 });
+    assert_eq!(ok("/open 3"), Action::Open { n: 3 });
+    assert!(err("/open 0").contains("from 1"));
+    assert!(err("/open first").contains("from 1"));
     assert!(err("/upload").contains("missing the file's path"));
     assert!(err("/upload \"/tmp/a").contains("closing quote"));
     assert!(err("/upload a b c").contains("unexpected extra text"));

@@ -28,6 +28,7 @@ const EXAMPLES: &[&str] = &[
     "/leave verona@conference.example.com good night",
     "/nick jules",
     "/topic Act II",
+    "/open 2",
     "/kick tybalt brawling",
     "/ban --room verona@conference.example.com tybalt@example.com",
     "/voice nurse",
@@ -122,6 +123,7 @@ fn listed_offline(action: &Action) -> bool {
             | Action::Mute { .. }
             | Action::Unmute { .. }
             | Action::Invitations
+            | Action::Open { .. }
     )
 }
 
@@ -166,6 +168,7 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Rooms { .. }
             | Action::Upload { .. }
             | Action::UploadCancel
+            | Action::Open { .. }
             | Action::Decline { .. }
             | Action::Roster
             | Action::Contact { .. }
