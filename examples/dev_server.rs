@@ -115,11 +115,12 @@ fn main() -> Result<()> {
             port: args.port,
             // Stream management, so the demo shows resumption after a cut;
             // the archive, so what came while balcony was closed is caught up;
-            // rooms at conference.localhost (archived too), and bookmarks in PEP.
+            // rooms at conference.localhost (archived too), bookmarks in PEP, and file upload.
             smacks: true,
             mam: true,
             muc: true,
             pep: true,
+            upload: true,
             ..ServerOptions::default()
         },
     );

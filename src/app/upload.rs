@@ -371,6 +371,9 @@ fn on_uploaded(state: &mut State, tag: u64, at: i64, effects: &mut Vec<Effect>) 
                 text.push_str("; ");
                 text.push_str(WARNING);
             }
+            // It ended long after its command: the status line says so,
+            // where its progress was.
+            super::push_notice(state, text.clone(), false);
             Outcome::Done(text)
         }
         Outcome::Failed(why) => Outcome::Failed(format!(

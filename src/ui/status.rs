@@ -11,7 +11,9 @@ use ratatui::widgets::Paragraph;
 use super::View;
 use super::keymap::{Context, UiAction};
 use super::theme::mark;
+use crate::app::event::percent;
 use crate::app::presence::Availability;
+use crate::app::upload::{Stage, Upload};
 use crate::app::{ConnectionState, State};
 use crate::sanitize::one_line;
 
@@ -123,6 +125,12 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
             Style::default().fg(theme.away),
         ));
     }
+    for job in state.uploads.jobs.values() {
+        spans.push(Span::styled(
+            format!("  {}", upload_progress(job)),
+            Style::default().fg(theme.accent),
+        ));
+    }
     if let Some(notice) = state.notices.back() {
         let style = if notice.is_error {
             theme.error()
@@ -132,4 +140,84 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
         spans.push(Span::styled(format!("  {}", one_line(&notice.text)), style));
     }
     Paragraph::new(Line::from(spans)).style(Style::default().add_modifier(Modifier::REVERSED))
+}
+
+/// Cells in an upload's progress bar.
+const BAR_CELLS: u64 = 10;
+/// Characters of a file's name shown beside its bar.
+const NAME_CHARS: usize = 24;
+
+/// UPLOAD-06: `↑ name 42% [####      ]` while the file goes, and what it
+/// waits for before.
+fn upload_progress(job: &Upload) -> String {
+    let mut name = one_line(&job.name);
+    if name.chars().count() > NAME_CHARS {
+        name = name.chars().take(NAME_CHARS - 1).collect::<String>() + "…";
+    }
+    match job.stage {
+        Stage::Services | Stage::Inspecting | Stage::Slot => {
+            format!("↑ {name} (asking for a slot)")
+        }
+        Stage::Putting { .. } => {
+            let pct = percent(job.sent, job.size);
+            let filled = (pct * BAR_CELLS / 100) as usize;
+            format!(
+                "↑ {name} {pct}% [{}{}]",
+                "#".repeat(filled),
+                " ".repeat(BAR_CELLS as usize - filled)
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{logged_in, screen};
+    use super::*;
+    use crate::app::chat::ConversationId;
+
+    fn upload(name: &str, stage: Stage, sent: u64, size: u64) -> Upload {
+        Upload {
+            label: format!("/upload {name}"),
+            path: format!("/tmp/{name}"),
+            name: name.to_owned(),
+            content_type: None,
+            conversation: ConversationId(1),
+            stage,
+            sent,
+            size,
+        }
+    }
+
+    /// UPLOAD-06: the status line shows each upload's progress as it goes,
+    /// and what one still waits for; the file's name is cut and cleaned.
+    #[test]
+    fn upload_06_progress_in_the_status_line() {
+        let mut state = logged_in(Vec::new());
+        let putting = Stage::Putting {
+            get: "https://up.example/a".into(),
+        };
+        state.uploads.jobs.insert(
+            1,
+            upload("holiday photo.png", putting, 42 * 1024, 100 * 1024),
+        );
+        state.uploads.jobs.insert(
+            2,
+            upload(
+                "a\u{1b}[31m-very-long-name-of-a-report.pdf",
+                Stage::Slot,
+                0,
+                0,
+            ),
+        );
+        let mut view = View::default();
+        let shown = screen(&state, &mut view, 200, 24);
+        assert!(
+            shown.contains("↑ holiday photo.png 42% [####      ]"),
+            "{shown}"
+        );
+        assert!(shown.contains("(asking for a slot)"), "{shown}");
+        assert!(!shown.contains('\u{1b}'), "{shown}");
+        assert!(shown.contains("-very-long-name-of…"), "{shown}");
+    }
 }

@@ -631,7 +631,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         details: "The link goes to JID, else into the current chat or room window. \
                   The file is stored unencrypted on your server's upload service; anyone \
                   with the link can fetch it. Quote a PATH with spaces: /upload \"my file.png\". \
-                  /upload cancel (or Esc in the window) stops it. Example: /upload ~/cat.jpg",
+                  The status line shows its progress; /upload cancel stops it. Example: /upload ~/cat.jpg",
         args_kinds: &[ArgKind::Text, ArgKind::BareJid],
         parse: parse_upload,
         works_offline: false,
