@@ -68,7 +68,8 @@ async fn held(session: &mut Session) -> SessionEvent {
 
 /// The server asks for an ack while messages wait unstored: `h` counts
 /// only what the consumer reported handled, and the rest is acknowledged
-/// once it has been.
+/// once it has been (SM2-05: every `<r/>` answered; SM2-06: `h` never
+/// runs ahead of what we hold).
 #[tokio::test]
 async fn ack_covers_only_handled_stanzas() {
     let (mut server, mut session) = with_stream_management(1 << 20).await;

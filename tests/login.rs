@@ -190,7 +190,9 @@ fn core_05_server_without_starttls_is_refused(kind: ServerKind) {
 }
 common::on_both_servers!(sync core_05_server_without_starttls_is_refused);
 
-/// XEP-0368: `tls = "direct"` speaks TLS from the first byte.
+/// XEP-0368: `tls = "direct"` speaks TLS from the first byte (DIRECT-TLS-02) to the configured
+/// host and port (DIRECT-TLS-08), and the login after the handshake is the usual one, SASL and
+/// bind included (DIRECT-TLS-09).
 fn direct_tls_logs_in(kind: ServerKind) {
     let server = TestServer::start_with(ServerOptions {
         kind,

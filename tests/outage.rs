@@ -47,7 +47,9 @@ fn bodies(events: &[Event]) -> Vec<String> {
 
 /// Stream management: a TCP connection cut mid-conversation is resumed;
 /// what the contact sent meanwhile arrives once, and what we wrote
-/// meanwhile reaches the contact once.
+/// meanwhile reaches the contact once (SM2-01, SM2-02 enabled with
+/// resumption; SM2-11 resumed with our count; SM2-12 the rest resent in
+/// order).
 async fn cut_connection_resumes_without_loss_or_duplicates(kind: ServerKind) {
     let server = smacks_server(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));

@@ -268,6 +268,20 @@ mod tests {
         }
     }
 
+    /// STATES-01, CORRECT-01, MARKERS-01, UPLOAD-10: what we show and
+    /// send of chat states, corrections, displayed markers and out-of-band
+    /// links is advertised, in the disco answer and so in the caps hash.
+    #[test]
+    fn states_01_correct_01_markers_01_features_advertised() {
+        let xml = disco_info(None).to_xml();
+        for var in [ns::CHAT_STATES, ns::CORRECTION, ns::CHAT_MARKERS, ns::OOB] {
+            assert!(
+                xml.contains(&format!("<feature var='{var}'/>")),
+                "{var}: {xml}"
+            );
+        }
+    }
+
     /// MUC-56: a ping the room forwards from our own occupant JID (another
     /// client of ours self-pinging) is answered to that occupant JID.
     #[test]
