@@ -184,6 +184,48 @@ fn remove_asks_for_confirmation() {
     assert!(remove.contains("subscription='remove'"), "{remove}");
 }
 
+/// SUB-01, INT-05: a prompt that raised itself while the user was away
+/// from the keyboard never takes what they type next for an answer: the
+/// '/' of a command puts it aside and starts the command, and the 'a's of
+/// "/status away" and of a room's name go into the input line, not to
+/// "approve". The request waits in the list (F2).
+#[test]
+fn a_prompt_that_raised_itself_lets_a_typed_command_through() {
+    let mut h = Harness::new();
+    let mut request = Presence::new(PresenceType::Subscribe);
+    request.from = Some(jid::Jid::new("stranger@example.org").unwrap());
+    h.effects.extend(update(
+        &mut h.state,
+        Msg::Session {
+            event: SessionEvent::Presence(request),
+            at: 0,
+        },
+    ));
+    raise_prompts(&mut h.view, &h.state);
+    assert!(h.view.overlay.is_some(), "the prompt raised itself");
+    // Long after it opened: the user comes back and types.
+    h.view.prompt_grace_until = None;
+    h.type_text("/status away back at the balcony");
+    assert!(h.view.overlay.is_none());
+    assert_eq!(h.view.input.text(), "/status away back at the balcony");
+    h.press(KeyCode::Enter);
+    let approved = h
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::SendPresence(p) if p.kind == PresenceType::Subscribed));
+    assert!(!approved, "{:?}", h.effects);
+    assert!(
+        h.state
+            .pending
+            .contains(&jid::BareJid::new("stranger@example.org").unwrap()),
+        "the request still waits"
+    );
+    assert_eq!(
+        h.state.own.show,
+        Some(crate::xmpp::stanza::presence::Show::Away)
+    );
+}
+
 /// An inbound request raises the prompt; `a` approves it.
 #[test]
 fn subscription_prompt_by_keys() {
@@ -522,8 +564,9 @@ fn the_new_list_dialog_cancels_with_the_rebound_cancel_key() {
 }
 
 /// A prompt that opened by itself asks the table which keys put it aside:
-/// a rebound non-text `later` key still closes it at once, and Esc, no
-/// longer bound, decides nothing.
+/// a rebound non-text `later` key still closes it at once, its text key
+/// does nothing at first, and Esc, no longer bound, is no answer: it puts
+/// the prompt aside and decides nothing.
 #[test]
 fn a_fresh_prompt_closes_with_the_rebound_later_key() {
     let mut h = Harness::new();
@@ -532,13 +575,17 @@ fn a_fresh_prompt_closes_with_the_rebound_later_key() {
     request_arrives(&mut h, "mallory@evil.example");
     raise_prompts(&mut h.view, &h.state);
     assert!(h.view.overlay.is_some());
-    h.press(KeyCode::Esc);
     h.press(KeyCode::Char('l'));
     assert!(
         h.view.overlay.is_some(),
         "only a non-text key closes it now"
     );
     h.press(KeyCode::F(9));
+    assert!(h.view.overlay.is_none());
+    request_arrives(&mut h, "trudy@evil.example");
+    raise_prompts(&mut h.view, &h.state);
+    assert!(h.view.overlay.is_some());
+    h.press(KeyCode::Esc);
     assert!(h.view.overlay.is_none());
     assert!(!answered(&h), "{:?}", h.effects);
 }

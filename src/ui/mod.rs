@@ -220,6 +220,11 @@ pub fn handle_key(
     if view.overlay.is_some() {
         return popup::handle_key(view, state, key);
     }
+    handle_key_in_panes(view, state, key)
+}
+
+/// A key for the input line or the focused pane, no overlay being open.
+fn handle_key_in_panes(view: &mut View, state: &State, key: Key) -> Vec<Request> {
     if view.focus == Focus::Input {
         if let Some(requests) = correction::handle_key(view, state, key) {
             return requests;

@@ -164,6 +164,18 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
     let (next, requests) = match overlay {
         Overlay::Help { scroll } => help::help_key(&view.keymap, scroll, key),
         Overlay::Prompts { selected } => prompts_key(&view.keymap, state, selected, key),
+        Overlay::Prompt { jid }
+            if state.pending.contains(&jid)
+                && view.keymap.lookup(Context::Prompt, key).is_none() =>
+        {
+            // Not an answer: the user is typing something else (a command
+            // that starts with '/', a pane's key) into a screen the prompt
+            // covered. The prompt steps aside, the request waits in the
+            // list (F2), and the key goes where it was meant to go, so the
+            // rest of what is typed can never answer it.
+            view.prompt_grace_until = None;
+            return super::handle_key_in_panes(view, state, key);
+        }
         Overlay::Prompt { jid } => {
             // Just opened by itself: a key already on its way was meant for
             // something else, so it decides nothing. Only a key that cannot

@@ -216,11 +216,15 @@ fn prompt_keys_approve_deny_or_wait() {
     );
     assert!(view.overlay.is_none());
 
+    // A key that is no answer puts it aside, deciding nothing.
+    view.overlay = Some(Overlay::Prompt { jid: jid.clone() });
+    press(&mut view, &state, "x");
+    assert!(view.overlay.is_none());
+    assert!(state.pending.contains(&jid));
+
     // Esc (or l) decides later: nothing is sent, the request stays
     // pending and listed, and the prompt does not pop up again.
     view.overlay = Some(Overlay::Prompt { jid: jid.clone() });
-    press(&mut view, &state, "x");
-    assert!(view.overlay.is_some());
     assert!(press(&mut view, &state, "Esc").is_empty());
     assert!(view.overlay.is_none());
     assert!(state.pending.contains(&jid));
