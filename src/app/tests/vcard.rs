@@ -15,12 +15,13 @@ use crate::xmpp::session::RequestError;
 use crate::xmpp::stanza::vcard::{Field, VCard};
 
 fn online() -> State {
-    let mut state = State::default();
-    state.jid = Some(jid::FullJid::new("juliet@example.com/balcony").unwrap());
-    state.connection = crate::app::ConnectionState::Online {
-        jid: "juliet@example.com/balcony".to_owned(),
-    };
-    state
+    State {
+        jid: Some(jid::FullJid::new("juliet@example.com/balcony").unwrap()),
+        connection: crate::app::ConnectionState::Online {
+            jid: "juliet@example.com/balcony".to_owned(),
+        },
+        ..State::default()
+    }
 }
 
 fn bare(s: &str) -> BareJid {
