@@ -191,3 +191,18 @@ async fn a_lossy_store_is_reported_on_prosody() {
         "{stored}"
     );
 }
+
+/// VCARD-10, DISCO-07: a Prosody without a vcard module does not list `vcard-temp`; balcony
+/// does not ask it for cards and says why, for our own card and for an edit.
+#[tokio::test]
+async fn a_server_without_cards_says_so() {
+    let server = server_with_cards(ServerKind::Prosody, VcardModule::Off);
+    let alice = server.account("alice");
+    let mut client = Client::start(&server, &alice).await;
+    client.until_features().await;
+    for line in ["/vcard", "/vcard bob@localhost", "/vcard set fn Alice"] {
+        let (ok, text) = client.run(line).await;
+        assert!(!ok, "{line}: {text}");
+        assert_eq!(text, balcony::app::vcard::NO_SERVICE, "{line}");
+    }
+}

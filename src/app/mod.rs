@@ -938,6 +938,7 @@ fn apply_reply(
         Purpose::ServerInfo => {
             chat::update::on_server_info(state, &result, effects);
             archive::update::on_server_info(state, &result);
+            vcard::on_server_info(state, &result);
             privacy::update::on_server_info(state, result, effects);
             dispatch::run_awaiting_features(state, effects);
             service::discover(state, effects);

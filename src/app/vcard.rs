@@ -16,6 +16,11 @@
 //! what it does not know). A refused edit is explained and kept, so
 //! `/vcard retry` sends it again (VCARD-06).
 //!
+//! Our server's disco#info says whether it keeps cards (VCARD-10,
+//! DISCO-07): without `vcard-temp` there, our own card and the cards of
+//! accounts on our server are not asked for, and the user is told why; a
+//! contact elsewhere is asked all the same, since their server answers.
+//!
 //! No tokio, no terminal; the XML is `xmpp::stanza::vcard`'s. Remote text
 //! goes through [`one_line`] before it reaches a line.
 
@@ -28,7 +33,7 @@ use super::event::Event;
 use super::{Effect, Purpose, State};
 use crate::sanitize::one_line;
 use crate::xmpp::error::{ErrorType, StanzaCondition, StanzaError};
-use crate::xmpp::query::{Answer, Query};
+use crate::xmpp::query::{Answer, Query, feature};
 use crate::xmpp::session::RequestError;
 use crate::xmpp::stanza::vcard::{Field, VCard};
 
@@ -65,6 +70,9 @@ pub struct Cards {
     pub edits: BTreeMap<u64, Edit>,
     /// VCARD-06: the last edit the server refused, for `/vcard retry`.
     pub refused: Option<Edit>,
+    /// VCARD-10: whether our server offers `vcard-temp`; `None` until its
+    /// disco#info has answered (or when it could not).
+    pub server_support: Option<bool>,
 }
 
 impl Cards {
@@ -98,8 +106,26 @@ pub enum Step {
     Verify { tag: u64 },
 }
 
+/// Said when our server does not keep cards (VCARD-10).
+pub const NO_SERVICE: &str = "your server does not offer contact cards (vcard-temp)";
+
 fn own_jid(state: &State) -> Option<BareJid> {
     state.jid.as_ref().map(|jid| jid.to_bare())
+}
+
+/// VCARD-10, DISCO-07: the server's features are known.
+pub fn on_server_info(state: &mut State, result: &Result<Answer, RequestError>) {
+    state.cards.server_support = match result {
+        Ok(Answer::Features(features)) => Some(features.iter().any(|f| f == feature::VCARD)),
+        _ => None,
+    };
+}
+
+/// True when `jid`'s card would be asked of our own server, which said it
+/// keeps none.
+fn unsupported(state: &State, jid: &BareJid) -> bool {
+    state.cards.server_support == Some(false)
+        && own_jid(state).is_some_and(|own| own.domain() == jid.domain())
 }
 
 /// `/vcard [JID]`: our card without JID (or with our own), else the
@@ -114,7 +140,11 @@ pub fn show(
     let Some(own) = own_jid(state) else {
         return Outcome::Failed("not logged in yet".to_owned());
     };
-    fetch(state, jid.unwrap_or(own), Some(tag), label, effects);
+    let jid = jid.unwrap_or(own);
+    if unsupported(state, &jid) {
+        return Outcome::Failed(NO_SERVICE.to_owned());
+    }
+    fetch(state, jid, Some(tag), label, effects);
     Outcome::Pending
 }
 
@@ -122,6 +152,12 @@ pub fn show(
 /// unless this session has it already or is fetching it.
 pub fn on_details_opened(state: &mut State, jid: BareJid, effects: &mut Vec<Effect>) {
     if !state.is_online() {
+        return;
+    }
+    if unsupported(state, &jid) {
+        state
+            .cards
+            .put(jid, CardState::Failed(NO_SERVICE.to_owned()));
         return;
     }
     match state.cards.get(&jid) {
@@ -162,6 +198,9 @@ pub fn set(
     value: Option<String>,
     effects: &mut Vec<Effect>,
 ) -> Outcome {
+    if state.cards.server_support == Some(false) {
+        return Outcome::Failed(NO_SERVICE.to_owned());
+    }
     state.cards.edits.insert(
         tag,
         Edit {

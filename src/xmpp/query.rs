@@ -54,6 +54,8 @@ pub mod feature {
     pub const CHAT_IDENTITY: &str = "#identity conference/text";
     /// XEP-0045 (MUC-01): a chat service speaks multi-user chat.
     pub const MUC: &str = ns::MUC;
+    /// XEP-0054 (VCARD-10, DISCO-07): our server keeps contact cards.
+    pub const VCARD: &str = ns::VCARD;
 }
 
 /// The most items of a disco#items page kept.

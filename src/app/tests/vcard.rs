@@ -396,3 +396,58 @@ fn vcard_06_a_refused_set_is_explained_and_kept() {
         "the server refused your card: PEP publish failed"
     );
 }
+
+/// VCARD-10, DISCO-07: a server without `vcard-temp` is not asked for our
+/// card nor for its accounts' cards, and the user is told why; a contact
+/// on another server is asked all the same.
+#[test]
+fn vcard_10_a_server_without_cards_is_not_asked() {
+    let mut state = online();
+    on_server_info(
+        &mut state,
+        &Ok(Answer::Features(vec!["urn:xmpp:ping".into()])),
+    );
+    let mut effects = Vec::new();
+    for outcome in [
+        show(&mut state, 1, "/vcard", None, &mut effects),
+        show(
+            &mut state,
+            2,
+            "/vcard nurse@example.com",
+            Some(bare("nurse@example.com")),
+            &mut effects,
+        ),
+        set(
+            &mut state,
+            3,
+            "/vcard set fn",
+            Field::FullName,
+            Some("J".into()),
+            &mut effects,
+        ),
+    ] {
+        assert!(matches!(outcome, Outcome::Failed(why) if why == NO_SERVICE));
+    }
+    on_details_opened(&mut state, bare("nurse@example.com"), &mut effects);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        state.cards.get(&bare("nurse@example.com")),
+        Some(&CardState::Failed(NO_SERVICE.to_owned()))
+    );
+    let romeo = bare("romeo@example.net");
+    show(
+        &mut state,
+        4,
+        "/vcard romeo@example.net",
+        Some(romeo.clone()),
+        &mut effects,
+    );
+    assert_eq!(requests(&effects)[0].0, Query::VcardGet(Some(romeo)));
+
+    on_server_info(&mut state, &Ok(Answer::Features(vec!["vcard-temp".into()])));
+    let mut effects = Vec::new();
+    assert!(matches!(
+        show(&mut state, 5, "/vcard", None, &mut effects),
+        Outcome::Pending
+    ));
+}
