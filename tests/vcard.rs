@@ -35,7 +35,9 @@ fn info(client: &Client, start: &str) -> String {
 
 const BOB_CARD: &str = "<vCard xmlns='vcard-temp'><FN>Bob Builder</FN><NICKNAME>bobby</NICKNAME>\
     <EMAIL><INTERNET/><USERID>bob@example.org</USERID></EMAIL>\
-    <URL>https://example.org/bob</URL><NOTE>Can we fix it? Yes we can</NOTE></vCard>";
+    <URL>https://example.org/bob</URL><NOTE>Can we fix it? Yes we can</NOTE>\
+    <PHOTO><TYPE>image/png</TYPE><BINVAL>iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkY\
+    PhfDwAChwGA60e6kgAAAABJRU5ErkJggg==</BINVAL></PHOTO></vCard>";
 
 /// VCARD-01, VCARD-07: bob publishes his card with slixmpp; `/vcard bob@localhost` asks his
 /// bare JID and shows his name, nick, email, URL and note, one readable line each, and the
@@ -57,9 +59,12 @@ async fn a_contacts_card_is_shown(kind: ServerKind) {
         "\n  email: bob@example.org",
         "\n  url: https://example.org/bob",
         "\n  note: Can we fix it? Yes we can",
+        // VCARD-08: the photo is its type and size, never its bytes.
+        "\n  photo: image/png, 70 bytes",
     ] {
         assert!(card.contains(line), "{line:?} in {card}");
     }
+    assert!(!card.contains("iVBOR"), "{card}");
     let kept = client
         .engine
         .state
