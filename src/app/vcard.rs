@@ -235,8 +235,8 @@ pub fn means_no_card(error: &StanzaError) -> bool {
     )
 }
 
-/// The card an answer holds: `Ok(None)` when the answer was one of the
-/// shapes of "no card" that carry none.
+/// The card an answer holds; each shape of "no card" (an empty result,
+/// `item-not-found`, `service-unavailable`) is an empty card (VCARD-02).
 fn card_of(result: Result<Answer, RequestError>) -> Result<VCard, RequestError> {
     match result {
         Ok(Answer::Vcard(card)) => Ok(card),
