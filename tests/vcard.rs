@@ -211,3 +211,43 @@ async fn a_server_without_cards_says_so() {
         assert_eq!(text, balcony::app::vcard::NO_SERVICE, "{line}");
     }
 }
+
+/// VCARD-07, VCARD-10: in the terminal UI, `v` on a roster contact opens the details and
+/// fetches the contact's card then, which the pane shows when it comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_details_pane_fetches_and_shows_the_card() {
+    use common::tmux::{Tmux, shell_quote};
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+    let server = server_with_cards(ServerKind::Prosody, VcardModule::Legacy);
+    let (alice, bob) = (server.account("alice"), server.account("bob"));
+    let mut bob = Device::start(&server, &bob, "laptop", false).await;
+    let (answer, xml) = bob.publish_vcard(BOB_CARD).await;
+    assert_eq!(answer, "result", "{xml}");
+    // Offline, so nothing answers alice's request and no prompt comes up.
+    bob.quit().await;
+
+    let config = server.write_config(&alice, "resource = \"tty\"\n");
+    let tmux = Tmux::start(&format!(
+        "{} --config {}",
+        shell_quote(env!("CARGO_BIN_EXE_balcony")),
+        shell_quote(&config.to_string_lossy())
+    ));
+    tmux.wait_for("online as alice@localhost/tty", WAIT);
+    // Nothing asks for a card before the user opens one (VCARD-10).
+    tmux.type_text("/add bob@localhost Bobby");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_until("Bobby in the roster", WAIT, |screen| {
+        screen.contains("Bobby")
+    });
+    tmux.send_keys(&["Escape", "Home", "Down"]);
+    tmux.type_text("v");
+    let screen = tmux.wait_for("Bob Builder", WAIT);
+    for part in ["Card", "bobby", "bob@example.org", "image/png, 70 bytes"] {
+        assert!(screen.contains(part), "{part} in\n{screen}");
+    }
+    tmux.send_keys(&["Escape"]);
+    tmux.type_text("/quit");
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("EXITED:0", WAIT);
+}
