@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use server::{ServerOptions, TestServer};
+use server::{ServerOptions, TestServer, VcardModule};
 
 const USAGE: &str = "usage: dev_server [--dir DIR] [--port PORT]
 
@@ -115,11 +115,13 @@ fn main() -> Result<()> {
             port: args.port,
             // Stream management, so the demo shows resumption after a cut;
             // the archive, so what came while balcony was closed is caught up;
-            // rooms at conference.localhost (archived too), bookmarks in PEP, and file upload.
+            // rooms at conference.localhost (archived too), bookmarks in PEP,
+            // contact cards as Debian's config keeps them, and file upload.
             smacks: true,
             mam: true,
             muc: true,
             pep: true,
+            vcard: VcardModule::Legacy,
             upload: true,
             ..ServerOptions::default()
         },

@@ -320,3 +320,19 @@ fn mutated_stanzas_corpus_never_panics() {
         harness::stanzas_with(input, i % 16 == 0)
     });
 }
+
+#[test]
+fn vcard_corpus_replays_through_codec_edits_and_details_pane() {
+    replay("vcard", |name, bytes| {
+        harness::vcard(bytes);
+        assert_chunking_agrees(name, &harness::wrap(bytes), ReaderLimits::default());
+    });
+}
+
+#[test]
+fn mutated_vcard_corpus_never_panics() {
+    // Every 16th input is drawn too, as for the stanzas.
+    mutate_and_run("vcard", 0x2545_F491_4F6C_DD1D, |input, i| {
+        harness::vcard_with(input, i % 16 == 0)
+    });
+}

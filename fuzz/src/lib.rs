@@ -9,6 +9,10 @@
 //!   through every stanza decoder, the decoded events through `app::update`
 //!   on a logged-in store, then one frame drawn; no escape sequence may
 //!   reach a terminal cell.
+//! - [`vcard`]: the input wrapped in a stream header, every `<vCard/>` in
+//!   it (at any depth) read as a contact card, written back whole, edited
+//!   field by field (nothing else may change), and drawn in a contact's
+//!   details pane (VCARD-04, VCARD-07, VCARD-08, SEC-05).
 //!
 //! Nothing here may panic except the assertions that are the oracles. It
 //! depends only on `balcony` and the crates `balcony` itself depends on, so
@@ -379,6 +383,11 @@ fn decode_bookmarks(element: &Element, written: &mut String) {
     for form in &info.forms {
         let _ = form.form_type();
     }
+    // VCARD-04: a card written back whole.
+    if let Ok(card) = balcony::xmpp::stanza::vcard::VCard::parse(element) {
+        let _ = card.card().lines();
+        written.push_str(&card.to_element().to_xml());
+    }
     // UPLOAD-04, UPLOAD-05, UPLOAD-10: a slot, and a link in a message.
     if let Ok(slot) = balcony::xmpp::stanza::upload::parse_slot(Some(element)) {
         for (name, value) in &slot.headers {
@@ -717,6 +726,17 @@ impl App {
             Some(p) if p.is("query", ns::PRIVATE) => {
                 Some((Purpose::Bookmarks(Step::Retrieve), Query::PrivateBookmarks))
             }
+            // VCARD-10: a card asked for by the details pane.
+            Some(p) if p.is("vCard", ns::VCARD) => BareJid::new(CARD_OF).ok().map(|jid| {
+                (
+                    Purpose::Vcard(balcony::app::vcard::Step::Show {
+                        jid: jid.clone(),
+                        tag: None,
+                        label: String::new(),
+                    }),
+                    Query::VcardGet(Some(jid)),
+                )
+            }),
             _ => None,
         };
         let (purpose, query) = match wanted {
@@ -835,14 +855,123 @@ fn result(payload: Option<Element>) -> Iq {
     iq
 }
 
-/// The screen drawn from `state` with a fresh view, one string per row.
-pub fn screen(state: &State, width: u16, height: u16) -> Vec<String> {
-    let mut view = balcony::ui::View::default();
+/// Whose card the fuzzed cards are: a contact in the roster.
+const CARD_OF: &str = "romeo@example.net";
+
+/// The `vcard` target.
+pub fn vcard(data: &[u8]) {
+    vcard_with(data, true);
+}
+
+/// [`vcard`], drawing the details pane only when `draw` is set.
+pub fn vcard_with(data: &[u8], draw: bool) {
+    use balcony::xmpp::stanza::vcard::VCard;
+    let outcome = read_stream(&wrap(data), &[], ReaderLimits::default());
+    let mut written = String::new();
+    let mut last = None;
+    for event in &outcome.events {
+        if let StreamEvent::Stanza(element) = event {
+            let mut stack = vec![element];
+            while let Some(element) = stack.pop() {
+                stack.extend(element.children());
+                if let Ok(card) = VCard::parse(element) {
+                    check_card(&card, &mut written);
+                    last = Some(card);
+                }
+            }
+        }
+    }
+    assert_rereads(&written);
+    if let (true, Some(card)) = (draw, last) {
+        let mut app = App::logged_in();
+        let Ok(jid) = BareJid::new(CARD_OF) else {
+            unreachable!("a valid JID");
+        };
+        app.update(Msg::View(ViewMsg::Details(jid.clone())));
+        // What `/vcard` prints: a line per value, each safe (SEC-05).
+        for line in balcony::app::vcard::describe(&jid, &card).lines() {
+            assert_terminal_safe(line, "a card line");
+        }
+        app.update(Msg::Reply {
+            purpose: Purpose::Vcard(balcony::app::vcard::Step::Show {
+                jid: jid.clone(),
+                tag: None,
+                label: String::new(),
+            }),
+            result: Ok(balcony::xmpp::query::Answer::Vcard(card)),
+        });
+        let mut view = balcony::ui::View {
+            overlay: Some(balcony::ui::popup::Overlay::Details { jid, scroll: 0 }),
+            ..balcony::ui::View::default()
+        };
+        for line in screen_with(&app.state, &mut view, 100, 40) {
+            assert_terminal_safe(&line, "the details pane");
+        }
+    }
+}
+
+/// VCARD-04, VCARD-07, VCARD-08: a card written back reads as the same
+/// card; its values are capped; an edit of one field changes that field
+/// and leaves every other element as it was.
+fn check_card(card: &balcony::xmpp::stanza::vcard::VCard, written: &mut String) {
+    use balcony::xmpp::stanza::vcard::{Field, MAX_TEXT_BYTES, VCard};
+    let again = card.to_element();
+    assert_eq!(
+        VCard::parse(&again).as_ref(),
+        Ok(card),
+        "a card reads back as written"
+    );
+    written.push_str(&again.to_xml());
+    for (label, value) in card.card().lines() {
+        assert!(
+            value.len() <= 2 * MAX_TEXT_BYTES,
+            "{label} is not capped: {} bytes",
+            value.len()
+        );
+    }
+    let others = |card: &VCard, field: Field| -> Vec<Element> {
+        card.elements()
+            .iter()
+            .filter(|e| !(e.ns() == ns::VCARD && e.name().eq_ignore_ascii_case(field.element())))
+            .cloned()
+            .collect()
+    };
+    for field in Field::ALL {
+        let mut edited = card.clone();
+        edited.set(field, Some("fuzzed value"));
+        assert_eq!(
+            edited.value(field).as_deref(),
+            Some("fuzzed value"),
+            "{field:?} reads back as set"
+        );
+        assert_eq!(
+            others(&edited, field),
+            others(card, field),
+            "setting {field:?} changed another element"
+        );
+        written.push_str(&edited.to_element().to_xml());
+        edited.set(field, None);
+        assert_eq!(edited.value(field), None, "{field:?} is cleared");
+        assert_eq!(
+            others(&edited, field),
+            others(card, field),
+            "clearing {field:?} changed another element"
+        );
+    }
+}
+
+/// The screen drawn from `state` with `view`, one string per row.
+pub fn screen_with(
+    state: &State,
+    view: &mut balcony::ui::View,
+    width: u16,
+    height: u16,
+) -> Vec<String> {
     let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
         Ok(terminal) => terminal,
         Err(never) => match never {},
     };
-    if let Err(error) = terminal.draw(|frame| balcony::ui::draw(frame, state, &mut view)) {
+    if let Err(error) = terminal.draw(|frame| balcony::ui::draw(frame, state, view)) {
         panic!("drawing into a test backend failed: {error}");
     }
     let buffer = terminal.backend().buffer();
@@ -853,6 +982,11 @@ pub fn screen(state: &State, width: u16, height: u16) -> Vec<String> {
                 .collect()
         })
         .collect()
+}
+
+/// The screen drawn from `state` with a fresh view, one string per row.
+pub fn screen(state: &State, width: u16, height: u16) -> Vec<String> {
+    screen_with(state, &mut balcony::ui::View::default(), width, height)
 }
 
 /// SEC-05: the characters that must never reach a terminal: C0 controls

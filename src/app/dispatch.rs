@@ -132,6 +132,11 @@ fn run(
         Action::Upload { path, to } => super::upload::start(state, tag, label, path, to, effects),
         Action::UploadCancel => super::upload::cancel(state, effects),
         Action::Open { n } => super::link::open(state, tag, label, n, effects),
+        Action::Vcard { jid } => super::vcard::show(state, tag, label, jid, effects),
+        Action::VcardSet { field, value } => {
+            super::vcard::set(state, tag, label, field, value, effects)
+        }
+        Action::VcardRetry => super::vcard::retry(state, tag, effects),
         Action::Rooms { service } => {
             let known = state.services.done.then(|| state.services.chat.clone());
             room::directory::rooms(tag, label, service, known, effects)

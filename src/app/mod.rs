@@ -10,7 +10,7 @@
 //! room's), [`headline`],
 //! [`privacy`], [`archive`] (the login steps before initial presence
 //! and the catch-up from the server archive), [`bookmarks`] (the rooms
-//! bookmarked on the server), and [`attention`] (whether the user is looking:
+//! bookmarked on the server), [`vcard`] (contact cards), and [`attention`] (whether the user is looking:
 //! notifications, mutes, client state indication). [`update`] only routes; [`dispatch`] runs a command in its
 //! area and reports its one result; [`command`] is the command language;
 //! [`event`] is what the user is told. The roster keeps its contacts
@@ -34,6 +34,7 @@ pub mod service;
 pub mod session;
 pub mod subscription;
 pub mod upload;
+pub mod vcard;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -287,6 +288,9 @@ pub struct State {
     pub services: service::Services,
     /// `/upload`s in flight (UPLOAD-02…09).
     pub uploads: upload::Uploads,
+    /// Contact cards fetched this session and `/vcard set`s in flight
+    /// (VCARD-01…10).
+    pub cards: vcard::Cards,
 }
 
 impl State {
@@ -414,6 +418,8 @@ pub enum Purpose {
     Services(service::Step),
     /// The slot for `/upload` command `tag` (UPLOAD-03).
     Upload { tag: u64 },
+    /// A contact card fetched or stored (VCARD-01…09).
+    Vcard(vcard::Step),
 }
 
 /// What `update` takes.
@@ -548,7 +554,7 @@ pub enum Mark {
 }
 
 /// What the terminal UI tells the store about what the user looks at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViewMsg {
     /// This conversation is now the current window (plain text goes there)
     /// and has been read.
@@ -572,6 +578,9 @@ pub enum ViewMsg {
     Input {
         composing: bool,
     },
+    /// The user opened a contact's details: their card is fetched, once
+    /// a session (VCARD-10).
+    Details(jid::BareJid),
 }
 
 /// What the store asks the runner to do.
@@ -717,6 +726,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::RoomConfig { .. }
                 | Purpose::Services(_)
                 | Purpose::Upload { .. }
+                | Purpose::Vcard(_)
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -962,6 +972,7 @@ fn apply_reply(
         Purpose::ServerInfo => {
             chat::update::on_server_info(state, &result, effects);
             archive::update::on_server_info(state, &result);
+            vcard::on_server_info(state, &result);
             privacy::update::on_server_info(state, result, effects);
             dispatch::run_awaiting_features(state, effects);
             service::discover(state, effects);
@@ -1016,6 +1027,7 @@ fn apply_reply(
         } => room::configure::on_reply(state, tag, label, pending, result, effects),
         Purpose::Services(step) => service::on_reply(state, step, result, effects),
         Purpose::Upload { tag } => upload::on_slot(state, tag, result, effects),
+        Purpose::Vcard(step) => vcard::on_reply(state, step, result, effects),
     }
 }
 
@@ -1063,6 +1075,7 @@ fn apply_view(state: &mut State, msg: ViewMsg, effects: &mut Vec<Effect>) {
         ViewMsg::Input { composing } => chat::states::on_input(state, composing),
         ViewMsg::HeadlinesRead => state.headlines.mark_read(),
         ViewMsg::ClearHeadlines => state.headlines.clear(),
+        ViewMsg::Details(jid) => vcard::on_details_opened(state, jid, effects),
     }
 }
 

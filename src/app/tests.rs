@@ -43,6 +43,7 @@ mod scale;
 mod service;
 mod subscription;
 mod upload;
+mod vcard;
 mod voice;
 
 use jid::{BareJid, FullJid};

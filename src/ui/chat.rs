@@ -822,6 +822,8 @@ pub fn handle(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
                 jid: conversation.peer.clone(),
                 scroll: 0,
             });
+            // VCARD-10: the card is fetched because the user opened this.
+            return vec![Request::View(ViewMsg::Details(conversation.peer.clone()))];
         }
         _ => {}
     }

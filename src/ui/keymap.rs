@@ -175,7 +175,7 @@ ui_actions! {
     Approve = "approve": "approve the contact's pending request",
     Deny = "deny": "deny the contact's pending request",
     DirectedPresence = "directed-presence": "send your presence to this contact only",
-    Details = "details": "show resources, presence and subscription details",
+    Details = "details": "show resources, presence, subscription and card",
     AddContact = "add": "add a contact",
     ToggleOffline = "toggle-offline": "show or hide offline contacts",
     ToggleGroup = "toggle-group": "fold or unfold the group under the cursor",

@@ -53,10 +53,10 @@ use super::keymap::{Context, Keymap, UiAction};
 use super::popup::{EntryKind, Overlay};
 use super::theme::{Theme, mark};
 use super::{Focus, Request, View};
-use crate::app::State;
 use crate::app::command::Action;
 use crate::app::presence::Availability;
 use crate::app::roster::contact::Contact;
+use crate::app::{State, ViewMsg};
 use crate::sanitize::one_line;
 use rows::{Anchor, Members, RoomEntry, Row, SectionRows};
 
@@ -754,8 +754,12 @@ fn act_on_row(view: &mut View, state: &State, action: UiAction) -> Vec<Request> 
             Vec::new()
         }
         UiAction::Details => {
-            view.overlay = Some(Overlay::Details { jid, scroll: 0 });
-            Vec::new()
+            view.overlay = Some(Overlay::Details {
+                jid: jid.clone(),
+                scroll: 0,
+            });
+            // VCARD-10: the card is fetched because the user opened this.
+            vec![Request::View(ViewMsg::Details(jid))]
         }
         _ => Vec::new(),
     }

@@ -84,6 +84,8 @@ pub const PRIVATE: &str = "jabber:iq:private";
 pub const HTTP_UPLOAD: &str = "urn:xmpp:http:upload:0";
 /// XEP-0066 out-of-band data in messages.
 pub const OOB: &str = "jabber:x:oob";
+/// XEP-0054 contact cards (VCARD-01).
+pub const VCARD: &str = "vcard-temp";
 
 /// Namespaces seen in nearly every session, returned as `'static` so the
 /// stream reader does not allocate a copy for each element in them.
@@ -137,6 +139,7 @@ pub fn well_known(uri: &str) -> Option<&'static str> {
         "jabber:x:oob",
         "urn:xmpp:idle:1",
         "vcard-temp:x:update",
+        VCARD,
     ];
     KNOWN.iter().copied().find(|known| *known == uri)
 }

@@ -54,6 +54,8 @@ pub mod feature {
     pub const CHAT_IDENTITY: &str = "#identity conference/text";
     /// XEP-0045 (MUC-01): a chat service speaks multi-user chat.
     pub const MUC: &str = ns::MUC;
+    /// XEP-0054 (VCARD-10, DISCO-07): our server keeps contact cards.
+    pub const VCARD: &str = ns::VCARD;
 }
 
 /// The most items of a disco#items page kept.
@@ -206,6 +208,11 @@ pub enum Query {
         size: u64,
         content_type: Option<String>,
     },
+    /// XEP-0054 §3.1, §3.2: a card: our own without `to` (VCARD-03), a
+    /// contact's at their bare JID (VCARD-01).
+    VcardGet(Option<BareJid>),
+    /// XEP-0054 §3.3 (VCARD-04): our whole card, without `to`.
+    VcardSet(super::stanza::vcard::VCard),
 }
 
 impl Query {
@@ -275,6 +282,8 @@ pub enum Answer {
     Info(disco::Info),
     /// UPLOAD-04: an upload slot, its headers already filtered (UPLOAD-05).
     Slot(super::stanza::upload::Slot),
+    /// VCARD-01, VCARD-02: a card, empty when the result held none.
+    Vcard(super::stanza::vcard::VCard),
     /// A set that was accepted.
     Done,
 }
@@ -366,6 +375,14 @@ impl Query {
                 content_type.as_deref(),
             ))
             .with_to(Jid::from(service.clone())),
+            Query::VcardGet(jid) => {
+                let iq = Iq::get(Element::new("vCard", ns::VCARD));
+                match jid {
+                    Some(jid) => iq.with_to(Jid::from(jid.clone())),
+                    None => iq,
+                }
+            }
+            Query::VcardSet(card) => Iq::set(card.to_element()),
             Query::PrivacyNames => Iq::get(privacy::get_names()),
             Query::PrivacyList(name) => Iq::get(privacy::get_list(name)),
             Query::PrivacySet(list) => Iq::set(privacy::set_list(list)),
@@ -522,6 +539,10 @@ impl Query {
             Query::UploadSlot { .. } => super::stanza::upload::parse_slot(payload.as_ref())
                 .map(Answer::Slot)
                 .map_err(|e| unreadable(e.to_string())),
+            Query::VcardGet(_) => super::stanza::vcard::VCard::from_result(payload.as_ref())
+                .map(Answer::Vcard)
+                .map_err(|e| unreadable(e.to_string())),
+            Query::VcardSet(_) => Ok(Answer::Done),
         }
     }
 }
@@ -825,6 +846,53 @@ mod tests {
              node='x-roomuser-item'/></iq>",
         ));
         assert_eq!(none, Ok(Answer::ReservedNick(None)));
+    }
+
+    /// VCARD-01, VCARD-03, VCARD-04: a contact's card is asked of their
+    /// bare JID, ours and the set without `to`; an empty result is an
+    /// empty card (VCARD-02).
+    #[test]
+    fn vcard_01_03_04_card_queries() {
+        use crate::xmpp::stanza::vcard::{Field, VCard};
+        let romeo = BareJid::new("romeo@example.net").unwrap();
+        let mut iq = Query::VcardGet(Some(romeo)).to_iq("example.com");
+        iq.id = "v1".into();
+        assert_eq!(
+            iq.to_element().to_xml(),
+            "<iq type='get' id='v1' to='romeo@example.net'><vCard xmlns='vcard-temp'/></iq>"
+        );
+        let own = Query::VcardGet(None);
+        let mut iq = own.to_iq("example.com");
+        iq.id = "v2".into();
+        assert_eq!(
+            iq.to_element().to_xml(),
+            "<iq type='get' id='v2'><vCard xmlns='vcard-temp'/></iq>"
+        );
+        let mut card = VCard::default();
+        card.set(Field::FullName, Some("Juliet Capulet"));
+        card.set(Field::Nickname, Some("jules"));
+        let mut iq = Query::VcardSet(card.clone()).to_iq("example.com");
+        iq.id = "v3".into();
+        assert_eq!(
+            iq.to_element().to_xml(),
+            "<iq type='set' id='v3'><vCard xmlns='vcard-temp'><FN>Juliet Capulet</FN>\
+             <NICKNAME>jules</NICKNAME></vCard></iq>"
+        );
+        assert_eq!(
+            own.decode(result("<iq type='result' id='v2'/>")),
+            Ok(Answer::Vcard(VCard::default()))
+        );
+        assert_eq!(
+            own.decode(result(
+                "<iq type='result' id='v2'><vCard xmlns='vcard-temp'><FN>Juliet Capulet</FN>\
+                 <NICKNAME>jules</NICKNAME></vCard></iq>"
+            )),
+            Ok(Answer::Vcard(card.clone()))
+        );
+        assert_eq!(
+            Query::VcardSet(card).decode(result("<iq type='result' id='v3'/>")),
+            Ok(Answer::Done)
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::{BlockingModule, DEBUG_LOG_ENV, Encryption, TestServer, lua_str};
+use super::{BlockingModule, DEBUG_LOG_ENV, Encryption, TestServer, VcardModule, lua_str};
 
 /// Log lines saying that another process holds one of our ports.
 pub const PORT_TAKEN: &[&str] = &["Failed to open server port"];
@@ -115,6 +115,17 @@ fn prosody_config(server: &TestServer) -> String {
     }
     if opts.pep {
         modules.extend(["pep", "bookmarks", "private"]);
+    }
+    match opts.vcard {
+        VcardModule::Off => {}
+        // Debian's default config; vcard_legacy keeps the cards in PEP.
+        VcardModule::Legacy => {
+            if !opts.pep {
+                modules.push("pep");
+            }
+            modules.extend(["vcard4", "vcard_legacy"]);
+        }
+        VcardModule::Plain => modules.push("vcard"),
     }
     let modules: Vec<String> = modules.iter().map(|m| lua_str(m)).collect();
     let level = if opts.debug_log || std::env::var_os(DEBUG_LOG_ENV).is_some() {

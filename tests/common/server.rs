@@ -90,6 +90,21 @@ pub enum BlockingModule {
     PrivacyLists,
 }
 
+/// Which module answers vcard-temp (XEP-0054) on Prosody. ejabberd always runs its `mod_vcard`
+/// (storing the XML as sent, an empty `<vCard/>` when there is none), as Debian's config does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VcardModule {
+    /// No vcard module on Prosody.
+    #[default]
+    Off,
+    /// Debian's default pair, `mod_vcard4` + `mod_vcard_legacy` (over `mod_pep`): a set becomes
+    /// PEP nodes and a get is built back from them, lossily (`DESC` comes back as `NOTE`,
+    /// unknown elements are dropped); nothing published is an empty `<vCard/>`.
+    Legacy,
+    /// `mod_vcard`: the XML as sent; `item-not-found` when there is none.
+    Plain,
+}
+
 /// What kind of server to start.
 #[derive(Clone, Debug, Default)]
 pub struct ServerOptions {
@@ -129,6 +144,8 @@ pub struct ServerOptions {
     /// component, ejabberd's `mod_http_upload` behind an `ejabberd_http` listener. Files up to
     /// [`UPLOAD_LIMIT`] bytes.
     pub upload: bool,
+    /// Contact cards (XEP-0054) on Prosody: see [`VcardModule`].
+    pub vcard: VcardModule,
 }
 
 /// The largest file the test servers' upload services take.

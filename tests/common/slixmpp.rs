@@ -319,6 +319,21 @@ impl Device {
         answer(self.command(json!({"op": "open_bookmarks_node"})).await)
     }
 
+    /// Stores `xml`, a whole `<vCard xmlns='vcard-temp'/>`, as its own card (XEP-0054 §3.3);
+    /// returns the answer's type and payload.
+    pub async fn publish_vcard(&mut self, xml: &str) -> (String, String) {
+        answer(
+            self.command(json!({"op": "publish_vcard", "xml": xml}))
+                .await,
+        )
+    }
+
+    /// Reads `jid`'s card, or its own without one: the answer's type and payload (the
+    /// `<vCard/>` as XML, or the error).
+    pub async fn vcard(&mut self, jid: Option<&str>) -> (String, String) {
+        answer(self.command(json!({"op": "get_vcard", "jid": jid})).await)
+    }
+
     /// Sends one op and returns its "done" event.
     async fn command(&mut self, command: Value) -> Value {
         let op = command["op"].clone();

@@ -40,6 +40,9 @@ only CA_FILE, and is driven one JSON object a line on stdin:
     {"op": "private_bookmarks"}                   reads it back
     {"op": "open_bookmarks_node"}                 creates urn:xmpp:bookmarks:1 with the open
                                                   access model (for precondition-not-met)
+    {"op": "publish_vcard",                       stores its own vcard-temp card (XEP-0054), the
+     "xml": "<vCard xmlns='vcard-temp'>…"}        XML as given
+    {"op": "get_vcard", "jid": JID}               reads JID's card (its own without "jid")
     {"op": "admin", "room": ROOM, "nick": NICK,   a muc#admin set (XEP-0045 §8, §9): a role by
      "role": ROLE, "reason": T}                   nick, or an affiliation by bare JID; waits for
     {"op": "admin", "room": ROOM, "jid": JID,     the answer: "done" carries "error" (the
@@ -452,9 +455,10 @@ class Device(slixmpp.ClientXMPP):
         say({"event": "done", "op": op})
         return None
 
-    async def iq(self, op, kind, payload):
-        """Sends an IQ of `kind` with `payload` to our own account; says how it was answered."""
-        iq = self.make_iq_set() if kind == "set" else self.make_iq_get()
+    async def iq(self, op, kind, payload, to=None):
+        """Sends an IQ of `kind` with `payload` to `to`, else to our own account; says how it
+        was answered."""
+        iq = self.make_iq_set(ito=to) if kind == "set" else self.make_iq_get(ito=to)
         iq.xml.append(payload)
         try:
             reply = await iq.send(timeout=LOGIN_TIMEOUT)
@@ -521,6 +525,15 @@ def open_bookmarks_node(device, _command):
     return device.iq("open_bookmarks_node", "set", pubsub)
 
 
+def publish_vcard(device, command):
+    return device.iq("publish_vcard", "set", ET.fromstring(command["xml"]))
+
+
+def get_vcard(device, command):
+    card = ET.Element("{vcard-temp}vCard")
+    return device.iq("get_vcard", "get", card, to=command.get("jid"))
+
+
 IQ_OPS = {
     "publish_bookmark": publish_bookmark,
     "retract_bookmark": retract_bookmark,
@@ -528,6 +541,8 @@ IQ_OPS = {
     "set_private_bookmarks": set_private_bookmarks,
     "private_bookmarks": private_bookmarks,
     "open_bookmarks_node": open_bookmarks_node,
+    "publish_vcard": publish_vcard,
+    "get_vcard": get_vcard,
 }
 
 

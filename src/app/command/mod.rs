@@ -10,7 +10,8 @@
 //! one source. Parsing is pure: a line becomes an [`Action`] or a
 //! [`CommandError`] the user can act on, and nothing here touches state, the
 //! terminal or the network. These modules import only the `jid` crate and
-//! the presence, privacy and muc role/affiliation stanza types of `xmpp`.
+//! the presence, privacy, muc role/affiliation and vcard field stanza
+//! types of `xmpp`.
 //!
 //! Split by job:
 //! - `mod.rs` (this file): the user-intent types ([`Action`],
@@ -195,6 +196,16 @@ pub enum Action {
     /// `/open [N]` (UPLOAD-10): hand the `n`th newest link of the current
     /// window (1 the newest) to the `[links] command`.
     Open { n: usize },
+    /// `/vcard [JID]` (VCARD-01, VCARD-03): a contact's card, or ours.
+    Vcard { jid: Option<BareJid> },
+    /// `/vcard set FIELD [VALUE]` (VCARD-04): change one field of our
+    /// card, or clear it without VALUE.
+    VcardSet {
+        field: crate::xmpp::stanza::vcard::Field,
+        value: Option<String>,
+    },
+    /// `/vcard retry` (VCARD-06): send the change the server refused again.
+    VcardRetry,
     /// `/register ROOM [NICK]` (MUC-33): register a nick with a room.
     Register { room: BareJid, nick: Option<String> },
     /// `/requestvoice [--room ROOM]` (MUC-34): a visitor asks for voice.

@@ -866,6 +866,38 @@ pub(super) fn parse_upload(args: &mut Args<'_>) -> Result<Action, CommandError> 
     })
 }
 
+/// `/vcard [JID]`, `/vcard set FIELD [VALUE]` or `/vcard retry`.
+pub(super) fn parse_vcard(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    use crate::xmpp::stanza::vcard::Field;
+    match args.peek_word() {
+        None => Ok(Action::Vcard { jid: None }),
+        Some("set") => {
+            args.word();
+            let word = args.required("the field")?;
+            let field = Field::parse(word).ok_or_else(|| {
+                let known: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
+                args.usage(format!(
+                    "fields are {}, not {}",
+                    known.join(", "),
+                    shown(word)
+                ))
+            })?;
+            Ok(Action::VcardSet {
+                field,
+                value: args.text(),
+            })
+        }
+        Some("retry") => {
+            args.word();
+            args.finish()?;
+            Ok(Action::VcardRetry)
+        }
+        Some(_) => Ok(Action::Vcard {
+            jid: Some(args.only_bare_jid()?),
+        }),
+    }
+}
+
 /// The first word of `text` read as a shell would read a path: quoted
 /// with `"` or `'`, or with `\` before a space; and the rest, trimmed.
 fn split_path(text: &str) -> Result<(String, String), &'static str> {

@@ -19,7 +19,7 @@ use super::parse::{
     parse_privacy, parse_quit, parse_reconnect, parse_register, parse_remove, parse_rename,
     parse_requestvoice, parse_role, parse_rooms, parse_roster, parse_say, parse_search,
     parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
-    parse_upload, parse_voice,
+    parse_upload, parse_vcard, parse_voice,
 };
 use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
 
@@ -653,6 +653,23 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "vcard",
+        args: "[JID] | set FIELD [VALUE] | retry",
+        summary: "show a contact's card (yours without JID), or change a field of yours",
+        details: "Cards are vcard-temp (XEP-0054). /vcard set FIELD VALUE changes one field of \
+                  your card and sends it whole, keeping every other field; without VALUE it \
+                  clears the field. FIELD is fn (your full name), nickname, given, family, \
+                  middle, email, tel, url, bday (YYYY-MM-DD), org, title, role, note, desc or \
+                  jid. Afterwards the card is read back and what the server stored is shown: \
+                  some servers keep only some fields. /vcard retry sends a refused change again. \
+                  Example: /vcard set nickname jules",
+        args_kinds: &[ArgKind::BareJid, ArgKind::Text],
+        parse: parse_vcard,
+        works_offline: false,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "members",
         args: "[--room ROOM] AFFILIATION|ROLE",
         summary: "a room's affiliation or role list (owners, members, bans…)",
@@ -797,6 +814,9 @@ impl Action {
             Action::Rooms { .. } => const { row("rooms") },
             Action::Upload { .. } | Action::UploadCancel => const { row("upload") },
             Action::Open { .. } => const { row("open") },
+            Action::Vcard { .. } | Action::VcardSet { .. } | Action::VcardRetry => {
+                const { row("vcard") }
+            }
             Action::Configure { .. } => const { row("configure") },
             Action::Invitations => const { row("invitations") },
             Action::Continue { .. } => const { row("continue") },
@@ -877,6 +897,10 @@ impl Action {
             Action::Upload { path, to: None } => format!("/upload {}", quoted(path)),
             Action::UploadCancel => "/upload cancel".to_owned(),
             Action::Open { n } => format!("/open {n}"),
+            Action::Vcard { jid: Some(jid) } => format!("/vcard {jid}"),
+            Action::Vcard { jid: None } => "/vcard".to_owned(),
+            Action::VcardSet { field, .. } => format!("/vcard set {}", field.as_str()),
+            Action::VcardRetry => "/vcard retry".to_owned(),
             Action::Configure { .. } => "/configure".to_owned(),
             Action::Invitations => "/invitations".to_owned(),
             Action::Continue { .. } => "/continue".to_owned(),

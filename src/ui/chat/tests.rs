@@ -637,7 +637,13 @@ fn close_and_details() {
         handle(&mut view, &state, UiAction::CloseWindow),
         [Request::View(ViewMsg::Close(id))]
     );
-    handle(&mut view, &state, UiAction::Details);
+    // VCARD-10: opening the details asks for the peer's card.
+    assert_eq!(
+        handle(&mut view, &state, UiAction::Details),
+        [Request::View(ViewMsg::Details(
+            jid::BareJid::new("romeo@example.net").unwrap()
+        ))]
+    );
     assert!(matches!(
         &view.overlay,
         Some(Overlay::Details { jid, scroll: 0 }) if jid.as_str() == "romeo@example.net"

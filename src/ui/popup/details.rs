@@ -1,6 +1,7 @@
 //! The contact details overlay: everything the store knows about one
 //! contact (roster entry, subscription, presence per resource, directed
-//! presence sent), scrolled with the `details` keys. Remote text goes
+//! presence sent, their card once fetched: VCARD-07, VCARD-10), scrolled
+//! with the `details` keys. Remote text goes
 //! through [`one_line`] or quotes before it is drawn.
 
 use jid::BareJid;
@@ -12,6 +13,7 @@ use super::{Overlay, Step, close, quoted, scroll_hints, scrolled, stay};
 use crate::app::State;
 use crate::app::presence::Availability;
 use crate::app::subscription::update::subscription_state;
+use crate::app::vcard::CardState;
 use crate::sanitize::one_line;
 use crate::ui::keymap::{Context, Key, Keymap, UiAction};
 use crate::ui::theme::Theme;
@@ -145,5 +147,29 @@ fn details_rows(state: &State, jid: &BareJid) -> Vec<Row> {
             ),
         ));
     }
+    card_rows(state, jid, &mut rows);
     rows
+}
+
+/// VCARD-07: the contact's card, fetched when the pane opened (VCARD-10);
+/// every value is remote text, drawn on one line.
+fn card_rows(state: &State, jid: &BareJid, rows: &mut Vec<Row>) {
+    rows.push(Row::Blank);
+    rows.push(Row::Heading("Card".to_owned()));
+    let pair = |label: &str, value: String| Row::Pair(label.to_owned(), value);
+    match state.cards.get(jid) {
+        None if state.is_online() => rows.push(pair("card", "not fetched yet".to_owned())),
+        None => rows.push(pair("card", "not fetched (offline)".to_owned())),
+        Some(CardState::Loading) => rows.push(pair("card", "fetching…".to_owned())),
+        Some(CardState::Failed(why)) => rows.push(pair("card", one_line(why))),
+        Some(CardState::Loaded(card)) => {
+            let lines = card.card().lines();
+            if lines.is_empty() {
+                rows.push(pair("card", "none published".to_owned()));
+            }
+            for (label, value) in lines {
+                rows.push(pair(label, one_line(&value)));
+            }
+        }
+    }
 }

@@ -743,3 +743,87 @@ fn every_bound_overlay_key_does_something() {
         }
     }
 }
+
+/// VCARD-07, VCARD-08, VCARD-10, SEC-05: the details show the card the
+/// store fetched when they opened: its fields on one line each, remote
+/// text sanitised, the photo as type and size only; before the answer,
+/// that it is being fetched; a contact without one, that none is
+/// published.
+#[test]
+fn details_show_the_contacts_card() {
+    use crate::app::Purpose;
+    use crate::app::vcard::Step;
+    use crate::xmpp::query::Answer;
+    use crate::xmpp::stanza::vcard::VCard;
+
+    let mut state = logged_in(Vec::new());
+    let romeo = bare("romeo@example.net");
+    let effects = update(
+        &mut state,
+        Msg::View(crate::app::ViewMsg::Details(romeo.clone())),
+    );
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    let mut view = with(Overlay::Details {
+        jid: romeo.clone(),
+        scroll: 0,
+    });
+    let text = screen(&state, &mut view, 100, 40);
+    assert!(text.contains("Card"), "{text}");
+    assert!(text.contains("fetching…"), "{text}");
+
+    let binval = "QUJD".repeat(4096);
+    let card = VCard::parse(&test_xml::parse(&format!(
+        "<vCard xmlns='vcard-temp'><FN>Romeo \u{202e}Montague</FN><NICKNAME>romy</NICKNAME>\
+         <EMAIL><INTERNET/><USERID>romeo@example.net</USERID></EMAIL>\
+         <URL>https://example.net/romeo</URL><NOTE>Under the\nbalcony</NOTE>\
+         <PHOTO><TYPE>image/png</TYPE><BINVAL>{binval}</BINVAL></PHOTO></vCard>"
+    )))
+    .unwrap();
+    update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::Vcard(Step::Show {
+                jid: romeo.clone(),
+                tag: None,
+                label: String::new(),
+            }),
+            result: Ok(Answer::Vcard(card)),
+        },
+    );
+    let text = screen(&state, &mut view, 100, 40);
+    for part in [
+        "Card",
+        "Romeo Montague",
+        "romy",
+        "romeo@example.net",
+        "https://example.net/romeo",
+        "Under the balcony",
+        "image/png, 12 KiB",
+    ] {
+        assert!(text.contains(part), "{part}\n{text}");
+    }
+    assert!(!text.contains('\u{202e}'));
+    assert!(!text.contains("QUJD"), "VCARD-08: the photo is never drawn");
+    // Kept for the session: opening again asks nothing.
+    let again = update(&mut state, Msg::View(crate::app::ViewMsg::Details(romeo)));
+    assert!(again.is_empty(), "{again:?}");
+
+    let juliet = bare("juliet@example.com");
+    update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::Vcard(Step::Show {
+                jid: juliet.clone(),
+                tag: None,
+                label: String::new(),
+            }),
+            result: Ok(Answer::Vcard(VCard::default())),
+        },
+    );
+    view.overlay = Some(Overlay::Details {
+        jid: juliet,
+        scroll: 0,
+    });
+    let text = screen(&state, &mut view, 100, 40);
+    assert!(text.contains("none published"), "{text}");
+}

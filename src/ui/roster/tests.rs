@@ -401,7 +401,11 @@ fn subscription_keys_send_commands_for_the_selected_contact() {
             vec![Request::Command(expected)]
         );
     }
-    key(&mut view, &state, KeyCode::Char('v'));
+    // VCARD-10: opening the details asks for the contact's card.
+    assert_eq!(
+        key(&mut view, &state, KeyCode::Char('v')),
+        vec![Request::View(crate::app::ViewMsg::Details(paris.clone()))]
+    );
     assert!(matches!(&view.overlay, Some(Overlay::Details { jid, scroll: 0 }) if jid == &paris));
 }
 

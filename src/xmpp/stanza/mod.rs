@@ -3,8 +3,8 @@
 //! (privacy lists, blocking, and the message extensions of the IM suite:
 //! carbons, forwarding, delay, hints, stable ids, archive queries with
 //! result set management, receipts, markers, chat states, corrections,
-//! client state indication and /me; service discovery items; multi-user chat; publish-subscribe as PEP uses it, and
-//! room bookmarks), built from and back into the owned
+//! client state indication and /me; service discovery items; multi-user chat; publish-subscribe as PEP uses it, room
+//! bookmarks, upload slots and contact cards), built from and back into the owned
 //! [`Element`] tree. This module owns only syntax: what a stanza says and how
 //! to write one. What to *do* with a stanza (routing, state, replies) belongs
 //! to the session and the app. It must not import `crate::app`, `crate::ui`
@@ -44,6 +44,7 @@ pub mod roster;
 pub mod rsm;
 pub mod stable_id;
 pub mod upload;
+pub mod vcard;
 
 use jid::Jid;
 

@@ -478,3 +478,45 @@ fn upload_path_jid_and_cancel() {
     assert!(err("/upload \"/tmp/a").contains("closing quote"));
     assert!(err("/upload a b c").contains("unexpected extra text"));
 }
+
+/// VCARD-01, VCARD-03, VCARD-04, VCARD-06: `/vcard [JID]`, `/vcard set
+/// FIELD [VALUE]`, `/vcard retry`.
+#[test]
+fn vcard_show_set_and_retry() {
+    use crate::xmpp::stanza::vcard::Field;
+    assert_eq!(ok("/vcard"), Action::Vcard { jid: None });
+    assert_eq!(
+        ok("/vcard xmpp:romeo@example.net"),
+        Action::Vcard {
+            jid: Some(bare(ROMEO))
+        }
+    );
+    assert_eq!(
+        ok("/vcard set FN  Juliet  Capulet "),
+        Action::VcardSet {
+            field: Field::FullName,
+            value: Some("Juliet  Capulet".into())
+        }
+    );
+    assert_eq!(
+        ok("/vcard set note"),
+        Action::VcardSet {
+            field: Field::Note,
+            value: None
+        }
+    );
+    assert_eq!(ok("/vcard retry"), Action::VcardRetry);
+    assert_eq!(
+        Action::VcardSet {
+            field: Field::Email,
+            value: None
+        }
+        .label(),
+        "/vcard set email"
+    );
+    assert!(err("/vcard set").contains("missing the field"));
+    assert!(err("/vcard set avatar x").contains("fields are fn, nickname"));
+    assert!(err("/vcard romeo@example.net/orchard").contains("bare"));
+    assert!(err("/vcard romeo@example.net extra").contains("unexpected extra text"));
+    assert!(err("/vcard retry now").contains("unexpected extra text"));
+}

@@ -48,6 +48,10 @@ const EXAMPLES: &[&str] = &[
     "/upload \"/tmp/my cat.png\" romeo@example.net",
     "/upload /tmp/cat.png",
     "/upload cancel",
+    "/vcard",
+    "/vcard romeo@example.net",
+    "/vcard set fn Juliet Capulet",
+    "/vcard retry",
     "/accept verona@conference.example.com",
     "/decline verona@conference.example.com busy",
     "/me waves",
@@ -169,6 +173,9 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Upload { .. }
             | Action::UploadCancel
             | Action::Open { .. }
+            | Action::Vcard { .. }
+            | Action::VcardSet { .. }
+            | Action::VcardRetry
             | Action::Decline { .. }
             | Action::Roster
             | Action::Contact { .. }
