@@ -92,6 +92,11 @@ const SPECS: &[Spec] = &[
         features: &[],
     },
     Spec {
+        name: "xep-0054",
+        ids: &[("VCARD", 1, 10)],
+        features: &[],
+    },
+    Spec {
         name: "xep-0059",
         ids: &[("MAM", 5, 6), ("MAM", 8, 8), ("MAM", 12, 12)],
         features: &[],
