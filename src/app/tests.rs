@@ -18,6 +18,7 @@
 mod archive;
 mod attention;
 mod bookmarks;
+mod caps;
 mod carbons;
 mod chat_states;
 mod closed;
@@ -397,6 +398,7 @@ fn describe(effect: &Effect) -> String {
         Effect::ReadOldestArchiveId { peer, .. } => format!("read-oldest-archive-id {peer}"),
         Effect::RecordOlder(records) => format!("record-older {}", records.len()),
         Effect::Upload(job) => format!("upload {job:?}"),
+        Effect::SaveCaps { key, .. } => format!("save-caps {} {}", key.hash, key.ver),
     }
 }
 
