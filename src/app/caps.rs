@@ -22,10 +22,12 @@ use std::sync::Arc;
 
 use jid::{BareJid, FullJid, Jid};
 
+use crate::xmpp::ns;
 use crate::xmpp::query::{Answer, Query};
 use crate::xmpp::session::RequestError;
 use crate::xmpp::stanza::caps::{Announced, Verdict, verify};
 use crate::xmpp::stanza::disco::{self, Identity};
+use crate::xmpp::stanza::message::Message;
 use crate::xmpp::stanza::presence::{Presence, PresenceType};
 
 use super::{Effect, Purpose, State};
@@ -211,6 +213,28 @@ pub fn supports_jid(state: &State, jid: &Jid, feature: &str) -> Option<bool> {
     jid.try_as_full()
         .ok()
         .and_then(|full| supports(state, full, feature))
+}
+
+/// CAPS-14: a message to a full JID whose caps say its client does not
+/// speak receipts (XEP-0184 §5: no request then), displayed markers
+/// (XEP-0333) or chat states (XEP-0085) goes without them. Unknown caps,
+/// or a bare JID, keep what the message asks.
+pub fn fit_to_recipient(state: &State, message: &mut Message) {
+    let Some(Ok(to)) = message.to.as_ref().map(Jid::try_as_full) else {
+        return;
+    };
+    let Some(info) = state.caps.info(to) else {
+        return;
+    };
+    if !info.has(ns::RECEIPTS) {
+        message.receipt_request = false;
+    }
+    if !info.has(ns::CHAT_MARKERS) {
+        message.markable = false;
+    }
+    if !info.has(ns::CHAT_STATES) {
+        message.chat_state = None;
+    }
 }
 
 fn key_of(caps: &Announced) -> Option<Key> {

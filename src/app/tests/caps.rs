@@ -350,3 +350,37 @@ fn caps_own_presence_is_not_asked() {
     let effects = caps_presence(&mut state, ME, Some("sha-1"), EXODUS_VER);
     assert!(asked(&effects).is_empty());
 }
+
+fn sent(effects: &[Effect]) -> Vec<Message> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::SendMessage(message) => Some(message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// CAPS-14: a message to a resource whose caps lack markers and chat
+/// states asks for neither (receipts it has, so its request stays); a
+/// resource with unknown caps gets every request as before.
+#[test]
+fn caps_14_a_message_asks_only_what_the_resource_speaks() {
+    let mut state = logged_in();
+    let queries = asked(&caps_presence(
+        &mut state,
+        "romeo@example.net/orchard",
+        Some("sha-1"),
+        EXODUS_VER,
+    ));
+    answer(&mut state, queries[0].clone(), OTHER);
+    let orchard = sent(&run(&mut state, 1, "/msg romeo@example.net/orchard hi"));
+    assert_eq!(orchard.len(), 1);
+    assert!(orchard[0].receipt_request);
+    assert!(!orchard[0].markable);
+    assert_eq!(orchard[0].chat_state, None);
+    let tower = sent(&run(&mut state, 2, "/msg romeo@example.net/tower hi"));
+    assert_eq!(tower.len(), 1);
+    assert!(tower[0].receipt_request);
+    assert!(tower[0].markable);
+}

@@ -302,6 +302,7 @@ pub fn stamp(stanza: &mut Element, ver: &str) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
