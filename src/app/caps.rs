@@ -47,6 +47,9 @@ pub const MAX_WAITING: usize = 256;
 pub const MAX_ATTEMPTS: u8 = 3;
 /// `(hash, ver)`s given up on, remembered so they are not asked again.
 pub const MAX_REFUSED: usize = 1024;
+/// Caps queries one session may send in all: contacts changing their
+/// `ver` on every presence cannot keep us asking for ever.
+pub const MAX_QUERIES_PER_SESSION: u32 = 4096;
 
 /// The shared cache's key (CAPS-10): the hash function and the `ver`,
 /// never the node.
@@ -123,6 +126,9 @@ struct Asking {
 #[derive(Debug, Default)]
 pub struct CapsBook {
     jids: HashMap<FullJid, Entry>,
+    /// How many of `jids` each bare JID has, so an unavailable presence
+    /// from a bare JID costs nothing when it has none.
+    per_bare: HashMap<BareJid, u16>,
     cache: HashMap<Key, Arc<ClientInfo>>,
     /// Shared queries in flight, by key (CAPS-11).
     asking: HashMap<Key, Asking>,
@@ -134,6 +140,8 @@ pub struct CapsBook {
     /// `ver` known from an earlier run is never asked again.
     awaiting_disk: bool,
     serial: u64,
+    /// Queries sent this session, against [`MAX_QUERIES_PER_SESSION`].
+    session_queries: u32,
     /// disco#info queries sent about caps this run.
     pub asked: u64,
 }
@@ -171,6 +179,8 @@ impl CapsBook {
     /// Forgets every JID and query, as after a disconnect; the cache stays.
     pub fn end_session(&mut self) {
         self.jids.clear();
+        self.per_bare.clear();
+        self.session_queries = 0;
         self.asking.clear();
         self.per_jid.clear();
         self.backlog.clear();
@@ -193,12 +203,27 @@ impl CapsBook {
         self.refused.insert(key);
     }
 
+    fn insert(&mut self, jid: FullJid, caps: Announced) {
+        *self.per_bare.entry(jid.to_bare()).or_default() += 1;
+        self.jids.insert(jid, Entry { caps, info: None });
+    }
+
     fn forget(&mut self, jid: &FullJid) {
-        self.jids.remove(jid);
+        if self.jids.remove(jid).is_some() {
+            let bare = jid.to_bare();
+            if let Some(count) = self.per_bare.get_mut(&bare) {
+                *count -= 1;
+                if *count == 0 {
+                    self.per_bare.remove(&bare);
+                }
+            }
+        }
     }
 
     fn forget_bare(&mut self, bare: &BareJid) {
-        self.jids.retain(|jid, _| jid.to_bare() != *bare);
+        if self.per_bare.remove(bare).is_some() {
+            self.jids.retain(|jid, _| jid.to_bare() != *bare);
+        }
     }
 }
 
@@ -278,15 +303,7 @@ pub fn on_presence(state: &mut State, presence: &Presence, effects: &mut Vec<Eff
             entry.info = None;
         }
         None if full_table => return,
-        None => {
-            book.jids.insert(
-                full.clone(),
-                Entry {
-                    caps: caps.clone(),
-                    info: None,
-                },
-            );
-        }
+        None => book.insert(full.clone(), caps.clone()),
     }
     resolve(state, full.clone(), effects);
 }
@@ -321,6 +338,9 @@ fn resolve(state: &mut State, jid: FullJid, effects: &mut Vec<Effect>) {
         // Its answer comes; a changed `<c/>` is asked again then.
         return;
     }
+    if book.session_queries >= MAX_QUERIES_PER_SESSION {
+        return;
+    }
     if book.awaiting_disk || book.in_flight() >= MAX_IN_FLIGHT {
         if book.backlog.len() < MAX_BACKLOG && !book.backlog.contains(&jid) {
             book.backlog.push_back(jid);
@@ -349,6 +369,7 @@ fn resolve(state: &mut State, jid: FullJid, effects: &mut Vec<Effect>) {
 
 fn ask(state: &mut State, jid: FullJid, caps: Announced, serial: u64, effects: &mut Vec<Effect>) {
     state.caps.asked += 1;
+    state.caps.session_queries += 1;
     let shared = key_of(&caps).is_some();
     effects.push(Effect::Request {
         query: Query::EntityInfo {
@@ -448,7 +469,7 @@ fn on_shared_reply(
     }
     // CAPS-09: ask another entity that claims the same ver, a few times.
     let mut waiting = asking.waiting.into_iter();
-    if asking.attempts < MAX_ATTEMPTS {
+    if asking.attempts < MAX_ATTEMPTS && book.session_queries < MAX_QUERIES_PER_SESSION {
         while let Some(next) = waiting.next() {
             if !same_caps(book, &next) {
                 continue;

@@ -384,3 +384,51 @@ fn caps_14_a_message_asks_only_what_the_resource_speaks() {
     assert!(tower[0].receipt_request);
     assert!(tower[0].markable);
 }
+
+/// CAPS-12: unavailable from a bare JID forgets the caps of every one of
+/// its resources, and nobody else's.
+#[test]
+fn caps_12_bare_unavailable_forgets_every_resource() {
+    let mut state = logged_in();
+    for from in [
+        "romeo@example.net/a",
+        "romeo@example.net/b",
+        "nurse@example.com/c",
+    ] {
+        caps_presence(&mut state, from, None, "1.0");
+    }
+    presence(
+        &mut state,
+        "<presence from='romeo@example.net' type='unavailable'/>",
+    );
+    assert!(state.caps.announced(&full("romeo@example.net/a")).is_none());
+    assert!(state.caps.announced(&full("romeo@example.net/b")).is_none());
+    assert!(state.caps.announced(&full("nurse@example.com/c")).is_some());
+}
+
+/// Bounds: one session sends at most [`caps::MAX_QUERIES_PER_SESSION`]
+/// caps queries, however often contacts change their `ver`.
+#[test]
+fn caps_queries_per_session_are_bounded() {
+    let mut state = logged_in();
+    let mut sent = 0;
+    for n in 0..caps::MAX_QUERIES_PER_SESSION + 20 {
+        let effects = caps_presence(
+            &mut state,
+            "romeo@example.net/fickle",
+            Some("sha-1"),
+            &format!("v{n}"),
+        );
+        for query in asked(&effects) {
+            sent += 1;
+            update(
+                &mut state,
+                Msg::Reply {
+                    purpose: Purpose::Caps(query.0),
+                    result: Err(RequestError::Timeout(std::time::Duration::from_secs(1))),
+                },
+            );
+        }
+    }
+    assert_eq!(sent, caps::MAX_QUERIES_PER_SESSION as usize);
+}
