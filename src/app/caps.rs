@@ -559,6 +559,35 @@ pub const NOTABLE: &[(&str, &str)] = &[
     ("urn:xmpp:bookmarks:1+notify", "bookmarks"),
 ];
 
+/// One line about the client at `jid/resource` from its caps, for
+/// `/contact`: its identity and notable features, or that they are still
+/// being asked; `None` when it announced no caps. Remote text: sanitise
+/// before drawing.
+pub fn describe_client(state: &State, jid: &BareJid, resource: &str) -> Option<String> {
+    let full = jid.with_resource_str(resource).ok()?;
+    state.caps.announced(&full)?;
+    let Some(info) = state.caps.info(&full) else {
+        return Some("not known yet".to_owned());
+    };
+    let identity = info.client_identity().map(|i| {
+        let kind = format!("{}/{}", i.category, i.kind);
+        match i.name.as_deref().filter(|n| !n.trim().is_empty()) {
+            Some(name) => format!("{name} ({kind})"),
+            None => kind,
+        }
+    });
+    let notable = notable_features(info);
+    Some(format!(
+        "{}; {}",
+        identity.unwrap_or_else(|| "no identity".to_owned()),
+        if notable.is_empty() {
+            "no notable features".to_owned()
+        } else {
+            notable.join(", ")
+        }
+    ))
+}
+
 /// The notable features `info` has, in words, in [`NOTABLE`]'s order.
 pub fn notable_features(info: &ClientInfo) -> Vec<&'static str> {
     NOTABLE

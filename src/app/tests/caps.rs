@@ -177,6 +177,15 @@ fn caps_09_mismatch_is_kept_for_the_jid_only() {
     assert_eq!(state.caps.cache_len(), 0);
     let asked_jid = first[0].0.jid.to_string();
     assert_eq!(
+        caps::describe_client(
+            &state,
+            &bare("romeo@example.net"),
+            first[0].0.jid.resource().as_str()
+        )
+        .as_deref(),
+        Some("Liar (client/pc); delivery receipts")
+    );
+    assert_eq!(
         supports(&state, &full(&asked_jid), "urn:xmpp:receipts"),
         Some(true),
         "used for the JID asked"
