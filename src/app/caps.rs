@@ -393,10 +393,21 @@ pub fn on_reply(
     result: Result<Answer, RequestError>,
     effects: &mut Vec<Effect>,
 ) {
+    let lost = matches!(result, Err(RequestError::Disconnected));
     let info = match result {
         Ok(Answer::Info(info)) => Some(info),
         _ => None,
     };
+    if asked.shared && lost {
+        // Nobody answered wrongly: the ver is asked again once the
+        // session is back (resumed: [`on_resumed`]; new: new presences).
+        if let Some(key) = key_of(&asked.caps)
+            && state.caps.asking.get(&key).map(|a| a.serial) == Some(asked.serial)
+        {
+            state.caps.asking.remove(&key);
+        }
+        return;
+    }
     if asked.shared {
         on_shared_reply(state, asked, info, effects);
     } else if state.caps.per_jid.get(&asked.jid) == Some(&asked.serial) {
@@ -492,6 +503,22 @@ fn on_shared_reply(
         }
     }
     book.refuse(key);
+}
+
+/// A resumed session still has its presences: the JIDs whose caps are
+/// unknown (a query lost with the connection) are asked about again.
+pub fn on_resumed(state: &mut State, effects: &mut Vec<Effect>) {
+    let unknown: Vec<FullJid> = state
+        .caps
+        .jids
+        .iter()
+        .filter(|(jid, entry)| entry.info.is_none() && !state.caps.per_jid.contains_key(*jid))
+        .map(|(jid, _)| jid.clone())
+        .take(MAX_BACKLOG)
+        .collect();
+    for jid in unknown {
+        resolve(state, jid, effects);
+    }
 }
 
 /// JIDs that waited for room are asked about, while there is room.

@@ -916,6 +916,7 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             attention::on_resumed(state, effects);
             // MUC-46: the rooms still have us; MUC-54: the network changed.
             room::self_ping::after_resume(state, effects);
+            caps::on_resumed(state, effects);
         }
         SessionEvent::AcksEnabled => state.acks = true,
         SessionEvent::Acked { ids } => session::on_acked(state, ids, effects),

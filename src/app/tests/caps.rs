@@ -441,3 +441,35 @@ fn caps_queries_per_session_are_bounded() {
     }
     assert_eq!(sent, caps::MAX_QUERIES_PER_SESSION as usize);
 }
+
+/// A query lost with the connection is no verdict: nothing is refused,
+/// and once the session is resumed the JIDs still unknown are asked again.
+#[test]
+fn caps_lost_query_is_asked_again_after_resumption() {
+    let mut state = logged_in();
+    let mut queries = Vec::new();
+    for resource in ["a", "b"] {
+        queries.extend(asked(&caps_presence(
+            &mut state,
+            &format!("romeo@example.net/{resource}"),
+            Some("sha-1"),
+            EXODUS_VER,
+        )));
+    }
+    assert_eq!(queries.len(), 1);
+    let effects = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::Caps(queries[0].0.clone()),
+            result: Err(RequestError::Disconnected),
+        },
+    );
+    assert!(asked(&effects).is_empty());
+    assert_eq!(state.caps.in_flight(), 0);
+    let effects = session(&mut state, SessionEvent::Resumed);
+    let again = asked(&effects);
+    assert_eq!(again.len(), 1, "one query for the one ver");
+    answer(&mut state, again[0].clone(), EXODUS);
+    assert_eq!(muc_supported(&state, "romeo@example.net/a"), Some(true));
+    assert_eq!(muc_supported(&state, "romeo@example.net/b"), Some(true));
+}
