@@ -176,9 +176,11 @@ impl CapsBook {
         self.asking.len() + self.per_jid.len()
     }
 
-    /// Forgets every JID and query, as after a disconnect; the cache stays.
+    /// Forgets every JID and query, as after a disconnect; the cache
+    /// stays. `ver`s given up on get another chance in the next session.
     pub fn end_session(&mut self) {
         self.jids.clear();
+        self.refused.clear();
         self.per_bare.clear();
         self.session_queries = 0;
         self.asking.clear();
