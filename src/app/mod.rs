@@ -10,7 +10,8 @@
 //! room's), [`headline`],
 //! [`privacy`], [`archive`] (the login steps before initial presence
 //! and the catch-up from the server archive), [`bookmarks`] (the rooms
-//! bookmarked on the server), and [`attention`] (whether the user is looking:
+//! bookmarked on the server), [`caps`] (what contacts' clients speak, from
+//! their entity capabilities), and [`attention`] (whether the user is looking:
 //! notifications, mutes, client state indication). [`update`] only routes; [`dispatch`] runs a command in its
 //! area and reports its one result; [`command`] is the command language;
 //! [`event`] is what the user is told. The roster keeps its contacts
