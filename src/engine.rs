@@ -913,6 +913,10 @@ impl Engine {
             }
             Effect::Upload(job) => self.run_upload(job),
             Effect::SaveCaps { key, info } => self.save_caps(&key, &info),
+            Effect::Answered { purpose, answer } => queue.push_back(Msg::Reply {
+                purpose,
+                result: Ok(answer),
+            }),
             Effect::Disconnect => {
                 self.flush();
                 // Logging in, or waiting to retry: stop, and go Offline as a

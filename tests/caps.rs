@@ -59,7 +59,14 @@ async fn contacts_caps_resolve_once_and_from_the_cache(kind: ServerKind) {
         "one ver for both"
     );
     assert_eq!(state.caps.asked, 1, "CAPS-11: one disco#info for one ver");
-    assert_eq!(state.caps.cache_len(), 1, "CAPS-09: verified and shared");
+    let key = balcony::app::caps::Key {
+        hash: "sha-1".into(),
+        ver: announced.ver.clone(),
+    };
+    assert!(
+        state.caps.cached(&key).is_some(),
+        "CAPS-09: verified and shared"
+    );
     let info = state.caps.info(&phone_jid).expect("resolved");
     assert!(info.client_identity().is_some(), "{info:?}");
     // CAPS-14: the bare JID's features stay unknown.
@@ -82,6 +89,14 @@ async fn contacts_caps_resolve_once_and_from_the_cache(kind: ServerKind) {
         })
         .await;
     assert_eq!(again.engine.state.caps.asked, 0, "CAPS-10: nothing asked");
+    // CAPS-13: both servers' caps verified in the first run, so the second took the server's
+    // features from the cache instead of asking.
+    assert!(
+        again.engine.state.caps.server_from_cache,
+        "server caps {:?}",
+        again.engine.state.features.caps
+    );
+    again.until_features().await;
     phone.quit().await;
     tablet.quit().await;
 }

@@ -144,6 +144,8 @@ pub struct CapsBook {
     session_queries: u32,
     /// disco#info queries sent about caps this run.
     pub asked: u64,
+    /// CAPS-13: this session's server features came from the cache.
+    pub server_from_cache: bool,
 }
 
 impl CapsBook {
@@ -183,6 +185,7 @@ impl CapsBook {
         self.refused.clear();
         self.per_bare.clear();
         self.session_queries = 0;
+        self.server_from_cache = false;
         self.asking.clear();
         self.per_jid.clear();
         self.backlog.clear();
@@ -521,6 +524,85 @@ pub fn on_resumed(state: &mut State, effects: &mut Vec<Effect>) {
     for jid in unknown {
         resolve(state, jid, effects);
     }
+}
+
+/// CAPS-13: the server's features from the cache, when the caps in its
+/// stream features name a verified `ver` we hold: as a plain disco#info
+/// of the server reports them, with a PEP or chat identity as the
+/// pseudo-features [`crate::xmpp::query::feature`] names.
+pub fn cached_server_features(state: &State) -> Option<Vec<String>> {
+    let key = key_of(state.features.caps.as_ref()?)?;
+    if state.caps.awaiting_disk {
+        return None;
+    }
+    let info = state.caps.cache.get(&key)?;
+    let mut features: Vec<String> = info
+        .features
+        .iter()
+        .filter(|var| !var.starts_with('#'))
+        .cloned()
+        .collect();
+    let has_identity = |category: &str, kind: &str| {
+        info.identities
+            .iter()
+            .any(|i| i.category == category && i.kind == kind)
+    };
+    if has_identity("pubsub", "pep") {
+        features.push(crate::xmpp::query::feature::PEP_SERVICE.to_owned());
+    }
+    if has_identity("conference", "text") {
+        features.push(crate::xmpp::query::feature::CHAT_IDENTITY.to_owned());
+    }
+    Some(features)
+}
+
+/// CAPS-13: the server's caps `ver` is not in the cache: its `node#ver` is
+/// asked beside the plain disco#info, so a verified answer spares the next
+/// login that query.
+pub fn ask_server(state: &mut State, effects: &mut Vec<Effect>) {
+    let Some(caps) = state.features.caps.clone() else {
+        return;
+    };
+    let Some(domain) = state
+        .jid
+        .as_ref()
+        .and_then(|j| Jid::new(j.domain().as_str()).ok())
+    else {
+        return;
+    };
+    if key_of(&caps).is_none() || state.caps.session_queries >= MAX_QUERIES_PER_SESSION {
+        return;
+    }
+    state.caps.session_queries += 1;
+    effects.push(Effect::Request {
+        query: Query::EntityInfo {
+            jid: domain,
+            node: Some(caps.disco_node()),
+        },
+        purpose: Purpose::ServerCaps(caps),
+    });
+}
+
+/// CAPS-13: the server's answer for its `node#ver`; kept (and saved) only
+/// when it hashes to the `ver`.
+pub fn on_server_reply(
+    state: &mut State,
+    caps: Announced,
+    result: Result<Answer, RequestError>,
+    effects: &mut Vec<Effect>,
+) {
+    let (Some(key), Some(algorithm), Ok(Answer::Info(info))) =
+        (key_of(&caps), caps.algorithm(), result)
+    else {
+        return;
+    };
+    if verify(algorithm, &caps.ver, &info) != Verdict::Verified {
+        tracing::info!("the server's caps answer does not hash to its ver (CAPS-13)");
+        return;
+    }
+    let client = ClientInfo::from_info(&info);
+    state.caps.remember(key.clone(), Arc::new(client.clone()));
+    effects.push(Effect::SaveCaps { key, info: client });
 }
 
 /// JIDs that waited for room are asked about, while there is room.

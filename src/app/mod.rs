@@ -415,6 +415,8 @@ pub enum Purpose {
     Upload { tag: u64 },
     /// What a contact's caps `ver` means (CAPS-09).
     Caps(caps::Asked),
+    /// What our server's caps `ver` means (CAPS-13).
+    ServerCaps(crate::xmpp::stanza::caps::Announced),
 }
 
 /// What `update` takes.
@@ -659,6 +661,13 @@ pub enum Effect {
     /// Read or send a file for `/upload`, or stop doing so; the runner
     /// answers with [`Msg::Upload`].
     Upload(upload::Job),
+    /// An answer the store already holds (CAPS-13: the server's disco#info
+    /// from the caps cache): the runner hands it back as the reply to
+    /// `purpose`, after this update, where a reply would come.
+    Answered {
+        purpose: Purpose,
+        answer: Answer,
+    },
     /// CAPS-10: a verified `(hash, ver)` and what it means, for the disk
     /// cache.
     SaveCaps {
@@ -713,6 +722,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::Services(_)
                 | Purpose::Upload { .. }
                 | Purpose::Caps(_)
+                | Purpose::ServerCaps(_)
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -1004,6 +1014,7 @@ fn apply_reply(
         Purpose::Services(step) => service::on_reply(state, step, result, effects),
         Purpose::Upload { tag } => upload::on_slot(state, tag, result, effects),
         Purpose::Caps(asked) => caps::on_reply(state, asked, result, effects),
+        Purpose::ServerCaps(announced) => caps::on_server_reply(state, announced, result, effects),
     }
 }
 

@@ -399,6 +399,7 @@ fn describe(effect: &Effect) -> String {
         Effect::RecordOlder(records) => format!("record-older {}", records.len()),
         Effect::Upload(job) => format!("upload {job:?}"),
         Effect::SaveCaps { key, .. } => format!("save-caps {} {}", key.hash, key.ver),
+        Effect::Answered { purpose, answer } => format!("answered {purpose:?}: {answer:?}"),
     }
 }
 

@@ -473,3 +473,105 @@ fn caps_lost_query_is_asked_again_after_resumption() {
     assert_eq!(muc_supported(&state, "romeo@example.net/a"), Some(true));
     assert_eq!(muc_supported(&state, "romeo@example.net/b"), Some(true));
 }
+
+fn server_caps() -> crate::xmpp::stanza::caps::Announced {
+    crate::xmpp::stanza::caps::Announced {
+        hash: Some("sha-1".into()),
+        node: "http://prosody.im".into(),
+        ver: EXODUS_VER.into(),
+    }
+}
+
+/// CAPS-13: stream features with the server's `<c/>` and a `ver` not in
+/// the cache: the plain disco#info goes out (DISCO-07) and its `node#ver`
+/// is asked beside it; a verified answer is cached and saved. The next
+/// login with that `ver` asks neither: the cached features come back as
+/// the server's answer.
+#[test]
+fn caps_13_server_caps_spare_the_login_disco() {
+    let mut state = State::new(Preferences::default());
+    let with_caps = StreamFeatures {
+        caps: Some(server_caps()),
+        ..features(false, false)
+    };
+    let effects = online(&mut state, with_caps.clone());
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Request {
+            purpose: Purpose::ServerInfo,
+            ..
+        }
+    )));
+    let (caps, query) = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Request {
+                purpose: Purpose::ServerCaps(caps),
+                query,
+            } => Some((caps.clone(), query.clone())),
+            _ => None,
+        })
+        .expect("the server's node#ver asked");
+    assert_eq!(
+        query,
+        Query::EntityInfo {
+            jid: jid::Jid::new("example.com").unwrap(),
+            node: Some(format!("http://prosody.im#{EXODUS_VER}")),
+        }
+    );
+    let effects = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::ServerCaps(caps),
+            result: decoded(&query, Ok(iq(EXODUS))),
+        },
+    );
+    assert_eq!(saved(&effects).len(), 1);
+
+    connection_lost(&mut state);
+    let effects = online(&mut state, with_caps);
+    assert!(!effects.iter().any(|e| matches!(
+        e,
+        Effect::Request {
+            purpose: Purpose::ServerInfo | Purpose::ServerCaps(_),
+            ..
+        }
+    )));
+    let answered = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Answered {
+                purpose: Purpose::ServerInfo,
+                answer: Answer::Features(features),
+            } => Some(features.clone()),
+            _ => None,
+        })
+        .expect("the cached answer");
+    assert!(answered.contains(&"http://jabber.org/protocol/muc".to_owned()));
+}
+
+/// CAPS-13: a server answer that does not hash to its `ver` is not cached.
+#[test]
+fn caps_13_unverified_server_answer_is_not_cached() {
+    let mut state = State::new(Preferences::default());
+    online(
+        &mut state,
+        StreamFeatures {
+            caps: Some(server_caps()),
+            ..features(false, false)
+        },
+    );
+    let query = Query::EntityInfo {
+        jid: jid::Jid::new("example.com").unwrap(),
+        node: Some(format!("http://prosody.im#{EXODUS_VER}")),
+    };
+    let effects = update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::ServerCaps(server_caps()),
+            result: decoded(&query, Ok(iq(OTHER))),
+        },
+    );
+    assert!(saved(&effects).is_empty());
+    assert_eq!(state.caps.cache_len(), 0);
+}
