@@ -27,6 +27,7 @@ use crate::app::chat::{ConversationId, Direction};
 use crate::app::command::{self, Action};
 use crate::app::event::Event;
 use crate::app::{self, Effect, Msg, Preferences, Purpose, State};
+use crate::caps_cache::{CachedCaps, CapsCache};
 use crate::history::{
     Direction as HistoryDirection, History, Mark as HistoryMark, NewMessage, StoredMessage,
 };
@@ -53,6 +54,8 @@ const SEARCH_LIMIT: usize = 50;
 #[allow(clippy::large_enum_variant)]
 enum Internal {
     Msg(Msg),
+    /// The caps cache file, opened and read off this task (CAPS-10).
+    CapsLoaded(Option<CapsCache>, Vec<CachedCaps>),
     /// Login attempt `generation` logged in. The engine takes the session
     /// only if that attempt is still the current one.
     LoggedIn(u64, Session),
@@ -108,6 +111,8 @@ pub struct Engine {
     /// The tasks reading or sending `/upload` files, by command tag, so
     /// `/upload cancel` can stop them; at most one per upload in flight.
     uploads: HashMap<u64, tokio::task::AbortHandle>,
+    /// Where verified caps are kept between runs (CAPS-10), once open.
+    caps_cache: Option<CapsCache>,
 }
 
 impl Engine {
@@ -121,6 +126,7 @@ impl Engine {
         startup: Vec<String>,
     ) -> Engine {
         let (tx, rx) = mpsc::unbounded_channel();
+        let cache_dir = cache.clone();
         let mut engine = Engine {
             state: State::new(prefs),
             mutes: cache
@@ -151,6 +157,7 @@ impl Engine {
             notifications: VecDeque::new(),
             cursor_due: None,
             uploads: HashMap::new(),
+            caps_cache: None,
         };
         engine.account = engine.settings.jid.to_string();
         if let Some(mutes) = &engine.mutes {
@@ -159,6 +166,9 @@ impl Engine {
                 Ok(jids) => engine.process(Msg::Muted(jids)),
                 Err(error) => warn!(%error, "ignoring the muted contacts"),
             }
+        }
+        if let Some(dir) = &cache_dir {
+            engine.load_caps_cache(crate::caps_cache::default_path(dir));
         }
         if let Some(cache) = &engine.cache {
             match cache.load() {
@@ -321,6 +331,11 @@ impl Engine {
     fn handle_internal(&mut self, internal: Internal) {
         match internal {
             Internal::LoggedIn(generation, session) => self.take_session(generation, session),
+            Internal::CapsLoaded(cache, rows) => {
+                self.caps_cache = cache;
+                let entries = rows.into_iter().map(caps_entry).collect();
+                self.process(Msg::CapsCache(entries));
+            }
             Internal::Login(generation, msg) => {
                 if generation == self.login.generation {
                     if matches!(msg, Msg::LoginFailed { .. }) {
@@ -639,6 +654,58 @@ impl Engine {
         self.handle.as_ref().is_some_and(|h| !h.is_closed())
     }
 
+    /// CAPS-10: opens and reads the caps cache in a blocking task, so a
+    /// big file never holds up the terminal; the store asks no caps query
+    /// until it has arrived ([`Internal::CapsLoaded`]).
+    fn load_caps_cache(&mut self, path: PathBuf) {
+        self.state.caps.await_disk();
+        let read = move || match CapsCache::open(&path).and_then(|c| c.load().map(|r| (c, r))) {
+            Ok((cache, rows)) => Internal::CapsLoaded(Some(cache), rows),
+            Err(error) => {
+                warn!(%error, "ignoring the caps cache");
+                Internal::CapsLoaded(None, Vec::new())
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let tx = self.tx.clone();
+                runtime.spawn_blocking(move || {
+                    let _ = tx.send(read());
+                });
+            }
+            Err(_) => {
+                let _ = self.tx.send(read());
+            }
+        }
+    }
+
+    /// CAPS-10: keeps a verified `(hash, ver)` for later runs.
+    fn save_caps(&mut self, key: &app::caps::Key, info: &app::caps::ClientInfo) {
+        let Some(cache) = &mut self.caps_cache else {
+            return;
+        };
+        let row = CachedCaps {
+            hash: key.hash.clone(),
+            ver: key.ver.clone(),
+            identities: info
+                .identities
+                .iter()
+                .map(|i| {
+                    (
+                        i.category.clone(),
+                        i.kind.clone(),
+                        i.lang.clone(),
+                        i.name.clone(),
+                    )
+                })
+                .collect(),
+            features: info.features.clone(),
+        };
+        if let Err(error) = cache.save(&row) {
+            warn!(%error, "cannot write the caps cache");
+        }
+    }
+
     /// Writes any pending roster change now (before exiting).
     pub fn flush(&mut self) {
         if self.save_due.is_some() {
@@ -859,6 +926,11 @@ impl Engine {
                     result,
                 });
             }
+            Effect::SaveCaps { key, info } => self.save_caps(&key, &info),
+            Effect::Answered { purpose, answer } => queue.push_back(Msg::Reply {
+                purpose,
+                result: Ok(answer),
+            }),
             Effect::Disconnect => {
                 self.flush();
                 // Logging in, or waiting to retry: stop, and go Offline as a
@@ -1100,4 +1172,35 @@ fn open_link(command: &[String], url: &str) -> Result<(), String> {
         let _ = child.wait().await;
     });
     Ok(())
+}
+
+/// A caps cache row as the store keeps it; lengths are bounded as a
+/// received answer's are.
+fn caps_entry(row: CachedCaps) -> (app::caps::Key, app::caps::ClientInfo) {
+    use crate::xmpp::stanza::disco::{self, Identity};
+    let token = |s: String| crate::xmpp::cap::cut_owned(s, disco::MAX_TOKEN_BYTES);
+    let identities = row
+        .identities
+        .into_iter()
+        .take(disco::MAX_IDENTITIES)
+        .map(|(category, kind, lang, name)| Identity {
+            category: token(category),
+            kind: token(kind),
+            lang: lang.map(token),
+            name: name.map(|n| crate::xmpp::cap::cut_owned(n, crate::xmpp::cap::MAX_NAME_BYTES)),
+        })
+        .collect();
+    let features = row
+        .features
+        .into_iter()
+        .take(disco::MAX_FEATURES)
+        .map(token)
+        .collect();
+    (
+        app::caps::Key {
+            hash: row.hash,
+            ver: row.ver,
+        },
+        app::caps::ClientInfo::new(identities, features),
+    )
 }

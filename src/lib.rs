@@ -9,13 +9,15 @@
 //! - [`tui`]: the terminal event loop that ties the session, store and UI together.
 //! - [`cli`]: the scripted subcommands (`check`, `send`, `roster`).
 //! - [`engine`]: the runner between the session and the store, shared by the
-//!   TUI and `exec`; [`roster_cache`] keeps the roster on disk.
+//!   TUI and `exec`; [`roster_cache`] keeps the roster on disk, [`caps_cache`]
+//!   contacts' verified capabilities (XEP-0115).
 //! - [`sanitize`]: making remote text safe to print.
 //! - [`history`]: every message in and out, kept in SQLite; paging and search.
 //! - [`notify`]: running the `[notify] command` for a notification the store decided on.
 //! - [`upload`]: the HTTPS PUT of an `/upload` (XEP-0363), with the login's TLS trust.
 
 pub mod app;
+pub mod caps_cache;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -388,6 +388,24 @@ fn decode_bookmarks(element: &Element, written: &mut String) {
         let _ = card.card().lines();
         written.push_str(&card.to_element().to_xml());
     }
+    // CAPS-02, CAPS-09: an answer checked against a claimed ver never
+    // panics, and a verified one verifies again from its own S.
+    if let Ok(s) = balcony::xmpp::stanza::caps::verification_string(&info) {
+        use balcony::xmpp::stanza::caps::{Algorithm, Verdict, verify};
+        let ver = Algorithm::Sha1.digest(&s);
+        assert_eq!(verify(Algorithm::Sha1, &ver, &info), Verdict::Verified);
+    }
+    // CAPS-07, CAPS-08: a contact's `<c/>`, bounded, reads back the same.
+    if let Some(caps) = balcony::xmpp::stanza::caps::Announced::of(element) {
+        assert!(caps.ver.len() <= balcony::xmpp::stanza::caps::MAX_VER_BYTES);
+        let wrapped = balcony::xmpp::element::Element::new("presence", balcony::xmpp::ns::CLIENT)
+            .with_child(caps.to_element());
+        assert_eq!(
+            balcony::xmpp::stanza::caps::Announced::of(&wrapped),
+            Some(caps)
+        );
+        written.push_str(&wrapped.to_xml());
+    }
     // UPLOAD-04, UPLOAD-05, UPLOAD-10: a slot, and a link in a message.
     if let Ok(slot) = balcony::xmpp::stanza::upload::parse_slot(Some(element)) {
         for (name, value) in &slot.headers {

@@ -10,7 +10,9 @@
 //! room's), [`headline`],
 //! [`privacy`], [`archive`] (the login steps before initial presence
 //! and the catch-up from the server archive), [`bookmarks`] (the rooms
-//! bookmarked on the server), [`vcard`] (contact cards), and [`attention`] (whether the user is looking:
+//! bookmarked on the server), [`vcard`] (contact cards), [`caps`] (what
+//! contacts' clients speak, from their entity capabilities), and
+//! [`attention`] (whether the user is looking:
 //! notifications, mutes, client state indication). [`update`] only routes; [`dispatch`] runs a command in its
 //! area and reports its one result; [`command`] is the command language;
 //! [`event`] is what the user is told. The roster keeps its contacts
@@ -20,6 +22,7 @@
 pub mod archive;
 pub mod attention;
 pub mod bookmarks;
+pub mod caps;
 pub mod chat;
 pub mod command;
 pub mod dispatch;
@@ -291,6 +294,9 @@ pub struct State {
     /// Contact cards fetched this session and `/vcard set`s in flight
     /// (VCARD-01…10).
     pub cards: vcard::Cards,
+    /// Contacts' capabilities per full JID, and the `(hash, ver)` cache
+    /// (CAPS-07…12).
+    pub caps: caps::CapsBook,
 }
 
 impl State {
@@ -420,6 +426,10 @@ pub enum Purpose {
     Upload { tag: u64 },
     /// A contact card fetched or stored (VCARD-01…09).
     Vcard(vcard::Step),
+    /// What a contact's caps `ver` means (CAPS-09).
+    Caps(caps::Asked),
+    /// What our server's caps `ver` means (CAPS-13).
+    ServerCaps(crate::xmpp::stanza::caps::Announced),
 }
 
 /// What `update` takes.
@@ -505,6 +515,9 @@ pub enum Msg {
     Tick { at_ms: i64 },
     /// The runner's news of an `/upload` (UPLOAD-06), at Unix second `at`.
     Upload { report: upload::Report, at: i64 },
+    /// The caps cache read from disk (CAPS-10), after
+    /// [`caps::CapsBook::await_disk`].
+    CapsCache(Vec<(caps::Key, caps::ClientInfo)>),
 }
 
 /// A message for the history. The store decides what is kept, as it
@@ -679,6 +692,19 @@ pub enum Effect {
         command: Vec<String>,
         url: String,
     },
+    /// An answer the store already holds (CAPS-13: the server's disco#info
+    /// from the caps cache): the runner hands it back as the reply to
+    /// `purpose`, after this update, where a reply would come.
+    Answered {
+        purpose: Purpose,
+        answer: Answer,
+    },
+    /// CAPS-10: a verified `(hash, ver)` and what it means, for the disk
+    /// cache.
+    SaveCaps {
+        key: caps::Key,
+        info: caps::ClientInfo,
+    },
 }
 
 /// Applies one message; returns the effects to carry out.
@@ -727,6 +753,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 | Purpose::Services(_)
                 | Purpose::Upload { .. }
                 | Purpose::Vcard(_)
+                | Purpose::Caps(_)
+                | Purpose::ServerCaps(_)
         ),
         Msg::Command { action, .. } => action.spec().touches_roster,
         Msg::RosterCache { .. } => true,
@@ -743,7 +771,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::ArchiveCursor(_)
         | Msg::ArchiveScrollFrom { .. }
         | Msg::Tick { .. }
-        | Msg::Upload { .. } => false,
+        | Msg::Upload { .. }
+        | Msg::CapsCache(_) => false,
     };
     // MAM-11: once caught up, live messages with our archive's ids carry
     // the cursor on; before, only the catch-up's own pages do.
@@ -835,6 +864,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             room::update::on_tick(state, at_ms, &mut effects);
         }
         Msg::Upload { report, at } => upload::on_report(state, report, at, &mut effects),
+        Msg::CapsCache(entries) => caps::on_disk_cache(state, entries, &mut effects),
     }
     if live {
         archive::update::follow_live(state, &mut effects);
@@ -919,6 +949,7 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
                 room::update::on_presence(state, jid, presence, at, effects)
             }
             _ => {
+                caps::on_presence(state, &presence, effects);
                 chat::states::on_presence(state, &presence);
                 presence::update::on_presence(state, presence, effects)
             }
@@ -941,6 +972,7 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             attention::on_resumed(state, effects);
             // MUC-46: the rooms still have us; MUC-54: the network changed.
             room::self_ping::after_resume(state, effects);
+            caps::on_resumed(state, effects);
         }
         SessionEvent::AcksEnabled => state.acks = true,
         SessionEvent::Acked { ids } => session::on_acked(state, ids, effects),
@@ -1028,6 +1060,8 @@ fn apply_reply(
         Purpose::Services(step) => service::on_reply(state, step, result, effects),
         Purpose::Upload { tag } => upload::on_slot(state, tag, result, effects),
         Purpose::Vcard(step) => vcard::on_reply(state, step, result, effects),
+        Purpose::Caps(asked) => caps::on_reply(state, asked, result, effects),
+        Purpose::ServerCaps(announced) => caps::on_server_reply(state, announced, result, effects),
     }
 }
 

@@ -32,6 +32,7 @@ pub fn on_online(
     state.roster.begin_session();
     state.initial_presence_sent = false;
     state.presence.clear_all();
+    state.caps.end_session();
     state.roster.reset_availability();
     state.own_resources.resources.clear();
     let versioned = features.roster_versioning;
@@ -131,6 +132,7 @@ pub fn on_closed(state: &mut State, error: Option<String>, effects: &mut Vec<Eff
     roster::update::on_connection_lost(state, effects);
     state.connection = ConnectionState::Offline { error };
     state.presence.clear_all();
+    state.caps.end_session();
     state.roster.reset_availability();
     state.own_resources.resources.clear();
     state.directed.clear();

@@ -18,6 +18,7 @@
 mod archive;
 mod attention;
 mod bookmarks;
+mod caps;
 mod carbons;
 mod chat_states;
 mod closed;
@@ -399,6 +400,8 @@ fn describe(effect: &Effect) -> String {
         Effect::RecordOlder(records) => format!("record-older {}", records.len()),
         Effect::Upload(job) => format!("upload {job:?}"),
         Effect::OpenLink { command, url, .. } => format!("open {command:?} {url}"),
+        Effect::SaveCaps { key, .. } => format!("save-caps {} {}", key.hash, key.ver),
+        Effect::Answered { purpose, answer } => format!("answered {purpose:?}: {answer:?}"),
     }
 }
 

@@ -58,6 +58,8 @@ pub struct StreamFeatures {
     pub channel_binding_types: Option<Vec<String>>,
     /// Client state indication is offered (XEP-0352, CSI-01).
     pub csi: bool,
+    /// The server's own entity capabilities `<c/>` (CAPS-13).
+    pub caps: Option<super::stanza::caps::Announced>,
 }
 
 impl StreamFeatures {
@@ -87,6 +89,7 @@ impl StreamFeatures {
                 (ns::PRE_APPROVAL, "sub") => parsed.pre_approval = true,
                 (ns::SM, "sm") => parsed.stream_management = true,
                 (ns::CSI, "csi") => parsed.csi = true,
+                (ns::CAPS, "c") => parsed.caps = super::stanza::caps::Announced::of(features),
                 (ns::SASL_CB, "sasl-channel-binding") => {
                     parsed.channel_binding_types = Some(
                         child

@@ -72,6 +72,35 @@ impl Device {
         Device::start_with(server, account, resource, &["--receipts"]).await
     }
 
+    /// Logs in with slixmpp's XEP-0115 plugin: its presence carries a sha-1 `<c/>` and it
+    /// answers disco#info of its `node#ver` (receipts and chat states among the features).
+    pub async fn start_with_caps(server: &TestServer, account: &Account, resource: &str) -> Device {
+        Device::start_with(server, account, resource, &["--caps"]).await
+    }
+
+    /// The `<c/>` of a presence from `from` (a full JID): `{"hash", "node", "ver"}`.
+    pub async fn expect_caps(&mut self, from: &str) -> Value {
+        let from = from.to_owned();
+        if let Some(i) = self
+            .presences
+            .iter()
+            .position(|e| e["event"] == "caps" && e["from"] == from.as_str())
+        {
+            return self.presences.remove(i);
+        }
+        self.next_event("caps", |e| {
+            e["event"] == "caps" && e["from"] == from.as_str()
+        })
+        .await
+    }
+
+    /// disco#info of `to` at `node` (XEP-0115 §6.3): `{"node", "features", "identities",
+    /// "forms", "ver", "error"}`, `ver` computed by the device from the answer.
+    pub async fn caps_query(&mut self, to: &str, node: &str) -> Value {
+        self.command(json!({"op": "caps_query", "to": to, "node": node}))
+            .await
+    }
+
     async fn start_with(
         server: &TestServer,
         account: &Account,
@@ -376,7 +405,7 @@ impl Device {
             }
             if event["event"] == "message" {
                 self.seen.push(event);
-            } else if event["event"] == "presence" {
+            } else if event["event"] == "presence" || event["event"] == "caps" {
                 self.presences.push(event);
             }
         }

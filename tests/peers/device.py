@@ -1,6 +1,6 @@
 """A second XMPP client for balcony's integration tests, independent of balcony: slixmpp.
 
-Usage: device.py JID PASSWORD HOST PORT CA_FILE [--carbons] [--receipts]
+Usage: device.py JID PASSWORD HOST PORT CA_FILE [--carbons] [--receipts] [--caps]
 
 Logs in as JID (a full JID: the resource is the device) over STARTTLS to HOST:PORT, trusting
 only CA_FILE, and is driven one JSON object a line on stdin:
@@ -55,6 +55,12 @@ only CA_FILE, and is driven one JSON object a line on stdin:
      "thread": TH}
     {"op": "decline", "room": ROOM, "to": JID,    declines a mediated invitation through the room
      "reason": T}
+    {"op": "caps_query", "to": JID,               disco#info of JID at NODE (XEP-0030, XEP-0115
+     "node": NODE}                                §6.3); "done" carries "node" (the result's),
+                                                  "features", "identities", "forms" (how many
+                                                  extended forms), "ver" (the sha-1 verification
+                                                  string of the answer, computed here with
+                                                  hashlib) or "error"
     {"op": "quit"}
 
 It prints one JSON object a line on stdout: {"event": "ready", "jid": ...} once online (its
@@ -79,6 +85,10 @@ muc#user status codes and item). The bookmark IQ ops answer {"event": "done", "o
 "quit", or after a fixed lifetime, so a test that dies leaves nothing running.
 
 With --receipts, slixmpp's own XEP-0184 plugin answers every request for a receipt.
+
+With --caps, slixmpp's XEP-0115 plugin puts a sha-1 <c/> in every available presence and answers
+disco#info of its node#ver (receipts and chat states announced too); every presence with a <c/>
+that is not a room's prints {"event": "caps", "from", "hash", "node", "ver"}.
 """
 
 import asyncio
@@ -117,6 +127,44 @@ DATA = "jabber:x:data"
 LOGIN_TIMEOUT = 30
 SELF_PRESENCE_WAIT = 10
 LIFETIME = 600
+CAPS = "http://jabber.org/protocol/caps"
+DISCO_INFO = "http://jabber.org/protocol/disco#info"
+
+
+def caps_ver(query):
+    """XEP-0115 §5.1 over a disco#info <query/> (ElementTree), written here from the XEP rather
+    than taken from any XMPP library: identities, features, then extended forms, sha-1, base64."""
+    import base64
+
+    identities = sorted(
+        "%s/%s/%s/%s" % (
+            i.get("category", ""),
+            i.get("type", ""),
+            i.get("{http://www.w3.org/XML/1998/namespace}lang", ""),
+            i.get("name", ""),
+        )
+        for i in query.findall("{%s}identity" % DISCO_INFO)
+    )
+    features = sorted(f.get("var", "") for f in query.findall("{%s}feature" % DISCO_INFO))
+    s = "".join(i + "<" for i in identities) + "".join(f + "<" for f in features)
+    forms = []
+    for x in query.findall("{%s}x" % DATA):
+        fields = {}
+        form_type = None
+        for field in x.findall("{%s}field" % DATA):
+            values = sorted(v.text or "" for v in field.findall("{%s}value" % DATA))
+            if field.get("var") == "FORM_TYPE":
+                if field.get("type") == "hidden" and values:
+                    form_type = values[0]
+            elif field.get("var"):
+                fields[field.get("var")] = values
+        if form_type is not None:
+            forms.append((form_type, fields))
+    for form_type, fields in sorted(forms, key=lambda f: f[0]):
+        s += form_type + "<"
+        for var in sorted(fields):
+            s += var + "<" + "".join(v + "<" for v in fields[var])
+    return base64.b64encode(hashlib.sha1(s.encode("utf-8")).digest()).decode("ascii")
 
 
 def form(form_type, fields, kind="submit"):
@@ -211,10 +259,22 @@ def describe(message):
 
 
 class Device(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, ca_file, carbons, receipts):
+    def __init__(self, jid, password, ca_file, carbons, receipts, caps=False):
         super().__init__(jid, password)
-        if receipts:
+        if receipts or caps:
             self.register_plugin("xep_0184", {"auto_ack": True, "auto_request": False})
+        self.caps = caps
+        if caps:
+            self.register_plugin("xep_0030")
+            self.register_plugin("xep_0085")
+            self.register_plugin("xep_0115")
+        self.register_handler(
+            Callback(
+                "caps presence",
+                MatchXPath("{%s}presence/{%s}c" % (CLIENT, CAPS)),
+                self.on_caps_presence,
+            )
+        )
         self.ca_certs = ca_file
         self.want_carbons = carbons
         self.ready = asyncio.Event()
@@ -244,7 +304,56 @@ class Device(slixmpp.ClientXMPP):
         if presence["from"] == self.boundjid:
             self.available.set()
 
+    def on_caps_presence(self, presence):
+        stanza = presence.xml
+        if stanza.find("{%s}x" % MUC_USER) is not None:
+            return
+        c = stanza.find("{%s}c" % CAPS)
+        say({
+            "event": "caps",
+            "from": stanza.get("from"),
+            "hash": c.get("hash"),
+            "node": c.get("node"),
+            "ver": c.get("ver"),
+        })
+
+    async def caps_query(self, command):
+        iq = self.make_iq_get(ito=command["to"])
+        query = ET.Element("{%s}query" % DISCO_INFO)
+        if command.get("node"):
+            query.set("node", command["node"])
+        iq.xml.append(query)
+        try:
+            reply = await iq.send(timeout=LOGIN_TIMEOUT)
+        except IqError as failure:
+            say({"event": "done", "op": "caps_query",
+                 "error": failure.iq["error"]["condition"]})
+            return
+        except IqTimeout:
+            say({"event": "done", "op": "caps_query", "error": "timeout"})
+            return
+        answer = reply.xml.find("{%s}query" % DISCO_INFO)
+        if answer is None:
+            say({"event": "done", "op": "caps_query", "error": "no query"})
+            return
+        say({
+            "event": "done",
+            "op": "caps_query",
+            "error": None,
+            "node": answer.get("node"),
+            "features": sorted(f.get("var") for f in answer.findall("{%s}feature" % DISCO_INFO)),
+            "identities": [
+                [i.get("category"), i.get("type"), i.get("name")]
+                for i in answer.findall("{%s}identity" % DISCO_INFO)
+            ],
+            "forms": len(answer.findall("{%s}x" % DATA)),
+            "ver": caps_ver(answer),
+        })
+
     async def on_start(self, _):
+        if self.caps:
+            # The ver must be known before the first presence goes out, or it carries no <c/>.
+            await self.plugin["xep_0115"].update_caps(broadcast=False)
         self.send_presence()
         # The server sends our initial presence back once it has made this
         # resource available; a message to the bare JID sent before that may
@@ -579,6 +688,9 @@ async def drive(device):
             if command.get("op") == "destroy":
                 await device.destroy(command)
                 continue
+            if command.get("op") == "caps_query":
+                await device.caps_query(command)
+                continue
             if command.get("op") == "fetch":
                 result = await loop.run_in_executor(None, fetch, command["url"], device.ca_certs)
                 say({"event": "done", "op": "fetch", **result})
@@ -612,7 +724,9 @@ def main():
         sys.exit(2)
     jid, password, host, port, ca_file = sys.argv[1:6]
     flags = sys.argv[6:]
-    device = Device(jid, password, ca_file, "--carbons" in flags, "--receipts" in flags)
+    device = Device(
+        jid, password, ca_file, "--carbons" in flags, "--receipts" in flags, "--caps" in flags
+    )
     try:
         device.connect(host, int(port))
     except TypeError:

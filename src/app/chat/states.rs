@@ -470,10 +470,17 @@ fn decide(state: &State, id: ConversationId, now: i64) -> Decision {
         return Decision::Forget;
     };
     // STATES-03, STATES-04, STATES-07, STATES-11: only where welcome.
+    // CAPS-14: the caps of the resource the conversation is locked to
+    // decide first; else what the contact's messages showed.
+    let by_caps = conversation
+        .locked
+        .as_deref()
+        .and_then(|resource| conversation.peer.with_resource_str(resource).ok())
+        .and_then(|full| crate::app::caps::supports(state, &full, crate::xmpp::ns::CHAT_STATES));
     let welcome = state.prefs.send_chat_states
         && state.is_online()
         && conversation.reply_kind == MessageType::Chat
-        && state.chat_states.support.get(&conversation.peer) == Some(&true);
+        && by_caps.unwrap_or(state.chat_states.support.get(&conversation.peer) == Some(&true));
     if !welcome {
         return Decision::Nothing;
     }

@@ -770,6 +770,7 @@ fn send_in(
     let mut message = state.chats.compose(id, kind, subject, body, at, pending);
     if let Some(message) = &mut message {
         states::on_send(state, id, message);
+        crate::app::caps::fit_to_recipient(state, message);
         crate::app::room::update::on_compose(state, id, message);
     }
     match message {

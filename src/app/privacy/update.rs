@@ -26,10 +26,20 @@ pub fn discover(state: &mut State, effects: &mut Vec<Effect>) {
     if state.jid.is_none() {
         return;
     }
+    // CAPS-13: the server's caps name a disco#info we checked before.
+    if let Some(features) = crate::app::caps::cached_server_features(state) {
+        state.caps.server_from_cache = true;
+        effects.push(Effect::Answered {
+            purpose: Purpose::ServerInfo,
+            answer: Answer::Features(features),
+        });
+        return;
+    }
     effects.push(Effect::Request {
         query: Query::ServerInfo,
         purpose: Purpose::ServerInfo,
     });
+    crate::app::caps::ask_server(state, effects);
 }
 
 /// The disco#info answer: remember the features, then fetch what we use:

@@ -454,6 +454,9 @@ fn contact_details(state: &State, jid: &BareJid) -> String {
                     .map(|s| format!(" \"{s}\""))
                     .unwrap_or_default()
             ));
+            if let Some(client) = crate::app::caps::describe_client(state, jid, resource) {
+                lines.push(format!("    client: {client}"));
+            }
         }
     }
     if state.directed.contains_key(jid.as_str()) {

@@ -1,7 +1,8 @@
 //! The contact details overlay: everything the store knows about one
-//! contact (roster entry, subscription, presence per resource, directed
-//! presence sent, their card once fetched: VCARD-07, VCARD-10), scrolled
-//! with the `details` keys. Remote text goes
+//! contact (roster entry, subscription, presence per resource with the
+//! client and its notable features from its caps, directed presence
+//! sent, their card once fetched: VCARD-07, VCARD-10), scrolled with the
+//! `details` keys. Remote text goes
 //! through [`one_line`] or quotes before it is drawn.
 
 use jid::BareJid;
@@ -51,6 +52,45 @@ pub(super) fn draw_details(
     let footer = scroll_hints(keymap, Context::Details, DETAILS_HINTS, &place, theme);
     let inner = frame_box(frame, rect, "Contact", footer, theme);
     draw_scrolled(frame, inner, lines, scroll);
+}
+
+/// What the caps of `jid/resource` say (XEP-0115): the client's name,
+/// category and type, and its notable features in words. Nothing when it
+/// announced no caps.
+fn client_rows(state: &State, jid: &BareJid, resource: &str) -> Vec<Row> {
+    let Ok(full) = jid.with_resource_str(resource) else {
+        return Vec::new();
+    };
+    if state.caps.announced(&full).is_none() {
+        return Vec::new();
+    }
+    let Some(info) = state.caps.info(&full) else {
+        return vec![Row::Pair("  client".to_owned(), "not known yet".to_owned())];
+    };
+    let client = match info.client_identity() {
+        Some(identity) => {
+            let kind = format!(
+                "{}/{}",
+                one_line(&identity.category),
+                one_line(&identity.kind)
+            );
+            match identity.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                Some(name) => format!("{} ({kind})", one_line(name)),
+                None => kind,
+            }
+        }
+        None => "no identity".to_owned(),
+    };
+    let notable = crate::app::caps::notable_features(info);
+    let speaks = if notable.is_empty() {
+        format!("{} features, none notable", info.features.len())
+    } else {
+        notable.join(", ")
+    };
+    vec![
+        Row::Pair("  client".to_owned(), client),
+        Row::Pair("  features".to_owned(), speaks),
+    ]
 }
 
 /// Everything the store knows about `jid`, like `/contact` prints it.
@@ -120,6 +160,7 @@ fn details_rows(state: &State, jid: &BareJid) -> Vec<Row> {
                     status.unwrap_or_default()
                 ),
             ));
+            rows.extend(client_rows(state, jid, name));
         }
     }
     let held: Vec<_> = state

@@ -592,6 +592,77 @@ fn details_show_resources_and_subscription() {
     assert!(text.contains("unknown (no subscription)"));
 }
 
+/// CAPS-14, DISCO-14: the details show, per resource, the client its caps
+/// name and its notable features in words, remote text sanitised; a
+/// resource whose caps are still being asked says so.
+#[test]
+fn details_show_each_resource_client_and_features() {
+    use crate::app::{Effect, Purpose};
+    use crate::xmpp::query::Answer;
+    let mut state = verona();
+    let stanza = Presence::parse(&test_xml::parse(
+        "<presence from='romeo@example.net/orchard'><c xmlns='http://jabber.org/protocol/caps' \
+         hash='sha-1' node='https://client.example' ver='bm9wZQ=='/></presence>",
+    ))
+    .unwrap();
+    let effects = update(
+        &mut state,
+        Msg::Session {
+            event: SessionEvent::Presence(stanza),
+            at: 0,
+        },
+    );
+    let asked = effects
+        .into_iter()
+        .find_map(|effect| match effect {
+            Effect::Request {
+                purpose: Purpose::Caps(asked),
+                ..
+            } => Some(asked),
+            _ => None,
+        })
+        .expect("a caps query");
+    presence(
+        &mut state,
+        "<presence from='romeo@example.net/tower'><c xmlns='http://jabber.org/protocol/caps' \
+         hash='sha-1' node='https://client.example' ver='b3RoZXI='/></presence>",
+    );
+    let romeo = bare("romeo@example.net");
+    let mut view = with(Overlay::Details {
+        jid: romeo.clone(),
+        scroll: 0,
+    });
+    let text = screen(&state, &mut view, 200, 60);
+    assert!(text.contains("not known yet"), "{text}");
+    // Its answer (the ver does not match: kept for this resource only).
+    let info = crate::xmpp::stanza::disco::parse_info(Some(&test_xml::parse(
+        "<query xmlns='http://jabber.org/protocol/disco#info'>\
+         <identity category='client' type='pc' name='Gajim\u{202e} 1.9'/>\
+         <feature var='urn:xmpp:receipts'/>\
+         <feature var='http://jabber.org/protocol/chatstates'/>\
+         <feature var='urn:xmpp:chat-markers:0'/>\
+         <feature var='eu.siacs.conversations.axolotl.devicelist+notify'/></query>",
+    )));
+    update(
+        &mut state,
+        Msg::Reply {
+            purpose: Purpose::Caps(asked),
+            result: Ok(Answer::Info(info)),
+        },
+    );
+    let text = screen(&state, &mut view, 200, 60);
+    for part in [
+        "/orchard",
+        "Gajim 1.9 (client/pc)",
+        "delivery receipts, chat states (typing), read markers, OMEMO encryption",
+        "/tower",
+        "not known yet",
+    ] {
+        assert!(text.contains(part), "{part}\n{text}");
+    }
+    assert!(!text.contains('\u{202e}'));
+}
+
 /// Every overlay fits any screen, down to a tiny one, without panicking.
 #[test]
 fn overlays_fit_small_and_large_screens() {

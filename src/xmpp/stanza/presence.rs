@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use jid::{BareJid, Jid};
 
+use super::caps::Announced;
 use super::lang::{self, LangText};
 use super::muc::{Join, MucUser};
 use super::{ParseError, error_child, expect_stanza, jid_attr, owned_attr, quoted};
@@ -191,6 +192,10 @@ pub struct Presence {
     /// MUC-07: the join `<x/>` (password, history limits); written when
     /// entering a room, read back only for checks.
     pub muc_join: Option<Join>,
+    /// CAPS-07…12: the sender's entity capabilities `<c/>`, read from
+    /// available presence only. Ours is added on the way out
+    /// ([`super::caps::stamp`]).
+    pub caps: Option<Announced>,
 }
 
 impl Presence {
@@ -208,6 +213,7 @@ impl Presence {
             error: None,
             muc: None,
             muc_join: None,
+            caps: None,
         }
     }
 
@@ -281,6 +287,11 @@ impl Presence {
             error: (kind == PresenceType::Error).then(|| StanzaError::from_stanza(element)),
             muc: MucUser::of(element),
             muc_join: Join::of(element),
+            caps: if available {
+                Announced::of(element)
+            } else {
+                None
+            },
         })
     }
 
@@ -309,6 +320,9 @@ impl Presence {
         }
         if let Some(user) = &self.muc {
             element.push_child(user.to_element());
+        }
+        if available && let Some(caps) = &self.caps {
+            element.push_child(caps.to_element());
         }
         if self.kind == PresenceType::Error {
             element.push_child(error_child(self.error.as_ref()));
