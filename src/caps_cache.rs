@@ -85,13 +85,19 @@ pub fn default_path(cache_dir: &Path) -> PathBuf {
 
 impl CapsCache {
     /// Opens (creating if needed) the cache at `path`, schema up to date.
+    /// Which clients the contacts use is theirs to tell: the file is the
+    /// user's alone, as the history is.
     pub fn open(path: &Path) -> Result<CapsCache, CapsCacheError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| CapsCacheError::Io {
+            crate::history::create_private_dir(dir).map_err(|source| CapsCacheError::Io {
                 path: dir.to_owned(),
                 source,
             })?;
         }
+        crate::history::create_private_file(path).map_err(|source| CapsCacheError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         let conn = Connection::open(path).map_err(|source| CapsCacheError::Sql {
             path: path.to_owned(),
             source,
@@ -254,6 +260,12 @@ mod tests {
         let cache = CapsCache::open(&path).unwrap();
         let rows = cache.load().unwrap();
         assert_eq!(rows, [row("a"), row("b")]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the cache is the user's alone");
+        }
     }
 
     /// The table is trimmed to [`MAX_ROWS`], the oldest saved going first;

@@ -984,7 +984,7 @@ fn case_variants(needle: &str) -> Vec<String> {
 }
 
 /// Chat history is private: a new directory is readable by us alone.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -995,7 +995,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// Creates the database file with owner-only permissions before SQLite does
 /// (SQLite gives its `-wal` and `-shm` files the same mode). An empty file is
 /// a valid empty database.
-fn create_private_file(path: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

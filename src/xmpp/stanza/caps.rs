@@ -349,7 +349,8 @@ mod tests {
     }
 
     /// CAPS-01: available presence gets the `<c/>`, once; unavailable and
-    /// other stanzas do not.
+    /// other stanzas do not. CAPS-04: always with `hash`, and the one
+    /// constant node.
     #[test]
     fn caps_01_stamp_available_presence_only() {
         let mut presence = Element::new("presence", ns::CLIENT);
