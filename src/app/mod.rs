@@ -259,6 +259,10 @@ pub struct State {
     /// a view can tell when to rebuild its rows.
     pub roster_rev: u64,
     pub notices: VecDeque<Notice>,
+    /// How many of the newest notices came as one listing (a command's
+    /// lines, e.g. a card): the status line shows the last and says how
+    /// many there are to read.
+    pub notice_batch: usize,
     pub prefs: Preferences,
     /// Set when the user asked to leave; the runner exits once it sees it.
     pub quitting: bool,
@@ -884,9 +888,12 @@ fn show_info_as_notices(state: &mut State, effects: &[Effect]) {
     for effect in effects {
         match effect {
             Effect::Emit(Event::Info { text }) => {
+                let mut count = 0;
                 for line in text.lines() {
                     push_notice(state, line.to_owned(), false);
+                    count += 1;
                 }
+                state.notice_batch = count;
             }
             Effect::Emit(
                 event @ (Event::Bookmark { .. }
@@ -1124,6 +1131,7 @@ pub fn push_notice(state: &mut State, mut text: String, is_error: bool) {
         state.notices.pop_front();
     }
     state.notices.push_back(Notice { text, is_error });
+    state.notice_batch = 1;
 }
 
 #[cfg(test)]

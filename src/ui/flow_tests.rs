@@ -8,7 +8,7 @@ mod rooms;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::test_support::{logged_in, screen};
+use super::test_support::{logged_in, render, screen};
 use super::{Focus, Request, View, handle_key, raise_prompts};
 use crate::app::command;
 use crate::app::{Effect, Msg, State, update};
@@ -263,7 +263,7 @@ fn subscription_prompt_by_keys() {
 fn help_overlay_and_commands_share_tables() {
     let mut h = Harness::new();
     h.press(KeyCode::Char('?'));
-    let screen = h.screen();
+    let screen = render(&h.state, &mut h.view, 100, 40).join("\n");
     assert!(screen.contains("rename the selected contact"), "{screen}");
     h.press(KeyCode::Esc);
     assert!(h.view.overlay.is_none());
@@ -749,4 +749,29 @@ fn states_08_paste_is_typing() {
     );
     h.view.overlay = Some(super::popup::Overlay::Help { scroll: 0 });
     assert!(super::handle_paste(&mut h.view, &h.state, "more").is_empty());
+}
+
+/// A command's listing is several notices: the status line shows the last
+/// and how many there are, and F6 shows them all, scrolled to the newest,
+/// until Esc.
+#[test]
+fn a_listing_is_read_whole_with_f6() {
+    let mut h = Harness::new();
+    // As the terminal UI runs the store.
+    h.state.notices_only = true;
+    h.press(KeyCode::Char('/'));
+    h.type_text("help upload");
+    h.press(KeyCode::Enter);
+    let lines = h.state.notice_batch;
+    assert!(lines > 1, "a listing of several lines");
+    let status = h.screen();
+    assert!(status.contains(&format!("{lines} lines (F6):")), "{status}");
+    h.press(KeyCode::Esc);
+    h.press(KeyCode::F(6));
+    let shown = h.screen();
+    assert!(shown.contains("Notices"), "{shown}");
+    assert!(shown.contains("/upload PATH"), "{shown}");
+    h.press(KeyCode::Esc);
+    assert!(h.view.overlay.is_none());
+    assert!(!h.screen().contains("┌ Notices"));
 }

@@ -159,6 +159,7 @@ ui_actions! {
     CloseWindow = "close-window": "close this chat window",
     Prompts = "prompts": "list pending subscription requests",
     Invitations = "invitations": "list invitations into rooms",
+    Notices = "notices": "show what the status line said, whole (a command's listing)",
     Up = "up": "move up",
     Down = "down": "move down",
     PageUp = "page-up": "scroll a page up",

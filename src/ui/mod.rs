@@ -359,6 +359,10 @@ pub fn dispatch(view: &mut View, state: &State, action: UiAction) -> Vec<Request
             view.overlay = Some(Overlay::Invitations { selected: 0 });
             Vec::new()
         }
+        UiAction::Notices => {
+            view.overlay = Some(Overlay::Notices { scroll: usize::MAX });
+            Vec::new()
+        }
         UiAction::AddContact => {
             view.overlay = Some(Overlay::entry(popup::EntryKind::Add, ""));
             Vec::new()

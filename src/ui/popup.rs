@@ -23,6 +23,7 @@ mod details;
 mod help;
 mod invitations;
 mod layout;
+mod notices;
 mod password;
 
 pub use password::SecretEntry;
@@ -114,6 +115,8 @@ pub enum Overlay {
     Details { jid: BareJid, scroll: usize },
     /// The invitations into rooms waiting for an answer (F5).
     Invitations { selected: usize },
+    /// What the status line said, whole (F6); opens at the newest.
+    Notices { scroll: usize },
     /// The privacy-list editor, which keeps its own screens.
     Privacy(Box<crate::ui::privacy::Editor>),
     /// The password again, after the server refused it (CORE-12).
@@ -221,6 +224,7 @@ pub fn handle_key(view: &mut View, state: &State, key: Key) -> Vec<Request> {
         Overlay::Invitations { selected } => {
             invitations::invitations_key(&view.keymap, state, selected, key)
         }
+        Overlay::Notices { scroll } => notices::notices_key(&view.keymap, scroll, key),
     };
     view.overlay = next;
     requests
@@ -400,6 +404,9 @@ pub fn draw(
             details::draw_details(frame, area, state, keymap, theme, jid, scroll)
         }
         Overlay::Password(entry) => password::draw_password(frame, area, keymap, theme, entry),
+        Overlay::Notices { scroll } => {
+            notices::draw_notices(frame, area, state, keymap, theme, scroll)
+        }
         Overlay::Privacy(editor) => {
             crate::ui::privacy::draw(frame, area, state, editor, keymap, theme)
         }

@@ -137,7 +137,20 @@ pub fn line(state: &State, view: &View) -> Paragraph<'static> {
         } else {
             theme.dim()
         };
-        spans.push(Span::styled(format!("  {}", one_line(&notice.text)), style));
+        let listing = match view
+            .keymap
+            .keys_for(Context::Global, UiAction::Notices)
+            .first()
+        {
+            Some(key) if state.notice_batch > 1 => {
+                format!(" {} lines ({key}):", state.notice_batch)
+            }
+            _ => String::new(),
+        };
+        spans.push(Span::styled(
+            format!(" {listing} {}", one_line(&notice.text)),
+            style,
+        ));
     }
     Paragraph::new(Line::from(spans)).style(Style::default().add_modifier(Modifier::REVERSED))
 }

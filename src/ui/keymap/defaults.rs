@@ -25,6 +25,7 @@ pub(super) const DEFAULTS: &[(Context, &str, UiAction)] = &[
     (Context::Global, "P", UiAction::Privacy),
     (Context::Global, "F4", UiAction::ToggleOccupants),
     (Context::Global, "F5", UiAction::Invitations),
+    (Context::Global, "F6", UiAction::Notices),
     (Context::Roster, "Up", UiAction::Up),
     (Context::Roster, "k", UiAction::Up),
     (Context::Roster, "Down", UiAction::Down),
