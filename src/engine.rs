@@ -125,6 +125,9 @@ impl Engine {
         cache: Option<PathBuf>,
         startup: Vec<String>,
     ) -> Engine {
+        let mut settings = settings;
+        // DISCO-04, CAPS-06: what the config turned off is not advertised.
+        settings.advertised = crate::xmpp::session::Advertised::without(&prefs.features_off());
         let (tx, rx) = mpsc::unbounded_channel();
         let cache_dir = cache.clone();
         let mut engine = Engine {

@@ -106,9 +106,14 @@ common::on_both_servers!(contacts_caps_resolve_once_and_from_the_cache);
 /// `<c/>`, asks disco#info of its `node#ver` at balcony's full JID, and what comes back (node
 /// echoed) hashes, by the device's own computation, to the `ver` balcony announced.
 async fn balcony_answers_its_own_node_ver(kind: ServerKind) {
+    answers_its_own_node_ver(kind, Preferences::default()).await;
+}
+
+/// The node#ver of `prefs`' session: what it advertises, hashed; the answer lists exactly that.
+async fn answers_its_own_node_ver(kind: ServerKind, prefs: Preferences) -> Vec<serde_json::Value> {
     let server = TestServer::start_kind(kind);
     let alice = server.account("alice");
-    let client = Client::start(&server, &alice).await;
+    let client = Client::start_with(&server, &alice, prefs, None, "balcony").await;
     let me = client.engine.state.jid.as_ref().expect("bound").to_string();
     let mut device = Device::start_with_caps(&server, &alice, "phone").await;
     let caps = device.expect_caps(&me).await;
@@ -136,7 +141,7 @@ async fn balcony_answers_its_own_node_ver(kind: ServerKind) {
         answer["ver"], ver,
         "CAPS-02: the answer hashes to the ver: {answer}"
     );
-    let features = answer["features"].as_array().expect("features");
+    let features = answer["features"].as_array().expect("features").clone();
     assert!(
         features
             .iter()
@@ -144,5 +149,29 @@ async fn balcony_answers_its_own_node_ver(kind: ServerKind) {
         "{answer}"
     );
     device.quit().await;
+    features
 }
 common::on_both_servers!(balcony_answers_its_own_node_ver);
+
+/// DISCO-04, CAPS-06: with chat states and markers turned off in the config, the session
+/// advertises neither: the independent client gets a node#ver whose answer lacks them and
+/// still hashes to the ver announced.
+async fn what_the_config_turns_off_is_not_advertised(kind: ServerKind) {
+    let prefs = Preferences {
+        send_chat_states: false,
+        send_markers: false,
+        ..Preferences::default()
+    };
+    let features = answers_its_own_node_ver(kind, prefs).await;
+    for off in [
+        "http://jabber.org/protocol/chatstates",
+        "urn:xmpp:chat-markers:0",
+    ] {
+        assert!(!features.iter().any(|f| f == off), "{off}: {features:?}");
+    }
+    assert!(
+        features.iter().any(|f| f == "urn:xmpp:receipts"),
+        "{features:?}"
+    );
+}
+common::on_both_servers!(what_the_config_turns_off_is_not_advertised);

@@ -159,6 +159,20 @@ pub struct Preferences {
 }
 
 impl Preferences {
+    /// DISCO-04, CAPS-06: the features these preferences turn off, which
+    /// the session then does not advertise: chat states we do not send
+    /// (STATES-03) and displayed markers we do not send (MARKERS-08).
+    pub fn features_off(&self) -> Vec<&'static str> {
+        let mut off = Vec::new();
+        if !self.send_chat_states {
+            off.push(crate::xmpp::ns::CHAT_STATES);
+        }
+        if !self.send_markers {
+            off.push(crate::xmpp::ns::CHAT_MARKERS);
+        }
+        off
+    }
+
     /// What the store needs from the config.
     pub fn from_config(config: &crate::config::Config) -> Preferences {
         use crate::config::{AutoApprove, ShowSetting};

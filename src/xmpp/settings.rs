@@ -67,6 +67,8 @@ pub struct ConnectSettings {
     pub lang: String,
     /// Where every element sent and received is written, redacted.
     pub trace: Option<super::trace::XmlTrace>,
+    /// What this session advertises (DISCO-04, CAPS-06).
+    pub advertised: super::session::Advertised,
 }
 
 impl ConnectSettings {
@@ -86,6 +88,7 @@ impl ConnectSettings {
             reply_timeout: Duration::from_secs(30),
             lang: "en".to_owned(),
             trace: None,
+            advertised: super::session::Advertised::default(),
         }
     }
 

@@ -56,16 +56,53 @@ const IDENTITY: caps::Identity<'static> = caps::Identity {
     name: "balcony",
 };
 
-/// CAPS-02: our caps `ver`, computed once from our identity and
-/// [`FEATURES`].
+/// CAPS-02: the caps `ver` of every feature balcony has ([`FEATURES`]),
+/// which is what a session advertises unless the config turned some off.
 pub fn caps_ver() -> &'static str {
     static VER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     VER.get_or_init(|| caps::ver(&[IDENTITY], FEATURES))
 }
 
+/// DISCO-04, CAPS-06: what one session advertises: [`FEATURES`] less those
+/// the config turned off (no chat states, no displayed markers), and the
+/// caps `ver` of exactly that, so what we announce and what we answer
+/// always agree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Advertised {
+    features: Vec<&'static str>,
+    ver: String,
+}
+
+impl Advertised {
+    /// Every feature but those in `off`.
+    pub fn without(off: &[&str]) -> Advertised {
+        let features: Vec<&'static str> = FEATURES
+            .iter()
+            .copied()
+            .filter(|feature| !off.contains(feature))
+            .collect();
+        let ver = caps::ver(&[IDENTITY], &features);
+        Advertised { features, ver }
+    }
+
+    pub fn features(&self) -> &[&'static str] {
+        &self.features
+    }
+
+    pub fn ver(&self) -> &str {
+        &self.ver
+    }
+}
+
+impl Default for Advertised {
+    fn default() -> Self {
+        Advertised::without(&[])
+    }
+}
+
 /// DISCO-01, CAPS-05: our disco#info answer, echoing `node` when asked for
 /// our caps node.
-fn disco_info(node: Option<&str>) -> Element {
+fn disco_info(node: Option<&str>, advertised: &Advertised) -> Element {
     let mut query = Element::new("query", ns::DISCO_INFO)
         .with_opt_attr("node", node)
         .with_child(
@@ -74,7 +111,7 @@ fn disco_info(node: Option<&str>) -> Element {
                 .with_attr("type", IDENTITY.kind)
                 .with_attr("name", IDENTITY.name),
         );
-    for feature in FEATURES {
+    for feature in advertised.features() {
         query.push_child(Element::new("feature", ns::DISCO_INFO).with_attr("var", *feature));
     }
     query
@@ -124,14 +161,14 @@ impl Runner {
             }
             (IqType::Get, ns::DISCO_INFO, "query") => match payload.attr("node") {
                 None => {
-                    let query = disco_info(None);
+                    let query = disco_info(None, &self.settings.advertised);
                     self.send_stanza(Iq::result_for(&iq, Some(query)).to_element())
                         .await
                 }
                 // CAPS-05: servers ask our caps node to learn our
                 // `+notify` interests (PEP-10, DISCO-05).
-                Some(node) if is_caps_node(node) => {
-                    let query = disco_info(Some(node));
+                Some(node) if is_caps_node(node, &self.settings.advertised) => {
+                    let query = disco_info(Some(node), &self.settings.advertised);
                     self.send_stanza(Iq::result_for(&iq, Some(query)).to_element())
                         .await
                 }
@@ -222,10 +259,10 @@ impl Runner {
 }
 
 /// `node` is `<our caps node>#<our ver>` (CAPS-05).
-fn is_caps_node(node: &str) -> bool {
+fn is_caps_node(node: &str, advertised: &Advertised) -> bool {
     node.strip_prefix(caps::NODE)
         .and_then(|rest| rest.strip_prefix('#'))
-        .is_some_and(|ver| ver == caps_ver())
+        .is_some_and(|ver| ver == advertised.ver())
 }
 
 #[cfg(test)]
@@ -237,12 +274,13 @@ mod tests {
     /// (PEP-02, BOOKMARKS-09).
     #[test]
     fn caps_05_our_node_is_answered() {
+        let all = Advertised::default();
         let node = format!("{}#{}", caps::NODE, caps_ver());
-        assert!(is_caps_node(&node));
-        assert!(!is_caps_node(caps::NODE));
-        assert!(!is_caps_node(&format!("{}#other", caps::NODE)));
-        assert!(!is_caps_node("x-unknown"));
-        let xml = disco_info(Some(&node)).to_xml();
+        assert!(is_caps_node(&node, &all));
+        assert!(!is_caps_node(caps::NODE, &all));
+        assert!(!is_caps_node(&format!("{}#other", caps::NODE), &all));
+        assert!(!is_caps_node("x-unknown", &all));
+        let xml = disco_info(Some(&node), &all).to_xml();
         assert!(xml.starts_with(&format!("<query xmlns='http://jabber.org/protocol/disco#info' node='{node}'><identity category='client' type='console' name='balcony'/>")), "{xml}");
         assert!(
             xml.contains("<feature var='urn:xmpp:bookmarks:1+notify'/>"),
@@ -253,13 +291,34 @@ mod tests {
             "{xml}"
         );
         assert_eq!(caps_ver(), caps::ver(&[IDENTITY], FEATURES));
+        assert_eq!(all.ver(), caps_ver());
+    }
+
+    /// DISCO-04, CAPS-06: a feature the config turned off is neither in
+    /// the answer nor in the `ver`, and the node of the full set is no
+    /// longer ours.
+    #[test]
+    fn disco_04_caps_06_what_is_off_is_not_advertised() {
+        let quiet = Advertised::without(&[ns::CHAT_STATES, ns::CHAT_MARKERS]);
+        let xml = disco_info(None, &quiet).to_xml();
+        assert!(!xml.contains(ns::CHAT_STATES), "{xml}");
+        assert!(!xml.contains(ns::CHAT_MARKERS), "{xml}");
+        assert!(xml.contains(ns::RECEIPTS), "{xml}");
+        assert_ne!(quiet.ver(), caps_ver());
+        assert_eq!(quiet.ver(), caps::ver(&[IDENTITY], quiet.features()));
+        let ours = format!("{}#{}", caps::NODE, quiet.ver());
+        assert!(is_caps_node(&ours, &quiet));
+        assert!(!is_caps_node(
+            &format!("{}#{}", caps::NODE, caps_ver()),
+            &quiet
+        ));
     }
 
     /// MUC-05: we advertise group chat and direct invitations, so other
     /// clients may invite us.
     #[test]
     fn muc_05_group_chat_features_advertised() {
-        let xml = disco_info(None).to_xml();
+        let xml = disco_info(None, &Advertised::default()).to_xml();
         for var in [ns::MUC, ns::CONFERENCE] {
             assert!(
                 xml.contains(&format!("<feature var='{var}'/>")),
@@ -273,7 +332,7 @@ mod tests {
     /// links is advertised, in the disco answer and so in the caps hash.
     #[test]
     fn states_01_correct_01_markers_01_features_advertised() {
-        let xml = disco_info(None).to_xml();
+        let xml = disco_info(None, &Advertised::default()).to_xml();
         for var in [ns::CHAT_STATES, ns::CORRECTION, ns::CHAT_MARKERS, ns::OOB] {
             assert!(
                 xml.contains(&format!("<feature var='{var}'/>")),

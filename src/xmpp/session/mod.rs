@@ -54,7 +54,7 @@ mod requests;
 mod runner;
 mod stream_management;
 
-pub use answer::{FEATURES, caps_ver};
+pub use answer::{Advertised, FEATURES, caps_ver};
 pub use runner::backoff;
 use runner::run;
 

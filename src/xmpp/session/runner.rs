@@ -380,7 +380,7 @@ impl Runner {
                         }
                         Some(SessionCommand::Reconnect) => break,
                         Some(SessionCommand::Send(mut stanza)) => {
-                            caps::stamp(&mut stanza, super::answer::caps_ver());
+                            caps::stamp(&mut stanza, self.settings.advertised.ver());
                             self.queued.push(stanza)
                         }
                         // The store says it again on the next stream.
@@ -426,7 +426,7 @@ impl Runner {
         match command {
             SessionCommand::Send(mut stanza) => {
                 // CAPS-01: every available presence, broadcast or directed.
-                caps::stamp(&mut stanza, super::answer::caps_ver());
+                caps::stamp(&mut stanza, self.settings.advertised.ver());
                 self.send_stanza(stanza).await
             }
             SessionCommand::Request { iq, reply } => {
