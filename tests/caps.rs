@@ -28,6 +28,8 @@ fn resolved(client: &Client, jid: &FullJid) -> bool {
 /// CAPS-09, CAPS-11, CAPS-10, CAPS-14: two slixmpp devices with the same `ver` come online;
 /// balcony asks one of them, once, verifies the answer and knows both speak receipts and chat
 /// states. A second run with the same cache dir knows them from the disk, asking nothing.
+/// DISCO-10: what clients speak is learnt from caps, one query per `ver`, never by asking
+/// every resource.
 async fn contacts_caps_resolve_once_and_from_the_cache(kind: ServerKind) {
     let server = TestServer::start_kind(kind);
     let alice = server.account("alice");

@@ -720,7 +720,9 @@ async fn ros_12_spoofed_roster_push_ignored(kind: ServerKind) {
 common::on_both_servers!(ros_12_spoofed_roster_push_ignored);
 
 /// CORE-22: an IQ we do not handle is answered with service-unavailable;
-/// XEP-0199 ping and disco#info are answered (issue: IQ discipline).
+/// XEP-0199 ping, disco#info (DISCO-01: our client/console identity, every
+/// feature, disco#info itself) and disco#items (DISCO-03: empty, never an
+/// error) are answered.
 async fn core_22_unknown_iq_gets_an_error(kind: ServerKind) {
     let server = TestServer::start_kind(kind);
     let (alice, bob) = (server.account("alice"), server.account("bob"));
@@ -758,6 +760,36 @@ async fn core_22_unknown_iq_gets_an_error(kind: ServerKind) {
     assert!(features.contains(&ns::PING.to_owned()), "{features:?}");
     // RECEIPTS-01: we take part in delivery receipts.
     assert!(features.contains(&ns::RECEIPTS.to_owned()), "{features:?}");
+    // DISCO-01: our identity and disco#info itself.
+    assert!(
+        features.contains(&ns::DISCO_INFO.to_owned()),
+        "{features:?}"
+    );
+    let to = Jid::new("alice@localhost/balcony").unwrap();
+    let info = bob
+        .session
+        .handle
+        .request(Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(to.clone()))
+        .await
+        .expect("disco answered");
+    let identity = info
+        .payload
+        .as_ref()
+        .and_then(|q| q.child("identity", ns::DISCO_INFO))
+        .expect("an identity");
+    assert_eq!(identity.attr("category"), Some("client"));
+    assert_eq!(identity.attr("type"), Some("console"));
+    // DISCO-03: no items, and no error either.
+    let items = Iq::get(Element::new("query", ns::DISCO_ITEMS)).with_to(to);
+    let answer = bob
+        .session
+        .handle
+        .request(items)
+        .await
+        .expect("disco#items answered");
+    assert_eq!(answer.kind, IqType::Result);
+    let query = answer.payload.expect("a query");
+    assert_eq!(query.children().count(), 0, "{}", query.to_xml());
 }
 common::on_both_servers!(core_22_unknown_iq_gets_an_error);
 

@@ -175,6 +175,15 @@ impl Runner {
                 // DISCO-02: a node we don't serve.
                 Some(_) => self.refuse(&iq, StanzaCondition::ItemNotFound).await,
             },
+            // DISCO-03: a client has no items to list (not even the rooms
+            // it is in, which are its own business): an empty answer,
+            // never an error, echoing the node asked for.
+            (IqType::Get, ns::DISCO_ITEMS, "query") => {
+                let query = Element::new("query", ns::DISCO_ITEMS)
+                    .with_opt_attr("node", payload.attr("node"));
+                self.send_stanza(Iq::result_for(&iq, Some(query)).to_element())
+                    .await
+            }
             (IqType::Set, ns::ROSTER, "query") => {
                 if !self.push_sender_ok(iq.from.as_ref()) {
                     // ROS-12: never apply and never acknowledge a spoofed push.
