@@ -154,3 +154,27 @@ fn queued_message_reported_sent_after_login_without_acks() {
         trace(&effects)
     );
 }
+
+/// DISCO-07: once bound, our server is asked its disco#info once (to the
+/// domain), and what it lists is what the session then relies on.
+#[test]
+fn disco_07_server_features_asked_once_after_bind() {
+    let mut state = State::new(Preferences::default());
+    let effects = online(&mut state, features(false, false));
+    let asked: Vec<String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request {
+                query: query @ Query::ServerInfo,
+                ..
+            } => Some(query.to_iq("example.com").to_element().to_xml()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(asked[0].contains("disco#info"), "{asked:?}");
+    assert!(!state.privacy.support.known);
+    server_info(&mut state, &["jabber:iq:privacy", "urn:xmpp:blocking"]);
+    assert!(state.privacy.support.known);
+    assert!(state.privacy.support.blocking);
+}
