@@ -675,3 +675,61 @@ async fn bug_a_huge_message_body_is_bounded() {
 fn bare(jid: &str) -> BareJid {
     BareJid::new(jid).expect("a bare JID")
 }
+
+/// DISCO-15 (CORE-21): a reply is matched by its id and by who was asked. A result with the
+/// right id from someone else, here a forged disco#info "answer" from mallory, is ignored and
+/// the request stays open; the real answer from the contact asked settles it.
+#[tokio::test]
+async fn disco_15_a_reply_from_someone_else_is_ignored() {
+    let (mut server, session) = fake_login(fake_settings(), 1 << 20, "").await;
+    let romeo = Jid::new("romeo@example.net/orchard").unwrap();
+    let ask = balcony::xmpp::stanza::iq::Iq::get(balcony::xmpp::element::Element::new(
+        "query",
+        ns::DISCO_INFO,
+    ))
+    .with_to(romeo.clone());
+    let handle = session.handle.clone();
+    let request = tokio::spawn(async move { handle.request(ask).await });
+    let sent = loop {
+        let element = server.element().await;
+        if element.attr("to") == Some("romeo@example.net/orchard") {
+            break element;
+        }
+    };
+    let id = sent.attr("id").expect("an id").to_owned();
+    server
+        .send(
+            format!(
+                "<iq type='result' id='{id}' from='mallory@evil.example/x'>\
+                 <query xmlns='{}'><feature var='urn:forged'/></query></iq>",
+                ns::DISCO_INFO
+            )
+            .as_bytes(),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !request.is_finished(),
+        "the forged reply settled the request"
+    );
+    server
+        .send(
+            format!(
+                "<iq type='result' id='{id}' from='{romeo}'>\
+                 <query xmlns='{}'><feature var='urn:real'/></query></iq>",
+                ns::DISCO_INFO
+            )
+            .as_bytes(),
+        )
+        .await;
+    let answer = tokio::time::timeout(STEP, request)
+        .await
+        .expect("settled in time")
+        .expect("no panic")
+        .expect("a result");
+    let xml = answer.payload.expect("a query").to_xml();
+    assert!(
+        xml.contains("urn:real") && !xml.contains("urn:forged"),
+        "{xml}"
+    );
+}
