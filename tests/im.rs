@@ -793,6 +793,28 @@ async fn core_22_unknown_iq_gets_an_error(kind: ServerKind) {
 }
 common::on_both_servers!(core_22_unknown_iq_gets_an_error);
 
+/// DISCO-05: a disco#info from our own account (another of our resources; servers ask from
+/// our bare or full JID too) is answered like any other, never dropped as coming from us.
+async fn disco_05_our_own_resources_are_answered(kind: ServerKind) {
+    let server = TestServer::start_kind(kind);
+    let alice = server.account("alice");
+    let _client = Client::start(&server, &alice).await;
+    let phone = Peer::online(&server, &alice, "phone").await;
+    let to = Jid::new("alice@localhost/balcony").unwrap();
+    let info = phone
+        .session
+        .handle
+        .request(Iq::get(Element::new("query", ns::DISCO_INFO)).with_to(to))
+        .await
+        .expect("disco answered");
+    assert_eq!(info.kind, IqType::Result);
+    assert!(
+        info.payload
+            .is_some_and(|q| q.child("identity", ns::DISCO_INFO).is_some())
+    );
+}
+common::on_both_servers!(disco_05_our_own_resources_are_answered);
+
 /// NEW-02..04: a second login with an unchanged roster gets an empty result
 /// and uses the cache; a change while away arrives as a push.
 async fn new_03_roster_versioning_uses_cache(kind: ServerKind) {
