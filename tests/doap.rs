@@ -127,6 +127,11 @@ const SPECS: &[Spec] = &[
         features: &["http://jabber.org/protocol/caps"],
     },
     Spec {
+        name: "xep-0153",
+        ids: &[],
+        features: &[],
+    },
+    Spec {
         name: "xep-0163",
         ids: &[("PEP", 1, 11)],
         features: &[],

@@ -261,11 +261,15 @@ async fn a_contacts_link_is_shown_and_opened_on_request(kind: ServerKind) {
     assert_eq!(client.ok("/open 2").await, format!("opened {first}"));
     let (ok, text) = client.run("/open 3").await;
     assert!(!ok && text.contains("2 links"), "{text}");
-    client
-        .until("the opener ran twice", |_| {
-            std::fs::read_to_string(&opened).is_ok_and(|s| s.lines().count() == 2)
-        })
-        .await;
+    // The openers are processes of their own: wait for them, not for the engine.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&opened).is_ok_and(|s| s.lines().count() == 2) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the opener did not run twice"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     // Two openers, each with its one link (they may finish in either order).
     let ran = std::fs::read_to_string(&opened).expect("opener output");
     let mut ran: Vec<&str> = ran.lines().collect();

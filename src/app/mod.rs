@@ -971,6 +971,7 @@ fn apply_session_event(state: &mut State, event: SessionEvent, at: i64, effects:
             }
             _ => {
                 caps::on_presence(state, &presence, effects);
+                vcard::on_presence(state, &presence);
                 chat::states::on_presence(state, &presence);
                 presence::update::on_presence(state, presence, effects)
             }

@@ -73,6 +73,9 @@ pub struct Cards {
     /// VCARD-10: whether our server offers `vcard-temp`; `None` until its
     /// disco#info has answered (or when it could not).
     pub server_support: Option<bool>,
+    /// XEP-0153: the card photo hash each contact's presence last carried;
+    /// a change means a new card, so the one held is dropped.
+    pub hashes: HashMap<BareJid, String>,
 }
 
 impl Cards {
@@ -146,6 +149,28 @@ pub fn show(
     }
     fetch(state, jid, Some(tag), label, effects);
     Outcome::Pending
+}
+
+/// XEP-0153: a presence announcing a card photo hash other than the one
+/// before: the card held for that contact is stale and is dropped, so the
+/// details view asks again when it opens (VCARD-10: still never fetched on
+/// presence alone).
+pub fn on_presence(state: &mut State, presence: &crate::xmpp::stanza::presence::Presence) {
+    let (Some(hash), Some(from)) = (&presence.card_hash, &presence.from) else {
+        return;
+    };
+    let jid = from.to_bare();
+    let cards = &mut state.cards;
+    if cards.hashes.len() >= MAX_CARDS && !cards.hashes.contains_key(&jid) {
+        cards.hashes.clear();
+    }
+    let changed = cards
+        .hashes
+        .insert(jid.clone(), hash.clone())
+        .is_some_and(|before| before != *hash);
+    if changed && matches!(cards.by_jid.get(&jid), Some(CardState::Loaded(_))) {
+        cards.by_jid.remove(&jid);
+    }
 }
 
 /// VCARD-10: the user opened `jid`'s details: their card is fetched,

@@ -183,7 +183,8 @@ fn vcard_07_card_lines_are_sanitised() {
 }
 
 /// VCARD-10: opening the details fetches a card once per session,
-/// only while online.
+/// only while online, and again once the contact's presence announced a
+/// new card (XEP-0153's photo hash).
 #[test]
 fn vcard_10_details_fetch_once() {
     let romeo = bare("romeo@example.net");
@@ -213,6 +214,39 @@ fn vcard_10_details_fetch_once() {
     );
     on_details_opened(&mut state, romeo.clone(), &mut effects);
     assert_eq!(requests(&effects).len(), 1, "kept for the session");
+
+    // XEP-0153: the same photo hash again keeps the card; a new one means
+    // a new card, asked for when the details open next (not before).
+    let presence = |hash: &str| {
+        crate::xmpp::stanza::presence::Presence::parse(&crate::xmpp::stanza::test_xml::parse(
+            &format!(
+                "<presence from='romeo@example.net/orchard'>\
+                 <x xmlns='vcard-temp:x:update'><photo>{hash}</photo></x></presence>"
+            ),
+        ))
+        .unwrap()
+    };
+    on_presence(
+        &mut state,
+        &presence("01b87fcd030b72895ff8e88db57ec525450f000d"),
+    );
+    on_presence(
+        &mut state,
+        &presence("01b87fcd030b72895ff8e88db57ec525450f000d"),
+    );
+    assert!(matches!(
+        state.cards.get(&romeo),
+        Some(CardState::Loaded(_))
+    ));
+    on_presence(&mut state, &presence("sha1-of-the-new-photo"));
+    assert!(state.cards.get(&romeo).is_none(), "the old card is dropped");
+    assert_eq!(
+        requests(&effects).len(),
+        1,
+        "nothing is fetched on presence"
+    );
+    on_details_opened(&mut state, romeo.clone(), &mut effects);
+    assert_eq!(requests(&effects).len(), 2, "fetched again on opening");
 }
 
 /// VCARD-04, VCARD-09: an edit fetches the card, sends it whole with

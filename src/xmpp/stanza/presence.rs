@@ -196,7 +196,28 @@ pub struct Presence {
     /// available presence only. Ours is added on the way out
     /// ([`super::caps::stamp`]).
     pub caps: Option<Announced>,
+    /// XEP-0153: the hash of the sender's card photo
+    /// (`vcard-temp:x:update`), from available presence: `Some("")` when
+    /// they have no photo, `None` when the presence says nothing of it.
+    /// A change means their card changed.
+    pub card_hash: Option<String>,
 }
+
+/// The longest card photo hash kept (a SHA-1 in hex is 40 bytes).
+pub const MAX_CARD_HASH_BYTES: usize = 128;
+
+/// XEP-0153 §3.2: `<x xmlns='vcard-temp:x:update'><photo>HASH</photo></x>`;
+/// an empty `<photo/>` is "no photo", an `<x/>` without `<photo/>` says
+/// nothing. An overlong hash is none.
+fn card_hash(element: &Element) -> Option<String> {
+    let x = element.child("x", VCARD_UPDATE)?;
+    let photo = x.child("photo", VCARD_UPDATE)?;
+    let hash = photo.text().trim().to_owned();
+    (hash.len() <= MAX_CARD_HASH_BYTES).then_some(hash)
+}
+
+/// XEP-0153's presence payload.
+const VCARD_UPDATE: &str = "vcard-temp:x:update";
 
 impl Presence {
     /// A presence of type `kind` with nothing else set.
@@ -214,6 +235,7 @@ impl Presence {
             muc: None,
             muc_join: None,
             caps: None,
+            card_hash: None,
         }
     }
 
@@ -292,6 +314,7 @@ impl Presence {
             } else {
                 None
             },
+            card_hash: if available { card_hash(element) } else { None },
         })
     }
 
@@ -745,5 +768,51 @@ mod tests {
         let mut p = Presence::available();
         p.from = Some(jid("juliet@example.com/balcony"));
         assert_eq!(p.to_element().to_xml(), "<presence/>");
+    }
+
+    /// XEP-0153: the card photo hash of available presence: a hash, an
+    /// empty photo (no photo), or nothing said; never from unavailable,
+    /// never overlong.
+    #[test]
+    fn card_hash_of_available_presence() {
+        let of = |xml: &str| {
+            Presence::parse(&crate::xmpp::stanza::test_xml::parse(xml))
+                .unwrap()
+                .card_hash
+        };
+        let x = |inner: &str| format!("<x xmlns='vcard-temp:x:update'>{inner}</x>");
+        assert_eq!(
+            of(&format!(
+                "<presence from='a@b/c'>{}</presence>",
+                x("<photo>abc</photo>")
+            )),
+            Some("abc".to_owned())
+        );
+        assert_eq!(
+            of(&format!(
+                "<presence from='a@b/c'>{}</presence>",
+                x("<photo/>")
+            )),
+            Some(String::new())
+        );
+        assert_eq!(
+            of(&format!("<presence from='a@b/c'>{}</presence>", x(""))),
+            None
+        );
+        assert_eq!(
+            of(&format!(
+                "<presence from='a@b/c' type='unavailable'>{}</presence>",
+                x("<photo>abc</photo>")
+            )),
+            None
+        );
+        let long = "f".repeat(MAX_CARD_HASH_BYTES + 1);
+        assert_eq!(
+            of(&format!(
+                "<presence from='a@b/c'>{}</presence>",
+                x(&format!("<photo>{long}</photo>"))
+            )),
+            None
+        );
     }
 }
