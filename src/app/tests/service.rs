@@ -65,6 +65,8 @@ const UPLOAD: &str = "<iq type='result' id='u'><query xmlns='http://jabber.org/p
 /// are asked once, then each distinct item's disco#info together; the chat
 /// and upload services are recorded with the upload limit, and an item
 /// answering with an error is one without features.
+/// DISCO-12: the services' answers omit the disco#info feature itself, as
+/// many do, and are read all the same.
 #[test]
 fn disco_09_services_found_after_server_info() {
     let mut state = logged_in();
