@@ -418,6 +418,35 @@ fn quoted(text: &str) -> String {
     format!("“{}”", one_line(text))
 }
 
+/// A titled box of `rows`, at most `max_width` wide and as tall as they
+/// need, scrolled from `scroll` (clamped), with the scroll position and
+/// `context`'s `hints` in its footer: the shape of every read-only listing.
+#[allow(clippy::too_many_arguments)]
+fn draw_scrolled_box(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    rows: &[layout::Row],
+    max_width: u16,
+    title: &str,
+    (context, hints): (Context, &[UiAction]),
+    (keymap, theme): (&Keymap, &Theme),
+    scroll: &mut usize,
+) {
+    let box_width = room(area.width).min(max_width);
+    let lines = layout::lay_out(rows, usize::from(box_width - 2), theme);
+    let rect = centred(
+        area,
+        box_width,
+        to_u16(lines.len() + 2).min(room(area.height)),
+    );
+    let page = usize::from(rect.height.saturating_sub(2));
+    *scroll = (*scroll).min(lines.len().saturating_sub(page));
+    let place = layout::position(*scroll, page, lines.len());
+    let footer = scroll_hints(keymap, context, hints, &place, theme);
+    let inner = frame_box(frame, rect, title, footer, theme);
+    layout::draw_scrolled(frame, inner, lines, scroll);
+}
+
 /// A scrolling overlay's hint line: scrolling keys only when there is
 /// more than fits, then the position.
 fn scroll_hints(

@@ -9,8 +9,8 @@ use jid::BareJid;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::layout::{Row, centred, draw_scrolled, frame_box, lay_out, position, room, to_u16};
-use super::{Overlay, Step, close, quoted, scroll_hints, scrolled, stay};
+use super::layout::Row;
+use super::{Overlay, Step, close, draw_scrolled_box, quoted, scrolled, stay};
 use crate::app::State;
 use crate::app::presence::Availability;
 use crate::app::subscription::update::subscription_state;
@@ -39,19 +39,16 @@ pub(super) fn draw_details(
     jid: &BareJid,
     scroll: &mut usize,
 ) {
-    let box_width = room(area.width).min(100);
-    let lines = lay_out(&details_rows(state, jid), usize::from(box_width - 2), theme);
-    let rect = centred(
+    draw_scrolled_box(
+        frame,
         area,
-        box_width,
-        to_u16(lines.len() + 2).min(room(area.height)),
+        &details_rows(state, jid),
+        100,
+        "Contact",
+        (Context::Details, DETAILS_HINTS),
+        (keymap, theme),
+        scroll,
     );
-    let page = usize::from(rect.height.saturating_sub(2));
-    *scroll = (*scroll).min(lines.len().saturating_sub(page));
-    let place = position(*scroll, page, lines.len());
-    let footer = scroll_hints(keymap, Context::Details, DETAILS_HINTS, &place, theme);
-    let inner = frame_box(frame, rect, "Contact", footer, theme);
-    draw_scrolled(frame, inner, lines, scroll);
 }
 
 /// What the caps of `jid/resource` say (XEP-0115): the client's name,

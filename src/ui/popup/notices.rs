@@ -7,8 +7,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::layout::{Row, centred, draw_scrolled, frame_box, lay_out, position, room, to_u16};
-use super::{Overlay, Step, close, scroll_hints, scrolled, stay};
+use super::layout::Row;
+use super::{Overlay, Step, close, draw_scrolled_box, scrolled, stay};
 use crate::app::State;
 use crate::sanitize::one_line;
 use crate::ui::keymap::{Context, Key, Keymap, UiAction};
@@ -56,17 +56,14 @@ pub(super) fn draw_notices(
     theme: &Theme,
     scroll: &mut usize,
 ) {
-    let box_width = room(area.width).min(120);
-    let lines = lay_out(&notices_rows(state), usize::from(box_width - 2), theme);
-    let rect = centred(
+    draw_scrolled_box(
+        frame,
         area,
-        box_width,
-        to_u16(lines.len() + 2).min(room(area.height)),
+        &notices_rows(state),
+        120,
+        "Notices",
+        (Context::Help, NOTICES_HINTS),
+        (keymap, theme),
+        scroll,
     );
-    let page = usize::from(rect.height.saturating_sub(2));
-    *scroll = (*scroll).min(lines.len().saturating_sub(page));
-    let place = position(*scroll, page, lines.len());
-    let footer = scroll_hints(keymap, Context::Help, NOTICES_HINTS, &place, theme);
-    let inner = frame_box(frame, rect, "Notices", footer, theme);
-    draw_scrolled(frame, inner, lines, scroll);
 }
