@@ -161,13 +161,22 @@ pub fn on_presence(state: &mut State, presence: &crate::xmpp::stanza::presence::
     };
     let jid = from.to_bare();
     let cards = &mut state.cards;
-    if cards.hashes.len() >= MAX_CARDS && !cards.hashes.contains_key(&jid) {
-        cards.hashes.clear();
-    }
-    let changed = cards
-        .hashes
-        .insert(jid.clone(), hash.clone())
-        .is_some_and(|before| before != *hash);
+    // The presence path: the same hash again (nearly every presence) costs
+    // a lookup, no allocation.
+    let changed = match cards.hashes.get_mut(&jid) {
+        Some(before) if before == hash => return,
+        Some(before) => {
+            before.clone_from(hash);
+            true
+        }
+        None => {
+            if cards.hashes.len() >= MAX_CARDS {
+                cards.hashes.clear();
+            }
+            cards.hashes.insert(jid.clone(), hash.clone());
+            false
+        }
+    };
     if changed && matches!(cards.by_jid.get(&jid), Some(CardState::Loaded(_))) {
         cards.by_jid.remove(&jid);
     }
