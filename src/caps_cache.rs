@@ -67,6 +67,11 @@ pub enum CapsCacheError {
     },
     #[error("caps cache {path} was written by a newer balcony")]
     TooNew { path: PathBuf },
+    #[error("caps cache {path}: cannot encode a row: {source}")]
+    Encode {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
 }
 
 /// The open cache file.
@@ -121,6 +126,12 @@ impl CapsCache {
             source,
         };
         conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
+        // A cache: each save is appended to the log, not synced to the
+        // disk, so verifying a burst of new clients never waits on fsync.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql)?;
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql)?;
@@ -195,8 +206,14 @@ impl CapsCache {
     /// Keeps `caps` (replacing an older row of the same key) and trims the
     /// table to [`MAX_ROWS`].
     pub fn save(&mut self, caps: &CachedCaps) -> Result<(), CapsCacheError> {
-        let identities = serde_json::to_string(&caps.identities).unwrap_or_else(|_| "[]".into());
-        let features = serde_json::to_string(&caps.features).unwrap_or_else(|_| "[]".into());
+        // A row that cannot be written is not written: an empty one would
+        // say this client speaks nothing.
+        let encode = |source| CapsCacheError::Encode {
+            path: self.path.clone(),
+            source,
+        };
+        let identities = serde_json::to_string(&caps.identities).map_err(encode)?;
+        let features = serde_json::to_string(&caps.features).map_err(encode)?;
         self.clock += 1;
         let clock = self.clock;
         let tx = self

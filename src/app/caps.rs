@@ -632,21 +632,18 @@ pub fn on_disk_cache(
 /// Notable features, in words, for people (the details view): what a
 /// contact's client can do that changes how we talk to it.
 pub const NOTABLE: &[(&str, &str)] = &[
-    ("urn:xmpp:receipts", "delivery receipts"),
-    (
-        "http://jabber.org/protocol/chatstates",
-        "chat states (typing)",
-    ),
-    ("urn:xmpp:chat-markers:0", "read markers"),
-    ("urn:xmpp:message-correct:0", "message corrections"),
-    ("urn:xmpp:carbons:2", "message carbons"),
+    (ns::RECEIPTS, "delivery receipts"),
+    (ns::CHAT_STATES, "chat states (typing)"),
+    (ns::CHAT_MARKERS, "read markers"),
+    (ns::CORRECTION, "message corrections"),
+    (ns::CARBONS, "message carbons"),
     (
         "eu.siacs.conversations.axolotl.devicelist+notify",
         "OMEMO encryption",
     ),
     ("urn:xmpp:omemo:2:devices+notify", "OMEMO 2 encryption"),
-    ("urn:xmpp:http:upload:0", "file upload"),
-    ("jabber:x:oob", "file links (out of band)"),
+    (ns::HTTP_UPLOAD, "file upload"),
+    (ns::OOB, "file links (out of band)"),
     ("urn:xmpp:jingle:1", "Jingle sessions"),
     (
         "urn:xmpp:jingle:apps:file-transfer:5",
@@ -654,9 +651,9 @@ pub const NOTABLE: &[(&str, &str)] = &[
     ),
     ("urn:xmpp:jingle:apps:rtp:audio", "audio calls"),
     ("urn:xmpp:jingle:apps:rtp:video", "video calls"),
-    ("http://jabber.org/protocol/muc", "group chat"),
-    ("urn:xmpp:mam:2", "message archive"),
-    ("urn:xmpp:ping", "ping"),
+    (ns::MUC, "group chat"),
+    (ns::MAM, "message archive"),
+    (ns::PING, "ping"),
     ("jabber:iq:version", "software version"),
     ("urn:xmpp:time", "entity time"),
     (

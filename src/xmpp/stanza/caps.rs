@@ -104,15 +104,6 @@ impl Algorithm {
         }
     }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Sha1 => "sha-1",
-            Algorithm::Sha256 => "sha-256",
-            Algorithm::Sha384 => "sha-384",
-            Algorithm::Sha512 => "sha-512",
-        }
-    }
-
     /// CAPS-02: the base64 (with padding) digest of `text`'s UTF-8 bytes.
     pub fn digest(self, text: &str) -> String {
         let algorithm = match self {
@@ -276,8 +267,7 @@ pub fn ver(identities: &[Identity<'_>], features: &[&str]) -> String {
         s.push_str(feature);
         s.push('<');
     }
-    let hash = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, s.as_bytes());
-    BASE64.encode(hash.as_ref())
+    Algorithm::Sha1.digest(&s)
 }
 
 /// CAPS-01: `<c xmlns='http://jabber.org/protocol/caps' hash='sha-1'
