@@ -258,6 +258,9 @@ pub struct State {
     pub directed: BTreeMap<String, OwnPresence>,
     pub own: OwnPresence,
     pub initial_presence_sent: bool,
+    /// The server reflected our available presence back (RFC 6121 §4.2.2):
+    /// from here on it routes messages for our bare JID to this session.
+    pub presence_reflected: bool,
     /// Blocking and privacy commands given before the server's features
     /// were known, run in order once they are.
     pub awaiting_features: Vec<dispatch::AwaitingFeatures>,

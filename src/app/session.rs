@@ -31,6 +31,7 @@ pub fn on_online(
     state.acks = false;
     state.roster.begin_session();
     state.initial_presence_sent = false;
+    state.presence_reflected = false;
     state.presence.clear_all();
     state.caps.end_session();
     state.roster.reset_availability();
@@ -137,6 +138,7 @@ pub fn on_closed(state: &mut State, error: Option<String>, effects: &mut Vec<Eff
     state.own_resources.resources.clear();
     state.directed.clear();
     state.initial_presence_sent = false;
+    state.presence_reflected = false;
     state.archive.end_session();
     dispatch::fail_awaiting_features(state, effects);
     super::bookmarks::update::on_closed(state, effects);

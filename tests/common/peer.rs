@@ -188,7 +188,9 @@ impl Client {
         };
         client.engine.connect();
         client
-            .until("initial presence", |c| c.engine.state.initial_presence_sent)
+            .until("our presence reflected by the server", |c| {
+                c.engine.state.presence_reflected
+            })
             .await;
         client
     }

@@ -143,6 +143,7 @@ fn apply_own(
     let ours = state.jid.as_ref().map(|j| j.resource().as_str().to_owned());
     if ours.as_deref() == Some(resource.as_str()) {
         // The server reflects our own broadcast back to us.
+        state.presence_reflected = presence.kind == PresenceType::Available;
         return;
     }
     match presence.kind {
