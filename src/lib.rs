@@ -24,6 +24,7 @@ pub mod engine;
 pub mod history;
 pub mod logging;
 pub mod notify;
+pub mod omemo;
 pub mod roster_cache;
 pub mod sanitize;
 pub mod tui;

@@ -24,14 +24,14 @@ pub fn python() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/opt/balcony-test-venv"));
     let python = venv.join("bin/python");
     let ok = std::process::Command::new(&python)
-        .args(["-c", "import slixmpp"])
+        .args(["-c", "import slixmpp, slixmpp_omemo"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     assert!(
         ok,
-        "slixmpp is missing from {}: run `scripts/install-deps tests`",
+        "slixmpp or slixmpp-omemo is missing from {}: run `scripts/install-deps tests`",
         venv.display()
     );
     python

@@ -30,6 +30,7 @@ use super::lexer::Lexer;
 use super::ns;
 
 mod decode;
+pub mod fragment;
 mod tag;
 mod tree;
 
