@@ -9,6 +9,7 @@
 //! answer is just another message.
 
 mod login;
+mod omemo;
 mod rows;
 
 use std::collections::{HashMap, VecDeque};
@@ -731,6 +732,7 @@ impl Engine {
 
     fn execute(&mut self, effect: Effect, queue: &mut VecDeque<Msg>) {
         match effect {
+            Effect::Omemo { tag, command } => self.omemo_command(tag, command, queue),
             Effect::SendMessage(message) => {
                 self.record_outgoing(&message);
                 self.send(message.to_element());

@@ -29,6 +29,7 @@ pub mod dispatch;
 pub mod event;
 pub mod headline;
 pub mod link;
+pub mod omemo;
 pub mod presence;
 pub mod privacy;
 pub mod room;
@@ -318,6 +319,8 @@ pub struct State {
     /// Contacts' capabilities per full JID, and the `(hash, ver)` cache
     /// (CAPS-07…12).
     pub caps: caps::CapsBook,
+    /// Who announces OMEMO devices and what the user chose (OMEMO-31).
+    pub omemo: omemo::OmemoView,
 }
 
 impl State {
@@ -539,6 +542,8 @@ pub enum Msg {
     /// The caps cache read from disk (CAPS-10), after
     /// [`caps::CapsBook::await_disk`].
     CapsCache(Vec<(caps::Key, caps::ClientInfo)>),
+    /// News from the engine's OMEMO.
+    Omemo(omemo::Report),
 }
 
 /// A message for the history. The store decides what is kept, as it
@@ -623,6 +628,11 @@ pub enum ViewMsg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     SendMessage(Message),
+    /// Carry out a `/omemo` command (`tag` for its result).
+    Omemo {
+        tag: u64,
+        command: omemo::OmemoCommand,
+    },
     SendPresence(Presence),
     Request {
         query: Query,
@@ -793,7 +803,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::ArchiveScrollFrom { .. }
         | Msg::Tick { .. }
         | Msg::Upload { .. }
-        | Msg::CapsCache(_) => false,
+        | Msg::CapsCache(_)
+        | Msg::Omemo(_) => false,
     };
     // MAM-11: once caught up, live messages with our archive's ids carry
     // the cursor on; before, only the catch-up's own pages do.
@@ -886,6 +897,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Upload { report, at } => upload::on_report(state, report, at, &mut effects),
         Msg::CapsCache(entries) => caps::on_disk_cache(state, entries, &mut effects),
+        Msg::Omemo(report) => omemo::on_report(state, report, &mut effects),
     }
     if live {
         archive::update::follow_live(state, &mut effects);

@@ -143,6 +143,9 @@ pub enum Query {
     /// XEP-0060 §6.5 (PEP-08): every item of one of our own nodes (no
     /// `to`); `item-not-found` means the node does not exist yet.
     PubsubItems { node: String },
+    /// XEP-0060 §6.5 on another account's PEP service (OMEMO-03, OMEMO-05):
+    /// the items of `node` at `jid` (a contact's device list or bundle).
+    PubsubItemsOf { jid: BareJid, node: String },
     /// XEP-0060 §7.1 (PEP-06, PEP-07): publish `item` to our own `node`,
     /// demanding `options`.
     PubsubPublish {
@@ -395,6 +398,9 @@ impl Query {
             Query::CarbonsEnable => Iq::set(carbons::enable()),
             Query::CarbonsDisable => Iq::set(carbons::disable()),
             Query::PubsubItems { node } => Iq::get(pubsub::items_request(node)),
+            Query::PubsubItemsOf { jid, node } => {
+                Iq::get(pubsub::items_request(node)).with_to(Jid::from(jid.clone()))
+            }
             Query::PubsubPublish {
                 node,
                 item,
@@ -465,7 +471,7 @@ impl Query {
             | Query::RoomInfo(_)
             | Query::ServiceInfo(_) => Ok(Answer::Features(disco_features(payload.as_ref()))),
             Query::ReservedNick(_) => Ok(Answer::ReservedNick(reserved_nick(payload.as_ref()))),
-            Query::PubsubItems { node } => match payload {
+            Query::PubsubItems { node } | Query::PubsubItemsOf { node, .. } => match payload {
                 None => Ok(Answer::PubsubItems(Items::default())),
                 Some(pubsub) => pubsub::parse_items(&pubsub, node, MAX_ITEMS)
                     .map(Answer::PubsubItems)

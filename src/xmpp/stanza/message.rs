@@ -164,6 +164,11 @@ pub struct Message {
     /// UPLOAD-09, UPLOAD-10: an out-of-band link (XEP-0066), such as a
     /// shared upload. Read and written.
     pub oob: Option<super::oob::Oob>,
+    /// OMEMO-30: the OMEMO `<encrypted/>` (XEP-0384), as read or to write.
+    pub encrypted: Option<super::omemo::Encrypted>,
+    /// What end-to-end encryption decided for this message: set once
+    /// (by the engine's OMEMO) and read by everyone after, never re-derived.
+    pub e2e: super::omemo::E2e,
 }
 
 /// Longest body kept: a chat line, not a file transfer. Each conversation
@@ -237,6 +242,8 @@ impl Message {
             voice_request: None,
             delay: None,
             oob: None,
+            encrypted: None,
+            e2e: super::omemo::E2e::Plain,
         }
     }
 
@@ -273,6 +280,7 @@ impl Message {
         });
         let oob = super::oob::Oob::of(element);
         let bodies = capped(lang::collect(element, "body"), MAX_BODY_BYTES);
+        let (encrypted, e2e) = super::omemo::Encrypted::of(element);
         Ok(Message {
             from: jid_attr(element, "from")?,
             to: jid_attr(element, "to")?,
@@ -297,6 +305,8 @@ impl Message {
             voice_request: VoiceRequest::of(element),
             delay: Delay::of(element).ok().flatten(),
             oob,
+            encrypted,
+            e2e,
         })
     }
 
@@ -351,6 +361,17 @@ impl Message {
         }
         if let Some(oob) = &self.oob {
             element.push_child(oob.to_element());
+        }
+        if let Some(encrypted) = &self.encrypted {
+            element.push_child(encrypted.to_element());
+            // OMEMO-33: archived for the user's other devices, and named
+            // for clients that cannot read it (XEP-0380).
+            element.push_child(Element::new("store", ns::HINTS));
+            element.push_child(
+                Element::new("encryption", super::omemo::EME)
+                    .with_attr("namespace", encrypted.ns.xmlns())
+                    .with_attr("name", "OMEMO"),
+            );
         }
         // MARKERS-04: a marker never asks for one.
         if let Some(id) = &self.displayed {

@@ -17,6 +17,40 @@ use crate::omemo::session::Bundle;
 use crate::omemo::wire;
 use crate::xmpp::element::Element;
 
+/// Explicit Message Encryption (XEP-0380).
+pub const EME: &str = "urn:xmpp:eme:0";
+
+/// The body a client that cannot decrypt shows (OMEMO-33).
+pub const FALLBACK_BODY: &str = "This message is OMEMO encrypted; your client cannot read it.";
+
+/// What end-to-end encryption decided for a message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum E2e {
+    /// Neither encrypted nor to be.
+    #[default]
+    Plain,
+    /// Outgoing: leaves encrypted or not at all (OMEMO-31).
+    Required,
+    /// Incoming: decrypted; sent by `device`, whose key the user trusts
+    /// (blindly or verified) or not.
+    Decrypted {
+        ns: Namespace,
+        device: u32,
+        trusted: bool,
+    },
+    /// Incoming: encrypted, and not for us to read; the body says why.
+    /// `quiet` when there is nothing to tell the user (a copy already
+    /// read, an empty message that only moves a session on).
+    Undecryptable { reason: String, quiet: bool },
+}
+
+impl E2e {
+    /// True for a message that was or will be encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        !matches!(self, E2e::Plain)
+    }
+}
+
 /// Devices read from one list; the rest are ignored (a real account has a
 /// handful).
 pub const MAX_DEVICES: usize = 64;
@@ -293,6 +327,22 @@ fn is_true(value: Option<&str>) -> bool {
 }
 
 impl Encrypted {
+    /// The `<encrypted/>` of `message`, and the decision so far: one that
+    /// does not read is undecryptable now.
+    pub fn of(message: &Element) -> (Option<Encrypted>, E2e) {
+        match Encrypted::find(message).map(Encrypted::parse) {
+            None => (None, E2e::Plain),
+            Some(Ok(encrypted)) => (Some(encrypted), E2e::Plain),
+            Some(Err(error)) => (
+                None,
+                E2e::Undecryptable {
+                    reason: error.to_string(),
+                    quiet: false,
+                },
+            ),
+        }
+    }
+
     /// The `<encrypted/>` of either namespace in `message`, if any; OMEMO 2
     /// first when a sender put both.
     pub fn find(message: &Element) -> Option<&Element> {
