@@ -114,6 +114,8 @@ pub struct Engine {
     uploads: HashMap<u64, tokio::task::AbortHandle>,
     /// Where verified caps are kept between runs (CAPS-10), once open.
     caps_cache: Option<CapsCache>,
+    /// OMEMO's keys, sessions and what waits for them.
+    omemo: omemo::Omemo,
 }
 
 impl Engine {
@@ -162,8 +164,14 @@ impl Engine {
             cursor_due: None,
             uploads: HashMap::new(),
             caps_cache: None,
+            omemo: omemo::Omemo::default(),
         };
         engine.account = engine.settings.jid.to_string();
+        let (omemo, reports) = omemo::Omemo::open(cache_dir.as_deref(), &engine.settings.jid);
+        engine.omemo = omemo;
+        for report in reports {
+            engine.process(Msg::Omemo(report));
+        }
         if let Some(mutes) = &engine.mutes {
             match mutes.load() {
                 Ok(jids) if jids.is_empty() => {}
@@ -352,11 +360,23 @@ impl Engine {
                 event: SessionEvent::Reply { token, result },
                 ..
             }) => {
+                if self.omemo_reply(token, &result) {
+                    return;
+                }
                 if let Some(purpose) = self.requests.remove(&token) {
+                    let mut result = result;
+                    if let Ok(crate::xmpp::query::Answer::ArchivePage { messages, .. }) =
+                        &mut result
+                    {
+                        for archived in messages {
+                            let ours = self.is_ours(archived.forwarded.message.from.as_ref());
+                            self.omemo_incoming(&mut archived.forwarded.message, ours);
+                        }
+                    }
                     self.process(Msg::Reply { purpose, result });
                 }
             }
-            Internal::Msg(msg) => {
+            Internal::Msg(mut msg) => {
                 if matches!(
                     &msg,
                     Msg::Session {
@@ -365,6 +385,10 @@ impl Engine {
                     }
                 ) {
                     self.fail_requests();
+                    self.omemo_offline();
+                }
+                if !self.omemo_session_event(&mut msg) {
+                    return;
                 }
                 if let Msg::Upload {
                     report:
@@ -375,7 +399,17 @@ impl Engine {
                 {
                     self.uploads.remove(tag);
                 }
+                let online = match &msg {
+                    Msg::Session {
+                        event: SessionEvent::Online { jid, .. },
+                        ..
+                    } => Some(jid.to_bare()),
+                    _ => None,
+                };
                 self.process(msg);
+                if let Some(own) = online {
+                    self.omemo_online(own);
+                }
             }
         }
     }
@@ -735,7 +769,11 @@ impl Engine {
             Effect::Omemo { tag, command } => self.omemo_command(tag, command, queue),
             Effect::SendMessage(message) => {
                 self.record_outgoing(&message);
-                self.send(message.to_element());
+                if message.e2e == crate::xmpp::stanza::omemo::E2e::Required {
+                    self.omemo_outgoing(message);
+                } else {
+                    self.send(message.to_element());
+                }
             }
             Effect::LoadHistory {
                 conversation,

@@ -227,6 +227,21 @@ const SPECS: &[Spec] = &[
         features: &[],
     },
     Spec {
+        name: "xep-0384",
+        ids: &[
+            ("OMEMO", 1, 6),
+            ("OMEMO", 10, 16),
+            ("OMEMO", 20, 25),
+            ("OMEMO", 30, 34),
+            ("OMEMO", 40, 41),
+            ("OMEMO", 50, 54),
+        ],
+        features: &[
+            "eu.siacs.conversations.axolotl.devicelist+notify",
+            "urn:xmpp:omemo:2:devices+notify",
+        ],
+    },
+    Spec {
         name: "xep-0402",
         ids: &[("BOOKMARKS", 1, 10)],
         features: &["urn:xmpp:bookmarks:1+notify"],

@@ -33,6 +33,8 @@ pub enum Report {
     /// The user's choice for a conversation, as stored (at start and after
     /// `/omemo on|off`).
     Chosen { jid: BareJid, on: bool },
+    /// Our message `id` to `to` left encrypted.
+    Sent { to: BareJid, id: String },
     /// Our message `id` to `to` was not sent: it could not be encrypted
     /// (OMEMO-31: never sent in clear instead).
     NotSent {
@@ -57,6 +59,9 @@ pub struct OmemoView {
     pub announced: HashSet<BareJid>,
     /// `/omemo on|off` per conversation.
     pub chosen: HashMap<BareJid, bool>,
+    /// Commands whose message waits to be encrypted, by message id: their
+    /// result comes when it leaves (or cannot).
+    pub sending: HashMap<String, (u64, String)>,
 }
 
 impl OmemoView {
@@ -86,7 +91,17 @@ pub fn on_report(state: &mut State, report: Report, effects: &mut Vec<Effect>) {
         Report::Chosen { jid, on } => {
             state.omemo.chosen.insert(jid, on);
         }
+        Report::Sent { to, id } => {
+            if let Some((tag, label)) = state.omemo.sending.remove(&id) {
+                let text = format!("sent encrypted to {to}");
+                dispatch::report(state, tag, label, dispatch::Outcome::Done(text), effects);
+            }
+        }
         Report::NotSent { to, id, reason } => {
+            if let Some((tag, label)) = state.omemo.sending.remove(&id) {
+                let text = format!("not sent: it could not be encrypted ({reason})");
+                dispatch::report(state, tag, label, dispatch::Outcome::Failed(text), effects);
+            }
             let mut error =
                 StanzaError::new(ErrorType::Cancel, StanzaCondition::UndefinedCondition);
             error.text = Some(format!("not encrypted, not sent: {reason}"));

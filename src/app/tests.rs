@@ -373,6 +373,7 @@ fn describe(effect: &Effect) -> String {
             format!("request {purpose:?}: {}", iq.to_element().to_xml())
         }
         Effect::SaveRoster => "save-roster".into(),
+        Effect::Omemo { tag, command } => format!("omemo {tag}: {command:?}"),
         Effect::Emit(event) => format!("emit: {}", event.to_line()),
         Effect::RunStartupCommands => "startup".into(),
         Effect::Disconnect => "disconnect".into(),

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS devices (
     jid TEXT NOT NULL, ns INTEGER NOT NULL, device INTEGER NOT NULL,
     active INTEGER NOT NULL, label TEXT, identity BLOB,
     PRIMARY KEY (jid, ns, device));
+CREATE TABLE IF NOT EXISTS chosen (jid TEXT PRIMARY KEY, encrypt INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS identities (
     jid TEXT NOT NULL, identity BLOB NOT NULL, trust INTEGER NOT NULL,
     PRIMARY KEY (jid, identity));
@@ -354,6 +355,30 @@ impl KeyStore {
             .execute(
                 "INSERT OR REPLACE INTO identities (jid, identity, trust) VALUES (?1, ?2, ?3)",
                 params![jid, identity.to_vec(), trust.code()],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+}
+
+impl KeyStore {
+    /// `/omemo on|off` per conversation.
+    pub fn load_chosen(&self) -> Result<Vec<(String, bool)>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT jid, encrypt FROM chosen")
+            .map_err(|e| self.sql(e))?;
+        let rows = statement
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+    }
+
+    pub fn save_chosen(&self, jid: &str, encrypt: bool) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO chosen (jid, encrypt) VALUES (?1, ?2)",
+                params![jid, encrypt],
             )
             .map_err(|e| self.sql(e))?;
         Ok(())

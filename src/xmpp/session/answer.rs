@@ -39,8 +39,14 @@ pub const FEATURES: &[&str] = &[
     ns::OOB,
     BOOKMARKS_NOTIFY,
     LEGACY_BOOKMARKS_NOTIFY,
+    OMEMO_LEGACY_NOTIFY,
+    OMEMO_NOTIFY,
     "jabber:client",
 ];
+
+/// OMEMO-04: contacts' device lists, pushed as they change.
+const OMEMO_LEGACY_NOTIFY: &str = "eu.siacs.conversations.axolotl.devicelist+notify";
+const OMEMO_NOTIFY: &str = "urn:xmpp:omemo:2:devices+notify";
 
 /// PEP-02: we want to hear of changes to our bookmarks (XEP-0402 §4).
 const BOOKMARKS_NOTIFY: &str = "urn:xmpp:bookmarks:1+notify";
