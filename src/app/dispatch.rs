@@ -235,6 +235,7 @@ fn run(
             Ok(command) => bookmarks::update::command(state, tag, label, command, effects),
             Err(why) => Outcome::Failed(why),
         },
+        Action::Omemo(command) => super::omemo::command(state, tag, command, effects),
         Action::Reconnect => session::reconnect(effects),
         Action::Disconnect { status } => session::disconnect(state, status, effects),
         Action::Quit { status } => session::quit(state, status, effects),

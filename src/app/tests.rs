@@ -29,6 +29,7 @@ mod login;
 mod markers;
 mod message;
 mod moderation;
+mod omemo;
 mod presence;
 mod privacy;
 mod readiness;
@@ -402,6 +403,7 @@ fn describe(effect: &Effect) -> String {
         Effect::OpenLink { command, url, .. } => format!("open {command:?} {url}"),
         Effect::SaveCaps { key, .. } => format!("save-caps {} {}", key.hash, key.ver),
         Effect::Answered { purpose, answer } => format!("answered {purpose:?}: {answer:?}"),
+        Effect::Omemo { tag, command } => format!("omemo {tag}: {command:?}"),
     }
 }
 
