@@ -49,6 +49,23 @@ pub struct Config {
     pub rooms: RoomsConfig,
     #[serde(default)]
     pub links: LinksConfig,
+    #[serde(default)]
+    pub omemo: OmemoConfig,
+}
+
+/// `[omemo]`: end-to-end encryption (XEP-0384).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OmemoConfig {
+    /// Encrypt conversations with contacts who announce OMEMO devices
+    /// unless `/omemo off` said otherwise (OMEMO-31).
+    pub default: bool,
+}
+
+impl Default for OmemoConfig {
+    fn default() -> Self {
+        OmemoConfig { default: true }
+    }
 }
 
 /// `[links]`: links in messages (XEP-0066) and HTTP uploads (XEP-0363).

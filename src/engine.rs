@@ -883,8 +883,15 @@ impl Engine {
                 // Messages an earlier run wrote but never saw acknowledged go
                 // out again, with their ids (receivers drop repeats).
                 for stored in std::mem::take(&mut self.outbox) {
-                    if let Some(message) = outbox_message(&stored) {
-                        self.send(message.to_element());
+                    if let Some(mut message) = outbox_message(&stored) {
+                        // OMEMO-31: what would be encrypted now is never
+                        // resent in clear.
+                        if app::omemo::must_encrypt(&self.state, &message) {
+                            message.e2e = crate::xmpp::stanza::omemo::E2e::Required;
+                            self.omemo_outgoing(message);
+                        } else {
+                            self.send(message.to_element());
+                        }
                     }
                 }
                 for line in self.startup.clone() {

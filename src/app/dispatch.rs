@@ -15,6 +15,12 @@ use super::{room, roster, session, subscription};
 pub fn apply(state: &mut State, tag: u64, action: Action, at: i64, effects: &mut Vec<Effect>) {
     let label = action.label();
     let outcome = run(state, tag, &label, action, at, effects);
+    // A message that waits to be encrypted (OMEMO-31) reports when it
+    // leaves, or cannot.
+    if let Some(id) = state.omemo.awaiting.take() {
+        state.omemo.sending.insert(id, (tag, label));
+        return;
+    }
     report(state, tag, label, outcome, effects);
 }
 
@@ -235,6 +241,7 @@ fn run(
             Ok(command) => bookmarks::update::command(state, tag, label, command, effects),
             Err(why) => Outcome::Failed(why),
         },
+        Action::Omemo(command) => super::omemo::command(state, tag, command, effects),
         Action::Reconnect => session::reconnect(effects),
         Action::Disconnect { status } => session::disconnect(state, status, effects),
         Action::Quit { status } => session::quit(state, status, effects),

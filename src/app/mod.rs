@@ -157,6 +157,9 @@ pub struct Preferences {
     /// UPLOAD-10: the program `/open` hands a link to (`[links] command`),
     /// the link being its last argument.
     pub link_command: Vec<String>,
+    /// OMEMO-31: encrypt conversations with contacts who announce OMEMO
+    /// devices unless the user turned it off (`[omemo] default`).
+    pub omemo_default: bool,
 }
 
 impl Preferences {
@@ -205,6 +208,7 @@ impl Preferences {
             self_ping_secs: i64::from(config.rooms.self_ping_secs.max(1)),
             allow_http_links: config.links.allow_http,
             link_command: config.links.command.clone(),
+            omemo_default: config.omemo.default,
         }
     }
 }
@@ -225,6 +229,7 @@ impl Default for Preferences {
             self_ping_secs: room::SELF_PING_SECS,
             allow_http_links: false,
             link_command: vec!["xdg-open".to_owned()],
+            omemo_default: true,
         }
     }
 }
@@ -327,6 +332,10 @@ impl State {
     pub fn new(prefs: Preferences) -> Self {
         State {
             own: prefs.initial.clone(),
+            omemo: omemo::OmemoView {
+                default_on: prefs.omemo_default,
+                ..omemo::OmemoView::default()
+            },
             prefs,
             ..State::default()
         }

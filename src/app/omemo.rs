@@ -62,6 +62,12 @@ pub struct OmemoView {
     /// Commands whose message waits to be encrypted, by message id: their
     /// result comes when it leaves (or cannot).
     pub sending: HashMap<String, (u64, String)>,
+    /// The id of the encrypted message the command being applied just
+    /// handed to the engine, so its result can wait for it.
+    pub awaiting: Option<String>,
+    /// The label of each `/omemo` command the engine is carrying out, by
+    /// tag, for its [`Report::Result`].
+    pub pending: HashMap<u64, String>,
 }
 
 impl OmemoView {
@@ -74,9 +80,140 @@ impl OmemoView {
     }
 }
 
+use super::chat::{ConversationId, ConversationKind, Seal};
+use super::command::Action;
+use super::dispatch::Outcome;
 use super::event::Event;
 use super::{Effect, State, dispatch, push_notice};
 use crate::xmpp::error::{ErrorType, StanzaCondition, StanzaError};
+use crate::xmpp::stanza::message::{Message, MessageType};
+use crate::xmpp::stanza::omemo::E2e;
+
+/// OMEMO-31: the one place that decides whether a message we compose in
+/// conversation `id` leaves encrypted: a chat or normal message with a
+/// body, to a contact (not a room, nor an occupant in one) whose
+/// conversation wants it. Line `seq` gets the lock mark when it does.
+pub fn seal_outgoing(state: &mut State, id: ConversationId, seq: u64, message: &mut Message) {
+    let Some(conversation) = state.chats.get(id) else {
+        return;
+    };
+    let sealed = conversation.kind == ConversationKind::Chat
+        && fits(message)
+        && state.omemo.wants(&conversation.peer);
+    if sealed {
+        message.e2e = E2e::Required;
+    }
+    state
+        .chats
+        .set_seal(id, seq, sealed.then_some(Seal::Encrypted));
+}
+
+/// OMEMO-31: [`seal_outgoing`]'s rule for a message that is no longer in
+/// a conversation (one the outbox sends again after a restart): by its
+/// address, which must not be a room we know.
+pub fn must_encrypt(state: &State, message: &Message) -> bool {
+    let Some(to) = message.to.as_ref().map(jid::Jid::to_bare) else {
+        return false;
+    };
+    fits(message) && state.chats.find_room(&to, None).is_none() && state.omemo.wants(&to)
+}
+
+/// Chat and normal messages with a body are encrypted; receipts, markers
+/// and chat states alone carry nothing to hide and stay plain.
+fn fits(message: &Message) -> bool {
+    matches!(message.kind, MessageType::Chat | MessageType::Normal) && !message.bodies.is_empty()
+}
+
+/// OMEMO-40: the mark a decrypted incoming line gets, if any.
+pub fn seal_of(e2e: &E2e) -> Option<Seal> {
+    match e2e {
+        E2e::Decrypted { trusted: true, .. } => Some(Seal::Encrypted),
+        E2e::Decrypted { trusted: false, .. } => Some(Seal::Untrusted),
+        E2e::Plain | E2e::Required | E2e::Undecryptable { .. } => None,
+    }
+}
+
+/// `/omemo …`: on and off take effect here at once (the next line typed
+/// obeys them) and the engine stores the choice; the rest are the
+/// engine's, whose [`Report::Result`] ends the command.
+pub fn command(
+    state: &mut State,
+    tag: u64,
+    command: OmemoCommand,
+    effects: &mut Vec<Effect>,
+) -> Outcome {
+    let command = match resolve(state, command) {
+        Ok(command) => command,
+        Err(why) => return Outcome::Failed(why),
+    };
+    let done = match &command {
+        OmemoCommand::On(Some(jid)) | OmemoCommand::Off(Some(jid)) => {
+            let on = matches!(command, OmemoCommand::On(_));
+            state.omemo.chosen.insert(jid.clone(), on);
+            let word = if on { "on" } else { "off" };
+            Some(format!("OMEMO {word} for {jid}"))
+        }
+        _ => None,
+    };
+    if done.is_none() {
+        let label = Action::Omemo(command.clone()).label();
+        state.omemo.pending.insert(tag, label);
+    }
+    effects.push(Effect::Omemo { tag, command });
+    match done {
+        Some(text) => Outcome::Done(text),
+        None => Outcome::Pending,
+    }
+}
+
+/// Fills in the conversation on screen where the JID was left out, and
+/// refuses rooms: OMEMO here is for one-to-one chats.
+fn resolve(state: &State, command: OmemoCommand) -> Result<OmemoCommand, String> {
+    let contact = |jid: Option<BareJid>| match jid {
+        Some(jid) => not_a_room(state, jid),
+        None => chat_on_screen(state),
+    };
+    Ok(match command {
+        OmemoCommand::On(jid) => OmemoCommand::On(Some(contact(jid)?)),
+        OmemoCommand::Off(jid) => OmemoCommand::Off(Some(contact(jid)?)),
+        // Without a contact, our own devices alone.
+        OmemoCommand::Fingerprints(None) => OmemoCommand::Fingerprints(chat_on_screen(state).ok()),
+        OmemoCommand::Fingerprints(Some(jid)) => {
+            OmemoCommand::Fingerprints(Some(not_a_room(state, jid)?))
+        }
+        OmemoCommand::Trust { jid, fingerprint } => OmemoCommand::Trust {
+            jid: not_a_room(state, jid)?,
+            fingerprint,
+        },
+        OmemoCommand::Untrust { jid, fingerprint } => OmemoCommand::Untrust {
+            jid: not_a_room(state, jid)?,
+            fingerprint,
+        },
+    })
+}
+
+/// The contact of the one-to-one chat on screen.
+fn chat_on_screen(state: &State) -> Result<BareJid, String> {
+    let conversation = state
+        .active
+        .and_then(|id| state.chats.get(id))
+        .ok_or("no conversation is open: give the contact's JID")?;
+    match conversation.kind {
+        ConversationKind::Chat => Ok(conversation.peer.clone()),
+        ConversationKind::Room | ConversationKind::Private { .. } => {
+            Err("OMEMO is for one-to-one chats, not rooms: give a contact's JID".to_owned())
+        }
+    }
+}
+
+fn not_a_room(state: &State, jid: BareJid) -> Result<BareJid, String> {
+    if state.chats.find_room(&jid, None).is_some() {
+        return Err(format!(
+            "{jid} is a room: OMEMO is for one-to-one chats here"
+        ));
+    }
+    Ok(jid)
+}
 
 /// Applies what the engine's OMEMO reports.
 pub fn on_report(state: &mut State, report: Report, effects: &mut Vec<Effect>) {
@@ -141,7 +278,12 @@ pub fn on_report(state: &mut State, report: Report, effects: &mut Vec<Effect>) {
             } else {
                 dispatch::Outcome::Failed(text)
             };
-            dispatch::report(state, tag, "/omemo".to_owned(), outcome, effects);
+            let label = state
+                .omemo
+                .pending
+                .remove(&tag)
+                .unwrap_or_else(|| "/omemo".to_owned());
+            dispatch::report(state, tag, label, outcome, effects);
         }
     }
 }

@@ -29,6 +29,7 @@ mod login;
 mod markers;
 mod message;
 mod moderation;
+mod omemo;
 mod presence;
 mod privacy;
 mod readiness;

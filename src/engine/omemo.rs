@@ -374,11 +374,10 @@ impl Engine {
         queue: &mut VecDeque<Msg>,
     ) {
         let (ok, text) = match command {
-            OmemoCommand::On(None) | OmemoCommand::Off(None) => {
-                (false, "which conversation?".to_owned())
-            }
-            OmemoCommand::On(Some(jid)) => self.omemo_choose(&jid, true),
-            OmemoCommand::Off(Some(jid)) => self.omemo_choose(&jid, false),
+            OmemoCommand::On(None) | OmemoCommand::Off(None) => return,
+            // The store has reported these already; only keep them.
+            OmemoCommand::On(Some(jid)) => return self.omemo_choose(&jid, true),
+            OmemoCommand::Off(Some(jid)) => return self.omemo_choose(&jid, false),
             OmemoCommand::Fingerprints(jid) => (true, self.omemo_fingerprints(jid.as_ref())),
             OmemoCommand::Trust { jid, fingerprint } => {
                 self.omemo_decide(&jid, &fingerprint, Trust::Verified)
@@ -390,14 +389,12 @@ impl Engine {
         queue.push_back(Msg::Omemo(Report::Result { tag, ok, text }));
     }
 
-    fn omemo_choose(&mut self, jid: &BareJid, on: bool) -> (bool, String) {
+    fn omemo_choose(&mut self, jid: &BareJid, on: bool) {
         if let Some(store) = &self.omemo.store
             && let Err(error) = store.save_chosen(jid.as_str(), on)
         {
-            return (false, format!("cannot keep the choice: {error}"));
+            warn!(%error, "cannot keep the OMEMO choice");
         }
-        let word = if on { "on" } else { "off" };
-        (true, format!("OMEMO {word} for {jid}"))
     }
 
     fn omemo_fingerprints(&mut self, jid: Option<&BareJid>) -> String {

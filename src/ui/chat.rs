@@ -48,7 +48,15 @@ const RECEIPT_MARK: &str = " ✓✓";
 const READ_MARK: &str = " ✓✓ read";
 /// XEP-0308: after a line whose text was corrected (CORRECT-08).
 const EDITED_MARK: &str = " (edited)";
-use crate::app::chat::{ChatLine, Conversation, ConversationId, Direction};
+/// OMEMO-40: after a line that crossed encrypted. U+26BF is one cell
+/// (East Asian ambiguous, narrow outside CJK, as unicode-width and ratatui
+/// count it); the lock emoji are two and would shift the rows.
+const ENCRYPTED_MARK: &str = " ⚿";
+/// OMEMO-53: decrypted, from a device the user has not trusted.
+const UNTRUSTED_MARK: &str = " ⚿ untrusted device";
+/// OMEMO-31: in the title of a conversation that is encrypted.
+const ENCRYPTED_TITLE: &str = " · OMEMO";
+use crate::app::chat::{ChatLine, Conversation, ConversationId, ConversationKind, Direction, Seal};
 use crate::app::{State, ViewMsg};
 use crate::sanitize::{for_terminal, one_line};
 use crate::xmpp::stanza::chat_states::ChatState;
@@ -381,7 +389,7 @@ impl<'a> Layout<'a> {
         let rest_cols = self.width.saturating_sub(indent);
         // RECEIPTS-08, MARKERS-06, CORRECT-08: room is kept at the end of
         // the last row for the marks.
-        let marks = marks(line);
+        let marks = marks(line, self.conversation.seal(line.seq));
         let mark_cols = text::width(&marks);
         let wrapped = text::wrap_with(
             &content,
@@ -466,11 +474,17 @@ impl<'a> Layout<'a> {
     }
 }
 
-/// What follows a line's text: "(edited)" for a corrected one (CORRECT-08),
-/// then, for ours, `✓✓ read` once the recipient has seen it (MARKERS-06),
-/// else `✓✓` once their client confirmed it (RECEIPTS-08).
-fn marks(line: &ChatLine) -> String {
+/// What follows a line's text: the lock of an encrypted one (OMEMO-40),
+/// "(edited)" for a corrected one (CORRECT-08), then, for ours, `✓✓ read`
+/// once the recipient has seen it (MARKERS-06), else `✓✓` once their
+/// client confirmed it (RECEIPTS-08).
+fn marks(line: &ChatLine, seal: Option<Seal>) -> String {
     let mut marks = String::new();
+    match seal {
+        Some(Seal::Encrypted) => marks.push_str(ENCRYPTED_MARK),
+        Some(Seal::Untrusted) => marks.push_str(UNTRUSTED_MARK),
+        None => {}
+    }
     if line.edited {
         marks.push_str(EDITED_MARK);
     }
@@ -548,23 +562,35 @@ fn title(
     conversation: &Conversation,
     activity: Option<&str>,
     room: Option<&str>,
+    encrypted: bool,
     max_cols: usize,
 ) -> String {
     let Some(activity) = activity else {
-        return plain_title(conversation, room, max_cols);
+        return plain_title(conversation, room, encrypted, max_cols);
     };
     let tail = format!("· {activity} ");
     let room = max_cols.saturating_sub(text::width(&tail));
     if room == 0 {
         return text::truncate(&tail, max_cols);
     }
-    format!("{}{tail}", plain_title(conversation, None, room))
+    format!("{}{tail}", plain_title(conversation, None, encrypted, room))
+}
+
+/// OMEMO-31: a chat whose messages leave encrypted.
+fn encrypted(state: &State, conversation: &Conversation) -> bool {
+    conversation.kind == ConversationKind::Chat && state.omemo.wants(&conversation.peer)
 }
 
 /// ` romeo@example.net → romeo@…/orchard · thread 3f9a1c… `, cut to fit;
 /// a room's is ` verona · groupchat · juliet · Balcony scene `: its name,
-/// then our nick and its subject (`room`).
-fn plain_title(conversation: &Conversation, room: Option<&str>, max_cols: usize) -> String {
+/// then our nick and its subject (`room`). ` · OMEMO` after the name when
+/// `encrypted`.
+fn plain_title(
+    conversation: &Conversation,
+    room: Option<&str>,
+    encrypted: bool,
+    max_cols: usize,
+) -> String {
     let peer = &conversation.peer;
     // A room goes by its name: its JID's local part.
     let name = match (room, peer.node()) {
@@ -572,6 +598,10 @@ fn plain_title(conversation: &Conversation, room: Option<&str>, max_cols: usize)
         _ => peer.to_string(),
     };
     let mut title = format!(" {}", one_line(&name));
+    // Next to the name: the last thing a narrow title should cut.
+    if encrypted {
+        title.push_str(ENCRYPTED_TITLE);
+    }
     if let Some(resource) = &conversation.locked {
         let short = match peer.node() {
             Some(node) => format!("{}@…", one_line(node.as_str())),
@@ -704,6 +734,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &State, view: &mut View) {
             conversation,
             activity(state, conversation),
             room::title_tail(state, conversation).as_deref(),
+            encrypted(state, conversation),
             usize::from(area.width.saturating_sub(2)),
         ),
         None => " Chat ".to_owned(),

@@ -146,9 +146,13 @@ pub fn correct(state: &mut State, text: String, _at: i64, effects: &mut Vec<Effe
         return Outcome::Failed("you have sent nothing here that can be corrected".into());
     };
     let pending = state.acks || !state.is_online();
-    let Some(message) = state.chats.compose_correction(id, text.clone(), pending) else {
+    let Some(mut message) = state.chats.compose_correction(id, text.clone(), pending) else {
         return Outcome::Failed("that conversation is gone".into());
     };
+    // OMEMO-31: the correction crosses as a new message would.
+    if let Some(seq) = state.chats.last_own_line(id).map(|l| l.seq) {
+        crate::app::omemo::seal_outgoing(state, id, seq, &mut message);
+    }
     let Some(peer) = state.chats.get(id).map(|c| c.peer.clone()) else {
         return Outcome::Failed("that conversation is gone".into());
     };
@@ -194,10 +198,13 @@ pub(super) fn apply_incoming(
         message.id.clone(),
         body.to_owned(),
     );
-    let Some((conversation, _)) = applied else {
+    let Some((conversation, seq)) = applied else {
         tracing::debug!(%from, %original, "a correction of no line held: shown as new");
         return None;
     };
+    // The mark follows the text now shown.
+    let seal = crate::app::omemo::seal_of(&message.e2e);
+    state.chats.set_seal(conversation, seq, seal);
     effects.push(Effect::RecordCorrection {
         peer: peer.clone(),
         direction,

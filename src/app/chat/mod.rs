@@ -159,6 +159,17 @@ pub struct ChatLine {
     pub notice: bool,
 }
 
+/// OMEMO-31, OMEMO-40: how a line crossed end to end, drawn as a lock
+/// mark. Kept beside the lines ([`Conversation::seal`]), not in them: the
+/// history does not store it, so lines read back from it carry none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seal {
+    /// Ours, to be encrypted; or decrypted from a device the user trusts.
+    Encrypted,
+    /// Decrypted, but from a device the user has not trusted (OMEMO-53).
+    Untrusted,
+}
+
 impl ChatLine {
     /// A line as it first arrives or is sent: no error, mark or row yet;
     /// its `seq` is given when it joins a conversation.
@@ -236,9 +247,16 @@ pub struct Conversation {
     /// coming again under one of them is no new line. Emptied when the
     /// catch-up ends.
     pub shed_rows: HashSet<i64>,
+    /// The end-to-end mark of lines by `seq`; only encrypted ones are here.
+    pub seals: HashMap<u64, Seal>,
 }
 
 impl Conversation {
+    /// The end-to-end mark of line `seq`, if it crossed encrypted.
+    pub fn seal(&self, seq: u64) -> Option<Seal> {
+        self.seals.get(&seq).copied()
+    }
+
     /// Where the next message goes: the locked full JID or the bare JID.
     pub fn address(&self) -> Jid {
         if let ConversationKind::Private { nick } = &self.kind {
@@ -267,6 +285,7 @@ impl Conversation {
                 break;
             };
             self.bytes -= line_bytes(&old);
+            self.seals.remove(&old.seq);
             self.history_exhausted = false;
         }
         self.bytes += size;
@@ -443,6 +462,17 @@ impl Chats {
         for (i, mut line) in fresh.into_iter().enumerate().rev() {
             line.seq = first_seq.saturating_sub(count - i as u64);
             conversation.lines.push_front(line);
+        }
+    }
+
+    /// How line `seq` of conversation `id` crossed (or will cross): a
+    /// correction's text may have crossed otherwise than the first.
+    pub fn set_seal(&mut self, id: ConversationId, seq: u64, seal: Option<Seal>) {
+        if let Some(conversation) = self.conversations.get_mut(&id) {
+            match seal {
+                Some(seal) => conversation.seals.insert(seq, seal),
+                None => conversation.seals.remove(&seq),
+            };
         }
     }
 
@@ -789,6 +819,7 @@ impl Chats {
                 bytes: 0,
                 unmarked: None,
                 shed_rows: HashSet::new(),
+                seals: HashMap::new(),
             },
         );
         id

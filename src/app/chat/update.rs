@@ -23,6 +23,7 @@ use crate::xmpp::session::RequestError;
 use crate::xmpp::stanza::carbons;
 use crate::xmpp::stanza::mam::ArchivedMessage;
 use crate::xmpp::stanza::message::{Message, MessageType};
+use crate::xmpp::stanza::omemo::E2e;
 use crate::xmpp::stanza::roster::Subscription;
 
 use crate::app::dispatch::{self, Outcome};
@@ -300,6 +301,10 @@ fn on_sent_elsewhere(
         tracing::debug!(%to, "dropping a copy of a message already filed");
         return;
     }
+    // OMEMO-41: as for a message to us (see `interpret`).
+    if let E2e::Undecryptable { quiet: true, .. } = message.e2e {
+        return;
+    }
     // CORRECT-06, CORRECT-11: our own correction from another device.
     let corrects = message.replace.is_some();
     if corrects
@@ -349,6 +354,10 @@ fn on_sent_elsewhere(
         },
         device.clone(),
     );
+    if let Some(seq) = state.chats.last_seq(conversation) {
+        let seal = crate::app::omemo::seal_of(&message.e2e);
+        state.chats.set_seal(conversation, seq, seal);
+    }
     if corrects {
         correction::mark_new_line_edited(state, conversation);
     }
@@ -452,6 +461,15 @@ fn interpret(
         tracing::debug!(%from, %id, "dropping a redelivered message");
         return false;
     }
+    // OMEMO-41: a message the engine could not decrypt and has nothing
+    // to say about (a copy already read, a session being moved on) shows
+    // nothing; one it has something to say about is a line of its own,
+    // its body saying why.
+    if let E2e::Undecryptable { quiet: true, .. } = message.e2e {
+        tracing::debug!(%from, "dropping an undecryptable message with nothing to tell");
+        return false;
+    }
+    let seal = crate::app::omemo::seal_of(&message.e2e);
     let from_server =
         from.node().is_none() && own_domain.as_deref() == Some(from.domain().as_str());
     let thread = message.thread.as_ref().map(|t| t.id.clone());
@@ -519,6 +537,9 @@ fn interpret(
         .chats
         .last_seq(conversation)
         .map(|seq| (conversation, seq));
+    if let Some((_, seq)) = record.line {
+        state.chats.set_seal(conversation, seq, seal);
+    }
     // CORRECT-09: a correction of a line we do not hold is a new line,
     // marked edited; in a room it is an ordinary one (CORRECT-06).
     if message.replace.is_some() && message.kind != MessageType::Groupchat {
@@ -772,6 +793,9 @@ fn send_in(
         states::on_send(state, id, message);
         crate::app::caps::fit_to_recipient(state, message);
         crate::app::room::update::on_compose(state, id, message);
+        if let Some(seq) = state.chats.last_seq(id) {
+            crate::app::omemo::seal_outgoing(state, id, seq, message);
+        }
     }
     match message {
         Some(message) if !state.is_online() => {
@@ -783,6 +807,9 @@ fn send_in(
             Outcome::Done("queued: it is sent when the connection is back".into())
         }
         Some(message) => {
+            if message.e2e == crate::xmpp::stanza::omemo::E2e::Required {
+                state.omemo.awaiting = message.id.clone();
+            }
             effects.push(Effect::SendMessage(message));
             Outcome::Done("sent".into())
         }
@@ -802,8 +829,11 @@ pub fn send_link(
     let before = effects.len();
     let outcome = send_in(state, id, None, None, link.url.clone(), at, effects);
     for effect in &mut effects[before..] {
+        // An encrypted link travels in the body alone: `jabber:x:oob`
+        // beside the encrypted body would give it away in clear.
         if let Effect::SendMessage(message) = effect
             && message.oob.is_none()
+            && !message.e2e.is_encrypted()
             && message.body("") == Some(link.url.as_str())
         {
             message.oob = Some(link.clone());

@@ -53,6 +53,7 @@ pub use table::{ArgKind, COMMANDS, CommandSpec, SAY};
 
 use jid::{BareJid, Jid};
 
+pub use crate::app::omemo::OmemoCommand;
 use crate::xmpp::stanza::muc::{Affiliation, Role};
 use crate::xmpp::stanza::presence::Show;
 use crate::xmpp::stanza::privacy::{PrivacyItem, PrivacyList};
@@ -328,6 +329,9 @@ pub enum Action {
     Bookmark(BookmarkCommand),
     /// `/bookmark add|remove` without ROOM: the room window on screen.
     BookmarkHere(BookmarkHere),
+    /// `/omemo on|off|fingerprints [JID]`, `/omemo trust|untrust JID
+    /// FINGERPRINT` (XEP-0384, OMEMO-31, OMEMO-50…52).
+    Omemo(OmemoCommand),
 }
 
 /// `/bookmark add|remove` for the room window on screen.

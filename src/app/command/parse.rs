@@ -17,7 +17,7 @@ use super::jid_input::{parse_bare_jid, parse_jid, shown};
 use super::table::{CommandSpec, SAY, find_command};
 use super::{
     Action, Availability, BookmarkCommand, BookmarkEdit, BookmarkHere, CommandError, Moderation,
-    PresenceChoice, PrivacyCommand, Target,
+    OmemoCommand, PresenceChoice, PrivacyCommand, Target,
 };
 use crate::xmpp::stanza::muc::admin::ListKind;
 use crate::xmpp::stanza::muc::{Affiliation, Role};
@@ -896,6 +896,63 @@ pub(super) fn parse_vcard(args: &mut Args<'_>) -> Result<Action, CommandError> {
             jid: Some(args.only_bare_jid()?),
         }),
     }
+}
+
+/// `/omemo on|off|fingerprints [JID]`, `/omemo trust|untrust JID
+/// FINGERPRINT`.
+pub(super) fn parse_omemo(args: &mut Args<'_>) -> Result<Action, CommandError> {
+    let sub = args
+        .required("on, off, fingerprints, trust or untrust")?
+        .to_lowercase();
+    let command = match sub.as_str() {
+        "on" => OmemoCommand::On(optional_bare_jid(args)?),
+        "off" => OmemoCommand::Off(optional_bare_jid(args)?),
+        "fingerprints" => OmemoCommand::Fingerprints(optional_bare_jid(args)?),
+        "trust" | "untrust" => {
+            let jid = args.bare_jid()?;
+            let typed = args.required_text("the fingerprint")?;
+            let fingerprint = fingerprint(&typed).ok_or_else(|| {
+                args.usage(format!(
+                    "{} is not a fingerprint: 64 hexadecimal digits, as /omemo fingerprints shows",
+                    shown(&typed)
+                ))
+            })?;
+            if sub == "trust" {
+                OmemoCommand::Trust { jid, fingerprint }
+            } else {
+                OmemoCommand::Untrust { jid, fingerprint }
+            }
+        }
+        other => {
+            return Err(args.usage(format!(
+                "unknown subcommand {}: use on, off, fingerprints, trust or untrust",
+                shown(other)
+            )));
+        }
+    };
+    args.finish()?;
+    Ok(Action::Omemo(command))
+}
+
+fn optional_bare_jid(args: &mut Args<'_>) -> Result<Option<BareJid>, CommandError> {
+    args.word().map(parse_bare_jid).transpose()
+}
+
+/// A key's fingerprint as clients show it: hexadecimal in any case, in
+/// groups split by spaces or colons, perhaps with the `05` that marks a
+/// Curve25519 key in front. Lower case, without separators: the 32 bytes
+/// of the key.
+fn fingerprint(typed: &str) -> Option<String> {
+    let hex: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let hex = match hex.len() {
+        66 => hex.strip_prefix("05")?.to_owned(),
+        _ => hex,
+    };
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
 }
 
 /// The first word of `text` read as a shell would read a path: quoted

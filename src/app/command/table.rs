@@ -15,13 +15,15 @@ use super::parse::{
     parse_continue, parse_correct, parse_decline, parse_deny, parse_destroy, parse_devoice,
     parse_disconnect, parse_group, parse_headline, parse_help, parse_invitations, parse_invite,
     parse_join, parse_kick, parse_leave, parse_me, parse_members, parse_msg, parse_mute,
-    parse_nick, parse_normal, parse_open, parse_preapprove, parse_presence, parse_priority_command,
-    parse_privacy, parse_quit, parse_reconnect, parse_register, parse_remove, parse_rename,
-    parse_requestvoice, parse_role, parse_rooms, parse_roster, parse_say, parse_search,
-    parse_status, parse_subscribe, parse_topic, parse_unblock, parse_unmute, parse_unsubscribe,
-    parse_upload, parse_vcard, parse_voice,
+    parse_nick, parse_normal, parse_omemo, parse_open, parse_preapprove, parse_presence,
+    parse_priority_command, parse_privacy, parse_quit, parse_reconnect, parse_register,
+    parse_remove, parse_rename, parse_requestvoice, parse_role, parse_rooms, parse_roster,
+    parse_say, parse_search, parse_status, parse_subscribe, parse_topic, parse_unblock,
+    parse_unmute, parse_unsubscribe, parse_upload, parse_vcard, parse_voice,
 };
-use super::{Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, PrivacyCommand};
+use super::{
+    Action, BookmarkCommand, BookmarkHere, CommandError, Moderation, OmemoCommand, PrivacyCommand,
+};
 
 /// What an argument position holds; completion offers candidates by kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -445,6 +447,24 @@ pub static COMMANDS: &[CommandSpec] = &[
         touches_roster: false,
     },
     CommandSpec {
+        name: "omemo",
+        args: "on|off|fingerprints [JID] | trust|untrust JID FINGERPRINT",
+        summary: "end-to-end encryption (OMEMO) with a contact: on, off, keys and trust",
+        details: "Without JID: the chat on screen (rooms are not encrypted). on: every message \
+                  to JID leaves encrypted or not at all; off: in clear from now on. \
+                  fingerprints: your own key, and JID's devices with the trust each has. \
+                  trust JID FINGERPRINT: you verified that key (spaces, colons and case do \
+                  not matter); from then on a new device of JID gets nothing until you \
+                  decide. untrust JID FINGERPRINT: nothing is encrypted to that device. \
+                  [omemo] default in the config says whether contacts who announce OMEMO \
+                  devices start on.",
+        args_kinds: &[ArgKind::Text],
+        parse: parse_omemo,
+        works_offline: true,
+        may_wait: false,
+        touches_roster: false,
+    },
+    CommandSpec {
         name: "search",
         args: "TEXT",
         summary: "find messages containing TEXT in the history",
@@ -854,6 +874,7 @@ impl Action {
             Action::Blocklist => const { row("blocklist") },
             Action::Privacy(_) => const { row("privacy") },
             Action::Bookmark(_) | Action::BookmarkHere(_) => const { row("bookmark") },
+            Action::Omemo(_) => const { row("omemo") },
         }
     }
 
@@ -964,6 +985,24 @@ impl Action {
             },
             Action::BookmarkHere(BookmarkHere::Add { .. }) => "/bookmark add".to_owned(),
             Action::BookmarkHere(BookmarkHere::Remove) => "/bookmark remove".to_owned(),
+            Action::Omemo(sub) => omemo_label(sub),
+        }
+    }
+}
+
+/// `/omemo …` as typed, with the JID when there is one.
+fn omemo_label(command: &OmemoCommand) -> String {
+    let with = |word: &str, jid: &Option<jid::BareJid>| match jid {
+        Some(jid) => format!("/omemo {word} {jid}"),
+        None => format!("/omemo {word}"),
+    };
+    match command {
+        OmemoCommand::On(jid) => with("on", jid),
+        OmemoCommand::Off(jid) => with("off", jid),
+        OmemoCommand::Fingerprints(jid) => with("fingerprints", jid),
+        OmemoCommand::Trust { jid, fingerprint } => format!("/omemo trust {jid} {fingerprint}"),
+        OmemoCommand::Untrust { jid, fingerprint } => {
+            format!("/omemo untrust {jid} {fingerprint}")
         }
     }
 }

@@ -910,3 +910,65 @@ fn states_09_title_shows_typing() {
     let rows = body(&state, &mut view, 70, 8);
     assert_eq!(rows.iter().filter(|r| r.contains("<Romeo>")).count(), 2);
 }
+
+/// OMEMO-31, OMEMO-40: an encrypted line ends in a one-cell lock, one from
+/// a device not trusted says so, and the title says the chat is encrypted.
+#[test]
+fn omemo_40_encrypted_lines_and_title_are_marked() {
+    use crate::app::omemo::Report;
+    use crate::xmpp::stanza::omemo::E2e;
+    assert_eq!(text::width(ENCRYPTED_MARK), 2, "a space and one cell");
+    let mut state = state();
+    state.omemo.default_on = true;
+    update(
+        &mut state,
+        Msg::Omemo(Report::Devices {
+            jid: BareJid::new("romeo@example.net").unwrap(),
+            devices: 1,
+        }),
+    );
+    run(&mut state, "/msg romeo@example.net hi", NOON);
+    let mut view = View::default();
+    body(&state, &mut view, 60, 8);
+    let mut message = chat_from("romeo@example.net/orchard", "who is there");
+    message.e2e = E2e::Decrypted {
+        ns: crate::omemo::Namespace::Legacy,
+        device: 9,
+        trusted: false,
+    };
+    deliver(&mut state, message, NOON);
+    receive(
+        &mut state,
+        "<message from='romeo@example.net/orchard' type='chat'><body>plain</body></message>",
+        NOON,
+    );
+    let rows = body(&state, &mut view, 60, 8);
+    assert_eq!(
+        rows[1..4],
+        [
+            "12:30 <me> hi ⚿",
+            "12:30 <Romeo> who is there ⚿ untrusted device",
+            "12:30 <Romeo> plain",
+        ],
+        "{rows:?}"
+    );
+    let title = &pane(&state, &mut view, 60, 8)[0];
+    assert!(title.contains(" · OMEMO "), "{title}");
+    run(&mut state, "/omemo off", NOON);
+    let title = &pane(&state, &mut view, 60, 8)[0];
+    assert!(!title.contains("OMEMO"), "{title}");
+}
+
+/// OMEMO-31: a room's title never claims encryption.
+#[test]
+fn omemo_31_a_room_title_has_no_omemo() {
+    let mut state = state();
+    join_room(&mut state, "verona@conference.example.com", "juliet");
+    state
+        .omemo
+        .chosen
+        .insert(BareJid::new("verona@conference.example.com").unwrap(), true);
+    let mut view = View::default();
+    let title = &pane(&state, &mut view, 60, 8)[0];
+    assert!(!title.contains("OMEMO"), "{title}");
+}

@@ -520,3 +520,66 @@ fn vcard_show_set_and_retry() {
     assert!(err("/vcard romeo@example.net extra").contains("unexpected extra text"));
     assert!(err("/vcard retry now").contains("unexpected extra text"));
 }
+
+/// `/omemo` (OMEMO-31, OMEMO-50…52): on, off and fingerprints with an
+/// optional JID; trust and untrust with a fingerprint typed as clients
+/// show it.
+#[test]
+fn omemo_commands_parse() {
+    use crate::app::omemo::OmemoCommand;
+    let hex = "0123456789abcdef".repeat(4);
+    assert_eq!(ok("/omemo on"), Action::Omemo(OmemoCommand::On(None)));
+    assert_eq!(
+        ok("/omemo OFF romeo@example.net"),
+        Action::Omemo(OmemoCommand::Off(Some(bare(ROMEO))))
+    );
+    assert_eq!(
+        ok("/omemo fingerprints"),
+        Action::Omemo(OmemoCommand::Fingerprints(None))
+    );
+    let grouped = "01234567 89ABCDEF 01234567 89abcdef 01234567 89abcdef 01234567 89abcdef";
+    let coloned = hex
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| std::str::from_utf8(pair).unwrap().to_uppercase())
+        .collect::<Vec<_>>()
+        .join(":");
+    for typed in [hex.clone(), grouped.to_owned(), coloned, format!("05{hex}")] {
+        assert_eq!(
+            ok(&format!("/omemo trust romeo@example.net {typed}")),
+            Action::Omemo(OmemoCommand::Trust {
+                jid: bare(ROMEO),
+                fingerprint: hex.clone()
+            }),
+            "{typed}"
+        );
+    }
+    let untrust = ok(&format!("/omemo untrust romeo@example.net {hex}"));
+    assert_eq!(
+        untrust,
+        Action::Omemo(OmemoCommand::Untrust {
+            jid: bare(ROMEO),
+            fingerprint: hex.clone()
+        })
+    );
+    assert_eq!(
+        untrust.label(),
+        format!("/omemo untrust romeo@example.net {hex}")
+    );
+    assert_eq!(ok("/omemo on").label(), "/omemo on");
+    assert!(err("/omemo").contains("missing on, off, fingerprints, trust or untrust"));
+    assert!(err("/omemo maybe").contains("unknown subcommand"));
+    assert!(err("/omemo trust romeo@example.net").contains("missing the fingerprint"));
+    assert!(err("/omemo trust romeo@example.net abc").contains("is not a fingerprint"));
+    assert!(err(&format!("/omemo trust romeo@example.net {hex}0")).contains("not a fingerprint"));
+    assert!(
+        err(&format!(
+            "/omemo trust romeo@example.net {}",
+            "zz".repeat(32)
+        ))
+        .contains("not a fingerprint")
+    );
+    assert!(err("/omemo trust").contains("missing the JID"));
+    assert!(err("/omemo on romeo@example.net/orchard").contains("bare"));
+    assert!(err("/omemo on romeo@example.net extra").contains("unexpected extra text"));
+}

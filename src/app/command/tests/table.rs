@@ -91,6 +91,10 @@ const EXAMPLES: &[&str] = &[
     "/privacy rule public 1 deny jid romeo@example.net",
     "/privacy unrule public 1",
     "/search feast",
+    "/omemo on romeo@example.net",
+    "/omemo off",
+    "/omemo fingerprints",
+    "/omemo trust romeo@example.net 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     "/bookmark",
     "/bookmark list",
     "/bookmark add verona@conference.example.com --autojoin --nick jules --name The Verona",
@@ -128,6 +132,7 @@ fn listed_offline(action: &Action) -> bool {
             | Action::Unmute { .. }
             | Action::Invitations
             | Action::Open { .. }
+            | Action::Omemo(_)
     )
 }
 
@@ -180,6 +185,7 @@ fn listed_touches_roster(action: &Action) -> bool {
             | Action::Roster
             | Action::Contact { .. }
             | Action::Bookmark(_)
+            | Action::Omemo(_)
     )
 }
 
