@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use balcony::xmpp::reader::ReaderLimits;
 use harness::{End, Outcome};
 
-/// Mutations per target in the `mutated_*` tests (20 000 in all).
+/// Mutations per XML target in the `mutated_*` tests.
 const MUTATIONS: usize = 10_000;
 /// A guard, not the plan: a slow machine stops early instead of holding up
 /// CI, and says how far it got.
@@ -277,14 +277,25 @@ fn mutate(rng: &mut Rng, seeds: &[(String, Vec<u8>)]) -> Vec<u8> {
     data
 }
 
+/// Mutations for the OMEMO targets: their inputs cost signature checks,
+/// key agreements and decryptions, and the XML seeds include lists and
+/// bundles of 10 000 entries, so fewer (a few seconds each).
+const OMEMO_MUTATIONS: usize = 800;
+const OMEMO_WIRE_MUTATIONS: usize = 1_500;
+
 /// Feeds `MUTATIONS` variants of the corpus through `run`; on a panic,
 /// saves the input under `target/` and fails with its path.
 fn mutate_and_run(target: &str, seed: u64, run: impl Fn(&[u8], usize)) {
+    mutate_and_run_some(target, seed, MUTATIONS, run);
+}
+
+/// [`mutate_and_run`] with `count` mutations.
+fn mutate_and_run_some(target: &str, seed: u64, count: usize, run: impl Fn(&[u8], usize)) {
     let seeds = corpus(target);
     let mut rng = Rng(seed);
     let started = Instant::now();
     let mut done = 0;
-    while done < MUTATIONS {
+    while done < count {
         if started.elapsed() > MUTATION_BUDGET {
             eprintln!("{target}: stopped after {done} mutations, at the time budget");
             break;
@@ -335,4 +346,268 @@ fn mutated_vcard_corpus_never_panics() {
     mutate_and_run("vcard", 0x2545_F491_4F6C_DD1D, |input, i| {
         harness::vcard_with(input, i % 16 == 0)
     });
+}
+
+#[test]
+fn omemo_corpus_replays_through_the_omemo_elements() {
+    replay("omemo", |name, bytes| {
+        harness::omemo(bytes);
+        assert_chunking_agrees(name, &harness::wrap(bytes), ReaderLimits::default());
+    });
+}
+
+#[test]
+fn mutated_omemo_corpus_never_panics() {
+    mutate_and_run_some(
+        "omemo",
+        0x94D0_49BB_1331_11EB,
+        OMEMO_MUTATIONS,
+        |input, _| harness::omemo(input),
+    );
+}
+
+#[test]
+fn omemo_wire_corpus_replays_through_the_binary_decoders() {
+    replay("omemo_wire", |_, bytes| harness::omemo_wire(bytes));
+}
+
+/// The genuine seeds are what they say against the fixture: a key
+/// exchange we accept, messages that decrypt, payloads that open. A
+/// fixture written again without its seeds would leave every seed
+/// refused, and the target would test only the refusals.
+#[test]
+fn omemo_wire_genuine_seeds_decrypt_against_the_fixture() {
+    use balcony::omemo::payload;
+    use balcony::omemo::session::KeyExchange;
+    let seeds = corpus("omemo_wire");
+    let seed = |name: &str| {
+        seeds
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, bytes)| bytes.as_slice())
+            .unwrap_or_else(|| panic!("no seed {name}"))
+    };
+    let fixtures = harness::wire_fixtures();
+    assert_eq!(fixtures.len(), 2, "a fixture per namespace");
+    for fixture in fixtures {
+        let ns = fixture.ns;
+        let prefix = match ns {
+            balcony::omemo::Namespace::Legacy => "legacy",
+            balcony::omemo::Namespace::Omemo2 => "omemo2",
+        };
+        let exchange = KeyExchange::parse(ns, seed(&format!("{prefix}-key-exchange.bin")))
+            .expect("the key exchange reads");
+        let (_, material) = exchange.accept(&fixture.keys).expect("and is accepted");
+        assert!(!material.is_empty());
+        let mut session = fixture.session.clone();
+        for n in 1..=2 {
+            let message = seed(&format!("{prefix}-message-{n}.bin"));
+            assert!(session.decrypt(message).is_ok(), "{prefix} message {n}");
+        }
+        let replayed = seed(&format!("{prefix}-message-replayed.bin"));
+        assert!(session.decrypt(replayed).is_err(), "{prefix} replay");
+        let (iv_len, material_len) = match ns {
+            balcony::omemo::Namespace::Legacy => (12, 32),
+            balcony::omemo::Namespace::Omemo2 => (0, 48),
+        };
+        let sealed = seed(&format!("{prefix}-payload.bin"));
+        let (iv, rest) = sealed.split_at(iv_len);
+        let (material, payload) = rest.split_at(material_len);
+        assert_eq!(
+            payload::open(ns, payload, iv, material).as_deref(),
+            Ok(&b"a payload"[..])
+        );
+    }
+}
+
+#[test]
+fn mutated_omemo_wire_corpus_never_panics() {
+    mutate_and_run_some(
+        "omemo_wire",
+        0xBF58_476D_1CE4_E5B9,
+        OMEMO_WIRE_MUTATIONS,
+        |input, _| harness::omemo_wire(input),
+    );
+}
+
+/// Writes the `omemo_wire` fixture and the genuine seeds of both OMEMO
+/// targets, from fresh keys. Run with `--ignored` only to replace them:
+/// the wire seeds are genuine for this fixture and no other.
+#[test]
+#[ignore = "writes the OMEMO fixture and seeds"]
+fn write_omemo_seeds() {
+    use balcony::omemo::Namespace;
+    use balcony::omemo::account::{Account, Recipient};
+    use balcony::omemo::payload;
+    use balcony::omemo::session::OwnKeys;
+    use balcony::xmpp::stanza::omemo::{
+        Device, Encrypted, bundle_element, bundle_node, device_list_element, device_list_node,
+    };
+    use harness::{ALICE, BOB, CAROL, CHECK};
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let write = |path: PathBuf, bytes: &[u8]| std::fs::write(&path, bytes).expect("writable");
+    let account = |device| Account::new(device, OwnKeys::generate().expect("keys"));
+    let mut stored: harness::StoredFixture = Vec::new();
+    for ns in [Namespace::Legacy, Namespace::Omemo2] {
+        let prefix = match ns {
+            Namespace::Legacy => "legacy",
+            Namespace::Omemo2 => "omemo2",
+        };
+        let wire = |name: &str, bytes: &[u8]| {
+            write(
+                root.join(format!("corpus/omemo_wire/{prefix}-{name}.bin")),
+                bytes,
+            )
+        };
+        let xml = |name: &str, text: String| {
+            write(
+                root.join(format!("corpus/omemo/{prefix}-{name}.xml")),
+                text.as_bytes(),
+            )
+        };
+        let (mut alice, mut bob, mut carol) = (account(1), account(2), account(3));
+        let bundle = bob.keys.bundle(ns);
+        let to = |jid, device, bundle| {
+            [Recipient {
+                jid,
+                device,
+                bundle,
+            }]
+        };
+        let send = |from: &mut Account, body: Option<&[u8]>, rcpt: &[Recipient<'_>]| {
+            let (sealed, failed) = from.encrypt(ns, body, rcpt).expect("encrypts");
+            assert!(failed.is_empty(), "{failed:?}");
+            sealed
+        };
+        let read = |to: &mut Account, from: &str, sid, sealed: &balcony::omemo::account::Sealed| {
+            to.decrypt(
+                ns,
+                from,
+                sid,
+                &sealed.keys[0].2,
+                &sealed.iv,
+                sealed.payload.as_deref(),
+            )
+            .expect("decrypts")
+        };
+        // Alice's key exchange, accepted; Bob's empty answer confirms;
+        // one message read on Alice's new ratchet key.
+        let first = send(&mut alice, Some(b"first"), &to(BOB, 2, Some(&bundle)));
+        wire("key-exchange-accepted", &first.keys[0].2.data);
+        read(&mut bob, ALICE, 1, &first);
+        let answer = send(&mut bob, None, &to(ALICE, 1, None));
+        read(&mut alice, BOB, 2, &answer);
+        let zeroth = send(&mut alice, Some(b"zeroth"), &to(BOB, 2, None));
+        read(&mut bob, ALICE, 1, &zeroth);
+        wire("message-replayed", &zeroth.keys[0].2.data);
+        // Carol's key exchange, not read: its pre-key is still ours.
+        let carols = send(&mut carol, Some(b"from carol"), &to(BOB, 2, Some(&bundle)));
+        wire("key-exchange", &carols.keys[0].2.data);
+        // Two messages in flight, then the check.
+        for n in 1..=2 {
+            let body = format!("in flight {n}");
+            let sealed = send(&mut alice, Some(body.as_bytes()), &to(BOB, 2, None));
+            wire(&format!("message-{n}"), &sealed.keys[0].2.data);
+        }
+        let check = send(&mut alice, Some(CHECK), &to(BOB, 2, None));
+        let session = bob
+            .session(&(ALICE.to_owned(), ns, 1))
+            .expect("a session")
+            .clone();
+        stored.push((
+            ns,
+            bob.keys.clone(),
+            session,
+            check.keys[0].2.data.clone(),
+            check.iv.clone(),
+            check.payload.clone().expect("a payload"),
+        ));
+        let sealed = payload::seal(ns, b"a payload").expect("seals");
+        wire(
+            "payload",
+            &[&sealed.iv[..], &sealed.key_material, &sealed.payload].concat(),
+        );
+
+        // The XML target's genuine seeds: a device list pushed, a bundle
+        // fetched, messages to two devices, an empty message.
+        let devices =
+            [(1, Some("Phone")), (2, None), (2_147_483_647, Some("Desk"))].map(|(id, label)| {
+                Device {
+                    id,
+                    label: label.map(str::to_owned),
+                }
+            });
+        xml(
+            "device-list",
+            format!(
+                "<message from='{ALICE}' to='{BOB}' type='headline'><event \
+                 xmlns='http://jabber.org/protocol/pubsub#event'><items node='{}'><item \
+                 id='current'>{}</item></items></event></message>",
+                device_list_node(ns),
+                device_list_element(ns, &devices).to_xml()
+            ),
+        );
+        xml(
+            "bundle",
+            format!(
+                "<iq type='result' id='b1' from='{BOB}' to='{ALICE}/a'><pubsub \
+                 xmlns='http://jabber.org/protocol/pubsub'><items node='{}'><item \
+                 id='2'>{}</item></items></pubsub></iq>",
+                bundle_node(ns, 2),
+                bundle_element(&bundle).to_xml()
+            ),
+        );
+        let message = |sealed| {
+            format!(
+                "<message from='{ALICE}/a' to='{BOB}' type='chat' id='m1'>{}<body>This \
+                 message is OMEMO encrypted.</body><encryption xmlns='urn:xmpp:eme:0' \
+                 namespace='{}'/><store xmlns='urn:xmpp:hints'/></message>",
+                Encrypted::from_sealed(sealed).to_element().to_xml(),
+                ns.xmlns()
+            )
+        };
+        let mut dave = account(4);
+        let both = [
+            Recipient {
+                jid: BOB,
+                device: 2,
+                bundle: Some(&bundle),
+            },
+            Recipient {
+                jid: CAROL,
+                device: 3,
+                bundle: Some(&carol.keys.bundle(ns)),
+            },
+            Recipient {
+                jid: ALICE,
+                device: 1,
+                bundle: Some(&alice.keys.bundle(ns)),
+            },
+        ];
+        xml(
+            "key-exchange-message",
+            message(send(&mut dave, Some(b"hi"), &both)),
+        );
+        xml(
+            "key-exchange-again",
+            message(send(&mut dave, Some(b"again"), &both)),
+        );
+        xml("empty-message", message(send(&mut dave, None, &both)));
+    }
+    let json = serde_json::to_string(&stored).expect("serialises");
+    write(root.join("src/omemo_wire_fixture.json"), json.as_bytes());
+    let envelope = balcony::xmpp::stanza::sce::envelope(
+        "a <b> & c",
+        &jid::BareJid::new(ALICE).expect("a JID"),
+        "Zm9vYmFy",
+    );
+    let escaped = envelope
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    write(
+        root.join("corpus/omemo/sce-envelope.xml"),
+        format!("<message from='{ALICE}/a' to='{BOB}'><body>{escaped}</body></message>").as_bytes(),
+    );
 }

@@ -13,6 +13,14 @@
 //!   it (at any depth) read as a contact card, written back whole, edited
 //!   field by field (nothing else may change), and drawn in a contact's
 //!   details pane (VCARD-04, VCARD-07, VCARD-08, SEC-05).
+//! - [`omemo`]: the input wrapped in a stream header, every element in it
+//!   read as a device list and a bundle in both OMEMO namespaces, as
+//!   `<encrypted/>` and (its text) as an SCE envelope; whatever reads must
+//!   stay within the caps and write back to the same value (OMEMO-40).
+//! - [`omemo_wire`]: raw bytes through the binary decoders of both
+//!   namespaces against fixed sessions: as a key exchange, a ratchet
+//!   message and a payload; a failure must change nothing, so the next
+//!   genuine message still decrypts (OMEMO-23, OMEMO-40).
 //!
 //! Nothing here may panic except the assertions that are the oracles. It
 //! depends only on `balcony` and the crates `balcony` itself depends on, so
@@ -1022,5 +1030,291 @@ pub fn is_terminal_unsafe(c: char) -> bool {
 fn assert_terminal_safe(text: &str, what: &str) {
     if let Some(c) = text.chars().find(|&c| is_terminal_unsafe(c)) {
         panic!("{what} holds U+{:04X}: {text:?}", u32::from(c));
+    }
+}
+
+/// The `omemo` target.
+pub fn omemo(data: &[u8]) {
+    let outcome = read_stream(&wrap(data), &[], ReaderLimits::default());
+    let mut written = String::new();
+    for event in &outcome.events {
+        if let StreamEvent::Stanza(stanza) = event {
+            let mut stack = vec![stanza];
+            while let Some(element) = stack.pop() {
+                stack.extend(element.children());
+                // `Message::parse` reads the `<encrypted/>` with `Encrypted::of`.
+                let _ = Message::parse(element);
+                check_omemo_element(element, &mut written);
+            }
+        }
+    }
+    assert_rereads(&written);
+}
+
+/// OMEMO-40: `element` as each OMEMO element in each namespace; what reads
+/// is capped and writes back to the same value.
+fn check_omemo_element(element: &Element, written: &mut String) {
+    use balcony::omemo::Namespace;
+    use balcony::xmpp::stanza::omemo::{
+        Encrypted, MAX_DEVICES, MAX_KEYS, MAX_PRE_KEYS, bundle_element, device_list_element,
+        parse_bundle, parse_device_list,
+    };
+    for ns in [Namespace::Legacy, Namespace::Omemo2] {
+        if let Ok(devices) = parse_device_list(ns, element) {
+            assert!(devices.len() <= MAX_DEVICES, "{} devices", devices.len());
+            let ids: Vec<u32> = devices.iter().map(|d| d.id).collect();
+            for (i, id) in ids.iter().enumerate() {
+                assert!((1..=i32::MAX as u32).contains(id), "device id {id}");
+                assert!(!ids[..i].contains(id), "device {id} twice");
+            }
+            let again = device_list_element(ns, &devices);
+            let reread = parse_device_list(ns, &again);
+            assert_eq!(
+                reread.as_ref().map(|d| d.iter().map(|d| d.id).collect()),
+                Ok(ids),
+                "a device list reads back as written"
+            );
+            // Only OMEMO 2 has labels.
+            if ns == Namespace::Omemo2 {
+                assert_eq!(reread.as_ref(), Ok(&devices), "labels read back as written");
+            }
+            written.push_str(&again.to_xml());
+        }
+        if let Ok(bundle) = parse_bundle(ns, element) {
+            assert_eq!(bundle.ns, ns);
+            assert!(
+                bundle.pre_keys.len() <= MAX_PRE_KEYS,
+                "{} pre-keys",
+                bundle.pre_keys.len()
+            );
+            assert_eq!(bundle.signature.len(), 64, "the signature's length");
+            let again = bundle_element(&bundle);
+            assert_eq!(
+                parse_bundle(ns, &again).as_ref(),
+                Ok(&bundle),
+                "a bundle reads back as written"
+            );
+            written.push_str(&again.to_xml());
+            let _ = bundle.identity_curve();
+            // A bundle that verifies starts a session, which can send.
+            if let Some(fixture) = wire_fixtures().iter().find(|f| f.ns == ns)
+                && let Ok(mut session) =
+                    balcony::omemo::session::Session::initiate(&fixture.keys, &bundle)
+            {
+                assert!(session.encrypt(&fixture.keys, &[7; 32]).is_ok());
+            }
+        }
+    }
+    if let Ok(encrypted) = Encrypted::parse(element) {
+        assert!(
+            encrypted.keys.len() <= MAX_KEYS,
+            "{} keys",
+            encrypted.keys.len()
+        );
+        assert!(
+            (1..=i32::MAX as u32).contains(&encrypted.sid),
+            "sid {}",
+            encrypted.sid
+        );
+        for key in &encrypted.keys {
+            assert!((1..=i32::MAX as u32).contains(&key.rid), "rid {}", key.rid);
+            assert_eq!(key.jid.is_some(), encrypted.ns == Namespace::Omemo2);
+        }
+        let again = encrypted.to_element();
+        let reread = Encrypted::parse(&again);
+        // OMEMO 2 writes one `<keys/>` per JID, so keys come back grouped
+        // by JID, in their order within each.
+        let grouped = |mut e: Encrypted| {
+            e.keys.sort_by(|a, b| a.jid.cmp(&b.jid));
+            e
+        };
+        assert_eq!(
+            reread.map(grouped),
+            Ok(grouped(encrypted.clone())),
+            "an <encrypted/> reads back as written"
+        );
+        written.push_str(&again.to_xml());
+    }
+    let text = element.text();
+    if let Ok(envelope) = balcony::xmpp::stanza::sce::parse_envelope(text.as_bytes())
+        && let (Some(body), Some(from)) = (&envelope.body, &envelope.from)
+    {
+        let again = balcony::xmpp::stanza::sce::envelope(body, from, "pad");
+        assert_eq!(
+            balcony::xmpp::stanza::sce::parse_envelope(again.as_bytes()).as_ref(),
+            Ok(&envelope),
+            "an envelope reads back as written"
+        );
+    }
+}
+
+/// The sender of the genuine messages in the `omemo_wire` fixture.
+pub const ALICE: &str = "alice@example.com";
+/// A device with no session with us, whose key exchange we have not read.
+pub const CAROL: &str = "carol@example.com";
+/// Us, in the fixture.
+pub const BOB: &str = "bob@example.com";
+/// What the fixture's check message decrypts to.
+pub const CHECK: &[u8] = b"the next genuine message";
+
+/// The fixture as stored: per namespace, our keys (device 2), our session
+/// with Alice's device 1, and Alice's next genuine message to us (key
+/// element, iv, payload). `tests/fuzz_corpus.rs` writes it with the seeds
+/// that are genuine for it (`write_omemo_seeds`, ignored).
+pub type StoredFixture = Vec<(
+    balcony::omemo::Namespace,
+    balcony::omemo::session::OwnKeys,
+    balcony::omemo::session::Session,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+)>;
+
+/// One namespace's fixed state for `omemo_wire`.
+pub struct WireFixture {
+    pub ns: balcony::omemo::Namespace,
+    pub keys: balcony::omemo::session::OwnKeys,
+    pub session: balcony::omemo::session::Session,
+    check_key: Vec<u8>,
+    check_iv: Vec<u8>,
+    check_payload: Vec<u8>,
+    /// What the session decrypts `check_key` to.
+    check_material: Vec<u8>,
+}
+
+impl WireFixture {
+    /// Our account as the fixture has it.
+    fn account(&self) -> balcony::omemo::account::Account {
+        let mut account = balcony::omemo::account::Account::new(2, self.keys.clone());
+        account.insert_session((ALICE.to_owned(), self.ns, 1), self.session.clone());
+        account
+    }
+
+    /// OMEMO-23: after whatever `account` went through, Alice's next
+    /// genuine message decrypts.
+    fn assert_check_decrypts(&self, account: &mut balcony::omemo::account::Account, what: &str) {
+        let key = balcony::omemo::session::KeyData {
+            data: self.check_key.clone(),
+            prekey: false,
+        };
+        let opened = account.decrypt(
+            self.ns,
+            ALICE,
+            1,
+            &key,
+            &self.check_iv,
+            Some(&self.check_payload),
+        );
+        assert_eq!(
+            opened.map(|o| o.plaintext),
+            Ok(Some(CHECK.to_vec())),
+            "{:?}: the next genuine message no longer decrypts after {what}",
+            self.ns
+        );
+    }
+}
+
+/// The fixture, read once.
+pub fn wire_fixtures() -> &'static [WireFixture] {
+    static FIXTURES: std::sync::OnceLock<Vec<WireFixture>> = std::sync::OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let stored: StoredFixture =
+            match serde_json::from_str(include_str!("omemo_wire_fixture.json")) {
+                Ok(stored) => stored,
+                Err(error) => panic!("the omemo_wire fixture does not read: {error}"),
+            };
+        stored
+            .into_iter()
+            .map(|(ns, keys, session, check_key, check_iv, check_payload)| {
+                let Ok(check_material) = session.clone().decrypt(&check_key) else {
+                    panic!("{ns:?}: the fixture's check message does not decrypt");
+                };
+                WireFixture {
+                    ns,
+                    keys,
+                    session,
+                    check_key,
+                    check_iv,
+                    check_payload,
+                    check_material,
+                }
+            })
+            .collect()
+    })
+}
+
+/// The `omemo_wire` target.
+pub fn omemo_wire(data: &[u8]) {
+    use balcony::omemo::account::Changes;
+    use balcony::omemo::payload;
+    use balcony::omemo::session::{KeyData, KeyExchange};
+    for fixture in wire_fixtures() {
+        let ns = fixture.ns;
+        // A key exchange, accepted with our keys.
+        if let Ok(exchange) = KeyExchange::parse(ns, data) {
+            let _ = exchange.accept(&fixture.keys);
+            let mut session = fixture.session.clone();
+            if exchange.built(&session) {
+                let _ = exchange.decrypt_with(&mut session);
+            }
+        }
+        // A ratchet message to the session, which must then still read
+        // the next genuine one.
+        let mut session = fixture.session.clone();
+        let _ = session.decrypt(data);
+        assert_eq!(
+            session.decrypt(&fixture.check_key).as_ref(),
+            Ok(&fixture.check_material),
+            "{ns:?}: the session lost its way after a hostile message"
+        );
+        // OMEMO-23: and that one, once read, is refused as a replay.
+        assert_eq!(
+            session.decrypt(&fixture.check_key),
+            Err(balcony::omemo::Error::Replay),
+            "{ns:?}: a message read twice"
+        );
+        // The key element of a message from a device we have a session
+        // with and from one we have none with, both kinds.
+        for (from, sid, prekey) in [(ALICE, 1, false), (ALICE, 1, true), (CAROL, 3, true)] {
+            let mut account = fixture.account();
+            let key = KeyData {
+                data: data.to_vec(),
+                prekey,
+            };
+            match account.decrypt(ns, from, sid, &key, &[], None) {
+                Err(_) => {
+                    assert_eq!(
+                        account.take_changes(),
+                        Changes::default(),
+                        "a failure changed state"
+                    );
+                    assert_eq!(
+                        account.keys.pre_keys, fixture.keys.pre_keys,
+                        "a failure spent a pre-key"
+                    );
+                    fixture.assert_check_decrypts(&mut account, "a refused key element");
+                }
+                // A genuine message before the check leaves it readable; a
+                // genuine key exchange from Alice's device may replace
+                // her session, as a device that reset its own would.
+                Ok(_) if !prekey => {
+                    fixture.assert_check_decrypts(&mut account, "an earlier message");
+                }
+                Ok(_) => {}
+            }
+        }
+        // A payload, with the iv and key material taken from the front
+        // in each size the namespaces use and one the input picks.
+        let picked = match data {
+            [a, b, ..] => (usize::from(a % 20), usize::from(b % 64)),
+            _ => (0, 0),
+        };
+        for (iv, material) in [(12, 16), (12, 32), (16, 32), (0, 48), picked] {
+            if data.len() >= iv + material {
+                let (iv, rest) = data.split_at(iv);
+                let (material, payload) = rest.split_at(material);
+                let _ = payload::open(ns, payload, iv, material);
+            }
+        }
     }
 }
