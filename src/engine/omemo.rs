@@ -846,9 +846,6 @@ impl Engine {
         message.to = Some(Jid::from(to.clone()));
         message.encrypted = Some(Encrypted::from_sealed(sealed));
         self.send(message.to_element());
-        if let Some(id) = message.id.clone() {
-            self.process(Msg::Omemo(Report::Sent { to: to.clone(), id }));
-        }
     }
 
     /// Takes an outgoing message the store wants encrypted (OMEMO-31): it
@@ -1121,6 +1118,9 @@ impl Engine {
         message.oob = None;
         message.encrypted = Some(Encrypted::from_sealed(sealed));
         self.send(message.to_element());
+        if let Some(id) = message.id.clone() {
+            self.process(Msg::Omemo(Report::Sent { to: to.clone(), id }));
+        }
     }
 
     fn omemo_not_sent(&mut self, message: &Message, reason: String) {

@@ -107,7 +107,64 @@ impl Device {
         resource: &str,
         flags: &[&str],
     ) -> Device {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/device.py");
+        Device::start_script(
+            server,
+            account,
+            resource,
+            "tests/peers/device.py",
+            &[],
+            flags,
+        )
+        .await
+    }
+
+    /// A slixmpp device with slixmpp-omemo (both namespaces, blind trust),
+    /// keeping its keys in `state_dir` so a restart resumes its sessions.
+    pub async fn start_omemo(
+        server: &TestServer,
+        account: &Account,
+        resource: &str,
+        state_dir: &std::path::Path,
+    ) -> Device {
+        let state = state_dir.to_string_lossy().into_owned();
+        Device::start_script(
+            server,
+            account,
+            resource,
+            "tests/peers/omemo_device.py",
+            &[&state],
+            &[],
+        )
+        .await
+    }
+
+    /// Sends `body` encrypted to `to` in namespace `ns` ("legacy",
+    /// "omemo2" or "auto"): `{"id", "namespaces", "recipients", "errors"}`.
+    pub async fn omemo_send(&mut self, to: &str, body: &str, ns: &str) -> Value {
+        self.command(json!({"op": "omemo_send", "to": to, "body": body, "ns": ns}))
+            .await
+    }
+
+    /// The device's own OMEMO id and fingerprints.
+    pub async fn omemo_info(&mut self) -> Value {
+        self.command(json!({"op": "omemo_info"})).await
+    }
+
+    /// `jid`'s devices as the device knows them, asked again first.
+    pub async fn omemo_devices(&mut self, jid: &str) -> Value {
+        self.command(json!({"op": "omemo_devices", "jid": jid, "refresh": true}))
+            .await
+    }
+
+    async fn start_script(
+        server: &TestServer,
+        account: &Account,
+        resource: &str,
+        script: &str,
+        extra: &[&str],
+        flags: &[&str],
+    ) -> Device {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(script);
         let mut command = Command::new(python());
         command
             .arg(script)
@@ -116,6 +173,7 @@ impl Device {
             .arg("127.0.0.1")
             .arg(server.port.to_string())
             .arg(&server.ca_file)
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
