@@ -3,7 +3,7 @@
 //! the user chose per conversation, and the `/omemo` commands. The
 //! protocol itself, its keys and sessions live in the engine's OMEMO,
 //! which tells the store what it learns as [`Report`]s and carries out
-//! what the store asks as [`Effect::Omemo`](super::Effect::Omemo).
+//! what the store asks as [`Effect::Omemo`].
 
 use std::collections::{HashMap, HashSet};
 
